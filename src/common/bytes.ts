@@ -1,0 +1,97 @@
+/**
+ * Keys and values are bytes.
+ *
+ * The store orders keys bytewise, the way a byte-string comparison does:
+ * byte by byte, and a key that is a prefix of another sorts first.
+ *
+ * ```
+ *   ""  <  "a"  <  "a\x00"  <  "ab"  <  "b"  <  "\xff"  <  "\xff\xff"
+ * ```
+ *
+ * At the API edge a caller may pass a `string`, which is encoded as UTF-8, or a
+ * `Uint8Array` (a Node `Buffer` is one), which is copied: the store owns the
+ * bytes it keeps, so a caller mutating its array afterwards changes nothing.
+ * Bytes handed back to the caller are plain `Uint8Array`s the caller owns.
+ *
+ * @module
+ */
+
+import { InvalidInputError } from './errors.js';
+
+/** What the API accepts where it wants bytes: raw bytes or a UTF-8 string. */
+export type BytesLike = Uint8Array | string;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** Bytewise order: negative if `a < b`, zero if equal, positive if `a > b`. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/** True when both arrays hold the same bytes. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True when `key` starts with `prefix`. */
+export function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.length > key.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
+  return true;
+}
+
+/**
+ * The smallest key greater than every key starting with `prefix`, or
+ * `undefined` when there is none (the prefix is empty or all `0xff`).
+ * `"b\xff"` gives `"c"`; `"\xff\xff"` gives `undefined`.
+ */
+export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
+  let end = prefix.length;
+  while (end > 0 && prefix[end - 1] === 0xff) end--;
+  if (end === 0) return undefined;
+  const next = prefix.slice(0, end);
+  next[end - 1] = (next[end - 1] as number) + 1;
+  return next;
+}
+
+/** UTF-8 encode a string. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Decode bytes as UTF-8 (invalid sequences become U+FFFD). */
+export function fromUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/**
+ * Turn API input into bytes the store owns, or throw `INVALID_KEY` /
+ * `INVALID_VALUE` (per `what`) for anything that is neither a string nor a
+ * `Uint8Array`.
+ */
+export function toOwnedBytes(input: unknown, what: 'key' | 'value' | 'prefix'): Uint8Array {
+  if (typeof input === 'string') return encoder.encode(input);
+  if (input instanceof Uint8Array) return new Uint8Array(input);
+  const code = what === 'value' ? 'INVALID_VALUE' : 'INVALID_KEY';
+  throw new InvalidInputError(
+    code,
+    `${what} must be a Uint8Array or a string, got ${describe(input)}`,
+  );
+}
+
+/** A short description of a value's type for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,71 @@
+/**
+ * The events multistore emits.
+ *
+ * Today there is one: {@link StorageStatsRecorded}, emitted once per commit
+ * that wrote something and once per drop-worker flush that erased something.
+ * It carries, for every stored version it accounts for, where its bytes are
+ * counted, so that a listener (the statistics tracker) can fold events into
+ * exact figures without reading the storage:
+ *
+ * ```
+ *   commit v=7: set a=xyz            a was "q"@3 (current)
+ *     writes: [a@7  3 bytes  current]
+ *     moves:  [a@3  1 byte   historical]    <- the old value stops being current
+ *
+ *   drop worker: erase a@3
+ *     drops:  [a@3  1 byte   historical]    <- taken out of where it was counted
+ * ```
+ *
+ * A version is `current` when it is the newest stored version of its key and a
+ * value (not a tombstone); every other stored version is `historical`. The key
+ * bytes of one stored version are `key.length + 10` (8-byte version, 2-byte
+ * separator); the event carries the raw key and the tracker applies that rule.
+ *
+ * @module
+ */
+
+/** Where a stored version's bytes are counted. */
+export type StatsCategory = 'current' | 'historical';
+
+/** One stored version that an event accounts for. */
+export interface StatsEntry {
+  /** The table that stores it. */
+  readonly table: string;
+  /** The user key (without version suffix). */
+  readonly key: Uint8Array;
+  /** Its version. */
+  readonly version: number;
+  /** Bytes of its value; 0 for a tombstone. */
+  readonly valueBytes: number;
+  /**
+   * For `writes`/`deletes`: where it is now counted. For `drops`: where it was
+   * counted. For `moves`: where it is counted from now on (it leaves the other).
+   */
+  readonly category: StatsCategory;
+}
+
+/** Statistics of one commit or one drop-worker flush. */
+export interface StorageStatsRecorded {
+  readonly type: 'storage-stats';
+  /** The commit version, or the highest commit/pending version of a drop batch. */
+  readonly version: number;
+  /** Values stored. */
+  readonly writes: readonly StatsEntry[];
+  /** Tombstones stored (always historical, `valueBytes` 0). */
+  readonly deletes: readonly StatsEntry[];
+  /** Versions physically erased. */
+  readonly drops: readonly StatsEntry[];
+  /** Stored versions whose category changed (`category` is the new one). */
+  readonly moves: readonly StatsEntry[];
+}
+
+/** Every event type, keyed by its `type`. */
+export interface EventMap {
+  'storage-stats': StorageStatsRecorded;
+}
+
+/** The name of an event type. */
+export type EventType = keyof EventMap;
+
+/** Any event. */
+export type AnyEvent = EventMap[EventType];
