@@ -95,3 +95,17 @@ export function describe(value: unknown): string {
   if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
   return `a ${typeof value}`;
 }
+
+/**
+ * The bytes as a string of char codes 0..255, one per byte ("binary" or
+ * latin1 string). JavaScript compares such strings code unit by code unit, so
+ * their order IS bytewise order, and they make cheap `Map` keys.
+ */
+export function bytesToBinaryString(bytes: Uint8Array): string {
+  if (bytes.length <= 64) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 4096) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
+  }
+  return text;
+}

@@ -1,0 +1,50 @@
+/**
+ * Figures recounted from what a tier actually stores.
+ *
+ * The tracker follows events; this module ignores them and reads the tier:
+ * every key of every table (one range page after another, at the newest
+ * version) and every stored version of each key. The store uses it when it
+ * opens an existing file (events from before are gone); tests use it as the
+ * ground truth the tracker must agree with.
+ *
+ * It reads everything, so it costs O(stored versions): fine at open and in
+ * tests, never on a hot path.
+ *
+ * @module
+ */
+
+import { MAX_VERSION } from '../common/version.js';
+import { type RangeCursor, type TierStorage, UNBOUNDED } from '../tier/tier.js';
+import { FigureCounter, type StorageFigures, versionedKeyBytes } from './figures.js';
+
+const PAGE = 256;
+
+/** Figures of every table of `tier` (and of `extraTables`, zero when empty), by table name. */
+export function recountFigures(tier: TierStorage, extraTables: readonly string[] = []): Map<string, StorageFigures> {
+  const figures = new Map<string, StorageFigures>();
+  for (const table of new Set([...tier.tables(), ...extraTables])) {
+    figures.set(table, recountTable(tier, table));
+  }
+  return figures;
+}
+
+/** Figures of one table. */
+export function recountTable(tier: TierStorage, table: string): StorageFigures {
+  const counter = new FigureCounter();
+  let cursor: RangeCursor | undefined;
+  do {
+    const page = tier.rangeNext(table, cursor, UNBOUNDED, UNBOUNDED, MAX_VERSION, PAGE);
+    for (const entry of page.entries) countKey(tier, table, entry.key, counter);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return counter.snapshot();
+}
+
+function countKey(tier: TierStorage, table: string, key: Uint8Array, counter: FigureCounter): void {
+  const keyBytes = versionedKeyBytes(key);
+  tier.getAllVersions(table, key).forEach((stored, index) => {
+    const valueBytes = stored.value?.length ?? 0;
+    const current = index === 0 && stored.value !== undefined;
+    counter.apply(current ? 'current' : 'historical', keyBytes, valueBytes, 1);
+  });
+}

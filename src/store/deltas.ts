@@ -1,0 +1,147 @@
+/**
+ * Deltas, and turning a commit's deltas into a plan.
+ *
+ * A commit is a list of deltas applied atomically at one version. Before
+ * anything is written the whole list is validated and normalised into a
+ * {@link CommitPlan}, so that one bad delta rejects the commit and writes
+ * nothing:
+ *
+ * ```
+ *   [set a=1, drop b, set a=2, remove c]
+ *        │ planCommit (validate, copy bytes, route, last write of a key wins)
+ *        ▼
+ *   writes: a=2 (multi), c=tombstone (multi)       drops: b (multi)
+ * ```
+ *
+ * `set` stores a value; `unset` and `remove` both store a tombstone (`unset`
+ * carries the old value for callers that track deleted bytes; the store
+ * reads them from the tier itself); `drop` asks the drop worker to erase
+ * stored versions and writes nothing.
+ *
+ * @module
+ */
+
+import { type BytesLike, bytesToBinaryString, describe, toOwnedBytes } from '../common/bytes.js';
+import { InvalidInputError } from '../common/errors.js';
+import { checkCount, checkVersion } from '../common/version.js';
+import type { TableConfig } from './options.js';
+import type { TableRouter } from './routing.js';
+
+/** Store a value. */
+export interface SetDelta {
+  readonly type: 'set';
+  readonly key: BytesLike;
+  readonly value: BytesLike;
+}
+
+/** Delete the key, carrying the value it had. */
+export interface UnsetDelta {
+  readonly type: 'unset';
+  readonly key: BytesLike;
+  readonly value: BytesLike;
+}
+
+/** Delete the key without its old value. */
+export interface RemoveDelta {
+  readonly type: 'remove';
+  readonly key: BytesLike;
+}
+
+/** Ask the drop worker to erase stored versions of the key (see DESIGN.md). */
+export interface DropDelta {
+  readonly type: 'drop';
+  readonly key: BytesLike;
+  /** Erase only versions strictly below this one. */
+  readonly upToVersion?: number;
+  /** Keep this many newest versions. */
+  readonly keepLastVersions?: number;
+}
+
+/** One change of a commit. */
+export type Delta = SetDelta | UnsetDelta | RemoveDelta | DropDelta;
+
+/** A validated write: a value, or a tombstone when `value` is undefined. */
+export interface PlannedWrite {
+  readonly table: TableConfig;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | undefined;
+}
+
+/** A validated drop delta. */
+export interface PlannedDrop {
+  readonly table: TableConfig;
+  readonly key: Uint8Array;
+  readonly upToVersion: number | undefined;
+  readonly keepLastVersions: number | undefined;
+}
+
+/** A commit, validated and normalised. */
+export interface CommitPlan {
+  /** One write per key (the last one of the commit). */
+  readonly writes: readonly PlannedWrite[];
+  readonly drops: readonly PlannedDrop[];
+}
+
+function invalid(index: number, message: string): never {
+  throw new InvalidInputError('INVALID_DELTA', `deltas[${index}]: ${message}`);
+}
+
+/** Validate every delta and build the plan; throws before anything is written. */
+export function planCommit(deltas: unknown, router: TableRouter): CommitPlan {
+  if (!Array.isArray(deltas)) {
+    throw new InvalidInputError('INVALID_DELTA', `deltas must be an array, got ${describe(deltas)}`);
+  }
+  const writes: PlannedWrite[] = [];
+  const drops: PlannedDrop[] = [];
+  let slots: Map<string, number> | undefined;
+  for (let index = 0; index < deltas.length; index++) {
+    const planned = planDelta(deltas[index], index, router);
+    if ('upToVersion' in planned) {
+      drops.push(planned);
+      continue;
+    }
+    slots ??= new Map();
+    const id = bytesToBinaryString(planned.key);
+    const slot = slots.get(id);
+    if (slot === undefined) slots.set(id, writes.push(planned) - 1);
+    else writes[slot] = planned;
+  }
+  return { writes, drops };
+}
+
+function planDelta(delta: unknown, index: number, router: TableRouter): PlannedWrite | PlannedDrop {
+  if (typeof delta !== 'object' || delta === null) invalid(index, `a delta must be an object, got ${describe(delta)}`);
+  const { type, key } = delta as { type?: unknown; key?: unknown };
+  if (key === undefined) invalid(index, `the ${String(type)} delta has no key`);
+  switch (type) {
+    case 'set':
+    case 'unset':
+      return planWrite(delta as SetDelta, index, router, type === 'set');
+    case 'remove': {
+      const bytes = toOwnedBytes(key, 'key');
+      return { table: router.route(bytes), key: bytes, value: undefined };
+    }
+    case 'drop':
+      return planDrop(delta as DropDelta, router);
+    default:
+      return invalid(index, `unknown delta type ${describe(type)} (expected set, unset, remove or drop)`);
+  }
+}
+
+function planWrite(delta: SetDelta | UnsetDelta, index: number, router: TableRouter, keep: boolean): PlannedWrite {
+  if (delta.value === undefined) invalid(index, `the ${delta.type} delta has no value`);
+  const key = toOwnedBytes(delta.key, 'key');
+  const value = toOwnedBytes(delta.value, 'value');
+  return { table: router.route(key), key, value: keep ? value : undefined };
+}
+
+function planDrop(delta: DropDelta, router: TableRouter): PlannedDrop {
+  const key = toOwnedBytes(delta.key, 'key');
+  const upToVersion =
+    delta.upToVersion === undefined ? undefined : checkVersion(delta.upToVersion, 'drop upToVersion');
+  const keepLastVersions =
+    delta.keepLastVersions === undefined
+      ? undefined
+      : checkCount(delta.keepLastVersions, 'drop keepLastVersions', 'INVALID_DELTA');
+  return { table: router.route(key), key, upToVersion, keepLastVersions };
+}

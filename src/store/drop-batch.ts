@@ -1,0 +1,178 @@
+/**
+ * A batch of drop requests, and how it is applied.
+ *
+ * The drop worker collects requests here and flushes them together: every
+ * version to erase is worked out per key (one `getAllVersions` per key, however
+ * many requests name it), grouped by table, and erased with ONE `tier.drop`
+ * call. Then one `storage-stats` event reports what went:
+ *
+ * ```
+ *   requests: [a keep 1 @5] [b all @6] [a upTo 3 @7]
+ *        │ group by (table, key)
+ *        ▼
+ *   a: versions 5 4 2 1 -> erase 4 2 1      b: versions 6 3 -> erase 6 3
+ *        │ tier.drop({ multi: [a@4, a@2, a@1, b@6, b@3] })
+ *        ▼
+ *   event { version: 7, drops: [...], moves: [...] }
+ * ```
+ *
+ * A request that fails (its key cannot be read) is logged and counted; the
+ * others are still applied. If the grouped erase itself fails, each key is
+ * retried on its own so that one bad key cannot hold back the rest.
+ *
+ * @module
+ */
+
+import { bytesToBinaryString } from '../common/bytes.js';
+import type { Logger } from '../common/logger.js';
+import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
+import type { TierDrop, TierStorage, VersionEntry } from '../tier/tier.js';
+import { type DropConstraints, versionsToDrop } from './drop-rules.js';
+
+/** One request to erase versions of one key. */
+export interface DropRequest extends DropConstraints {
+  readonly table: string;
+  readonly key: Uint8Array;
+  /** The version of the commit that made the request. */
+  readonly commitVersion: number;
+}
+
+/** What one flush did. */
+export interface FlushOutcome {
+  readonly requests: number;
+  readonly entriesDropped: number;
+  readonly failures: number;
+}
+
+/** Work out and apply the erasures of one key; what the event should say of it. */
+interface KeyPlan {
+  readonly table: string;
+  readonly drops: TierDrop[];
+  readonly dropped: StatsEntry[];
+  readonly moves: StatsEntry[];
+  readonly requests: number;
+}
+
+/** Plans and applies a batch of drop requests against a tier. */
+export class DropApplier {
+  readonly #tier: TierStorage;
+  readonly #logger: Logger;
+  readonly #emit: (event: StorageStatsRecorded) => void;
+
+  constructor(tier: TierStorage, logger: Logger, emit: (event: StorageStatsRecorded) => void) {
+    this.#tier = tier;
+    this.#logger = logger;
+    this.#emit = emit;
+  }
+
+  /** Apply `requests` (in order); emits one event when anything was requested. */
+  apply(requests: readonly DropRequest[]): FlushOutcome {
+    if (requests.length === 0) return { requests: 0, entriesDropped: 0, failures: 0 };
+    let failures = 0;
+    const plans: KeyPlan[] = [];
+    for (const group of groupByKey(requests)) {
+      try {
+        plans.push(this.#planKey(group));
+      } catch (error) {
+        failures += group.length;
+        this.#logFailure(group, error);
+      }
+    }
+    const applied = this.#erase(plans);
+    failures += plans.filter((plan) => !applied.has(plan)).reduce((n, plan) => n + plan.requests, 0);
+    const entriesDropped = this.#report(requests, [...applied]);
+    return { requests: requests.length, entriesDropped, failures };
+  }
+
+  #planKey(group: readonly DropRequest[]): KeyPlan {
+    const { table, key } = group[0] as DropRequest;
+    const stored = this.#tier.getAllVersions(table, key);
+    const versions = stored.map((entry) => entry.version);
+    const erase = new Set<number>();
+    for (const request of group) for (const version of versionsToDrop(versions, request)) erase.add(version);
+    return { table, ...statsOfErasure(table, key, stored, erase), requests: group.length };
+  }
+
+  /** Erase every plan in one call; on failure, plan by plan. Returns the plans applied. */
+  #erase(plans: readonly KeyPlan[]): Set<KeyPlan> {
+    try {
+      this.#tier.drop(dropsByTable(plans));
+      return new Set(plans);
+    } catch (error) {
+      this.#logger.warn('drop batch failed; retrying key by key', { error });
+    }
+    const applied = new Set<KeyPlan>();
+    for (const plan of plans) {
+      try {
+        this.#tier.drop(dropsByTable([plan]));
+        applied.add(plan);
+      } catch (error) {
+        this.#logger.error('drop request failed', { table: plan.table, error });
+      }
+    }
+    return applied;
+  }
+
+  #report(requests: readonly DropRequest[], applied: readonly KeyPlan[]): number {
+    const drops = applied.flatMap((plan) => plan.dropped);
+    const moves = applied.flatMap((plan) => plan.moves);
+    const version = requests.reduce((max, request) => Math.max(max, request.commitVersion), 0);
+    this.#emit({ type: 'storage-stats', version, writes: [], deletes: [], drops, moves });
+    return drops.length;
+  }
+
+  #logFailure(group: readonly DropRequest[], error: unknown): void {
+    const { table } = group[0] as DropRequest;
+    this.#logger.error('drop request failed', { table, requests: group.length, error });
+  }
+}
+
+/** Requests grouped by (table, key), in order of first appearance. */
+function groupByKey(requests: readonly DropRequest[]): DropRequest[][] {
+  const groups = new Map<string, DropRequest[]>();
+  for (const request of requests) {
+    const id = `${request.table}\u0000${bytesToBinaryString(request.key)}`;
+    const group = groups.get(id);
+    if (group === undefined) groups.set(id, [request]);
+    else group.push(request);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The stats entries of erasing `erase` from a key's `stored` versions (newest
+ * first). The newest version, when a value, was counted as current; if it goes,
+ * the newest survivor (when a value) becomes current.
+ */
+function statsOfErasure(
+  table: string,
+  key: Uint8Array,
+  stored: readonly VersionEntry[],
+  erase: ReadonlySet<number>,
+): Pick<KeyPlan, 'drops' | 'dropped' | 'moves'> {
+  const drops: TierDrop[] = [];
+  const dropped: StatsEntry[] = [];
+  const moves: StatsEntry[] = [];
+  for (const [index, entry] of stored.entries()) {
+    if (!erase.has(entry.version)) continue;
+    const category = index === 0 && entry.value !== undefined ? 'current' : 'historical';
+    drops.push({ key, version: entry.version });
+    dropped.push({ table, key, version: entry.version, valueBytes: entry.value?.length ?? 0, category });
+  }
+  const survivor = stored.find((entry) => !erase.has(entry.version));
+  if (stored.length > 0 && erase.has((stored[0] as VersionEntry).version) && survivor?.value !== undefined) {
+    moves.push({ table, key, version: survivor.version, valueBytes: survivor.value.length, category: 'current' });
+  }
+  return { drops, dropped, moves };
+}
+
+function dropsByTable(plans: readonly KeyPlan[]): Map<string, TierDrop[]> {
+  const byTable = new Map<string, TierDrop[]>();
+  for (const plan of plans) {
+    if (plan.drops.length === 0) continue;
+    const list = byTable.get(plan.table);
+    if (list === undefined) byTable.set(plan.table, [...plan.drops]);
+    else list.push(...plan.drops);
+  }
+  return byTable;
+}

@@ -1,0 +1,69 @@
+/**
+ * Which stored versions a drop request erases.
+ *
+ * This is the heart of the drop semantics (DESIGN.md, "Drop semantics"), kept
+ * as one pure function so that the drop worker, the tests and the model all
+ * agree. For one request, list the key's versions newest first, tombstones
+ * included; the request's *pending version* (the version its own commit wrote
+ * the key at, if it did) is in the list even if the tier has not stored it.
+ * Then a version is dropped when every given constraint says so:
+ *
+ * ```
+ *   versions, newest first:   100   20   10    5    1
+ *   index:                      0    1    2    3    4
+ *
+ *   upToVersion=15              .    .    x    x    x     version < 15
+ *   keepLastVersions=3          .    .    .    x    x     index >= 3
+ *   both                        .    .    .    x    x     AND of the two
+ *   neither                     x    x    x    x    x     the whole history
+ * ```
+ *
+ * The pending version is never dropped. A request only sees versions at or
+ * below its *ceiling* (the highest version the store had committed when the
+ * request was made): versions written by later commits are not its business,
+ * so a queued "drop everything below 10^6" cannot erase a write that came
+ * after it.
+ *
+ * @module
+ */
+
+/** The constraints of one drop request. */
+export interface DropConstraints {
+  /** Drop only versions strictly below this one. */
+  readonly upToVersion?: number | undefined;
+  /** Keep this many newest versions (the pending one included). */
+  readonly keepLastVersions?: number | undefined;
+  /** The version the request's own commit wrote the key at, if it did. */
+  readonly pendingVersion?: number | undefined;
+  /** Ignore stored versions above this one (written after the request). */
+  readonly ceiling: number;
+}
+
+/**
+ * The versions to erase, given the key's stored versions newest first
+ * (`stored` must be sorted descending, without duplicates).
+ */
+export function versionsToDrop(stored: readonly number[], request: DropConstraints): number[] {
+  const listed = listedVersions(stored, request);
+  const { upToVersion, keepLastVersions, pendingVersion } = request;
+  const dropped: number[] = [];
+  for (let index = 0; index < listed.length; index++) {
+    const version = listed[index] as number;
+    if (version === pendingVersion) continue;
+    if (upToVersion !== undefined && version >= upToVersion) continue;
+    if (keepLastVersions !== undefined && index < keepLastVersions) continue;
+    dropped.push(version);
+  }
+  return dropped;
+}
+
+/** The stored versions at or below the ceiling, with the pending one merged in, newest first. */
+function listedVersions(stored: readonly number[], request: DropConstraints): readonly number[] {
+  const { ceiling, pendingVersion } = request;
+  const visible = stored.filter((version) => version <= ceiling);
+  if (pendingVersion === undefined || visible.includes(pendingVersion)) return visible;
+  const at = visible.findIndex((version) => version < pendingVersion);
+  const listed = [...visible];
+  listed.splice(at === -1 ? listed.length : at, 0, pendingVersion);
+  return listed;
+}

@@ -1,0 +1,262 @@
+/**
+ * MultiStore: commits at versions, time-travel reads, tables, the drop worker.
+ *
+ * ```
+ *   commit(deltas, v) ─► validate all ─► stats of each write ─► tier.set(v) ─► emit event
+ *                                                           └─► drop requests ─► drop worker (later)
+ *   get / contains / range / versions (at version V) ─► tier reads, newest version <= V
+ *   flush() ─► drop worker applied everything sent before, events delivered
+ *   close() ─► drain the worker, stop the runtime, close the tier
+ * ```
+ *
+ * Visibility has one rule: at version V a key shows its newest stored version
+ * at or below V; a tombstone there means absent. Writes at a version older than
+ * a key's newest land in history without changing what newer reads see.
+ * Drops erase stored versions for good (no tombstone) and happen off the
+ * commit path, in the drop worker; retention tables get an implicit
+ * `keepLastVersions` drop for every key a commit writes.
+ *
+ * Public methods validate their input and throw {@link StoreError}s with
+ * stable codes; a commit is validated whole before anything is written.
+ *
+ * @module
+ */
+
+import { trace } from '@opentelemetry/api';
+import { type BytesLike, bytesToBinaryString, describe, toOwnedBytes } from '../common/bytes.js';
+import { InvalidInputError, StoreClosedError } from '../common/errors.js';
+import { checkVersion } from '../common/version.js';
+import { EventBus } from '../event/bus.js';
+import { ActorSystem } from '../runtime/system.js';
+import type { StorageStats } from '../stats/figures.js';
+import { recountFigures } from '../stats/recount.js';
+import { StorageStatsTracker } from '../stats/tracker.js';
+import { openTier } from '../tier/factory.js';
+import type { TierStorage, TierWrite } from '../tier/tier.js';
+import { recordWrite, StatsEventBuilder } from './commit-stats.js';
+import type { CommitPlan, Delta } from './deltas.js';
+import { planCommit } from './deltas.js';
+import { DropApplier, type DropRequest } from './drop-batch.js';
+import { DropWorker, type DropWorkerStats } from './drop-worker.js';
+import { type MultiStoreOptions, resolveOptions, type StoreConfig } from './options.js';
+import { checkPageSize, type RangeOptions, type RangeSpec, readRange, resolveRange, type StoreEntry } from './range.js';
+import { TableRouter } from './routing.js';
+
+/** One stored version of a key, as `versions` lists it. */
+export interface StoredVersion {
+  readonly version: number;
+  /** The value, or `undefined` for a tombstone. */
+  readonly value: Uint8Array | undefined;
+}
+
+const tracer = trace.getTracer('multistore');
+
+/** An embedded multi-version key-value store. */
+export class MultiStore {
+  readonly #config: StoreConfig;
+  readonly #tier: TierStorage;
+  readonly #router: TableRouter;
+  readonly #system: ActorSystem;
+  readonly #bus: EventBus;
+  readonly #tracker: StorageStatsTracker;
+  readonly #worker: DropWorker;
+  #latestVersion: number;
+  #closing: Promise<void> | undefined;
+
+  /** Open a store (memory by default, SQLite with `path` or `tier: 'sqlite'`). */
+  static open(options?: MultiStoreOptions): MultiStore {
+    const config = resolveOptions(options);
+    return MultiStore.#build(config, openTier({ kind: config.tier, path: config.path }));
+  }
+
+  /**
+   * Open a store over a tier you built (a custom {@link TierStorage}); the
+   * store owns it from now on and closes it. `path` and `tier` options are ignored.
+   */
+  static fromTier(tier: TierStorage, options?: Omit<MultiStoreOptions, 'path' | 'tier'>): MultiStore {
+    return MultiStore.#build(resolveOptions({ ...options, path: undefined, tier: undefined }), tier);
+  }
+
+  static #build(config: StoreConfig, tier: TierStorage): MultiStore {
+    try {
+      return new MultiStore(config, tier);
+    } catch (error) {
+      tier.close();
+      throw error;
+    }
+  }
+
+  private constructor(config: StoreConfig, tier: TierStorage) {
+    this.#config = config;
+    this.#tier = tier;
+    this.#router = new TableRouter(config.tables);
+    const tableNames = config.tables.map((table) => table.name);
+    for (const name of tableNames) tier.ensureTable(name);
+    this.#latestVersion = tier.latestVersion();
+    const { actorMode: mode, clock, logger } = config;
+    this.#system = new ActorSystem({ mode, clock, logger });
+    this.#bus = new EventBus({ mode, logger });
+    this.#tracker = new StorageStatsTracker(this.#bus, recountFigures(tier, tableNames));
+    const applier = new DropApplier(tier, logger, (event) => this.#bus.emit(event));
+    this.#worker = new DropWorker(this.#system, applier, config.dropWorker, logger);
+  }
+
+  /** The highest version committed so far (0 for a new store); survives reopening a file. */
+  get latestVersion(): number {
+    return this.#latestVersion;
+  }
+
+  /** The event bus: `storage-stats` events of every commit and drop flush. */
+  get events(): EventBus {
+    return this.#bus;
+  }
+
+  /** Which tier the store runs on: `memory` or `sqlite`. */
+  get tierKind(): string {
+    return this.#tier.kind;
+  }
+
+  /** Apply `deltas` atomically at `version`. Drops are only requested here; the drop worker applies them. */
+  commit(deltas: readonly Delta[], version: number): void {
+    this.#assertOpen();
+    const commitVersion = checkVersion(version);
+    const plan = planCommit(deltas, this.#router);
+    const span = tracer.startSpan('store.commit', { attributes: { version: commitVersion, deltas: deltas.length } });
+    try {
+      this.#write(plan, commitVersion);
+      this.#worker.submit(this.#dropRequests(plan, commitVersion));
+      if (this.#config.actorMode === 'inline') this.#system.runTimers();
+    } finally {
+      span.end();
+    }
+  }
+
+  /** The value of `key` visible at `version` (default: latest), or `undefined`. */
+  get(key: BytesLike, version?: number): StoreEntry | undefined {
+    this.#assertOpen();
+    const bytes = readKey(key);
+    const entry = this.#tier.get(this.#router.route(bytes).name, bytes, this.#readVersion(version));
+    if (entry?.value === undefined) return undefined;
+    return { key: bytes, value: entry.value, version: entry.version };
+  }
+
+  /** True when a value (not a tombstone, not nothing) of `key` is visible at `version`. */
+  contains(key: BytesLike, version?: number): boolean {
+    return this.get(key, version) !== undefined;
+  }
+
+  /** Live entries of a key range at a version, in key order (or reverse), paged through the tier. */
+  range(spec?: RangeSpec, options?: RangeOptions): IterableIterator<StoreEntry> {
+    this.#assertOpen();
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new InvalidInputError('INVALID_ARGUMENT', `range options must be an object, got ${describe(options)}`);
+    }
+    if (options?.reverse !== undefined && typeof options.reverse !== 'boolean') {
+      throw new InvalidInputError('INVALID_ARGUMENT', 'reverse must be a boolean');
+    }
+    return readRange({
+      tier: this.#tier,
+      router: this.#router,
+      range: resolveRange(spec),
+      version: this.#readVersion(options?.version),
+      reverse: options?.reverse === true,
+      pageSize: checkPageSize(options?.pageSize),
+    });
+  }
+
+  /** Every stored version of `key`, newest first (`value` undefined = tombstone). */
+  versions(key: BytesLike): StoredVersion[] {
+    this.#assertOpen();
+    const bytes = readKey(key);
+    return this.#tier
+      .getAllVersions(this.#router.route(bytes).name, bytes)
+      .map(({ version, value }) => ({ version, value }));
+  }
+
+  /** Resolves once every drop sent before the call is applied and its event delivered. */
+  async flush(): Promise<void> {
+    this.#assertOpen();
+    await this.#worker.flush();
+    await this.#bus.idle();
+  }
+
+  /** Storage figures per table and in total (exact after `await flush()`). */
+  stats(): StorageStats {
+    this.#assertOpen();
+    return this.#tracker.stats();
+  }
+
+  /** Counters of the drop worker. */
+  dropWorkerStats(): DropWorkerStats {
+    this.#assertOpen();
+    return this.#worker.stats();
+  }
+
+  /** Drain the drop worker, stop the runtime and close the tier. Closing twice is harmless. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  async #shutdown(): Promise<void> {
+    try {
+      await this.#worker.shutdown();
+      await this.#system.shutdown();
+      await this.#bus.idle();
+    } finally {
+      this.#tracker.detach();
+      this.#tier.close();
+    }
+  }
+
+  #write(plan: CommitPlan, version: number): void {
+    const stats = this.#bus.hasListeners('storage-stats') ? new StatsEventBuilder() : undefined;
+    const byTable = new Map<string, TierWrite[]>();
+    for (const write of plan.writes) {
+      if (stats !== undefined) recordWrite(this.#tier, write, version, stats);
+      const writes = byTable.get(write.table.name);
+      if (writes === undefined) byTable.set(write.table.name, [write]);
+      else writes.push(write);
+    }
+    this.#tier.set(version, byTable);
+    if (version > this.#latestVersion) this.#latestVersion = version;
+    if (stats !== undefined && !stats.empty) this.#bus.emit(stats.build(version));
+  }
+
+  /** Explicit drops, and an implicit `keepLastVersions` drop per key written to a retention table. */
+  #dropRequests(plan: CommitPlan, version: number): DropRequest[] {
+    const ceiling = this.#latestVersion;
+    const requests: DropRequest[] = [];
+    if (plan.drops.length > 0) {
+      const written = new Set(plan.writes.map((write) => bytesToBinaryString(write.key)));
+      for (const drop of plan.drops) {
+        const pendingVersion = written.has(bytesToBinaryString(drop.key)) ? version : undefined;
+        const { upToVersion, keepLastVersions } = drop;
+        requests.push({ table: drop.table.name, key: drop.key, upToVersion, keepLastVersions, pendingVersion, ceiling, commitVersion: version });
+      }
+    }
+    for (const write of plan.writes) {
+      const keepLastVersions = write.table.keepLastVersions;
+      if (keepLastVersions === undefined) continue;
+      requests.push({ table: write.table.name, key: write.key, keepLastVersions, pendingVersion: version, ceiling, commitVersion: version });
+    }
+    return requests;
+  }
+
+  #readVersion(version: number | undefined): number {
+    return version === undefined ? this.#latestVersion : checkVersion(version);
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined) throw new StoreClosedError();
+  }
+}
+
+/** A key for a read: no copy needed, the store does not keep it. */
+function readKey(key: unknown): Uint8Array {
+  return key instanceof Uint8Array ? key : toOwnedBytes(key, 'key');
+}

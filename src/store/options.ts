@@ -1,0 +1,236 @@
+/**
+ * Options of `MultiStore.open`, validated once and frozen.
+ *
+ * `open` accepts a loose, user-friendly shape (strings or bytes for prefixes,
+ * optional everything) and turns it into a {@link StoreConfig}: every field
+ * present, every value checked, the object frozen, so the rest of the store
+ * never re-validates or wonders about defaults.
+ *
+ * ```
+ *   { path: 'app.db', tables: [{ name: 'sessions', prefix: 'session:',
+ *                                retention: { keepLastVersions: 1 } }] }
+ *        │ resolveOptions
+ *        ▼
+ *   { tier: 'sqlite', path: 'app.db', tables: [multi(""), sessions("session:")],
+ *     dropWorker: { batchSize: 100, flushIntervalMs: 50, mailboxCapacity: 256 }, ... }
+ * ```
+ *
+ * @module
+ */
+
+import { describe, toOwnedBytes } from '../common/bytes.js';
+import { InvalidInputError } from '../common/errors.js';
+import { type Logger, silentLogger } from '../common/logger.js';
+import type { ActorMode } from '../runtime/actor.js';
+import { type Clock, systemClock } from '../runtime/clock.js';
+import { DEFAULT_TABLE } from '../tier/tier.js';
+
+/** A table declared at open: keys starting with `prefix` live in it. */
+export interface TableDeclaration {
+  readonly name: string;
+  readonly prefix: string | Uint8Array;
+  readonly retention?: RetentionPolicy;
+}
+
+/** How many versions a table keeps per key. */
+export interface RetentionPolicy {
+  /** Keep the N newest versions of each key (1 = single-version semantics). */
+  readonly keepLastVersions: number;
+}
+
+/** Tuning of the drop worker. */
+export interface DropWorkerOptions {
+  /** Flush when this many requests are pending (default 100). */
+  readonly batchSize?: number;
+  /** Flush a partial batch once this much time passed since the last flush (default 50 ms). */
+  readonly flushIntervalMs?: number;
+  /** Most messages the worker's mailbox holds before backpressure (default 256). */
+  readonly mailboxCapacity?: number;
+}
+
+/** What `MultiStore.open` accepts. */
+export interface MultiStoreOptions {
+  /** SQLite file; without `path` and `tier` the store lives in memory. */
+  readonly path?: string;
+  /** `memory` or `sqlite` (`sqlite` without a path: in-memory SQLite). */
+  readonly tier?: 'memory' | 'sqlite';
+  /** Tables routed by key prefix; keys matching none go to `multi`. */
+  readonly tables?: readonly TableDeclaration[];
+  /** Time source for the drop worker (default: the system clock). */
+  readonly clock?: Clock;
+  /** `event-loop` (default) or `inline` (no background work). */
+  readonly actorMode?: ActorMode;
+  readonly dropWorker?: DropWorkerOptions;
+  /** Where warnings and errors go (default: nowhere). */
+  readonly logger?: Logger;
+}
+
+/** A validated table. */
+export interface TableConfig {
+  readonly name: string;
+  readonly prefix: Uint8Array;
+  /** Versions kept per key, or `undefined` to keep every version. */
+  readonly keepLastVersions: number | undefined;
+}
+
+/** Validated drop-worker settings. */
+export interface DropWorkerConfig {
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly mailboxCapacity: number;
+  /** How often the worker checks whether the flush interval has passed. */
+  readonly tickIntervalMs: number;
+}
+
+/** Validated, frozen options. */
+export interface StoreConfig {
+  readonly tier: 'memory' | 'sqlite';
+  readonly path: string | undefined;
+  /** Every table, `multi` first. */
+  readonly tables: readonly TableConfig[];
+  readonly clock: Clock;
+  readonly actorMode: ActorMode;
+  readonly dropWorker: DropWorkerConfig;
+  readonly logger: Logger;
+}
+
+/** Drop-worker defaults (DESIGN.md). */
+export const DROP_WORKER_DEFAULTS: DropWorkerConfig = Object.freeze({
+  batchSize: 100,
+  flushIntervalMs: 50,
+  mailboxCapacity: 256,
+  tickIntervalMs: 10,
+});
+
+const MAX_TABLE_NAME = 256;
+
+function fail(message: string): never {
+  throw new InvalidInputError('INVALID_OPTIONS', message);
+}
+
+/** Validate `options` and return the frozen configuration. */
+export function resolveOptions(options: MultiStoreOptions | undefined): StoreConfig {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null) fail(`options must be an object, got ${describe(options)}`);
+  const path = resolvePath(options.path);
+  return Object.freeze({
+    tier: resolveTier(options.tier, path),
+    path,
+    tables: Object.freeze(resolveTables(options.tables)),
+    clock: resolveClock(options.clock),
+    actorMode: resolveMode(options.actorMode),
+    dropWorker: resolveDropWorker(options.dropWorker),
+    logger: resolveLogger(options.logger),
+  });
+}
+
+function resolvePath(path: unknown): string | undefined {
+  if (path === undefined) return undefined;
+  if (typeof path !== 'string' || path.length === 0) fail(`path must be a non-empty string, got ${describe(path)}`);
+  if (path.includes('\0')) fail('path must not contain a NUL character');
+  return path;
+}
+
+function resolveTier(tier: unknown, path: string | undefined): 'memory' | 'sqlite' {
+  if (tier === undefined) return path === undefined ? 'memory' : 'sqlite';
+  if (tier !== 'memory' && tier !== 'sqlite') fail(`tier must be 'memory' or 'sqlite', got ${describe(tier)}`);
+  if (tier === 'memory' && path !== undefined) fail("a path needs the 'sqlite' tier");
+  return tier;
+}
+
+function resolveMode(mode: unknown): ActorMode {
+  if (mode === undefined) return 'event-loop';
+  if (mode !== 'event-loop' && mode !== 'inline') fail(`actorMode must be 'event-loop' or 'inline', got ${describe(mode)}`);
+  return mode;
+}
+
+function resolveClock(clock: unknown): Clock {
+  if (clock === undefined) return systemClock;
+  const candidate = clock as Partial<Clock> | null;
+  if (typeof candidate !== 'object' || candidate === null || typeof candidate.nowNanos !== 'function' || typeof candidate.instant !== 'function') {
+    fail('clock must implement Clock (nowNanos, nowMillis, instant)');
+  }
+  return clock as Clock;
+}
+
+function resolveLogger(logger: unknown): Logger {
+  if (logger === undefined) return silentLogger;
+  const candidate = logger as Partial<Logger> | null;
+  const methods = ['debug', 'info', 'warn', 'error'] as const;
+  if (typeof candidate !== 'object' || candidate === null || methods.some((m) => typeof candidate[m] !== 'function')) {
+    fail('logger must have debug, info, warn and error methods');
+  }
+  return logger as Logger;
+}
+
+function resolveDropWorker(options: unknown): DropWorkerConfig {
+  if (options === undefined) return DROP_WORKER_DEFAULTS;
+  if (typeof options !== 'object' || options === null) fail(`dropWorker must be an object, got ${describe(options)}`);
+  const given = options as Record<string, unknown>;
+  for (const name of Object.keys(given)) {
+    if (!['batchSize', 'flushIntervalMs', 'mailboxCapacity'].includes(name)) fail(`unknown dropWorker option '${name}'`);
+  }
+  return Object.freeze({
+    batchSize: positiveInteger(given.batchSize, 'dropWorker.batchSize', DROP_WORKER_DEFAULTS.batchSize),
+    flushIntervalMs: nonNegative(given.flushIntervalMs, 'dropWorker.flushIntervalMs', DROP_WORKER_DEFAULTS.flushIntervalMs),
+    mailboxCapacity: positiveInteger(given.mailboxCapacity, 'dropWorker.mailboxCapacity', DROP_WORKER_DEFAULTS.mailboxCapacity),
+    tickIntervalMs: DROP_WORKER_DEFAULTS.tickIntervalMs,
+  });
+}
+
+function positiveInteger(value: unknown, what: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
+  return fail(`${what} must be a positive integer, got ${describe(value)}`);
+}
+
+function nonNegative(value: unknown, what: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  return fail(`${what} must be a non-negative number of milliseconds, got ${describe(value)}`);
+}
+
+function resolveTables(tables: unknown): TableConfig[] {
+  const resolved: TableConfig[] = [
+    Object.freeze({ name: DEFAULT_TABLE, prefix: new Uint8Array(0), keepLastVersions: undefined }),
+  ];
+  if (tables === undefined) return resolved;
+  if (!Array.isArray(tables)) fail(`tables must be an array, got ${describe(tables)}`);
+  for (const [index, declaration] of tables.entries()) {
+    const table = resolveTable(declaration, index);
+    for (const other of resolved) {
+      if (other.name === table.name) fail(`table name '${table.name}' is declared twice (or is reserved)`);
+      if (other !== resolved[0] && sameBytes(other.prefix, table.prefix)) {
+        fail(`tables '${other.name}' and '${table.name}' declare the same prefix`);
+      }
+    }
+    resolved.push(table);
+  }
+  return resolved;
+}
+
+function resolveTable(declaration: unknown, index: number): TableConfig {
+  if (typeof declaration !== 'object' || declaration === null) fail(`tables[${index}] must be an object`);
+  const { name, prefix, retention } = declaration as Record<string, unknown>;
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_TABLE_NAME) {
+    fail(`tables[${index}].name must be a non-empty string of at most ${MAX_TABLE_NAME} characters`);
+  }
+  if (typeof prefix !== 'string' && !(prefix instanceof Uint8Array)) fail(`tables[${index}].prefix must be a string or Uint8Array`);
+  const bytes = toOwnedBytes(prefix, 'prefix');
+  if (bytes.length === 0) fail(`tables[${index}].prefix must not be empty (keys without a declared prefix go to '${DEFAULT_TABLE}')`);
+  return Object.freeze({ name, prefix: bytes, keepLastVersions: resolveRetention(retention, index) });
+}
+
+function resolveRetention(retention: unknown, index: number): number | undefined {
+  if (retention === undefined) return undefined;
+  if (typeof retention !== 'object' || retention === null) fail(`tables[${index}].retention must be an object`);
+  const { keepLastVersions } = retention as Record<string, unknown>;
+  if (typeof keepLastVersions !== 'number' || !Number.isSafeInteger(keepLastVersions) || keepLastVersions < 1) {
+    fail(`tables[${index}].retention.keepLastVersions must be a positive integer, got ${describe(keepLastVersions)}`);
+  }
+  return keepLastVersions;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}

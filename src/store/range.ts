@@ -1,0 +1,139 @@
+/**
+ * Range reads: paged through the tier, merged across tables.
+ *
+ * A range never loads a table. Each table that may hold keys of the range is
+ * read one page at a time (`rangeNext`/`rangeRevNext`, `pageSize` entries per
+ * page, one entry per key, so a key with 100,000 versions costs one entry).
+ * Tables hold disjoint keys (routing partitions the key space), so the result
+ * is a plain merge of sorted streams; tombstones are skipped.
+ *
+ * ```
+ *   multi:    a ─ c ─────── x         (page by page)
+ *   sessions:     s:1 ─ s:2           (page by page)
+ *   merged:   a ─ c ─ s:1 ─ s:2 ─ x   live keys only
+ * ```
+ *
+ * @module
+ */
+
+import { type BytesLike, compareBytes, describe, prefixEnd, toOwnedBytes } from '../common/bytes.js';
+import { InvalidInputError } from '../common/errors.js';
+import { type Bound, type RangeCursor, type TierEntry, type TierStorage, UNBOUNDED } from '../tier/tier.js';
+import type { TableRouter } from './routing.js';
+
+/** Which keys a range read covers. `prefix` cannot be combined with `start`/`end`. */
+export interface RangeSpec {
+  /** First key (included); unbounded when absent. */
+  readonly start?: BytesLike;
+  /** Last key (excluded unless `endInclusive`); unbounded when absent. */
+  readonly end?: BytesLike;
+  readonly endInclusive?: boolean;
+  /** Every key starting with these bytes. */
+  readonly prefix?: BytesLike;
+}
+
+/** How a range read runs. */
+export interface RangeOptions {
+  /** Read as of this version (default: the latest committed). */
+  readonly version?: number;
+  /** Descending key order. */
+  readonly reverse?: boolean;
+  /** Entries fetched per tier page (default 256). */
+  readonly pageSize?: number;
+}
+
+/** A live key as reads return it. */
+export interface StoreEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  /** The version the value was written at. */
+  readonly version: number;
+}
+
+/** A validated range: tier bounds plus raw keys for table selection. */
+export interface ResolvedRange {
+  readonly start: Bound;
+  readonly end: Bound;
+}
+
+/** The default number of entries per tier page. */
+export const DEFAULT_PAGE_SIZE = 256;
+
+/** Validate a {@link RangeSpec} into tier bounds. */
+export function resolveRange(spec: RangeSpec | undefined): ResolvedRange {
+  if (spec === undefined) return { start: UNBOUNDED, end: UNBOUNDED };
+  if (typeof spec !== 'object' || spec === null) {
+    throw new InvalidInputError('INVALID_ARGUMENT', `a range must be an object, got ${describe(spec)}`);
+  }
+  if (spec.endInclusive !== undefined && typeof spec.endInclusive !== 'boolean') {
+    throw new InvalidInputError('INVALID_ARGUMENT', 'endInclusive must be a boolean');
+  }
+  if (spec.prefix !== undefined) {
+    if (spec.start !== undefined || spec.end !== undefined) {
+      throw new InvalidInputError('INVALID_ARGUMENT', 'a range takes either prefix or start/end, not both');
+    }
+    const prefix = toOwnedBytes(spec.prefix, 'prefix');
+    const end = prefixEnd(prefix);
+    return { start: { kind: 'included', key: prefix }, end: end === undefined ? UNBOUNDED : { kind: 'excluded', key: end } };
+  }
+  const start: Bound = spec.start === undefined ? UNBOUNDED : { kind: 'included', key: toOwnedBytes(spec.start, 'key') };
+  if (spec.end === undefined) return { start, end: UNBOUNDED };
+  const key = toOwnedBytes(spec.end, 'key');
+  return { start, end: { kind: spec.endInclusive === true ? 'included' : 'excluded', key } };
+}
+
+/** Validate a page size: a positive safe integer. */
+export function checkPageSize(pageSize: unknown): number {
+  if (pageSize === undefined) return DEFAULT_PAGE_SIZE;
+  if (typeof pageSize === 'number' && Number.isSafeInteger(pageSize) && pageSize > 0) return pageSize;
+  throw new InvalidInputError('INVALID_ARGUMENT', `pageSize must be a positive integer, got ${describe(pageSize)}`);
+}
+
+/** The raw key of a bound, `undefined` when unbounded. */
+export function boundKey(bound: Bound): Uint8Array | undefined {
+  return bound.kind === 'unbounded' ? undefined : bound.key;
+}
+
+/** What one read of a range needs. */
+export interface RangeRead {
+  readonly tier: TierStorage;
+  readonly router: TableRouter;
+  readonly range: ResolvedRange;
+  readonly version: number;
+  readonly reverse: boolean;
+  readonly pageSize: number;
+}
+
+/** Every live entry of the range, in key order (or reverse), paged through the tier. */
+export function* readRange(read: RangeRead): Generator<StoreEntry, void, undefined> {
+  const tables = read.router.tablesMeeting(boundKey(read.range.start), boundKey(read.range.end));
+  const streams = tables.map((table) => tablePages(read, table.name)[Symbol.iterator]());
+  const heads = streams.map((stream) => stream.next());
+  const direction = read.reverse ? -1 : 1;
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i] as IteratorResult<TierEntry>;
+      if (head.done) continue;
+      const bestHead = heads[best] as IteratorResult<TierEntry> | undefined;
+      if (best === -1 || direction * compareBytes(head.value.key, (bestHead?.value as TierEntry).key) < 0) best = i;
+    }
+    if (best === -1) return;
+    const { value: entry } = heads[best] as IteratorYieldResult<TierEntry>;
+    heads[best] = (streams[best] as Iterator<TierEntry>).next();
+    if (entry.value !== undefined) yield { key: entry.key, value: entry.value, version: entry.version };
+  }
+}
+
+/** Every entry (tombstones included) of one table's part of the range, a page at a time. */
+function* tablePages(read: RangeRead, table: string): Generator<TierEntry, void, undefined> {
+  const { tier, range, version, pageSize } = read;
+  let cursor: RangeCursor | undefined;
+  do {
+    const page = read.reverse
+      ? tier.rangeRevNext(table, cursor, range.start, range.end, version, pageSize)
+      : tier.rangeNext(table, cursor, range.start, range.end, version, pageSize);
+    yield* page.entries;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+}
