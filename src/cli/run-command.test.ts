@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file runs from dist/cli/). */
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const MAIN = join(REPO, 'dist', 'cli', 'main.js');
+const TIER_SCRIPTS = join('..', 'shared', 'conformance', 'reference', 'tier');
+
+function multistore(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [MAIN, ...args], { cwd: REPO, encoding: 'utf8' });
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}
+
+function assertOneLineError(result: SpawnSyncReturns<string>, pattern: RegExp): void {
+  assert.notEqual(result.status, 0);
+  const errors = lines(result.stderr);
+  assert.equal(errors.length, 1, result.stderr);
+  assert.match(errors[0] ?? '', pattern);
+  assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
+}
+
+let scratch: string;
+
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'multistore-cli-test-'));
+});
+
+after(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('multistore run', () => {
+  it('passes every reference tier script on both tiers', () => {
+    const result = multistore('run', '--tier', 'all', TIER_SCRIPTS);
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    assert.deepEqual(lines(result.stdout).slice(-3), [
+      'memory: 23 passed, 0 failed',
+      'sqlite: 23 passed, 0 failed',
+      '46 passed, 0 failed',
+    ]);
+  });
+
+  it('runs one tier when asked, and lists passing files with --verbose', () => {
+    const result = multistore('run', '--tier', 'sqlite', '--verbose', TIER_SCRIPTS);
+    assert.equal(result.status, 0);
+    const out = lines(result.stdout);
+    assert.equal(out.filter((line) => line.startsWith('PASS [sqlite] ')).length, 23);
+    assert.deepEqual(out.slice(-2), ['sqlite: 23 passed, 0 failed', '23 passed, 0 failed']);
+  });
+
+  it('prints a failing file with its diff and exits 1', () => {
+    const file = join(scratch, 'tier', 'wrong');
+    mkdirSync(join(scratch, 'tier'), { recursive: true });
+    writeFileSync(file, 'set a=1\n---\nok\n\nget a\n---\n"a" => "2"\n');
+    const result = multistore('run', '--tier', 'memory', file);
+    assert.equal(result.status, 1);
+    assert.deepEqual(lines(result.stdout), [
+      `FAIL [memory] ${file}`,
+      `  at ${file}:5`,
+      '    > get a',
+      '  --- expected',
+      '  +++ actual',
+      '  -  "a" => "2"',
+      '  +  "a" => "1"',
+      'memory: 0 passed, 1 failed',
+      '0 passed, 1 failed',
+    ]);
+  });
+
+  it('reports store scripts as failed while there is no store runner', () => {
+    const file = join(scratch, 'store', 'x');
+    mkdirSync(join(scratch, 'store'), { recursive: true });
+    writeFileSync(file, 'get a\n---\n"a" => None\n');
+    const result = multistore('run', '--tier', 'memory', file);
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /FAIL \[memory\] .*\n {2}error: no store runner yet\n/);
+    assert.equal(lines(result.stdout).at(-1), '0 passed, 1 failed');
+  });
+
+  it('exits non-zero with one line for a missing path or a folder without scripts', () => {
+    assertOneLineError(
+      multistore('run', join(scratch, 'nope')),
+      /^multistore run: no such file or directory: /,
+    );
+    mkdirSync(join(scratch, 'empty'));
+    assertOneLineError(
+      multistore('run', join(scratch, 'empty')),
+      /^multistore run: no script files under /,
+    );
+  });
+
+  it('rejects bad arguments with one line and no stack trace', () => {
+    assertOneLineError(multistore('run', '--tier', 'disk', TIER_SCRIPTS), /--tier.*disk/);
+    assertOneLineError(multistore('run'), /missing required argument 'paths'/);
+    assertOneLineError(
+      multistore('run', '--frobnicate', TIER_SCRIPTS),
+      /unknown option '--frobnicate'/,
+    );
+  });
+
+  it('shows help', () => {
+    const result = multistore('run', '--help');
+    assert.equal(result.status, 0);
+    assert.match(result.stdout, /Usage: multistore run \[options\] <paths\.\.\.>/);
+    assert.match(result.stdout, /--tier <tier>/);
+  });
+});

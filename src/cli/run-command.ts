@@ -1,0 +1,86 @@
+/**
+ * `multistore run [--tier memory|sqlite|all] PATH...`: the conformance runner.
+ *
+ * A thin shell over `script/run.ts`: it parses options, streams each failing
+ * file's report as it finishes, and ends with the per-tier summary lines and
+ * the combined `N passed, N failed` line. Exit status:
+ *
+ * | status | when |
+ * |---|---|
+ * | 0 | every file passed on every selected tier |
+ * | 1 | at least one file failed |
+ * | 2 | a path does not exist or holds no script (nothing was run) |
+ *
+ * @module
+ */
+
+import { type Command, Option } from 'commander';
+import { formatFailure, formatSummary } from '../script/report.js';
+import { type RunOptions, runScripts } from '../script/run.js';
+import { TIER_KINDS, type TierKind } from '../script/runner.js';
+
+/** Exit status of `run` when a path is unusable. */
+export const EXIT_USAGE = 2;
+/** Exit status of `run` when a script failed. */
+export const EXIT_FAILED = 1;
+
+/** Options of `run` as commander parses them. */
+export interface RunCommandOptions {
+  readonly tier: TierKind | 'all';
+  readonly sqliteFile?: boolean;
+  readonly verbose?: boolean;
+}
+
+/** Where `run` writes: one call per line. */
+export interface Output {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+const consoleOutput: Output = Object.freeze({
+  out: (line: string) => console.log(line),
+  err: (line: string) => console.error(line),
+});
+
+/** Register the `run` command on `program`. */
+export function addRunCommand(program: Command, output: Output = consoleOutput): void {
+  program
+    .command('run')
+    .description(
+      'run goldenscript conformance scripts (runner chosen by folder: store, tier, stats)',
+    )
+    .argument('<paths...>', 'script files or folders (searched recursively)')
+    .addOption(
+      new Option('--tier <tier>', 'tier(s) to run every script on')
+        .choices(['memory', 'sqlite', 'all'])
+        .default('all'),
+    )
+    .option('--sqlite-file', 'put SQLite tiers in a temporary file instead of :memory:')
+    .option('-v, --verbose', 'also list the files that pass')
+    .action(async (paths: string[], options: RunCommandOptions) => {
+      process.exitCode = await runCommand(paths, options, output);
+    });
+}
+
+/** Run the scripts under `paths`, print the report, and return the exit status. */
+export async function runCommand(
+  paths: readonly string[],
+  options: RunCommandOptions,
+  output: Output,
+): Promise<number> {
+  const tiers = options.tier === 'all' ? TIER_KINDS : [options.tier];
+  const runOptions: RunOptions = {
+    paths,
+    tiers,
+    sqliteFile: options.sqliteFile ?? false,
+    onResult: (result) => {
+      if (result.passed && options.verbose) output.out(`PASS [${result.tierKind}] ${result.file}`);
+      for (const line of formatFailure(result)) output.out(line);
+    },
+  };
+  const report = await runScripts(runOptions);
+  for (const problem of report.problems) output.err(`multistore run: ${problem}`);
+  if (report.problems.length > 0) return EXIT_USAGE;
+  for (const line of formatSummary(report.results, tiers)) output.out(line);
+  return report.ok ? 0 : EXIT_FAILED;
+}

@@ -1,0 +1,210 @@
+/**
+ * Checking and decoding a command's arguments.
+ *
+ * A runner declares, per command, the arguments it accepts:
+ *
+ * ```
+ *   const COMMANDS = {
+ *     set:  { pair: true, named: ['table'] },       // set KEY=VALUE [table=T]
+ *     get:  { positional: ['KEY'], named: ['table'] },
+ *     scan: { named: ['table'] },
+ *   };
+ *   const args = readArgs(file, command, COMMANDS); // throws on anything else
+ *   args.pair().key; args.bytes(0); args.text('table');
+ * ```
+ *
+ * {@link readArgs} rejects, with a {@link ScriptError} naming the file and the
+ * command's line: an unknown command, a missing or extra positional argument,
+ * an unknown or repeated named argument, and (for `pair` commands) a first
+ * argument that is not `KEY=VALUE`. Decoders then reject values of the wrong
+ * shape (`version=abc`, `reverse=yes`, a range without `..`). So a typo in a
+ * script is always an error, never a silently ignored argument.
+ *
+ * @module
+ */
+
+import { fromUtf8 } from '../common/bytes.js';
+import { ScriptError } from '../common/errors.js';
+import type { Bound } from '../tier/tier.js';
+import type { Arg, Command, Word } from './words.js';
+
+/** The arguments one command accepts. */
+export interface ArgSpec {
+  /** The first argument must be a `KEY=VALUE` pair (as for `set`/`unset`). */
+  readonly pair?: boolean;
+  /** Names (for messages) of the required positional arguments, in order. */
+  readonly positional?: readonly string[];
+  /** Names of the optional `name=value` arguments. */
+  readonly named?: readonly string[];
+}
+
+/** Every command a runner accepts, with its arguments. */
+export type CommandTable = Readonly<Record<string, ArgSpec>>;
+
+/** A key range as the `range` commands take it: `a..b`, `a..=b`, `a..`, `..b`, `..=b`, `..`. */
+export interface KeyRange {
+  readonly start: Bound;
+  readonly end: Bound;
+}
+
+/** Check `command` against `table` and return its decoded arguments. */
+export function readArgs(file: string, command: Command, table: CommandTable): CommandArgs {
+  const spec = Object.hasOwn(table, command.name) ? table[command.name] : undefined;
+  if (spec === undefined) {
+    const known = Object.keys(table).sort().join(', ');
+    throw new ScriptError(
+      file,
+      command.line,
+      `unknown command '${command.name}' (known: ${known})`,
+    );
+  }
+  return new CommandArgs(file, command, spec);
+}
+
+/** The checked arguments of one command, with decoders that throw {@link ScriptError}. */
+export class CommandArgs {
+  readonly #file: string;
+  readonly #command: Command;
+  readonly #pair: Arg | undefined;
+  readonly #positional: readonly Word[];
+  readonly #named: ReadonlyMap<string, Word>;
+
+  constructor(file: string, command: Command, spec: ArgSpec) {
+    this.#file = file;
+    this.#command = command;
+    const rest = [...command.args];
+    this.#pair = spec.pair ? this.#takePair(rest) : undefined;
+    const positional = rest.filter((arg) => arg.key === undefined).map((arg) => arg.value);
+    this.#positional = this.#checkPositional(positional, spec.positional ?? []);
+    this.#named = this.#checkNamed(
+      rest.filter((arg) => arg.key !== undefined),
+      spec.named ?? [],
+    );
+  }
+
+  /** The `KEY=VALUE` pair of a `pair` command. */
+  pair(): { readonly key: Uint8Array; readonly value: Uint8Array } {
+    if (this.#pair?.key === undefined) throw this.#error('this command takes no KEY=VALUE pair');
+    return { key: this.#pair.key.bytes, value: this.#pair.value.bytes };
+  }
+
+  /** The bytes of positional argument `index`. */
+  bytes(index: number): Uint8Array {
+    return this.#positionalWord(index).bytes;
+  }
+
+  /** Positional argument `index` decoded as UTF-8 text (for names such as tables). */
+  text(index: number): string {
+    return fromUtf8(this.#positionalWord(index).bytes);
+  }
+
+  /** Positional argument `index` as a key range. */
+  range(index: number): KeyRange {
+    const word = this.#positionalWord(index);
+    const range = parseRange(word.bytes);
+    if (range === undefined) {
+      throw this.#error(`expected a range like a..b, a..=b, a.., ..b or .., got ${word.text}`);
+    }
+    return range;
+  }
+
+  /** True when the named argument was given. */
+  has(name: string): boolean {
+    return this.#named.has(name);
+  }
+
+  /** The named argument as UTF-8 text, or `undefined` when absent. */
+  named(name: string): string | undefined {
+    const word = this.#named.get(name);
+    return word === undefined ? undefined : fromUtf8(word.bytes);
+  }
+
+  /** The named argument as a non-negative safe integer, or `undefined` when absent. */
+  integer(name: string): number | undefined {
+    const text = this.named(name);
+    if (text === undefined) return undefined;
+    const value = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(value)) {
+      throw this.#error(`${name}=${text}: expected a non-negative integer`);
+    }
+    return value;
+  }
+
+  /** The named argument as `true`/`false`, or `undefined` when absent. */
+  boolean(name: string): boolean | undefined {
+    const text = this.named(name);
+    if (text === undefined || text === 'true' || text === 'false') {
+      return text === undefined ? undefined : text === 'true';
+    }
+    throw this.#error(`${name}=${text}: expected true or false`);
+  }
+
+  #takePair(rest: Arg[]): Arg {
+    const first = rest.shift();
+    if (first?.key === undefined) {
+      const got = first === undefined ? 'nothing' : first.text;
+      throw this.#error(`expected KEY=VALUE as first argument, got ${got}`);
+    }
+    return first;
+  }
+
+  #checkPositional(words: readonly Word[], names: readonly string[]): readonly Word[] {
+    if (words.length < names.length) {
+      throw this.#error(`missing argument ${names[words.length]}`);
+    }
+    const extra = words[names.length];
+    if (extra !== undefined) throw this.#error(`unexpected argument ${extra.text}`);
+    return words;
+  }
+
+  #checkNamed(args: readonly Arg[], allowed: readonly string[]): ReadonlyMap<string, Word> {
+    const named = new Map<string, Word>();
+    for (const arg of args) {
+      const name = fromUtf8((arg.key as Word).bytes);
+      if (!allowed.includes(name)) {
+        const hint = allowed.length === 0 ? 'none' : allowed.join(', ');
+        throw this.#error(`unknown argument ${arg.text} (allowed: ${hint})`);
+      }
+      if (named.has(name)) throw this.#error(`argument ${name} given twice`);
+      named.set(name, arg.value);
+    }
+    return named;
+  }
+
+  #positionalWord(index: number): Word {
+    const word = this.#positional[index];
+    if (word === undefined) throw this.#error(`no positional argument ${index + 1}`);
+    return word;
+  }
+
+  #error(message: string): ScriptError {
+    return new ScriptError(this.#file, this.#command.line, `${this.#command.name}: ${message}`);
+  }
+}
+
+/**
+ * Parse a range, split at its first `..`: an empty start is unbounded, else
+ * included; the end is excluded, included after `..=`, unbounded when empty.
+ * Returns `undefined` when there is no `..` or `..=` has no end key.
+ */
+export function parseRange(bytes: Uint8Array): KeyRange | undefined {
+  const dots = findDots(bytes);
+  if (dots < 0) return undefined;
+  const startKey = bytes.slice(0, dots);
+  const start: Bound =
+    startKey.length === 0 ? { kind: 'unbounded' } : { kind: 'included', key: startKey };
+  const rest = bytes.slice(dots + 2);
+  if (rest[0] === 0x3d) {
+    if (rest.length === 1) return undefined;
+    return { start, end: { kind: 'included', key: rest.slice(1) } };
+  }
+  const end: Bound = rest.length === 0 ? { kind: 'unbounded' } : { kind: 'excluded', key: rest };
+  return { start, end };
+}
+
+function findDots(bytes: Uint8Array): number {
+  for (let i = 0; i + 1 < bytes.length; i++) {
+    if (bytes[i] === 0x2e && bytes[i + 1] === 0x2e) return i;
+  }
+  return -1;
+}

@@ -1,0 +1,156 @@
+/**
+ * Running script files: the engine behind `multistore run`.
+ *
+ * ```
+ *   paths --discover--> files (+ runner kind) --for each tier, each file-->
+ *     read -> parse -> runner = factory(context) -> runBlocks -> close -> FileResult
+ * ```
+ *
+ * A file passes only when it parsed, had at least one block, had a runner,
+ * every block matched and the runner closed cleanly. Anything else is a
+ * failure with a message: a malformed file (its `file:line`), a file outside
+ * any runner folder, a runner that does not exist yet ("no store runner
+ * yet"), a runner that failed to start or to close. Tiers run one after the
+ * other (all files on memory, then all on SQLite); each file gets a fresh
+ * runner and fresh storage.
+ *
+ * Paths that do not exist or hold no script are returned as `problems`
+ * without running anything: the caller decides how to report them.
+ *
+ * @module
+ */
+
+import { readFile } from 'node:fs/promises';
+import { type Discovery, discoverScripts, type ScriptFile } from './discover.js';
+import { parseScript } from './parser.js';
+import { type RunnerLookup, runnerFor } from './registry.js';
+import {
+  type BlockFailure,
+  messageOf,
+  type RunnerFactory,
+  runBlocks,
+  type ScriptRunner,
+  type TierKind,
+} from './runner.js';
+import { defaultTierOpener, type TierOpener, TierSession } from './tier-session.js';
+
+/** The outcome of one script file on one tier. */
+export interface FileResult {
+  /** The file as shown to the user. */
+  readonly file: string;
+  readonly tierKind: TierKind;
+  readonly passed: boolean;
+  /** Why the file could not run or finish (malformed, no runner, close failed). */
+  readonly errors: readonly string[];
+  /** The blocks whose output did not match. */
+  readonly failures: readonly BlockFailure[];
+}
+
+/** What to run and how. */
+export interface RunOptions {
+  /** Files or folders (searched recursively). */
+  readonly paths: readonly string[];
+  /** Tiers to run every file on, in order. */
+  readonly tiers: readonly TierKind[];
+  /** Where runners come from (default: the registry). */
+  readonly runners?: RunnerLookup;
+  /** How tiers are opened (default: the tier factory). */
+  readonly openTier?: TierOpener;
+  /** SQLite in a temporary file instead of `:memory:` (default false). */
+  readonly sqliteFile?: boolean;
+  /** Called after each file, for progress output. */
+  readonly onResult?: (result: FileResult) => void;
+}
+
+/** The outcome of a run. */
+export interface RunReport {
+  /** Unusable paths; when any, nothing ran. */
+  readonly problems: readonly string[];
+  readonly results: readonly FileResult[];
+  /** True when there were no problems, at least one file ran, and every file passed. */
+  readonly ok: boolean;
+}
+
+/** Discover the scripts under `options.paths` and run each on every tier. */
+export async function runScripts(options: RunOptions): Promise<RunReport> {
+  const discovery: Discovery = await discoverScripts(options.paths);
+  if (discovery.problems.length > 0) {
+    return { problems: discovery.problems, results: [], ok: false };
+  }
+  const results: FileResult[] = [];
+  for (const tierKind of options.tiers) {
+    for (const file of discovery.files) {
+      const result = await runScriptFile(file, tierKind, options);
+      results.push(result);
+      options.onResult?.(result);
+    }
+  }
+  const ok = results.length > 0 && results.every((result) => result.passed);
+  return { problems: [], results, ok };
+}
+
+/** Run one script file on one tier. Never throws: every problem becomes a failure. */
+export async function runScriptFile(
+  file: ScriptFile,
+  tierKind: TierKind,
+  options: Omit<RunOptions, 'paths' | 'tiers'> = {},
+): Promise<FileResult> {
+  const errors: string[] = [];
+  let failures: readonly BlockFailure[] = [];
+  try {
+    failures = await parseAndRun(file, tierKind, options, errors);
+  } catch (error) {
+    errors.push(messageOf(error));
+  }
+  const passed = errors.length === 0 && failures.length === 0;
+  return { file: file.path, tierKind, passed, errors, failures };
+}
+
+async function parseAndRun(
+  file: ScriptFile,
+  tierKind: TierKind,
+  options: Omit<RunOptions, 'paths' | 'tiers'>,
+  errors: string[],
+): Promise<readonly BlockFailure[]> {
+  const script = parseScript(await readFile(file.path, 'utf8'), file.path);
+  if (script.blocks.length === 0) {
+    errors.push(`${file.path}: the file holds no block`);
+    return [];
+  }
+  const factory = findFactory(file, options.runners ?? runnerFor, errors);
+  if (factory === undefined) return [];
+  const opener = options.openTier ?? defaultTierOpener;
+  const session = new TierSession(tierKind, { opener, sqliteFile: options.sqliteFile ?? false });
+  try {
+    const runner = await factory({ file: file.path, tierKind, openTier: () => session.open() });
+    try {
+      return await runBlocks(script, runner);
+    } finally {
+      await closeRunner(runner, errors);
+    }
+  } finally {
+    errors.push(...session.dispose());
+  }
+}
+
+function findFactory(
+  file: ScriptFile,
+  runners: RunnerLookup,
+  errors: string[],
+): RunnerFactory | undefined {
+  if (file.kind === undefined) {
+    errors.push('no runner: the file is not inside a folder named store, tier or stats');
+    return undefined;
+  }
+  const factory = runners(file.kind);
+  if (factory === undefined) errors.push(`no ${file.kind} runner yet`);
+  return factory;
+}
+
+async function closeRunner(runner: ScriptRunner, errors: string[]): Promise<void> {
+  try {
+    await runner.close();
+  } catch (error) {
+    errors.push(`closing the runner failed: ${messageOf(error)}`);
+  }
+}
