@@ -15,6 +15,7 @@
 
 import type { RunnerKind } from './discover.js';
 import type { RunnerFactory } from './runner.js';
+import { createStatsRunner, createStoreRunner } from './store-runner.js';
 import { createTierRunner } from './tier-runner.js';
 
 /** Finds the factory for a runner kind; `undefined` when there is none yet. */
@@ -22,8 +23,8 @@ export type RunnerLookup = (kind: RunnerKind) => RunnerFactory | undefined;
 
 const RUNNERS: Readonly<Record<RunnerKind, RunnerFactory | undefined>> = Object.freeze({
   tier: (context) => createTierRunner(context),
-  store: undefined,
-  stats: undefined,
+  store: (context) => createStoreRunner(context),
+  stats: (context) => createStatsRunner(context),
 });
 
 /** The registered factory for `kind`, or `undefined` when that runner does not exist yet. */

@@ -20,7 +20,10 @@ import { FigureCounter, type StorageFigures, versionedKeyBytes } from './figures
 const PAGE = 256;
 
 /** Figures of every table of `tier` (and of `extraTables`, zero when empty), by table name. */
-export function recountFigures(tier: TierStorage, extraTables: readonly string[] = []): Map<string, StorageFigures> {
+export function recountFigures(
+  tier: TierStorage,
+  extraTables: readonly string[] = [],
+): Map<string, StorageFigures> {
   const figures = new Map<string, StorageFigures>();
   for (const table of new Set([...tier.tables(), ...extraTables])) {
     figures.set(table, recountTable(tier, table));

@@ -19,7 +19,12 @@
  */
 
 import type { StatsCategory, StatsEntry, StorageStatsRecorded } from '../event/events.js';
-import { FigureCounter, type StorageFigures, type StorageStats, versionedKeyBytes } from './figures.js';
+import {
+  FigureCounter,
+  type StorageFigures,
+  type StorageStats,
+  versionedKeyBytes,
+} from './figures.js';
 
 /** What the tracker needs of an event bus. */
 export interface StatsEventSource {
@@ -71,7 +76,12 @@ export class StorageStatsTracker {
   }
 
   #count(entry: StatsEntry, category: StatsCategory, sign: 1 | -1): void {
-    this.#counter(entry.table).apply(category, versionedKeyBytes(entry.key), entry.valueBytes, sign);
+    this.#counter(entry.table).apply(
+      category,
+      versionedKeyBytes(entry.key),
+      entry.valueBytes,
+      sign,
+    );
   }
 
   #counter(table: string): FigureCounter {

@@ -45,7 +45,12 @@ export class StatsEventBuilder {
 }
 
 /** Record, in `out`, what writing `write` at `version` does to the figures. Call before writing. */
-export function recordWrite(tier: TierStorage, write: PlannedWrite, version: number, out: StatsEventBuilder): void {
+export function recordWrite(
+  tier: TierStorage,
+  write: PlannedWrite,
+  version: number,
+  out: StatsEventBuilder,
+): void {
   const table = write.table.name;
   const newest = tier.get(table, write.key, MAX_VERSION);
   const becomesNewest = newest === undefined || newest.version <= version;
@@ -55,7 +60,8 @@ export function recordWrite(tier: TierStorage, write: PlannedWrite, version: num
     out.moves.push(entryOf(table, newest, 'historical'));
   } else if (!becomesNewest) {
     const replaced = tier.get(table, write.key, version);
-    if (replaced !== undefined && replaced.version === version) out.drops.push(entryOf(table, replaced, 'historical'));
+    if (replaced !== undefined && replaced.version === version)
+      out.drops.push(entryOf(table, replaced, 'historical'));
   }
   const written = { key: write.key, version, value: write.value };
   if (write.value === undefined) out.deletes.push(entryOf(table, written, 'historical'));
@@ -63,5 +69,11 @@ export function recordWrite(tier: TierStorage, write: PlannedWrite, version: num
 }
 
 function entryOf(table: string, entry: TierEntry, category: StatsEntry['category']): StatsEntry {
-  return { table, key: entry.key, version: entry.version, valueBytes: entry.value?.length ?? 0, category };
+  return {
+    table,
+    key: entry.key,
+    version: entry.version,
+    valueBytes: entry.value?.length ?? 0,
+    category,
+  };
 }

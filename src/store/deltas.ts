@@ -89,7 +89,10 @@ function invalid(index: number, message: string): never {
 /** Validate every delta and build the plan; throws before anything is written. */
 export function planCommit(deltas: unknown, router: TableRouter): CommitPlan {
   if (!Array.isArray(deltas)) {
-    throw new InvalidInputError('INVALID_DELTA', `deltas must be an array, got ${describe(deltas)}`);
+    throw new InvalidInputError(
+      'INVALID_DELTA',
+      `deltas must be an array, got ${describe(deltas)}`,
+    );
   }
   const writes: PlannedWrite[] = [];
   const drops: PlannedDrop[] = [];
@@ -110,7 +113,8 @@ export function planCommit(deltas: unknown, router: TableRouter): CommitPlan {
 }
 
 function planDelta(delta: unknown, index: number, router: TableRouter): PlannedWrite | PlannedDrop {
-  if (typeof delta !== 'object' || delta === null) invalid(index, `a delta must be an object, got ${describe(delta)}`);
+  if (typeof delta !== 'object' || delta === null)
+    invalid(index, `a delta must be an object, got ${describe(delta)}`);
   const { type, key } = delta as { type?: unknown; key?: unknown };
   if (key === undefined) invalid(index, `the ${String(type)} delta has no key`);
   switch (type) {
@@ -124,11 +128,19 @@ function planDelta(delta: unknown, index: number, router: TableRouter): PlannedW
     case 'drop':
       return planDrop(delta as DropDelta, router);
     default:
-      return invalid(index, `unknown delta type ${describe(type)} (expected set, unset, remove or drop)`);
+      return invalid(
+        index,
+        `unknown delta type ${describe(type)} (expected set, unset, remove or drop)`,
+      );
   }
 }
 
-function planWrite(delta: SetDelta | UnsetDelta, index: number, router: TableRouter, keep: boolean): PlannedWrite {
+function planWrite(
+  delta: SetDelta | UnsetDelta,
+  index: number,
+  router: TableRouter,
+  keep: boolean,
+): PlannedWrite {
   if (delta.value === undefined) invalid(index, `the ${delta.type} delta has no value`);
   const key = toOwnedBytes(delta.key, 'key');
   const value = toOwnedBytes(delta.value, 'value');
@@ -138,7 +150,9 @@ function planWrite(delta: SetDelta | UnsetDelta, index: number, router: TableRou
 function planDrop(delta: DropDelta, router: TableRouter): PlannedDrop {
   const key = toOwnedBytes(delta.key, 'key');
   const upToVersion =
-    delta.upToVersion === undefined ? undefined : checkVersion(delta.upToVersion, 'drop upToVersion');
+    delta.upToVersion === undefined
+      ? undefined
+      : checkVersion(delta.upToVersion, 'drop upToVersion');
   const keepLastVersions =
     delta.keepLastVersions === undefined
       ? undefined

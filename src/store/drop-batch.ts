@@ -79,7 +79,9 @@ export class DropApplier {
       }
     }
     const applied = this.#erase(plans);
-    failures += plans.filter((plan) => !applied.has(plan)).reduce((n, plan) => n + plan.requests, 0);
+    failures += plans
+      .filter((plan) => !applied.has(plan))
+      .reduce((n, plan) => n + plan.requests, 0);
     const entriesDropped = this.#report(requests, [...applied]);
     return { requests: requests.length, entriesDropped, failures };
   }
@@ -89,7 +91,8 @@ export class DropApplier {
     const stored = this.#tier.getAllVersions(table, key);
     const versions = stored.map((entry) => entry.version);
     const erase = new Set<number>();
-    for (const request of group) for (const version of versionsToDrop(versions, request)) erase.add(version);
+    for (const request of group)
+      for (const version of versionsToDrop(versions, request)) erase.add(version);
     return { table, ...statsOfErasure(table, key, stored, erase), requests: group.length };
   }
 
@@ -157,11 +160,27 @@ function statsOfErasure(
     if (!erase.has(entry.version)) continue;
     const category = index === 0 && entry.value !== undefined ? 'current' : 'historical';
     drops.push({ key, version: entry.version });
-    dropped.push({ table, key, version: entry.version, valueBytes: entry.value?.length ?? 0, category });
+    dropped.push({
+      table,
+      key,
+      version: entry.version,
+      valueBytes: entry.value?.length ?? 0,
+      category,
+    });
   }
   const survivor = stored.find((entry) => !erase.has(entry.version));
-  if (stored.length > 0 && erase.has((stored[0] as VersionEntry).version) && survivor?.value !== undefined) {
-    moves.push({ table, key, version: survivor.version, valueBytes: survivor.value.length, category: 'current' });
+  if (
+    stored.length > 0 &&
+    erase.has((stored[0] as VersionEntry).version) &&
+    survivor?.value !== undefined
+  ) {
+    moves.push({
+      table,
+      key,
+      version: survivor.version,
+      valueBytes: survivor.value.length,
+      category: 'current',
+    });
   }
   return { drops, dropped, moves };
 }

@@ -83,7 +83,10 @@ class DropQueue {
         this.batches++;
         this.entriesDropped += outcome.entriesDropped;
         this.failures += outcome.failures;
-        span.setAttributes({ num_requests: outcome.requests, total_dropped: outcome.entriesDropped });
+        span.setAttributes({
+          num_requests: outcome.requests,
+          total_dropped: outcome.entriesDropped,
+        });
       } finally {
         span.end();
       }
@@ -111,7 +114,10 @@ class DropWorkerActor implements Actor<WorkerState, DropMessage> {
   }
 
   init(ctx: ActorContext<DropMessage>): WorkerState {
-    return { lastFlush: ctx.clock.instant(), ticks: ctx.scheduleRepeat(this.#config.tickIntervalMs, { type: 'tick' }) };
+    return {
+      lastFlush: ctx.clock.instant(),
+      ticks: ctx.scheduleRepeat(this.#config.tickIntervalMs, { type: 'tick' }),
+    };
   }
 
   handle(state: WorkerState, message: DropMessage, ctx: ActorContext<DropMessage>): Directive {
@@ -122,7 +128,10 @@ class DropWorkerActor implements Actor<WorkerState, DropMessage> {
         if (this.#queue.pending.length >= this.#config.batchSize) this.#flush(state, ctx);
         return 'continue';
       case 'tick':
-        if (this.#queue.pending.length > 0 && state.lastFlush.elapsed() >= this.#config.flushIntervalMs) {
+        if (
+          this.#queue.pending.length > 0 &&
+          state.lastFlush.elapsed() >= this.#config.flushIntervalMs
+        ) {
           this.#flush(state, ctx);
         }
         return 'continue';
@@ -165,11 +174,16 @@ export class DropWorker {
   submit(requests: readonly DropRequest[]): void {
     if (requests.length === 0) return;
     const message: DropMessage =
-      requests.length === 1 ? { type: 'request', request: requests[0] as DropRequest } : { type: 'batch', requests };
+      requests.length === 1
+        ? { type: 'request', request: requests[0] as DropRequest }
+        : { type: 'batch', requests };
     const sent = this.#ref.send(message);
     if (sent.ok) return;
     if (sent.reason === 'full') this.#queue.backpressure++;
-    else this.#logger.warn('drop worker is not running; applying drops on the caller', { requests: requests.length });
+    else
+      this.#logger.warn('drop worker is not running; applying drops on the caller', {
+        requests: requests.length,
+      });
     this.#queue.add(requests);
     this.#queue.flush();
   }

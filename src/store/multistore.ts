@@ -39,7 +39,14 @@ import { planCommit } from './deltas.js';
 import { DropApplier, type DropRequest } from './drop-batch.js';
 import { DropWorker, type DropWorkerStats } from './drop-worker.js';
 import { type MultiStoreOptions, resolveOptions, type StoreConfig } from './options.js';
-import { checkPageSize, type RangeOptions, type RangeSpec, readRange, resolveRange, type StoreEntry } from './range.js';
+import {
+  checkPageSize,
+  type RangeOptions,
+  type RangeSpec,
+  readRange,
+  resolveRange,
+  type StoreEntry,
+} from './range.js';
 import { TableRouter } from './routing.js';
 
 /** One stored version of a key, as `versions` lists it. */
@@ -73,8 +80,14 @@ export class MultiStore {
    * Open a store over a tier you built (a custom {@link TierStorage}); the
    * store owns it from now on and closes it. `path` and `tier` options are ignored.
    */
-  static fromTier(tier: TierStorage, options?: Omit<MultiStoreOptions, 'path' | 'tier'>): MultiStore {
-    return MultiStore.#build(resolveOptions({ ...options, path: undefined, tier: undefined }), tier);
+  static fromTier(
+    tier: TierStorage,
+    options?: Omit<MultiStoreOptions, 'path' | 'tier'>,
+  ): MultiStore {
+    return MultiStore.#build(
+      resolveOptions({ ...options, path: undefined, tier: undefined }),
+      tier,
+    );
   }
 
   static #build(config: StoreConfig, tier: TierStorage): MultiStore {
@@ -121,7 +134,9 @@ export class MultiStore {
     this.#assertOpen();
     const commitVersion = checkVersion(version);
     const plan = planCommit(deltas, this.#router);
-    const span = tracer.startSpan('store.commit', { attributes: { version: commitVersion, deltas: deltas.length } });
+    const span = tracer.startSpan('store.commit', {
+      attributes: { version: commitVersion, deltas: deltas.length },
+    });
     try {
       this.#write(plan, commitVersion);
       this.#worker.submit(this.#dropRequests(plan, commitVersion));
@@ -149,7 +164,10 @@ export class MultiStore {
   range(spec?: RangeSpec, options?: RangeOptions): IterableIterator<StoreEntry> {
     this.#assertOpen();
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new InvalidInputError('INVALID_ARGUMENT', `range options must be an object, got ${describe(options)}`);
+      throw new InvalidInputError(
+        'INVALID_ARGUMENT',
+        `range options must be an object, got ${describe(options)}`,
+      );
     }
     if (options?.reverse !== undefined && typeof options.reverse !== 'boolean') {
       throw new InvalidInputError('INVALID_ARGUMENT', 'reverse must be a boolean');
@@ -236,13 +254,28 @@ export class MultiStore {
       for (const drop of plan.drops) {
         const pendingVersion = written.has(bytesToBinaryString(drop.key)) ? version : undefined;
         const { upToVersion, keepLastVersions } = drop;
-        requests.push({ table: drop.table.name, key: drop.key, upToVersion, keepLastVersions, pendingVersion, ceiling, commitVersion: version });
+        requests.push({
+          table: drop.table.name,
+          key: drop.key,
+          upToVersion,
+          keepLastVersions,
+          pendingVersion,
+          ceiling,
+          commitVersion: version,
+        });
       }
     }
     for (const write of plan.writes) {
       const keepLastVersions = write.table.keepLastVersions;
       if (keepLastVersions === undefined) continue;
-      requests.push({ table: write.table.name, key: write.key, keepLastVersions, pendingVersion: version, ceiling, commitVersion: version });
+      requests.push({
+        table: write.table.name,
+        key: write.key,
+        keepLastVersions,
+        pendingVersion: version,
+        ceiling,
+        commitVersion: version,
+      });
     }
     return requests;
   }

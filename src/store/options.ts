@@ -111,7 +111,8 @@ function fail(message: string): never {
 /** Validate `options` and return the frozen configuration. */
 export function resolveOptions(options: MultiStoreOptions | undefined): StoreConfig {
   if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null) fail(`options must be an object, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null)
+    fail(`options must be an object, got ${describe(options)}`);
   const path = resolvePath(options.path);
   return Object.freeze({
     tier: resolveTier(options.tier, path),
@@ -126,28 +127,36 @@ export function resolveOptions(options: MultiStoreOptions | undefined): StoreCon
 
 function resolvePath(path: unknown): string | undefined {
   if (path === undefined) return undefined;
-  if (typeof path !== 'string' || path.length === 0) fail(`path must be a non-empty string, got ${describe(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    fail(`path must be a non-empty string, got ${describe(path)}`);
   if (path.includes('\0')) fail('path must not contain a NUL character');
   return path;
 }
 
 function resolveTier(tier: unknown, path: string | undefined): 'memory' | 'sqlite' {
   if (tier === undefined) return path === undefined ? 'memory' : 'sqlite';
-  if (tier !== 'memory' && tier !== 'sqlite') fail(`tier must be 'memory' or 'sqlite', got ${describe(tier)}`);
+  if (tier !== 'memory' && tier !== 'sqlite')
+    fail(`tier must be 'memory' or 'sqlite', got ${describe(tier)}`);
   if (tier === 'memory' && path !== undefined) fail("a path needs the 'sqlite' tier");
   return tier;
 }
 
 function resolveMode(mode: unknown): ActorMode {
   if (mode === undefined) return 'event-loop';
-  if (mode !== 'event-loop' && mode !== 'inline') fail(`actorMode must be 'event-loop' or 'inline', got ${describe(mode)}`);
+  if (mode !== 'event-loop' && mode !== 'inline')
+    fail(`actorMode must be 'event-loop' or 'inline', got ${describe(mode)}`);
   return mode;
 }
 
 function resolveClock(clock: unknown): Clock {
   if (clock === undefined) return systemClock;
   const candidate = clock as Partial<Clock> | null;
-  if (typeof candidate !== 'object' || candidate === null || typeof candidate.nowNanos !== 'function' || typeof candidate.instant !== 'function') {
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.nowNanos !== 'function' ||
+    typeof candidate.instant !== 'function'
+  ) {
     fail('clock must implement Clock (nowNanos, nowMillis, instant)');
   }
   return clock as Clock;
@@ -157,7 +166,11 @@ function resolveLogger(logger: unknown): Logger {
   if (logger === undefined) return silentLogger;
   const candidate = logger as Partial<Logger> | null;
   const methods = ['debug', 'info', 'warn', 'error'] as const;
-  if (typeof candidate !== 'object' || candidate === null || methods.some((m) => typeof candidate[m] !== 'function')) {
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    methods.some((m) => typeof candidate[m] !== 'function')
+  ) {
     fail('logger must have debug, info, warn and error methods');
   }
   return logger as Logger;
@@ -165,15 +178,29 @@ function resolveLogger(logger: unknown): Logger {
 
 function resolveDropWorker(options: unknown): DropWorkerConfig {
   if (options === undefined) return DROP_WORKER_DEFAULTS;
-  if (typeof options !== 'object' || options === null) fail(`dropWorker must be an object, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null)
+    fail(`dropWorker must be an object, got ${describe(options)}`);
   const given = options as Record<string, unknown>;
   for (const name of Object.keys(given)) {
-    if (!['batchSize', 'flushIntervalMs', 'mailboxCapacity'].includes(name)) fail(`unknown dropWorker option '${name}'`);
+    if (!['batchSize', 'flushIntervalMs', 'mailboxCapacity'].includes(name))
+      fail(`unknown dropWorker option '${name}'`);
   }
   return Object.freeze({
-    batchSize: positiveInteger(given.batchSize, 'dropWorker.batchSize', DROP_WORKER_DEFAULTS.batchSize),
-    flushIntervalMs: nonNegative(given.flushIntervalMs, 'dropWorker.flushIntervalMs', DROP_WORKER_DEFAULTS.flushIntervalMs),
-    mailboxCapacity: positiveInteger(given.mailboxCapacity, 'dropWorker.mailboxCapacity', DROP_WORKER_DEFAULTS.mailboxCapacity),
+    batchSize: positiveInteger(
+      given.batchSize,
+      'dropWorker.batchSize',
+      DROP_WORKER_DEFAULTS.batchSize,
+    ),
+    flushIntervalMs: nonNegative(
+      given.flushIntervalMs,
+      'dropWorker.flushIntervalMs',
+      DROP_WORKER_DEFAULTS.flushIntervalMs,
+    ),
+    mailboxCapacity: positiveInteger(
+      given.mailboxCapacity,
+      'dropWorker.mailboxCapacity',
+      DROP_WORKER_DEFAULTS.mailboxCapacity,
+    ),
     tickIntervalMs: DROP_WORKER_DEFAULTS.tickIntervalMs,
   });
 }
@@ -199,7 +226,8 @@ function resolveTables(tables: unknown): TableConfig[] {
   for (const [index, declaration] of tables.entries()) {
     const table = resolveTable(declaration, index);
     for (const other of resolved) {
-      if (other.name === table.name) fail(`table name '${table.name}' is declared twice (or is reserved)`);
+      if (other.name === table.name)
+        fail(`table name '${table.name}' is declared twice (or is reserved)`);
       if (other !== resolved[0] && sameBytes(other.prefix, table.prefix)) {
         fail(`tables '${other.name}' and '${table.name}' declare the same prefix`);
       }
@@ -210,23 +238,41 @@ function resolveTables(tables: unknown): TableConfig[] {
 }
 
 function resolveTable(declaration: unknown, index: number): TableConfig {
-  if (typeof declaration !== 'object' || declaration === null) fail(`tables[${index}] must be an object`);
+  if (typeof declaration !== 'object' || declaration === null)
+    fail(`tables[${index}] must be an object`);
   const { name, prefix, retention } = declaration as Record<string, unknown>;
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_TABLE_NAME) {
-    fail(`tables[${index}].name must be a non-empty string of at most ${MAX_TABLE_NAME} characters`);
+    fail(
+      `tables[${index}].name must be a non-empty string of at most ${MAX_TABLE_NAME} characters`,
+    );
   }
-  if (typeof prefix !== 'string' && !(prefix instanceof Uint8Array)) fail(`tables[${index}].prefix must be a string or Uint8Array`);
+  if (typeof prefix !== 'string' && !(prefix instanceof Uint8Array))
+    fail(`tables[${index}].prefix must be a string or Uint8Array`);
   const bytes = toOwnedBytes(prefix, 'prefix');
-  if (bytes.length === 0) fail(`tables[${index}].prefix must not be empty (keys without a declared prefix go to '${DEFAULT_TABLE}')`);
-  return Object.freeze({ name, prefix: bytes, keepLastVersions: resolveRetention(retention, index) });
+  if (bytes.length === 0)
+    fail(
+      `tables[${index}].prefix must not be empty (keys without a declared prefix go to '${DEFAULT_TABLE}')`,
+    );
+  return Object.freeze({
+    name,
+    prefix: bytes,
+    keepLastVersions: resolveRetention(retention, index),
+  });
 }
 
 function resolveRetention(retention: unknown, index: number): number | undefined {
   if (retention === undefined) return undefined;
-  if (typeof retention !== 'object' || retention === null) fail(`tables[${index}].retention must be an object`);
+  if (typeof retention !== 'object' || retention === null)
+    fail(`tables[${index}].retention must be an object`);
   const { keepLastVersions } = retention as Record<string, unknown>;
-  if (typeof keepLastVersions !== 'number' || !Number.isSafeInteger(keepLastVersions) || keepLastVersions < 1) {
-    fail(`tables[${index}].retention.keepLastVersions must be a positive integer, got ${describe(keepLastVersions)}`);
+  if (
+    typeof keepLastVersions !== 'number' ||
+    !Number.isSafeInteger(keepLastVersions) ||
+    keepLastVersions < 1
+  ) {
+    fail(
+      `tables[${index}].retention.keepLastVersions must be a positive integer, got ${describe(keepLastVersions)}`,
+    );
   }
   return keepLastVersions;
 }

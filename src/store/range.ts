@@ -16,9 +16,21 @@
  * @module
  */
 
-import { type BytesLike, compareBytes, describe, prefixEnd, toOwnedBytes } from '../common/bytes.js';
+import {
+  type BytesLike,
+  compareBytes,
+  describe,
+  prefixEnd,
+  toOwnedBytes,
+} from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
-import { type Bound, type RangeCursor, type TierEntry, type TierStorage, UNBOUNDED } from '../tier/tier.js';
+import {
+  type Bound,
+  type RangeCursor,
+  type TierEntry,
+  type TierStorage,
+  UNBOUNDED,
+} from '../tier/tier.js';
 import type { TableRouter } from './routing.js';
 
 /** Which keys a range read covers. `prefix` cannot be combined with `start`/`end`. */
@@ -63,20 +75,32 @@ export const DEFAULT_PAGE_SIZE = 256;
 export function resolveRange(spec: RangeSpec | undefined): ResolvedRange {
   if (spec === undefined) return { start: UNBOUNDED, end: UNBOUNDED };
   if (typeof spec !== 'object' || spec === null) {
-    throw new InvalidInputError('INVALID_ARGUMENT', `a range must be an object, got ${describe(spec)}`);
+    throw new InvalidInputError(
+      'INVALID_ARGUMENT',
+      `a range must be an object, got ${describe(spec)}`,
+    );
   }
   if (spec.endInclusive !== undefined && typeof spec.endInclusive !== 'boolean') {
     throw new InvalidInputError('INVALID_ARGUMENT', 'endInclusive must be a boolean');
   }
   if (spec.prefix !== undefined) {
     if (spec.start !== undefined || spec.end !== undefined) {
-      throw new InvalidInputError('INVALID_ARGUMENT', 'a range takes either prefix or start/end, not both');
+      throw new InvalidInputError(
+        'INVALID_ARGUMENT',
+        'a range takes either prefix or start/end, not both',
+      );
     }
     const prefix = toOwnedBytes(spec.prefix, 'prefix');
     const end = prefixEnd(prefix);
-    return { start: { kind: 'included', key: prefix }, end: end === undefined ? UNBOUNDED : { kind: 'excluded', key: end } };
+    return {
+      start: { kind: 'included', key: prefix },
+      end: end === undefined ? UNBOUNDED : { kind: 'excluded', key: end },
+    };
   }
-  const start: Bound = spec.start === undefined ? UNBOUNDED : { kind: 'included', key: toOwnedBytes(spec.start, 'key') };
+  const start: Bound =
+    spec.start === undefined
+      ? UNBOUNDED
+      : { kind: 'included', key: toOwnedBytes(spec.start, 'key') };
   if (spec.end === undefined) return { start, end: UNBOUNDED };
   const key = toOwnedBytes(spec.end, 'key');
   return { start, end: { kind: spec.endInclusive === true ? 'included' : 'excluded', key } };
@@ -85,8 +109,12 @@ export function resolveRange(spec: RangeSpec | undefined): ResolvedRange {
 /** Validate a page size: a positive safe integer. */
 export function checkPageSize(pageSize: unknown): number {
   if (pageSize === undefined) return DEFAULT_PAGE_SIZE;
-  if (typeof pageSize === 'number' && Number.isSafeInteger(pageSize) && pageSize > 0) return pageSize;
-  throw new InvalidInputError('INVALID_ARGUMENT', `pageSize must be a positive integer, got ${describe(pageSize)}`);
+  if (typeof pageSize === 'number' && Number.isSafeInteger(pageSize) && pageSize > 0)
+    return pageSize;
+  throw new InvalidInputError(
+    'INVALID_ARGUMENT',
+    `pageSize must be a positive integer, got ${describe(pageSize)}`,
+  );
 }
 
 /** The raw key of a bound, `undefined` when unbounded. */
@@ -107,21 +135,46 @@ export interface RangeRead {
 /** Every live entry of the range, in key order (or reverse), paged through the tier. */
 export function* readRange(read: RangeRead): Generator<StoreEntry, void, undefined> {
   const tables = read.router.tablesMeeting(boundKey(read.range.start), boundKey(read.range.end));
-  const streams = tables.map((table) => tablePages(read, table.name)[Symbol.iterator]());
-  const heads = streams.map((stream) => stream.next());
+  const streams = tables.map((table) => new Head(tablePages(read, table.name)));
   const direction = read.reverse ? -1 : 1;
   for (;;) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) {
-      const head = heads[i] as IteratorResult<TierEntry>;
-      if (head.done) continue;
-      const bestHead = heads[best] as IteratorResult<TierEntry> | undefined;
-      if (best === -1 || direction * compareBytes(head.value.key, (bestHead?.value as TierEntry).key) < 0) best = i;
+    let best: Head | undefined;
+    for (const stream of streams) {
+      if (stream.entry === undefined) continue;
+      if (
+        best?.entry === undefined ||
+        direction * compareBytes(stream.entry.key, best.entry.key) < 0
+      ) {
+        best = stream;
+      }
     }
-    if (best === -1) return;
-    const { value: entry } = heads[best] as IteratorYieldResult<TierEntry>;
-    heads[best] = (streams[best] as Iterator<TierEntry>).next();
-    if (entry.value !== undefined) yield { key: entry.key, value: entry.value, version: entry.version };
+    const entry = best?.advance();
+    if (entry === undefined) return;
+    if (entry.value !== undefined)
+      yield { key: entry.key, value: entry.value, version: entry.version };
+  }
+}
+
+/** A stream with its next entry looked at. */
+class Head {
+  readonly #stream: Iterator<TierEntry>;
+  entry: TierEntry | undefined;
+
+  constructor(stream: Iterable<TierEntry>) {
+    this.#stream = stream[Symbol.iterator]();
+    this.entry = this.#pull();
+  }
+
+  /** Return the current entry and look at the next one. */
+  advance(): TierEntry | undefined {
+    const entry = this.entry;
+    this.entry = this.#pull();
+    return entry;
+  }
+
+  #pull(): TierEntry | undefined {
+    const next = this.#stream.next();
+    return next.done === true ? undefined : next.value;
   }
 }
 

@@ -59,7 +59,8 @@ export class TableRouter {
       if (table === this.#fallback) continue;
       const tableEnd = prefixEnd(table.prefix);
       const startsBeforeEnd = end === undefined || compareBytes(table.prefix, end) <= 0;
-      const endsAfterStart = start === undefined || tableEnd === undefined || compareBytes(tableEnd, start) > 0;
+      const endsAfterStart =
+        start === undefined || tableEnd === undefined || compareBytes(tableEnd, start) > 0;
       if (startsBeforeEnd && endsAfterStart) meeting.push(table);
     }
     return meeting;

@@ -1,0 +1,80 @@
+/**
+ * The store and stats runners of the conformance README.
+ *
+ * Both drive a {@link MultiStore} opened over the fresh tier the engine hands
+ * them, through a {@link StoreSession}; they differ only in the commands they
+ * accept and in what `remove` means:
+ *
+ * ```
+ *   store runner   set unset remove drop batch/commit get contains scan range prefix count_versions
+ *                  remove = a Remove delta
+ *   stats runner   set get contains scan drop remove stats stats_current stats_historical stats_totals
+ *                  remove = an Unset carrying the value visible just before (so its bytes are known)
+ * ```
+ *
+ * Every `drop` (and every `commit` of a batch) awaits the store's flush, so
+ * the script sees the drop worker's result without ever sleeping.
+ *
+ * @module
+ */
+
+import { MultiStore } from '../store/multistore.js';
+import type { Command } from './parser.js';
+import type { RunnerContext, ScriptRunner } from './runner.js';
+import { commandsOf, type RemoveMode, StoreSession } from './store-session.js';
+
+const STORE_COMMANDS = commandsOf(
+  'set',
+  'unset',
+  'remove',
+  'drop',
+  'batch',
+  'commit',
+  'get',
+  'contains',
+  'scan',
+  'range',
+  'prefix',
+  'count_versions',
+);
+
+const STATS_COMMANDS = commandsOf(
+  'set',
+  'get',
+  'contains',
+  'scan',
+  'drop',
+  'remove',
+  'stats',
+  'stats_current',
+  'stats_historical',
+  'stats_totals',
+);
+
+class StoreRunner implements ScriptRunner {
+  readonly #store: MultiStore;
+  readonly #session: StoreSession;
+
+  constructor(context: RunnerContext, commands: typeof STORE_COMMANDS, removeMode: RemoveMode) {
+    this.#store = MultiStore.fromTier(context.openTier());
+    this.#session = new StoreSession(this.#store, context.file, commands, removeMode);
+  }
+
+  execute(command: Command): Promise<readonly string[]> {
+    return this.#session.execute(command);
+  }
+
+  close(): Promise<void> {
+    return this.#store.close();
+  }
+}
+
+/** The store runner: the store layer, commits at versions, reads at versions. */
+export function createStoreRunner(context: RunnerContext): ScriptRunner {
+  return new StoreRunner(context, STORE_COMMANDS, 'remove');
+}
+
+/** The stats runner: the store layer plus the statistics its events feed. */
+export function createStatsRunner(context: RunnerContext): ScriptRunner {
+  return new StoreRunner(context, STATS_COMMANDS, 'unset-visible');
+}

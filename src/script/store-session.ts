@@ -1,0 +1,305 @@
+/**
+ * A store driven by the store command language of the conformance README.
+ *
+ * The store and stats runners, and the interactive shell, all speak the same
+ * language to a {@link MultiStore}; this session is that language, once:
+ *
+ * ```
+ *   set a=1 version=3     -> commit [set a=1] at 3            (current = 3)
+ *   set b=2               -> commit [set b=2] at current+1    (current = 4)
+ *   drop a keep_last_versions=1
+ *                         -> commit [drop a ...] at 5, then await the drop worker
+ *   batch version=9 / set a=x / drop a / commit
+ *                         -> ONE commit of both deltas at 9, then await the drop worker
+ *   get a version=3       -> "a" => "1"
+ *   stats_current         -> await every drop, then the figures summed over tables
+ * ```
+ *
+ * `current` is the highest commit version used so far (it starts at the
+ * store's latest version); reads without `version=` read at it. Each runner
+ * (or the shell) picks which commands it accepts through a command table, so
+ * a script can only use the commands its runner documents.
+ *
+ * @module
+ */
+
+import { ScriptError } from '../common/errors.js';
+import type { StorageFigures } from '../stats/figures.js';
+import type { Delta } from '../store/deltas.js';
+import type { MultiStore } from '../store/multistore.js';
+import type { RangeSpec } from '../store/range.js';
+import type { Bound } from '../tier/tier.js';
+import {
+  type ArgSpec,
+  type CommandArgs,
+  type CommandTable,
+  type KeyRange,
+  readArgs,
+} from './args.js';
+import { formatBytes, formatEntry } from './format.js';
+import type { Command } from './parser.js';
+
+const VERSION = ['version'] as const;
+const READ = ['version', 'reverse'] as const;
+const BATCHABLE = ['set', 'unset', 'remove', 'drop', 'commit'];
+
+/** Every command of the store language, with its arguments. */
+export const STORE_LANGUAGE: CommandTable = Object.freeze({
+  set: { pair: true, named: VERSION },
+  unset: { pair: true, named: VERSION },
+  remove: { positional: ['KEY'], named: VERSION },
+  drop: { positional: ['KEY'], named: ['up_to_version', 'keep_last_versions', 'version'] },
+  batch: { named: VERSION },
+  commit: {},
+  get: { positional: ['KEY'], named: VERSION },
+  contains: { positional: ['KEY'], named: VERSION },
+  scan: { named: READ },
+  range: { positional: ['RANGE'], named: READ },
+  prefix: { positional: ['PREFIX'], named: READ },
+  count_versions: { positional: ['KEY'] },
+  versions: { positional: ['KEY'] },
+  flush: {},
+  stats: {},
+  stats_current: {},
+  stats_historical: {},
+  stats_totals: {},
+});
+
+/** Pick commands of {@link STORE_LANGUAGE} for a runner. */
+export function commandsOf(...names: string[]): CommandTable {
+  const table: Record<string, ArgSpec> = {};
+  for (const name of names) table[name] = STORE_LANGUAGE[name] as ArgSpec;
+  return Object.freeze(table);
+}
+
+/** How the session turns `remove KEY` into a delta. */
+export type RemoveMode =
+  /** A Remove delta (store runner). */
+  | 'remove'
+  /** An Unset carrying the value visible just before, or Remove when none (stats runner). */
+  | 'unset-visible';
+
+type Handler = (args: CommandArgs) => readonly string[] | Promise<readonly string[]>;
+
+/** Executes store-language commands against one store. */
+export class StoreSession {
+  readonly #store: MultiStore;
+  readonly #file: string;
+  readonly #commands: CommandTable;
+  readonly #removeMode: RemoveMode;
+  readonly #handlers: Readonly<Record<string, Handler>>;
+  #current: number;
+  #batch: { version: number | undefined; deltas: Delta[] } | undefined;
+
+  constructor(store: MultiStore, file: string, commands: CommandTable, removeMode: RemoveMode) {
+    this.#store = store;
+    this.#file = file;
+    this.#commands = commands;
+    this.#removeMode = removeMode;
+    this.#current = store.latestVersion;
+    this.#handlers = this.#makeHandlers();
+  }
+
+  /** The highest commit version used so far. */
+  get current(): number {
+    return this.#current;
+  }
+
+  /** Run one command; returns the lines it prints. */
+  async execute(command: Command): Promise<readonly string[]> {
+    const args = readArgs(this.#file, command, this.#commands);
+    const handler = this.#handlers[command.name] as Handler;
+    this.#checkBatchRules(command, args);
+    return handler(args);
+  }
+
+  /** Inside `batch ... commit` only writes (without `version=`) and `commit` are allowed. */
+  #checkBatchRules(command: Command, args: CommandArgs): void {
+    if (this.#batch === undefined) {
+      if (command.name === 'commit') throw this.#error(command, 'commit without batch');
+      return;
+    }
+    if (!BATCHABLE.includes(command.name)) {
+      throw this.#error(command, `${command.name} is not allowed inside batch ... commit`);
+    }
+    if (args.has('version')) throw this.#error(command, 'version= is not allowed inside a batch');
+  }
+
+  /** True while a `batch` waits for its `commit`. */
+  get inBatch(): boolean {
+    return this.#batch !== undefined;
+  }
+
+  #makeHandlers(): Record<string, Handler> {
+    return {
+      set: (a) => this.#write(a, { type: 'set', key: a.pair().key, value: a.pair().value }),
+      unset: (a) => this.#write(a, { type: 'unset', key: a.pair().key, value: a.pair().value }),
+      remove: (a) => this.#remove(a),
+      drop: (a) => this.#drop(a),
+      batch: (a) => this.#beginBatch(a),
+      commit: () => this.#commitBatch(),
+      get: (a) => [
+        formatEntry(a.bytes(0), this.#store.get(a.bytes(0), this.#readVersion(a))?.value),
+      ],
+      contains: (a) => [
+        `${formatBytes(a.bytes(0))} => ${this.#store.contains(a.bytes(0), this.#readVersion(a))}`,
+      ],
+      scan: (a) => this.#scan(a, {}),
+      range: (a) => this.#scan(a, rangeSpec(a.range(0))),
+      prefix: (a) => this.#scan(a, { prefix: a.bytes(0) }),
+      count_versions: (a) => [
+        `${formatBytes(a.bytes(0))} => ${this.#store.versions(a.bytes(0)).length} versions`,
+      ],
+      versions: (a) => this.#versions(a.bytes(0)),
+      flush: async () => {
+        await this.#store.flush();
+        return [];
+      },
+      stats: () => this.#figures(statsLines),
+      stats_current: () => this.#figures(currentLines),
+      stats_historical: () => this.#figures(historicalLines),
+      stats_totals: () => this.#figures(totalLines),
+    };
+  }
+
+  /** Commit one write now, or collect it into the open batch. */
+  async #write(args: CommandArgs, delta: Delta): Promise<readonly string[]> {
+    if (this.#batch !== undefined) {
+      this.#batch.deltas.push(delta);
+      return [];
+    }
+    this.#store.commit([delta], this.#nextVersion(args.integer('version')));
+    if (delta.type === 'drop') await this.#store.flush();
+    return [];
+  }
+
+  #remove(args: CommandArgs): Promise<readonly string[]> {
+    const key = args.bytes(0);
+    if (this.#removeMode === 'unset-visible' && this.#batch === undefined) {
+      const at = args.integer('version') ?? this.#current + 1;
+      const visible = at === 0 ? undefined : this.#store.get(key, at - 1);
+      if (visible !== undefined)
+        return this.#write(args, { type: 'unset', key, value: visible.value });
+    }
+    return this.#write(args, { type: 'remove', key });
+  }
+
+  #drop(args: CommandArgs): Promise<readonly string[]> {
+    const upToVersion = args.integer('up_to_version');
+    const keepLastVersions = args.integer('keep_last_versions');
+    return this.#write(args, {
+      type: 'drop',
+      key: args.bytes(0),
+      ...(upToVersion === undefined ? {} : { upToVersion }),
+      ...(keepLastVersions === undefined ? {} : { keepLastVersions }),
+    });
+  }
+
+  #beginBatch(args: CommandArgs): readonly string[] {
+    this.#batch = { version: args.integer('version'), deltas: [] };
+    return [];
+  }
+
+  async #commitBatch(): Promise<readonly string[]> {
+    const batch = this.#batch as { version: number | undefined; deltas: Delta[] };
+    this.#batch = undefined;
+    this.#store.commit(batch.deltas, this.#nextVersion(batch.version));
+    await this.#store.flush();
+    return [];
+  }
+
+  #scan(args: CommandArgs, spec: RangeSpec): readonly string[] {
+    const options = { version: this.#readVersion(args), reverse: args.boolean('reverse') ?? false };
+    return [...this.#store.range(spec, options)].map((entry) =>
+      formatEntry(entry.key, entry.value),
+    );
+  }
+
+  #versions(key: Uint8Array): readonly string[] {
+    return this.#store
+      .versions(key)
+      .map(
+        ({ version, value }) =>
+          `${formatBytes(key)}@${version} => ${value === undefined ? 'None' : formatBytes(value)}`,
+      );
+  }
+
+  async #figures(print: (figures: StorageFigures) => string[]): Promise<readonly string[]> {
+    await this.#store.flush();
+    return print(this.#store.stats().total);
+  }
+
+  /** The version a write commits at: `version=N` (raising current), else current + 1. */
+  #nextVersion(given: number | undefined): number {
+    const version = given ?? this.#current + 1;
+    if (version > this.#current) this.#current = version;
+    return version;
+  }
+
+  #readVersion(args: CommandArgs): number {
+    return args.integer('version') ?? this.#current;
+  }
+
+  #error(command: Command, message: string): ScriptError {
+    return new ScriptError(this.#file, command.line, message);
+  }
+}
+
+function rangeSpec(range: KeyRange): RangeSpec {
+  return { ...startOf(range.start), ...endOf(range.end) };
+}
+
+function startOf(bound: Bound): RangeSpec {
+  // `parseRange` only produces included or unbounded starts.
+  return bound.kind === 'unbounded' ? {} : { start: bound.key };
+}
+
+function endOf(bound: Bound): RangeSpec {
+  if (bound.kind === 'unbounded') return {};
+  return { end: bound.key, endInclusive: bound.kind === 'included' };
+}
+
+function currentLines(f: StorageFigures): string[] {
+  return [
+    `current_count: ${f.currentCount}`,
+    `current_key_bytes: ${f.currentKeyBytes}`,
+    `current_value_bytes: ${f.currentValueBytes}`,
+  ];
+}
+
+function historicalLines(f: StorageFigures): string[] {
+  return [
+    `historical_count: ${f.historicalCount}`,
+    `historical_key_bytes: ${f.historicalKeyBytes}`,
+    `historical_value_bytes: ${f.historicalValueBytes}`,
+  ];
+}
+
+function bytesOf(f: StorageFigures): { current: number; historical: number } {
+  return {
+    current: f.currentKeyBytes + f.currentValueBytes,
+    historical: f.historicalKeyBytes + f.historicalValueBytes,
+  };
+}
+
+function totalLines(f: StorageFigures): string[] {
+  const { current, historical } = bytesOf(f);
+  return [
+    `total_count: ${f.currentCount + f.historicalCount}`,
+    `current_bytes: ${current}`,
+    `historical_bytes: ${historical}`,
+    `total_bytes: ${current + historical}`,
+  ];
+}
+
+function statsLines(f: StorageFigures): string[] {
+  const { current, historical } = bytesOf(f);
+  return [
+    ...currentLines(f),
+    ...historicalLines(f),
+    'cdc_count: 0',
+    'cdc_key_bytes: 0',
+    'cdc_value_bytes: 0',
+    `total_bytes: ${current + historical}`,
+  ];
+}

@@ -1,0 +1,201 @@
+/**
+ * A deliberately simple model of the store, for model-based tests.
+ *
+ * Every key maps to a plain `Map<version, value | undefined>`; reads sort and
+ * scan. Drops are queued like the real drop worker does and applied on
+ * `flush()`, each judged by the rule table of DESIGN.md written out longhand
+ * (no code shared with the store). Keys are held as binary strings, whose
+ * order is bytewise order.
+ *
+ * @module
+ */
+
+import { bytesToBinaryString } from '../common/bytes.js';
+
+/** A model delta: keys and values already bytes. */
+export type ModelDelta =
+  | { readonly type: 'set' | 'unset'; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly type: 'remove'; readonly key: Uint8Array }
+  | {
+      readonly type: 'drop';
+      readonly key: Uint8Array;
+      readonly upToVersion?: number;
+      readonly keepLastVersions?: number;
+    };
+
+interface PendingDrop {
+  readonly key: string;
+  readonly upToVersion: number | undefined;
+  readonly keepLastVersions: number | undefined;
+  readonly pendingVersion: number | undefined;
+  readonly ceiling: number;
+}
+
+/** Figures as the conformance README defines them. */
+export interface ModelFigures {
+  currentCount: number;
+  currentKeyBytes: number;
+  currentValueBytes: number;
+  historicalCount: number;
+  historicalKeyBytes: number;
+  historicalValueBytes: number;
+}
+
+const binary = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
+/** The model store. `retentionOf(key)` gives a key's table retention (or undefined). */
+export class StoreModel {
+  readonly #keys = new Map<string, Map<number, Uint8Array | undefined>>();
+  #pending: PendingDrop[] = [];
+  latestVersion = 0;
+
+  constructor(readonly retentionOf: (key: Uint8Array) => number | undefined = () => undefined) {}
+
+  /** Keys with drop requests not yet applied. */
+  pendingKeys(): Set<string> {
+    return new Set(this.#pending.map((drop) => drop.key));
+  }
+
+  commit(deltas: readonly ModelDelta[], version: number): void {
+    const writes = new Map<string, Uint8Array | undefined>();
+    for (const delta of deltas) {
+      if (delta.type === 'drop') continue;
+      writes.set(bytesToBinaryString(delta.key), delta.type === 'set' ? delta.value : undefined);
+    }
+    for (const [key, value] of writes) this.#versionsOf(key).set(version, value);
+    this.latestVersion = Math.max(this.latestVersion, version);
+    const ceiling = this.latestVersion;
+    for (const delta of deltas) {
+      if (delta.type !== 'drop') continue;
+      const key = bytesToBinaryString(delta.key);
+      const pendingVersion = writes.has(key) ? version : undefined;
+      this.#pending.push({
+        key,
+        upToVersion: delta.upToVersion,
+        keepLastVersions: delta.keepLastVersions,
+        pendingVersion,
+        ceiling,
+      });
+    }
+    for (const key of writes.keys()) {
+      const keep = this.retentionOf(binary(key));
+      if (keep !== undefined)
+        this.#pending.push({
+          key,
+          upToVersion: undefined,
+          keepLastVersions: keep,
+          pendingVersion: version,
+          ceiling,
+        });
+    }
+  }
+
+  /** Apply every queued drop. */
+  flush(): void {
+    for (const drop of this.#pending) this.#applyDrop(drop);
+    this.#pending = [];
+  }
+
+  get(key: Uint8Array, version: number): { value: Uint8Array; version: number } | undefined {
+    const entry = this.#visible(bytesToBinaryString(key), version);
+    return entry?.value === undefined ? undefined : { value: entry.value, version: entry.version };
+  }
+
+  /** Live keys in `[start, end)` (or `]`), at a version, in order. */
+  range(
+    start: Uint8Array | undefined,
+    end: Uint8Array | undefined,
+    endInclusive: boolean,
+    version: number,
+    reverse: boolean,
+  ): { key: Uint8Array; value: Uint8Array; version: number }[] {
+    const low = start === undefined ? undefined : bytesToBinaryString(start);
+    const high = end === undefined ? undefined : bytesToBinaryString(end);
+    const keys = [...this.#keys.keys()]
+      .filter(
+        (k) =>
+          (low === undefined || k >= low) &&
+          (high === undefined || k < high || (endInclusive && k === high)),
+      )
+      .sort();
+    if (reverse) keys.reverse();
+    const result = [];
+    for (const key of keys) {
+      const entry = this.#visible(key, version);
+      if (entry?.value !== undefined)
+        result.push({ key: binary(key), value: entry.value, version: entry.version });
+    }
+    return result;
+  }
+
+  /** Stored versions of `key`, newest first. */
+  versions(key: Uint8Array): { version: number; value: Uint8Array | undefined }[] {
+    const versions = this.#keys.get(bytesToBinaryString(key));
+    if (versions === undefined) return [];
+    return [...versions].sort(([a], [b]) => b - a).map(([version, value]) => ({ version, value }));
+  }
+
+  /** Figures over every key (the tables' sum). */
+  figures(): ModelFigures {
+    const f: ModelFigures = {
+      currentCount: 0,
+      currentKeyBytes: 0,
+      currentValueBytes: 0,
+      historicalCount: 0,
+      historicalKeyBytes: 0,
+      historicalValueBytes: 0,
+    };
+    for (const key of this.#keys.keys()) {
+      this.versions(binary(key)).forEach(({ value }, index) => {
+        const keyBytes = key.length + 10;
+        if (index === 0 && value !== undefined) {
+          f.currentCount++;
+          f.currentKeyBytes += keyBytes;
+          f.currentValueBytes += value.length;
+        } else {
+          f.historicalCount++;
+          f.historicalKeyBytes += keyBytes;
+          f.historicalValueBytes += value?.length ?? 0;
+        }
+      });
+    }
+    return f;
+  }
+
+  #visible(
+    key: string,
+    version: number,
+  ): { version: number; value: Uint8Array | undefined } | undefined {
+    const versions = this.#keys.get(key);
+    let best: number | undefined;
+    for (const v of versions?.keys() ?? [])
+      if (v <= version && (best === undefined || v > best)) best = v;
+    return best === undefined ? undefined : { version: best, value: versions?.get(best) };
+  }
+
+  #versionsOf(key: string): Map<number, Uint8Array | undefined> {
+    let versions = this.#keys.get(key);
+    if (versions === undefined) {
+      versions = new Map();
+      this.#keys.set(key, versions);
+    }
+    return versions;
+  }
+
+  /** The rule table of DESIGN.md, longhand. */
+  #applyDrop(drop: PendingDrop): void {
+    const versions = this.#keys.get(drop.key);
+    if (versions === undefined) return;
+    const listed = [...versions.keys()].filter((v) => v <= drop.ceiling);
+    if (drop.pendingVersion !== undefined && !listed.includes(drop.pendingVersion))
+      listed.push(drop.pendingVersion);
+    listed.sort((a, b) => b - a);
+    listed.forEach((version, index) => {
+      if (version === drop.pendingVersion) return;
+      const belowThreshold = drop.upToVersion === undefined || version < drop.upToVersion;
+      const beyondKept = drop.keepLastVersions === undefined || index >= drop.keepLastVersions;
+      if (belowThreshold && beyondKept) versions.delete(version);
+    });
+    if (versions.size === 0) this.#keys.delete(drop.key);
+  }
+}
