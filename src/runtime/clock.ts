@@ -3,7 +3,7 @@
  *
  * Nothing in multistore reads the wall clock directly: the drop worker's flush
  * interval, timers and benchmarks all ask a {@link Clock}. Production code uses
- * {@link SystemClock} (monotonic, from `performance.now()`); tests use
+ * {@link SystemClock} (monotonic, from `process.hrtime.bigint()`); tests use
  * {@link MockClock} and move time by hand, so a test of "flush after 50 ms"
  * runs in no time and never sleeps.
  *
@@ -82,7 +82,8 @@ export class SystemClock implements Clock {
     return process.hrtime.bigint();
   }
   nowMillis(): number {
-    return performance.now();
+    // Same origin as nowNanos(), so the two readings can be mixed.
+    return nanosToMillis(this.nowNanos());
   }
   instant(): Instant {
     return new Instant(this, this.nowNanos());
