@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { afterEach, it } from 'node:test';
+import { bytesToBinaryString } from '../common/bytes.js';
+import { MemoryLogger } from '../common/logger.js';
+import type { StorageStatsRecorded } from '../event/events.js';
+import { MockClock } from '../runtime/clock.js';
+import { forEachStoreSetup, turns } from '../test-support/store-setups.js';
+import { openTier } from '../tier/factory.js';
+import type { TierDrop, TierStorage } from '../tier/tier.js';
+import { MultiStore } from './multistore.js';
+
+/** Write two versions of each key, so that a `keepLastVersions: 1` drop erases one. */
+function twoVersions(store: MultiStore, names: string[]): void {
+  store.commit(
+    names.map((key) => ({ type: 'set', key, value: 'old' })),
+    1,
+  );
+  store.commit(
+    names.map((key) => ({ type: 'set', key, value: 'new' })),
+    2,
+  );
+}
+
+const counts = (store: MultiStore, names: string[]) =>
+  names.map((key) => store.versions(key).length);
+
+forEachStoreSetup((setup) => {
+  let store: MultiStore;
+  let clock: MockClock;
+  afterEach(() => store.close());
+
+  const open = (dropWorker: object, logger?: MemoryLogger) => {
+    clock = new MockClock();
+    store = setup.open({ clock, dropWorker, ...(logger ? { logger } : {}) });
+    return store;
+  };
+
+  it('flushes as soon as batchSize requests are pending', async () => {
+    open({ batchSize: 3, flushIntervalMs: 1e9 });
+    twoVersions(store, ['a', 'b', 'c']);
+    store.commit([{ type: 'drop', key: 'a', keepLastVersions: 1 }], 3);
+    store.commit([{ type: 'drop', key: 'b', keepLastVersions: 1 }], 4);
+    await turns();
+    assert.deepEqual(counts(store, ['a', 'b', 'c']), [2, 2, 2]);
+    store.commit([{ type: 'drop', key: 'c', keepLastVersions: 1 }], 5);
+    await turns();
+    assert.deepEqual(counts(store, ['a', 'b', 'c']), [1, 1, 1]);
+    assert.equal(store.dropWorkerStats().batches, 1);
+  });
+
+  it('holds a partial batch until flushInterval has passed, then flushes on the next tick', async () => {
+    open({ batchSize: 100, flushIntervalMs: 50 });
+    twoVersions(store, ['a']);
+    store.commit([{ type: 'drop', key: 'a', keepLastVersions: 1 }], 3);
+    for (let t = 10; t < 50; t += 10) {
+      clock.advanceMillis(10);
+      await turns();
+      assert.deepEqual(counts(store, ['a']), [2], `still pending at ${t} ms`);
+    }
+    clock.advanceMillis(10);
+    await turns();
+    assert.deepEqual(counts(store, ['a']), [1]);
+    assert.equal(store.dropWorkerStats().batches, 1);
+  });
+
+  it('emits one storage-stats event per flush, with the batch highest version', async () => {
+    open({ batchSize: 100, flushIntervalMs: 1e9 });
+    twoVersions(store, ['a', 'b']);
+    const events: StorageStatsRecorded[] = [];
+    store.events.on('storage-stats', (event) => events.push(event));
+    store.commit([{ type: 'drop', key: 'a', keepLastVersions: 1 }], 7);
+    store.commit([{ type: 'drop', key: 'b' }], 5);
+    await store.flush();
+    const dropEvents = events.filter((e) => e.drops.length > 0);
+    assert.equal(dropEvents.length, 1);
+    assert.equal(dropEvents[0]?.version, 7);
+    const dropped = dropEvents[0]?.drops.map(
+      (d) => `${bytesToBinaryString(d.key)}@${d.version}:${d.category}`,
+    );
+    assert.deepEqual(dropped?.sort(), ['a@1:historical', 'b@1:historical', 'b@2:current']);
+  });
+
+  it('loses nothing when the mailbox is full: the sender does the work (backpressure)', async () => {
+    open({ batchSize: 1000, flushIntervalMs: 1e9, mailboxCapacity: 2 });
+    const names = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    twoVersions(store, names);
+    names.forEach((key, i) => store.commit([{ type: 'drop', key, keepLastVersions: 1 }], 3 + i));
+    if (setup.actorMode === 'event-loop') assert.ok(store.dropWorkerStats().backpressure > 0);
+    await store.flush();
+    assert.deepEqual(
+      counts(store, names),
+      names.map(() => 1),
+    );
+    assert.equal(store.dropWorkerStats().requests, 20);
+    assert.equal(store.dropWorkerStats().entriesDropped, 20);
+  });
+
+  it('applies what is pending on close', async () => {
+    open({ batchSize: 1000, flushIntervalMs: 1e9 });
+    twoVersions(store, ['a']);
+    const events: StorageStatsRecorded[] = [];
+    store.events.on('storage-stats', (event) => events.push(event));
+    store.commit([{ type: 'drop', key: 'a' }], 3);
+    await store.close();
+    assert.equal(events.at(-1)?.drops.length, 2);
+  });
+
+  it('logs and counts a failing request and still applies the others', async () => {
+    const logger = new MemoryLogger();
+    const inner = openTier({ kind: setup.tier });
+    const tier = failingTier(inner, 'bad');
+    clock = new MockClock();
+    store = MultiStore.fromTier(tier, { clock, logger, actorMode: setup.actorMode });
+    twoVersions(store, ['a', 'bad', 'c', 'worse']);
+    store.commit(
+      ['a', 'bad', 'c', 'worse'].map((key) => ({ type: 'drop', key, keepLastVersions: 1 })),
+      3,
+    );
+    await store.flush();
+    assert.deepEqual(counts(store, ['a', 'c', 'worse']), [1, 1, 2]);
+    assert.equal(inner.getAllVersions('multi', new TextEncoder().encode('bad')).length, 2);
+    assert.equal(store.dropWorkerStats().failures, 2);
+    assert.ok(
+      logger.records.some((r) => r.level === 'error' && r.message.includes('drop request failed')),
+    );
+    await store.flush();
+    const recount = store.stats().total;
+    assert.equal(recount.historicalCount, 2, 'figures only count what was really erased');
+  });
+});
+
+/** A tier that fails to read versions of `bad` and fails to erase versions of `worse`. */
+function failingTier(inner: TierStorage, bad: string): TierStorage {
+  const isKey = (key: Uint8Array, name: string) => bytesToBinaryString(key) === name;
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'getAllVersions') {
+        return (table: string, key: Uint8Array) => {
+          if (isKey(key, bad)) throw new Error('disk on fire');
+          return target.getAllVersions(table, key);
+        };
+      }
+      if (property === 'drop') {
+        return (drops: ReadonlyMap<string, readonly TierDrop[]>) => {
+          if ([...drops.values()].flat().some((d) => isKey(d.key, 'worse')))
+            throw new Error('sector gone');
+          target.drop(drops);
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,217 @@
+/**
+ * Model-based test: random commits and reads against the real store and the
+ * simple model of `test-support/store-model.ts`, on both tiers and in both
+ * actor modes, with `flush` at random points; after every flush the tracked
+ * statistics must equal a recount of what is stored.
+ *
+ * Drops are judged on what a key holds when the worker applies them (up to the
+ * request's ceiling), so a read is only compared once the drops pending on its
+ * key are applied, and a write at or below the latest version first waits for
+ * pending drops (see DESIGN.md and drop-rules.ts).
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import fc from 'fast-check';
+import { bytesToBinaryString, utf8 } from '../common/bytes.js';
+import { type ModelDelta, type ModelFigures, StoreModel } from '../test-support/store-model.js';
+import { forEachStoreSetup, type StoreSetup } from '../test-support/store-setups.js';
+import type { Delta } from './deltas.js';
+import type { MultiStore } from './multistore.js';
+
+const KEYS = ['', 'a', 'ab', 'b', 's:1', 's:2', 'r:1', 'r:2', 't:1', '\u00ff'].map((k) =>
+  k === '\u00ff' ? new Uint8Array([0xff]) : utf8(k),
+);
+const TABLES = [
+  { name: 'single', prefix: 's:', retention: { keepLastVersions: 1 } },
+  { name: 'recent', prefix: 'r:', retention: { keepLastVersions: 2 } },
+  { name: 'plain', prefix: 't:' },
+];
+const retentionOf = (key: Uint8Array) =>
+  TABLES.find((t) => bytesToBinaryString(key).startsWith(t.prefix))?.retention?.keepLastVersions;
+
+const key = fc.constantFrom(...KEYS);
+const value = fc.uint8Array({ maxLength: 4 });
+const delta: fc.Arbitrary<ModelDelta> = fc.oneof(
+  fc.record({ type: fc.constant('set' as const), key, value }),
+  fc.record({ type: fc.constant('unset' as const), key, value }),
+  fc.record({ type: fc.constant('remove' as const), key }),
+  fc.record(
+    {
+      type: fc.constant('drop' as const),
+      key,
+      upToVersion: fc.nat(12),
+      keepLastVersions: fc.nat(3),
+    },
+    { requiredKeys: ['type', 'key'] },
+  ),
+);
+
+type Op =
+  | { op: 'commit'; deltas: ModelDelta[]; step: number }
+  | { op: 'flush' }
+  | { op: 'get'; key: Uint8Array; back: number }
+  | { op: 'versions'; key: Uint8Array }
+  | {
+      op: 'range';
+      a: Uint8Array;
+      b: Uint8Array;
+      inclusive: boolean;
+      reverse: boolean;
+      back: number;
+      pageSize: number;
+    };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('commit' as const),
+      deltas: fc.array(delta, { minLength: 0, maxLength: 4 }),
+      step: fc.integer({ min: -3, max: 2 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('flush' as const) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('get' as const), key, back: fc.nat(4) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('versions' as const), key }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('range' as const),
+      a: key,
+      b: key,
+      inclusive: fc.boolean(),
+      reverse: fc.boolean(),
+      back: fc.nat(4),
+      pageSize: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
+);
+
+class Harness {
+  constructor(
+    readonly store: MultiStore,
+    readonly model: StoreModel,
+  ) {}
+
+  async flush(): Promise<void> {
+    await this.store.flush();
+    this.model.flush();
+    assert.deepEqual(figures(this.store), this.model.figures(), 'tracked figures equal the model');
+    assert.deepEqual(
+      figures(this.store),
+      recount(this.store),
+      'tracked figures equal a recount of the tier',
+    );
+  }
+
+  async settle(keys: Uint8Array[] | 'all'): Promise<void> {
+    const pending = this.model.pendingKeys();
+    if (pending.size === 0) return;
+    if (keys === 'all' || keys.some((k) => pending.has(bytesToBinaryString(k)))) await this.flush();
+  }
+
+  async run(step: Op): Promise<void> {
+    const { store, model } = this;
+    const latest = model.latestVersion;
+    switch (step.op) {
+      case 'commit': {
+        const version = Math.max(0, latest + step.step);
+        if (version <= latest) await this.settle('all');
+        store.commit(step.deltas as Delta[], version);
+        model.commit(step.deltas, version);
+        return;
+      }
+      case 'flush':
+        return this.flush();
+      case 'get': {
+        await this.settle([step.key]);
+        const at = Math.max(0, latest - step.back);
+        const got = store.get(step.key, at);
+        const want = model.get(step.key, at);
+        assert.deepEqual(
+          got && { value: [...got.value], version: got.version },
+          want && { value: [...want.value], version: want.version },
+        );
+        assert.equal(store.contains(step.key, at), want !== undefined);
+        return;
+      }
+      case 'versions': {
+        await this.settle([step.key]);
+        const plain = (list: { version: number; value: Uint8Array | undefined }[]) =>
+          list.map((v) => [v.version, v.value && [...v.value]]);
+        assert.deepEqual(plain(store.versions(step.key)), plain(model.versions(step.key)));
+        return;
+      }
+      case 'range':
+        return this.range(step, latest);
+    }
+  }
+
+  async range(step: Extract<Op, { op: 'range' }>, latest: number): Promise<void> {
+    await this.settle('all');
+    const at = Math.max(0, latest - step.back);
+    const got = [
+      ...this.store.range(
+        { start: step.a, end: step.b, endInclusive: step.inclusive },
+        { version: at, reverse: step.reverse, pageSize: step.pageSize },
+      ),
+    ];
+    const want = this.model.range(step.a, step.b, step.inclusive, at, step.reverse);
+    const plain = (list: { key: Uint8Array; value: Uint8Array; version: number }[]) =>
+      list.map((e) => [bytesToBinaryString(e.key), [...e.value], e.version]);
+    assert.deepEqual(plain(got), plain(want));
+  }
+}
+
+function figures(store: MultiStore): ModelFigures {
+  return { ...store.stats().total };
+}
+
+/** Figures recounted from every stored version of every key the test uses. */
+function recount(store: MultiStore): ModelFigures {
+  const f: ModelFigures = {
+    currentCount: 0,
+    currentKeyBytes: 0,
+    currentValueBytes: 0,
+    historicalCount: 0,
+    historicalKeyBytes: 0,
+    historicalValueBytes: 0,
+  };
+  for (const k of KEYS) {
+    store.versions(k).forEach(({ value: v }, index) => {
+      const current = index === 0 && v !== undefined;
+      if (current) {
+        f.currentCount++;
+        f.currentKeyBytes += k.length + 10;
+        f.currentValueBytes += v.length;
+      } else {
+        f.historicalCount++;
+        f.historicalKeyBytes += k.length + 10;
+        f.historicalValueBytes += v?.length ?? 0;
+      }
+    });
+  }
+  return f;
+}
+
+async function check(setup: StoreSetup, ops: Op[]): Promise<void> {
+  const store = setup.open({ tables: TABLES, dropWorker: { batchSize: 3, mailboxCapacity: 4 } });
+  const harness = new Harness(store, new StoreModel(retentionOf));
+  try {
+    for (const step of ops) await harness.run(step);
+    await harness.flush();
+  } finally {
+    await store.close();
+  }
+}
+
+forEachStoreSetup((setup) => {
+  it('agrees with the model on random commits, drops and reads', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 80, size: 'max' }), (ops) =>
+        check(setup, ops),
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

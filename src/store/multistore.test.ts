@@ -1,0 +1,294 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { afterEach, beforeEach, it } from 'node:test';
+import { isStoreError } from '../common/errors.js';
+import { forEachStoreSetup, tempDir, text } from '../test-support/store-setups.js';
+import type { Delta } from './deltas.js';
+import { MultiStore } from './multistore.js';
+
+const keys = (entries: Iterable<{ key: Uint8Array }>) => [...entries].map((e) => text(e.key));
+const throwsCode = (fn: () => unknown, code: string) =>
+  assert.throws(fn, (error: unknown) => isStoreError(error) && error.code === code);
+
+forEachStoreSetup((setup) => {
+  let store: MultiStore;
+  beforeEach(() => {
+    store = setup.open({
+      tables: [
+        { name: 'users', prefix: 'user:' },
+        { name: 'admins', prefix: 'user:admin:' },
+      ],
+    });
+  });
+  afterEach(() => store.close());
+
+  it('reads the newest version at or below the read version', () => {
+    store.commit([{ type: 'set', key: 'a', value: '1' }], 1);
+    store.commit([{ type: 'set', key: 'a', value: '2' }], 3);
+    store.commit([{ type: 'remove', key: 'a' }], 5);
+    assert.equal(store.get('a', 0), undefined);
+    assert.equal(text(store.get('a', 1)?.value), '1');
+    assert.equal(text(store.get('a', 2)?.value), '1');
+    assert.deepEqual([text(store.get('a', 4)?.value), store.get('a', 4)?.version], ['2', 3]);
+    assert.equal(store.get('a', 5), undefined);
+    assert.equal(store.get('a'), undefined);
+    assert.equal(store.contains('a', 3), true);
+    assert.equal(store.contains('a', 6), false);
+    assert.equal(store.latestVersion, 5);
+  });
+
+  it('lists every stored version newest first, tombstones included', () => {
+    store.commit([{ type: 'set', key: 'k', value: 'x' }], 2);
+    store.commit([{ type: 'unset', key: 'k', value: 'x' }], 4);
+    store.commit([{ type: 'set', key: 'k', value: 'y' }], 7);
+    assert.deepEqual(
+      store.versions('k').map((v) => [v.version, text(v.value)]),
+      [
+        [7, 'y'],
+        [4, undefined],
+        [2, 'x'],
+      ],
+    );
+  });
+
+  it('keeps an out-of-order write in history without changing newer reads', () => {
+    store.commit([{ type: 'set', key: 'a', value: 'new' }], 10);
+    store.commit([{ type: 'set', key: 'a', value: 'old' }], 5);
+    assert.equal(text(store.get('a')?.value), 'new');
+    assert.equal(text(store.get('a', 7)?.value), 'old');
+    assert.equal(store.latestVersion, 10);
+  });
+
+  it('lets the last write of a key in a commit win', () => {
+    store.commit(
+      [
+        { type: 'set', key: 'a', value: '1' },
+        { type: 'remove', key: 'a' },
+        { type: 'set', key: 'a', value: '3' },
+      ],
+      1,
+    );
+    assert.equal(text(store.get('a')?.value), '3');
+    assert.equal(store.versions('a').length, 1);
+  });
+
+  it('validates a commit whole and writes nothing when one delta is bad', () => {
+    store.commit([{ type: 'set', key: 'a', value: '1' }], 1);
+    const bad = [
+      { type: 'set', key: 'a', value: '2' },
+      { type: 'set', key: 'b', value: 2 },
+    ] as unknown as Delta[];
+    throwsCode(() => store.commit(bad, 2), 'INVALID_VALUE');
+    throwsCode(
+      () =>
+        store.commit(
+          [{ type: 'set', key: 'a', value: 'x' }, { type: 'bogus' } as unknown as Delta],
+          2,
+        ),
+      'INVALID_DELTA',
+    );
+    throwsCode(
+      () => store.commit([{ type: 'drop', key: 'a', keepLastVersions: -1 }], 2),
+      'INVALID_DELTA',
+    );
+    throwsCode(
+      () => store.commit([{ type: 'drop', key: 'a', upToVersion: 1.5 }], 2),
+      'INVALID_VERSION',
+    );
+    throwsCode(() => store.commit('nope' as unknown as Delta[], 2), 'INVALID_DELTA');
+    for (const version of [-1, 1.5, Number.NaN, 2 ** 53, '3']) {
+      throwsCode(
+        () => store.commit([{ type: 'set', key: 'a', value: 'x' }], version as number),
+        'INVALID_VERSION',
+      );
+    }
+    assert.equal(text(store.get('a')?.value), '1');
+    assert.equal(store.versions('a').length, 1);
+    assert.equal(store.latestVersion, 1);
+  });
+
+  it('accepts strings and bytes alike and owns the bytes it keeps', () => {
+    const value = new Uint8Array([1, 2, 3]);
+    store.commit([{ type: 'set', key: new TextEncoder().encode('k'), value }], 1);
+    value[0] = 99;
+    assert.deepEqual([...(store.get('k')?.value ?? [])], [1, 2, 3]);
+    const read = store.get('k')?.value as Uint8Array;
+    read[1] = 42;
+    assert.deepEqual([...(store.get('k')?.value ?? [])], [1, 2, 3]);
+    throwsCode(() => store.get(42 as unknown as string), 'INVALID_KEY');
+  });
+
+  it('reads ranges in key order, in reverse, at versions, across tables, in small pages', () => {
+    const all = ['a', 'b', 'user:1', 'user:admin:1', 'user:2', 'z'];
+    store.commit(
+      all.map((key) => ({ type: 'set', key, value: key })),
+      1,
+    );
+    store.commit([{ type: 'remove', key: 'user:2' }], 2);
+    const sorted = ['a', 'b', 'user:1', 'user:2', 'user:admin:1', 'z'];
+    assert.deepEqual(keys(store.range({}, { pageSize: 1, version: 1 })), sorted);
+    assert.deepEqual(
+      keys(store.range({}, { pageSize: 2 })),
+      sorted.filter((k) => k !== 'user:2'),
+    );
+    assert.deepEqual(
+      keys(store.range(undefined, { reverse: true, version: 1 })),
+      [...sorted].reverse(),
+    );
+    assert.deepEqual(keys(store.range({ start: 'b', end: 'user:admin:1' }, { version: 1 })), [
+      'b',
+      'user:1',
+      'user:2',
+    ]);
+    assert.deepEqual(
+      keys(store.range({ start: 'b', end: 'user:admin:1', endInclusive: true }, { version: 1 })),
+      ['b', 'user:1', 'user:2', 'user:admin:1'],
+    );
+    assert.deepEqual(keys(store.range({ prefix: 'user:' }, { version: 1, reverse: true })), [
+      'user:admin:1',
+      'user:2',
+      'user:1',
+    ]);
+    assert.deepEqual(keys(store.range({}, { version: 0 })), []);
+  });
+
+  it('rejects bad range arguments with stable codes', () => {
+    for (const pageSize of [0, -1, 1.5, Number.NaN, '2']) {
+      throwsCode(() => store.range({}, { pageSize: pageSize as number }), 'INVALID_ARGUMENT');
+    }
+    throwsCode(() => store.range({ prefix: 'a', start: 'b' }), 'INVALID_ARGUMENT');
+    throwsCode(() => store.range({}, { version: -1 }), 'INVALID_VERSION');
+    throwsCode(() => store.range({ start: 7 as unknown as string }), 'INVALID_KEY');
+  });
+
+  it('routes keys to the table of their longest prefix', async () => {
+    store.commit(
+      [
+        { type: 'set', key: 'user:admin:1', value: 'x' },
+        { type: 'set', key: 'user:1', value: 'yy' },
+        { type: 'set', key: 'other', value: 'zzz' },
+      ],
+      1,
+    );
+    await store.flush();
+    const { tables, total } = store.stats();
+    assert.equal(tables.admins?.currentValueBytes, 1);
+    assert.equal(tables.users?.currentValueBytes, 2);
+    assert.equal(tables.multi?.currentValueBytes, 3);
+    assert.equal(total.currentCount, 3);
+  });
+
+  it('leaves every version stored until the drop worker ran, then erases them', async () => {
+    const deltas: Delta[] = [];
+    for (let i = 0; i < 1000; i++) store.commit([{ type: 'set', key: `k${i}`, value: 'v' }], 1);
+    for (let i = 0; i < 1000; i++) deltas.push({ type: 'drop', key: `k${i}` });
+    store.commit(deltas, 2);
+    if (setup.actorMode === 'event-loop') {
+      for (let i = 0; i < 1000; i++) assert.equal(store.versions(`k${i}`).length, 1);
+    }
+    await store.flush();
+    for (let i = 0; i < 1000; i++) assert.equal(store.versions(`k${i}`).length, 0);
+    assert.equal(store.dropWorkerStats().requests, 1000);
+    assert.equal(store.dropWorkerStats().entriesDropped, 1000);
+  });
+
+  it('throws STORE_CLOSED after close, and closes twice harmlessly', async () => {
+    await store.close();
+    await store.close();
+    throwsCode(() => store.get('a'), 'STORE_CLOSED');
+    throwsCode(() => store.commit([], 1), 'STORE_CLOSED');
+    throwsCode(() => store.range(), 'STORE_CLOSED');
+    await assert.rejects(store.flush(), (e: unknown) => isStoreError(e, 'STORE_CLOSED'));
+  });
+});
+
+it('rejects bad options with INVALID_OPTIONS', () => {
+  const bad: unknown[] = [
+    {
+      tables: [
+        { name: 'a', prefix: 'x' },
+        { name: 'a', prefix: 'y' },
+      ],
+    },
+    {
+      tables: [
+        { name: 'a', prefix: 'x' },
+        { name: 'b', prefix: 'x' },
+      ],
+    },
+    { tables: [{ name: 'a', prefix: '' }] },
+    { tables: [{ name: 'multi', prefix: 'm' }] },
+    { tables: [{ name: 'a', prefix: 'x', retention: { keepLastVersions: -1 } }] },
+    { tables: [{ name: 'a', prefix: 'x', retention: { keepLastVersions: 1.5 } }] },
+    { tier: 'disk' },
+    { tier: 'memory', path: 'x.db' },
+    { actorMode: 'threads' },
+    { dropWorker: { batchSize: 0 } },
+    { dropWorker: { mailboxCapacity: 2.5 } },
+    { dropWorker: { bogus: 1 } },
+    'nope',
+  ];
+  for (const options of bad) {
+    throwsCode(() => MultiStore.open(options as never), 'INVALID_OPTIONS');
+  }
+});
+
+it('gives back data, statistics and the latest version after reopening a file', async () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir.path, 'store.db');
+    const first = MultiStore.open({ path });
+    first.commit(
+      [
+        { type: 'set', key: 'a', value: '1' },
+        { type: 'set', key: 'b', value: '22' },
+      ],
+      4,
+    );
+    first.commit(
+      [
+        { type: 'set', key: 'a', value: '333' },
+        { type: 'drop', key: 'b' },
+      ],
+      9,
+    );
+    await first.flush();
+    const before = first.stats();
+    await first.close();
+    const again = MultiStore.open({ path });
+    assert.equal(again.latestVersion, 9);
+    assert.equal(text(again.get('a', 4)?.value), '1');
+    assert.equal(text(again.get('a')?.value), '333');
+    assert.equal(again.versions('b').length, 0);
+    assert.deepEqual(again.stats(), before);
+    await again.close();
+  } finally {
+    dir.cleanup();
+  }
+});
+
+it('applies drops still pending when the store is closed', async () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir.path, 'store.db');
+    const store = MultiStore.open({ path, dropWorker: { batchSize: 1000, flushIntervalMs: 1e9 } });
+    store.commit([{ type: 'set', key: 'a', value: '1' }], 1);
+    store.commit(
+      [
+        { type: 'set', key: 'a', value: '2' },
+        { type: 'drop', key: 'a', keepLastVersions: 1 },
+      ],
+      2,
+    );
+    assert.equal(store.versions('a').length, 2);
+    await store.close();
+    const again = MultiStore.open({ path });
+    assert.deepEqual(
+      again.versions('a').map((v) => v.version),
+      [2],
+    );
+    await again.close();
+  } finally {
+    dir.cleanup();
+  }
+});
