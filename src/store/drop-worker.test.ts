@@ -84,7 +84,8 @@ forEachStoreSetup((setup) => {
     open({ batchSize: 1000, flushIntervalMs: 1e9, mailboxCapacity: 2 });
     const names = Array.from({ length: 20 }, (_, i) => `k${i}`);
     twoVersions(store, names);
-    for (const [i, key] of names.entries()) store.commit([{ type: 'drop', key, keepLastVersions: 1 }], 3 + i);
+    for (const [i, key] of names.entries())
+      store.commit([{ type: 'drop', key, keepLastVersions: 1 }], 3 + i);
     if (setup.actorMode === 'event-loop') assert.ok(store.dropWorkerStats().backpressure > 0);
     await store.flush();
     assert.deepEqual(
