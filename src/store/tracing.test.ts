@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { trace } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { MultiStore } from './multistore.js';
+
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+
+before(() => {
+  trace.setGlobalTracerProvider(provider);
+});
+after(async () => {
+  await provider.shutdown();
+  trace.disable();
+});
+
+it('traces commits and drop batches through @opentelemetry/api', async () => {
+  const store = MultiStore.open();
+  store.commit(
+    [
+      { type: 'set', key: 'a', value: '1' },
+      { type: 'set', key: 'b', value: '2' },
+    ],
+    1,
+  );
+  store.commit([{ type: 'set', key: 'a', value: '3' }], 2);
+  store.commit(
+    [
+      { type: 'drop', key: 'a', keepLastVersions: 1 },
+      { type: 'drop', key: 'b' },
+    ],
+    3,
+  );
+  await store.flush();
+  await store.close();
+  const spans = exporter.getFinishedSpans();
+  const commits = spans.filter((span) => span.name === 'store.commit');
+  assert.equal(commits.length, 3);
+  assert.equal(commits[0]?.attributes.version, 1);
+  const batches = spans.filter((span) => span.name === 'drop.process_batch');
+  assert.equal(batches.length, 1);
+  assert.equal(batches[0]?.attributes.num_requests, 2);
+  assert.equal(batches[0]?.attributes.total_dropped, 2);
+});
