@@ -23,4 +23,4 @@ export * from './common/logger.js';
 export * from './common/version.js';
 export * from './event/index.js';
 export * from './runtime/index.js';
-export * from './tier/tier.js';
+export * from './tier/index.js';

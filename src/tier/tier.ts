@@ -42,7 +42,10 @@
  * per key (the key's newest entry at or below the version, tombstones
  * included), in key order (or reverse). A page costs O(limit) seeks however
  * many versions a key holds. The returned cursor resumes after the page's
- * last key; `undefined` means the range is exhausted.
+ * last key; `undefined` means the range is exhausted. A page holding `limit`
+ * entries always carries a cursor (the next page may turn out empty); a page
+ * holding fewer never does. Keys with no version at or below the read
+ * version produce no entry and are stepped over within the page.
  *
  * ## Validation
  *

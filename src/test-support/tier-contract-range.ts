@@ -1,0 +1,195 @@
+/**
+ * The range part of the TierStorage contract: one entry per key at the read
+ * version, every bound kind in both directions, cursor resumption and the
+ * page/cursor rule, and bytewise key order (empty key, prefixes, 0x00, 0xff).
+ *
+ * @module
+ */
+
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { compareBytes } from '../common/bytes.js';
+import { MAX_VERSION } from '../common/version.js';
+import { type Bound, type TierStorage, UNBOUNDED } from '../tier/tier.js';
+import {
+  allPages,
+  b,
+  bytes,
+  excluded,
+  included,
+  type OpenTier,
+  scan,
+  show,
+  withTier,
+  writes,
+} from './tier-test-helpers.js';
+
+/** Keys a, b, c, d, e with a mix of versions, values and tombstones. */
+function seedRange(tier: TierStorage): void {
+  tier.set(
+    1,
+    writes('t', [
+      ['a', 'a1'],
+      ['b', 'b1'],
+      ['d', 'd1'],
+    ]),
+  );
+  tier.set(
+    2,
+    writes('t', [
+      ['b', undefined],
+      ['c', 'c2'],
+    ]),
+  );
+  tier.set(
+    3,
+    writes('t', [
+      ['a', 'a3'],
+      ['e', 'e3'],
+    ]),
+  );
+}
+
+/** Register the range cases of the contract. */
+export function describeRangeContract(open: OpenTier): void {
+  it(
+    'a range lists each key once with its newest entry at the version, tombstones included',
+    withTier(open, (tier) => {
+      seedRange(tier);
+      assert.deepEqual(scan(tier, 't'), ['a@3=a3', 'b@2=~', 'c@2=c2', 'd@1=d1', 'e@3=e3']);
+      assert.deepEqual(scan(tier, 't', { version: 1 }), ['a@1=a1', 'b@1=b1', 'd@1=d1']);
+      assert.deepEqual(scan(tier, 't', { version: 0 }), []);
+      assert.deepEqual(scan(tier, 't', { version: 2, reverse: true }), [
+        'd@1=d1',
+        'c@2=c2',
+        'b@2=~',
+        'a@1=a1',
+      ]);
+      assert.deepEqual(scan(tier, 'unknown'), []);
+    }),
+  );
+
+  it(
+    'bounds may be included, excluded or unbounded, in both directions',
+    withTier(open, (tier) => {
+      seedRange(tier);
+      const cases: [Bound, Bound, string][] = [
+        [included('b'), included('d'), 'bcd'],
+        [excluded('b'), included('d'), 'cd'],
+        [included('b'), excluded('d'), 'bc'],
+        [excluded('b'), excluded('d'), 'c'],
+        [UNBOUNDED, excluded('c'), 'ab'],
+        [excluded('c'), UNBOUNDED, 'de'],
+        [included('bb'), included('dd'), 'cd'],
+        [included('c'), included('c'), 'c'],
+        [included('c'), excluded('c'), ''],
+        [excluded('c'), included('c'), ''],
+        [included('d'), included('b'), ''],
+        [included('0'), included('1'), ''],
+        [included('x'), UNBOUNDED, ''],
+      ];
+      for (const [start, end, keys] of cases) {
+        const label = `${JSON.stringify(start)}..${JSON.stringify(end)}`;
+        const forward = scan(tier, 't', { start, end })
+          .map((e) => e[0])
+          .join('');
+        const backward = scan(tier, 't', { start, end, reverse: true })
+          .map((e) => e[0])
+          .join('');
+        assert.equal(forward, keys, label);
+        assert.equal(backward, [...keys].reverse().join(''), label);
+      }
+    }),
+  );
+
+  it(
+    'pages hold at most limit entries and the cursor resumes after the last key',
+    withTier(open, (tier) => {
+      seedRange(tier);
+      for (const reverse of [false, true]) {
+        const whole = scan(tier, 't', { reverse });
+        for (const limit of [1, 2, 3, 5, 6]) {
+          const pages = allPages(tier, 't', reverse, UNBOUNDED, UNBOUNDED, MAX_VERSION, limit);
+          for (const page of pages) {
+            assert.ok(page.entries.length <= limit);
+            assert.equal(
+              page.cursor !== undefined,
+              page.entries.length === limit,
+              'cursor iff full',
+            );
+          }
+          assert.deepEqual(
+            pages.flatMap((p) => p.entries.map(show)),
+            whole,
+            `limit ${limit}`,
+          );
+        }
+      }
+    }),
+  );
+
+  it(
+    'a cursor is a position: it resumes within the bounds, and a later write shows up',
+    withTier(open, (tier) => {
+      seedRange(tier);
+      const first = tier.rangeNext('t', undefined, included('b'), included('e'), 3, 2);
+      assert.deepEqual(first.entries.map(show), ['b@2=~', 'c@2=c2']);
+      tier.set(
+        4,
+        writes('t', [
+          ['cc', 'new'],
+          ['a0', 'outside'],
+        ]),
+      );
+      const second = tier.rangeNext('t', first.cursor, included('b'), included('e'), 4, 2);
+      assert.deepEqual(second.entries.map(show), ['cc@4=new', 'd@1=d1']);
+      const before = tier.rangeRevNext('t', { lastKey: b('c') }, included('b'), UNBOUNDED, 4, 9);
+      assert.deepEqual(before.entries.map(show), ['b@2=~']);
+      const wide = tier.rangeNext('t', { lastKey: b('0') }, included('d'), UNBOUNDED, 4, 9);
+      assert.deepEqual(
+        wide.entries.map(show),
+        ['d@1=d1', 'e@3=e3'],
+        'the bound wins over an earlier cursor',
+      );
+    }),
+  );
+
+  it(
+    'keys order bytewise: the empty key first, prefixes before extensions, 0xff last',
+    withTier(open, (tier) => {
+      const keys = [
+        bytes(),
+        bytes(0),
+        bytes(0, 0),
+        bytes(1),
+        b('a'),
+        b('a\0'),
+        b('ab'),
+        b('b'),
+        bytes(0x7f),
+        bytes(0x80),
+        bytes(0x80, 0),
+        bytes(0x9f),
+        bytes(0xc3, 0xa9),
+        bytes(0xff),
+        bytes(0xff, 0xff),
+      ];
+      const shuffled = [...keys].reverse();
+      tier.set(1, new Map([['t', shuffled.map((key) => ({ key, value: key }))]]));
+      const sorted = [...keys]
+        .sort(compareBytes)
+        .map((k) => show({ key: k, version: 1, value: k }));
+      assert.deepEqual(scan(tier, 't'), sorted);
+      assert.deepEqual(scan(tier, 't', { limit: 2 }), sorted);
+      assert.deepEqual(scan(tier, 't', { reverse: true, limit: 3 }), [...sorted].reverse());
+      assert.equal(
+        show(tier.get('t', bytes(), 1)),
+        show({ key: bytes(), version: 1, value: bytes() }),
+      );
+      const prefixed = scan(tier, 't', { start: included(b('a')), end: excluded(b('b')) });
+      assert.deepEqual(prefixed, ['a@1=a', '0x6100@1=0x6100', 'ab@1=ab']);
+      const tail = scan(tier, 't', { start: excluded(bytes(0xff)) });
+      assert.deepEqual(tail, ['0xffff@1=0xffff']);
+    }),
+  );
+}

@@ -1,0 +1,301 @@
+/**
+ * The TierStorage contract as a test suite, written once, run per tier.
+ *
+ * `describeTierContract(name, open)` registers node:test cases that pin the
+ * contract of src/tier/tier.ts: visibility, atomic writes, replacement,
+ * out-of-order versions, drops, tables, latest version, ownership of
+ * returned bytes, ranges in both directions with every bound kind, cursor
+ * resumption and byte ordering (tier-contract-range.ts), and rejection of
+ * bad input leaving the tier unchanged (tier-contract-input.ts). Each case opens a fresh tier and closes
+ * it afterwards.
+ *
+ * @module
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MAX_VERSION } from '../common/version.js';
+import { UNBOUNDED } from '../tier/tier.js';
+import { describeInputContract } from './tier-contract-input.js';
+import { describeRangeContract } from './tier-contract-range.js';
+import { assertCode, b, type OpenTier, scan, show, withTier, writes } from './tier-test-helpers.js';
+
+/** Register the contract suite for the tier `open` creates. */
+export function describeTierContract(name: string, open: OpenTier): void {
+  describe(`TierStorage contract: ${name}`, () => {
+    describePointContract(open);
+    describeTableContract(open);
+    describeRangeContract(open);
+    describeInputContract(open);
+  });
+}
+
+function describePointContract(open: OpenTier): void {
+  it(
+    'get returns the newest entry at or below the version: value, tombstone or nothing',
+    withTier(open, (tier) => {
+      tier.set(1, writes('t', [['a', 'x']]));
+      tier.set(4, writes('t', [['a', undefined]]));
+      tier.set(9, writes('t', [['a', 'y']]));
+      const at = (v: number) => show(tier.get('t', b('a'), v));
+      assert.deepEqual([0, 1, 3, 4, 5, 8, 9, MAX_VERSION].map(at), [
+        'none',
+        'a@1=x',
+        'a@1=x',
+        'a@4=~',
+        'a@4=~',
+        'a@4=~',
+        'a@9=y',
+        'a@9=y',
+      ]);
+      assert.equal(tier.get('t', b('b'), MAX_VERSION), undefined);
+      assert.equal(tier.get('other', b('a'), MAX_VERSION), undefined);
+      assert.deepEqual(tier.tables(), ['t'], 'reading an unknown table does not create it');
+    }),
+  );
+
+  it(
+    'a tombstone is a real entry: value undefined, listed by getAllVersions',
+    withTier(open, (tier) => {
+      tier.set(2, writes('t', [['a', undefined]]));
+      const entry = tier.get('t', b('a'), 2);
+      assert.ok(entry !== undefined);
+      assert.equal(entry.value, undefined);
+      assert.equal(entry.version, 2);
+      assert.deepEqual(tier.getAllVersions('t', b('a')), [{ version: 2, value: undefined }]);
+    }),
+  );
+
+  it(
+    'set writes every table at once and creates missing tables',
+    withTier(open, (tier) => {
+      const both = new Map([...writes('B', [['b', '2']]), ...writes('A', [['a', '1']])]);
+      tier.set(3, both);
+      assert.equal(show(tier.get('A', b('a'), 3)), 'a@3=1');
+      assert.equal(show(tier.get('B', b('b'), 3)), 'b@3=2');
+      assert.deepEqual(tier.tables(), ['A', 'B']);
+      tier.set(4, new Map([['C', []]]));
+      assert.deepEqual(
+        tier.tables(),
+        ['A', 'B', 'C'],
+        'an empty write list still creates its table',
+      );
+    }),
+  );
+
+  it(
+    'writing an existing (key, version) replaces it; within one set the last write wins',
+    withTier(open, (tier) => {
+      tier.set(2, writes('t', [['a', 'x']]));
+      tier.set(2, writes('t', [['a', 'y']]));
+      assert.deepEqual(
+        tier.getAllVersions('t', b('a')).map((v) => v.version),
+        [2],
+      );
+      assert.equal(show(tier.get('t', b('a'), 2)), 'a@2=y');
+      tier.set(2, writes('t', [['a', undefined]]));
+      assert.equal(show(tier.get('t', b('a'), 2)), 'a@2=~');
+      tier.set(
+        3,
+        writes('t', [
+          ['k', '1'],
+          ['k', '2'],
+        ]),
+      );
+      assert.equal(show(tier.get('t', b('k'), 3)), 'k@3=2');
+    }),
+  );
+
+  it(
+    'versions may arrive out of order',
+    withTier(open, (tier) => {
+      for (const v of [5, 1, 3, 9, 7]) tier.set(v, writes('t', [['a', `v${v}`]]));
+      const versions = tier.getAllVersions('t', b('a')).map((v) => v.version);
+      assert.deepEqual(versions, [9, 7, 5, 3, 1]);
+      assert.deepEqual(
+        [0, 2, 4, 6, 8, 100].map((v) => show(tier.get('t', b('a'), v))),
+        ['none', 'a@1=v1', 'a@3=v3', 'a@5=v5', 'a@7=v7', 'a@9=v9'],
+      );
+      assert.equal(tier.latestVersion(), 9);
+    }),
+  );
+
+  it(
+    'getAllVersions lists every version newest first, tombstones included',
+    withTier(open, (tier) => {
+      tier.set(1, writes('t', [['a', 'x']]));
+      tier.set(2, writes('t', [['a', undefined]]));
+      tier.set(3, writes('t', [['a', 'z']]));
+      const all = tier.getAllVersions('t', b('a'));
+      assert.deepEqual(
+        all.map((v) => [v.version, v.value && Buffer.from(v.value).toString()]),
+        [
+          [3, 'z'],
+          [2, undefined],
+          [1, 'x'],
+        ],
+      );
+      assert.deepEqual(tier.getAllVersions('t', b('missing')), []);
+      assert.deepEqual(tier.getAllVersions('unknown', b('a')), []);
+    }),
+  );
+
+  it(
+    'drop erases exactly the given pairs, ignores missing ones, and forgets emptied keys',
+    withTier(open, (tier) => {
+      tier.set(
+        1,
+        new Map([
+          ...writes('t', [
+            ['a', '1'],
+            ['b', '1'],
+          ]),
+          ...writes('u', [['c', '1']]),
+        ]),
+      );
+      tier.set(2, writes('t', [['a', '2']]));
+      tier.drop(
+        new Map([
+          [
+            't',
+            [
+              { key: b('a'), version: 1 },
+              { key: b('a'), version: 7 },
+              { key: b('zz'), version: 1 },
+            ],
+          ],
+          ['u', [{ key: b('c'), version: 1 }]],
+          ['nope', [{ key: b('a'), version: 1 }]],
+        ]),
+      );
+      assert.deepEqual(
+        tier.getAllVersions('t', b('a')).map((v) => v.version),
+        [2],
+      );
+      assert.equal(tier.get('t', b('a'), 1), undefined, 'a@1 is gone, nothing older remains');
+      assert.deepEqual(tier.getAllVersions('u', b('c')), []);
+      assert.deepEqual(scan(tier, 'u'), []);
+      assert.deepEqual(scan(tier, 't'), ['a@2=2', 'b@1=1']);
+      assert.ok(!tier.tables().includes('nope'), 'drop does not create tables');
+      tier.drop(new Map([['t', [{ key: b('a'), version: 2 }]]]));
+      assert.deepEqual(scan(tier, 't'), ['b@1=1']);
+      assert.equal(tier.latestVersion(), 2, 'drop leaves the latest version alone');
+    }),
+  );
+
+  it(
+    'returned bytes are plain Uint8Arrays the caller owns; Buffers are accepted',
+    withTier(open, (tier) => {
+      tier.set(1, new Map([['t', [{ key: Buffer.from('a'), value: Buffer.from('xyz') }]]]));
+      const entry = tier.get('t', b('a'), 1);
+      assert.ok(entry?.value);
+      for (const array of [entry.key, entry.value]) {
+        assert.equal(Object.getPrototypeOf(array), Uint8Array.prototype);
+      }
+      entry.value.fill(0);
+      entry.key.fill(0);
+      const [listed] = tier.getAllVersions('t', b('a'));
+      assert.equal(Object.getPrototypeOf(listed?.value), Uint8Array.prototype);
+      listed?.value?.fill(0);
+      const [ranged] = tier.rangeNext('t', undefined, UNBOUNDED, UNBOUNDED, 1, 10).entries;
+      assert.equal(Object.getPrototypeOf(ranged?.key), Uint8Array.prototype);
+      ranged?.value?.fill(0);
+      assert.equal(show(tier.get('t', b('a'), 1)), 'a@1=xyz');
+    }),
+  );
+}
+
+function describeTableContract(open: OpenTier): void {
+  it(
+    'ensureTable creates an empty table once; tables() lists names sorted',
+    withTier(open, (tier) => {
+      assert.deepEqual(tier.tables(), []);
+      for (const name of ['source:7', 'multi', 'operator:3', 'multi']) tier.ensureTable(name);
+      assert.deepEqual(tier.tables(), ['multi', 'operator:3', 'source:7']);
+      assert.deepEqual(scan(tier, 'multi'), []);
+    }),
+  );
+
+  it(
+    'clearTable erases every entry of one table and keeps the table',
+    withTier(open, (tier) => {
+      tier.set(
+        1,
+        new Map([
+          ...writes('t', [
+            ['a', '1'],
+            ['b', undefined],
+          ]),
+          ...writes('u', [['a', '1']]),
+        ]),
+      );
+      tier.clearTable('t');
+      assert.deepEqual(scan(tier, 't'), []);
+      assert.deepEqual(tier.getAllVersions('t', b('a')), []);
+      assert.deepEqual(scan(tier, 'u'), ['a@1=1']);
+      assert.deepEqual(tier.tables(), ['t', 'u']);
+      tier.clearTable('unknown');
+      assert.deepEqual(tier.tables(), ['t', 'u'], 'clearing an unknown table does not create it');
+      tier.set(2, writes('t', [['a', '2']]));
+      assert.deepEqual(scan(tier, 't'), ['a@2=2']);
+    }),
+  );
+
+  it(
+    'latestVersion is the highest version ever given to set, even with no writes',
+    withTier(open, (tier) => {
+      assert.equal(tier.latestVersion(), 0);
+      tier.set(5, new Map());
+      assert.equal(tier.latestVersion(), 5);
+      tier.set(3, writes('t', [['a', '1']]));
+      assert.equal(tier.latestVersion(), 5);
+      tier.set(8, writes('t', [['a', '1']]));
+      assert.equal(tier.latestVersion(), 8);
+    }),
+  );
+
+  it(
+    'tables are independent, including names that look hostile to SQL',
+    withTier(open, (tier) => {
+      const names = [
+        'multi',
+        'MULTI',
+        'x"; DROP TABLE "t_6d756c7469"; --',
+        "it's",
+        'multistore_meta',
+        'sqlite_schema',
+        't_6d756c7469',
+        '表🙂',
+        ' ',
+        'n'.repeat(256),
+      ];
+      names.forEach((name, i) => {
+        tier.set(i + 1, writes(name, [['k', `${i}`]]));
+      });
+      assert.deepEqual(tier.tables(), [...names].sort());
+      names.forEach((name, i) => {
+        assert.equal(show(tier.get(name, b('k'), MAX_VERSION)), `k@${i + 1}=${i}`);
+      });
+    }),
+  );
+
+  it('after close every call throws STORE_CLOSED; closing twice is harmless', () => {
+    const tier = open();
+    tier.set(1, writes('t', [['a', '1']]));
+    tier.close();
+    tier.close();
+    const calls: [string, () => unknown][] = [
+      ['get', () => tier.get('t', b('a'), 1)],
+      ['set', () => tier.set(2, writes('t', [['a', '1']]))],
+      ['rangeNext', () => tier.rangeNext('t', undefined, UNBOUNDED, UNBOUNDED, 1, 1)],
+      ['rangeRevNext', () => tier.rangeRevNext('t', undefined, UNBOUNDED, UNBOUNDED, 1, 1)],
+      ['getAllVersions', () => tier.getAllVersions('t', b('a'))],
+      ['drop', () => tier.drop(new Map())],
+      ['ensureTable', () => tier.ensureTable('t')],
+      ['clearTable', () => tier.clearTable('t')],
+      ['tables', () => tier.tables()],
+      ['latestVersion', () => tier.latestVersion()],
+    ];
+    for (const [label, call] of calls) assertCode(call, 'STORE_CLOSED', label);
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * The memory tier's building blocks: the byte-to-string key mapping, the
+ * version chain and the two-index table.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compareBytes } from '../../common/bytes.js';
+import { compareKeyStrings, keyString } from './key-string.js';
+import { MemoryTable } from './memory-table.js';
+import { floorIndex, VersionChain } from './version-chain.js';
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+
+describe('keyString', () => {
+  it('maps every byte value to the code unit of the same value, at every length', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    for (const length of [1, 24, 25, 256]) {
+      const key = all.subarray(256 - length);
+      const text = keyString(key);
+      assert.equal(text.length, length);
+      for (let i = 0; i < length; i++) assert.equal(text.charCodeAt(i), key[i]);
+    }
+    assert.equal(keyString(bytes()), '');
+    assert.equal(keyString(bytes(0x80, 0x9f)), '\u0080\u009f', 'not windows-1252');
+  });
+
+  it('orders strings exactly as compareBytes orders the keys', () => {
+    const keys = [
+      bytes(),
+      bytes(0),
+      bytes(0, 0),
+      bytes(0x7f),
+      bytes(0x80),
+      bytes(0xff),
+      bytes(0xff, 0),
+      bytes(0x61),
+      bytes(0x61, 0x62),
+      Uint8Array.from({ length: 30 }, () => 0xff),
+      Uint8Array.from({ length: 30 }, (_, i) => i),
+    ];
+    for (const a of keys) {
+      for (const b of keys) {
+        assert.equal(
+          Math.sign(compareKeyStrings(keyString(a), keyString(b))),
+          Math.sign(compareBytes(a, b)),
+        );
+      }
+    }
+  });
+
+  it('reads only the bytes of a view, not the whole buffer', () => {
+    const buffer = bytes(1, 2, 3, 4, 5);
+    assert.equal(keyString(buffer.subarray(1, 3)), '\u0002\u0003');
+    const long = Uint8Array.from({ length: 40 }, (_, i) => i);
+    assert.equal(keyString(long.subarray(5, 35)), keyString(long.slice(5, 35)));
+  });
+});
+
+describe('VersionChain', () => {
+  it('keeps versions sorted whatever the arrival order, replacing equal versions', () => {
+    const chain = new VersionChain(bytes(1), '\u0001');
+    for (const v of [10, 20, 15, 5, 30, 15, 25]) chain.put(v, bytes(v));
+    assert.deepEqual(
+      chain.allVersions().map((e) => e.version),
+      [30, 25, 20, 15, 10, 5],
+    );
+    assert.equal(chain.size, 6);
+    assert.equal(chain.remove(15), true);
+    assert.equal(chain.remove(15), false);
+    assert.deepEqual(
+      chain.allVersions().map((e) => [e.version, e.value?.[0]]),
+      [
+        [30, 30],
+        [25, 25],
+        [20, 20],
+        [10, 10],
+        [5, 5],
+      ],
+    );
+    assert.equal(chain.visible(19)?.version, 10);
+    assert.equal(chain.visible(4), undefined);
+  });
+
+  it('floorIndex finds the highest version at or below', () => {
+    const versions = [2, 4, 6, 8];
+    const cases: [number, number][] = [
+      [0, -1],
+      [1, -1],
+      [2, 0],
+      [3, 0],
+      [4, 1],
+      [7, 2],
+      [8, 3],
+      [99, 3],
+    ];
+    for (const [version, index] of cases)
+      assert.equal(floorIndex(versions, version), index, `${version}`);
+    assert.equal(floorIndex([], 5), -1);
+  });
+
+  it('reads at exactly the newest version in one probe', () => {
+    let probes = 0;
+    const versions = new Proxy([1, 2, 3, 4, 5, 6, 7, 8], {
+      get(target, property, receiver) {
+        if (typeof property === 'string' && /^\d+$/.test(property)) probes++;
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    assert.equal(floorIndex(versions, 8), 7);
+    assert.equal(probes, 1);
+  });
+});
+
+describe('MemoryTable', () => {
+  it('forgets a key from both indexes once its last version is dropped', () => {
+    const table = new MemoryTable();
+    table.put(bytes(1), 1, bytes(1));
+    table.put(bytes(1), 2, undefined);
+    table.put(bytes(2), 1, bytes(2));
+    table.remove(bytes(1), 1);
+    assert.equal(table.keyCount, 2);
+    table.remove(bytes(1), 2);
+    assert.equal(table.keyCount, 1);
+    assert.equal(table.chain(bytes(1)), undefined);
+    assert.equal(
+      table.seek(undefined, true, false)?.id,
+      '\u0002',
+      'the ordered index forgot it too',
+    );
+    assert.equal(table.seek(undefined, true, true)?.id, '\u0002');
+  });
+
+  it('keeps its own copy of a key', () => {
+    const table = new MemoryTable();
+    const key = bytes(7);
+    table.put(key, 1, bytes(1));
+    key[0] = 8;
+    assert.deepEqual(table.seek(undefined, true, false)?.key, bytes(7));
+  });
+});

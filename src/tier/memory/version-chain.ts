@@ -1,0 +1,105 @@
+/**
+ * Every stored version of one key, kept in ascending version order.
+ *
+ * Two parallel arrays, sorted by version:
+ *
+ * ```
+ *   versions  [ 1,    4,     9   ]
+ *   values    [ "x",  (ts),  "y" ]     (ts) = tombstone = undefined
+ * ```
+ *
+ * Writes nearly always arrive in version order, so `put` appends in O(1) and
+ * only an out-of-order version pays a binary search plus a splice. Reads at
+ * the newest version (the common case) check the last slot first; any other
+ * read is a binary search, O(log versions), so a key with 100,000 versions
+ * answers in ~17 probes.
+ *
+ * @module
+ */
+
+import type { TierEntry, VersionEntry } from '../tier.js';
+
+/**
+ * Index of the highest version `<= version` in ascending `versions`, or -1
+ * when every version is higher. O(1) when the newest version qualifies, else
+ * a binary search.
+ */
+export function floorIndex(versions: readonly number[], version: number): number {
+  let high = versions.length - 1;
+  if (high < 0 || (versions[high] as number) <= version) return high;
+  let low = 0;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if ((versions[middle] as number) <= version) low = middle + 1;
+    else high = middle - 1;
+  }
+  return high;
+}
+
+/** A copy the caller owns, as a plain Uint8Array (never a Buffer). */
+export function ownedCopy(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  return bytes === undefined ? undefined : new Uint8Array(bytes);
+}
+
+/** The versions of one key. */
+export class VersionChain {
+  /** The key's bytes (a private copy). */
+  readonly key: Uint8Array;
+  /** The key's index string (see key-string.ts). */
+  readonly id: string;
+  readonly #versions: number[] = [];
+  readonly #values: (Uint8Array | undefined)[] = [];
+
+  constructor(key: Uint8Array, id: string) {
+    this.key = new Uint8Array(key);
+    this.id = id;
+  }
+
+  /** Number of stored versions. */
+  get size(): number {
+    return this.#versions.length;
+  }
+
+  /** Store `value` (undefined: tombstone) at `version`, replacing that version if present. */
+  put(version: number, value: Uint8Array | undefined): void {
+    const at = floorIndex(this.#versions, version);
+    if (at >= 0 && this.#versions[at] === version) {
+      this.#values[at] = value;
+    } else if (at === this.#versions.length - 1) {
+      this.#versions.push(version);
+      this.#values.push(value);
+    } else {
+      this.#versions.splice(at + 1, 0, version);
+      this.#values.splice(at + 1, 0, value);
+    }
+  }
+
+  /** Erase `version` if stored; true when it was. */
+  remove(version: number): boolean {
+    const at = floorIndex(this.#versions, version);
+    if (at < 0 || this.#versions[at] !== version) return false;
+    this.#versions.splice(at, 1);
+    this.#values.splice(at, 1);
+    return true;
+  }
+
+  /** The newest entry at or below `version`, copied for the caller. */
+  visible(version: number): TierEntry | undefined {
+    const at = floorIndex(this.#versions, version);
+    if (at < 0) return undefined;
+    return {
+      key: new Uint8Array(this.key),
+      version: this.#versions[at] as number,
+      value: ownedCopy(this.#values[at]),
+    };
+  }
+
+  /** Every version, newest first, copied for the caller. */
+  allVersions(): VersionEntry[] {
+    const list: VersionEntry[] = [];
+    for (let at = this.#versions.length - 1; at >= 0; at--) {
+      list.push({ version: this.#versions[at] as number, value: ownedCopy(this.#values[at]) });
+    }
+    return list;
+  }
+}

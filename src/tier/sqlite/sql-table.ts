@@ -1,0 +1,119 @@
+/**
+ * One store table in SQLite: its reads, writes and range seeks.
+ *
+ * An `SqlTable` runs the cached statements of statements.ts and converts
+ * between SQLite rows and tier entries: a NULL value is a tombstone, and
+ * BLOBs (Node Buffers freshly allocated by the driver for each row) are
+ * handed out as plain `Uint8Array` views over that same memory, which the
+ * caller then owns.
+ *
+ * It is also the {@link KeyWalker} the shared page algorithm drives: a seek is
+ * one `key > ? ORDER BY key LIMIT 1` (or a variant), the visible entry of a
+ * key one `newest` lookup, so a page costs two index seeks per key it visits,
+ * however many versions each key holds.
+ *
+ * Errors are not translated here; the tier wraps them as `TIER_IO`.
+ *
+ * @module
+ */
+
+import { compareBytes } from '../../common/bytes.js';
+import type { KeyWalker } from '../range-walk.js';
+import type { TierEntry, VersionEntry } from '../tier.js';
+import type { Connection } from './load.js';
+import { createTableSql } from './schema.js';
+import { type StatementName, TableStatements } from './statements.js';
+
+/** A row of `newest` / `allVersions` in raw mode. */
+type VersionRow = [version: number, value: Buffer | null];
+
+/** A plain Uint8Array over the same memory as `buffer`. */
+function plain(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** Which seek statement answers `seek(from, inclusive, reverse)`. */
+function seekStatement(bounded: boolean, inclusive: boolean, reverse: boolean): StatementName {
+  if (!bounded) return reverse ? 'lastKey' : 'firstKey';
+  if (reverse) return inclusive ? 'keyAtOrBefore' : 'keyBefore';
+  return inclusive ? 'keyAtOrAfter' : 'keyAfter';
+}
+
+/** The SQL side of one store table. */
+export class SqlTable implements KeyWalker<Uint8Array, Uint8Array> {
+  /** The store table name. */
+  readonly name: string;
+  readonly #statements: TableStatements;
+
+  /** A handle on an existing SQL table. */
+  constructor(db: Connection, name: string) {
+    this.name = name;
+    this.#statements = new TableStatements(db, name);
+  }
+
+  /** Create the SQL table of `name` if needed, and return its handle. */
+  static create(db: Connection, name: string): SqlTable {
+    db.exec(createTableSql(name));
+    return new SqlTable(db, name);
+  }
+
+  /** The newest entry of `key` at or below `version`. */
+  newest(key: Uint8Array, version: number): TierEntry | undefined {
+    return this.#entry(new Uint8Array(key), version);
+  }
+
+  /** Every stored version of `key`, newest first. */
+  allVersions(key: Uint8Array): VersionEntry[] {
+    const rows = this.#statements.get('allVersions').all(key) as VersionRow[];
+    return rows.map(([version, value]) => ({
+      version,
+      value: value === null ? undefined : plain(value),
+    }));
+  }
+
+  /** Store `value` (undefined: tombstone) at `(key, version)`, replacing it if present. */
+  put(key: Uint8Array, version: number, value: Uint8Array | undefined): void {
+    this.#statements.get('put').run(key, version, value ?? null);
+  }
+
+  /** Erase `(key, version)` if stored. */
+  remove(key: Uint8Array, version: number): void {
+    this.#statements.get('remove').run(key, version);
+  }
+
+  /** Erase every row. */
+  clear(): void {
+    this.#statements.get('clear').run();
+  }
+
+  // KeyWalker: keys are the stored BLOBs themselves.
+
+  encode(bytes: Uint8Array): Uint8Array {
+    return bytes;
+  }
+
+  compare(a: Uint8Array, b: Uint8Array): number {
+    return compareBytes(a, b);
+  }
+
+  seek(from: Uint8Array | undefined, inclusive: boolean, reverse: boolean): Uint8Array | undefined {
+    const statement = this.#statements.get(seekStatement(from !== undefined, inclusive, reverse));
+    const key = (from === undefined ? statement.get() : statement.get(from)) as Buffer | undefined;
+    return key === undefined ? undefined : plain(key);
+  }
+
+  keyOf(key: Uint8Array): Uint8Array {
+    return key;
+  }
+
+  /** `key` is a fresh view from `seek`, so the entry may keep it. */
+  visible(key: Uint8Array, version: number): TierEntry | undefined {
+    return this.#entry(key, version);
+  }
+
+  #entry(ownedKey: Uint8Array, version: number): TierEntry | undefined {
+    const row = this.#statements.get('newest').get(ownedKey, version) as VersionRow | undefined;
+    if (row === undefined) return undefined;
+    return { key: ownedKey, version: row[0], value: row[1] === null ? undefined : plain(row[1]) };
+  }
+}

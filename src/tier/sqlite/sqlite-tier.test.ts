@@ -1,0 +1,312 @@
+/**
+ * What only the SQLite tier has: a file that survives reopening, a schema
+ * that hostile table names cannot touch, failures surfaced as TIER_IO, and
+ * statements that are single index seeks.
+ */
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type Database from 'better-sqlite3';
+import { isStoreError } from '../../common/errors.js';
+import { MAX_VERSION } from '../../common/version.js';
+import { b, scan, show, writes } from '../../test-support/tier-test-helpers.js';
+import { connect } from './load.js';
+import { sqlTableName, storeTableName } from './schema.js';
+import { SqliteTier } from './sqlite-tier.js';
+import { STATEMENT_NAMES, statementSql } from './statements.js';
+
+const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+
+let dir = '';
+let counter = 0;
+const freshPath = () => join(dir, `tier-${++counter}.db`);
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'multistore-sqlite-tier-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Open `path` with a raw connection, run `inspect`, close. */
+function raw<T>(path: string, inspect: (db: Database.Database) => T): T {
+  const db = new Driver(path);
+  try {
+    return inspect(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Assert that `action` throws TIER_IO carrying the driver's error as cause. */
+function assertTierIo(action: () => unknown, causeCode?: string): void {
+  assert.throws(action, (error: unknown) => {
+    assert.ok(isStoreError(error, 'TIER_IO'), String(error));
+    assert.ok(error.cause instanceof Error, 'the original error is the cause');
+    if (causeCode !== undefined) assert.equal((error.cause as { code?: string }).code, causeCode);
+    return true;
+  });
+}
+
+describe('SqliteTier files', () => {
+  it('reopening a file gives back exactly what was committed', () => {
+    const path = freshPath();
+    const tier = SqliteTier.open(path);
+    tier.set(
+      1,
+      new Map([
+        ...writes('multi', [
+          ['a', '1'],
+          ['b', '1'],
+        ]),
+        ...writes('source:7', [['s', 'x']]),
+      ]),
+    );
+    tier.set(
+      3,
+      writes('multi', [
+        ['a', undefined],
+        [new Uint8Array([0, 0xff]), new Uint8Array()],
+      ]),
+    );
+    tier.set(2, writes('multi', [['c', 'late']]));
+    tier.drop(new Map([['multi', [{ key: b('b'), version: 1 }]]]));
+    tier.ensureTable('empty');
+    tier.set(7, writes('cleared', [['z', '1']]));
+    tier.clearTable('cleared');
+    tier.set(9, new Map());
+    const before = {
+      tables: tier.tables(),
+      multi: scan(tier, 'multi', { version: 2 }),
+      all: scan(tier, 'multi'),
+    };
+    tier.close();
+
+    const again = SqliteTier.open(path);
+    try {
+      assert.equal(again.latestVersion(), 9);
+      assert.deepEqual(again.tables(), ['cleared', 'empty', 'multi', 'source:7']);
+      assert.deepEqual(before.tables, again.tables());
+      assert.deepEqual(scan(again, 'multi', { version: 2 }), before.multi);
+      assert.deepEqual(scan(again, 'multi'), ['0x00ff@3=', 'a@3=~', 'c@2=late']);
+      assert.deepEqual(before.all, scan(again, 'multi'));
+      assert.deepEqual(
+        again.getAllVersions('multi', b('a')).map((v) => v.version),
+        [3, 1],
+      );
+      assert.equal(show(again.get('source:7', b('s'), MAX_VERSION)), 's@1=x');
+      assert.deepEqual(scan(again, 'cleared'), []);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('a file runs in WAL mode with synchronous=NORMAL', () => {
+    const path = freshPath();
+    const db = connect(path);
+    try {
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(db.pragma('synchronous', { simple: true }), 1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('hostile table names cannot change the schema or reach another table', () => {
+    const path = freshPath();
+    const hostile = [
+      'x"; DROP TABLE "t_6d756c7469"; --',
+      'multi"--',
+      "'); DELETE FROM multistore_meta; --",
+      'multistore_meta',
+      'sqlite_schema',
+      `${'"'.repeat(100)}`,
+      '🙂'.repeat(64),
+    ];
+    const tier = SqliteTier.open(path);
+    tier.set(1, writes('multi', [['keep', 'me']]));
+    for (const name of hostile) {
+      tier.set(2, writes(name, [['k', 'v']]));
+      tier.ensureTable(name);
+      tier.clearTable(name);
+      tier.set(3, writes(name, [['k', 'w']]));
+      tier.drop(new Map([[name, [{ key: b('k'), version: 2 }]]]));
+    }
+    tier.close();
+    const names = raw(
+      path,
+      (db) =>
+        db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[],
+    );
+    const expected = ['multi', ...hostile].map(sqlTableName);
+    assert.deepEqual(names.sort(), ['multistore_meta', ...expected].sort());
+    for (const name of names) assert.match(name, /^(multistore_meta|t_[0-9a-f]+)$/);
+    const again = SqliteTier.open(path);
+    try {
+      assert.equal(show(again.get('multi', b('keep'), 9)), 'keep@1=me');
+      assert.equal(again.latestVersion(), 3);
+      for (const name of hostile) assert.deepEqual(scan(again, name), ['k@3=w']);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('table identifiers are generated and decoded one-to-one; foreign tables are ignored', () => {
+    assert.equal(sqlTableName('multi'), 't_6d756c7469');
+    assert.equal(storeTableName('t_6d756c7469'), 'multi');
+    for (const foreign of [
+      'multistore_meta',
+      't_',
+      't_6',
+      'T_6d',
+      't_6D',
+      't_zz',
+      't_00',
+      't_ff',
+      'other',
+    ]) {
+      assert.equal(storeTableName(foreign), undefined, foreign);
+    }
+    const path = freshPath();
+    SqliteTier.open(path).close();
+    raw(path, (db) =>
+      db.exec('CREATE TABLE t_zz (x); CREATE TABLE other (y); CREATE TABLE t_00 (z)'),
+    );
+    const tier = SqliteTier.open(path);
+    try {
+      assert.deepEqual(tier.tables(), []);
+    } finally {
+      tier.close();
+    }
+  });
+});
+
+describe('SqliteTier failures', () => {
+  it('a path in a missing directory gives TIER_IO with the cause', () => {
+    assertTierIo(() => SqliteTier.open(join(dir, 'missing', 'sub', 'x.db')));
+  });
+
+  it('a file that is not a database gives TIER_IO with the SQLite error as cause', () => {
+    const path = freshPath();
+    writeFileSync(path, Buffer.alloc(4096, 'this is not a SQLite database. '));
+    assertTierIo(() => SqliteTier.open(path), 'SQLITE_NOTADB');
+  });
+
+  it('an empty path is INVALID_OPTIONS', () => {
+    assert.throws(
+      () => SqliteTier.open(''),
+      (e: unknown) => isStoreError(e, 'INVALID_OPTIONS'),
+    );
+  });
+
+  it('a file of another format version gives TIER_IO', () => {
+    const path = freshPath();
+    SqliteTier.open(path).close();
+    raw(path, (db) => db.exec("UPDATE multistore_meta SET value = 99 WHERE name = 'format'"));
+    assert.throws(
+      () => SqliteTier.open(path),
+      (e: unknown) => isStoreError(e, 'TIER_IO'),
+    );
+  });
+
+  it('a write failing inside SQLite rolls back every table and the latest version', () => {
+    const path = freshPath();
+    const tier = SqliteTier.open(path);
+    try {
+      tier.set(1, new Map([...writes('a', [['k', '1']]), ...writes('z', [['k', '1']])]));
+      raw(path, (db) =>
+        db.exec(
+          `CREATE TRIGGER boom BEFORE INSERT ON "${sqlTableName('z')}" BEGIN SELECT RAISE(ABORT, 'boom'); END`,
+        ),
+      );
+      const failing = new Map([
+        ...writes('a', [['k', '2']]),
+        ...writes('new', [['n', '2']]),
+        ...writes('z', [['k', '2']]),
+      ]);
+      assertTierIo(() => tier.set(2, failing), 'SQLITE_CONSTRAINT_TRIGGER');
+      assert.equal(tier.latestVersion(), 1);
+      assert.deepEqual(tier.tables(), ['a', 'z'], 'the table created by the failed set is gone');
+      assert.deepEqual(scan(tier, 'a'), ['k@1=1']);
+      tier.set(3, writes('new', [['n', '3']]));
+      assert.deepEqual(scan(tier, 'new'), ['n@3=3'], 'the rolled-back table can be created again');
+    } finally {
+      tier.close();
+    }
+    const again = SqliteTier.open(path);
+    try {
+      assert.equal(again.latestVersion(), 3);
+      assert.deepEqual(scan(again, 'a'), ['k@1=1']);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('a read failing inside SQLite gives TIER_IO', () => {
+    const path = freshPath();
+    const tier = SqliteTier.open(path);
+    try {
+      tier.set(1, writes('t', [['k', '1']]));
+      raw(path, (db) => db.exec(`DROP TABLE "${sqlTableName('t')}"`));
+      assertTierIo(() => tier.get('t', b('k'), 1));
+      assertTierIo(() =>
+        tier.rangeNext('t', undefined, { kind: 'unbounded' }, { kind: 'unbounded' }, 1, 1),
+      );
+    } finally {
+      tier.close();
+    }
+  });
+});
+
+describe('SqliteTier statements', () => {
+  it('every statement is a primary-key search or a one-row scan, never a sort', () => {
+    const db = connect(':memory:');
+    try {
+      const name = 'x"; DROP TABLE y; --';
+      db.exec(
+        `CREATE TABLE "${sqlTableName(name)}" (key BLOB NOT NULL, version INTEGER NOT NULL, value BLOB, PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID`,
+      );
+      for (const statement of STATEMENT_NAMES) {
+        const sql = statementSql(statement, name);
+        assert.ok(sql.includes(`"${sqlTableName(name)}"`) && !sql.includes('DROP'), sql);
+        const parameters = (sql.match(/\?/g) ?? []).map(() => new Uint8Array([1]));
+        const plan = (
+          db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as { detail: string }[]
+        )
+          .map((row) => row.detail)
+          .join('; ');
+        assert.doesNotMatch(plan, /TEMP B-TREE|AUTOMATIC/, `${statement}: ${plan}`);
+        if (statement === 'newest')
+          assert.match(plan, /^SEARCH .* USING PRIMARY KEY \(key=\? AND version<\?\)$/);
+        if (/^key(After|AtOrAfter)$/.test(statement))
+          assert.match(plan, /USING PRIMARY KEY \(key>\?\)$/);
+        if (/^key(Before|AtOrBefore)$/.test(statement))
+          assert.match(plan, /USING PRIMARY KEY \(key<\?\)$/);
+        if (/^(newest|key|firstKey|lastKey)/.test(statement)) assert.match(sql, /LIMIT 1$/);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('importing the tier layer does not load better-sqlite3; opening a SQLite tier does', () => {
+    const index = new URL('../index.js', import.meta.url).href;
+    const script = `
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes('better-sqlite3'));
+      const tier = await import(${JSON.stringify(index)});
+      const before = loaded();
+      tier.openTier({ kind: 'sqlite' }).close();
+      console.log(JSON.stringify([before, loaded()]));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), [false, true]);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * The SQL of one store table, prepared once and cached.
+ *
+ * Every statement a table needs is listed here, by name, as a template over
+ * the table's generated identifier (schema.ts). A table prepares a statement
+ * the first time it runs it and keeps it for its lifetime, so a hot path
+ * never re-parses SQL.
+ *
+ * The read statements are each a single B-tree seek over the primary key
+ * `(key, version)`, returning at most one row (`LIMIT 1`), with no sort and
+ * no scan (the query-plan test in sqlite-tier.test.ts pins this):
+ *
+ * ```
+ *   newest         key = ? AND version <= ?  ORDER BY version DESC LIMIT 1
+ *   keyAfter       key > ?                   ORDER BY key          LIMIT 1
+ *   keyBefore      key < ?                   ORDER BY key DESC     LIMIT 1
+ *   (+ the inclusive and unbounded variants)
+ * ```
+ *
+ * @module
+ */
+
+import type { Connection, Statement } from './load.js';
+import { sqlTableName } from './schema.js';
+
+const TEMPLATES = {
+  newest:
+    'SELECT version, value FROM $t WHERE key = ? AND version <= ? ORDER BY version DESC LIMIT 1',
+  allVersions: 'SELECT version, value FROM $t WHERE key = ? ORDER BY version DESC',
+  put:
+    'INSERT INTO $t (key, version, value) VALUES (?, ?, ?) ' +
+    'ON CONFLICT (key, version) DO UPDATE SET value = excluded.value',
+  remove: 'DELETE FROM $t WHERE key = ? AND version = ?',
+  clear: 'DELETE FROM $t',
+  firstKey: 'SELECT key FROM $t ORDER BY key LIMIT 1',
+  lastKey: 'SELECT key FROM $t ORDER BY key DESC LIMIT 1',
+  keyAfter: 'SELECT key FROM $t WHERE key > ? ORDER BY key LIMIT 1',
+  keyAtOrAfter: 'SELECT key FROM $t WHERE key >= ? ORDER BY key LIMIT 1',
+  keyBefore: 'SELECT key FROM $t WHERE key < ? ORDER BY key DESC LIMIT 1',
+  keyAtOrBefore: 'SELECT key FROM $t WHERE key <= ? ORDER BY key DESC LIMIT 1',
+} as const;
+
+/** The name of one statement of a table. */
+export type StatementName = keyof typeof TEMPLATES;
+
+/** Every statement name, for tests that inspect them all. */
+export const STATEMENT_NAMES = Object.freeze(Object.keys(TEMPLATES) as StatementName[]);
+
+/** Statements that return a single key, prepared in `pluck` mode. */
+const KEY_STATEMENTS: ReadonlySet<StatementName> = new Set([
+  'firstKey',
+  'lastKey',
+  'keyAfter',
+  'keyAtOrAfter',
+  'keyBefore',
+  'keyAtOrBefore',
+]);
+
+/** The SQL text of statement `name` for store table `table`. */
+export function statementSql(name: StatementName, table: string): string {
+  return TEMPLATES[name].replace('$t', `"${sqlTableName(table)}"`);
+}
+
+/** The prepared statements of one store table, prepared on first use. */
+export class TableStatements {
+  readonly #db: Connection;
+  readonly #table: string;
+  readonly #prepared = new Map<StatementName, Statement>();
+
+  constructor(db: Connection, table: string) {
+    this.#db = db;
+    this.#table = table;
+  }
+
+  /** The prepared statement `name`. */
+  get(name: StatementName): Statement {
+    let statement = this.#prepared.get(name);
+    if (statement === undefined) {
+      statement = this.#db.prepare(statementSql(name, this.#table));
+      if (KEY_STATEMENTS.has(name)) statement.pluck();
+      else if (name === 'newest' || name === 'allVersions') statement.raw();
+      this.#prepared.set(name, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Input checks shared by every tier.
+ *
+ * A tier's public method validates ALL of its input before it touches
+ * storage, so a call with one bad argument changes nothing: a `set` whose
+ * fifth write has a string key writes none of the first four. The checks
+ * here are the one definition of "well-formed" both tiers share, so the two
+ * backends reject exactly the same input with exactly the same codes:
+ *
+ * ```
+ *   what                          code               rule
+ *   table name                    INVALID_ARGUMENT   1..256 UTF-8 bytes, no NUL,
+ *                                                    no lone surrogate
+ *   key, bound key, cursor key    INVALID_KEY        a Uint8Array (Buffer is one)
+ *   value                         INVALID_VALUE      a Uint8Array, or undefined
+ *   version                       INVALID_VERSION    non-negative safe integer
+ *   page limit                    INVALID_ARGUMENT   positive safe integer
+ *   bound, cursor, writes, drops  INVALID_ARGUMENT   the documented shape
+ * ```
+ *
+ * Table names are restricted so that every tier can store them faithfully:
+ * a NUL or a lone surrogate does not survive the UTF-8 round trip through
+ * SQLite, and a bounded length keeps generated SQL identifiers bounded.
+ *
+ * Checks are cheap (`instanceof`, `typeof`) because they run on every read;
+ * the tiers skip the table-name check for names they already hold.
+ *
+ * @module
+ */
+
+import { describe } from '../common/bytes.js';
+import { InvalidInputError } from '../common/errors.js';
+import { checkVersion } from '../common/version.js';
+import type { Bound, RangeCursor, TierDrop, TierWrite } from './tier.js';
+
+/** The longest table name a tier accepts, in UTF-8 bytes. */
+export const MAX_TABLE_NAME_BYTES = 256;
+
+/** Matches a lone (unpaired) UTF-16 surrogate; pairs are not matched under the `u` flag. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Return `table` if it is a valid table name, else throw `INVALID_ARGUMENT`. */
+export function checkTableName(table: unknown): string {
+  if (typeof table !== 'string') {
+    throw invalidArgument(`table name must be a string, got ${describe(table)}`);
+  }
+  if (table.length === 0) throw invalidArgument('table name must not be empty');
+  if (Buffer.byteLength(table, 'utf8') > MAX_TABLE_NAME_BYTES) {
+    throw invalidArgument(`table name must be at most ${MAX_TABLE_NAME_BYTES} UTF-8 bytes`);
+  }
+  if (table.includes('\0')) throw invalidArgument('table name must not contain NUL');
+  if (LONE_SURROGATE.test(table)) {
+    throw invalidArgument('table name must be well-formed Unicode (no lone surrogate)');
+  }
+  return table;
+}
+
+/** Return `key` if it is bytes, else throw `INVALID_KEY`. */
+export function checkKey(key: unknown, what = 'key'): Uint8Array {
+  if (key instanceof Uint8Array) return key;
+  throw new InvalidInputError('INVALID_KEY', `${what} must be a Uint8Array, got ${describe(key)}`);
+}
+
+/** Return `value` if it is bytes or `undefined` (a tombstone), else throw `INVALID_VALUE`. */
+export function checkValue(value: unknown): Uint8Array | undefined {
+  if (value === undefined || value instanceof Uint8Array) return value;
+  throw new InvalidInputError(
+    'INVALID_VALUE',
+    `value must be a Uint8Array or undefined (tombstone), got ${describe(value)}`,
+  );
+}
+
+/** Return `limit` if it is a positive safe integer, else throw `INVALID_ARGUMENT`. */
+export function checkLimit(limit: unknown): number {
+  if (typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0) return limit;
+  throw invalidArgument(`page limit must be a positive safe integer, got ${describe(limit)}`);
+}
+
+/** Return `bound` if it is a well-formed {@link Bound}, else throw. */
+export function checkBound(bound: unknown, what: 'start' | 'end'): Bound {
+  if (!isObject(bound))
+    throw invalidArgument(`${what} bound must be a Bound, got ${describe(bound)}`);
+  const kind = bound.kind;
+  if (kind === 'unbounded') return bound as Bound;
+  if (kind === 'included' || kind === 'excluded') {
+    checkKey(bound.key, `${what} bound key`);
+    return bound as Bound;
+  }
+  throw invalidArgument(`${what} bound kind must be unbounded, included or excluded`);
+}
+
+/** Return `cursor` if it is `undefined` or a well-formed {@link RangeCursor}, else throw. */
+export function checkCursor(cursor: unknown): RangeCursor | undefined {
+  if (cursor === undefined) return undefined;
+  if (!isObject(cursor)) {
+    throw invalidArgument(`cursor must be a RangeCursor or undefined, got ${describe(cursor)}`);
+  }
+  checkKey(cursor.lastKey, 'cursor lastKey');
+  return cursor as unknown as RangeCursor;
+}
+
+/** Every argument of a range read, checked. */
+export interface RangeRequest {
+  readonly table: string;
+  readonly cursor: RangeCursor | undefined;
+  readonly start: Bound;
+  readonly end: Bound;
+  readonly version: number;
+  readonly limit: number;
+}
+
+/**
+ * Check every argument of `rangeNext` / `rangeRevNext` except the table name
+ * (the tier checks it only when it does not hold the table).
+ */
+export function checkRange(
+  table: string,
+  cursor: unknown,
+  start: unknown,
+  end: unknown,
+  version: unknown,
+  limit: unknown,
+): RangeRequest {
+  return {
+    table,
+    cursor: checkCursor(cursor),
+    start: checkBound(start, 'start'),
+    end: checkBound(end, 'end'),
+    version: checkVersion(version),
+    limit: checkLimit(limit),
+  };
+}
+
+/** Check the argument of `set`: a Map of table name to an array of writes. */
+export function checkWrites(writes: unknown): ReadonlyMap<string, readonly TierWrite[]> {
+  const map = checkTableMap(writes, 'writes');
+  for (const [table, list] of map) {
+    checkTableName(table);
+    for (const write of checkList(list, `writes of table ${table}`)) {
+      if (!isObject(write))
+        throw invalidArgument(`a write must be an object, got ${describe(write)}`);
+      checkKey(write.key);
+      checkValue(write.value);
+    }
+  }
+  return map as ReadonlyMap<string, readonly TierWrite[]>;
+}
+
+/** Check the argument of `drop`: a Map of table name to an array of `(key, version)` pairs. */
+export function checkDrops(drops: unknown): ReadonlyMap<string, readonly TierDrop[]> {
+  const map = checkTableMap(drops, 'drops');
+  for (const [table, list] of map) {
+    checkTableName(table);
+    for (const drop of checkList(list, `drops of table ${table}`)) {
+      if (!isObject(drop)) throw invalidArgument(`a drop must be an object, got ${describe(drop)}`);
+      checkKey(drop.key);
+      checkVersion(drop.version, 'drop version');
+    }
+  }
+  return map as ReadonlyMap<string, readonly TierDrop[]>;
+}
+
+function checkTableMap(value: unknown, what: string): Map<unknown, unknown> {
+  if (value instanceof Map) return value;
+  throw invalidArgument(`${what} must be a Map of table name to array, got ${describe(value)}`);
+}
+
+function checkList(value: unknown, what: string): readonly unknown[] {
+  if (Array.isArray(value)) return value;
+  throw invalidArgument(`${what} must be an array, got ${describe(value)}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function invalidArgument(message: string): InvalidInputError {
+  return new InvalidInputError('INVALID_ARGUMENT', message);
+}
