@@ -47,6 +47,7 @@ import {
   resolveRange,
   type StoreEntry,
 } from './range.js';
+import { runSweep, runSweepInBackground, type SweepTarget } from './retention-sweep.js';
 import { TableRouter } from './routing.js';
 
 /** One stored version of a key, as `versions` lists it. */
@@ -69,6 +70,8 @@ export class MultiStore {
   readonly #worker: DropWorker;
   #latestVersion: number;
   #closing: Promise<void> | undefined;
+  /** The retention sweep of data found at open: running (event-loop) or waiting for flush (inline). */
+  #sweep: Promise<void> | SweepTarget | undefined;
 
   /** Open a store (memory by default, SQLite with `path` or `tier: 'sqlite'`). */
   static open(options?: MultiStoreOptions): MultiStore {
@@ -112,6 +115,7 @@ export class MultiStore {
     this.#tracker = new StorageStatsTracker(this.#bus, recountFigures(tier, tableNames));
     const applier = new DropApplier(tier, logger, (event) => this.#bus.emit(event));
     this.#worker = new DropWorker(this.#system, applier, config.dropWorker, logger);
+    this.#sweep = this.#startSweep();
   }
 
   /** The highest version committed so far (0 for a new store); survives reopening a file. */
@@ -194,6 +198,7 @@ export class MultiStore {
   /** Resolves once every drop sent before the call is applied and its event delivered. */
   async flush(): Promise<void> {
     this.#assertOpen();
+    await this.#finishSweep();
     await this.#worker.flush();
     await this.#bus.idle();
   }
@@ -222,6 +227,7 @@ export class MultiStore {
 
   async #shutdown(): Promise<void> {
     try {
+      await this.#finishSweep();
       await this.#worker.shutdown();
       await this.#system.shutdown();
       await this.#bus.idle();
@@ -229,6 +235,33 @@ export class MultiStore {
       this.#tracker.detach();
       this.#tier.close();
     }
+  }
+
+  /** Sweep retention tables of data found at open for drops a crash may have lost. */
+  #startSweep(): Promise<void> | SweepTarget | undefined {
+    const { tables, actorMode, logger } = this.#config;
+    if (this.#latestVersion === 0 || tables.every((table) => table.keepLastVersions === undefined))
+      return undefined;
+    const target: SweepTarget = {
+      tier: this.#tier,
+      tables,
+      ceiling: this.#latestVersion,
+      submit: (requests) => this.#worker.submit(requests),
+      isOpen: () => this.#closing === undefined,
+    };
+    if (actorMode === 'inline') return target;
+    return runSweepInBackground(target).catch((error: unknown) => {
+      logger.error('retention sweep failed', { error });
+    });
+  }
+
+  /** Wait for (or, inline, run) the retention sweep. */
+  async #finishSweep(): Promise<void> {
+    const sweep = this.#sweep;
+    if (sweep === undefined) return;
+    if (sweep instanceof Promise) await sweep;
+    else runSweep({ ...sweep, isOpen: () => true });
+    this.#sweep = undefined;
   }
 
   #write(plan: CommitPlan, version: number): void {

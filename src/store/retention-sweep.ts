@@ -1,0 +1,98 @@
+/**
+ * The retention sweep: recovering drops that a crash lost.
+ *
+ * Drop requests live in memory until the drop worker applies them, so a crash
+ * can lose some, leaving keys of retention tables with more versions than
+ * their policy allows. When a store opens storage that already holds data, it
+ * walks every retention table once and queues, through the drop worker like
+ * any other request, a `keepLastVersions` drop for each key over its limit:
+ *
+ * ```
+ *   open ─► (returns at once)
+ *           sweep: table "sessions" (keep 1), a page of keys at a time
+ *             s:1 [9 7 3] ──► request keep 1        s:2 [8] ──► fine
+ *           ...between pages, the event loop runs
+ *   flush() ─► waits for the sweep, then for the worker
+ * ```
+ *
+ * Each request's ceiling is the latest version at open, so the sweep never
+ * judges versions written after the store opened.
+ *
+ * @module
+ */
+
+import { MAX_VERSION } from '../common/version.js';
+import { type RangeCursor, type TierStorage, UNBOUNDED } from '../tier/tier.js';
+import type { DropRequest } from './drop-batch.js';
+import type { TableConfig } from './options.js';
+
+/** Keys read per page of the sweep. */
+const SWEEP_PAGE = 256;
+
+/** What the sweep needs from the store. */
+export interface SweepTarget {
+  readonly tier: TierStorage;
+  readonly tables: readonly TableConfig[];
+  /** The latest version when the store opened. */
+  readonly ceiling: number;
+  /** Hand requests to the drop worker. */
+  submit(requests: readonly DropRequest[]): void;
+  /** False once the store is closing: the sweep stops early (nothing is lost, the next open sweeps again). */
+  isOpen(): boolean;
+}
+
+/**
+ * The sweep, one page per step: each call of `next()` reads one page of one
+ * table and submits the requests it finds. Done when `next()` returns false.
+ */
+export function* sweepSteps(target: SweepTarget): Generator<void, void, undefined> {
+  for (const table of target.tables) {
+    const keep = table.keepLastVersions;
+    if (keep === undefined) continue;
+    let cursor: RangeCursor | undefined;
+    do {
+      if (!target.isOpen()) return;
+      const page = target.tier.rangeNext(
+        table.name,
+        cursor,
+        UNBOUNDED,
+        UNBOUNDED,
+        MAX_VERSION,
+        SWEEP_PAGE,
+      );
+      target.submit(requestsFor(target, table.name, keep, page.entries));
+      cursor = page.cursor;
+      yield;
+    } while (cursor !== undefined);
+  }
+}
+
+function requestsFor(
+  target: SweepTarget,
+  table: string,
+  keep: number,
+  entries: readonly { readonly key: Uint8Array }[],
+): DropRequest[] {
+  const requests: DropRequest[] = [];
+  for (const { key } of entries) {
+    if (target.tier.getAllVersions(table, key).length <= keep) continue;
+    const { ceiling } = target;
+    requests.push({ table, key, keepLastVersions: keep, ceiling, commitVersion: ceiling });
+  }
+  return requests;
+}
+
+/** Run the sweep to the end now (inline mode: no background work). */
+export function runSweep(target: SweepTarget): void {
+  for (const _ of sweepSteps(target)) {
+    // each step already submitted its requests
+  }
+}
+
+/** Run the sweep a page per event-loop turn, starting on a later turn; resolves when done. */
+export async function runSweepInBackground(target: SweepTarget): Promise<void> {
+  const steps = sweepSteps(target);
+  do {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  } while (steps.next().done !== true);
+}
