@@ -96,10 +96,11 @@ describe('runScripts', () => {
     assert.deepEqual(result.errors, [`${result.file}: the file holds no block`]);
   });
 
-  it('fails scripts of a runner that does not exist yet, and outside any runner folder', async () => {
-    const store = await runOne('e/store/x', 'get a\n---\n"a" => None\n');
+  it('fails scripts of a runner that does not exist, and outside any runner folder', async () => {
+    const none = { runners: () => undefined };
+    const store = await runOne('e/store/x', 'get a\n---\n"a" => None\n', none);
     assert.deepEqual([store.passed, store.errors], [false, ['no store runner yet']]);
-    const stats = await runOne('e/stats/x', 'stats\n---\nok\n');
+    const stats = await runOne('e/stats/x', 'stats\n---\nok\n', none);
     assert.deepEqual(stats.errors, ['no stats runner yet']);
     const loose = await runOne('e/loose', 'get a\n---\nok\n');
     assert.match(loose.errors[0] ?? '', /not inside a folder named store, tier or stats/);
