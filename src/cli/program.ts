@@ -9,6 +9,7 @@
  */
 
 import { Command } from 'commander';
+import { addBenchCommand } from './bench/command.js';
 import { addRunCommand } from './run-command.js';
 
 /** Build the `multistore` program with every subcommand. */
@@ -17,5 +18,6 @@ export function buildProgram(): Command {
     .description('an embedded multi-version key-value store: tools and conformance runner')
     .showSuggestionAfterError(true);
   addRunCommand(program);
+  addBenchCommand(program);
   return program;
 }

@@ -1,0 +1,191 @@
+/**
+ * Deterministic benchmark data: every byte derives from a seed.
+ *
+ * Each child process regenerates the data its workload needs from the seed,
+ * so the implementations of a group see exactly the same keys, values,
+ * versions and read positions without shipping data between processes.
+ * Each data set draws from its own stream (seed mixed with a tag), so a
+ * workload's data does not depend on which other data sets were generated.
+ *
+ * ```
+ *   insert   N distinct random keys, N values, commit c = writes 100c..100c+99 at version c+1
+ *   update   1,000 keys, N values, commit c = the next 100 keys round-robin at version c+1
+ *   history  N/20 keys x about 20 versions (same commit layout as update), read by W3-W6
+ * ```
+ *
+ * Keys are 16 random bytes (update keys start with a fixed byte, the prefix
+ * of W7's retention table), values 100 random bytes; each is its own array,
+ * as a caller would pass them.
+ *
+ * @module
+ */
+
+import { BATCH, KEY_BYTES, type Sizes, VALUE_BYTES } from './plan.js';
+
+/** A small, fast, seeded generator (sfc32): the same seed gives the same stream. */
+export class Random {
+  #a: number;
+  #b: number;
+  #c: number;
+  #d: number;
+
+  constructor(seed: number, stream: number) {
+    this.#a = seed >>> 0;
+    this.#b = stream >>> 0;
+    this.#c = 0x9e3779b9;
+    this.#d = 1;
+    for (let i = 0; i < 16; i++) this.next();
+  }
+
+  /** The next 32 random bits as an unsigned integer. */
+  next(): number {
+    const t = (((this.#a + this.#b) | 0) + this.#d) | 0;
+    this.#d = (this.#d + 1) | 0;
+    this.#a = this.#b ^ (this.#b >>> 9);
+    this.#b = (this.#c + (this.#c << 3)) | 0;
+    this.#c = (this.#c << 21) | (this.#c >>> 11);
+    this.#c = (this.#c + t) | 0;
+    return t >>> 0;
+  }
+
+  /** An integer in `[0, bound)`. */
+  below(bound: number): number {
+    return Math.floor((this.next() / 0x1_0000_0000) * bound);
+  }
+
+  /** `count` fresh arrays of `size` random bytes. */
+  arrays(count: number, size: number): Uint8Array[] {
+    const result = new Array<Uint8Array>(count);
+    for (let i = 0; i < count; i++) {
+      const bytes = new Uint8Array(size);
+      for (let j = 0; j < size; j += 4) {
+        const word = this.next();
+        for (let k = 0; k < 4 && j + k < size; k++) bytes[j + k] = (word >>> (8 * k)) & 0xff;
+      }
+      result[i] = bytes;
+    }
+    return result;
+  }
+}
+
+/** The first byte of every update key: the prefix of W7's retention table. */
+export const UPDATE_PREFIX = 0x72;
+
+/** One commit's worth of writes: 100 keys and values at one version. */
+export interface WriteBatch {
+  readonly version: number;
+  readonly keys: readonly Uint8Array[];
+  readonly values: readonly Uint8Array[];
+}
+
+/** Writes grouped in commits, and the distinct keys they touch. */
+export interface WriteData {
+  readonly keys: readonly Uint8Array[];
+  readonly batches: readonly WriteBatch[];
+}
+
+/** Stream tags, one per data set. */
+const STREAM = Object.freeze({
+  insert: 1,
+  update: 2,
+  history: 3,
+  latest: 4,
+  historical: 5,
+  scans: 6,
+});
+
+/** W1: N distinct keys, each written once. */
+export function insertData(sizes: Sizes, seed: number): WriteData {
+  const random = new Random(seed, STREAM.insert);
+  return roundRobin(random.arrays(sizes.n, KEY_BYTES), random.arrays(sizes.n, VALUE_BYTES));
+}
+
+/** W2 and W7: N writes over 1,000 keys, round-robin. */
+export function updateData(sizes: Sizes, seed: number): WriteData {
+  const random = new Random(seed, STREAM.update);
+  const keys = random.arrays(sizes.updateKeys, KEY_BYTES);
+  for (const key of keys) key[0] = UPDATE_PREFIX;
+  return roundRobin(keys, random.arrays(sizes.n, VALUE_BYTES));
+}
+
+/** W3-W6: N writes over N/20 keys, round-robin (about 20 versions per key). */
+export function historyData(sizes: Sizes, seed: number): WriteData {
+  const random = new Random(seed, STREAM.history);
+  return roundRobin(
+    random.arrays(sizes.historyKeys, KEY_BYTES),
+    random.arrays(sizes.n, VALUE_BYTES),
+  );
+}
+
+/**
+ * Commit c writes values 100c.. to the next 100 keys (there is a multiple of
+ * 100 keys) at version c + 1. Each write gets its own copy of its key, as a
+ * caller encoding keys per commit would pass them.
+ */
+function roundRobin(keys: Uint8Array[], values: Uint8Array[]): WriteData {
+  const batches: WriteBatch[] = [];
+  for (let start = 0; start < values.length; start += BATCH) {
+    const first = start % keys.length;
+    batches.push({
+      version: start / BATCH + 1,
+      keys: keys.slice(first, first + BATCH).map((key) => key.slice()),
+      values: values.slice(start, start + BATCH),
+    });
+  }
+  return { keys, batches };
+}
+
+/** Point reads: which key, at which version. */
+export interface PointReads {
+  readonly keys: readonly Uint8Array[];
+  readonly versions: Int32Array;
+}
+
+/** W3 (`latest`) or W4: N reads of random history keys at the latest or a random version. */
+export function pointReads(
+  sizes: Sizes,
+  seed: number,
+  history: WriteData,
+  latest: boolean,
+): PointReads {
+  const random = new Random(seed, latest ? STREAM.latest : STREAM.historical);
+  const keys = new Array<Uint8Array>(sizes.n);
+  const versions = new Int32Array(sizes.n);
+  for (let i = 0; i < sizes.n; i++) {
+    keys[i] = history.keys[random.below(history.keys.length)] as Uint8Array;
+    versions[i] = latest ? sizes.historyVersions : 1 + random.below(sizes.historyVersions);
+  }
+  return { keys, versions };
+}
+
+/** One W5 scan: keys in `[start, end)` (`end` undefined: to the last key) at `version`. */
+export interface Scan {
+  readonly start: Uint8Array;
+  readonly end: Uint8Array | undefined;
+  readonly version: number;
+}
+
+/** W5: scans of 1,000 consecutive history keys, each at a random version. */
+export function scanPlan(sizes: Sizes, seed: number, history: WriteData): Scan[] {
+  const random = new Random(seed, STREAM.scans);
+  const sorted = [...history.keys].sort(Buffer.compare);
+  const scans: Scan[] = [];
+  for (let i = 0; i < sizes.scans; i++) {
+    const first = random.below(sorted.length - sizes.scanKeys + 1);
+    const start = sorted[first] as Uint8Array;
+    scans.push({
+      start,
+      end: sorted[first + sizes.scanKeys],
+      version: 1 + random.below(sizes.historyVersions),
+    });
+  }
+  return scans;
+}
+
+/** W6: the history keys in groups of 100 (one commit of drop deltas, or one peer transaction). */
+export function dropGroups(history: WriteData): Uint8Array[][] {
+  const groups: Uint8Array[][] = [];
+  for (let i = 0; i < history.keys.length; i += BATCH)
+    groups.push(history.keys.slice(i, i + BATCH));
+  return groups;
+}

@@ -1,0 +1,55 @@
+/**
+ * The contract every benchmarked implementation fulfils.
+ *
+ * A workload (workloads.ts) drives a subject through these few operations;
+ * each subject does them the natural, best way for its engine (multistore
+ * through its public API, sorted-btree through composite keys, SQLite through
+ * prepared statements, lmdb through composite binary keys). Reads return
+ * what they found (a version, a count) so the harness can check that every
+ * implementation of a group did the same work on the same data.
+ *
+ * ```
+ *   write(batch)        one commit / transaction of 100 writes at batch.version
+ *   get(key, v)         newest version <= v of key (value fetched), or -1
+ *   scan(start, end, v) the visible keys of [start, end) at v
+ *   dropOld(keys, v)    erase every version but the newest of each key
+ *   settle()            wait until queued work is applied (drop worker, lmdb commits)
+ *   versionCount(key)   stored versions of key (for checks, never timed)
+ * ```
+ *
+ * @module
+ */
+
+import type { WriteBatch } from './data.js';
+
+/** What one scan saw: entries returned and the sum of their versions. */
+export interface ScanResult {
+  readonly entries: number;
+  readonly versionSum: number;
+}
+
+/** A benchmarked implementation, opened on a fresh, empty store. */
+export interface BenchSubject {
+  /** Apply 100 writes at `batch.version` atomically (one commit or transaction). */
+  write(batch: WriteBatch): void;
+  /** The version of the newest entry of `key` at or below `version` (value read too), or -1. */
+  get(key: Uint8Array, version: number): number;
+  /** Read the newest entry at or below `version` of every key in `[start, end)`. */
+  scan(start: Uint8Array, end: Uint8Array | undefined, version: number): ScanResult;
+  /** Erase all versions but the newest of each key, as one request batch at `version`. */
+  dropOld(keys: readonly Uint8Array[], version: number): void;
+  /** Resolve once all work issued so far is applied. */
+  settle(): Promise<void>;
+  /** How many versions of `key` are stored. */
+  versionCount(key: Uint8Array): number;
+  /** Release everything (files are removed by the caller). */
+  close(): Promise<void>;
+}
+
+/** How a subject is opened. */
+export interface SubjectOptions {
+  /** A fresh directory for the subject's files. */
+  readonly dir: string;
+  /** W7: keys starting with this byte go to a table with this retention (`undefined`: plain table). */
+  readonly table?: { readonly prefix: number; readonly keepLastVersions: number | undefined };
+}

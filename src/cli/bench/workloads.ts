@@ -1,0 +1,188 @@
+/**
+ * The seven workloads, each a function of (subject, sizes, seed).
+ *
+ * A workload has three parts, and only the middle one is timed:
+ *
+ * ```
+ *   prepare   generate data from the seed, load the history (W3-W6), settle, gc
+ *   timed     the operations themselves (writes and drops: until settled)
+ *   check     read back a sample (or every key) to prove the work was done
+ * ```
+ *
+ * The check yields a checksum that depends only on the data, never on the
+ * implementation: the harness compares it across the implementations of a
+ * group, so a peer that silently did less work cannot win. W6 and W7 also
+ * require every key to hold exactly one version once settled, and throw if
+ * one does not.
+ *
+ * @module
+ */
+
+import {
+  dropGroups,
+  historyData,
+  insertData,
+  pointReads,
+  scanPlan,
+  updateData,
+  type WriteData,
+} from './data.js';
+import { BenchError } from './errors.js';
+import type { Sizes, WorkloadId } from './plan.js';
+import type { BenchSubject } from './subject.js';
+
+/** What one workload run measured. */
+export interface Measurement {
+  /** Operations timed: writes, gets, entries scanned, or keys dropped. */
+  readonly ops: number;
+  readonly elapsedMs: number;
+  /** Same for every implementation of a group (see the module comment). */
+  readonly checksum: number;
+  /** W6, W7: fewest and most versions a key holds after settling. */
+  readonly versionsPerKey?: { readonly min: number; readonly max: number };
+}
+
+/** What a workload needs besides the subject. */
+export interface WorkloadContext {
+  readonly sizes: Sizes;
+  readonly seed: number;
+  /** W7 on a retention table: every key must end with one version. */
+  readonly retention: boolean;
+}
+
+type Workload = (subject: BenchSubject, context: WorkloadContext) => Promise<Measurement>;
+
+/** Keys read back by the checks of the write workloads. */
+const CHECK_SAMPLE = 100;
+
+const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+/** Run `workload` on `subject`. */
+export function runWorkload(
+  workload: WorkloadId,
+  subject: BenchSubject,
+  context: WorkloadContext,
+): Promise<Measurement> {
+  return WORKLOAD_RUNNERS[workload](subject, context);
+}
+
+const WORKLOAD_RUNNERS: Readonly<Record<WorkloadId, Workload>> = Object.freeze({
+  W1: (subject, { sizes, seed }) => timedWrites(subject, insertData(sizes, seed)),
+  W2: (subject, { sizes, seed }) => timedWrites(subject, updateData(sizes, seed)),
+  W3: (subject, context) => timedGets(subject, context, true),
+  W4: (subject, context) => timedGets(subject, context, false),
+  W5: timedScans,
+  W6: timedDrops,
+  W7: async (subject, { sizes, seed, retention }) => {
+    const data = updateData(sizes, seed);
+    const measured = await timedWrites(subject, data);
+    const versionsPerKey = countVersions(subject, data.keys);
+    if (retention && (versionsPerKey.min !== 1 || versionsPerKey.max !== 1)) {
+      throw new BenchError(
+        `W7: after flush a keepLastVersions: 1 table must hold exactly one version per key, found ${versionsPerKey.min}..${versionsPerKey.max}`,
+      );
+    }
+    return { ...measured, versionsPerKey };
+  },
+});
+
+/** Time a stream of 100-write commits, until the subject has settled. */
+async function timedWrites(subject: BenchSubject, data: WriteData): Promise<Measurement> {
+  gc();
+  const started = process.hrtime.bigint();
+  for (const batch of data.batches) subject.write(batch);
+  await subject.settle();
+  const elapsedMs = sinceMs(started);
+  const last = data.batches.at(-1)?.version ?? 0;
+  return { ops: countWrites(data), elapsedMs, checksum: readBack(subject, data.keys, last) };
+}
+
+/** Load the history data (W3-W6), untimed, and wait until it is applied. */
+async function loadHistory(subject: BenchSubject, context: WorkloadContext): Promise<WriteData> {
+  const history = historyData(context.sizes, context.seed);
+  for (const batch of history.batches) subject.write(batch);
+  await subject.settle();
+  return history;
+}
+
+async function timedGets(
+  subject: BenchSubject,
+  context: WorkloadContext,
+  latest: boolean,
+): Promise<Measurement> {
+  const history = await loadHistory(subject, context);
+  const { keys, versions } = pointReads(context.sizes, context.seed, history, latest);
+  gc();
+  const started = process.hrtime.bigint();
+  let checksum = 0;
+  for (let i = 0; i < keys.length; i++)
+    checksum += subject.get(keys[i] as Uint8Array, versions[i] as number);
+  return { ops: keys.length, elapsedMs: sinceMs(started), checksum };
+}
+
+async function timedScans(subject: BenchSubject, context: WorkloadContext): Promise<Measurement> {
+  const history = await loadHistory(subject, context);
+  const scans = scanPlan(context.sizes, context.seed, history);
+  gc();
+  const started = process.hrtime.bigint();
+  let entries = 0;
+  let checksum = 0;
+  for (const scan of scans) {
+    const seen = subject.scan(scan.start, scan.end, scan.version);
+    entries += seen.entries;
+    checksum += seen.versionSum;
+  }
+  return { ops: entries, elapsedMs: sinceMs(started), checksum };
+}
+
+async function timedDrops(subject: BenchSubject, context: WorkloadContext): Promise<Measurement> {
+  const history = await loadHistory(subject, context);
+  const groups = dropGroups(history);
+  const firstVersion = context.sizes.historyVersions + 1;
+  gc();
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < groups.length; i++)
+    subject.dropOld(groups[i] as Uint8Array[], firstVersion + i);
+  await subject.settle();
+  const elapsedMs = sinceMs(started);
+  const versionsPerKey = countVersions(subject, history.keys);
+  if (versionsPerKey.min !== 1 || versionsPerKey.max !== 1) {
+    throw new BenchError(
+      `W6: after the drops every key must hold one version, found ${versionsPerKey.min}..${versionsPerKey.max}`,
+    );
+  }
+  const checksum = readBack(subject, history.keys, context.sizes.historyVersions);
+  return { ops: history.keys.length, elapsedMs, checksum, versionsPerKey };
+}
+
+function countWrites(data: WriteData): number {
+  let writes = 0;
+  for (const batch of data.batches) writes += batch.keys.length;
+  return writes;
+}
+
+/** Sum of the versions visible at `version` of a spread sample of `keys`. */
+function readBack(subject: BenchSubject, keys: readonly Uint8Array[], version: number): number {
+  const step = Math.max(1, Math.floor(keys.length / CHECK_SAMPLE));
+  let sum = 0;
+  for (let i = 0; i < keys.length; i += step) sum += subject.get(keys[i] as Uint8Array, version);
+  return sum;
+}
+
+function countVersions(
+  subject: BenchSubject,
+  keys: readonly Uint8Array[],
+): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (const key of keys) {
+    const count = subject.versionCount(key);
+    if (count < min) min = count;
+    if (count > max) max = count;
+  }
+  return { min: keys.length === 0 ? 0 : min, max };
+}
+
+function sinceMs(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
