@@ -17,10 +17,12 @@
  * @module
  */
 
-export * from './common/bytes.js';
+export { type BytesLike, compareBytes, equalBytes, fromUtf8, prefixEnd, utf8 } from './common/bytes.js';
 export * from './common/errors.js';
 export * from './common/logger.js';
-export * from './common/version.js';
+export { isVersion, MAX_VERSION } from './common/version.js';
 export * from './event/index.js';
 export * from './runtime/index.js';
+export * from './stats/index.js';
+export * from './store/index.js';
 export * from './tier/index.js';
