@@ -6,8 +6,10 @@
  * running on the memory tier alone) never loads it.
  *
  * A file database runs in WAL mode with `synchronous=NORMAL`: a commit is one
- * append to the write-ahead log, and a crash loses at most the last commits
- * since a checkpoint, never consistency. `:memory:` has no journal to tune.
+ * append to the write-ahead log, so a process crash loses nothing committed
+ * and a power loss at most the last commits, never consistency. The
+ * connection holds the file in exclusive locking mode (see file-lock.ts).
+ * `:memory:` has no journal to tune.
  *
  * Errors are not translated here; the tier wraps them as `TIER_IO`.
  *
@@ -36,9 +38,14 @@ function loadDriver(): typeof Database {
 /** Open and configure a connection to `path` (a file, or `:memory:`). */
 export function connect(path: string): Connection {
   const Driver = loadDriver();
-  const db = new Driver(path);
+  // A short busy timeout: the file is held in exclusive mode, so waiting for
+  // another process to let go of it would only delay the STORE_LOCKED error.
+  const db = new Driver(path, { timeout: 100 });
   try {
-    if (path !== MEMORY_PATH) db.pragma('journal_mode = WAL');
+    if (path !== MEMORY_PATH) {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('journal_mode = WAL');
+    }
     db.pragma('synchronous = NORMAL');
     return db;
   } catch (error) {

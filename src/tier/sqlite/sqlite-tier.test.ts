@@ -216,14 +216,16 @@ describe('SqliteTier failures', () => {
 
   it('a write failing inside SQLite rolls back every table and the latest version', () => {
     const path = freshPath();
+    const first = SqliteTier.open(path);
+    first.set(1, new Map([...writes('a', [['k', '1']]), ...writes('z', [['k', '1']])]));
+    first.close();
+    raw(path, (db) =>
+      db.exec(
+        `CREATE TRIGGER boom BEFORE INSERT ON "${sqlTableName('z')}" BEGIN SELECT RAISE(ABORT, 'boom'); END`,
+      ),
+    );
     const tier = SqliteTier.open(path);
     try {
-      tier.set(1, new Map([...writes('a', [['k', '1']]), ...writes('z', [['k', '1']])]));
-      raw(path, (db) =>
-        db.exec(
-          `CREATE TRIGGER boom BEFORE INSERT ON "${sqlTableName('z')}" BEGIN SELECT RAISE(ABORT, 'boom'); END`,
-        ),
-      );
       const failing = new Map([
         ...writes('a', [['k', '2']]),
         ...writes('new', [['n', '2']]),
@@ -249,10 +251,13 @@ describe('SqliteTier failures', () => {
 
   it('a read failing inside SQLite gives TIER_IO', () => {
     const path = freshPath();
+    const first = SqliteTier.open(path);
+    first.set(1, writes('t', [['k', '1']]));
+    first.close();
+    const table = sqlTableName('t');
+    raw(path, (db) => db.exec(`DROP TABLE "${table}"; CREATE TABLE "${table}" (other BLOB)`));
     const tier = SqliteTier.open(path);
     try {
-      tier.set(1, writes('t', [['k', '1']]));
-      raw(path, (db) => db.exec(`DROP TABLE "${sqlTableName('t')}"`));
       assertTierIo(() => tier.get('t', b('k'), 1));
       assertTierIo(() =>
         tier.rangeNext('t', undefined, { kind: 'unbounded' }, { kind: 'unbounded' }, 1, 1),
@@ -308,5 +313,44 @@ describe('SqliteTier statements', () => {
     });
     assert.equal(child.status, 0, child.stderr);
     assert.deepEqual(JSON.parse(child.stdout), [false, true]);
+  });
+});
+
+describe('SqliteTier file lock', () => {
+  const locked = (e: unknown) => isStoreError(e, 'STORE_LOCKED');
+
+  it('refuses a second open of the same file in this process until the first is closed', () => {
+    const path = freshPath();
+    const first = SqliteTier.open(path);
+    try {
+      assert.throws(() => SqliteTier.open(path), locked);
+      assert.throws(() => SqliteTier.open(join(dir, '.', `tier-${counter}.db`)), locked);
+    } finally {
+      first.close();
+    }
+    SqliteTier.open(path).close();
+  });
+
+  it('refuses an open from another process while the file is held', () => {
+    const path = freshPath();
+    const tier = SqliteTier.open(path);
+    try {
+      tier.set(1, writes('t', [['k', '1']]));
+      const module = new URL('./sqlite-tier.js', import.meta.url).href;
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { SqliteTier } from ${JSON.stringify(module)};
+           try { SqliteTier.open(${JSON.stringify(path)}); console.log('opened'); }
+           catch (e) { console.log(e.code); }`,
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(child.stdout.trim(), 'STORE_LOCKED');
+    } finally {
+      tier.close();
+    }
   });
 });

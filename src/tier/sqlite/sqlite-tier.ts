@@ -46,7 +46,8 @@ import type {
   VersionEntry,
 } from '../tier.js';
 import { checkDrops, checkKey, checkRange, checkTableName, checkWrites } from '../validate.js';
-import { type Connection, connect, type Statement } from './load.js';
+import { claimFile, isBusy, lockedElsewhere, releaseFile } from './file-lock.js';
+import { type Connection, connect, MEMORY_PATH, type Statement } from './load.js';
 import { initSchema, RAISE_LATEST_SQL } from './schema.js';
 import { SqlTable } from './sql-table.js';
 
@@ -76,9 +77,18 @@ export class SqliteTier implements TierStorage {
   readonly #dropTransaction: (drops: Drops) => void;
   #latest: number;
   #closed = false;
+  /** The claimed canonical path of a file database (released on close). */
+  readonly #claim: string | undefined;
 
-  private constructor(path: string, db: Connection, latest: number, tables: readonly string[]) {
+  private constructor(
+    path: string,
+    claim: string | undefined,
+    db: Connection,
+    latest: number,
+    tables: readonly string[],
+  ) {
     this.path = path;
+    this.#claim = claim;
     this.#db = db;
     this.#latest = latest;
     for (const name of tables) this.#tables.set(name, new SqlTable(db, name));
@@ -101,16 +111,24 @@ export class SqliteTier implements TierStorage {
         `SQLite path must be a non-empty string, got ${describe(path)}`,
       );
     }
-    return io(`open ${path}`, () => {
-      const db = connect(path);
-      try {
-        const state = initSchema(db);
-        return new SqliteTier(path, db, state.latestVersion, state.tables);
-      } catch (error) {
-        db.close();
-        throw error;
-      }
-    });
+    const claim = path === MEMORY_PATH ? undefined : claimFile(path);
+    try {
+      return io(`open ${path}`, () => SqliteTier.#connect(path, claim));
+    } catch (error) {
+      if (claim !== undefined) releaseFile(claim);
+      throw isBusy((error as { cause?: unknown }).cause) ? lockedElsewhere(path, error) : error;
+    }
+  }
+
+  static #connect(path: string, claim: string | undefined): SqliteTier {
+    const db = connect(path);
+    try {
+      const state = initSchema(db);
+      return new SqliteTier(path, claim, db, state.latestVersion, state.tables);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   get(table: string, key: Uint8Array, version: number): TierEntry | undefined {
@@ -192,7 +210,11 @@ export class SqliteTier implements TierStorage {
     if (this.#closed) return;
     this.#closed = true;
     this.#tables.clear();
-    io('close', () => this.#db.close());
+    try {
+      io('close', () => this.#db.close());
+    } finally {
+      if (this.#claim !== undefined) releaseFile(this.#claim);
+    }
   }
 
   /** The body of the `set` transaction; returns the tables it created. */
