@@ -10,7 +10,7 @@
  *   StoreError (code)
  *   ├── InvalidInputError   INVALID_*      the caller passed something wrong
  *   ├── StoreClosedError    STORE_CLOSED   the store (or tier) was closed
- *   ├── StoreLockedError    STORE_LOCKED   the file is open elsewhere in this process
+ *   ├── StoreLockedError    STORE_LOCKED   the file is already open (this process or another)
  *   ├── TierIoError         TIER_IO        the storage below failed (cause attached)
  *   └── ScriptError         SCRIPT_ERROR   a conformance script is malformed
  * ```
@@ -66,7 +66,7 @@ export class StoreClosedError extends StoreError {
   }
 }
 
-/** The SQLite file is already opened by another store of this process. */
+/** The SQLite file is already open in another store of this process (another process: see the tier). */
 export class StoreLockedError extends StoreError {
   constructor(path: string) {
     super('STORE_LOCKED', `the file ${path} is already open in this process; close it first`);
