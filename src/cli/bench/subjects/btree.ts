@@ -6,12 +6,14 @@
  *
  * ```
  *   get(k, V)     getPairOrNextLower((k, V)), then check the key is k
- *   scan at V     walk [(start, 0), (end, 0)) once; per key keep the last pair <= V
+ *   scan at V     per key: getPairOrNextLower((k, V)), then nextHigherPair((k, max)) to the next key
  *   dropOld(k)    deleteRange([(k, 0), (k, newest))) after one reverse seek
  * ```
  *
  * This is the plain, well-known way to keep versions in an ordered map, with
- * no extra index: the bar multistore's memory tier is measured against.
+ * no extra index: the bar multistore's memory tier is measured against. The
+ * scan skips from key to key with two seeks rather than walking every
+ * version: with about 20 versions per key that measured twice as fast.
  *
  * @module
  */
@@ -29,23 +31,20 @@ interface VersionedKey {
   readonly version: number;
 }
 
-/** Key bytes first (shorter prefix first), then version. */
-function compareVersionedKeys(a: VersionedKey, b: VersionedKey): number {
-  const x = a.key;
-  const y = b.key;
-  if (x !== y) {
-    const n = Math.min(x.length, y.length);
-    for (let i = 0; i < n; i++) {
-      const d = (x[i] as number) - (y[i] as number);
-      if (d !== 0) return d;
-    }
-    if (x.length !== y.length) return x.length - y.length;
+/** Bytewise order, a shorter prefix first. */
+function compareBytes(x: Uint8Array, y: Uint8Array): number {
+  if (x === y) return 0;
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const d = (x[i] as number) - (y[i] as number);
+    if (d !== 0) return d;
   }
-  return a.version - b.version;
+  return x.length - y.length;
 }
 
-function sameKey(x: Uint8Array, y: Uint8Array): boolean {
-  return compareVersionedKeys({ key: x, version: 0 }, { key: y, version: 0 }) === 0;
+/** Key bytes first, then version. */
+function compareVersionedKeys(a: VersionedKey, b: VersionedKey): number {
+  return compareBytes(a.key, b.key) || a.version - b.version;
 }
 
 /** Open an empty sorted-btree peer. */
@@ -65,31 +64,27 @@ class BTreeSubject implements BenchSubject {
 
   get(key: Uint8Array, version: number): number {
     const pair = this.#tree.getPairOrNextLower({ key, version });
-    if (pair === undefined || !sameKey(pair[0].key, key) || pair[1].length === 0) return -1;
+    if (pair === undefined || compareBytes(pair[0].key, key) !== 0 || pair[1].length === 0)
+      return -1;
     return pair[0].version;
   }
 
   scan(start: Uint8Array, end: Uint8Array | undefined, version: number): ScanResult {
     let entries = 0;
     let versionSum = 0;
-    let current: Uint8Array | undefined;
-    let visible = -1;
-    const high = end === undefined ? this.#tree.maxKey() : { key: end, version: 0 };
-    if (high === undefined) return { entries, versionSum };
-    this.#tree.forRange({ key: start, version: 0 }, high, end === undefined, (pair, value) => {
-      if (current === undefined || !sameKey(pair.key, current)) {
-        if (visible >= 0) {
-          entries++;
-          versionSum += visible;
-        }
-        current = pair.key;
-        visible = -1;
+    let next = this.#tree.getPairOrNextHigher({ key: start, version: 0 });
+    while (next !== undefined && (end === undefined || compareBytes(next[0].key, end) < 0)) {
+      const key = next[0].key;
+      const visible = this.#tree.getPairOrNextLower({ key, version });
+      if (
+        visible !== undefined &&
+        compareBytes(visible[0].key, key) === 0 &&
+        visible[1].length > 0
+      ) {
+        entries++;
+        versionSum += visible[0].version;
       }
-      if (pair.version <= version && value.length > 0) visible = pair.version;
-    });
-    if (visible >= 0) {
-      entries++;
-      versionSum += visible;
+      next = this.#tree.nextHigherPair({ key, version: Number.MAX_SAFE_INTEGER });
     }
     return { entries, versionSum };
   }
@@ -97,7 +92,7 @@ class BTreeSubject implements BenchSubject {
   dropOld(keys: readonly Uint8Array[]): void {
     for (const key of keys) {
       const newest = this.#tree.getPairOrNextLower({ key, version: Number.MAX_SAFE_INTEGER });
-      if (newest === undefined || !sameKey(newest[0].key, key)) continue;
+      if (newest === undefined || compareBytes(newest[0].key, key) !== 0) continue;
       this.#tree.deleteRange({ key, version: 0 }, newest[0], false);
     }
   }
