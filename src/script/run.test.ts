@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ModelTier } from '../test-support/script-model-tier.js';
+import { InspectableTier as ModelTier } from '../test-support/tier-model.js';
 import { isScriptName, runnerKindOf } from './discover.js';
 import { runnerFor } from './registry.js';
 import { formatFailure, formatSummary } from './report.js';

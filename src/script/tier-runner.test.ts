@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { utf8 } from '../common/bytes.js';
-import { ModelTier } from '../test-support/script-model-tier.js';
+import { InspectableTier as ModelTier } from '../test-support/tier-model.js';
 import { openTier } from '../tier/factory.js';
 import type { TierStorage } from '../tier/tier.js';
 import { parseScript } from './parser.js';

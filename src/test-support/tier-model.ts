@@ -188,3 +188,33 @@ export class BruteForceTier implements TierStorage {
     if (this.#closed) throw new StoreClosedError('tier');
   }
 }
+
+/**
+ * A brute-force tier for runner tests: counts range page reads, and stays
+ * readable after `close` (which it only records) so a test can look at what a
+ * runner left behind.
+ */
+export class InspectableTier extends BruteForceTier {
+  /** Calls of `rangeNext`. */
+  rangeCalls = 0;
+  #closed = false;
+
+  override rangeNext(...args: Parameters<BruteForceTier['rangeNext']>): RangePage {
+    this.rangeCalls++;
+    return super.rangeNext(...args);
+  }
+
+  override close(): void {
+    this.#closed = true;
+  }
+
+  /** True once `close` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Stored versions of `key`, newest first. */
+  inspect(table: string, key: Uint8Array): number[] {
+    return this.getAllVersions(table, key).map((entry) => entry.version);
+  }
+}
