@@ -13,7 +13,12 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { bytesToBinaryString, utf8 } from '../common/bytes.js';
-import { type ModelDelta, type ModelFigures, StoreModel } from '../test-support/store-model.js';
+import {
+  figuresOf,
+  type ModelDelta,
+  type ModelFigures,
+  StoreModel,
+} from '../test-support/store-model.js';
 import { forEachStoreSetup, type StoreSetup } from '../test-support/store-setups.js';
 import type { Delta } from './deltas.js';
 import type { MultiStore } from './multistore.js';
@@ -169,29 +174,7 @@ function figures(store: MultiStore): ModelFigures {
 
 /** Figures recounted from every stored version of every key the test uses. */
 function recount(store: MultiStore): ModelFigures {
-  const f: ModelFigures = {
-    currentCount: 0,
-    currentKeyBytes: 0,
-    currentValueBytes: 0,
-    historicalCount: 0,
-    historicalKeyBytes: 0,
-    historicalValueBytes: 0,
-  };
-  for (const k of KEYS) {
-    store.versions(k).forEach(({ value: v }, index) => {
-      const current = index === 0 && v !== undefined;
-      if (current) {
-        f.currentCount++;
-        f.currentKeyBytes += k.length + 10;
-        f.currentValueBytes += v.length;
-      } else {
-        f.historicalCount++;
-        f.historicalKeyBytes += k.length + 10;
-        f.historicalValueBytes += v?.length ?? 0;
-      }
-    });
-  }
-  return f;
+  return figuresOf(KEYS.map((key) => [key, store.versions(key)]));
 }
 
 async function check(setup: StoreSetup, ops: Op[]): Promise<void> {

@@ -137,29 +137,9 @@ export class StoreModel {
 
   /** Figures over every key (the tables' sum). */
   figures(): ModelFigures {
-    const f: ModelFigures = {
-      currentCount: 0,
-      currentKeyBytes: 0,
-      currentValueBytes: 0,
-      historicalCount: 0,
-      historicalKeyBytes: 0,
-      historicalValueBytes: 0,
-    };
-    for (const key of this.#keys.keys()) {
-      this.versions(binary(key)).forEach(({ value }, index) => {
-        const keyBytes = key.length + 10;
-        if (index === 0 && value !== undefined) {
-          f.currentCount++;
-          f.currentKeyBytes += keyBytes;
-          f.currentValueBytes += value.length;
-        } else {
-          f.historicalCount++;
-          f.historicalKeyBytes += keyBytes;
-          f.historicalValueBytes += value?.length ?? 0;
-        }
-      });
-    }
-    return f;
+    return figuresOf(
+      [...this.#keys.keys()].map((key) => [binary(key), this.versions(binary(key))]),
+    );
   }
 
   #visible(
@@ -198,4 +178,32 @@ export class StoreModel {
     });
     if (versions.size === 0) this.#keys.delete(drop.key);
   }
+}
+
+/** Figures of keys, each with its stored versions newest first (the conformance README's rules). */
+export function figuresOf(
+  keys: Iterable<readonly [Uint8Array, readonly { readonly value: Uint8Array | undefined }[]]>,
+): ModelFigures {
+  const f: ModelFigures = {
+    currentCount: 0,
+    currentKeyBytes: 0,
+    currentValueBytes: 0,
+    historicalCount: 0,
+    historicalKeyBytes: 0,
+    historicalValueBytes: 0,
+  };
+  for (const [key, versions] of keys) {
+    for (const [index, { value }] of versions.entries()) {
+      if (index === 0 && value !== undefined) {
+        f.currentCount++;
+        f.currentKeyBytes += key.length + 10;
+        f.currentValueBytes += value.length;
+      } else {
+        f.historicalCount++;
+        f.historicalKeyBytes += key.length + 10;
+        f.historicalValueBytes += value?.length ?? 0;
+      }
+    }
+  }
+  return f;
 }
