@@ -96,13 +96,33 @@ export function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** Above this many bytes, Buffer decoding beats `String.fromCharCode` (Node 20 micro benchmark). */
+const SHORT_KEY_BYTES = 24;
+
+const nodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
 /**
- * The bytes as a string of char codes 0..255, one per byte ("binary" or
- * latin1 string). JavaScript compares such strings code unit by code unit, so
- * their order IS bytewise order, and they make cheap `Map` keys.
+ * The bytes as a string of char codes 0..255, one per byte (a "binary" or
+ * latin1 string). JavaScript compares strings code unit by code unit, shorter
+ * prefix first, so the order of such strings IS bytewise order, and they make
+ * cheap `Map` keys:
+ *
+ * ```
+ *   bytes   61          61 00         61 62        7f        ff
+ *   string  "a"    <    "a\u0000" <   "ab"    <    "\u007f"  <  "\u00ff"
+ * ```
+ *
+ * `TextDecoder('latin1')` is NOT this mapping (the WHATWG label means
+ * windows-1252, which remaps 0x80..0x9f), so the conversion is done by hand:
+ * `String.fromCharCode` for short keys and Node's exact `latin1` decoding for
+ * longer ones (chunked `fromCharCode` where there is no Buffer).
  */
 export function bytesToBinaryString(bytes: Uint8Array): string {
-  if (bytes.length <= 64) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  if (bytes.length <= SHORT_KEY_BYTES)
+    return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  if (nodeBuffer !== undefined) {
+    return nodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  }
   let text = '';
   for (let i = 0; i < bytes.length; i += 4096) {
     text += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
