@@ -15,6 +15,14 @@ import { buildProgram } from './program.js';
 /** Exit status for an error that is not a script failure. */
 const EXIT_ERROR = 2;
 
+// A closed pipe (`multistore shell < cmds | head`) is not an error: the rest of the
+// output is dropped and the command finishes as usual (a shell still closes its store).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') return;
+  console.error(`multistore: stdout: ${error.message}`);
+  process.exitCode = EXIT_ERROR;
+});
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {

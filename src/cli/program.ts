@@ -10,7 +10,9 @@
 
 import { Command } from 'commander';
 import { addBenchCommand } from './bench/command.js';
+import { addDemoCommand } from './demo/command.js';
 import { addRunCommand } from './run-command.js';
+import { addShellCommand } from './shell/command.js';
 
 /** Build the `multistore` program with every subcommand. */
 export function buildProgram(): Command {
@@ -19,5 +21,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true);
   addRunCommand(program);
   addBenchCommand(program);
+  addDemoCommand(program);
+  addShellCommand(program);
   return program;
 }
