@@ -101,7 +101,7 @@ function timeTravelLines(travel: DemoResult['timeTravel']): string[] {
   }
   return [
     `time travel on "${travel.key}" (${num(travel.storedVersions.length)} versions stored, ` +
-      `v${num(oldest)}..v${num(newest)}; history older than ${num(HISTORY_WINDOW)} versions is dropped)`,
+      `v${num(oldest)}..v${num(newest)}; a ${num(HISTORY_WINDOW)}-version window, trimmed by periodic drops)`,
     ...travel.reads.map(readLine),
   ];
 }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MultiStore } from '../../store/index.js';
 import {
   assertOneLineError,
+  MULTISTORE_MAIN,
   nonEmptyLines,
   runMultistore,
 } from '../../test-support/cli-process.js';
@@ -133,6 +135,18 @@ describe('multistore shell, fed through a pipe', () => {
     }
     const again = shell(['get k', 'get session:7'], '--db', file, '--demo-tables');
     assert.deepEqual(nonEmptyLines(again.stdout), ['"k" => "1"', '"session:7" => "b"']);
+  });
+});
+
+describe('multistore shell: output closed early', () => {
+  it('finishes quietly when its stdout pipe closes (| head -1)', () => {
+    const commands = join(scratch, 'many.txt');
+    const lines = Array.from({ length: 5_000 }, (_, i) => `set k${i}=v\nget k${i}`);
+    writeFileSync(commands, `${lines.join('\n')}\n`);
+    const script = `"${process.execPath}" "${MULTISTORE_MAIN}" shell < "${commands}" | head -1; echo "status=\${PIPESTATUS[0]}" >&2`;
+    const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(result.stdout, '"k0" => "v"\n');
+    assert.equal(result.stderr, 'status=0\n');
   });
 });
 
