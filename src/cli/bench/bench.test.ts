@@ -34,7 +34,7 @@ describe('bench harness (N = 200, one round, child processes)', () => {
       const jsonFile = join(dir, 'figures.json');
       const output = captured();
       const status = await benchCommand(
-        { tier: 'all', ops: 200, rounds: 1, json: jsonFile },
+        { tier: 'all', ops: 200, rounds: 1, scanKeys: 100, json: jsonFile },
         output,
       );
       assert.equal(status, 0, output.errors.join('\n'));
@@ -129,15 +129,18 @@ describe('bench data and plan', () => {
 
   it('writes commits of 100 distinct keys with 16-byte keys and 100-byte values', () => {
     const sizes = sizesFor(4000);
-    for (const data of [insertData(sizes, 1), updateData(sizes, 1), historyData(sizes, 1)]) {
-      assert.equal(data.batches.length, sizes.n / 100);
+    const history = historyData(sizes, 1);
+    assert.equal(insertData(sizes, 1).batches.length, 40);
+    assert.equal(updateData(sizes, 1).batches.length, 40);
+    assert.equal(history.keys.length, 1000, 'W5 needs 1,000 consecutive keys');
+    assert.equal(history.batches.length, 200, '20 versions per key');
+    for (const data of [insertData(sizes, 1), updateData(sizes, 1), history]) {
       for (const batch of data.batches) {
         assert.equal(new Set(batch.keys.map((key) => Buffer.from(key).toString('hex'))).size, 100);
         assert.ok(batch.keys.every((key) => key.length === 16));
         assert.ok(batch.values.every((value) => value.length === 100));
       }
     }
-    assert.equal(historyData(sizes, 1).keys.length * 20, sizes.n);
   });
 
   it('plans ours first and the peer second in every group', () => {

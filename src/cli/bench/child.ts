@@ -27,7 +27,11 @@ async function main(): Promise<void> {
       : undefined;
   const subject = await openSubject(params.impl, { dir: params.dir, ...(table && { table }) });
   try {
-    const context = { sizes: sizesFor(params.n), seed: params.seed, retention: params.retention };
+    const context = {
+      sizes: sizesFor(params.n, params.scanKeys),
+      seed: params.seed,
+      retention: params.retention,
+    };
     const measured = await runWorkload(params.workload, subject, context);
     const result: ChildResult = {
       ...measured,

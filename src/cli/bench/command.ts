@@ -20,7 +20,7 @@ import { dirname, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BenchError } from './errors.js';
-import { type BenchOptions, runBench } from './harness.js';
+import { type BenchOptions, type BenchReport, runBench } from './harness.js';
 import { DEFAULT_SEED, FULL, QUICK, TIERS, type TierId } from './plan.js';
 import { formatReport } from './report.js';
 
@@ -32,6 +32,8 @@ export interface BenchCommandOptions {
   readonly ops?: number;
   readonly rounds?: number;
   readonly seed?: number;
+  /** Keys per W5 scan; not on the command line (the unit test shrinks it). */
+  readonly scanKeys?: number;
 }
 
 /** Where `bench` writes: one call per line. */
@@ -103,6 +105,7 @@ export async function benchCommand(
     rounds: options.rounds ?? preset.rounds,
     tiers: options.tier === 'all' ? TIERS : [options.tier],
     seed: options.seed ?? DEFAULT_SEED,
+    ...(options.scanKeys !== undefined && { scanKeys: options.scanKeys }),
   };
   try {
     const report = await withProgress(benchOptions, output.progress);
@@ -120,10 +123,7 @@ export async function benchCommand(
 }
 
 /** Run with a progress bar on stderr when asked. */
-async function withProgress(
-  options: BenchOptions,
-  progress: boolean,
-): Promise<Awaited<ReturnType<typeof runBench>>> {
+async function withProgress(options: BenchOptions, progress: boolean): Promise<BenchReport> {
   if (!progress) return runBench(options);
   const bar = new cliProgress.SingleBar(
     {

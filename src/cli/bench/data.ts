@@ -10,7 +10,7 @@
  * ```
  *   insert   N distinct random keys, N values, commit c = writes 100c..100c+99 at version c+1
  *   update   1,000 keys, N values, commit c = the next 100 keys round-robin at version c+1
- *   history  N/20 keys x about 20 versions (same commit layout as update), read by W3-W6
+ *   history  N/20 keys (at least 1,000) x 20 versions (same commit layout as update), read by W3-W6
  * ```
  *
  * Keys are 16 random bytes (update keys start with a fixed byte, the prefix
@@ -108,13 +108,11 @@ export function updateData(sizes: Sizes, seed: number): WriteData {
   return roundRobin(keys, random.arrays(sizes.n, VALUE_BYTES));
 }
 
-/** W3-W6: N writes over N/20 keys, round-robin (about 20 versions per key). */
+/** W3-W6: 20 writes per key over N/20 keys (at least 1,000), round-robin. */
 export function historyData(sizes: Sizes, seed: number): WriteData {
   const random = new Random(seed, STREAM.history);
-  return roundRobin(
-    random.arrays(sizes.historyKeys, KEY_BYTES),
-    random.arrays(sizes.n, VALUE_BYTES),
-  );
+  const keys = random.arrays(sizes.historyKeys, KEY_BYTES);
+  return roundRobin(keys, random.arrays(sizes.historyEntries, VALUE_BYTES));
 }
 
 /**

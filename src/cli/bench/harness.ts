@@ -31,6 +31,7 @@ import {
   type ImplId,
   planGroups,
   type RunSpec,
+  SCAN_KEYS,
   type Sizes,
   sizesFor,
   TARGETS,
@@ -53,6 +54,8 @@ export interface BenchOptions {
   readonly rounds: number;
   readonly tiers: readonly TierId[];
   readonly seed: number;
+  /** Keys per W5 scan (default 1,000; smaller only in tests). */
+  readonly scanKeys?: number;
   /** Called before each child starts, with the rounds done so far and the total. */
   readonly onProgress?: (done: number, total: number, what: string) => void;
 }
@@ -110,15 +113,15 @@ const CHILD_BUFFER_BYTES = 1 << 20;
 /** Run every group of `options.tiers` and return the figures. */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const started = Date.now();
-  const sizes = sizesFor(options.n);
+  const sizes = sizesFor(options.n, options.scanKeys);
   const groups = planGroups(options.tiers);
   const total = groups.reduce((sum, group) => sum + group.runs.length, 0) * options.rounds;
   const root = await mkdtemp(join(tmpdir(), 'multistore-bench-'));
   const counter = { done: 0, total };
   try {
     const figures: GroupFigures[] = [];
-    for (const group of groups)
-      figures.push(await runGroup(group, { ...options, n: sizes.n }, root, counter));
+    const sized = { ...options, n: sizes.n, scanKeys: sizes.scanKeys };
+    for (const group of groups) figures.push(await runGroup(group, sized, root, counter));
     return {
       date: new Date(started).toISOString(),
       node: process.version,
@@ -153,6 +156,7 @@ async function runGroup(
         impl: run.impl,
         retention: run.retention,
         n: options.n,
+        scanKeys: options.scanKeys ?? SCAN_KEYS,
         seed: options.seed,
         dir: await mkdtemp(join(root, `${group.workload}-${run.impl}-`)),
       };

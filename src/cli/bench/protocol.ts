@@ -24,6 +24,8 @@ export interface ChildParams {
   /** W7: run on a `keepLastVersions: 1` table (else on the same table without retention). */
   readonly retention: boolean;
   readonly n: number;
+  /** Keys per W5 scan (also the least number of history keys). */
+  readonly scanKeys: number;
   readonly seed: number;
   /** A fresh directory for the implementation's files (removed by the harness). */
   readonly dir: string;
@@ -51,6 +53,9 @@ export function parseChildParams(text: string | undefined): ChildParams {
     throw new BenchError(`child: unknown implementation ${String(params.impl)}`);
   if (!Number.isSafeInteger(params.n) || (params.n as number) <= 0)
     throw new BenchError('child: n must be a positive integer');
+  if (!Number.isSafeInteger(params.scanKeys) || (params.scanKeys as number) <= 0) {
+    throw new BenchError('child: scanKeys must be a positive integer');
+  }
   if (!Number.isSafeInteger(params.seed)) throw new BenchError('child: seed must be an integer');
   if (typeof params.dir !== 'string' || params.dir === '')
     throw new BenchError('child: dir must be a path');

@@ -1,7 +1,8 @@
 /**
  * The SQLite peer: raw better-sqlite3 on the schema of multistore's SQLite
- * tier, with the same settings (WAL, `synchronous = NORMAL`) and the same
- * batch size (one transaction per 100 writes), every statement prepared once.
+ * tier, with the same settings (exclusive locking, WAL, `synchronous =
+ * NORMAL`) and the same batch size (one transaction per 100 writes), every
+ * statement prepared once.
  *
  * ```
  *   t (key BLOB, version INTEGER, value BLOB, PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID
@@ -43,6 +44,7 @@ const SQL = Object.freeze({
 /** Open a raw better-sqlite3 database in `dir`. */
 export function openRawSqlite(options: SubjectOptions): BenchSubject {
   const db = new Database(join(options.dir, 'raw.db'));
+  db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
