@@ -168,7 +168,7 @@ export class StoreSession {
       this.#batch.deltas.push(delta);
       return [];
     }
-    this.#store.commit([delta], this.#nextVersion(args.integer('version')));
+    this.#commit([delta], args.integer('version'));
     if (delta.type === 'drop') await this.#store.flush();
     return [];
   }
@@ -203,7 +203,7 @@ export class StoreSession {
   async #commitBatch(): Promise<readonly string[]> {
     const batch = this.#batch as { version: number | undefined; deltas: Delta[] };
     this.#batch = undefined;
-    this.#store.commit(batch.deltas, this.#nextVersion(batch.version));
+    this.#commit(batch.deltas, batch.version);
     await this.#store.flush();
     return [];
   }
@@ -229,11 +229,11 @@ export class StoreSession {
     return print(this.#store.stats().total);
   }
 
-  /** The version a write commits at: `version=N` (raising current), else current + 1. */
-  #nextVersion(given: number | undefined): number {
+  /** Commit at `version=N` (raising current), else at current + 1; current moves only once the commit succeeded. */
+  #commit(deltas: readonly Delta[], given: number | undefined): void {
     const version = given ?? this.#current + 1;
+    this.#store.commit(deltas, version);
     if (version > this.#current) this.#current = version;
-    return version;
   }
 
   #readVersion(args: CommandArgs): number {
