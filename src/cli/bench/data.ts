@@ -10,7 +10,7 @@
  * ```
  *   insert   N distinct random keys, N values, commit c = writes 100c..100c+99 at version c+1
  *   update   1,000 keys, N values, commit c = the next 100 keys round-robin at version c+1
- *   history  N/20 keys (at least 1,000) x 20 versions (same commit layout as update), read by W3-W6
+ *   history  N/20 keys (at least 1,000) x 20 versions, round-robin in commits of 1,000, read by W3-W6
  * ```
  *
  * Keys are 16 random bytes (update keys start with a fixed byte, the prefix
@@ -108,26 +108,30 @@ export function updateData(sizes: Sizes, seed: number): WriteData {
   return roundRobin(keys, random.arrays(sizes.n, VALUE_BYTES));
 }
 
-/** W3-W6: 20 writes per key over N/20 keys (at least 1,000), round-robin. */
+/**
+ * W3-W6: 20 writes per key over N/20 keys (at least 1,000), round-robin in
+ * commits of 1,000 writes: this data is loaded untimed, and larger commits
+ * load it faster into every implementation.
+ */
 export function historyData(sizes: Sizes, seed: number): WriteData {
   const random = new Random(seed, STREAM.history);
   const keys = random.arrays(sizes.historyKeys, KEY_BYTES);
-  return roundRobin(keys, random.arrays(sizes.historyEntries, VALUE_BYTES));
+  return roundRobin(keys, random.arrays(sizes.historyEntries, VALUE_BYTES), sizes.historyBatch);
 }
 
 /**
- * Commit c writes values 100c.. to the next 100 keys (there is a multiple of
- * 100 keys) at version c + 1. Each write gets its own copy of its key, as a
- * caller encoding keys per commit would pass them.
+ * Commit c writes values `size * c`.. to the next `size` keys (there is a
+ * multiple of `size` keys) at version c + 1. Each write gets its own copy of
+ * its key, as a caller encoding keys per commit would pass them.
  */
-function roundRobin(keys: Uint8Array[], values: Uint8Array[]): WriteData {
+function roundRobin(keys: Uint8Array[], values: Uint8Array[], size = BATCH): WriteData {
   const batches: WriteBatch[] = [];
-  for (let start = 0; start < values.length; start += BATCH) {
+  for (let start = 0; start < values.length; start += size) {
     const first = start % keys.length;
     batches.push({
-      version: start / BATCH + 1,
-      keys: keys.slice(first, first + BATCH).map((key) => key.slice()),
-      values: values.slice(start, start + BATCH),
+      version: start / size + 1,
+      keys: keys.slice(first, first + size).map((key) => key.slice()),
+      values: values.slice(start, start + size),
     });
   }
   return { keys, batches };

@@ -82,6 +82,8 @@ export const UPDATE_KEYS = 1000;
 export const SCAN_KEYS = 1000;
 /** Versions per key of the data W3-W6 read (W5: "about 20 versions per key"). */
 export const HISTORY_DEPTH = 20;
+/** Writes per commit when loading that data (untimed, so larger commits only save wall time). */
+export const HISTORY_BATCH = 1000;
 
 /** N of `--quick` and of the full run, and their rounds. */
 export const QUICK = Object.freeze({ n: 10_000, rounds: 3 });
@@ -97,7 +99,9 @@ export interface Sizes {
   readonly historyKeys: number;
   /** Entries of the history data: 20 per key. */
   readonly historyEntries: number;
-  /** Versions the history data spans: 1..historyVersions (one commit of 100 writes each). */
+  /** Writes per commit of the history data: 1,000 (fewer only below 1,000 keys). */
+  readonly historyBatch: number;
+  /** Versions the history data spans: 1..historyVersions (one commit each). */
   readonly historyVersions: number;
   /** Keys updated round-robin by W2 and W7. */
   readonly updateKeys: number;
@@ -113,13 +117,18 @@ export interface Sizes {
 export function sizesFor(requested: number, scanKeys: number = SCAN_KEYS): Sizes {
   const n = Math.max(BATCH, Math.ceil(requested / BATCH) * BATCH);
   const floor = Math.ceil(scanKeys / BATCH) * BATCH;
-  const historyKeys = Math.max(floor, Math.floor(n / HISTORY_DEPTH / BATCH) * BATCH);
+  const historyKeys = Math.max(
+    floor,
+    Math.floor(n / HISTORY_DEPTH / HISTORY_BATCH) * HISTORY_BATCH,
+  );
   const historyEntries = historyKeys * HISTORY_DEPTH;
+  const historyBatch = Math.min(HISTORY_BATCH, historyKeys);
   return Object.freeze({
     n,
     historyKeys,
     historyEntries,
-    historyVersions: historyEntries / BATCH,
+    historyBatch,
+    historyVersions: historyEntries / historyBatch,
     updateKeys: Math.min(UPDATE_KEYS, n),
     scanKeys,
     scans: Math.max(1, Math.round(n / scanKeys)),

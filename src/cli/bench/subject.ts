@@ -9,7 +9,7 @@
  * implementation of a group did the same work on the same data.
  *
  * ```
- *   write(batch)        one commit / transaction of 100 writes at batch.version
+ *   write(batch)        one commit / transaction of the batch's writes (100; 1,000 loading W3-W6 data)
  *   get(key, v)         newest version <= v of key (value fetched), or -1
  *   scan(start, end, v) the visible keys of [start, end) at v
  *   dropOld(keys, v)    erase every version but the newest of each key
@@ -30,7 +30,7 @@ export interface ScanResult {
 
 /** A benchmarked implementation, opened on a fresh, empty store. */
 export interface BenchSubject {
-  /** Apply 100 writes at `batch.version` atomically (one commit or transaction). */
+  /** Apply the batch's writes at `batch.version` atomically (one commit or transaction). */
   write(batch: WriteBatch): void;
   /** The version of the newest entry of `key` at or below `version` (value read too), or -1. */
   get(key: Uint8Array, version: number): number;
