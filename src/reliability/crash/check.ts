@@ -1,0 +1,373 @@
+/**
+ * After a crash: reopen the file and compare it with the model.
+ *
+ * ```
+ *   reopen ─► latest L: lastAcked <= L <= lastAcked + 1 (one commit at most in flight)
+ *          ─► model.advanceTo(L)
+ *          ─► every key of every table vs the model (must / maybe / unknown, values)
+ *          ─► this child's acknowledged commits read back at their versions
+ *          ─► the in-flight commit lastAcked+1: all of its writes at its version, or none
+ *          ─► flush: retention keys hold exactly their newest N versions, the tables
+ *             without retention are untouched, statistics equal a recount
+ *          ─► commit L+1, read it back, close
+ * ```
+ *
+ * Every finding is a plain sentence in {@link CheckReport.problems}. A finding
+ * that leaves the model unable to follow the file (the latest version went
+ * backwards) or the file locked in this process (a flush or close that never
+ * resolves) is `fatal`: the harness stops there instead of piling up noise.
+ *
+ * @module
+ */
+
+import {
+  equalBytes,
+  fromUtf8,
+  MultiStore,
+  type StorageFigures,
+  type StoredVersion,
+  versionedKeyBytes,
+} from '../../index.js';
+import type { ChildLife } from './child-run.js';
+import type { CrashModel, KeyModel } from './model.js';
+import {
+  CRASH_TABLE_DECLARATIONS,
+  commitDeltas,
+  keysOf,
+  valueFor,
+  WORKLOAD_TABLES,
+  type WorkloadTable,
+  workloadCommit,
+} from './workload.js';
+
+/** The outcome of one reopen check. */
+export interface CheckReport {
+  /** The latest version found at reopen (undefined if the reopen failed). */
+  readonly latest: number | undefined;
+  /** Whether the commit after the last acknowledged one was found in the file. */
+  readonly inFlight: 'absent' | 'visible' | 'none';
+  readonly problems: readonly string[];
+  /** The run cannot go on (see the module documentation). */
+  readonly fatal: boolean;
+}
+
+/** How long a flush or close may take before the check calls it a hang. */
+export const HANG_TIMEOUT_MS = 60_000;
+
+const MAX_PROBLEMS = 25;
+
+/** Collects findings (bounded). */
+class Findings {
+  readonly list: string[] = [];
+  fatal = false;
+
+  add(message: string): void {
+    if (this.list.length < MAX_PROBLEMS) this.list.push(message);
+    else if (this.list.length === MAX_PROBLEMS) this.list.push('... more problems omitted');
+  }
+}
+
+/** Reopen `path` after `life` ended and check it against `model` (advanced in place). */
+export async function checkAfterCrash(
+  path: string,
+  model: CrashModel,
+  life: ChildLife,
+): Promise<CheckReport> {
+  const findings = new Findings();
+  let store: MultiStore;
+  try {
+    store = MultiStore.open({ path, tables: CRASH_TABLE_DECLARATIONS });
+  } catch (error) {
+    findings.add(`reopen failed: ${describeError(error)}`);
+    return { latest: undefined, inFlight: 'none', problems: findings.list, fatal: true };
+  }
+  const latest = store.latestVersion;
+  let inFlight: CheckReport['inFlight'] = 'none';
+  try {
+    inFlight = await checkOpenStore(store, model, life, findings);
+  } catch (error) {
+    findings.add(`check threw: ${describeError(error)}`);
+  } finally {
+    await closeStore(store, findings);
+  }
+  return { latest, inFlight, problems: findings.list, fatal: findings.fatal };
+}
+
+async function checkOpenStore(
+  store: MultiStore,
+  model: CrashModel,
+  life: ChildLife,
+  findings: Findings,
+): Promise<CheckReport['inFlight']> {
+  const previous = model.version;
+  const latest = store.latestVersion;
+  const lastAcked = checkAcknowledgements(life, previous, findings);
+  const floor = Math.max(previous, lastAcked);
+  if (latest < previous) {
+    findings.add(`latest version ${latest} is below ${previous}, checked before this child`);
+    findings.fatal = true;
+    return 'none';
+  }
+  if (latest < lastAcked)
+    findings.add(`acknowledged commits lost: latest version ${latest} < last ack ${lastAcked}`);
+  if (latest > floor + 1)
+    findings.add(`latest version ${latest}: more than one commit after the last ack ${floor}`);
+  model.advanceTo(latest);
+  checkStoredState(store, model, findings);
+  checkAcknowledgedReads(store, model, previous, Math.min(lastAcked, latest), findings);
+  const inFlight = checkInFlight(store, model.seed, floor + 1, latest, findings);
+  await checkAfterFlush(store, model, findings);
+  checkNewCommit(store, model, findings);
+  return inFlight;
+}
+
+/** The acks must continue the file's history one by one; returns the last one (or `previous`). */
+function checkAcknowledgements(life: ChildLife, previous: number, findings: Findings): number {
+  if (life.startVersion !== undefined && life.startVersion !== previous)
+    findings.add(`child found latest version ${life.startVersion} at open, expected ${previous}`);
+  let expected = (life.startVersion ?? previous) + 1;
+  for (const version of life.acked) {
+    if (version !== expected) {
+      findings.add(`child acknowledged version ${version}, expected ${expected}`);
+      break;
+    }
+    expected++;
+  }
+  return life.acked.at(-1) ?? previous;
+}
+
+/** Every key of every table against the model; forgets `maybe` versions found erased. */
+function checkStoredState(store: MultiStore, model: CrashModel, findings: Findings): void {
+  for (const table of WORKLOAD_TABLES) {
+    for (const key of keysOf(table)) {
+      const keyModel = model.key({ table, key });
+      const stored = store.versions(key);
+      const present = new Set<number>();
+      for (const entry of stored) {
+        present.add(entry.version);
+        const problem = storedVersionProblem(model.seed, keyModel, entry);
+        if (problem !== undefined) findings.add(problem);
+      }
+      for (const [version, expected] of keyModel.versions) {
+        if (present.has(version)) continue;
+        if (expected.must) findings.add(`${key}@${version} (${table.name}) is missing`);
+        else keyModel.versions.delete(version);
+      }
+    }
+  }
+  checkNoStrayKeys(store, findings);
+}
+
+function storedVersionProblem(
+  seed: number,
+  keyModel: KeyModel,
+  entry: StoredVersion,
+): string | undefined {
+  const where = `${keyModel.key}@${entry.version} (${keyModel.table.name})`;
+  const expected = keyModel.versions.get(entry.version);
+  if (expected === undefined) return `${where} is stored but was never written (or was erased)`;
+  if (expected.tombstone)
+    return entry.value === undefined ? undefined : `${where} should be a tombstone`;
+  if (entry.value === undefined) return `${where} is a tombstone, expected a value`;
+  return equalBytes(entry.value, valueFor(seed, entry.version, keyModel.key))
+    ? undefined
+    : `${where} holds a wrong value: ${fromUtf8(entry.value)}`;
+}
+
+/** Live keys outside the workload's key space would be corruption. */
+function checkNoStrayKeys(store: MultiStore, findings: Findings): void {
+  const known = new Set(WORKLOAD_TABLES.flatMap((table) => keysOf(table)));
+  for (const entry of store.range()) {
+    const key = fromUtf8(entry.key);
+    if (!known.has(key)) findings.add(`unknown key ${JSON.stringify(key)} is live`);
+  }
+}
+
+/** Each write of each acknowledged commit in (from, to] reads back at its version, unless droppable. */
+function checkAcknowledgedReads(
+  store: MultiStore,
+  model: CrashModel,
+  from: number,
+  to: number,
+  findings: Findings,
+): void {
+  for (let version = from + 1; version <= to; version++) {
+    for (const write of workloadCommit(model.seed, version).writes) {
+      if (model.key(write).versions.get(version)?.must !== true) continue;
+      const problem = readBackProblem(store, model.seed, write.key, version, write.kind !== 'set');
+      if (problem !== undefined) findings.add(`acknowledged commit ${version}: ${problem}`);
+    }
+  }
+}
+
+function readBackProblem(
+  store: MultiStore,
+  seed: number,
+  key: string,
+  version: number,
+  tombstone: boolean,
+): string | undefined {
+  const entry = store.get(key, version);
+  if (tombstone) return entry === undefined ? undefined : `${key} should be absent at ${version}`;
+  if (entry === undefined) return `${key} is not readable at ${version}`;
+  if (entry.version !== version) return `${key} reads version ${entry.version} at ${version}`;
+  return equalBytes(entry.value, valueFor(seed, version, key))
+    ? undefined
+    : `${key} reads a wrong value at ${version}`;
+}
+
+/** The commit after the last ack: every write at its version, or none (across tables). */
+function checkInFlight(
+  store: MultiStore,
+  seed: number,
+  version: number,
+  latest: number,
+  findings: Findings,
+): CheckReport['inFlight'] {
+  const writes = workloadCommit(seed, version).writes;
+  const found = writes.filter((write) =>
+    store.versions(write.key).some((entry) => entry.version === version),
+  );
+  const persisted = latest >= version;
+  if (found.length !== (persisted ? writes.length : 0)) {
+    const where = found.map((write) => write.key).join(', ');
+    findings.add(
+      `commit ${version} is partly visible: ${found.length} of ${writes.length} writes (${where}), latest ${latest}`,
+    );
+  }
+  return persisted ? 'visible' : 'absent';
+}
+
+/** Flush (the reopen sweep and the worker), then retention, history and statistics checks. */
+async function checkAfterFlush(
+  store: MultiStore,
+  model: CrashModel,
+  findings: Findings,
+): Promise<void> {
+  const history = snapshotHistory(store);
+  if (!(await settled(store.flush(), 'flush after reopen', findings))) return;
+  for (const [key, before] of history) {
+    const after = store.versions(key).map((entry) => entry.version);
+    if (after.join() !== before.join())
+      findings.add(`the sweep touched ${key}: [${before}] became [${after}]`);
+  }
+  for (const table of WORKLOAD_TABLES) {
+    if (table.keep === undefined) continue;
+    for (const key of keysOf(table)) checkRetainedKey(store, model.key({ table, key }), findings);
+  }
+  checkStatistics(store, findings);
+}
+
+/** Versions of every key of the tables without retention. */
+function snapshotHistory(store: MultiStore): Map<string, number[]> {
+  const snapshot = new Map<string, number[]>();
+  for (const table of WORKLOAD_TABLES) {
+    if (table.keep !== undefined) continue;
+    for (const key of keysOf(table))
+      snapshot.set(
+        key,
+        store.versions(key).map((entry) => entry.version),
+      );
+  }
+  return snapshot;
+}
+
+/** After the sweep: exactly the newest N written versions; the model forgets the rest. */
+function checkRetainedKey(store: MultiStore, keyModel: KeyModel, findings: Findings): void {
+  const stored = store.versions(keyModel.key).map((entry) => entry.version);
+  const expected = keyModel.retained();
+  if (stored.join() !== expected.join()) {
+    findings.add(
+      `${keyModel.key} (${keyModel.table.name}, keep ${keyModel.table.keep}) holds [${stored}] after flush, expected [${expected}]`,
+    );
+  }
+  for (const version of keyModel.versions.keys())
+    if (!expected.includes(version)) keyModel.versions.delete(version);
+}
+
+/** `store.stats()` after the flush equals figures counted from `versions` of every key. */
+function checkStatistics(store: MultiStore, findings: Findings): void {
+  const stats = store.stats();
+  for (const table of WORKLOAD_TABLES) {
+    const counted = countTable(store, table);
+    const reported = stats.tables[table.name];
+    for (const field of Object.keys(counted) as (keyof StorageFigures)[]) {
+      if (reported?.[field] !== counted[field])
+        findings.add(
+          `statistics of ${table.name}: ${field} is ${reported?.[field]}, a recount gives ${counted[field]}`,
+        );
+    }
+  }
+}
+
+function countTable(store: MultiStore, table: WorkloadTable): StorageFigures {
+  const figures = {
+    currentCount: 0,
+    currentKeyBytes: 0,
+    currentValueBytes: 0,
+    historicalCount: 0,
+    historicalKeyBytes: 0,
+    historicalValueBytes: 0,
+  };
+  for (const key of keysOf(table)) {
+    const keyBytes = versionedKeyBytes(Buffer.from(key));
+    store.versions(key).forEach((entry, index) => {
+      const valueBytes = entry.value?.length ?? 0;
+      if (index === 0 && entry.value !== undefined) {
+        figures.currentCount++;
+        figures.currentKeyBytes += keyBytes;
+        figures.currentValueBytes += valueBytes;
+      } else {
+        figures.historicalCount++;
+        figures.historicalKeyBytes += keyBytes;
+        figures.historicalValueBytes += valueBytes;
+      }
+    });
+  }
+  return figures;
+}
+
+/** The store takes the next workload commit and reads it back. */
+function checkNewCommit(store: MultiStore, model: CrashModel, findings: Findings): void {
+  const version = store.latestVersion + 1;
+  const commit = workloadCommit(model.seed, version);
+  store.commit(commitDeltas(model.seed, commit), version);
+  model.apply(commit);
+  if (store.latestVersion !== version)
+    findings.add(`after committing ${version} the latest version is ${store.latestVersion}`);
+  for (const write of commit.writes) {
+    const problem = readBackProblem(store, model.seed, write.key, version, write.kind !== 'set');
+    if (problem !== undefined) findings.add(`new commit ${version} after reopen: ${problem}`);
+  }
+}
+
+async function closeStore(store: MultiStore, findings: Findings): Promise<void> {
+  await settled(store.close(), 'close', findings);
+}
+
+/** Await `promise` with a hang guard; a hang is fatal (the file stays locked in this process). */
+async function settled(promise: Promise<void>, what: string, findings: Findings): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<'hang'>((resolve) => {
+    timer = setTimeout(() => resolve('hang'), HANG_TIMEOUT_MS);
+  });
+  try {
+    if ((await Promise.race([promise, hang])) === 'hang') {
+      findings.add(`${what} did not resolve within ${HANG_TIMEOUT_MS} ms`);
+      findings.fatal = true;
+      return false;
+    }
+    return true;
+  } catch (error) {
+    findings.add(`${what} failed: ${describeError(error)}`);
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error)
+    return `${(error as { code?: string }).code ?? error.name}: ${error.message}`;
+  return String(error);
+}
