@@ -292,3 +292,55 @@ it('applies drops still pending when the store is closed', async () => {
     dir.cleanup();
   }
 });
+
+it('keeps table declarations in the file and refuses routing that would hide data', async () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir.path, 'store.db');
+    const tables = [{ name: 'sessions', prefix: 'session:', retention: { keepLastVersions: 1 } }];
+    const first = MultiStore.open({ path, tables });
+    first.commit([{ type: 'set', key: 'session:1', value: 'a' }], 1);
+    await first.close();
+
+    const plain = MultiStore.open({ path });
+    await plain.flush();
+    assert.equal(
+      plain.stats().tables.sessions?.currentCount,
+      1,
+      'opened without tables: the stored ones apply',
+    );
+    await plain.close();
+
+    throwsCode(
+      () => MultiStore.open({ path, tables: [{ name: 'sessions', prefix: 's:' }] }),
+      'INVALID_OPTIONS',
+    );
+    throwsCode(() => MultiStore.open({ path, tables: [] }), 'INVALID_OPTIONS');
+
+    const looser = MultiStore.open({
+      path,
+      tables: [{ name: 'sessions', prefix: 'session:', retention: { keepLastVersions: 3 } }],
+    });
+    looser.commit([{ type: 'set', key: 'session:1', value: 'b' }], 2);
+    await looser.flush();
+    assert.equal(looser.versions('session:1').length, 2, 'the new retention applies');
+    await looser.close();
+  } finally {
+    dir.cleanup();
+  }
+});
+
+it('lets an empty store change its table declarations', async () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir.path, 'store.db');
+    await MultiStore.open({ path, tables: [{ name: 'a', prefix: 'a:' }] }).close();
+    const again = MultiStore.open({ path, tables: [{ name: 'b', prefix: 'b:' }] });
+    again.commit([{ type: 'set', key: 'b:1', value: 'x' }], 1);
+    await again.flush();
+    assert.equal(again.stats().tables.b?.currentCount, 1);
+    await again.close();
+  } finally {
+    dir.cleanup();
+  }
+});

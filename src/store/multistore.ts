@@ -49,6 +49,7 @@ import {
 } from './range.js';
 import { runSweep, runSweepInBackground, type SweepTarget } from './retention-sweep.js';
 import { TableRouter } from './routing.js';
+import { reconcileTables } from './table-catalog.js';
 
 /** One stored version of a key, as `versions` lists it. */
 export interface StoredVersion {
@@ -105,8 +106,9 @@ export class MultiStore {
   private constructor(config: StoreConfig, tier: TierStorage) {
     this.#config = config;
     this.#tier = tier;
-    this.#router = new TableRouter(config.tables);
-    const tableNames = config.tables.map((table) => table.name);
+    const tables = reconcileTables(tier, config.tables, config.tablesDeclared);
+    this.#router = new TableRouter(tables);
+    const tableNames = tables.map((table) => table.name);
     for (const name of tableNames) tier.ensureTable(name);
     this.#latestVersion = tier.latestVersion();
     const { actorMode: mode, clock, logger } = config;
@@ -239,7 +241,8 @@ export class MultiStore {
 
   /** Sweep retention tables of data found at open for drops a crash may have lost. */
   #startSweep(): Promise<void> | SweepTarget | undefined {
-    const { tables, actorMode, logger } = this.#config;
+    const { actorMode, logger } = this.#config;
+    const tables = this.#router.tables;
     if (this.#latestVersion === 0 || tables.every((table) => table.keepLastVersions === undefined))
       return undefined;
     const target: SweepTarget = {

@@ -88,6 +88,8 @@ export interface StoreConfig {
   readonly path: string | undefined;
   /** Every table, `multi` first. */
   readonly tables: readonly TableConfig[];
+  /** True when the options declared tables (else the ones stored in the file apply). */
+  readonly tablesDeclared: boolean;
   readonly clock: Clock;
   readonly actorMode: ActorMode;
   readonly dropWorker: DropWorkerConfig;
@@ -118,6 +120,7 @@ export function resolveOptions(options: MultiStoreOptions | undefined): StoreCon
     tier: resolveTier(options.tier, path),
     path,
     tables: Object.freeze(resolveTables(options.tables)),
+    tablesDeclared: options.tables !== undefined,
     clock: resolveClock(options.clock),
     actorMode: resolveMode(options.actorMode),
     dropWorker: resolveDropWorker(options.dropWorker),
@@ -217,7 +220,8 @@ function nonNegative(value: unknown, what: string, fallback: number): number {
   return fail(`${what} must be a non-negative number of milliseconds, got ${describe(value)}`);
 }
 
-function resolveTables(tables: unknown): TableConfig[] {
+/** Validate table declarations; the result starts with `multi`. */
+export function resolveTables(tables: unknown): TableConfig[] {
   const resolved: TableConfig[] = [
     Object.freeze({ name: DEFAULT_TABLE, prefix: new Uint8Array(0), keepLastVersions: undefined }),
   ];

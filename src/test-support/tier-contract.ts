@@ -279,6 +279,23 @@ function describeTableContract(open: OpenTier): void {
     }),
   );
 
+  it(
+    'settings read back what was written, and reject names or values that are not strings',
+    withTier(open, (tier) => {
+      assert.equal(tier.readSetting('tables'), undefined);
+      tier.writeSetting('tables', '[1]');
+      tier.writeSetting('tables', '[2, "é"]');
+      assert.equal(tier.readSetting('tables'), '[2, "é"]');
+      assertCode(() => tier.readSetting(''), 'INVALID_ARGUMENT', 'empty name');
+      assertCode(
+        () => tier.writeSetting('x', 3 as unknown as string),
+        'INVALID_ARGUMENT',
+        'number',
+      );
+      assert.equal(tier.readSetting('x'), undefined);
+    }),
+  );
+
   it('after close every call throws STORE_CLOSED; closing twice is harmless', () => {
     const tier = open();
     tier.set(1, writes('t', [['a', '1']]));
@@ -295,6 +312,8 @@ function describeTableContract(open: OpenTier): void {
       ['clearTable', () => tier.clearTable('t')],
       ['tables', () => tier.tables()],
       ['latestVersion', () => tier.latestVersion()],
+      ['readSetting', () => tier.readSetting('s')],
+      ['writeSetting', () => tier.writeSetting('s', 'v')],
     ];
     for (const [label, call] of calls) assertCode(call, 'STORE_CLOSED', label);
   });

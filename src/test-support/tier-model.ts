@@ -24,7 +24,14 @@ import type {
   TierWrite,
   VersionEntry,
 } from '../tier/tier.js';
-import { checkDrops, checkKey, checkRange, checkTableName, checkWrites } from '../tier/validate.js';
+import {
+  checkDrops,
+  checkKey,
+  checkRange,
+  checkSetting,
+  checkTableName,
+  checkWrites,
+} from '../tier/validate.js';
 
 interface ModelKey {
   readonly key: Uint8Array;
@@ -47,6 +54,7 @@ export class BruteForceTier implements TierStorage {
   readonly #tables = new Map<string, Map<string, ModelKey>>();
   #latest = 0;
   #closed = false;
+  readonly #settings = new Map<string, string>();
 
   get(table: string, key: Uint8Array, version: number): TierEntry | undefined {
     this.#check(table);
@@ -136,6 +144,16 @@ export class BruteForceTier implements TierStorage {
   latestVersion(): number {
     this.#open();
     return this.#latest;
+  }
+
+  readSetting(name: string): string | undefined {
+    this.#open();
+    return this.#settings.get(checkSetting(name));
+  }
+
+  writeSetting(name: string, value: string): void {
+    this.#open();
+    this.#settings.set(checkSetting(name, value), value);
   }
 
   close(): void {

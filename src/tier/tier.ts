@@ -161,6 +161,15 @@ export interface TierStorage {
   /** The highest version ever passed to `set` (0 when none); survives reopening a file. */
   latestVersion(): number;
 
+  /**
+   * A setting the store keeps beside its data (its table declarations), or
+   * `undefined` when never written. Durable in a file tier.
+   */
+  readSetting(name: string): string | undefined;
+
+  /** Write a setting, atomically (and durably in a file tier). */
+  writeSetting(name: string, value: string): void;
+
   /** Release resources; every later call throws `STORE_CLOSED`. Closing twice is harmless. */
   close(): void;
 }

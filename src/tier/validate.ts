@@ -177,3 +177,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function invalidArgument(message: string): InvalidInputError {
   return new InvalidInputError('INVALID_ARGUMENT', message);
 }
+
+/** Check a setting name and value: strings, the name non-empty. */
+export function checkSetting(name: unknown, value?: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidInputError(
+      'INVALID_ARGUMENT',
+      `a setting name must be a non-empty string, got ${describe(name)}`,
+    );
+  }
+  if (value !== undefined && typeof value !== 'string') {
+    throw new InvalidInputError(
+      'INVALID_ARGUMENT',
+      `a setting value must be a string, got ${describe(value)}`,
+    );
+  }
+  return name;
+}

@@ -32,7 +32,14 @@ import type {
   TierWrite,
   VersionEntry,
 } from '../tier.js';
-import { checkDrops, checkKey, checkRange, checkTableName, checkWrites } from '../validate.js';
+import {
+  checkDrops,
+  checkKey,
+  checkRange,
+  checkSetting,
+  checkTableName,
+  checkWrites,
+} from '../validate.js';
 import { MemoryTable } from './memory-table.js';
 
 /** A {@link TierStorage} held in process memory. */
@@ -40,6 +47,7 @@ export class MemoryTier implements TierStorage {
   readonly kind = 'memory';
   readonly #tables = new Map<string, MemoryTable>();
   #latest = 0;
+  readonly #settings = new Map<string, string>();
   #closed = false;
 
   get(table: string, key: Uint8Array, version: number): TierEntry | undefined {
@@ -115,6 +123,16 @@ export class MemoryTier implements TierStorage {
   latestVersion(): number {
     this.#open();
     return this.#latest;
+  }
+
+  readSetting(name: string): string | undefined {
+    this.#open();
+    return this.#settings.get(checkSetting(name));
+  }
+
+  writeSetting(name: string, value: string): void {
+    this.#open();
+    this.#settings.set(checkSetting(name, value), value);
   }
 
   close(): void {

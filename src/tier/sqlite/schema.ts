@@ -5,6 +5,8 @@
  *   multistore_meta (name TEXT PRIMARY KEY, value INTEGER)
  *       format          1
  *       latest_version  highest version ever passed to set
+ *   multistore_settings (name TEXT PRIMARY KEY, value TEXT)
+ *       tables          the store's table declarations (JSON)
  *   t_6d756c7469 (key BLOB, version INTEGER, value BLOB NULL,
  *                 PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID
  *       ^ "multi" as hex of its UTF-8 bytes         value NULL = tombstone
@@ -30,6 +32,17 @@ import type { Connection } from './load.js';
 
 /** The table holding the tier's own metadata. */
 export const META_TABLE = 'multistore_meta';
+
+/** The table holding settings the store keeps beside its data. */
+export const SETTINGS_TABLE = 'multistore_settings';
+
+/** Read one setting. */
+export const READ_SETTING_SQL = `SELECT value FROM ${SETTINGS_TABLE} WHERE name = ?`;
+
+/** Write one setting. */
+export const WRITE_SETTING_SQL =
+  `INSERT INTO ${SETTINGS_TABLE} (name, value) VALUES (?, ?) ` +
+  'ON CONFLICT (name) DO UPDATE SET value = excluded.value';
 
 /** The on-disk layout this code reads and writes. */
 export const FORMAT_VERSION = 1;
@@ -81,6 +94,10 @@ export function initSchema(db: Connection): StoredState {
       db.exec(
         `CREATE TABLE IF NOT EXISTS ${META_TABLE} ` +
           '(name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT, WITHOUT ROWID',
+      );
+      db.exec(
+        `CREATE TABLE IF NOT EXISTS ${SETTINGS_TABLE} ` +
+          '(name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID',
       );
       db.prepare(`INSERT OR IGNORE INTO ${META_TABLE} (name, value) VALUES ('format', ?)`).run(
         FORMAT_VERSION,

@@ -80,6 +80,7 @@ describe('SqliteTier files', () => {
     tier.set(7, writes('cleared', [['z', '1']]));
     tier.clearTable('cleared');
     tier.set(9, new Map());
+    tier.writeSetting('tables', 'declared');
     const before = {
       tables: tier.tables(),
       multi: scan(tier, 'multi', { version: 2 }),
@@ -101,6 +102,7 @@ describe('SqliteTier files', () => {
       );
       assert.equal(show(again.get('source:7', b('s'), MAX_VERSION)), 's@1=x');
       assert.deepEqual(scan(again, 'cleared'), []);
+      assert.equal(again.readSetting('tables'), 'declared');
     } finally {
       again.close();
     }
@@ -144,8 +146,9 @@ describe('SqliteTier files', () => {
         db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[],
     );
     const expected = ['multi', ...hostile].map(sqlTableName);
-    assert.deepEqual(names.sort(), ['multistore_meta', ...expected].sort());
-    for (const name of names) assert.match(name, /^(multistore_meta|t_[0-9a-f]+)$/);
+    assert.deepEqual(names.sort(), ['multistore_meta', 'multistore_settings', ...expected].sort());
+    for (const name of names)
+      assert.match(name, /^(multistore_meta|multistore_settings|t_[0-9a-f]+)$/);
     const again = SqliteTier.open(path);
     try {
       assert.equal(show(again.get('multi', b('keep'), 9)), 'keep@1=me');

@@ -45,10 +45,17 @@ import type {
   TierWrite,
   VersionEntry,
 } from '../tier.js';
-import { checkDrops, checkKey, checkRange, checkTableName, checkWrites } from '../validate.js';
+import {
+  checkDrops,
+  checkKey,
+  checkRange,
+  checkSetting,
+  checkTableName,
+  checkWrites,
+} from '../validate.js';
 import { claimFile, isBusy, lockedElsewhere, releaseFile } from './file-lock.js';
 import { type Connection, connect, MEMORY_PATH, type Statement } from './load.js';
-import { initSchema, RAISE_LATEST_SQL } from './schema.js';
+import { initSchema, RAISE_LATEST_SQL, READ_SETTING_SQL, WRITE_SETTING_SQL } from './schema.js';
 import { SqlTable } from './sql-table.js';
 
 type Writes = ReadonlyMap<string, readonly TierWrite[]>;
@@ -73,6 +80,8 @@ export class SqliteTier implements TierStorage {
   readonly #db: Connection;
   readonly #tables = new Map<string, SqlTable>();
   readonly #raiseLatest: Statement;
+  readonly #readSetting: Statement;
+  readonly #writeSetting: Statement;
   readonly #writeTransaction: (version: number, writes: Writes) => SqlTable[];
   readonly #dropTransaction: (drops: Drops) => void;
   #latest: number;
@@ -93,6 +102,8 @@ export class SqliteTier implements TierStorage {
     this.#latest = latest;
     for (const name of tables) this.#tables.set(name, new SqlTable(db, name));
     this.#raiseLatest = db.prepare(RAISE_LATEST_SQL);
+    this.#readSetting = db.prepare(READ_SETTING_SQL).pluck();
+    this.#writeSetting = db.prepare(WRITE_SETTING_SQL);
     this.#writeTransaction = db.transaction((version: number, writes: Writes) =>
       this.#write(version, writes),
     );
@@ -204,6 +215,18 @@ export class SqliteTier implements TierStorage {
   latestVersion(): number {
     this.#open();
     return this.#latest;
+  }
+
+  readSetting(name: string): string | undefined {
+    this.#open();
+    checkSetting(name);
+    return io('read a setting', () => this.#readSetting.get(name) as string | undefined);
+  }
+
+  writeSetting(name: string, value: string): void {
+    this.#open();
+    checkSetting(name, value);
+    io('write a setting', () => this.#writeSetting.run(name, value));
   }
 
   close(): void {
