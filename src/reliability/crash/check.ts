@@ -12,6 +12,10 @@
  *          ─► commit L+1, read it back, close
  * ```
  *
+ * Which stored versions a check may demand, and which it must tolerate as
+ * erased by a drop that may or may not have run before the crash, is the
+ * rule documented in model.ts.
+ *
  * Every finding is a plain sentence in {@link CheckReport.problems}. A finding
  * that leaves the model unable to follow the file (the latest version went
  * backwards) or the file locked in this process (a flush or close that never
@@ -20,15 +24,10 @@
  * @module
  */
 
-import {
-  equalBytes,
-  fromUtf8,
-  MultiStore,
-  type StorageFigures,
-  type StoredVersion,
-  versionedKeyBytes,
-} from '../../index.js';
+import { equalBytes, fromUtf8, MultiStore, type StoredVersion } from '../../index.js';
+import { checkAfterFlush } from './check-flush.js';
 import type { ChildLife } from './child-run.js';
+import { describeError, Findings, settled } from './findings.js';
 import type { CrashModel, KeyModel } from './model.js';
 import {
   CRASH_TABLE_DECLARATIONS,
@@ -36,7 +35,6 @@ import {
   keysOf,
   valueFor,
   WORKLOAD_TABLES,
-  type WorkloadTable,
   workloadCommit,
 } from './workload.js';
 
@@ -49,22 +47,6 @@ export interface CheckReport {
   readonly problems: readonly string[];
   /** The run cannot go on (see the module documentation). */
   readonly fatal: boolean;
-}
-
-/** How long a flush or close may take before the check calls it a hang. */
-export const HANG_TIMEOUT_MS = 60_000;
-
-const MAX_PROBLEMS = 25;
-
-/** Collects findings (bounded). */
-class Findings {
-  readonly list: string[] = [];
-  fatal = false;
-
-  add(message: string): void {
-    if (this.list.length < MAX_PROBLEMS) this.list.push(message);
-    else if (this.list.length === MAX_PROBLEMS) this.list.push('... more problems omitted');
-  }
 }
 
 /** Reopen `path` after `life` ended and check it against `model` (advanced in place). */
@@ -238,95 +220,6 @@ function checkInFlight(
   return persisted ? 'visible' : 'absent';
 }
 
-/** Flush (the reopen sweep and the worker), then retention, history and statistics checks. */
-async function checkAfterFlush(
-  store: MultiStore,
-  model: CrashModel,
-  findings: Findings,
-): Promise<void> {
-  const history = snapshotHistory(store);
-  if (!(await settled(store.flush(), 'flush after reopen', findings))) return;
-  for (const [key, before] of history) {
-    const after = store.versions(key).map((entry) => entry.version);
-    if (after.join() !== before.join())
-      findings.add(`the sweep touched ${key}: [${before}] became [${after}]`);
-  }
-  for (const table of WORKLOAD_TABLES) {
-    if (table.keep === undefined) continue;
-    for (const key of keysOf(table)) checkRetainedKey(store, model.key({ table, key }), findings);
-  }
-  checkStatistics(store, findings);
-}
-
-/** Versions of every key of the tables without retention. */
-function snapshotHistory(store: MultiStore): Map<string, number[]> {
-  const snapshot = new Map<string, number[]>();
-  for (const table of WORKLOAD_TABLES) {
-    if (table.keep !== undefined) continue;
-    for (const key of keysOf(table))
-      snapshot.set(
-        key,
-        store.versions(key).map((entry) => entry.version),
-      );
-  }
-  return snapshot;
-}
-
-/** After the sweep: exactly the newest N written versions; the model forgets the rest. */
-function checkRetainedKey(store: MultiStore, keyModel: KeyModel, findings: Findings): void {
-  const stored = store.versions(keyModel.key).map((entry) => entry.version);
-  const expected = keyModel.retained();
-  if (stored.join() !== expected.join()) {
-    findings.add(
-      `${keyModel.key} (${keyModel.table.name}, keep ${keyModel.table.keep}) holds [${stored}] after flush, expected [${expected}]`,
-    );
-  }
-  for (const version of keyModel.versions.keys())
-    if (!expected.includes(version)) keyModel.versions.delete(version);
-}
-
-/** `store.stats()` after the flush equals figures counted from `versions` of every key. */
-function checkStatistics(store: MultiStore, findings: Findings): void {
-  const stats = store.stats();
-  for (const table of WORKLOAD_TABLES) {
-    const counted = countTable(store, table);
-    const reported = stats.tables[table.name];
-    for (const field of Object.keys(counted) as (keyof StorageFigures)[]) {
-      if (reported?.[field] !== counted[field])
-        findings.add(
-          `statistics of ${table.name}: ${field} is ${reported?.[field]}, a recount gives ${counted[field]}`,
-        );
-    }
-  }
-}
-
-function countTable(store: MultiStore, table: WorkloadTable): StorageFigures {
-  const figures = {
-    currentCount: 0,
-    currentKeyBytes: 0,
-    currentValueBytes: 0,
-    historicalCount: 0,
-    historicalKeyBytes: 0,
-    historicalValueBytes: 0,
-  };
-  for (const key of keysOf(table)) {
-    const keyBytes = versionedKeyBytes(Buffer.from(key));
-    store.versions(key).forEach((entry, index) => {
-      const valueBytes = entry.value?.length ?? 0;
-      if (index === 0 && entry.value !== undefined) {
-        figures.currentCount++;
-        figures.currentKeyBytes += keyBytes;
-        figures.currentValueBytes += valueBytes;
-      } else {
-        figures.historicalCount++;
-        figures.historicalKeyBytes += keyBytes;
-        figures.historicalValueBytes += valueBytes;
-      }
-    });
-  }
-  return figures;
-}
-
 /** The store takes the next workload commit and reads it back. */
 function checkNewCommit(store: MultiStore, model: CrashModel, findings: Findings): void {
   const version = store.latestVersion + 1;
@@ -343,31 +236,4 @@ function checkNewCommit(store: MultiStore, model: CrashModel, findings: Findings
 
 async function closeStore(store: MultiStore, findings: Findings): Promise<void> {
   await settled(store.close(), 'close', findings);
-}
-
-/** Await `promise` with a hang guard; a hang is fatal (the file stays locked in this process). */
-async function settled(promise: Promise<void>, what: string, findings: Findings): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<'hang'>((resolve) => {
-    timer = setTimeout(() => resolve('hang'), HANG_TIMEOUT_MS);
-  });
-  try {
-    if ((await Promise.race([promise, hang])) === 'hang') {
-      findings.add(`${what} did not resolve within ${HANG_TIMEOUT_MS} ms`);
-      findings.fatal = true;
-      return false;
-    }
-    return true;
-  } catch (error) {
-    findings.add(`${what} failed: ${describeError(error)}`);
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error)
-    return `${(error as { code?: string }).code ?? error.name}: ${error.message}`;
-  return String(error);
 }

@@ -17,7 +17,9 @@
  * sometimes never: the child stops by itself after a few hundred commits and
  * closes the store cleanly. The seed fixes each iteration's plan and the
  * workload; where the SIGKILL lands is up to the machine, and every landing
- * must pass.
+ * must pass. What the checks may demand of a file whose drops a crash may have
+ * lost is the rule in model.ts; the content of every commit is recomputed
+ * from the seed (workload.ts).
  *
  * @module
  */
