@@ -16,7 +16,7 @@
  *
  * Sizes all derive from one N (rounded up to a whole number of commits), so
  * the unit test can run every workload with N = 200 and the full run with
- * N = 200,000 through the same code. The one floor: the history data W3-W6
+ * N = 100,000 through the same code. The one floor: the history data W3-W6
  * read holds at least 1,000 keys (20,000 entries), so that W5 always scans
  * 1,000 consecutive keys.
  *
@@ -87,7 +87,7 @@ export const HISTORY_BATCH = 1000;
 
 /** N of `--quick` and of the full run, and their rounds. */
 export const QUICK = Object.freeze({ n: 10_000, rounds: 3 });
-export const FULL = Object.freeze({ n: 200_000, rounds: 5 });
+export const FULL = Object.freeze({ n: 100_000, rounds: 5 });
 /** The seed every data set derives from. */
 export const DEFAULT_SEED = 0x5eed;
 

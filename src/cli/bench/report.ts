@@ -2,7 +2,7 @@
  * The benchmark report as text: one table per tier, aligned by hand.
  *
  * ```
- *   sqlite tier: median ops/s of 5 rounds, N = 200,000
+ *   sqlite tier: median ops/s of 5 rounds, N = 100,000
  *   workload            multistore  better-sqlite3  ratio  target          lmdb  lmdb-nosync
  *   W1 insert               95,000         100,000   0.95  >= 0.9       150,000      180,000
  *   W3 get latest           60,000         100,000   0.60  >= 0.8  !!    ...
