@@ -147,19 +147,22 @@ async function attemptOpen(spec: OptionsSpec, env: FuzzEnv): Promise<void> {
     await opened.value.close();
     return;
   }
-  // A failed open of a file must release it: the next open works.
   const path =
     spec.top === undefined && typeof options === 'object' && options !== null
       ? (options as { path?: unknown }).path
       : undefined;
-  if (typeof path === 'string' && path.endsWith('.db') && spec.tier === undefined) {
-    const again = MultiStore.open({ path });
-    await again.close();
-  }
+  if (typeof path === 'string' && path.endsWith('.db')) await expectUsable(path, env.tally);
+}
+
+/** After a failed open, the file opens again (without tables): not locked, nothing half-written. */
+async function expectUsable(path: string, tally: FuzzTally): Promise<void> {
+  const again = judge(tally, 'open', () => MultiStore.open({ path }));
+  assert.ok(again.ok, `reopening ${path} after a failed open`);
+  await again.value.close();
 }
 
 /** Open the case's working store; its tables when accepted, else the fallback. */
-function openWorking(c: FuzzCase, env: FuzzEnv, path: string | undefined) {
+async function openWorking(c: FuzzCase, env: FuzzEnv, path: string | undefined) {
   const base: MultiStoreOptions = {
     tier: env.tier,
     ...(path === undefined ? {} : { path }),
@@ -171,6 +174,7 @@ function openWorking(c: FuzzCase, env: FuzzEnv, path: string | undefined) {
   const opened = judge(env.tally, 'open', () =>
     MultiStore.open({ ...base, tables: tables as MultiStoreOptions['tables'] }),
   );
+  if (!opened.ok && path !== undefined) await expectUsable(path, env.tally);
   const accepted = opened.ok ? tables : FALLBACK_TABLES;
   const store = opened.ok ? opened.value : MultiStore.open({ ...base, tables: FALLBACK_TABLES });
   return {
@@ -410,7 +414,7 @@ export async function runCase(c: FuzzCase, env: FuzzEnv): Promise<void> {
   env.tally.cases++;
   await attemptOpen(c.attempt, env);
   const path = c.file ? env.tempPath() : undefined;
-  const { store, reopen, accepted } = openWorking(c, env, path);
+  const { store, reopen, accepted } = await openWorking(c, env, path);
   const model = new StoreModel(routeRetention(accepted));
   const run = new CaseRun(store, model, env.tally);
   try {

@@ -88,10 +88,8 @@ export const BAD_TABLE_NAMES = [
   '',
   'multi',
   'x'.repeat(257),
-  '\0',
-  'a\0b',
-  '\uD800',
-  '🙂'.repeat(100),
+  // Names only the tier rejects (see OPEN_BUGS.tierRejectedTableName).
+  ...(OPEN_BUGS.tierRejectedTableName ? [] : ['\0', 'a\0b', '\uD800', '🙂'.repeat(100)]),
 ] as const;
 
 function often<T>(valid: fc.Arbitrary<T>, wrong: fc.Arbitrary<T>, validWeight = 9) {
@@ -450,7 +448,7 @@ export function openOptions(disk: boolean): fc.Arbitrary<OptionsSpec> {
   const tiers = disk
     ? ['memory', 'sqlite', 'disk', 'MEMORY', '']
     : ['memory', 'disk', 'MEMORY', ''];
-  const paths = disk ? [fc.constant('temp' as const)] : [];
+  const paths = disk ? [{ weight: 4, arbitrary: fc.constant('temp' as const) }] : [];
   return fc.record({
     top: maybe(junkSpec, 12),
     tier: maybe(

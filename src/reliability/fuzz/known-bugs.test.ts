@@ -6,10 +6,12 @@
  */
 
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { isStoreError } from '../../common/errors.js';
 import type { Delta } from '../../store/deltas.js';
 import { MultiStore } from '../../store/multistore.js';
+import { tempDir } from '../../test-support/store-setups.js';
 import { BROKEN_VIEW_TAGS, brokenView } from './hostile-values.js';
 
 function throwsCode(fn: () => unknown, codes: readonly string[], what: string): void {
@@ -118,3 +120,30 @@ for (const tier of ['memory', 'sqlite'] as const) {
     });
   });
 }
+
+describe('known bugs, SQLite file', () => {
+  let dir: ReturnType<typeof tempDir>;
+  before(() => {
+    dir = tempDir('multistore-known-bugs-');
+  });
+  after(() => dir.cleanup());
+
+  it('rejects a table name the tier cannot store, leaving the file openable without tables', async () => {
+    const names = ['bad\0name', 'lone \uD800', '🙂'.repeat(100)];
+    for (const [index, name] of names.entries()) {
+      const path = join(dir.path, `name-${index}.db`);
+      assert.throws(
+        () => MultiStore.open({ path, tables: [{ name, prefix: 'b:' }] }),
+        // INVALID_OPTIONS would be the consistent code; today the tier says INVALID_ARGUMENT.
+        (error: unknown) =>
+          isStoreError(error, 'INVALID_OPTIONS') || isStoreError(error, 'INVALID_ARGUMENT'),
+        `open with table ${JSON.stringify(name)}`,
+      );
+      // Today the declarations were stored before the tier rejected the name:
+      // every later open without tables fails with INVALID_ARGUMENT.
+      const store = MultiStore.open({ path });
+      assert.deepEqual(Object.keys(store.stats().tables), ['multi']);
+      await store.close();
+    }
+  });
+});

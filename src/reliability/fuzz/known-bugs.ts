@@ -20,4 +20,10 @@ export const OPEN_BUGS = Object.freeze({
   negativeZeroVersion: true,
   /** A delta without a key whose type cannot become a string escapes as TypeError. */
   unprintableDeltaType: true,
+  /**
+   * A file open that fails on a table name the tier rejects (NUL, lone
+   * surrogate, over 256 UTF-8 bytes) has already stored the declarations: the
+   * file can no longer be opened without tables.
+   */
+  tierRejectedTableName: true,
 });
