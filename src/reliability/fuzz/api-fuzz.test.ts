@@ -1,7 +1,7 @@
 /**
  * API fuzz: every public method of MultiStore called with random wrong input
- * mixed with valid input (see fuzz-specs.ts for what is generated and
- * fuzz-harness.ts for how each call is judged).
+ * mixed with valid input (see fuzz-specs.ts and fuzz-open-specs.ts for what is generated,
+ * fuzz-harness.ts, fuzz-case-run.ts and fuzz-judge.ts for how each call is judged).
  *
  * Every call must succeed or throw a StoreError with a code documented for
  * that method; afterwards (after `flush`) the store holds exactly what a model
@@ -18,7 +18,8 @@ import fc from 'fast-check';
 import { tempDir } from '../../test-support/store-setups.js';
 import { type FuzzCase, runCase } from './fuzz-harness.js';
 import { tempPaths } from './fuzz-materialize.js';
-import { call, openOptions, tables } from './fuzz-specs.js';
+import { openOptions, tables } from './fuzz-open-specs.js';
+import { call } from './fuzz-specs.js';
 import { FuzzTally, type Method } from './fuzz-tally.js';
 
 const MEMORY_CASES = 10_000;

@@ -22,16 +22,13 @@ import { join } from 'node:path';
 import { MemoryLogger } from '../../common/logger.js';
 import { MockClock } from '../../runtime/clock.js';
 import type { ModelDelta } from '../../test-support/store-model.js';
+import type { DropWorkerSpec, OptionsSpec, TableSpec, TablesSpec } from './fuzz-open-specs.js';
 import type {
   CountSpec,
   DeltaSpec,
   DeltasSpec,
-  DropWorkerSpec,
-  OptionsSpec,
   RangeOptionsSpec,
   RangeSpecSpec,
-  TableSpec,
-  TablesSpec,
   VersionSpec,
 } from './fuzz-specs.js';
 import { materialize } from './hostile-values.js';

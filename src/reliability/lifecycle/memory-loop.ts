@@ -1,0 +1,113 @@
+/**
+ * Child process of memory-bound.test.ts: a tight synchronous loop of commits
+ * to a retention table, measuring the heap.
+ *
+ * Run as `node --expose-gc memory-loop.js <commits> <keys>`. In event-loop
+ * mode a synchronous loop never yields, so the drop worker never gets a turn:
+ * its mailbox fills up, and from then on every commit applies its own drop
+ * request (backpressure). Memory stays bounded only if that path keeps
+ * nothing behind. The loop:
+ *
+ * ```
+ *   warm-up: 10,000 commits ─► flush ─► gc ─► heap before
+ *   loop:    N commits (key i % K, one set per commit, keepLastVersions 1)
+ *            ─► flush ─► gc ─► heap after
+ * ```
+ *
+ * It prints one JSON line ({@link LoopReport}) on stdout and exits.
+ *
+ * @module
+ */
+
+import { utf8 } from '../../common/bytes.js';
+import { MultiStore } from '../../store/multistore.js';
+
+/** What the child reports. */
+export interface LoopReport {
+  readonly commits: number;
+  readonly keys: number;
+  /** `heapUsed` after the warm-up (+ flush + gc) and after the loop (+ flush + gc). */
+  readonly heapBefore: number;
+  readonly heapAfter: number;
+  /** `arrayBuffers` (typed-array memory outside the heap), at the same two points. */
+  readonly buffersBefore: number;
+  readonly buffersAfter: number;
+  readonly loopMs: number;
+  readonly flushMs: number;
+  readonly backpressure: number;
+  /** Emits that found the event bus full and delivered synchronously. */
+  readonly busBackpressure: number;
+  readonly requests: number;
+  readonly entriesDropped: number;
+  readonly failures: number;
+  /** Keys holding exactly one version after the flush. */
+  readonly keysWithOneVersion: number;
+  readonly currentCount: number;
+  readonly historicalCount: number;
+}
+
+const WARM_UP = 10_000;
+
+function collect(): { heap: number; buffers: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with --expose-gc');
+  gc();
+  gc();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return { heap: heapUsed, buffers: arrayBuffers };
+}
+
+async function main(commits: number, keyCount: number): Promise<LoopReport> {
+  const store = MultiStore.open({
+    tables: [{ name: 'sessions', prefix: 's:', retention: { keepLastVersions: 1 } }],
+  });
+  const keys = Array.from({ length: keyCount }, (_, i) => utf8(`s:${i}`));
+  const value = utf8('a session value of forty-some bytes, give or take');
+  let version = 0;
+  const run = (count: number): void => {
+    for (let i = 0; i < count; i++) {
+      version++;
+      store.commit([{ type: 'set', key: keys[version % keyCount] as Uint8Array, value }], version);
+    }
+  };
+  run(WARM_UP);
+  await store.flush();
+  const before = collect();
+  const started = performance.now();
+  run(commits);
+  const loopMs = performance.now() - started;
+  await store.flush();
+  const flushMs = performance.now() - started - loopMs;
+  const after = collect();
+  const worker = store.dropWorkerStats();
+  const { currentCount, historicalCount } = store.stats().total;
+  const keysWithOneVersion = keys.filter((key) => store.versions(key).length === 1).length;
+  await store.close();
+  return {
+    commits,
+    keys: keyCount,
+    heapBefore: before.heap,
+    heapAfter: after.heap,
+    buffersBefore: before.buffers,
+    buffersAfter: after.buffers,
+    loopMs,
+    flushMs,
+    backpressure: worker.backpressure,
+    busBackpressure: store.events.backpressure,
+    requests: worker.requests,
+    entriesDropped: worker.entriesDropped,
+    failures: worker.failures,
+    keysWithOneVersion,
+    currentCount,
+    historicalCount,
+  };
+}
+
+const [commits, keys] = process.argv.slice(2).map(Number);
+main(commits ?? 1_000_000, keys ?? 1_000).then(
+  (report) => process.stdout.write(`${JSON.stringify(report)}\n`),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
