@@ -17,7 +17,14 @@
  * @module
  */
 
-export { type BytesLike, compareBytes, equalBytes, fromUtf8, prefixEnd, utf8 } from './common/bytes.js';
+export {
+  type BytesLike,
+  compareBytes,
+  equalBytes,
+  fromUtf8,
+  prefixEnd,
+  utf8,
+} from './common/bytes.js';
 export * from './common/errors.js';
 export * from './common/logger.js';
 export { isVersion, MAX_VERSION } from './common/version.js';

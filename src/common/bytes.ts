@@ -79,8 +79,18 @@ export function fromUtf8(bytes: Uint8Array): string {
  */
 export function toOwnedBytes(input: unknown, what: 'key' | 'value' | 'prefix'): Uint8Array {
   if (typeof input === 'string') return encoder.encode(input);
-  if (input instanceof Uint8Array) return new Uint8Array(input);
   const code = what === 'value' ? 'INVALID_VALUE' : 'INVALID_KEY';
+  // ArrayBuffer.isView is false for a Proxy posing as a Uint8Array.
+  if (input instanceof Uint8Array && ArrayBuffer.isView(input)) {
+    try {
+      return new Uint8Array(input);
+    } catch {
+      throw new InvalidInputError(
+        code,
+        `${what} is a Uint8Array whose buffer cannot be read (detached or resized)`,
+      );
+    }
+  }
   throw new InvalidInputError(
     code,
     `${what} must be a Uint8Array or a string, got ${describe(input)}`,

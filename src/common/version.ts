@@ -22,7 +22,8 @@ export function isVersion(value: unknown): value is number {
 
 /** Return `value` if it is a valid version, else throw `INVALID_VERSION`. */
 export function checkVersion(value: unknown, what = 'version'): number {
-  if (isVersion(value)) return value;
+  // `+ 0` turns -0 into 0, so every tier stores and returns the same zero.
+  if (isVersion(value)) return value + 0;
   throw new InvalidInputError(
     'INVALID_VERSION',
     `${what} must be a non-negative safe integer, got ${describe(value)}`,

@@ -61,11 +61,10 @@ export class StorageStatsTracker {
   /** Current figures per table and in total. */
   stats(): StorageStats {
     const total = new FigureCounter();
-    const tables: Record<string, StorageFigures> = {};
-    for (const [name, counter] of [...this.#tables].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      tables[name] = counter.snapshot();
-      total.add(counter);
-    }
+    const sorted = [...this.#tables].sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [, counter] of sorted) total.add(counter);
+    // fromEntries defines own properties, so even a table named `__proto__` is listed.
+    const tables = Object.fromEntries(sorted.map(([name, counter]) => [name, counter.snapshot()]));
     return Object.freeze({ total: total.snapshot(), tables: Object.freeze(tables) });
   }
 

@@ -116,7 +116,7 @@ function planDelta(delta: unknown, index: number, router: TableRouter): PlannedW
   if (typeof delta !== 'object' || delta === null)
     invalid(index, `a delta must be an object, got ${describe(delta)}`);
   const { type, key } = delta as { type?: unknown; key?: unknown };
-  if (key === undefined) invalid(index, `the ${String(type)} delta has no key`);
+  if (key === undefined) invalid(index, `the delta of type ${describe(type)} has no key`);
   switch (type) {
     case 'set':
     case 'unset':

@@ -325,7 +325,7 @@ export class MultiStore {
   }
 }
 
-/** A key for a read: no copy needed, the store does not keep it. */
+/** A key for a read, validated and copied (so a caller's odd array cannot reach the tier). */
 function readKey(key: unknown): Uint8Array {
-  return key instanceof Uint8Array ? key : toOwnedBytes(key, 'key');
+  return toOwnedBytes(key, 'key');
 }

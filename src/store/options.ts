@@ -19,11 +19,12 @@
  */
 
 import { describe, toOwnedBytes } from '../common/bytes.js';
-import { InvalidInputError } from '../common/errors.js';
+import { InvalidInputError, StoreError } from '../common/errors.js';
 import { type Logger, silentLogger } from '../common/logger.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
 import { DEFAULT_TABLE } from '../tier/tier.js';
+import { checkTableName } from '../tier/validate.js';
 
 /** A table declared at open: keys starting with `prefix` live in it. */
 export interface TableDeclaration {
@@ -104,10 +105,28 @@ export const DROP_WORKER_DEFAULTS: DropWorkerConfig = Object.freeze({
   tickIntervalMs: 10,
 });
 
-const MAX_TABLE_NAME = 256;
+const TOP_OPTIONS = ['path', 'tier', 'tables', 'clock', 'actorMode', 'dropWorker', 'logger'];
+const TABLE_OPTIONS = ['name', 'prefix', 'retention'];
 
 function fail(message: string): never {
   throw new InvalidInputError('INVALID_OPTIONS', message);
+}
+
+/** Reject properties a caller may have misspelt: a typo must not pass silently. */
+function rejectUnknown(given: object, known: readonly string[], where: string): void {
+  for (const name of Object.keys(given)) {
+    if (!known.includes(name)) fail(`unknown option ${where}.${name} (known: ${known.join(', ')})`);
+  }
+}
+
+/** Run a check from a lower layer, reporting its failure as INVALID_OPTIONS. */
+function asOption<T>(check: () => T, where: string): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof StoreError) fail(`${where}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Validate `options` and return the frozen configuration. */
@@ -115,6 +134,7 @@ export function resolveOptions(options: MultiStoreOptions | undefined): StoreCon
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null)
     fail(`options must be an object, got ${describe(options)}`);
+  rejectUnknown(options, TOP_OPTIONS, 'options');
   const path = resolvePath(options.path);
   return Object.freeze({
     tier: resolveTier(options.tier, path),
@@ -184,10 +204,7 @@ function resolveDropWorker(options: unknown): DropWorkerConfig {
   if (typeof options !== 'object' || options === null)
     fail(`dropWorker must be an object, got ${describe(options)}`);
   const given = options as Record<string, unknown>;
-  for (const name of Object.keys(given)) {
-    if (!['batchSize', 'flushIntervalMs', 'mailboxCapacity'].includes(name))
-      fail(`unknown dropWorker option '${name}'`);
-  }
+  rejectUnknown(given, ['batchSize', 'flushIntervalMs', 'mailboxCapacity'], 'dropWorker');
   return Object.freeze({
     batchSize: positiveInteger(
       given.batchSize,
@@ -244,21 +261,18 @@ export function resolveTables(tables: unknown): TableConfig[] {
 function resolveTable(declaration: unknown, index: number): TableConfig {
   if (typeof declaration !== 'object' || declaration === null)
     fail(`tables[${index}] must be an object`);
+  rejectUnknown(declaration, TABLE_OPTIONS, `tables[${index}]`);
   const { name, prefix, retention } = declaration as Record<string, unknown>;
-  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_TABLE_NAME) {
-    fail(
-      `tables[${index}].name must be a non-empty string of at most ${MAX_TABLE_NAME} characters`,
-    );
-  }
-  if (typeof prefix !== 'string' && !(prefix instanceof Uint8Array))
-    fail(`tables[${index}].prefix must be a string or Uint8Array`);
-  const bytes = toOwnedBytes(prefix, 'prefix');
+  const [tableName, bytes] = asOption(
+    () => [checkTableName(name), toOwnedBytes(prefix, 'prefix')] as const,
+    `tables[${index}]`,
+  );
   if (bytes.length === 0)
     fail(
       `tables[${index}].prefix must not be empty (keys without a declared prefix go to '${DEFAULT_TABLE}')`,
     );
   return Object.freeze({
-    name,
+    name: tableName,
     prefix: bytes,
     keepLastVersions: resolveRetention(retention, index),
   });

@@ -57,13 +57,15 @@ export function checkTableName(table: unknown): string {
 
 /** Return `key` if it is bytes, else throw `INVALID_KEY`. */
 export function checkKey(key: unknown, what = 'key'): Uint8Array {
-  if (key instanceof Uint8Array) return key;
+  // ArrayBuffer.isView is false for a Proxy posing as a Uint8Array.
+  if (key instanceof Uint8Array && ArrayBuffer.isView(key)) return key;
   throw new InvalidInputError('INVALID_KEY', `${what} must be a Uint8Array, got ${describe(key)}`);
 }
 
 /** Return `value` if it is bytes or `undefined` (a tombstone), else throw `INVALID_VALUE`. */
 export function checkValue(value: unknown): Uint8Array | undefined {
-  if (value === undefined || value instanceof Uint8Array) return value;
+  if (value === undefined || (value instanceof Uint8Array && ArrayBuffer.isView(value)))
+    return value;
   throw new InvalidInputError(
     'INVALID_VALUE',
     `value must be a Uint8Array or undefined (tombstone), got ${describe(value)}`,

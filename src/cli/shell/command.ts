@@ -1,14 +1,14 @@
 /**
- * `multistore shell [--db FILE | --memory] [--demo-tables]`.
+ * `multistore shell [--db FILE | --memory]`.
  *
  * Opens a store (memory by default, a SQLite file with `--db`) and runs the
  * shell on it: interactive when stdin is a terminal, else line by line from
  * the pipe. The store is closed on the way out, so drops still pending in
  * the drop worker reach the file.
  *
- * Tables are not recorded in the file: a store sees a declared table's keys
- * only when it is opened with that table. `--demo-tables` declares the demo's
- * tables, to explore `multistore-demo.db` (`scan`, `versions history:user:00007`).
+ * A file remembers its table declarations, so the shell opens it without
+ * any: `multistore shell --db multistore-demo.db` sees the demo's tables
+ * (`scan`, `versions history:user:00007`).
  *
  * | status | when |
  * |---|---|
@@ -21,7 +21,6 @@
 
 import { type Command, Option } from 'commander';
 import { MultiStore } from '../../store/index.js';
-import { DEMO_TABLES } from '../demo/workload.js';
 import { runInteractive, runPiped, type ShellStreams } from './repl.js';
 import { ShellSession } from './session.js';
 
@@ -32,7 +31,6 @@ export const EXIT_COMMAND_FAILED = 1;
 export interface ShellCommandOptions {
   readonly db?: string;
   readonly memory?: boolean;
-  readonly demoTables?: boolean;
 }
 
 /** Register the `shell` command on `program`. */
@@ -45,7 +43,6 @@ export function addShellCommand(program: Command): void {
     )
     .addOption(new Option('--db <file>', 'open (or create) this SQLite file').conflicts('memory'))
     .option('--memory', 'use the memory tier (the default)')
-    .option('--demo-tables', "declare the demo's tables (history:, session:, demo:)")
     .action(async (options: ShellCommandOptions) => {
       const streams = { input: process.stdin, output: process.stdout, errors: process.stderr };
       const interactive = process.stdin.isTTY === true;
@@ -62,7 +59,6 @@ export async function shellCommand(
 ): Promise<number> {
   const store = MultiStore.open({
     ...(options.db === undefined ? { tier: 'memory' as const } : { path: options.db }),
-    ...(options.demoTables ? { tables: DEMO_TABLES } : {}),
   });
   try {
     const shell = new ShellSession(store);

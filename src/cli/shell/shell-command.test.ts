@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { utf8 } from '../../common/bytes.js';
 import { MultiStore } from '../../store/index.js';
 import {
   assertOneLineError,
@@ -11,6 +12,8 @@ import {
   nonEmptyLines,
   runMultistore,
 } from '../../test-support/cli-process.js';
+import { SqliteTier } from '../../tier/sqlite/sqlite-tier.js';
+import { DEMO_TABLES } from '../demo/workload.js';
 
 let scratch: string;
 
@@ -110,30 +113,24 @@ describe('multistore shell, fed through a pipe', () => {
     assert.match(open.stderr, /^error: the open batch was never committed/m);
   });
 
-  it('keeps its writes in a --db file and applies pending drops on exit', async () => {
+  it('keeps its writes in a --db file, with the tables stored in it, and applies pending drops on exit', async () => {
     const file = join(scratch, 'shell.db');
-    const first = shell(
-      ['set session:7=a', 'set session:7=b', 'set k=1'],
-      '--db',
-      file,
-      '--demo-tables',
-    );
+    // The file remembers its table declarations: the shell opens it without any.
+    await MultiStore.open({ path: file, tables: DEMO_TABLES }).close();
+    const first = shell(['set session:7=a', 'set session:7=b', 'set k=1'], '--db', file);
     assert.equal(first.status, 0, first.stderr);
-    // Reopened without retention (so no sweep at open): only close() can have dropped "a".
-    const store = MultiStore.open({
-      path: file,
-      tables: [{ name: 'sessions', prefix: 'session:' }],
-    });
+    // Read the raw tier (no store, so no sweep at open): only close() can have dropped "a".
+    const tier = SqliteTier.open(file);
     try {
       assert.deepEqual(
-        store.versions('session:7').map((stored) => stored.version),
+        tier.getAllVersions('sessions', utf8('session:7')).map((stored) => stored.version),
         [2],
       );
-      assert.equal(store.latestVersion, 3);
+      assert.equal(tier.latestVersion(), 3);
     } finally {
-      await store.close();
+      tier.close();
     }
-    const again = shell(['get k', 'get session:7'], '--db', file, '--demo-tables');
+    const again = shell(['get k', 'get session:7'], '--db', file);
     assert.deepEqual(nonEmptyLines(again.stdout), ['"k" => "1"', '"session:7" => "b"']);
   });
 });

@@ -163,8 +163,14 @@ export function toModel(raw: readonly (RawDelta | undefined)[] | undefined): Mod
 /** Overwrite every byte array the caller passed (the store must own copies). */
 export function scribble(raw: readonly (RawDelta | undefined)[] | undefined): void {
   for (const delta of raw ?? []) {
-    for (const field of [delta?.key, delta?.value])
-      if (ArrayBuffer.isView(field) && field instanceof Uint8Array) field.fill(0x7a);
+    for (const field of [delta?.key, delta?.value]) {
+      if (!(ArrayBuffer.isView(field) && field instanceof Uint8Array)) continue;
+      try {
+        field.fill(0x7a);
+      } catch {
+        // a detached or out-of-bounds view: there is nothing to scribble on
+      }
+    }
   }
 }
 

@@ -24,7 +24,6 @@
  */
 
 import fc from 'fast-check';
-import { OPEN_BUGS } from './known-bugs.js';
 
 /** What a hostile Proxy or getter throws: the caller's own error, not the store's. */
 export class HostileAccessError extends Error {
@@ -70,20 +69,17 @@ export type JunkTag = (typeof JUNK_TAGS)[number];
 /**
  * Byte views that are `instanceof Uint8Array` but cannot be copied: a
  * transparent Proxy of a Uint8Array, a view of a detached buffer, a view left
- * out of bounds by a shrunk resizable buffer. Today they escape as TypeError
- * (see known-bugs.ts); they join the fuzz once that is fixed.
+ * out of bounds by a shrunk resizable buffer. The store must reject them
+ * with INVALID_KEY / INVALID_VALUE (see fuzz-regressions.test.ts).
  */
 export const BROKEN_VIEW_TAGS = ['proxiedBytes', 'detachedBytes', 'outOfBoundsBytes'] as const;
 
 /** A broken byte view tag. */
 export type BrokenViewTag = (typeof BROKEN_VIEW_TAGS)[number];
 
-/** Broken views join the fuzz once the store rejects them with INVALID_KEY/INVALID_VALUE. */
-const FUZZ_BROKEN_VIEWS = !OPEN_BUGS.brokenByteViews;
-
 /** Numbers that are not versions, counts or sizes (and a few that are, at the edges). */
 export const ODD_NUMBERS = [
-  ...(OPEN_BUGS.negativeZeroVersion ? [] : [-0]),
+  -0,
   -1,
   -0.5,
   0.5,
@@ -240,9 +236,7 @@ export function brokenView(tag: BrokenViewTag): Uint8Array {
 export const junkSpec: fc.Arbitrary<ValueSpec> = fc.oneof(
   fc.constantFrom(...JUNK_TAGS).map((junk) => ({ junk })),
   fc.constantFrom(...ODD_NUMBERS, 0, 1, 3).map((num) => ({ num })),
-  ...(FUZZ_BROKEN_VIEWS
-    ? [fc.constantFrom(...BROKEN_VIEW_TAGS).map((broken) => ({ broken }))]
-    : []),
+  fc.constantFrom(...BROKEN_VIEW_TAGS).map((broken) => ({ broken })),
 );
 
 /** True when `error` is the caller's own hostile error passing through. */

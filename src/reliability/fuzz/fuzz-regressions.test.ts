@@ -1,8 +1,8 @@
 /**
- * Bugs found by the API fuzz, each pinned by a minimal test (see known-bugs.ts).
- *
- * These tests fail until the bug is fixed; then flip the matching flag of
- * `OPEN_BUGS` so that the fuzz generates the triggering input again.
+ * Regression tests for the bugs the API fuzz found (all fixed), each as the
+ * minimal input that showed it: unreadable byte views, a table named
+ * `__proto__`, version -0, an unprintable delta type, and table names only the
+ * tier's rules reject.
  */
 
 import assert from 'node:assert/strict';
@@ -23,7 +23,7 @@ function throwsCode(fn: () => unknown, codes: readonly string[], what: string): 
 }
 
 for (const tier of ['memory', 'sqlite'] as const) {
-  describe(`known bugs, ${tier} tier`, () => {
+  describe(`fuzz regressions, ${tier} tier`, () => {
     it('rejects byte views that claim to be Uint8Array but cannot be read (proxied, detached, out of bounds) with INVALID_KEY / INVALID_VALUE', async () => {
       const store = MultiStore.open({ tier, actorMode: 'inline' });
       try {
@@ -124,7 +124,7 @@ for (const tier of ['memory', 'sqlite'] as const) {
 describe('known bugs, SQLite file', () => {
   let dir: ReturnType<typeof tempDir>;
   before(() => {
-    dir = tempDir('multistore-known-bugs-');
+    dir = tempDir('multistore-fuzz-regressions-');
   });
   after(() => dir.cleanup());
 
