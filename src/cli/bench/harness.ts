@@ -43,6 +43,12 @@ import type { ChildParams, ChildResult } from './protocol.js';
 
 const execFileAsync = promisify(execFile);
 
+/** Rounds run so far, for progress. */
+interface Counter {
+  done: number;
+  readonly total: number;
+}
+
 /** A child's result and how long its process ran. */
 interface TimedResult extends ChildResult {
   readonly childWallMs: number;
@@ -117,7 +123,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const groups = planGroups(options.tiers);
   const total = groups.reduce((sum, group) => sum + group.runs.length, 0) * options.rounds;
   const root = await mkdtemp(join(tmpdir(), 'multistore-bench-'));
-  const counter = { done: 0, total };
+  const counter: Counter = { done: 0, total };
   try {
     const figures: GroupFigures[] = [];
     const sized = { ...options, n: sizes.n, scanKeys: sizes.scanKeys };
@@ -144,34 +150,45 @@ async function runGroup(
   group: Group,
   options: BenchOptions,
   root: string,
-  counter: { done: number; total: number },
+  counter: Counter,
 ): Promise<GroupFigures> {
   const results: TimedResult[][] = group.runs.map(() => []);
-  for (let round = 0; round < options.rounds; round++) {
+  for (let round = 1; round <= options.rounds; round++) {
     for (const [index, run] of group.runs.entries()) {
-      const what = `${group.workload} ${group.tier} ${run.label} (round ${round + 1}/${options.rounds})`;
+      const what = `${group.workload} ${group.tier} ${run.label} (round ${round}/${options.rounds})`;
       options.onProgress?.(counter.done, counter.total, what);
-      const params: ChildParams = {
-        workload: group.workload,
-        impl: run.impl,
-        retention: run.retention,
-        n: options.n,
-        scanKeys: options.scanKeys ?? SCAN_KEYS,
-        seed: options.seed,
-        dir: await mkdtemp(join(root, `${group.workload}-${run.impl}-`)),
-      };
-      const childStarted = performance.now();
-      const result = await runChild(params, what);
-      (results[index] as TimedResult[]).push({
-        ...result,
-        childWallMs: performance.now() - childStarted,
-      });
-      await rm(params.dir, { recursive: true, force: true });
+      (results[index] as TimedResult[]).push(await runRound(group, run, options, root, what));
       counter.done++;
     }
   }
   options.onProgress?.(counter.done, counter.total, `${group.workload} ${group.tier} done`);
   return summarize(group, results);
+}
+
+/** One round of one implementation, in a fresh directory removed afterwards. */
+async function runRound(
+  group: Group,
+  run: RunSpec,
+  options: BenchOptions,
+  root: string,
+  what: string,
+): Promise<TimedResult> {
+  const params: ChildParams = {
+    workload: group.workload,
+    impl: run.impl,
+    retention: run.retention,
+    n: options.n,
+    scanKeys: options.scanKeys ?? SCAN_KEYS,
+    seed: options.seed,
+    dir: await mkdtemp(join(root, `${group.workload}-${run.impl}-`)),
+  };
+  try {
+    const started = performance.now();
+    const result = await runChild(params, what);
+    return { ...result, childWallMs: performance.now() - started };
+  } finally {
+    await rm(params.dir, { recursive: true, force: true });
+  }
 }
 
 /** Run one round in a child process and parse its one-line result. */
