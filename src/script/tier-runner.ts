@@ -129,7 +129,7 @@ class TierRunner implements ScriptRunner {
   }
 
   #drop(table: string, key: Uint8Array): string[] {
-    const versions = this.#tier.getAllVersions(table, key);
+    const versions = this.#tier.getVersionSizes(table, key);
     if (versions.length > 0) {
       const drops = versions.map(({ version }) => ({ key, version }));
       this.#tier.drop(new Map([[table, drops]]));

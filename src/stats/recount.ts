@@ -45,9 +45,9 @@ export function recountTable(tier: TierStorage, table: string): StorageFigures {
 
 function countKey(tier: TierStorage, table: string, key: Uint8Array, counter: FigureCounter): void {
   const keyBytes = versionedKeyBytes(key);
-  tier.getAllVersions(table, key).forEach((stored, index) => {
-    const valueBytes = stored.value?.length ?? 0;
-    const current = index === 0 && stored.value !== undefined;
+  tier.getVersionSizes(table, key).forEach((stored, index) => {
+    const valueBytes = stored.valueBytes ?? 0;
+    const current = index === 0 && stored.valueBytes !== undefined;
     counter.apply(current ? 'current' : 'historical', keyBytes, valueBytes, 1);
   });
 }

@@ -1,9 +1,10 @@
 /**
  * The statistics of a commit, worked out before it is written.
  *
- * For each write the store looks at the key's newest stored version (and, for
- * an out-of-order write, at the version it may overwrite) and records where
- * every affected version is counted afterwards:
+ * For each write the tier tells the store (through a write observer, before
+ * applying it) the key's newest stored version and the version the write
+ * overwrites, if any; the store records where every affected version is
+ * counted afterwards:
  *
  * ```
  *   newest before     write          entries of the event
@@ -14,16 +15,15 @@
  *   v7 "q"            v7 "abc"       drops   v7 current (replaced), writes v7 current
  * ```
  *
- * Only the tier's own reads are used, so the figures stay exact whatever was
- * dropped or written before.
+ * Only what the tier holds is used, so the figures stay exact whatever was
+ * dropped or written before, and two writes of one key in a commit (the last
+ * wins) account as a write then its replacement.
  *
  * @module
  */
 
-import { MAX_VERSION } from '../common/version.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
-import type { TierEntry, TierStorage } from '../tier/tier.js';
-import type { PlannedWrite } from './deltas.js';
+import type { VersionSize, WriteObserver } from '../tier/tier.js';
 
 /** Collects the entries of one `storage-stats` event. */
 export class StatsEventBuilder {
@@ -44,36 +44,33 @@ export class StatsEventBuilder {
   }
 }
 
-/** Record, in `out`, what writing `write` at `version` does to the figures. Call before writing. */
-export function recordWrite(
-  tier: TierStorage,
-  write: PlannedWrite,
-  version: number,
-  out: StatsEventBuilder,
-): void {
-  const table = write.table.name;
-  const newest = tier.get(table, write.key, MAX_VERSION);
-  const becomesNewest = newest === undefined || newest.version <= version;
-  if (newest !== undefined && newest.version === version) {
-    out.drops.push(entryOf(table, newest, newest.value !== undefined ? 'current' : 'historical'));
-  } else if (newest !== undefined && newest.version < version && newest.value !== undefined) {
-    out.moves.push(entryOf(table, newest, 'historical'));
-  } else if (!becomesNewest) {
-    const replaced = tier.get(table, write.key, version);
-    if (replaced !== undefined && replaced.version === version)
-      out.drops.push(entryOf(table, replaced, 'historical'));
-  }
-  const written = { key: write.key, version, value: write.value };
-  if (write.value === undefined) out.deletes.push(entryOf(table, written, 'historical'));
-  else out.writes.push(entryOf(table, written, becomesNewest ? 'current' : 'historical'));
+/**
+ * A {@link WriteObserver} recording, in `out`, what each write of a commit at
+ * `version` does to the figures (the tier calls it before applying the write).
+ */
+export function statsObserver(out: StatsEventBuilder, version: number): WriteObserver {
+  return (table, write, newest, replaced) => {
+    const becomesNewest = newest === undefined || newest.version <= version;
+    if (replaced !== undefined) {
+      const wasCurrent = replaced.version === newest?.version && replaced.valueBytes !== undefined;
+      out.drops.push(entryOf(table, write.key, replaced, wasCurrent));
+    }
+    if (newest !== undefined && newest.version < version && newest.valueBytes !== undefined) {
+      out.moves.push(entryOf(table, write.key, newest, false));
+    }
+    const written = { version, valueBytes: write.value?.length };
+    if (write.value === undefined) out.deletes.push(entryOf(table, write.key, written, false));
+    else out.writes.push(entryOf(table, write.key, written, becomesNewest));
+  };
 }
 
-function entryOf(table: string, entry: TierEntry, category: StatsEntry['category']): StatsEntry {
+function entryOf(table: string, key: Uint8Array, size: VersionSize, current: boolean): StatsEntry {
+  const valueBytes = size.valueBytes ?? 0;
   return {
     table,
-    key: entry.key,
-    version: entry.version,
-    valueBytes: entry.value?.length ?? 0,
-    category,
+    key,
+    version: size.version,
+    valueBytes,
+    category: current ? 'current' : 'historical',
   };
 }

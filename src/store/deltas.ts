@@ -8,9 +8,10 @@
  *
  * ```
  *   [set a=1, drop b, set a=2, remove c]
- *        │ planCommit (validate, copy bytes, route, last write of a key wins)
+ *        │ planCommit (validate, copy bytes, route)
  *        ▼
- *   writes: a=2 (multi), c=tombstone (multi)       drops: b (multi)
+ *   writes: a=1, a=2, c=tombstone (multi)        drops: b (multi)
+ *        │ tier.set: the last write of a key wins
  * ```
  *
  * `set` stores a value; `unset` and `remove` both store a tombstone (`unset`
@@ -21,7 +22,7 @@
  * @module
  */
 
-import { type BytesLike, bytesToBinaryString, describe, toOwnedBytes } from '../common/bytes.js';
+import { type BytesLike, describe, toOwnedBytes } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
 import { checkCount, checkVersion } from '../common/version.js';
 import type { TableConfig } from './options.js';
@@ -77,7 +78,7 @@ export interface PlannedDrop {
 
 /** A commit, validated and normalised. */
 export interface CommitPlan {
-  /** One write per key (the last one of the commit). */
+  /** The writes in commit order; the tier keeps the last write of a key. */
   readonly writes: readonly PlannedWrite[];
   readonly drops: readonly PlannedDrop[];
 }
@@ -96,18 +97,10 @@ export function planCommit(deltas: unknown, router: TableRouter): CommitPlan {
   }
   const writes: PlannedWrite[] = [];
   const drops: PlannedDrop[] = [];
-  let slots: Map<string, number> | undefined;
   for (let index = 0; index < deltas.length; index++) {
     const planned = planDelta(deltas[index], index, router);
-    if ('upToVersion' in planned) {
-      drops.push(planned);
-      continue;
-    }
-    slots ??= new Map();
-    const id = bytesToBinaryString(planned.key);
-    const slot = slots.get(id);
-    if (slot === undefined) slots.set(id, writes.push(planned) - 1);
-    else writes[slot] = planned;
+    if ('upToVersion' in planned) drops.push(planned);
+    else writes.push(planned);
   }
   return { writes, drops };
 }

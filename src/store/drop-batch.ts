@@ -2,8 +2,8 @@
  * A batch of drop requests, and how it is applied.
  *
  * The drop worker collects requests here and flushes them together: every
- * version to erase is worked out per key (one `getAllVersions` per key, however
- * many requests name it), grouped by table, and erased with ONE `tier.drop`
+ * version to erase is worked out per key (one `getVersionSizes` per key, however
+ * many requests name it, sizes only: no value is read), grouped by table, and erased with ONE `tier.drop`
  * call. Then one `storage-stats` event reports what went:
  *
  * ```
@@ -26,7 +26,7 @@
 import { bytesToBinaryString } from '../common/bytes.js';
 import type { Logger } from '../common/logger.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
-import type { TierDrop, TierStorage, VersionEntry } from '../tier/tier.js';
+import type { TierDrop, TierStorage, VersionSize } from '../tier/tier.js';
 import { type DropConstraints, versionsToDrop } from './drop-rules.js';
 
 /** One request to erase versions of one key. */
@@ -88,7 +88,7 @@ export class DropApplier {
 
   #planKey(group: readonly DropRequest[]): KeyPlan {
     const { table, key } = group[0] as DropRequest;
-    const stored = this.#tier.getAllVersions(table, key);
+    const stored = this.#tier.getVersionSizes(table, key);
     const versions = stored.map((entry) => entry.version);
     const erase = new Set<number>();
     for (const request of group)
@@ -150,7 +150,7 @@ function groupByKey(requests: readonly DropRequest[]): DropRequest[][] {
 function statsOfErasure(
   table: string,
   key: Uint8Array,
-  stored: readonly VersionEntry[],
+  stored: readonly VersionSize[],
   erase: ReadonlySet<number>,
 ): Pick<KeyPlan, 'drops' | 'dropped' | 'moves'> {
   const drops: TierDrop[] = [];
@@ -158,27 +158,27 @@ function statsOfErasure(
   const moves: StatsEntry[] = [];
   for (const [index, entry] of stored.entries()) {
     if (!erase.has(entry.version)) continue;
-    const category = index === 0 && entry.value !== undefined ? 'current' : 'historical';
+    const category = index === 0 && entry.valueBytes !== undefined ? 'current' : 'historical';
     drops.push({ key, version: entry.version });
     dropped.push({
       table,
       key,
       version: entry.version,
-      valueBytes: entry.value?.length ?? 0,
+      valueBytes: entry.valueBytes ?? 0,
       category,
     });
   }
   const survivor = stored.find((entry) => !erase.has(entry.version));
   if (
     stored.length > 0 &&
-    erase.has((stored[0] as VersionEntry).version) &&
-    survivor?.value !== undefined
+    erase.has((stored[0] as VersionSize).version) &&
+    survivor?.valueBytes !== undefined
   ) {
     moves.push({
       table,
       key,
       version: survivor.version,
-      valueBytes: survivor.value.length,
+      valueBytes: survivor.valueBytes,
       category: 'current',
     });
   }

@@ -119,7 +119,7 @@ forEachStoreSetup((setup) => {
     );
     await store.flush();
     assert.deepEqual(counts(store, ['a', 'c', 'worse']), [1, 1, 2]);
-    assert.equal(inner.getAllVersions('multi', new TextEncoder().encode('bad')).length, 2);
+    assert.equal(inner.getVersionSizes('multi', new TextEncoder().encode('bad')).length, 2);
     assert.equal(store.dropWorkerStats().failures, 2);
     assert.ok(
       logger.records.some((r) => r.level === 'error' && r.message.includes('drop request failed')),
@@ -135,10 +135,10 @@ function failingTier(inner: TierStorage, bad: string): TierStorage {
   const isKey = (key: Uint8Array, name: string) => bytesToBinaryString(key) === name;
   return new Proxy(inner, {
     get(target, property, receiver) {
-      if (property === 'getAllVersions') {
+      if (property === 'getVersionSizes') {
         return (table: string, key: Uint8Array) => {
           if (isKey(key, bad)) throw new Error('disk on fire');
-          return target.getAllVersions(table, key);
+          return target.getVersionSizes(table, key);
         };
       }
       if (property === 'drop') {

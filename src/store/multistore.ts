@@ -33,7 +33,7 @@ import { recountFigures } from '../stats/recount.js';
 import { StorageStatsTracker } from '../stats/tracker.js';
 import { openTier } from '../tier/factory.js';
 import type { TierStorage, TierWrite } from '../tier/tier.js';
-import { recordWrite, StatsEventBuilder } from './commit-stats.js';
+import { StatsEventBuilder, statsObserver } from './commit-stats.js';
 import type { CommitPlan, Delta } from './deltas.js';
 import { planCommit } from './deltas.js';
 import { DropApplier, type DropRequest } from './drop-batch.js';
@@ -271,12 +271,11 @@ export class MultiStore {
     const stats = this.#bus.hasListeners('storage-stats') ? new StatsEventBuilder() : undefined;
     const byTable = new Map<string, TierWrite[]>();
     for (const write of plan.writes) {
-      if (stats !== undefined) recordWrite(this.#tier, write, version, stats);
       const writes = byTable.get(write.table.name);
       if (writes === undefined) byTable.set(write.table.name, [write]);
       else writes.push(write);
     }
-    this.#tier.set(version, byTable);
+    this.#tier.set(version, byTable, stats && statsObserver(stats, version));
     if (version > this.#latestVersion) this.#latestVersion = version;
     if (stats !== undefined && !stats.empty) this.#bus.emit(stats.build(version));
   }

@@ -75,7 +75,7 @@ function requestsFor(
 ): DropRequest[] {
   const requests: DropRequest[] = [];
   for (const { key } of entries) {
-    if (target.tier.getAllVersions(table, key).length <= keep) continue;
+    if (target.tier.getVersionSizes(table, key).length <= keep) continue;
     const { ceiling } = target;
     requests.push({ table, key, keepLastVersions: keep, ceiling, commitVersion: ceiling });
   }

@@ -207,6 +207,58 @@ function describePointContract(open: OpenTier): void {
 
 function describeTableContract(open: OpenTier): void {
   it(
+    'getVersionSizes lists versions and value sizes newest first, tombstones as undefined',
+    withTier(open, (tier) => {
+      tier.set(1, writes('t', [['a', 'xyz']]));
+      tier.set(4, writes('t', [['a', undefined]]));
+      tier.set(2, writes('t', [['a', '']]));
+      assert.deepEqual(tier.getVersionSizes('t', b('a')), [
+        { version: 4, valueBytes: undefined },
+        { version: 2, valueBytes: 0 },
+        { version: 1, valueBytes: 3 },
+      ]);
+      assert.deepEqual(tier.getVersionSizes('t', b('zz')), []);
+      assert.deepEqual(tier.getVersionSizes('nope', b('a')), []);
+    }),
+  );
+
+  it(
+    'set tells its observer, per write and in order, the newest and the replaced version',
+    withTier(open, (tier) => {
+      tier.set(3, writes('t', [['a', 'xy']]));
+      tier.set(9, writes('t', [['b', undefined]]));
+      const heard: string[] = [];
+      const size = (s: { version: number; valueBytes: number | undefined } | undefined) =>
+        s === undefined ? '-' : `${s.version}:${s.valueBytes ?? '~'}`;
+      tier.set(
+        5,
+        new Map([
+          ...writes('t', [
+            ['a', '1'],
+            ['a', '22'],
+            ['b', '3'],
+            ['c', undefined],
+          ]),
+          ...writes('u', [['a', '4']]),
+        ]),
+        (table, write, newest, replaced) => {
+          heard.push(
+            `${table} ${show({ ...write, version: 5 })} newest=${size(newest)} replaced=${size(replaced)}`,
+          );
+        },
+      );
+      assert.deepEqual(heard, [
+        't a@5=1 newest=3:2 replaced=-',
+        't a@5=22 newest=5:1 replaced=5:1',
+        't b@5=3 newest=9:~ replaced=-',
+        't c@5=~ newest=- replaced=-',
+        'u a@5=4 newest=- replaced=-',
+      ]);
+      assert.equal(show(tier.get('t', b('a'), 5)), 'a@5=22');
+    }),
+  );
+
+  it(
     'ensureTable creates an empty table once; tables() lists names sorted',
     withTier(open, (tier) => {
       assert.deepEqual(tier.tables(), []);

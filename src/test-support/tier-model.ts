@@ -23,10 +23,13 @@ import type {
   TierStorage,
   TierWrite,
   VersionEntry,
+  VersionSize,
+  WriteObserver,
 } from '../tier/tier.js';
 import {
   checkDrops,
   checkKey,
+  checkObserver,
   checkRange,
   checkSetting,
   checkTableName,
@@ -64,16 +67,31 @@ export class BruteForceTier implements TierStorage {
     return found && this.#visible(found, version);
   }
 
-  set(version: number, writes: ReadonlyMap<string, readonly TierWrite[]>): void {
+  set(
+    version: number,
+    writes: ReadonlyMap<string, readonly TierWrite[]>,
+    observe?: WriteObserver,
+  ): void {
     this.#open();
     checkVersion(version);
     checkWrites(writes);
+    checkObserver(observe);
     for (const [table, list] of writes) {
       const keys = this.#table(table);
-      for (const { key, value } of list) {
+      for (const write of list) {
+        const { key, value } = write;
         const id = hex(key);
         const found = keys.get(id) ?? { key: new Uint8Array(key), versions: [] };
         keys.set(id, found);
+        if (observe !== undefined) {
+          const sizes = sizesOf(found.versions);
+          observe(
+            table,
+            write,
+            sizes[0],
+            sizes.find((s) => s.version === version),
+          );
+        }
         found.versions = found.versions.filter((v) => v.version !== version);
         found.versions.push({ version, value: copy(value) });
       }
@@ -101,6 +119,10 @@ export class BruteForceTier implements TierStorage {
     limit: number,
   ): RangePage {
     return this.#range(true, table, cursor, start, end, version, limit);
+  }
+
+  getVersionSizes(table: string, key: Uint8Array): VersionSize[] {
+    return sizesOf(this.getAllVersions(table, key));
   }
 
   getAllVersions(table: string, key: Uint8Array): VersionEntry[] {
@@ -235,4 +257,11 @@ export class InspectableTier extends BruteForceTier {
   inspect(table: string, key: Uint8Array): number[] {
     return this.getAllVersions(table, key).map((entry) => entry.version);
   }
+}
+
+/** Sizes of versions, newest first. */
+function sizesOf(versions: readonly VersionEntry[]): VersionSize[] {
+  return [...versions]
+    .sort((a, b) => b.version - a.version)
+    .map(({ version, value }) => ({ version, valueBytes: value?.length }));
 }

@@ -72,6 +72,26 @@ export interface VersionEntry {
   readonly value: Uint8Array | undefined;
 }
 
+/** The size of one stored version, without its bytes. */
+export interface VersionSize {
+  readonly version: number;
+  /** Bytes of the value; `undefined` for a tombstone. */
+  readonly valueBytes: number | undefined;
+}
+
+/**
+ * Told by `set`, once per write and in order, before the write is applied:
+ * the key's newest stored version (`newest`) and the version the write
+ * replaces (`replaced`, stored at exactly the write's version), each
+ * `undefined` when there is none. The store derives its statistics from it.
+ */
+export type WriteObserver = (
+  table: string,
+  write: TierWrite,
+  newest: VersionSize | undefined,
+  replaced: VersionSize | undefined,
+) => void;
+
 /** One write of `set`: a value, or a tombstone when `value` is `undefined`. */
 export interface TierWrite {
   readonly key: Uint8Array;
@@ -120,8 +140,15 @@ export interface TierStorage {
   /**
    * Write every table's entries at `version`, atomically. Creates tables that
    * do not exist yet. Records `version` as seen even when `writes` is empty.
+   * With an `observe` callback, tells it what each write finds (see
+   * {@link WriteObserver}); if `set` throws, nothing was written and what the
+   * observer heard is void.
    */
-  set(version: number, writes: ReadonlyMap<string, readonly TierWrite[]>): void;
+  set(
+    version: number,
+    writes: ReadonlyMap<string, readonly TierWrite[]>,
+    observe?: WriteObserver,
+  ): void;
 
   /** A page of the range in key order, at `version`. */
   rangeNext(
@@ -145,6 +172,9 @@ export interface TierStorage {
 
   /** Every stored version of `key`, newest first, tombstones included. */
   getAllVersions(table: string, key: Uint8Array): VersionEntry[];
+
+  /** The versions and value sizes of `key`, newest first, without reading the values. */
+  getVersionSizes(table: string, key: Uint8Array): VersionSize[];
 
   /** Physically erase the given `(key, version)` pairs, atomically. Missing pairs are ignored. */
   drop(drops: ReadonlyMap<string, readonly TierDrop[]>): void;

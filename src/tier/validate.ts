@@ -196,3 +196,10 @@ export function checkSetting(name: unknown, value?: unknown): string {
   }
   return name;
 }
+
+/** Check the optional observer of `set`: a function or undefined. */
+export function checkObserver(observe: unknown): void {
+  if (observe !== undefined && typeof observe !== 'function') {
+    throw invalidArgument(`the observer of set must be a function, got ${describe(observe)}`);
+  }
+}

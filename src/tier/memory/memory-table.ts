@@ -19,7 +19,7 @@
 
 import BTreeModule from 'sorted-btree';
 import type { KeyWalker } from '../range-walk.js';
-import type { TierEntry } from '../tier.js';
+import type { TierEntry, TierWrite, WriteObserver } from '../tier.js';
 import { compareKeyStrings, keyString } from './key-string.js';
 import { VersionChain } from './version-chain.js';
 
@@ -43,8 +43,8 @@ export class MemoryTable implements KeyWalker<string, VersionChain> {
     return this.#chains.get(keyString(key));
   }
 
-  /** Store one version of `key`. */
-  put(key: Uint8Array, version: number, value: Uint8Array | undefined): void {
+  /** Store one version of `key`; returns the chain before the write was applied to it. */
+  put(key: Uint8Array, version: number, value: Uint8Array | undefined): VersionChain {
     const id = keyString(key);
     let chain = this.#chains.get(id);
     if (chain === undefined) {
@@ -53,6 +53,15 @@ export class MemoryTable implements KeyWalker<string, VersionChain> {
       this.#order.set(id, chain);
     }
     chain.put(version, value);
+    return chain;
+  }
+
+  /** Store one version of `key`, first telling `observe` what the key holds. */
+  putObserved(name: string, write: TierWrite, version: number, observe: WriteObserver): void {
+    const chain = this.#chains.get(keyString(write.key));
+    observe(name, write, chain?.newestSize(), chain?.sizeOf(version));
+    if (chain === undefined) this.put(write.key, version, write.value);
+    else chain.put(version, write.value);
   }
 
   /** Erase one `(key, version)` pair if stored; forget the key once it has no version. */

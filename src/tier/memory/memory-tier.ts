@@ -31,10 +31,13 @@ import type {
   TierStorage,
   TierWrite,
   VersionEntry,
+  VersionSize,
+  WriteObserver,
 } from '../tier.js';
 import {
   checkDrops,
   checkKey,
+  checkObserver,
   checkRange,
   checkSetting,
   checkTableName,
@@ -57,13 +60,20 @@ export class MemoryTier implements TierStorage {
     return held?.chain(key)?.visible(version);
   }
 
-  set(version: number, writes: ReadonlyMap<string, readonly TierWrite[]>): void {
+  set(
+    version: number,
+    writes: ReadonlyMap<string, readonly TierWrite[]>,
+    observe?: WriteObserver,
+  ): void {
     this.#open();
     checkVersion(version);
     checkWrites(writes);
+    checkObserver(observe);
     for (const [name, list] of writes) {
       const table = this.#create(name);
-      for (const write of list) table.put(write.key, version, write.value);
+      if (observe === undefined)
+        for (const write of list) table.put(write.key, version, write.value);
+      else for (const write of list) table.putObserved(name, write, version, observe);
     }
     if (version > this.#latest) this.#latest = version;
   }
@@ -94,6 +104,12 @@ export class MemoryTier implements TierStorage {
     const held = this.#lookup(table);
     checkKey(key);
     return held?.chain(key)?.allVersions() ?? [];
+  }
+
+  getVersionSizes(table: string, key: Uint8Array): VersionSize[] {
+    const held = this.#lookup(table);
+    checkKey(key);
+    return held?.chain(key)?.sizes() ?? [];
   }
 
   drop(drops: ReadonlyMap<string, readonly TierDrop[]>): void {

@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { TierEntry, VersionEntry } from '../tier.js';
+import type { TierEntry, VersionEntry, VersionSize } from '../tier.js';
 
 /**
  * Index of the highest version `<= version` in ascending `versions`, or -1
@@ -50,8 +50,9 @@ export class VersionChain {
   readonly #versions: number[] = [];
   readonly #values: (Uint8Array | undefined)[] = [];
 
+  /** `key` is kept as it is: `set` owns the arrays it is given (tier.ts, Ownership). */
   constructor(key: Uint8Array, id: string) {
-    this.key = new Uint8Array(key);
+    this.key = key;
     this.id = id;
   }
 
@@ -92,6 +93,29 @@ export class VersionChain {
       version: this.#versions[at] as number,
       value: ownedCopy(this.#values[at]),
     };
+  }
+
+  /** The newest version's size, if any. */
+  newestSize(): VersionSize | undefined {
+    const at = this.#versions.length - 1;
+    return at < 0 ? undefined : this.#sizeAt(at);
+  }
+
+  /** The size of exactly `version`, if stored. */
+  sizeOf(version: number): VersionSize | undefined {
+    const at = floorIndex(this.#versions, version);
+    return at >= 0 && this.#versions[at] === version ? this.#sizeAt(at) : undefined;
+  }
+
+  /** Every version's size, newest first (nothing copied). */
+  sizes(): VersionSize[] {
+    const list: VersionSize[] = [];
+    for (let at = this.#versions.length - 1; at >= 0; at--) list.push(this.#sizeAt(at));
+    return list;
+  }
+
+  #sizeAt(at: number): VersionSize {
+    return { version: this.#versions[at] as number, valueBytes: this.#values[at]?.length };
   }
 
   /** Every version, newest first, copied for the caller. */

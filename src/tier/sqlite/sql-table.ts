@@ -19,13 +19,20 @@
 
 import { compareBytes } from '../../common/bytes.js';
 import type { KeyWalker } from '../range-walk.js';
-import type { TierEntry, VersionEntry } from '../tier.js';
+import type { TierEntry, VersionEntry, VersionSize } from '../tier.js';
 import type { Connection } from './load.js';
 import { createTableSql } from './schema.js';
 import { type StatementName, TableStatements } from './statements.js';
 
 /** A row of `newest` / `allVersions` in raw mode. */
 type VersionRow = [version: number, value: Buffer | null];
+
+/** A row of `versionSizes` / `newestSize` / `sizeAt` in raw mode (length NULL: tombstone). */
+type SizeRow = [version: number, length: number | null];
+
+function sizeOf(row: SizeRow | undefined): VersionSize | undefined {
+  return row === undefined ? undefined : { version: row[0], valueBytes: row[1] ?? undefined };
+}
 
 /** A plain Uint8Array over the same memory as `buffer`. */
 function plain(buffer: Buffer): Uint8Array {
@@ -71,6 +78,27 @@ export class SqlTable implements KeyWalker<Uint8Array, Uint8Array> {
     }));
   }
 
+  /** The sizes of every stored version of `key`, newest first (no value is read). */
+  versionSizes(key: Uint8Array): VersionSize[] {
+    const rows = this.#statements.get('versionSizes').all(key) as SizeRow[];
+    return rows.map(([version, length]) => ({ version, valueBytes: length ?? undefined }));
+  }
+
+  /** The newest stored version of `key` and the one stored at exactly `version`, as sizes. */
+  sizesBefore(
+    key: Uint8Array,
+    version: number,
+  ): [newest: VersionSize | undefined, at: VersionSize | undefined] {
+    const newest = sizeOf(this.#statements.get('newestSize').get(key) as SizeRow | undefined);
+    if (newest === undefined || newest.version <= version) {
+      return [newest, newest?.version === version ? newest : undefined];
+    }
+    return [
+      newest,
+      sizeOf(this.#statements.get('sizeAt').get(key, version) as SizeRow | undefined),
+    ];
+  }
+
   /** Store `value` (undefined: tombstone) at `(key, version)`, replacing it if present. */
   put(key: Uint8Array, version: number, value: Uint8Array | undefined): void {
     this.#statements.get('put').run(key, version, value ?? null);
@@ -79,6 +107,12 @@ export class SqlTable implements KeyWalker<Uint8Array, Uint8Array> {
   /** Erase `(key, version)` if stored. */
   remove(key: Uint8Array, version: number): void {
     this.#statements.get('remove').run(key, version);
+  }
+
+  /** Erase the given versions of `key` (those stored), in one statement. */
+  removeVersions(key: Uint8Array, versions: readonly number[]): void {
+    if (versions.length === 1) this.remove(key, versions[0] as number);
+    else this.#statements.get('removeVersions').run(key, JSON.stringify(versions));
   }
 
   /** Erase every row. */

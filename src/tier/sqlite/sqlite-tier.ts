@@ -26,7 +26,7 @@
  * @module
  */
 
-import { describe } from '../../common/bytes.js';
+import { describe, equalBytes } from '../../common/bytes.js';
 import {
   InvalidInputError,
   isStoreError,
@@ -44,10 +44,13 @@ import type {
   TierStorage,
   TierWrite,
   VersionEntry,
+  VersionSize,
+  WriteObserver,
 } from '../tier.js';
 import {
   checkDrops,
   checkKey,
+  checkObserver,
   checkRange,
   checkSetting,
   checkTableName,
@@ -82,7 +85,11 @@ export class SqliteTier implements TierStorage {
   readonly #raiseLatest: Statement;
   readonly #readSetting: Statement;
   readonly #writeSetting: Statement;
-  readonly #writeTransaction: (version: number, writes: Writes) => SqlTable[];
+  readonly #writeTransaction: (
+    version: number,
+    writes: Writes,
+    observe: WriteObserver | undefined,
+  ) => SqlTable[];
   readonly #dropTransaction: (drops: Drops) => void;
   #latest: number;
   #closed = false;
@@ -104,8 +111,9 @@ export class SqliteTier implements TierStorage {
     this.#raiseLatest = db.prepare(RAISE_LATEST_SQL);
     this.#readSetting = db.prepare(READ_SETTING_SQL).pluck();
     this.#writeSetting = db.prepare(WRITE_SETTING_SQL);
-    this.#writeTransaction = db.transaction((version: number, writes: Writes) =>
-      this.#write(version, writes),
+    this.#writeTransaction = db.transaction(
+      (version: number, writes: Writes, observe: WriteObserver | undefined) =>
+        this.#write(version, writes, observe),
     );
     this.#dropTransaction = db.transaction((drops: Drops) => this.#erase(drops));
   }
@@ -149,11 +157,12 @@ export class SqliteTier implements TierStorage {
     return held && io('read', () => held.newest(key, version));
   }
 
-  set(version: number, writes: Writes): void {
+  set(version: number, writes: Writes, observe?: WriteObserver): void {
     this.#open();
     checkVersion(version);
     checkWrites(writes);
-    const created = io('write', () => this.#writeTransaction(version, writes));
+    checkObserver(observe);
+    const created = io('write', () => this.#writeTransaction(version, writes, observe));
     for (const table of created) this.#tables.set(table.name, table);
     if (version > this.#latest) this.#latest = version;
   }
@@ -184,6 +193,12 @@ export class SqliteTier implements TierStorage {
     const held = this.#lookup(table);
     checkKey(key);
     return held ? io('read', () => held.allVersions(key)) : [];
+  }
+
+  getVersionSizes(table: string, key: Uint8Array): VersionSize[] {
+    const held = this.#lookup(table);
+    checkKey(key);
+    return held ? io('read', () => held.versionSizes(key)) : [];
   }
 
   drop(drops: Drops): void {
@@ -241,7 +256,7 @@ export class SqliteTier implements TierStorage {
   }
 
   /** The body of the `set` transaction; returns the tables it created. */
-  #write(version: number, writes: Writes): SqlTable[] {
+  #write(version: number, writes: Writes, observe: WriteObserver | undefined): SqlTable[] {
     const created: SqlTable[] = [];
     for (const [name, list] of writes) {
       let table = this.#tables.get(name);
@@ -249,18 +264,21 @@ export class SqliteTier implements TierStorage {
         table = SqlTable.create(this.#db, name);
         created.push(table);
       }
-      for (const write of list) table.put(write.key, version, write.value);
+      for (const write of list) {
+        if (observe !== undefined) observe(name, write, ...table.sizesBefore(write.key, version));
+        table.put(write.key, version, write.value);
+      }
     }
     if (version > this.#latest) this.#raiseLatest.run(version);
     return created;
   }
 
-  /** The body of the `drop` transaction. */
+  /** The body of the `drop` transaction: one statement per key. */
   #erase(drops: Drops): void {
     for (const [name, list] of drops) {
       const table = this.#tables.get(name);
       if (table === undefined) continue;
-      for (const pair of list) table.remove(pair.key, pair.version);
+      for (const { key, versions } of groupByKey(list)) table.removeVersions(key, versions);
     }
   }
 
@@ -286,4 +304,15 @@ export class SqliteTier implements TierStorage {
   #open(): void {
     if (this.#closed) throw new StoreClosedError('tier');
   }
+}
+
+/** Drop pairs grouped by key (pairs of one key are usually adjacent). */
+function groupByKey(list: readonly TierDrop[]): { key: Uint8Array; versions: number[] }[] {
+  const groups: { key: Uint8Array; versions: number[] }[] = [];
+  let last: { key: Uint8Array; versions: number[] } | undefined;
+  for (const { key, version } of list) {
+    if (last !== undefined && equalBytes(last.key, key)) last.versions.push(version);
+    else groups.push((last = { key, versions: [version] }));
+  }
+  return groups;
 }

@@ -27,10 +27,14 @@ const TEMPLATES = {
   newest:
     'SELECT version, value FROM $t WHERE key = ? AND version <= ? ORDER BY version DESC LIMIT 1',
   allVersions: 'SELECT version, value FROM $t WHERE key = ? ORDER BY version DESC',
+  versionSizes: 'SELECT version, length(value) FROM $t WHERE key = ? ORDER BY version DESC',
+  newestSize: 'SELECT version, length(value) FROM $t WHERE key = ? ORDER BY version DESC LIMIT 1',
+  sizeAt: 'SELECT version, length(value) FROM $t WHERE key = ? AND version = ?',
   put:
     'INSERT INTO $t (key, version, value) VALUES (?, ?, ?) ' +
     'ON CONFLICT (key, version) DO UPDATE SET value = excluded.value',
   remove: 'DELETE FROM $t WHERE key = ? AND version = ?',
+  removeVersions: 'DELETE FROM $t WHERE key = ? AND version IN (SELECT value FROM json_each(?))',
   clear: 'DELETE FROM $t',
   firstKey: 'SELECT key FROM $t ORDER BY key LIMIT 1',
   lastKey: 'SELECT key FROM $t ORDER BY key DESC LIMIT 1',
@@ -56,6 +60,15 @@ const KEY_STATEMENTS: ReadonlySet<StatementName> = new Set([
   'keyAtOrBefore',
 ]);
 
+/** Statements that return `[version, value-or-length]` rows, prepared in `raw` mode. */
+const ROW_STATEMENTS: ReadonlySet<StatementName> = new Set([
+  'newest',
+  'allVersions',
+  'versionSizes',
+  'newestSize',
+  'sizeAt',
+]);
+
 /** The SQL text of statement `name` for store table `table`. */
 export function statementSql(name: StatementName, table: string): string {
   return TEMPLATES[name].replace('$t', `"${sqlTableName(table)}"`);
@@ -78,7 +91,7 @@ export class TableStatements {
     if (statement === undefined) {
       statement = this.#db.prepare(statementSql(name, this.#table));
       if (KEY_STATEMENTS.has(name)) statement.pluck();
-      else if (name === 'newest' || name === 'allVersions') statement.raw();
+      else if (ROW_STATEMENTS.has(name)) statement.raw();
       this.#prepared.set(name, statement);
     }
     return statement;
