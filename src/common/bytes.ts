@@ -9,9 +9,10 @@
  * ```
  *
  * At the API edge a caller may pass a `string`, which is encoded as UTF-8, or a
- * `Uint8Array` (a Node `Buffer` is one), which is copied: the store owns the
- * bytes it keeps, so a caller mutating its array afterwards changes nothing.
- * Bytes handed back to the caller are plain `Uint8Array`s the caller owns.
+ * `Uint8Array` (a Node `Buffer` is one). Whatever the store keeps is a copy
+ * (keys here, values in the tier as it stores them), so a caller mutating its
+ * array afterwards changes nothing. Bytes handed back to the caller are plain
+ * `Uint8Array`s the caller owns.
  *
  * @module
  */
@@ -79,22 +80,60 @@ export function fromUtf8(bytes: Uint8Array): string {
  */
 export function toOwnedBytes(input: unknown, what: 'key' | 'value' | 'prefix'): Uint8Array {
   if (typeof input === 'string') return encoder.encode(input);
-  const code = what === 'value' ? 'INVALID_VALUE' : 'INVALID_KEY';
-  // ArrayBuffer.isView is false for a Proxy posing as a Uint8Array.
-  if (input instanceof Uint8Array && ArrayBuffer.isView(input)) {
+  if (isReadableBytes(input)) {
     try {
       return new Uint8Array(input);
     } catch {
-      throw new InvalidInputError(
-        code,
-        `${what} is a Uint8Array whose buffer cannot be read (detached or resized)`,
-      );
+      // the buffer went away under the view: reported below
     }
   }
-  throw new InvalidInputError(
+  throw notBytes(input, what);
+}
+
+function notBytes(input: unknown, what: 'key' | 'value' | 'prefix'): InvalidInputError {
+  const code = what === 'value' ? 'INVALID_VALUE' : 'INVALID_KEY';
+  if (input instanceof Uint8Array && ArrayBuffer.isView(input)) {
+    return new InvalidInputError(
+      code,
+      `${what} is a Uint8Array whose buffer cannot be read (detached or shrunk)`,
+    );
+  }
+  return new InvalidInputError(
     code,
     `${what} must be a Uint8Array or a string, got ${describe(input)}`,
   );
+}
+
+let lastProbe: Uint8Array | undefined;
+
+/**
+ * True for a Uint8Array whose bytes can be read: not a Proxy posing as one
+ * (`ArrayBuffer.isView` is false for it), not a view of a detached buffer or
+ * of a resizable buffer shrunk under it. The view's own length fields cannot
+ * tell (optimised code may still see the old length), so an empty `subarray`
+ * is made: the built-in checks the buffer itself and throws for both.
+ */
+export function isReadableBytes(bytes: unknown): bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array && ArrayBuffer.isView(bytes))) return false;
+  try {
+    // Kept in a module variable so that the probe cannot be optimised away.
+    lastProbe = bytes.subarray(0, 0);
+    return lastProbe !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * API input as bytes, without copying a `Uint8Array` (for bytes the store
+ * only passes on, such as values, which tiers copy as they store them).
+ * Throws like {@link toOwnedBytes} for anything else, including a view whose
+ * buffer was detached or shrunk away (such a view reports length 0).
+ */
+export function toBytes(input: unknown, what: 'key' | 'value' | 'prefix'): Uint8Array {
+  if (typeof input === 'string') return encoder.encode(input);
+  if (isReadableBytes(input)) return input;
+  throw notBytes(input, what);
 }
 
 /** A short description of a value's type for error messages. */
@@ -106,16 +145,17 @@ export function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Above this many bytes, Buffer decoding beats `String.fromCharCode` (Node 20 micro benchmark). */
-const SHORT_KEY_BYTES = 24;
+/** Room for converting short byte strings through Node's native latin1 codec. */
+const SCRATCH_BYTES = 4096;
 
 const nodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+const scratch = nodeBuffer?.allocUnsafe(SCRATCH_BYTES);
 
 /**
  * The bytes as a string of char codes 0..255, one per byte (a "binary" or
  * latin1 string). JavaScript compares strings code unit by code unit, shorter
- * prefix first, so the order of such strings IS bytewise order, and they make
- * cheap `Map` keys:
+ * prefix first, so the order of such strings IS bytewise order; they make
+ * cheap `Map` keys, and they are a compact, GC-friendly way to keep bytes:
  *
  * ```
  *   bytes   61          61 00         61 62        7f        ff
@@ -123,19 +163,33 @@ const nodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
  * ```
  *
  * `TextDecoder('latin1')` is NOT this mapping (the WHATWG label means
- * windows-1252, which remaps 0x80..0x9f), so the conversion is done by hand:
- * `String.fromCharCode` for short keys and Node's exact `latin1` decoding for
- * longer ones (chunked `fromCharCode` where there is no Buffer).
+ * windows-1252, which remaps 0x80..0x9f), so the conversion goes through
+ * Node's exact `latin1` codec on a scratch buffer (or `String.fromCharCode`
+ * where there is no Buffer).
  */
 export function bytesToBinaryString(bytes: Uint8Array): string {
-  if (bytes.length <= SHORT_KEY_BYTES)
-    return String.fromCharCode.apply(null, bytes as unknown as number[]);
-  if (nodeBuffer !== undefined) {
-    return nodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  if (scratch !== undefined && bytes.length <= SCRATCH_BYTES) {
+    scratch.set(bytes);
+    return scratch.toString('latin1', 0, bytes.length);
   }
   let text = '';
-  for (let i = 0; i < bytes.length; i += 4096) {
-    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
+  for (let i = 0; i < bytes.length; i += SCRATCH_BYTES) {
+    text += String.fromCharCode.apply(
+      null,
+      bytes.subarray(i, i + SCRATCH_BYTES) as unknown as number[],
+    );
   }
   return text;
+}
+
+/** The bytes of a binary string (see {@link bytesToBinaryString}), as a new plain Uint8Array. */
+export function binaryStringToBytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  if (scratch !== undefined && text.length > 32 && text.length <= SCRATCH_BYTES) {
+    scratch.write(text, 0, 'latin1');
+    bytes.set(scratch.subarray(0, text.length));
+  } else {
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  }
+  return bytes;
 }

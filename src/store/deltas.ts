@@ -22,7 +22,7 @@
  * @module
  */
 
-import { type BytesLike, describe, toOwnedBytes } from '../common/bytes.js';
+import { type BytesLike, describe, toBytes, toOwnedBytes } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
 import { checkCount, checkVersion } from '../common/version.js';
 import type { TableConfig } from './options.js';
@@ -136,7 +136,8 @@ function planWrite(
 ): PlannedWrite {
   if (delta.value === undefined) invalid(index, `the ${delta.type} delta has no value`);
   const key = toOwnedBytes(delta.key, 'key');
-  const value = toOwnedBytes(delta.value, 'value');
+  // Values are only passed on to the tier, which copies what it keeps.
+  const value = toBytes(delta.value, 'value');
   return { table: router.route(key), key, value: keep ? value : undefined };
 }
 

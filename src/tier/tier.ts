@@ -32,9 +32,9 @@
  *
  * ## Ownership
  *
- * A tier may keep the arrays passed to `set`; the caller must not change them
- * afterwards. Arrays a tier returns are plain `Uint8Array`s (never a Node
- * `Buffer`) that the caller owns and may change.
+ * `set` copies what it keeps: the caller may change or reuse the arrays it
+ * passed as soon as `set` returns. Arrays a tier returns are plain
+ * `Uint8Array`s (never a Node `Buffer`) that the caller owns and may change.
  *
  * ## Ranges
  *

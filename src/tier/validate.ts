@@ -28,7 +28,7 @@
  * @module
  */
 
-import { describe } from '../common/bytes.js';
+import { describe, isReadableBytes } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import type { Bound, RangeCursor, TierDrop, TierWrite } from './tier.js';
@@ -57,8 +57,7 @@ export function checkTableName(table: unknown): string {
 
 /** Return `key` if it is bytes, else throw `INVALID_KEY`. */
 export function checkKey(key: unknown, what = 'key'): Uint8Array {
-  // ArrayBuffer.isView is false for a Proxy posing as a Uint8Array.
-  if (key instanceof Uint8Array && ArrayBuffer.isView(key)) return key;
+  if (isReadableBytes(key)) return key;
   throw new InvalidInputError('INVALID_KEY', `${what} must be a Uint8Array, got ${describe(key)}`);
 }
 

@@ -8,6 +8,12 @@
  *   values    [ "x",  (ts),  "y" ]     (ts) = tombstone = undefined
  * ```
  *
+ * Values are kept as binary strings (one char per byte, see
+ * `bytesToBinaryString`): copying bytes into a one-byte string is a cheap
+ * allocation on the JavaScript heap, where a `Uint8Array` copy costs an
+ * off-heap buffer each, which made copies and GC the bulk of a write. Reads
+ * turn them back into fresh `Uint8Array`s the caller owns.
+ *
  * Writes nearly always arrive in version order, so `put` appends in O(1) and
  * only an out-of-order version pays a binary search plus a splice. Reads at
  * the newest version (the common case) check the last slot first; any other
@@ -17,6 +23,7 @@
  * @module
  */
 
+import { binaryStringToBytes, bytesToBinaryString } from '../../common/bytes.js';
 import type { TierEntry, VersionEntry, VersionSize } from '../tier.js';
 
 /**
@@ -36,9 +43,9 @@ export function floorIndex(versions: readonly number[], version: number): number
   return high;
 }
 
-/** A copy the caller owns, as a plain Uint8Array (never a Buffer). */
-export function ownedCopy(bytes: Uint8Array | undefined): Uint8Array | undefined {
-  return bytes === undefined ? undefined : new Uint8Array(bytes);
+/** Bytes the caller owns, as a plain Uint8Array (never a Buffer). */
+function ownedBytes(value: string | undefined): Uint8Array | undefined {
+  return value === undefined ? undefined : binaryStringToBytes(value);
 }
 
 /** The versions of one key. */
@@ -48,11 +55,11 @@ export class VersionChain {
   /** The key's index string (see key-string.ts). */
   readonly id: string;
   readonly #versions: number[] = [];
-  readonly #values: (Uint8Array | undefined)[] = [];
+  readonly #values: (string | undefined)[] = [];
 
-  /** `key` is kept as it is: `set` owns the arrays it is given (tier.ts, Ownership). */
+  /** Keeps its own copy of `key` (tier.ts, Ownership). */
   constructor(key: Uint8Array, id: string) {
-    this.key = key;
+    this.key = new Uint8Array(key);
     this.id = id;
   }
 
@@ -62,7 +69,8 @@ export class VersionChain {
   }
 
   /** Store `value` (undefined: tombstone) at `version`, replacing that version if present. */
-  put(version: number, value: Uint8Array | undefined): void {
+  put(version: number, bytes: Uint8Array | undefined): void {
+    const value = bytes === undefined ? undefined : bytesToBinaryString(bytes);
     const at = floorIndex(this.#versions, version);
     if (at >= 0 && this.#versions[at] === version) {
       this.#values[at] = value;
@@ -91,7 +99,7 @@ export class VersionChain {
     return {
       key: new Uint8Array(this.key),
       version: this.#versions[at] as number,
-      value: ownedCopy(this.#values[at]),
+      value: ownedBytes(this.#values[at]),
     };
   }
 
@@ -122,7 +130,7 @@ export class VersionChain {
   allVersions(): VersionEntry[] {
     const list: VersionEntry[] = [];
     for (let at = this.#versions.length - 1; at >= 0; at--) {
-      list.push({ version: this.#versions[at] as number, value: ownedCopy(this.#values[at]) });
+      list.push({ version: this.#versions[at] as number, value: ownedBytes(this.#values[at]) });
     }
     return list;
   }
