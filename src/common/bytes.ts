@@ -109,12 +109,14 @@ let lastProbe: Uint8Array | undefined;
 /**
  * True for a Uint8Array whose bytes can be read: not a Proxy posing as one
  * (`ArrayBuffer.isView` is false for it), not a view of a detached buffer or
- * of a resizable buffer shrunk under it. The view's own length fields cannot
- * tell (optimised code may still see the old length), so an empty `subarray`
- * is made: the built-in checks the buffer itself and throws for both.
+ * of a resizable buffer shrunk under it. Such views report a `byteLength` of
+ * 0 (their `length` too, but optimised code on Node 20 was caught reading a
+ * stale `length`), so only views with no bytes are probed, with an empty
+ * `subarray`: the built-in checks the buffer itself and throws for both.
  */
 export function isReadableBytes(bytes: unknown): bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array && ArrayBuffer.isView(bytes))) return false;
+  if (bytes.byteLength > 0) return true;
   try {
     // Kept in a module variable so that the probe cannot be optimised away.
     lastProbe = bytes.subarray(0, 0);
