@@ -23,7 +23,7 @@
  */
 
 import { trace } from '@opentelemetry/api';
-import { type BytesLike, bytesToBinaryString, describe, toOwnedBytes } from '../common/bytes.js';
+import { type BytesLike, bytesToBinaryString, describe, toBytes } from '../common/bytes.js';
 import { InvalidInputError, StoreClosedError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
@@ -324,7 +324,7 @@ export class MultiStore {
   }
 }
 
-/** A key for a read, validated and copied (so a caller's odd array cannot reach the tier). */
+/** A key for a read: validated, not copied (the store does not keep it). */
 function readKey(key: unknown): Uint8Array {
-  return toOwnedBytes(key, 'key');
+  return toBytes(key, 'key');
 }

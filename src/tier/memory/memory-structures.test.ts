@@ -59,8 +59,9 @@ describe('keyString', () => {
 
 describe('VersionChain', () => {
   it('keeps versions sorted whatever the arrival order, replacing equal versions', () => {
-    const chain = new VersionChain(bytes(1), '\u0001');
-    for (const v of [10, 20, 15, 5, 30, 15, 25]) chain.put(v, bytes(v));
+    const chain = new VersionChain('\u0001', 10, bytes(10));
+    for (const v of [20, 15, 5, 30, 15, 25]) chain.put(v, bytes(v));
+    assert.deepEqual(chain.key, bytes(1));
     assert.deepEqual(
       chain.allVersions().map((e) => e.version),
       [30, 25, 20, 15, 10, 5],

@@ -43,24 +43,25 @@ export class MemoryTable implements KeyWalker<string, VersionChain> {
     return this.#chains.get(keyString(key));
   }
 
-  /** Store one version of `key`; returns the chain before the write was applied to it. */
-  put(key: Uint8Array, version: number, value: Uint8Array | undefined): VersionChain {
+  /** Store one version of `key`. */
+  put(key: Uint8Array, version: number, value: Uint8Array | undefined): void {
     const id = keyString(key);
-    let chain = this.#chains.get(id);
-    if (chain === undefined) {
-      chain = new VersionChain(key, id);
-      this.#chains.set(id, chain);
-      this.#order.set(id, chain);
-    }
-    chain.put(version, value);
-    return chain;
+    const chain = this.#chains.get(id);
+    if (chain === undefined) this.#add(new VersionChain(id, version, value));
+    else chain.put(version, value);
+  }
+
+  #add(chain: VersionChain): void {
+    this.#chains.set(chain.id, chain);
+    this.#order.set(chain.id, chain);
   }
 
   /** Store one version of `key`, first telling `observe` what the key holds. */
   putObserved(name: string, write: TierWrite, version: number, observe: WriteObserver): void {
-    const chain = this.#chains.get(keyString(write.key));
+    const id = keyString(write.key);
+    const chain = this.#chains.get(id);
     observe(name, write, chain?.newestSize(), chain?.sizeOf(version));
-    if (chain === undefined) this.put(write.key, version, write.value);
+    if (chain === undefined) this.#add(new VersionChain(id, version, write.value));
     else chain.put(version, write.value);
   }
 

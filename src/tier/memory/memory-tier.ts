@@ -57,7 +57,8 @@ export class MemoryTier implements TierStorage {
     const held = this.#lookup(table);
     checkKey(key);
     checkVersion(version);
-    return held?.chain(key)?.visible(version);
+    // The caller's own key goes back in the entry: it is theirs already.
+    return held?.chain(key)?.visible(version, key);
   }
 
   set(

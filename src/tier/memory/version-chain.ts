@@ -50,17 +50,23 @@ function ownedBytes(value: string | undefined): Uint8Array | undefined {
 
 /** The versions of one key. */
 export class VersionChain {
-  /** The key's bytes (a private copy). */
-  readonly key: Uint8Array;
-  /** The key's index string (see key-string.ts). */
+  /** The key's index string (see key-string.ts); it holds the key's bytes too. */
   readonly id: string;
-  readonly #versions: number[] = [];
-  readonly #values: (string | undefined)[] = [];
+  // Created with their first element, so a key written once holds two
+  // one-slot arrays rather than two default-sized ones.
+  readonly #versions: number[];
+  readonly #values: (string | undefined)[];
 
-  /** Keeps its own copy of `key` (tier.ts, Ownership). */
-  constructor(key: Uint8Array, id: string) {
-    this.key = new Uint8Array(key);
+  /** A chain holding one version (a chain is never empty). */
+  constructor(id: string, version: number, value: Uint8Array | undefined) {
     this.id = id;
+    this.#versions = [version];
+    this.#values = [value === undefined ? undefined : bytesToBinaryString(value)];
+  }
+
+  /** The key's bytes, as a new array the caller owns. */
+  get key(): Uint8Array {
+    return binaryStringToBytes(this.id);
   }
 
   /** Number of stored versions. */
@@ -92,15 +98,15 @@ export class VersionChain {
     return true;
   }
 
-  /** The newest entry at or below `version`, copied for the caller. */
-  visible(version: number): TierEntry | undefined {
+  /**
+   * The newest entry at or below `version`, copied for the caller; `key` is
+   * the key array to put in it (by default a new one).
+   */
+  visible(version: number, key?: Uint8Array): TierEntry | undefined {
     const at = floorIndex(this.#versions, version);
     if (at < 0) return undefined;
-    return {
-      key: new Uint8Array(this.key),
-      version: this.#versions[at] as number,
-      value: ownedBytes(this.#values[at]),
-    };
+    const value = ownedBytes(this.#values[at]);
+    return { key: key ?? this.key, version: this.#versions[at] as number, value };
   }
 
   /** The newest version's size, if any. */
