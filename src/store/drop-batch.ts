@@ -82,7 +82,7 @@ export class DropApplier {
     failures += plans
       .filter((plan) => !applied.has(plan))
       .reduce((n, plan) => n + plan.requests, 0);
-    const entriesDropped = this.#report(requests, [...applied]);
+    const entriesDropped = this.#report(requests, applied);
     return { requests: requests.length, entriesDropped, failures };
   }
 
@@ -116,10 +116,16 @@ export class DropApplier {
     return applied;
   }
 
-  #report(requests: readonly DropRequest[], applied: readonly KeyPlan[]): number {
-    const drops = applied.flatMap((plan) => plan.dropped);
-    const moves = applied.flatMap((plan) => plan.moves);
-    const version = requests.reduce((max, request) => Math.max(max, request.commitVersion), 0);
+  #report(requests: readonly DropRequest[], applied: Iterable<KeyPlan>): number {
+    const drops: StatsEntry[] = [];
+    const moves: StatsEntry[] = [];
+    for (const plan of applied) {
+      for (const entry of plan.dropped) drops.push(entry);
+      for (const entry of plan.moves) moves.push(entry);
+    }
+    let version = 0;
+    for (const request of requests)
+      if (request.commitVersion > version) version = request.commitVersion;
     this.#emit({ type: 'storage-stats', version, writes: [], deletes: [], drops, moves });
     return drops.length;
   }
@@ -132,14 +138,22 @@ export class DropApplier {
 
 /** Requests grouped by (table, key), in order of first appearance. */
 function groupByKey(requests: readonly DropRequest[]): DropRequest[][] {
-  const groups = new Map<string, DropRequest[]>();
+  const groups: DropRequest[][] = [];
+  const byTable = new Map<string, Map<string, DropRequest[]>>();
   for (const request of requests) {
-    const id = `${request.table}\u0000${bytesToBinaryString(request.key)}`;
-    const group = groups.get(id);
-    if (group === undefined) groups.set(id, [request]);
-    else group.push(request);
+    let byKey = byTable.get(request.table);
+    if (byKey === undefined) byTable.set(request.table, (byKey = new Map()));
+    const id = bytesToBinaryString(request.key);
+    const group = byKey.get(id);
+    if (group === undefined) {
+      const created = [request];
+      byKey.set(id, created);
+      groups.push(created);
+    } else {
+      group.push(request);
+    }
   }
-  return [...groups.values()];
+  return groups;
 }
 
 /**
@@ -156,31 +170,22 @@ function statsOfErasure(
   const drops: TierDrop[] = [];
   const dropped: StatsEntry[] = [];
   const moves: StatsEntry[] = [];
-  for (const [index, entry] of stored.entries()) {
-    if (!erase.has(entry.version)) continue;
-    const category = index === 0 && entry.valueBytes !== undefined ? 'current' : 'historical';
-    drops.push({ key, version: entry.version });
-    dropped.push({
-      table,
-      key,
-      version: entry.version,
-      valueBytes: entry.valueBytes ?? 0,
-      category,
-    });
+  let survivor: VersionSize | undefined;
+  for (let index = 0; index < stored.length; index++) {
+    const entry = stored[index] as VersionSize;
+    if (!erase.has(entry.version)) {
+      survivor ??= entry;
+      continue;
+    }
+    const { version, valueBytes } = entry;
+    const category = index === 0 && valueBytes !== undefined ? 'current' : 'historical';
+    drops.push({ key, version });
+    dropped.push({ table, key, version, valueBytes: valueBytes ?? 0, category });
   }
-  const survivor = stored.find((entry) => !erase.has(entry.version));
-  if (
-    stored.length > 0 &&
-    erase.has((stored[0] as VersionSize).version) &&
-    survivor?.valueBytes !== undefined
-  ) {
-    moves.push({
-      table,
-      key,
-      version: survivor.version,
-      valueBytes: survivor.valueBytes,
-      category: 'current',
-    });
+  const newestErased = stored.length > 0 && erase.has((stored[0] as VersionSize).version);
+  if (newestErased && survivor?.valueBytes !== undefined) {
+    const { version, valueBytes } = survivor;
+    moves.push({ table, key, version, valueBytes, category: 'current' });
   }
   return { drops, dropped, moves };
 }
@@ -190,8 +195,8 @@ function dropsByTable(plans: readonly KeyPlan[]): Map<string, TierDrop[]> {
   for (const plan of plans) {
     if (plan.drops.length === 0) continue;
     const list = byTable.get(plan.table);
-    if (list === undefined) byTable.set(plan.table, [...plan.drops]);
-    else list.push(...plan.drops);
+    if (list === undefined) byTable.set(plan.table, plan.drops.slice());
+    else for (const drop of plan.drops) list.push(drop);
   }
   return byTable;
 }

@@ -41,29 +41,28 @@ export interface DropConstraints {
 
 /**
  * The versions to erase, given the key's stored versions newest first
- * (`stored` must be sorted descending, without duplicates).
+ * (`stored` must be sorted descending, without duplicates). One pass, no
+ * copy: this runs for every key a retention table writes.
  */
 export function versionsToDrop(stored: readonly number[], request: DropConstraints): number[] {
-  const listed = listedVersions(stored, request);
-  const { upToVersion, keepLastVersions, pendingVersion } = request;
+  const { upToVersion, keepLastVersions, pendingVersion, ceiling } = request;
   const dropped: number[] = [];
-  for (let index = 0; index < listed.length; index++) {
-    const version = listed[index] as number;
-    if (version === pendingVersion) continue;
-    if (upToVersion !== undefined && version >= upToVersion) continue;
-    if (keepLastVersions !== undefined && index < keepLastVersions) continue;
-    dropped.push(version);
+  let index = 0; // the version's index in the listed versions, pending one included
+  let pendingPlaced = pendingVersion === undefined;
+  for (const version of stored) {
+    if (version > ceiling) continue;
+    if (!pendingPlaced && (pendingVersion as number) >= version) {
+      pendingPlaced = true;
+      if (pendingVersion === version) {
+        index++;
+        continue;
+      }
+      index++; // the pending version, not stored yet, sorts before this one
+    }
+    const belowThreshold = upToVersion === undefined || version < upToVersion;
+    const beyondKept = keepLastVersions === undefined || index >= keepLastVersions;
+    if (belowThreshold && beyondKept) dropped.push(version);
+    index++;
   }
   return dropped;
-}
-
-/** The stored versions at or below the ceiling, with the pending one merged in, newest first. */
-function listedVersions(stored: readonly number[], request: DropConstraints): readonly number[] {
-  const { ceiling, pendingVersion } = request;
-  const visible = stored.filter((version) => version <= ceiling);
-  if (pendingVersion === undefined || visible.includes(pendingVersion)) return visible;
-  const at = visible.findIndex((version) => version < pendingVersion);
-  const listed = [...visible];
-  listed.splice(at === -1 ? listed.length : at, 0, pendingVersion);
-  return listed;
 }
