@@ -20,52 +20,12 @@
  * @module
  */
 
+import { SeededRandom } from '../../common/random.js';
 import { BATCH, KEY_BYTES, type Sizes, VALUE_BYTES } from './plan.js';
 
-/** A small, fast, seeded generator (sfc32): the same seed gives the same stream. */
-export class Random {
-  #a: number;
-  #b: number;
-  #c: number;
-  #d: number;
-
-  constructor(seed: number, stream: number) {
-    this.#a = seed >>> 0;
-    this.#b = stream >>> 0;
-    this.#c = 0x9e3779b9;
-    this.#d = 1;
-    for (let i = 0; i < 16; i++) this.next();
-  }
-
-  /** The next 32 random bits as an unsigned integer. */
-  next(): number {
-    const t = (((this.#a + this.#b) | 0) + this.#d) | 0;
-    this.#d = (this.#d + 1) | 0;
-    this.#a = this.#b ^ (this.#b >>> 9);
-    this.#b = (this.#c + (this.#c << 3)) | 0;
-    this.#c = (this.#c << 21) | (this.#c >>> 11);
-    this.#c = (this.#c + t) | 0;
-    return t >>> 0;
-  }
-
-  /** An integer in `[0, bound)`. */
-  below(bound: number): number {
-    return Math.floor((this.next() / 0x1_0000_0000) * bound);
-  }
-
-  /** `count` fresh arrays of `size` random bytes. */
-  arrays(count: number, size: number): Uint8Array[] {
-    const result = new Array<Uint8Array>(count);
-    for (let i = 0; i < count; i++) {
-      const bytes = new Uint8Array(size);
-      for (let j = 0; j < size; j += 4) {
-        const word = this.next();
-        for (let k = 0; k < 4 && j + k < size; k++) bytes[j + k] = (word >>> (8 * k)) & 0xff;
-      }
-      result[i] = bytes;
-    }
-    return result;
-  }
+/** `count` fresh arrays of `size` random bytes. */
+function arrays(random: SeededRandom, count: number, size: number): Uint8Array[] {
+  return Array.from({ length: count }, () => random.bytes(size));
 }
 
 /** The first byte of every update key: the prefix of W7's retention table. */
@@ -96,16 +56,16 @@ const STREAM = Object.freeze({
 
 /** W1: N distinct keys, each written once. */
 export function insertData(sizes: Sizes, seed: number): WriteData {
-  const random = new Random(seed, STREAM.insert);
-  return roundRobin(random.arrays(sizes.n, KEY_BYTES), random.arrays(sizes.n, VALUE_BYTES));
+  const random = new SeededRandom(seed, STREAM.insert);
+  return roundRobin(arrays(random, sizes.n, KEY_BYTES), arrays(random, sizes.n, VALUE_BYTES));
 }
 
 /** W2 and W7: N writes over 1,000 keys, round-robin. */
 export function updateData(sizes: Sizes, seed: number): WriteData {
-  const random = new Random(seed, STREAM.update);
-  const keys = random.arrays(sizes.updateKeys, KEY_BYTES);
+  const random = new SeededRandom(seed, STREAM.update);
+  const keys = arrays(random, sizes.updateKeys, KEY_BYTES);
   for (const key of keys) key[0] = UPDATE_PREFIX;
-  return roundRobin(keys, random.arrays(sizes.n, VALUE_BYTES));
+  return roundRobin(keys, arrays(random, sizes.n, VALUE_BYTES));
 }
 
 /**
@@ -114,9 +74,9 @@ export function updateData(sizes: Sizes, seed: number): WriteData {
  * load it faster into every implementation.
  */
 export function historyData(sizes: Sizes, seed: number): WriteData {
-  const random = new Random(seed, STREAM.history);
-  const keys = random.arrays(sizes.historyKeys, KEY_BYTES);
-  return roundRobin(keys, random.arrays(sizes.historyEntries, VALUE_BYTES), sizes.historyBatch);
+  const random = new SeededRandom(seed, STREAM.history);
+  const keys = arrays(random, sizes.historyKeys, KEY_BYTES);
+  return roundRobin(keys, arrays(random, sizes.historyEntries, VALUE_BYTES), sizes.historyBatch);
 }
 
 /**
@@ -150,7 +110,7 @@ export function pointReads(
   history: WriteData,
   latest: boolean,
 ): PointReads {
-  const random = new Random(seed, latest ? STREAM.latest : STREAM.historical);
+  const random = new SeededRandom(seed, latest ? STREAM.latest : STREAM.historical);
   const keys = new Array<Uint8Array>(sizes.n);
   const versions = new Int32Array(sizes.n);
   for (let i = 0; i < sizes.n; i++) {
@@ -169,7 +129,7 @@ export interface Scan {
 
 /** W5: scans of 1,000 consecutive history keys, each at a random version. */
 export function scanPlan(sizes: Sizes, seed: number, history: WriteData): Scan[] {
-  const random = new Random(seed, STREAM.scans);
+  const random = new SeededRandom(seed, STREAM.scans);
   const sorted = [...history.keys].sort(Buffer.compare);
   const scans: Scan[] = [];
   for (let i = 0; i < sizes.scans; i++) {

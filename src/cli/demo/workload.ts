@@ -28,8 +28,8 @@
  * @module
  */
 
+import { SeededRandom } from '../../common/random.js';
 import type { Delta, TableDeclaration } from '../../store/index.js';
-import { Random } from './random.js';
 
 /** The tables the demo declares (keys matching none live in `multi`). */
 export const DEMO_TABLES: readonly TableDeclaration[] = Object.freeze([
@@ -82,14 +82,14 @@ export function historyKey(user: number): string {
 
 /** Generates the deltas of each commit of the demo app. */
 export class DemoWorkload {
-  readonly #random: Random;
+  readonly #random: SeededRandom;
   readonly #read: LatestReader;
   readonly #encoder = new TextEncoder();
   readonly #decoder = new TextDecoder();
   #compactions = 0;
 
   constructor(seed: number, read: LatestReader) {
-    this.#random = new Random(seed);
+    this.#random = new SeededRandom(seed);
     this.#read = read;
   }
 
@@ -106,7 +106,7 @@ export class DemoWorkload {
   #activeUsers(): Set<number> {
     const users = new Set<number>();
     if (this.#random.chance(1 / 3)) users.add(FEATURED_USER);
-    while (users.size < ACTIVE_PER_COMMIT) users.add(this.#random.int(USER_COUNT));
+    while (users.size < ACTIVE_PER_COMMIT) users.add(this.#random.below(USER_COUNT));
     return users;
   }
 
@@ -158,11 +158,11 @@ export class DemoWorkload {
       user,
       seq: version,
       type,
-      path: page.endsWith('/') && page.length > 1 ? `${page}${this.#random.int(90_000)}` : page,
+      path: page.endsWith('/') && page.length > 1 ? `${page}${this.#random.below(90_000)}` : page,
       at: timestamp(version),
       referrer: this.#random.chance(0.3) ? 'https://search.example.com/?q=multistore' : null,
       device: this.#random.pick(['desktop', 'mobile', 'tablet']),
-      ms: this.#random.int(900) + 20,
+      ms: this.#random.below(900) + 20,
     });
   }
 
@@ -171,7 +171,7 @@ export class DemoWorkload {
       user,
       token: this.#random.hex(32),
       lastSeen: timestamp(version),
-      ip: `10.${this.#random.int(256)}.${this.#random.int(256)}.${this.#random.int(256)}`,
+      ip: `10.${this.#random.below(256)}.${this.#random.below(256)}.${this.#random.below(256)}`,
     });
   }
 

@@ -30,6 +30,7 @@
  * @module
  */
 
+import { SeededRandom as Rng } from '../../common/random.js';
 import type { Delta, TableDeclaration } from '../../index.js';
 import { utf8 } from '../../index.js';
 
@@ -102,54 +103,8 @@ export interface WorkloadCommit {
   readonly drops: readonly WorkloadDrop[];
 }
 
-/** A small seeded generator (mulberry32); `seed` is mixed from integers. */
-export class Rng {
-  #state: number;
-
-  constructor(...seed: readonly number[]) {
-    this.#state = mix(seed);
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) | 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [0, n). */
-  below(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  /** An integer in [low, high]. */
-  between(low: number, high: number): number {
-    return low + this.below(high - low + 1);
-  }
-
-  /** One element of `items` (non-empty). */
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)] as T;
-  }
-}
-
-/** A 32-bit hash of a list of numbers (each taken as up to 53 bits). */
-function mix(values: readonly number[]): number {
-  let h = 0x9e3779b9;
-  for (const value of values) {
-    const low = value >>> 0;
-    const high = Math.floor(value / 4294967296) >>> 0;
-    for (const word of [low, high]) {
-      h = Math.imul(h ^ word, 0x85ebca6b);
-      h ^= h >>> 13;
-      h = Math.imul(h, 0xc2b2ae35);
-      h ^= h >>> 16;
-    }
-  }
-  return h | 0;
-}
+/** The crash test's generator: the shared seeded one. */
+export { Rng };
 
 /** A 32-bit hash of a string. */
 function hashText(text: string): number {
@@ -160,7 +115,7 @@ function hashText(text: string): number {
 
 /** The value commit `version` sets `key` to: recomputable from `(seed, version, key)`. */
 export function valueFor(seed: number, version: number, key: string): Uint8Array {
-  const h = mix([seed, version, hashText(key)]) >>> 0;
+  const h = new Rng(seed, version, hashText(key)).uint32();
   return utf8(`${key}@${version}:${h.toString(36)}${'~'.repeat(h % 29)}`);
 }
 
