@@ -15,7 +15,8 @@
  * @module
  */
 
-import { type MultiStore, type StorageFigures, versionedKeyBytes } from '../../index.js';
+import { type MultiStore, type StorageFigures, utf8 } from '../../index.js';
+import { figuresOf } from '../../test-support/store-model.js';
 import { type Findings, settled } from './findings.js';
 import type { CrashModel, KeyModel } from './model.js';
 import { keysOf, WORKLOAD_TABLES, type WorkloadTable } from './workload.js';
@@ -83,28 +84,5 @@ function checkStatistics(store: MultiStore, findings: Findings): void {
 }
 
 function countTable(store: MultiStore, table: WorkloadTable): StorageFigures {
-  const figures = {
-    currentCount: 0,
-    currentKeyBytes: 0,
-    currentValueBytes: 0,
-    historicalCount: 0,
-    historicalKeyBytes: 0,
-    historicalValueBytes: 0,
-  };
-  for (const key of keysOf(table)) {
-    const keyBytes = versionedKeyBytes(Buffer.from(key));
-    store.versions(key).forEach((entry, index) => {
-      const valueBytes = entry.value?.length ?? 0;
-      if (index === 0 && entry.value !== undefined) {
-        figures.currentCount++;
-        figures.currentKeyBytes += keyBytes;
-        figures.currentValueBytes += valueBytes;
-      } else {
-        figures.historicalCount++;
-        figures.historicalKeyBytes += keyBytes;
-        figures.historicalValueBytes += valueBytes;
-      }
-    });
-  }
-  return figures;
+  return figuresOf(keysOf(table).map((key) => [utf8(key), store.versions(key)] as const));
 }
