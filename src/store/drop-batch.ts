@@ -142,7 +142,10 @@ function groupByKey(requests: readonly DropRequest[]): DropRequest[][] {
   const byTable = new Map<string, Map<string, DropRequest[]>>();
   for (const request of requests) {
     let byKey = byTable.get(request.table);
-    if (byKey === undefined) byTable.set(request.table, (byKey = new Map()));
+    if (byKey === undefined) {
+      byKey = new Map();
+      byTable.set(request.table, byKey);
+    }
     const id = bytesToBinaryString(request.key);
     const group = byKey.get(id);
     if (group === undefined) {

@@ -311,8 +311,12 @@ function groupByKey(list: readonly TierDrop[]): { key: Uint8Array; versions: num
   const groups: { key: Uint8Array; versions: number[] }[] = [];
   let last: { key: Uint8Array; versions: number[] } | undefined;
   for (const { key, version } of list) {
-    if (last !== undefined && equalBytes(last.key, key)) last.versions.push(version);
-    else groups.push((last = { key, versions: [version] }));
+    if (last !== undefined && equalBytes(last.key, key)) {
+      last.versions.push(version);
+    } else {
+      last = { key, versions: [version] };
+      groups.push(last);
+    }
   }
   return groups;
 }
