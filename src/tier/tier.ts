@@ -134,7 +134,10 @@ export interface TierStorage {
   /** `memory` or `sqlite`: which backend this is. */
   readonly kind: string;
 
-  /** The newest entry of `key` at or below `version`, or `undefined`. */
+  /**
+   * The newest entry of `key` at or below `version`, or `undefined`. The
+   * entry's `key` is the array the caller passed (not a copy).
+   */
   get(table: string, key: Uint8Array, version: number): TierEntry | undefined;
 
   /**

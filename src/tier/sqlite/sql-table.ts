@@ -64,9 +64,10 @@ export class SqlTable implements KeyWalker<Uint8Array, Uint8Array> {
     return new SqlTable(db, name);
   }
 
-  /** The newest entry of `key` at or below `version`. */
+  /** The newest entry of `key` at or below `version` (`key` itself in the entry). */
   newest(key: Uint8Array, version: number): TierEntry | undefined {
-    return this.#entry(new Uint8Array(key), version);
+    // The entry carries the caller's own key array back: it is theirs already.
+    return this.#entry(key, version);
   }
 
   /** Every stored version of `key`, newest first. */

@@ -69,10 +69,15 @@ function io<T>(what: string, action: () => T): T {
   try {
     return action();
   } catch (error) {
-    if (isStoreError(error)) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new TierIoError(`SQLite tier failed to ${what}: ${reason}`, error);
+    throw ioError(what, error);
   }
+}
+
+/** A StoreError as it is; anything else as a `TIER_IO` error with it as cause. */
+function ioError(what: string, error: unknown): unknown {
+  if (isStoreError(error)) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new TierIoError(`SQLite tier failed to ${what}: ${reason}`, error);
 }
 
 /** A {@link TierStorage} backed by a SQLite database. */
@@ -154,7 +159,13 @@ export class SqliteTier implements TierStorage {
     const held = this.#lookup(table);
     checkKey(key);
     checkVersion(version);
-    return held && io('read', () => held.newest(key, version));
+    if (held === undefined) return undefined;
+    try {
+      return held.newest(key, version);
+    } catch (error) {
+      // Inline rather than through io(): this is the hot read path, no closure per call.
+      throw ioError('read', error);
+    }
   }
 
   set(version: number, writes: Writes, observe?: WriteObserver): void {
