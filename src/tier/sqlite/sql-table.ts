@@ -100,6 +100,11 @@ export class SqlTable implements KeyWalker<Uint8Array, Uint8Array> {
     ];
   }
 
+  /** Store `value` (undefined: tombstone) at a `(key, version)` known to be free: a plain insert. */
+  insert(key: Uint8Array, version: number, value: Uint8Array | undefined): void {
+    this.#statements.get('insert').run(key, version, value ?? null);
+  }
+
   /** Store `value` (undefined: tombstone) at `(key, version)`, replacing it if present. */
   put(key: Uint8Array, version: number, value: Uint8Array | undefined): void {
     this.#statements.get('put').run(key, version, value ?? null);

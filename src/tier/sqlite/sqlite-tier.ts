@@ -276,8 +276,15 @@ export class SqliteTier implements TierStorage {
         created.push(table);
       }
       for (const write of list) {
-        if (observe !== undefined) observe(name, write, ...table.sizesBefore(write.key, version));
-        table.put(write.key, version, write.value);
+        if (observe === undefined) {
+          table.put(write.key, version, write.value);
+          continue;
+        }
+        // The observer's lookup already tells whether the version is taken.
+        const [newest, replaced] = table.sizesBefore(write.key, version);
+        observe(name, write, newest, replaced);
+        if (replaced === undefined) table.insert(write.key, version, write.value);
+        else table.put(write.key, version, write.value);
       }
     }
     if (version > this.#latest) this.#raiseLatest.run(version);

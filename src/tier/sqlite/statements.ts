@@ -33,6 +33,7 @@ const TEMPLATES = {
   put:
     'INSERT INTO $t (key, version, value) VALUES (?, ?, ?) ' +
     'ON CONFLICT (key, version) DO UPDATE SET value = excluded.value',
+  insert: 'INSERT INTO $t (key, version, value) VALUES (?, ?, ?)',
   remove: 'DELETE FROM $t WHERE key = ? AND version = ?',
   removeVersions: 'DELETE FROM $t WHERE key = ? AND version IN (SELECT value FROM json_each(?))',
   clear: 'DELETE FROM $t',
