@@ -223,6 +223,7 @@ export class MultiStore {
     return this.#closing;
   }
 
+  /** True once `close()` was called (the store then refuses every call but `close`). */
   get closed(): boolean {
     return this.#closing !== undefined;
   }
