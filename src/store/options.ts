@@ -18,7 +18,7 @@
  * @module
  */
 
-import { describe, toOwnedBytes } from '../common/bytes.js';
+import { describe, equalBytes, toOwnedBytes } from '../common/bytes.js';
 import { InvalidInputError, StoreError } from '../common/errors.js';
 import { type Logger, silentLogger } from '../common/logger.js';
 import type { ActorMode } from '../runtime/actor.js';
@@ -249,7 +249,7 @@ export function resolveTables(tables: unknown): TableConfig[] {
     for (const other of resolved) {
       if (other.name === table.name)
         fail(`table name '${table.name}' is declared twice (or is reserved)`);
-      if (other !== resolved[0] && sameBytes(other.prefix, table.prefix)) {
+      if (other !== resolved[0] && equalBytes(other.prefix, table.prefix)) {
         fail(`tables '${other.name}' and '${table.name}' declare the same prefix`);
       }
     }
@@ -293,8 +293,4 @@ function resolveRetention(retention: unknown, index: number): number | undefined
     );
   }
   return keepLastVersions;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { bytesToBinaryString } from '../common/bytes.js';
+import { binaryStringToBytes, bytesToBinaryString } from '../common/bytes.js';
 
 /** A model delta: keys and values already bytes. */
 export type ModelDelta =
@@ -40,8 +40,6 @@ export interface ModelFigures {
   historicalKeyBytes: number;
   historicalValueBytes: number;
 }
-
-const binary = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 /** The model store. `retentionOf(key)` gives a key's table retention (or undefined). */
 export class StoreModel {
@@ -78,7 +76,7 @@ export class StoreModel {
       });
     }
     for (const key of writes.keys()) {
-      const keep = this.retentionOf(binary(key));
+      const keep = this.retentionOf(binaryStringToBytes(key));
       if (keep !== undefined)
         this.#pending.push({
           key,
@@ -123,7 +121,7 @@ export class StoreModel {
     for (const key of keys) {
       const entry = this.#visible(key, version);
       if (entry?.value !== undefined)
-        result.push({ key: binary(key), value: entry.value, version: entry.version });
+        result.push({ key: binaryStringToBytes(key), value: entry.value, version: entry.version });
     }
     return result;
   }
@@ -138,7 +136,10 @@ export class StoreModel {
   /** Figures over every key (the tables' sum). */
   figures(): ModelFigures {
     return figuresOf(
-      [...this.#keys.keys()].map((key) => [binary(key), this.versions(binary(key))]),
+      [...this.#keys.keys()].map((key) => [
+        binaryStringToBytes(key),
+        this.versions(binaryStringToBytes(key)),
+      ]),
     );
   }
 

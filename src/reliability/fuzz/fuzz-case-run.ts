@@ -24,8 +24,9 @@ import { isVersion } from '../../common/version.js';
 import type { Delta } from '../../store/deltas.js';
 import type { MultiStore } from '../../store/multistore.js';
 import type { RangeOptions, RangeSpec } from '../../store/range.js';
+import { entriesOf, expectSameContents, versionsOf } from '../../test-support/store-checks.js';
 import type { StoreModel } from '../../test-support/store-model.js';
-import { entriesOf, expectSameContents, snapshot, versionsOf } from './fuzz-checks.js';
+import { snapshot } from './fuzz-checks.js';
 import { judge, judgeAsync } from './fuzz-judge.js';
 import {
   acceptedBytes,

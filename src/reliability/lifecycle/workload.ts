@@ -24,6 +24,7 @@ import { bytesToBinaryString, utf8 } from '../../common/bytes.js';
 import { recountFigures } from '../../stats/recount.js';
 import type { MultiStore } from '../../store/multistore.js';
 import type { TableDeclaration } from '../../store/options.js';
+import { expectSameContents } from '../../test-support/store-checks.js';
 import type { ModelDelta, StoreModel } from '../../test-support/store-model.js';
 import type { TierStorage } from '../../tier/tier.js';
 
@@ -83,10 +84,6 @@ export class CommitLog {
   }
 }
 
-function plainVersions(list: readonly { version: number; value: Uint8Array | undefined }[]) {
-  return list.map((v) => [v.version, v.value && bytesToBinaryString(v.value)]);
-}
-
 /** The store holds exactly what the (flushed) model holds; figures equal the model and a recount. */
 export function expectExact(
   store: MultiStore,
@@ -94,23 +91,8 @@ export function expectExact(
   model: StoreModel,
   keys: readonly Uint8Array[],
 ): void {
-  assert.equal(store.latestVersion, model.latestVersion, 'latest version');
-  for (const key of keys) {
-    assert.deepEqual(
-      plainVersions(store.versions(key)),
-      plainVersions(model.versions(key)),
-      `versions of ${bytesToBinaryString(key)}`,
-    );
-  }
-  const entries = (list: { key: Uint8Array; value: Uint8Array; version: number }[]) =>
-    list.map((e) => [bytesToBinaryString(e.key), bytesToBinaryString(e.value), e.version]);
-  assert.deepEqual(
-    entries([...store.range()]),
-    entries(model.range(undefined, undefined, false, model.latestVersion, false)),
-    'full range',
-  );
+  expectSameContents(store, model, keys);
   const stats = store.stats();
-  assert.deepEqual({ ...stats.total }, model.figures(), 'figures equal the model');
   const recount = Object.fromEntries(
     [...recountFigures(tier, Object.keys(stats.tables))].map(([name, f]) => [name, { ...f }]),
   );

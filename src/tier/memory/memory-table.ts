@@ -43,10 +43,23 @@ export class MemoryTable implements KeyWalker<string, VersionChain> {
     return this.#chains.get(keyString(key));
   }
 
-  /** Store one version of `key`. */
-  put(key: Uint8Array, version: number, value: Uint8Array | undefined): void {
+  /**
+   * Store one version of `key`; with `observe`, first tell it (as table
+   * `name`) what the key holds (see `WriteObserver`).
+   */
+  put(
+    key: Uint8Array,
+    version: number,
+    value: Uint8Array | undefined,
+    observed?: {
+      readonly name: string;
+      readonly write: TierWrite;
+      readonly observe: WriteObserver;
+    },
+  ): void {
     const id = keyString(key);
     const chain = this.#chains.get(id);
+    observed?.observe(observed.name, observed.write, chain?.newestSize(), chain?.sizeOf(version));
     if (chain === undefined) this.#add(new VersionChain(id, version, value));
     else chain.put(version, value);
   }
@@ -54,15 +67,6 @@ export class MemoryTable implements KeyWalker<string, VersionChain> {
   #add(chain: VersionChain): void {
     this.#chains.set(chain.id, chain);
     this.#order.set(chain.id, chain);
-  }
-
-  /** Store one version of `key`, first telling `observe` what the key holds. */
-  putObserved(name: string, write: TierWrite, version: number, observe: WriteObserver): void {
-    const id = keyString(write.key);
-    const chain = this.#chains.get(id);
-    observe(name, write, chain?.newestSize(), chain?.sizeOf(version));
-    if (chain === undefined) this.#add(new VersionChain(id, version, write.value));
-    else chain.put(version, write.value);
   }
 
   /** Erase one `(key, version)` pair if stored; forget the key once it has no version. */

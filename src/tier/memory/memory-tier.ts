@@ -72,9 +72,10 @@ export class MemoryTier implements TierStorage {
     checkObserver(observe);
     for (const [name, list] of writes) {
       const table = this.#create(name);
-      if (observe === undefined)
-        for (const write of list) table.put(write.key, version, write.value);
-      else for (const write of list) table.putObserved(name, write, version, observe);
+      for (const write of list) {
+        const observed = observe && { name, write, observe };
+        table.put(write.key, version, write.value, observed);
+      }
     }
     if (version > this.#latest) this.#latest = version;
   }
