@@ -11,9 +11,11 @@
  *   ├── InvalidInputError   INVALID_*      the caller passed something wrong
  *   ├── StoreClosedError    STORE_CLOSED   the store (or tier) was closed
  *   ├── StoreLockedError    STORE_LOCKED   the file is already open (this process or another)
- *   ├── TierIoError         TIER_IO        the storage below failed (cause attached)
- *   └── ScriptError         SCRIPT_ERROR   a conformance script is malformed
+ *   └── TierIoError         TIER_IO        the storage below failed (cause attached)
  * ```
+ *
+ * `SCRIPT_ERROR` belongs to the script layer (`ScriptError`, src/script/),
+ * which the CLI uses; the store itself never throws it.
  *
  * The README lists every code; a new code is a change of the public API.
  *
@@ -66,10 +68,25 @@ export class StoreClosedError extends StoreError {
   }
 }
 
-/** The SQLite file is already open in another store of this process (another process: see the tier). */
+/** Who holds a file that a {@link StoreLockedError} refused to open. */
+export type LockHolder = 'this process' | 'another process';
+
+/** The SQLite file is already open in another store, of this process or of another one. */
 export class StoreLockedError extends StoreError {
-  constructor(path: string) {
-    super('STORE_LOCKED', `the file ${path} is already open in this process; close it first`);
+  /** The path that was refused. */
+  readonly path: string;
+  /** Where the store holding the file runs. */
+  readonly holder: LockHolder;
+
+  constructor(path: string, holder: LockHolder, options?: { cause?: unknown }) {
+    const where = holder === 'this process' ? 'in this process' : 'in another process';
+    super(
+      'STORE_LOCKED',
+      `the file ${path} is already open ${where}; close it there first`,
+      options,
+    );
+    this.path = path;
+    this.holder = holder;
   }
 }
 
@@ -77,20 +94,6 @@ export class StoreLockedError extends StoreError {
 export class TierIoError extends StoreError {
   constructor(message: string, cause: unknown) {
     super('TIER_IO', message, { cause });
-  }
-}
-
-/** A conformance script is malformed; names the file and line. */
-export class ScriptError extends StoreError {
-  /** File the script came from (or `<input>`). */
-  readonly file: string;
-  /** 1-based line of the offending text. */
-  readonly line: number;
-
-  constructor(file: string, line: number, message: string) {
-    super('SCRIPT_ERROR', `${file}:${line}: ${message}`);
-    this.file = file;
-    this.line = line;
   }
 }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { utf8 } from '../common/bytes.js';
-import { ScriptError } from '../common/errors.js';
 import { type CommandTable, parseRange, readArgs } from './args.js';
 import { parseScript } from './parser.js';
+import { ScriptError } from './script-error.js';
 
 const TABLE: CommandTable = {
   set: { pair: true, named: ['version'] },

@@ -24,8 +24,8 @@
  */
 
 import { fromUtf8 } from '../common/bytes.js';
-import { ScriptError } from '../common/errors.js';
 import type { Bound } from '../tier/tier.js';
+import { ScriptError } from './script-error.js';
 import type { Arg, Command, Word } from './words.js';
 
 /** The arguments one command accepts. */

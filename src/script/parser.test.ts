@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { utf8 } from '../common/bytes.js';
-import { ScriptError } from '../common/errors.js';
 import { type Arg, parseScript } from './parser.js';
+import { ScriptError } from './script-error.js';
 
 const FILE = 'dir/script';
 

@@ -24,7 +24,7 @@
  * @module
  */
 
-import { ScriptError } from '../common/errors.js';
+import { ScriptError } from './script-error.js';
 import { type Command, parseCommandLine } from './words.js';
 
 export type { Arg, Command, Word } from './words.js';

@@ -23,8 +23,8 @@
  * @module
  */
 
+import type { AbstractTier } from '../tier/abstract-tier.js';
 import type { TierKind } from '../tier/factory.js';
-import type { TierStorage } from '../tier/tier.js';
 import type { Block, Command, Script } from './parser.js';
 
 /** The storage tiers a script can run on (`memory`, `sqlite`), in the order `--tier all` runs them. */
@@ -41,7 +41,7 @@ export interface RunnerContext {
    * default). The runner owns it and must close it in `close()`; the engine
    * removes any temporary file afterwards.
    */
-  openTier(): TierStorage;
+  openTier(): AbstractTier;
 }
 
 /** Executes the commands of one script file on one tier. */

@@ -23,7 +23,6 @@
  * @module
  */
 
-import { ScriptError } from '../common/errors.js';
 import type { StorageFigures } from '../stats/figures.js';
 import type { Delta } from '../store/deltas.js';
 import type { MultiStore } from '../store/multistore.js';
@@ -38,6 +37,7 @@ import {
 } from './args.js';
 import { formatBytes, formatEntry } from './format.js';
 import type { Command } from './parser.js';
+import { ScriptError } from './script-error.js';
 
 const VERSION = ['version'] as const;
 const READ = ['version', 'reverse'] as const;

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { utf8 } from '../common/bytes.js';
 import { InspectableTier as ModelTier } from '../test-support/tier-model.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
-import type { TierStorage } from '../tier/tier.js';
 import { parseScript } from './parser.js';
 import { type BlockFailure, runBlocks, type TierKind } from './runner.js';
 import { createTierRunner } from './tier-runner.js';
 
-async function runOn(tier: TierStorage, text: string, pageSize?: number): Promise<BlockFailure[]> {
+async function runOn(tier: AbstractTier, text: string, pageSize?: number): Promise<BlockFailure[]> {
   const context = { file: 'inline', tierKind: 'memory' as TierKind, openTier: () => tier };
   const runner = createTierRunner(context, pageSize === undefined ? {} : { pageSize });
   try {
@@ -146,7 +146,7 @@ describe('tier runner', () => {
     const sets = Array.from({ length: 7 }, (_, i) => `set k${i}=v`).join('\n');
     const script = `${sets}\n---\n${'ok\n'.repeat(7)}\nstorage_size\n---\nsize: 7\n`;
     assert.deepEqual(await runOn(tier, script, 2), []);
-    assert.equal(tier.rangeCalls, 4, 'seven keys in pages of two take four reads');
+    assert.equal(tier.pageCalls, 4, 'seven keys in pages of two take four reads');
   });
 
   it('rejects bad arguments with the line', async () => {

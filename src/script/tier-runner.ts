@@ -1,5 +1,5 @@
 /**
- * The tier runner: drives one `TierStorage` directly, no store above it.
+ * The tier runner: drives one tier directly, no store above it.
  *
  * It plays the part of a very small store so that the `reference/tier`
  * scripts can talk in keys rather than versions:
@@ -24,13 +24,9 @@
 
 import { equalBytes } from '../common/bytes.js';
 import { TierIoError } from '../common/errors.js';
-import {
-  DEFAULT_TABLE,
-  type RangeCursor,
-  type TierEntry,
-  type TierStorage,
-  UNBOUNDED,
-} from '../tier/tier.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import { pages } from '../tier/paging.js';
+import { DEFAULT_TABLE, type RangeCursor, type TierEntry, UNBOUNDED } from '../tier/tier.js';
 import { type CommandArgs, type CommandTable, type KeyRange, readArgs } from './args.js';
 import { formatEntry } from './format.js';
 import type { Command } from './parser.js';
@@ -77,14 +73,14 @@ type Handler = (args: CommandArgs, table: string) => string[];
 
 class TierRunner implements ScriptRunner {
   readonly #file: string;
-  readonly #tier: TierStorage;
+  readonly #tier: AbstractTier;
   readonly #pageSize: number;
   readonly #handlers: Readonly<Record<string, Handler>>;
   readonly #ensured = new Set<string>();
   #defaultTable = DEFAULT_TABLE;
   #version = 0;
 
-  constructor(file: string, tier: TierStorage, pageSize: number) {
+  constructor(file: string, tier: AbstractTier, pageSize: number) {
     this.#file = file;
     this.#tier = tier;
     this.#pageSize = pageSize;
@@ -156,16 +152,14 @@ class TierRunner implements ScriptRunner {
 
   /** Read `range` page by page through the cursor, as a caller that cannot hold the table would. */
   *#walk(table: string, range: KeyRange): Generator<TierEntry> {
-    let cursor: RangeCursor | undefined;
-    do {
-      const { start, end } = range;
-      const page = this.#tier.rangeNext(table, cursor, start, end, this.#version, this.#pageSize);
+    const { start, end } = range;
+    const request = { start, end, version: this.#version, limit: this.#pageSize };
+    let previous: RangeCursor | undefined;
+    for (const page of pages(this.#tier, table, request)) {
       yield* page.entries;
-      if (page.cursor !== undefined && cursor !== undefined) {
-        checkProgress(cursor, page.cursor);
-      }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
+      if (page.cursor !== undefined && previous !== undefined) checkProgress(previous, page.cursor);
+      previous = page.cursor;
+    }
   }
 
   #clear(table: string): string[] {

@@ -14,12 +14,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
-import type { TierStorage } from '../tier/tier.js';
 import { messageOf, type TierKind } from './runner.js';
 
 /** Opens a tier of `kind`; `path` is a SQLite file, or `undefined` for in-memory storage. */
-export type TierOpener = (kind: TierKind, path: string | undefined) => TierStorage;
+export type TierOpener = (kind: TierKind, path: string | undefined) => AbstractTier;
 
 /** Opens tiers through the tier factory (`:memory:` SQLite unless a path is given). */
 export const defaultTierOpener: TierOpener = (kind, path) =>
@@ -36,7 +36,7 @@ export interface TierSessionOptions {
 export class TierSession {
   readonly #kind: TierKind;
   readonly #options: TierSessionOptions;
-  readonly #tiers: TierStorage[] = [];
+  readonly #tiers: AbstractTier[] = [];
   readonly #folders: string[] = [];
 
   constructor(kind: TierKind, options: TierSessionOptions) {
@@ -45,7 +45,7 @@ export class TierSession {
   }
 
   /** Open a fresh, empty tier. */
-  open(): TierStorage {
+  open(): AbstractTier {
     const tier = this.#options.opener(this.#kind, this.#newPath());
     this.#tiers.push(tier);
     return tier;

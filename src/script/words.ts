@@ -26,7 +26,7 @@
  */
 
 import { utf8 } from '../common/bytes.js';
-import { ScriptError } from '../common/errors.js';
+import { ScriptError } from './script-error.js';
 
 /** One word of a command line: its bytes and how it was written. */
 export interface Word {

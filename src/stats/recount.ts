@@ -14,14 +14,15 @@
  */
 
 import { MAX_VERSION } from '../common/version.js';
-import { type RangeCursor, type TierStorage, UNBOUNDED } from '../tier/tier.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import { pages } from '../tier/paging.js';
 import { FigureCounter, type StorageFigures, versionedKeyBytes } from './figures.js';
 
 const PAGE = 256;
 
 /** Figures of every table of `tier` (and of `extraTables`, zero when empty), by table name. */
 export function recountFigures(
-  tier: TierStorage,
+  tier: AbstractTier,
   extraTables: readonly string[] = [],
 ): Map<string, StorageFigures> {
   const figures = new Map<string, StorageFigures>();
@@ -32,18 +33,20 @@ export function recountFigures(
 }
 
 /** Figures of one table. */
-export function recountTable(tier: TierStorage, table: string): StorageFigures {
+export function recountTable(tier: AbstractTier, table: string): StorageFigures {
   const counter = new FigureCounter();
-  let cursor: RangeCursor | undefined;
-  do {
-    const page = tier.rangeNext(table, cursor, UNBOUNDED, UNBOUNDED, MAX_VERSION, PAGE);
+  for (const page of pages(tier, table, { version: MAX_VERSION, limit: PAGE })) {
     for (const entry of page.entries) countKey(tier, table, entry.key, counter);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
+  }
   return counter.snapshot();
 }
 
-function countKey(tier: TierStorage, table: string, key: Uint8Array, counter: FigureCounter): void {
+function countKey(
+  tier: AbstractTier,
+  table: string,
+  key: Uint8Array,
+  counter: FigureCounter,
+): void {
   const keyBytes = versionedKeyBytes(key);
   tier.getVersionSizes(table, key).forEach((stored, index) => {
     const valueBytes = stored.valueBytes ?? 0;

@@ -26,7 +26,8 @@
 import { bytesToBinaryString } from '../common/bytes.js';
 import type { Logger } from '../common/logger.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
-import type { TierDrop, TierStorage, VersionSize } from '../tier/tier.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import type { TierDrop, VersionSize } from '../tier/tier.js';
 import { type DropConstraints, versionsToDrop } from './drop-rules.js';
 
 /** One request to erase versions of one key. */
@@ -55,11 +56,11 @@ interface KeyPlan {
 
 /** Plans and applies a batch of drop requests against a tier. */
 export class DropApplier {
-  readonly #tier: TierStorage;
+  readonly #tier: AbstractTier;
   readonly #logger: Logger;
   readonly #emit: (event: StorageStatsRecorded) => void;
 
-  constructor(tier: TierStorage, logger: Logger, emit: (event: StorageStatsRecorded) => void) {
+  constructor(tier: AbstractTier, logger: Logger, emit: (event: StorageStatsRecorded) => void) {
     this.#tier = tier;
     this.#logger = logger;
     this.#emit = emit;

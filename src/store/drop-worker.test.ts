@@ -5,8 +5,9 @@ import { MemoryLogger } from '../common/logger.js';
 import type { StorageStatsRecorded } from '../event/events.js';
 import { MockClock } from '../runtime/clock.js';
 import { forEachStoreSetup, turns } from '../test-support/store-setups.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
-import type { TierDrop, TierStorage } from '../tier/tier.js';
+import type { TierDrop } from '../tier/tier.js';
 import { MultiStore } from './multistore.js';
 
 /** Write two versions of each key, so that a `keepLastVersions: 1` drop erases one. */
@@ -131,7 +132,7 @@ forEachStoreSetup((setup) => {
 });
 
 /** A tier that fails to read versions of `bad` and fails to erase versions of `worse`. */
-function failingTier(inner: TierStorage, bad: string): TierStorage {
+function failingTier(inner: AbstractTier, bad: string): AbstractTier {
   const isKey = (key: Uint8Array, name: string) => bytesToBinaryString(key) === name;
   return new Proxy(inner, {
     get(target, property, receiver) {

@@ -31,8 +31,9 @@ import { ActorSystem } from '../runtime/system.js';
 import type { StorageStats } from '../stats/figures.js';
 import { recountFigures } from '../stats/recount.js';
 import { StorageStatsTracker } from '../stats/tracker.js';
+import { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
-import type { TierStorage, TierWrite } from '../tier/tier.js';
+import type { TierWrite } from '../tier/tier.js';
 import { StatsEventBuilder, statsObserver } from './commit-stats.js';
 import type { CommitPlan, Delta } from './deltas.js';
 import { planCommit } from './deltas.js';
@@ -63,7 +64,7 @@ const tracer = trace.getTracer('multistore');
 /** An embedded multi-version key-value store. */
 export class MultiStore {
   readonly #config: StoreConfig;
-  readonly #tier: TierStorage;
+  readonly #tier: AbstractTier;
   readonly #router: TableRouter;
   readonly #system: ActorSystem;
   readonly #bus: EventBus;
@@ -81,20 +82,28 @@ export class MultiStore {
   }
 
   /**
-   * Open a store over a tier you built (a custom {@link TierStorage}); the
-   * store owns it from now on and closes it. `path` and `tier` options are ignored.
+   * Open a store over a tier you built (an {@link AbstractTier} from
+   * `multistore/tier`); the store owns it from now on and closes it. Throws
+   * `INVALID_ARGUMENT` for anything that does not extend `AbstractTier`.
+   * `path` and `tier` options are ignored.
    */
   static fromTier(
-    tier: TierStorage,
+    tier: AbstractTier,
     options?: Omit<MultiStoreOptions, 'path' | 'tier'>,
   ): MultiStore {
+    if (!(tier instanceof AbstractTier)) {
+      throw new InvalidInputError(
+        'INVALID_ARGUMENT',
+        `a tier must extend AbstractTier (from multistore/tier), got ${describe(tier)}`,
+      );
+    }
     return MultiStore.#build(
       resolveOptions({ ...options, path: undefined, tier: undefined }),
       tier,
     );
   }
 
-  static #build(config: StoreConfig, tier: TierStorage): MultiStore {
+  static #build(config: StoreConfig, tier: AbstractTier): MultiStore {
     try {
       return new MultiStore(config, tier);
     } catch (error) {
@@ -103,7 +112,7 @@ export class MultiStore {
     }
   }
 
-  private constructor(config: StoreConfig, tier: TierStorage) {
+  private constructor(config: StoreConfig, tier: AbstractTier) {
     this.#config = config;
     this.#tier = tier;
     const tables = reconcileTables(tier, config.tables, config.tablesDeclared);

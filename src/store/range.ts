@@ -2,8 +2,8 @@
  * Range reads: paged through the tier, merged across tables.
  *
  * A range never loads a table. Each table that may hold keys of the range is
- * read one page at a time (`rangeNext`/`rangeRevNext`, `pageSize` entries per
- * page, one entry per key, so a key with 100,000 versions costs one entry).
+ * read one page at a time (`tier.page`, `pageSize` entries per page, one
+ * entry per key, so a key with 100,000 versions costs one entry).
  * Tables hold disjoint keys (routing partitions the key space), so the result
  * is a plain merge of sorted streams; tombstones are skipped.
  *
@@ -24,13 +24,9 @@ import {
   toOwnedBytes,
 } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
-import {
-  type Bound,
-  type RangeCursor,
-  type TierEntry,
-  type TierStorage,
-  UNBOUNDED,
-} from '../tier/tier.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import { pages } from '../tier/paging.js';
+import { type Bound, type TierEntry, UNBOUNDED } from '../tier/tier.js';
 import type { TableRouter } from './routing.js';
 
 /** Which keys a range read covers. `prefix` cannot be combined with `start`/`end`. */
@@ -124,7 +120,7 @@ export function boundKey(bound: Bound): Uint8Array | undefined {
 
 /** What one read of a range needs. */
 export interface RangeRead {
-  readonly tier: TierStorage;
+  readonly tier: AbstractTier;
   readonly router: TableRouter;
   readonly range: ResolvedRange;
   readonly version: number;
@@ -180,13 +176,7 @@ class Head {
 
 /** Every entry (tombstones included) of one table's part of the range, a page at a time. */
 function* tablePages(read: RangeRead, table: string): Generator<TierEntry, void, undefined> {
-  const { tier, range, version, pageSize } = read;
-  let cursor: RangeCursor | undefined;
-  do {
-    const page = read.reverse
-      ? tier.rangeRevNext(table, cursor, range.start, range.end, version, pageSize)
-      : tier.rangeNext(table, cursor, range.start, range.end, version, pageSize);
-    yield* page.entries;
-    cursor = page.cursor;
-  } while (cursor !== undefined);
+  const { tier, range, version, pageSize, reverse } = read;
+  const request = { start: range.start, end: range.end, version, limit: pageSize, reverse };
+  for (const page of pages(tier, table, request)) yield* page.entries;
 }

@@ -22,7 +22,8 @@
  */
 
 import { MAX_VERSION } from '../common/version.js';
-import { type RangeCursor, type TierStorage, UNBOUNDED } from '../tier/tier.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import { pages } from '../tier/paging.js';
 import type { DropRequest } from './drop-batch.js';
 import type { TableConfig } from './options.js';
 
@@ -31,7 +32,7 @@ const SWEEP_PAGE = 256;
 
 /** What the sweep needs from the store. */
 export interface SweepTarget {
-  readonly tier: TierStorage;
+  readonly tier: AbstractTier;
   readonly tables: readonly TableConfig[];
   /** The latest version when the store opened. */
   readonly ceiling: number;
@@ -46,24 +47,17 @@ export interface SweepTarget {
  * table and submits the requests it finds. Done when `next()` returns false.
  */
 export function* sweepSteps(target: SweepTarget): Generator<void, void, undefined> {
+  if (!target.isOpen()) return;
   for (const table of target.tables) {
     const keep = table.keepLastVersions;
     if (keep === undefined) continue;
-    let cursor: RangeCursor | undefined;
-    do {
-      if (!target.isOpen()) return;
-      const page = target.tier.rangeNext(
-        table.name,
-        cursor,
-        UNBOUNDED,
-        UNBOUNDED,
-        MAX_VERSION,
-        SWEEP_PAGE,
-      );
+    const request = { version: MAX_VERSION, limit: SWEEP_PAGE };
+    for (const page of pages(target.tier, table.name, request)) {
       target.submit(requestsFor(target, table.name, keep, page.entries));
-      cursor = page.cursor;
       yield;
-    } while (cursor !== undefined);
+      // The next page is read only if the store is still open.
+      if (!target.isOpen()) return;
+    }
   }
 }
 

@@ -20,7 +20,7 @@
  */
 
 import { InvalidInputError, TierIoError } from '../common/errors.js';
-import type { TierStorage } from '../tier/tier.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
 import { resolveTables, type TableConfig } from './options.js';
 
 /** The setting holding the declarations. */
@@ -35,7 +35,7 @@ interface StoredTable {
 
 /** The tables a store opens with (see the module table); writes them to the tier when they change. */
 export function reconcileTables(
-  tier: TierStorage,
+  tier: AbstractTier,
   declared: readonly TableConfig[],
   tablesDeclared: boolean,
 ): readonly TableConfig[] {
@@ -55,7 +55,7 @@ export function reconcileTables(
 }
 
 function remember(
-  tier: TierStorage,
+  tier: AbstractTier,
   tables: readonly TableConfig[],
   previous: string | undefined,
 ): readonly TableConfig[] {

@@ -5,36 +5,26 @@
  * read by brute force: a range page sorts every key of the table and filters.
  * It is slow on purpose; its only job is to be obviously right, so that the
  * randomized test can demand the memory and SQLite tiers return exactly what
- * it returns. It shares the tiers' input checks and their page/cursor rule
- * (a full page carries a cursor at its last key; a short one ends the range).
+ * it returns. It is built on the same base (validation, closing) and follows
+ * the same page/cursor rule (a full page carries a cursor at its last key; a
+ * short one ends the range), written out longhand instead of range-walk.ts.
  *
  * @module
  */
 
 import { compareBytes } from '../common/bytes.js';
-import { StoreClosedError } from '../common/errors.js';
-import { checkVersion } from '../common/version.js';
+import { AbstractTier } from '../tier/abstract-tier.js';
 import type {
   Bound,
-  RangeCursor,
+  PageQuery,
   RangePage,
-  TierDrop,
+  TierDrops,
   TierEntry,
-  TierStorage,
-  TierWrite,
+  TierWrites,
   VersionEntry,
-  VersionSize,
   WriteObserver,
 } from '../tier/tier.js';
-import {
-  checkDrops,
-  checkKey,
-  checkObserver,
-  checkRange,
-  checkSetting,
-  checkTableName,
-  checkWrites,
-} from '../tier/validate.js';
+import { hex } from '../tier-test/helpers.js';
 
 interface ModelKey {
   readonly key: Uint8Array;
@@ -42,7 +32,6 @@ interface ModelKey {
   versions: { version: number; value: Uint8Array | undefined }[];
 }
 
-const hex = (key: Uint8Array): string => Buffer.from(key).toString('hex');
 const copy = (bytes: Uint8Array | undefined) => (bytes ? new Uint8Array(bytes) : undefined);
 
 function inBound(key: Uint8Array, bound: Bound, side: 'start' | 'end'): boolean {
@@ -51,40 +40,27 @@ function inBound(key: Uint8Array, bound: Bound, side: 'start' | 'end'): boolean 
   return order > 0 || (order === 0 && bound.kind === 'included');
 }
 
-/** A brute-force {@link TierStorage}. */
-export class BruteForceTier implements TierStorage {
+/** A brute-force tier. */
+export class BruteForceTier extends AbstractTier {
   readonly kind = 'model';
   readonly #tables = new Map<string, Map<string, ModelKey>>();
-  #latest = 0;
-  #closed = false;
   readonly #settings = new Map<string, string>();
+  #latest = 0;
 
-  get(table: string, key: Uint8Array, version: number): TierEntry | undefined {
-    this.#check(table);
-    checkKey(key);
-    checkVersion(version);
+  protected _get(table: string, key: Uint8Array, version: number): TierEntry | undefined {
     const found = this.#tables.get(table)?.get(hex(key));
     return found && this.#visible(found, version);
   }
 
-  set(
-    version: number,
-    writes: ReadonlyMap<string, readonly TierWrite[]>,
-    observe?: WriteObserver,
-  ): void {
-    this.#open();
-    checkVersion(version);
-    checkWrites(writes);
-    checkObserver(observe);
+  protected _set(version: number, writes: TierWrites, observe?: WriteObserver): void {
     for (const [table, list] of writes) {
       const keys = this.#table(table);
       for (const write of list) {
-        const { key, value } = write;
-        const id = hex(key);
-        const found = keys.get(id) ?? { key: new Uint8Array(key), versions: [] };
+        const id = hex(write.key);
+        const found = keys.get(id) ?? { key: new Uint8Array(write.key), versions: [] };
         keys.set(id, found);
         if (observe !== undefined) {
-          const sizes = sizesOf(found.versions);
+          const sizes = this._getVersionSizes(table, write.key);
           observe(
             table,
             write,
@@ -93,50 +69,34 @@ export class BruteForceTier implements TierStorage {
           );
         }
         found.versions = found.versions.filter((v) => v.version !== version);
-        found.versions.push({ version, value: copy(value) });
+        found.versions.push({ version, value: copy(write.value) });
       }
     }
     this.#latest = Math.max(this.#latest, version);
   }
 
-  rangeNext(
-    table: string,
-    cursor: RangeCursor | undefined,
-    start: Bound,
-    end: Bound,
-    version: number,
-    limit: number,
-  ): RangePage {
-    return this.#range(false, table, cursor, start, end, version, limit);
+  protected _page(table: string, query: PageQuery): RangePage {
+    const { cursor, start, end, version, limit, reverse } = query;
+    const direction = reverse ? -1 : 1;
+    const keys = [...(this.#tables.get(table)?.values() ?? [])]
+      .filter((k) => inBound(k.key, start, 'start') && inBound(k.key, end, 'end'))
+      .filter((k) => !cursor || compareBytes(k.key, cursor.lastKey) * direction > 0)
+      .sort((a, b) => compareBytes(a.key, b.key) * direction);
+    const visible = keys.flatMap((k) => this.#visible(k, version) ?? []);
+    const entries = visible.slice(0, limit);
+    const last = entries[entries.length - 1];
+    const full = entries.length === limit && last !== undefined;
+    return { entries, cursor: full ? { lastKey: new Uint8Array(last.key) } : undefined };
   }
 
-  rangeRevNext(
-    table: string,
-    cursor: RangeCursor | undefined,
-    start: Bound,
-    end: Bound,
-    version: number,
-    limit: number,
-  ): RangePage {
-    return this.#range(true, table, cursor, start, end, version, limit);
-  }
-
-  getVersionSizes(table: string, key: Uint8Array): VersionSize[] {
-    return sizesOf(this.getAllVersions(table, key));
-  }
-
-  getAllVersions(table: string, key: Uint8Array): VersionEntry[] {
-    this.#check(table);
-    checkKey(key);
+  protected _getAllVersions(table: string, key: Uint8Array): VersionEntry[] {
     const found = this.#tables.get(table)?.get(hex(key));
     if (!found) return [];
     const sorted = [...found.versions].sort((a, b) => b.version - a.version);
     return sorted.map((v) => ({ version: v.version, value: copy(v.value) }));
   }
 
-  drop(drops: ReadonlyMap<string, readonly TierDrop[]>): void {
-    this.#open();
-    checkDrops(drops);
+  protected _drop(drops: TierDrops): void {
     for (const [table, list] of drops) {
       const keys = this.#tables.get(table);
       for (const { key, version } of list) {
@@ -148,56 +108,28 @@ export class BruteForceTier implements TierStorage {
     }
   }
 
-  ensureTable(table: string): void {
-    this.#check(table);
+  protected _ensureTable(table: string): void {
     this.#table(table);
   }
 
-  clearTable(table: string): void {
-    this.#check(table);
+  protected _clearTable(table: string): void {
     this.#tables.get(table)?.clear();
   }
 
-  tables(): string[] {
-    this.#open();
-    return [...this.#tables.keys()].sort();
+  protected _tables(): string[] {
+    return [...this.#tables.keys()];
   }
 
-  latestVersion(): number {
-    this.#open();
+  protected _latestVersion(): number {
     return this.#latest;
   }
 
-  readSetting(name: string): string | undefined {
-    this.#open();
-    return this.#settings.get(checkSetting(name));
+  protected _readSetting(name: string): string | undefined {
+    return this.#settings.get(name);
   }
 
-  writeSetting(name: string, value: string): void {
-    this.#open();
-    this.#settings.set(checkSetting(name, value), value);
-  }
-
-  close(): void {
-    this.#closed = true;
-  }
-
-  #range(
-    reverse: boolean,
-    table: string,
-    ...args: [RangeCursor | undefined, Bound, Bound, number, number]
-  ): RangePage {
-    this.#check(table);
-    const { cursor, start, end, version, limit } = checkRange(table, ...args);
-    const keys = [...(this.#tables.get(table)?.values() ?? [])]
-      .filter((k) => inBound(k.key, start, 'start') && inBound(k.key, end, 'end'))
-      .filter((k) => !cursor || compareBytes(k.key, cursor.lastKey) * (reverse ? -1 : 1) > 0)
-      .sort((a, b) => compareBytes(a.key, b.key) * (reverse ? -1 : 1));
-    const visible = keys.flatMap((k) => this.#visible(k, version) ?? []);
-    const entries = visible.slice(0, limit);
-    const last = entries[entries.length - 1];
-    const full = entries.length === limit && last !== undefined;
-    return { entries, cursor: full ? { lastKey: new Uint8Array(last.key) } : undefined };
+  protected _writeSetting(name: string, value: string): void {
+    this.#settings.set(name, value);
   }
 
   #visible(found: ModelKey, version: number): TierEntry | undefined {
@@ -218,15 +150,6 @@ export class BruteForceTier implements TierStorage {
     }
     return keys;
   }
-
-  #check(table: string): void {
-    this.#open();
-    checkTableName(table);
-  }
-
-  #open(): void {
-    if (this.#closed) throw new StoreClosedError('tier');
-  }
 }
 
 /**
@@ -235,13 +158,13 @@ export class BruteForceTier implements TierStorage {
  * runner left behind.
  */
 export class InspectableTier extends BruteForceTier {
-  /** Calls of `rangeNext`. */
-  rangeCalls = 0;
+  /** Pages read. */
+  pageCalls = 0;
   #closed = false;
 
-  override rangeNext(...args: Parameters<BruteForceTier['rangeNext']>): RangePage {
-    this.rangeCalls++;
-    return super.rangeNext(...args);
+  protected override _page(table: string, query: PageQuery): RangePage {
+    this.pageCalls++;
+    return super._page(table, query);
   }
 
   override close(): void {
@@ -257,11 +180,4 @@ export class InspectableTier extends BruteForceTier {
   inspect(table: string, key: Uint8Array): number[] {
     return this.getAllVersions(table, key).map((entry) => entry.version);
   }
-}
-
-/** Sizes of versions, newest first. */
-function sizesOf(versions: readonly VersionEntry[]): VersionSize[] {
-  return [...versions]
-    .sort((a, b) => b.version - a.version)
-    .map(({ version, value }) => ({ version, valueBytes: value?.length }));
 }

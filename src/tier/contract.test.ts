@@ -1,10 +1,10 @@
 /**
- * The TierStorage contract, run against every tier (and the brute-force
- * model the randomized test trusts).
+ * The tier contract, run against every tier (and the brute-force model the
+ * randomized test trusts), through the suite shipped as `multistore/tier-test`.
  */
 
-import { describeTierContract } from '../test-support/tier-contract.js';
 import { BruteForceTier } from '../test-support/tier-model.js';
+import { describeTierContract } from '../tier-test/index.js';
 import { MemoryTier } from './memory/memory-tier.js';
 import { SqliteTier } from './sqlite/sqlite-tier.js';
 

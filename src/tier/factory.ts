@@ -1,8 +1,8 @@
 /**
  * Opening a tier by kind: the one place that knows every backend.
  *
- * The store layer calls {@link openTier} with its options and gets a
- * {@link TierStorage}; it never imports a backend directly. Importing this
+ * The store layer calls {@link openTier} with its options and gets an
+ * {@link AbstractTier}; it never imports a backend directly. Importing this
  * module does not load SQLite's native driver: the SQLite tier loads it when
  * one is opened.
  *
@@ -11,10 +11,10 @@
 
 import { describe } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
+import type { AbstractTier } from './abstract-tier.js';
 import { MemoryTier } from './memory/memory-tier.js';
 import { MEMORY_PATH } from './sqlite/load.js';
 import { SqliteTier } from './sqlite/sqlite-tier.js';
-import type { TierStorage } from './tier.js';
 
 /** The backends {@link openTier} knows. */
 export const TIER_KINDS = Object.freeze(['memory', 'sqlite'] as const);
@@ -34,7 +34,7 @@ export interface TierOptions {
  * Open a tier. Throws `INVALID_OPTIONS` for an unknown kind or a path given
  * to the memory tier, and `TIER_IO` when SQLite cannot open the file.
  */
-export function openTier(options: TierOptions): TierStorage {
+export function openTier(options: TierOptions): AbstractTier {
   if (typeof options !== 'object' || options === null) {
     throw invalidOptions(`tier options must be an object, got ${describe(options)}`);
   }

@@ -15,10 +15,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BruteForceTier } from '../test-support/tier-model.js';
-import { allPages, show } from '../test-support/tier-test-helpers.js';
+import { allPages, show } from '../tier-test/helpers.js';
+import type { AbstractTier } from './abstract-tier.js';
 import { MemoryTier } from './memory/memory-tier.js';
 import { SqliteTier } from './sqlite/sqlite-tier.js';
-import type { Bound, TierStorage, TierWrite, VersionEntry } from './tier.js';
+import type { Bound, TierWrite, VersionEntry } from './tier.js';
 
 const TABLES = ['multi', 'source:1', 'x"y'] as const;
 
@@ -116,7 +117,7 @@ const showVersions = (list: VersionEntry[]) =>
   list.map((v) => show({ key: new Uint8Array(), ...v }));
 
 /** Apply `op` to `tier`; return what it answers, as comparable data. */
-function apply(tier: TierStorage, op: Op): unknown {
+function apply(tier: AbstractTier, op: Op): unknown {
   switch (op.op) {
     case 'set':
       tier.set(op.version, groupByTable(op.writes) as Map<string, TierWrite[]>);
@@ -136,7 +137,7 @@ function apply(tier: TierStorage, op: Op): unknown {
       return showVersions(tier.getAllVersions(op.table, op.key));
     case 'range': {
       const { table: name, reverse, start, end, version: at, limit } = op;
-      const pages = allPages(tier, name, reverse, start, end, at, limit);
+      const pages = allPages(tier, name, { reverse, start, end, version: at, limit });
       return pages.map((page) => [
         page.entries.map(show),
         page.cursor && show({ key: page.cursor.lastKey, version: 0, value: undefined }),
@@ -149,7 +150,7 @@ describe('randomized equivalence of memory, SQLite and the model', () => {
   it('every operation sequence gives identical results', () => {
     fc.assert(
       fc.property(fc.array(operation, { minLength: 1, maxLength: 60, size: 'max' }), (ops) => {
-        const tiers: TierStorage[] = [
+        const tiers: AbstractTier[] = [
           new BruteForceTier(),
           new MemoryTier(),
           SqliteTier.open(':memory:'),

@@ -15,7 +15,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { utf8 } from '../common/bytes.js';
 import { MAX_VERSION } from '../common/version.js';
-import { show } from '../test-support/tier-test-helpers.js';
+import { show } from '../tier-test/helpers.js';
+import type { AbstractTier } from './abstract-tier.js';
 import { MemoryTable } from './memory/memory-table.js';
 import { MemoryTier } from './memory/memory-tier.js';
 import { floorIndex } from './memory/version-chain.js';
@@ -23,7 +24,7 @@ import { type KeyWalker, readPage } from './range-walk.js';
 import { connect } from './sqlite/load.js';
 import { SqlTable } from './sqlite/sql-table.js';
 import { SqliteTier } from './sqlite/sqlite-tier.js';
-import { type TierStorage, UNBOUNDED } from './tier.js';
+import { UNBOUNDED } from './tier.js';
 
 const VERSIONS = 100_000;
 
@@ -31,7 +32,7 @@ const VERSIONS = 100_000;
 function fill(put: (key: Uint8Array, version: number, value: Uint8Array) => void): void {
   for (const key of ['a', 'c', 'd']) put(utf8(key), 5, utf8(key));
   const b = utf8('b');
-  for (let v = 0; v < VERSIONS; v++) put(b, 1000 + v, Buffer.from(`b${v}`, 'latin1'));
+  for (let v = 0; v < VERSIONS; v++) put(b, 1000 + v, utf8(`b${v}`));
 }
 
 /** A walker that counts the calls the page algorithm makes into the index. */
@@ -85,7 +86,7 @@ function pageCosts<K, H>(index: KeyWalker<K, H>): void {
 
 describe('range page cost with a key of 100,000 versions', () => {
   it('memory tier: one hop and one lookup per key visited', () => {
-    const table = new MemoryTable();
+    const table = new MemoryTable('t');
     fill((key, version, value) => table.put(key, version, value));
     assert.equal(table.keyCount, 4, 'the key index holds keys, not versions');
     pageCosts(table);
@@ -124,13 +125,13 @@ describe('range page cost with a key of 100,000 versions', () => {
     ['sqlite', () => SqliteTier.open(':memory:')],
   ] as const) {
     it(`${name} tier: the public range returns one entry for the key`, () => {
-      const tier: TierStorage = open();
+      const tier: AbstractTier = open();
       try {
         const writes = (key: Uint8Array, value: Uint8Array) => new Map([['t', [{ key, value }]]]);
         fill((key, version, value) => tier.set(version, writes(key, value)));
-        const page = tier.rangeNext('t', undefined, UNBOUNDED, UNBOUNDED, MAX_VERSION, 2);
+        const page = tier.page('t', { version: MAX_VERSION, limit: 2 });
         assert.deepEqual(page.entries.map(show), ['a@5=a', `b@${999 + VERSIONS}=b${VERSIONS - 1}`]);
-        const next = tier.rangeNext('t', page.cursor, UNBOUNDED, UNBOUNDED, MAX_VERSION, 2);
+        const next = tier.page('t', { version: MAX_VERSION, limit: 2, cursor: page.cursor });
         assert.deepEqual(next.entries.map(show), ['c@5=c', 'd@5=d']);
         assert.equal(tier.getAllVersions('t', utf8('b')).length, VERSIONS);
       } finally {

@@ -1,5 +1,5 @@
 /**
- * The range page algorithm, shared by every tier.
+ * The range page algorithm, for every tier with an ordered key index.
  *
  * A page is built by hopping from key to key through an ordered key index,
  * never by reading versions in bulk. Each hop is one seek ("the first key
@@ -24,12 +24,14 @@
  * The backend supplies the seeks through {@link KeyWalker}; the algorithm owns
  * bounds, cursor resumption, direction and the page/cursor rule: a page that
  * holds `limit` entries returns a cursor at its last key (the next page may
- * turn out empty); a shorter page means the range is exhausted.
+ * turn out empty); a shorter page means the range is exhausted. Both built-in
+ * tiers implement their `_page` as `readPage(table, query)`; so can a custom
+ * tier (the function is exported from `multistore/tier`).
  *
  * @module
  */
 
-import type { Bound, RangeCursor, RangePage, TierEntry } from './tier.js';
+import type { Bound, PageQuery, RangeCursor, RangePage, TierEntry } from './tier.js';
 
 /**
  * Ordered access to one table's keys, as a backend provides it.
@@ -55,24 +57,14 @@ export interface KeyWalker<K, H> {
   visible(handle: H, version: number): TierEntry | undefined;
 }
 
-/** One page request; the direction decides which bound the walk starts from. */
-export interface PageRequest {
-  readonly cursor: RangeCursor | undefined;
-  readonly start: Bound;
-  readonly end: Bound;
-  readonly version: number;
-  readonly limit: number;
-  readonly reverse: boolean;
-}
-
 /** An edge of the walk: a key (undefined: open) and whether it is part of the range. */
 interface Edge<K> {
   readonly key: K | undefined;
   readonly inclusive: boolean;
 }
 
-/** Read one page of a range through `walker`. */
-export function readPage<K, H>(walker: KeyWalker<K, H>, request: PageRequest): RangePage {
+/** Read one page of a range through `walker`; the direction decides which bound the walk starts from. */
+export function readPage<K, H>(walker: KeyWalker<K, H>, request: PageQuery): RangePage {
   const { reverse, version, limit } = request;
   const origin = startEdge(walker, request);
   const stop = toEdge(walker, reverse ? request.start : request.end);
@@ -89,7 +81,7 @@ export function readPage<K, H>(walker: KeyWalker<K, H>, request: PageRequest): R
 }
 
 /** Where the walk begins: the start bound (end bound in reverse), tightened by the cursor. */
-function startEdge<K, H>(walker: KeyWalker<K, H>, request: PageRequest): Edge<K> {
+function startEdge<K, H>(walker: KeyWalker<K, H>, request: PageQuery): Edge<K> {
   const bound = toEdge(walker, request.reverse ? request.end : request.start);
   if (request.cursor === undefined) return bound;
   const resume: Edge<K> = { key: walker.encode(request.cursor.lastKey), inclusive: false };

@@ -1,21 +1,21 @@
 /**
- * Input checks shared by every tier.
+ * Input checks of the tier contract.
  *
- * A tier's public method validates ALL of its input before it touches
- * storage, so a call with one bad argument changes nothing: a `set` whose
- * fifth write has a string key writes none of the first four. The checks
- * here are the one definition of "well-formed" both tiers share, so the two
- * backends reject exactly the same input with exactly the same codes:
+ * `AbstractTier`'s public methods run these before they call a backend, so a
+ * call with one bad argument changes nothing (a `set` whose fifth write has
+ * a string key writes none of the first four), and every backend, built in
+ * or not, rejects exactly the same input with exactly the same codes:
  *
  * ```
  *   what                          code               rule
  *   table name                    INVALID_ARGUMENT   1..256 UTF-8 bytes, no NUL,
  *                                                    no lone surrogate
- *   key, bound key, cursor key    INVALID_KEY        a Uint8Array (Buffer is one)
+ *   key, bound key, cursor key    INVALID_KEY        a readable Uint8Array
  *   value                         INVALID_VALUE      a Uint8Array, or undefined
  *   version                       INVALID_VERSION    non-negative safe integer
  *   page limit                    INVALID_ARGUMENT   positive safe integer
- *   bound, cursor, writes, drops  INVALID_ARGUMENT   the documented shape
+ *   page request, bound, cursor,  INVALID_ARGUMENT   the documented shape (no
+ *   writes, drops, settings                          unknown request property)
  * ```
  *
  * Table names are restricted so that every tier can store them faithfully:
@@ -23,7 +23,9 @@
  * SQLite, and a bounded length keeps generated SQL identifiers bounded.
  *
  * Checks are cheap (`instanceof`, `typeof`) because they run on every read;
- * the tiers skip the table-name check for names they already hold.
+ * a table name, checked character by character, is remembered once valid
+ * (a store uses a handful of names), so reads of a known table pay a set
+ * lookup.
  *
  * @module
  */
@@ -31,7 +33,8 @@
 import { describe, isReadableBytes } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
-import type { Bound, RangeCursor, TierDrop, TierWrite } from './tier.js';
+import type { Bound, PageQuery, RangeCursor, TierDrops, TierWrites } from './tier.js';
+import { UNBOUNDED } from './tier.js';
 
 /** The longest table name a tier accepts, in UTF-8 bytes. */
 export const MAX_TABLE_NAME_BYTES = 256;
@@ -39,20 +42,37 @@ export const MAX_TABLE_NAME_BYTES = 256;
 /** Matches a lone (unpaired) UTF-16 surrogate; pairs are not matched under the `u` flag. */
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
+/** Valid names seen so far; forgotten wholesale past this many (a bound, not a cache policy). */
+const KNOWN_NAMES_LIMIT = 1024;
+const knownNames = new Set<string>();
+
 /** Return `table` if it is a valid table name, else throw `INVALID_ARGUMENT`. */
 export function checkTableName(table: unknown): string {
+  if (typeof table === 'string' && knownNames.has(table)) return table;
   if (typeof table !== 'string') {
     throw invalidArgument(`table name must be a string, got ${describe(table)}`);
   }
   if (table.length === 0) throw invalidArgument('table name must not be empty');
-  if (Buffer.byteLength(table, 'utf8') > MAX_TABLE_NAME_BYTES) {
+  if (utf8Length(table) > MAX_TABLE_NAME_BYTES) {
     throw invalidArgument(`table name must be at most ${MAX_TABLE_NAME_BYTES} UTF-8 bytes`);
   }
   if (table.includes('\0')) throw invalidArgument('table name must not contain NUL');
   if (LONE_SURROGATE.test(table)) {
     throw invalidArgument('table name must be well-formed Unicode (no lone surrogate)');
   }
+  if (knownNames.size >= KNOWN_NAMES_LIMIT) knownNames.clear();
+  knownNames.add(table);
   return table;
+}
+
+/** UTF-8 length of a string without lone surrogates (a pair is 4 bytes, counted 2 + 2). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    bytes += unit < 0x80 ? 1 : unit < 0x800 || (unit >= 0xd800 && unit < 0xe000) ? 2 : 3;
+  }
+  return bytes;
 }
 
 /** Return `key` if it is bytes, else throw `INVALID_KEY`. */
@@ -100,40 +120,40 @@ export function checkCursor(cursor: unknown): RangeCursor | undefined {
   return cursor as unknown as RangeCursor;
 }
 
-/** Every argument of a range read, checked. */
-export interface RangeRequest {
-  readonly table: string;
-  readonly cursor: RangeCursor | undefined;
-  readonly start: Bound;
-  readonly end: Bound;
-  readonly version: number;
-  readonly limit: number;
-}
+const PAGE_REQUEST_KEYS: ReadonlySet<string> = new Set([
+  'start',
+  'end',
+  'version',
+  'limit',
+  'cursor',
+  'reverse',
+]);
 
-/**
- * Check every argument of `rangeNext` / `rangeRevNext` except the table name
- * (the tier checks it only when it does not hold the table).
- */
-export function checkRange(
-  table: string,
-  cursor: unknown,
-  start: unknown,
-  end: unknown,
-  version: unknown,
-  limit: unknown,
-): RangeRequest {
+/** Check a page request and fill in its defaults (the table name is checked apart). */
+export function checkPage(request: unknown): PageQuery {
+  if (!isObject(request)) {
+    throw invalidArgument(`a page request must be an object, got ${describe(request)}`);
+  }
+  for (const name in request) {
+    if (!PAGE_REQUEST_KEYS.has(name))
+      throw invalidArgument(`unknown page request property ${name}`);
+  }
+  const { start, end, reverse } = request;
+  if (reverse !== undefined && typeof reverse !== 'boolean') {
+    throw invalidArgument(`reverse must be a boolean, got ${describe(reverse)}`);
+  }
   return {
-    table,
-    cursor: checkCursor(cursor),
-    start: checkBound(start, 'start'),
-    end: checkBound(end, 'end'),
-    version: checkVersion(version),
-    limit: checkLimit(limit),
+    start: start === undefined ? UNBOUNDED : checkBound(start, 'start'),
+    end: end === undefined ? UNBOUNDED : checkBound(end, 'end'),
+    version: checkVersion(request.version),
+    limit: checkLimit(request.limit),
+    cursor: checkCursor(request.cursor),
+    reverse: reverse === true,
   };
 }
 
 /** Check the argument of `set`: a Map of table name to an array of writes. */
-export function checkWrites(writes: unknown): ReadonlyMap<string, readonly TierWrite[]> {
+export function checkWrites(writes: unknown): TierWrites {
   const map = checkTableMap(writes, 'writes');
   for (const [table, list] of map) {
     checkTableName(table);
@@ -144,11 +164,11 @@ export function checkWrites(writes: unknown): ReadonlyMap<string, readonly TierW
       checkValue(write.value);
     }
   }
-  return map as ReadonlyMap<string, readonly TierWrite[]>;
+  return map as TierWrites;
 }
 
 /** Check the argument of `drop`: a Map of table name to an array of `(key, version)` pairs. */
-export function checkDrops(drops: unknown): ReadonlyMap<string, readonly TierDrop[]> {
+export function checkDrops(drops: unknown): TierDrops {
   const map = checkTableMap(drops, 'drops');
   for (const [table, list] of map) {
     checkTableName(table);
@@ -158,7 +178,7 @@ export function checkDrops(drops: unknown): ReadonlyMap<string, readonly TierDro
       checkVersion(drop.version, 'drop version');
     }
   }
-  return map as ReadonlyMap<string, readonly TierDrop[]>;
+  return map as TierDrops;
 }
 
 function checkTableMap(value: unknown, what: string): Map<unknown, unknown> {

@@ -22,7 +22,8 @@
  * @module
  */
 
-import { isStoreError, ScriptError } from '../../common/errors.js';
+import { isStoreError } from '../../common/errors.js';
+import { ScriptError } from '../../script/script-error.js';
 import { STORE_LANGUAGE, StoreSession } from '../../script/store-session.js';
 import { type Command, parseCommandLine } from '../../script/words.js';
 import type { MultiStore } from '../../store/index.js';

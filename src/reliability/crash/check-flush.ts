@@ -15,7 +15,9 @@
  * @module
  */
 
-import { type MultiStore, type StorageFigures, utf8 } from '../../index.js';
+import { utf8 } from '../../common/bytes.js';
+import type { StorageFigures } from '../../stats/figures.js';
+import type { MultiStore } from '../../store/multistore.js';
 import { figuresOf } from '../../test-support/store-model.js';
 import { type Findings, settled } from './findings.js';
 import type { CrashModel, KeyModel } from './model.js';

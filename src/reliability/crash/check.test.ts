@@ -11,8 +11,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { MultiStore, SqliteTier, type TierWrite, utf8 } from '../../index.js';
+import { utf8 } from '../../common/bytes.js';
+import { MultiStore } from '../../store/multistore.js';
 import { tempDir } from '../../test-support/store-setups.js';
+import { SqliteTier } from '../../tier/sqlite/sqlite-tier.js';
+import type { TierWrite } from '../../tier/tier.js';
 import { checkAfterCrash } from './check.js';
 import type { ChildLife } from './child-run.js';
 import { CrashModel } from './model.js';

@@ -24,7 +24,8 @@
  * @module
  */
 
-import { equalBytes, fromUtf8, MultiStore, type StoredVersion } from '../../index.js';
+import { equalBytes, fromUtf8 } from '../../common/bytes.js';
+import { MultiStore, type StoredVersion } from '../../store/multistore.js';
 import { checkAfterFlush } from './check-flush.js';
 import type { ChildLife } from './child-run.js';
 import { describeError, Findings, settled } from './findings.js';

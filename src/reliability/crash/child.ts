@@ -19,7 +19,7 @@
 
 import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { MultiStore } from '../../index.js';
+import { MultiStore } from '../../store/multistore.js';
 import { CRASH_TABLE_DECLARATIONS, commitDeltas, Rng, workloadCommit } from './workload.js';
 
 /** Write one protocol line now (retrying while a non-blocking pipe is full). */

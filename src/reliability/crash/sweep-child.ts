@@ -15,7 +15,7 @@
  */
 
 import { writeSync } from 'node:fs';
-import { MultiStore } from '../../index.js';
+import { MultiStore } from '../../store/multistore.js';
 import { SWEEP_COMMITS, SWEEP_DECLARATIONS, sweepCommit } from './sweep-fixture.js';
 
 async function main(): Promise<void> {

@@ -17,7 +17,8 @@
  * @module
  */
 
-import type { Delta, TableDeclaration } from '../../index.js';
+import type { Delta } from '../../store/deltas.js';
+import type { TableDeclaration } from '../../store/options.js';
 
 /** Keys per table. */
 export const SWEEP_KEYS = 300;

@@ -20,8 +20,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { fromUtf8, MultiStore, recountFigures, SqliteTier } from '../../index.js';
+import { fromUtf8 } from '../../common/bytes.js';
+import { recountFigures } from '../../stats/recount.js';
+import { MultiStore } from '../../store/multistore.js';
 import { tempDir, turns } from '../../test-support/store-setups.js';
+import { SqliteTier } from '../../tier/sqlite/sqlite-tier.js';
 import {
   isTombstone,
   SWEEP_COMMITS,

@@ -30,9 +30,10 @@
  * @module
  */
 
+import { utf8 } from '../../common/bytes.js';
 import { SeededRandom as Rng } from '../../common/random.js';
-import type { Delta, TableDeclaration } from '../../index.js';
-import { utf8 } from '../../index.js';
+import type { Delta } from '../../store/deltas.js';
+import type { TableDeclaration } from '../../store/options.js';
 
 /** One table of the workload. */
 export interface WorkloadTable {

@@ -18,8 +18,8 @@ import type { StorageStatsRecorded } from '../../event/events.js';
 import { MultiStore } from '../../store/multistore.js';
 import { StoreModel } from '../../test-support/store-model.js';
 import { forEachStoreSetup, type StoreSetup } from '../../test-support/store-setups.js';
+import type { AbstractTier } from '../../tier/abstract-tier.js';
 import { openTier } from '../../tier/factory.js';
-import type { TierStorage } from '../../tier/tier.js';
 import {
   CommitLog,
   expectExact,
@@ -28,7 +28,7 @@ import {
   workloadDeltas,
 } from './workload.js';
 
-function openWithTier(setup: StoreSetup, logger: MemoryLogger): [MultiStore, TierStorage] {
+function openWithTier(setup: StoreSetup, logger: MemoryLogger): [MultiStore, AbstractTier] {
   const tier = openTier({ kind: setup.tier });
   const store = MultiStore.fromTier(tier, {
     actorMode: setup.actorMode,
@@ -49,7 +49,7 @@ async function settleCascade(store: MultiStore, commits: () => number): Promise<
   }
 }
 
-function expectMatchesReplay(store: MultiStore, tier: TierStorage, log: CommitLog): void {
+function expectMatchesReplay(store: MultiStore, tier: AbstractTier, log: CommitLog): void {
   const model = new StoreModel(lifecycleRetention);
   log.replay(model);
   model.flush();

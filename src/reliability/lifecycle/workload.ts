@@ -26,7 +26,7 @@ import type { MultiStore } from '../../store/multistore.js';
 import type { TableDeclaration } from '../../store/options.js';
 import { expectSameContents } from '../../test-support/store-checks.js';
 import type { ModelDelta, StoreModel } from '../../test-support/store-model.js';
-import type { TierStorage } from '../../tier/tier.js';
+import type { AbstractTier } from '../../tier/abstract-tier.js';
 
 /** Tables of the lifecycle workload: two retention tables, an audit table, a plain one. */
 export const LIFECYCLE_TABLES: readonly TableDeclaration[] = [
@@ -87,7 +87,7 @@ export class CommitLog {
 /** The store holds exactly what the (flushed) model holds; figures equal the model and a recount. */
 export function expectExact(
   store: MultiStore,
-  tier: TierStorage,
+  tier: AbstractTier,
   model: StoreModel,
   keys: readonly Uint8Array[],
 ): void {

@@ -115,7 +115,7 @@ describe('VersionChain', () => {
 
 describe('MemoryTable', () => {
   it('forgets a key from both indexes once its last version is dropped', () => {
-    const table = new MemoryTable();
+    const table = new MemoryTable('t');
     table.put(bytes(1), 1, bytes(1));
     table.put(bytes(1), 2, undefined);
     table.put(bytes(2), 1, bytes(2));
@@ -133,7 +133,7 @@ describe('MemoryTable', () => {
   });
 
   it('keeps its own copy of a key', () => {
-    const table = new MemoryTable();
+    const table = new MemoryTable('t');
     const key = bytes(7);
     table.put(key, 1, bytes(1));
     key[0] = 8;

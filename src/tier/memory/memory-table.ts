@@ -18,8 +18,8 @@
  */
 
 import BTreeModule from 'sorted-btree';
-import type { KeyWalker } from '../range-walk.js';
-import type { TierEntry, TierWrite, WriteObserver } from '../tier.js';
+import type { TierTable } from '../table-tier.js';
+import type { TierEntry, TierWrite, VersionEntry, VersionSize, WriteObserver } from '../tier.js';
 import { compareKeyStrings, keyString } from './key-string.js';
 import { VersionChain } from './version-chain.js';
 
@@ -27,11 +27,17 @@ const BTree = BTreeModule.default;
 type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
 
 /** The keys and versions of one table. */
-export class MemoryTable implements KeyWalker<string, VersionChain> {
+export class MemoryTable implements TierTable<string, VersionChain> {
+  /** The store table name. */
+  readonly name: string;
   readonly #chains = new Map<string, VersionChain>();
   readonly #order: BTree<string, VersionChain> = new BTree(undefined, compareKeyStrings);
   /** Reused by seeks, which would otherwise allocate a pair per key visited. */
   readonly #pair = [] as unknown as [string, VersionChain];
+
+  constructor(name: string) {
+    this.name = name;
+  }
 
   /** Number of keys (not versions) held. */
   get keyCount(): number {
@@ -41,6 +47,19 @@ export class MemoryTable implements KeyWalker<string, VersionChain> {
   /** The chain of `key`, if the key has any version. */
   chain(key: Uint8Array): VersionChain | undefined {
     return this.#chains.get(keyString(key));
+  }
+
+  newest(key: Uint8Array, version: number): TierEntry | undefined {
+    // The caller's own key goes back in the entry: it is theirs already.
+    return this.chain(key)?.visible(version, key);
+  }
+
+  allVersions(key: Uint8Array): VersionEntry[] {
+    return this.chain(key)?.allVersions() ?? [];
+  }
+
+  versionSizes(key: Uint8Array): VersionSize[] {
+    return this.chain(key)?.sizes() ?? [];
   }
 
   /**

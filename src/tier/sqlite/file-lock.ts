@@ -17,7 +17,7 @@
 
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { StoreError, StoreLockedError } from '../../common/errors.js';
+import { StoreLockedError } from '../../common/errors.js';
 
 const openFiles = new Set<string>();
 
@@ -37,7 +37,7 @@ export function canonicalPath(path: string): string {
 /** Claim `path` for this process; throws `STORE_LOCKED` when it is already claimed. */
 export function claimFile(path: string): string {
   const canonical = canonicalPath(path);
-  if (openFiles.has(canonical)) throw new StoreLockedError(path);
+  if (openFiles.has(canonical)) throw new StoreLockedError(path, 'this process');
   openFiles.add(canonical);
   return canonical;
 }
@@ -48,12 +48,8 @@ export function releaseFile(canonical: string): void {
 }
 
 /** The error for a file that another process holds (SQLite reported it busy). */
-export function lockedElsewhere(path: string, cause: unknown): StoreError {
-  return new StoreError(
-    'STORE_LOCKED',
-    `the file ${path} is open in another process; close it there first`,
-    { cause },
-  );
+export function lockedElsewhere(path: string, cause: unknown): StoreLockedError {
+  return new StoreLockedError(path, 'another process', { cause });
 }
 
 /** True when `error` is SQLite saying the database is locked by someone else. */

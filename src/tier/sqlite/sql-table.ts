@@ -18,7 +18,7 @@
  */
 
 import { compareBytes } from '../../common/bytes.js';
-import type { KeyWalker } from '../range-walk.js';
+import type { TierTable } from '../table-tier.js';
 import type { TierEntry, VersionEntry, VersionSize } from '../tier.js';
 import type { Connection } from './load.js';
 import { createTableSql } from './schema.js';
@@ -47,7 +47,7 @@ function seekStatement(bounded: boolean, inclusive: boolean, reverse: boolean): 
 }
 
 /** The SQL side of one store table. */
-export class SqlTable implements KeyWalker<Uint8Array, Uint8Array> {
+export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   /** The store table name. */
   readonly name: string;
   readonly #statements: TableStatements;

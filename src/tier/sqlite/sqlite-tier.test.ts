@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import { isStoreError } from '../../common/errors.js';
 import { MAX_VERSION } from '../../common/version.js';
-import { b, scan, show, writes } from '../../test-support/tier-test-helpers.js';
+import { b, scan, show, writes } from '../../tier-test/helpers.js';
 import { connect } from './load.js';
 import { sqlTableName, storeTableName } from './schema.js';
 import { SqliteTier } from './sqlite-tier.js';
@@ -262,9 +262,8 @@ describe('SqliteTier failures', () => {
     const tier = SqliteTier.open(path);
     try {
       assertTierIo(() => tier.get('t', b('k'), 1));
-      assertTierIo(() =>
-        tier.rangeNext('t', undefined, { kind: 'unbounded' }, { kind: 'unbounded' }, 1, 1),
-      );
+      assertTierIo(() => tier.page('t', { version: 1, limit: 1 }));
+      assertTierIo(() => tier.getVersionSizes('t', b('k')));
     } finally {
       tier.close();
     }
@@ -302,8 +301,8 @@ describe('SqliteTier statements', () => {
     }
   });
 
-  it('importing the tier layer does not load better-sqlite3; opening a SQLite tier does', () => {
-    const index = new URL('../index.js', import.meta.url).href;
+  it('importing the tier factory does not load better-sqlite3; opening a SQLite tier does', () => {
+    const index = new URL('../factory.js', import.meta.url).href;
     const script = `
       import { createRequire } from 'node:module';
       const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes('better-sqlite3'));

@@ -14,29 +14,19 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { utf8 } from '../common/bytes.js';
-import type { TierStorage } from '../tier/tier.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
 import { UNBOUNDED } from '../tier/tier.js';
-import { assertCode, type OpenTier, withTier } from './tier-test-helpers.js';
+import { assertCode, hex, type OpenTier, withTier } from './helpers.js';
 
 const key = utf8('a');
 const good = { key, value: utf8('v') };
 
 /** Everything a tier holds, as comparable data. */
-export function snapshot(tier: TierStorage): unknown {
+export function snapshot(tier: AbstractTier): unknown {
   const tables = tier.tables();
   const contents = tables.map((table) => {
-    const page = tier.rangeNext(
-      table,
-      undefined,
-      UNBOUNDED,
-      UNBOUNDED,
-      Number.MAX_SAFE_INTEGER,
-      1e6,
-    );
-    return page.entries.map((e) => [
-      Buffer.from(e.key).toString('hex'),
-      tier.getAllVersions(table, e.key),
-    ]);
+    const page = tier.page(table, { version: Number.MAX_SAFE_INTEGER, limit: 1e6 });
+    return page.entries.map((e) => [hex(e.key), tier.getAllVersions(table, e.key)]);
   });
   return { tables, latest: tier.latestVersion(), contents };
 }
@@ -88,7 +78,7 @@ const BAD_CURSORS: [unknown, string][] = [
   [{ lastKey: 'a' }, 'INVALID_KEY'],
 ];
 
-type Case = [label: string, call: (tier: TierStorage) => unknown, code: string];
+type Case = [label: string, call: (tier: AbstractTier) => unknown, code: string];
 
 // biome-ignore lint/suspicious/noExplicitAny: calls deliberately break the declared types
 type Loose = any;
@@ -102,8 +92,8 @@ function versionCases(): Case[] {
       'INVALID_VERSION',
     ],
     [
-      `range version ${String(v)}`,
-      (t) => t.rangeNext('t', undefined, UNBOUNDED, UNBOUNDED, v as Loose, 1),
+      `page version ${String(v)}`,
+      (t) => t.page('t', { version: v as Loose, limit: 1 }),
       'INVALID_VERSION',
     ],
     [
@@ -130,6 +120,7 @@ function keyAndValueCases(): Case[] {
     [`get key ${String(k)}`, (t) => t.get('t', k as Loose, 1), 'INVALID_KEY'],
     [`get key on unknown table ${String(k)}`, (t) => t.get('zz', k as Loose, 1), 'INVALID_KEY'],
     [`getAllVersions key ${String(k)}`, (t) => t.getAllVersions('t', k as Loose), 'INVALID_KEY'],
+    [`getVersionSizes key ${String(k)}`, (t) => t.getVersionSizes('t', k as Loose), 'INVALID_KEY'],
     [
       `set key ${String(k)}`,
       (t) => t.set(9, new Map([['t', [good, { key: k, value: undefined }]]]) as Loose),
@@ -162,39 +153,55 @@ function keyAndValueCases(): Case[] {
   return [...keyCases, ...valueCases];
 }
 
-function rangeCases(): Case[] {
+const BAD_REQUESTS: [unknown, string][] = [
+  [undefined, 'a missing request'],
+  [null, 'null'],
+  ['all', 'a string'],
+  [{ version: 1, limit: 1, revers: true }, 'a misspelt property'],
+  [{ version: 1, limit: 1, reverse: 'yes' }, 'a reverse that is not a boolean'],
+  [{ version: 1, limit: 1, reverse: 1 }, 'a reverse of 1'],
+];
+
+function pageCases(): Case[] {
   const limits = BAD_LIMITS.flatMap((l): Case[] => [
     [
-      `rangeNext limit ${String(l)}`,
-      (t) => t.rangeNext('t', undefined, UNBOUNDED, UNBOUNDED, 1, l as Loose),
+      `page limit ${String(l)}`,
+      (t) => t.page('t', { version: 1, limit: l as Loose }),
       'INVALID_ARGUMENT',
     ],
     [
-      `rangeRevNext limit ${String(l)}`,
-      (t) => t.rangeRevNext('t', undefined, UNBOUNDED, UNBOUNDED, 1, l as Loose),
+      `reverse page limit ${String(l)}`,
+      (t) => t.page('t', { version: 1, limit: l as Loose, reverse: true }),
       'INVALID_ARGUMENT',
     ],
   ]);
   const bounds = BAD_BOUNDS.flatMap(([bound, code]): Case[] => [
     [
       `start ${JSON.stringify(bound)}`,
-      (t) => t.rangeNext('t', undefined, bound as Loose, UNBOUNDED, 1, 1),
+      (t) => t.page('t', { start: bound as Loose, version: 1, limit: 1 }),
       code,
     ],
     [
       `end ${JSON.stringify(bound)}`,
-      (t) => t.rangeRevNext('t', undefined, UNBOUNDED, bound as Loose, 1, 1),
+      (t) => t.page('t', { end: bound as Loose, version: 1, limit: 1, reverse: true }),
       code,
     ],
   ]);
   const cursors = BAD_CURSORS.map(
     ([cursor, code]): Case => [
       `cursor ${JSON.stringify(cursor)}`,
-      (t) => t.rangeNext('t', cursor as Loose, UNBOUNDED, UNBOUNDED, 1, 1),
+      (t) => t.page('t', { version: 1, limit: 1, cursor: cursor as Loose }),
       code,
     ],
   );
-  return [...limits, ...bounds, ...cursors];
+  const requests = BAD_REQUESTS.map(
+    ([request, label]): Case => [
+      `page request: ${label}`,
+      (t) => t.page('t', request as Loose),
+      'INVALID_ARGUMENT',
+    ],
+  );
+  return [...limits, ...bounds, ...cursors, ...requests];
 }
 
 function shapeCases(): Case[] {
@@ -217,8 +224,13 @@ function shapeCases(): Case[] {
       'INVALID_ARGUMENT',
     ],
     [
-      `range table ${String(name).slice(0, 9)}`,
-      (t) => t.rangeNext(name as Loose, undefined, UNBOUNDED, UNBOUNDED, 1, 1),
+      `page table ${String(name).slice(0, 9)}`,
+      (t) => t.page(name as Loose, { version: 1, limit: 1 }),
+      'INVALID_ARGUMENT',
+    ],
+    [
+      `getVersionSizes table ${String(name).slice(0, 9)}`,
+      (t) => t.getVersionSizes(name as Loose, key),
       'INVALID_ARGUMENT',
     ],
     [
@@ -277,7 +289,7 @@ export function describeInputContract(open: OpenTier): void {
         ]),
       );
       const before = snapshot(tier);
-      const cases = [...versionCases(), ...keyAndValueCases(), ...rangeCases(), ...shapeCases()];
+      const cases = [...versionCases(), ...keyAndValueCases(), ...pageCases(), ...shapeCases()];
       for (const [label, call, code] of cases) {
         assertCode(() => call(tier), code, label);
         assert.deepEqual(snapshot(tier), before, `${label} changed the tier`);
@@ -293,7 +305,9 @@ export function describeInputContract(open: OpenTier): void {
       assert.equal(tier.latestVersion(), max);
       assert.equal(tier.get('t', key, max)?.version, max);
       assert.equal(tier.get('t', key, max - 1), undefined);
-      assert.deepEqual(tier.rangeNext('t', undefined, UNBOUNDED, UNBOUNDED, 0, 1).entries, []);
+      assert.deepEqual(tier.page('t', { version: 0, limit: 1 }).entries, []);
+      const unbounded = { start: UNBOUNDED, end: UNBOUNDED, cursor: undefined, reverse: false };
+      assert.equal(tier.page('t', { ...unbounded, version: max, limit: 1 }).entries.length, 1);
     }),
   );
 }

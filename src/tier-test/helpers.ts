@@ -2,6 +2,9 @@
  * Helpers for tier tests: building writes and bounds, showing entries as
  * text, following range cursors to the end, asserting error codes.
  *
+ * Shipped with the contract suite (`multistore/tier-test`), so it uses only
+ * Node's own `node:assert` besides the tier layer.
+ *
  * @module
  */
 
@@ -9,17 +12,12 @@ import assert from 'node:assert/strict';
 import { utf8 } from '../common/bytes.js';
 import { isStoreError } from '../common/errors.js';
 import { MAX_VERSION } from '../common/version.js';
-import {
-  type Bound,
-  type RangePage,
-  type TierEntry,
-  type TierStorage,
-  type TierWrite,
-  UNBOUNDED,
-} from '../tier/tier.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import { pages, type RangeRequest } from '../tier/paging.js';
+import type { Bound, RangePage, TierEntry, TierWrite } from '../tier/tier.js';
 
 /** Opens a fresh, empty tier. */
-export type OpenTier = () => TierStorage;
+export type OpenTier = () => AbstractTier;
 
 /** Bytes of a UTF-8 string, or of the given byte values. */
 export const b = (text: string): Uint8Array => utf8(text);
@@ -51,54 +49,35 @@ export const excluded = (key: string | Uint8Array): Bound => ({
 export function show(entry: TierEntry | undefined): string {
   if (entry === undefined) return 'none';
   const text = (v: Uint8Array) =>
-    v.every((c) => c >= 0x20 && c < 0x7f) ? Buffer.from(v).toString('latin1') : `0x${hex(v)}`;
+    v.every((c) => c >= 0x20 && c < 0x7f) ? String.fromCharCode(...v) : `0x${hex(v)}`;
   return `${text(entry.key)}@${entry.version}=${entry.value ? text(entry.value) : '~'}`;
 }
 
-const hex = (v: Uint8Array) => Buffer.from(v).toString('hex');
+/** Bytes as lower-case hex. */
+export const hex = (v: Uint8Array): string =>
+  Array.from(v, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
-/** Every page of a range, followed to the end; returns the pages. */
-export function allPages(
-  tier: TierStorage,
-  table: string,
-  reverse: boolean,
-  start: Bound,
-  end: Bound,
-  version: number,
-  limit: number,
-): RangePage[] {
-  const pages: RangePage[] = [];
-  let page: RangePage | undefined;
-  do {
-    const read = reverse ? tier.rangeRevNext.bind(tier) : tier.rangeNext.bind(tier);
-    page = read(table, page?.cursor, start, end, version, limit);
-    pages.push(page);
-    assert.ok(pages.length < 10_000, 'range does not end');
-  } while (page.cursor !== undefined);
-  return pages;
+/** Every page of a range, followed to the end (and failing a range that does not end). */
+export function allPages(tier: AbstractTier, table: string, request: RangeRequest): RangePage[] {
+  const all: RangePage[] = [];
+  for (const page of pages(tier, table, request)) {
+    all.push(page);
+    assert.ok(all.length < 10_000, 'range does not end');
+  }
+  return all;
 }
 
-/** The whole range as `show` strings, read with pages of `limit`. */
-export function scan(
-  tier: TierStorage,
-  table: string,
-  options: { reverse?: boolean; start?: Bound; end?: Bound; version?: number; limit?: number } = {},
-): string[] {
-  const { reverse = false, start = UNBOUNDED, end = UNBOUNDED } = options;
-  const pages = allPages(
-    tier,
-    table,
-    reverse,
-    start,
-    end,
-    options.version ?? MAX_VERSION,
-    options.limit ?? 1000,
-  );
-  return pages.flatMap((page) => page.entries.map(show));
+/** Options of {@link scan}: the range, at the newest version in pages of 1000 unless given. */
+export type ScanOptions = Partial<RangeRequest>;
+
+/** The whole range as `show` strings. */
+export function scan(tier: AbstractTier, table: string, options: ScanOptions = {}): string[] {
+  const request = { version: MAX_VERSION, limit: 1000, ...options };
+  return allPages(tier, table, request).flatMap((page) => page.entries.map(show));
 }
 
 /** Run `test` on a fresh tier, closing it afterwards. */
-export function withTier(open: OpenTier, test: (tier: TierStorage) => void): () => void {
+export function withTier(open: OpenTier, test: (tier: AbstractTier) => void): () => void {
   return () => {
     const tier = open();
     try {

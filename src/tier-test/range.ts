@@ -1,5 +1,5 @@
 /**
- * The range part of the TierStorage contract: one entry per key at the read
+ * The range cases of the tier contract: one entry per key at the read
  * version, every bound kind in both directions, cursor resumption and the
  * page/cursor rule, and bytewise key order (empty key, prefixes, 0x00, 0xff).
  *
@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { compareBytes } from '../common/bytes.js';
 import { MAX_VERSION } from '../common/version.js';
-import { type Bound, type TierStorage, UNBOUNDED } from '../tier/tier.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import { type Bound, UNBOUNDED } from '../tier/tier.js';
 import {
   allPages,
   b,
@@ -22,10 +23,10 @@ import {
   show,
   withTier,
   writes,
-} from './tier-test-helpers.js';
+} from './helpers.js';
 
 /** Keys a, b, c, d, e with a mix of versions, values and tombstones. */
-function seedRange(tier: TierStorage): void {
+function seedRange(tier: AbstractTier): void {
   tier.set(
     1,
     writes('t', [
@@ -109,7 +110,7 @@ export function describeRangeContract(open: OpenTier): void {
       for (const reverse of [false, true]) {
         const whole = scan(tier, 't', { reverse });
         for (const limit of [1, 2, 3, 5, 6]) {
-          const pages = allPages(tier, 't', reverse, UNBOUNDED, UNBOUNDED, MAX_VERSION, limit);
+          const pages = allPages(tier, 't', { reverse, version: MAX_VERSION, limit });
           for (const page of pages) {
             assert.ok(page.entries.length <= limit);
             assert.equal(
@@ -132,7 +133,8 @@ export function describeRangeContract(open: OpenTier): void {
     'a cursor is a position: it resumes within the bounds, and a later write shows up',
     withTier(open, (tier) => {
       seedRange(tier);
-      const first = tier.rangeNext('t', undefined, included('b'), included('e'), 3, 2);
+      const bounds = { start: included('b'), end: included('e') };
+      const first = tier.page('t', { ...bounds, version: 3, limit: 2 });
       assert.deepEqual(first.entries.map(show), ['b@2=~', 'c@2=c2']);
       tier.set(
         4,
@@ -141,11 +143,22 @@ export function describeRangeContract(open: OpenTier): void {
           ['a0', 'outside'],
         ]),
       );
-      const second = tier.rangeNext('t', first.cursor, included('b'), included('e'), 4, 2);
+      const second = tier.page('t', { ...bounds, version: 4, limit: 2, cursor: first.cursor });
       assert.deepEqual(second.entries.map(show), ['cc@4=new', 'd@1=d1']);
-      const before = tier.rangeRevNext('t', { lastKey: b('c') }, included('b'), UNBOUNDED, 4, 9);
+      const before = tier.page('t', {
+        start: included('b'),
+        version: 4,
+        limit: 9,
+        cursor: { lastKey: b('c') },
+        reverse: true,
+      });
       assert.deepEqual(before.entries.map(show), ['b@2=~']);
-      const wide = tier.rangeNext('t', { lastKey: b('0') }, included('d'), UNBOUNDED, 4, 9);
+      const wide = tier.page('t', {
+        start: included('d'),
+        version: 4,
+        limit: 9,
+        cursor: { lastKey: b('0') },
+      });
       assert.deepEqual(
         wide.entries.map(show),
         ['d@1=d1', 'e@3=e3'],

@@ -1,36 +1,18 @@
 /**
- * The TierStorage contract as a test suite, written once, run per tier.
- *
- * `describeTierContract(name, open)` registers node:test cases that pin the
- * contract of src/tier/tier.ts: visibility, atomic writes, replacement,
- * out-of-order versions, drops, tables, latest version, ownership of
- * returned bytes, ranges in both directions with every bound kind, cursor
- * resumption and byte ordering (tier-contract-range.ts), and rejection of
- * bad input leaving the tier unchanged (tier-contract-input.ts). Each case opens a fresh tier and closes
- * it afterwards.
+ * The point and table cases of the tier contract: visibility, atomic writes,
+ * replacement, out-of-order versions, drops, the write observer, tables,
+ * settings, the latest version, ownership of returned bytes, and closing.
  *
  * @module
  */
 
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import { MAX_VERSION } from '../common/version.js';
-import { UNBOUNDED } from '../tier/tier.js';
-import { describeInputContract } from './tier-contract-input.js';
-import { describeRangeContract } from './tier-contract-range.js';
-import { assertCode, b, type OpenTier, scan, show, withTier, writes } from './tier-test-helpers.js';
+import { assertCode, b, type OpenTier, scan, show, withTier, writes } from './helpers.js';
 
-/** Register the contract suite for the tier `open` creates. */
-export function describeTierContract(name: string, open: OpenTier): void {
-  describe(`TierStorage contract: ${name}`, () => {
-    describePointContract(open);
-    describeTableContract(open);
-    describeRangeContract(open);
-    describeInputContract(open);
-  });
-}
-
-function describePointContract(open: OpenTier): void {
+/** Register the point cases: reads, writes and drops of single keys. */
+export function describePointContract(open: OpenTier): void {
   it(
     'get returns the newest entry at or below the version: value, tombstone or nothing',
     withTier(open, (tier) => {
@@ -128,7 +110,7 @@ function describePointContract(open: OpenTier): void {
       tier.set(3, writes('t', [['a', 'z']]));
       const all = tier.getAllVersions('t', b('a'));
       assert.deepEqual(
-        all.map((v) => [v.version, v.value && Buffer.from(v.value).toString()]),
+        all.map((v) => [v.version, v.value && new TextDecoder().decode(v.value)]),
         [
           [3, 'z'],
           [2, undefined],
@@ -197,7 +179,7 @@ function describePointContract(open: OpenTier): void {
       const [listed] = tier.getAllVersions('t', b('a'));
       assert.equal(Object.getPrototypeOf(listed?.value), Uint8Array.prototype);
       listed?.value?.fill(0);
-      const [ranged] = tier.rangeNext('t', undefined, UNBOUNDED, UNBOUNDED, 1, 10).entries;
+      const [ranged] = tier.page('t', { version: 1, limit: 10 }).entries;
       assert.equal(Object.getPrototypeOf(ranged?.key), Uint8Array.prototype);
       ranged?.value?.fill(0);
       assert.equal(show(tier.get('t', b('a'), 1)), 'a@1=xyz');
@@ -205,7 +187,8 @@ function describePointContract(open: OpenTier): void {
   );
 }
 
-function describeTableContract(open: OpenTier): void {
+/** Register the table cases: tables, settings, the latest version, closing. */
+export function describeTableContract(open: OpenTier): void {
   it(
     'getVersionSizes lists versions and value sizes newest first, tombstones as undefined',
     withTier(open, (tier) => {
@@ -356,9 +339,10 @@ function describeTableContract(open: OpenTier): void {
     const calls: [string, () => unknown][] = [
       ['get', () => tier.get('t', b('a'), 1)],
       ['set', () => tier.set(2, writes('t', [['a', '1']]))],
-      ['rangeNext', () => tier.rangeNext('t', undefined, UNBOUNDED, UNBOUNDED, 1, 1)],
-      ['rangeRevNext', () => tier.rangeRevNext('t', undefined, UNBOUNDED, UNBOUNDED, 1, 1)],
+      ['page', () => tier.page('t', { version: 1, limit: 1 })],
+      ['page reverse', () => tier.page('t', { version: 1, limit: 1, reverse: true })],
       ['getAllVersions', () => tier.getAllVersions('t', b('a'))],
+      ['getVersionSizes', () => tier.getVersionSizes('t', b('a'))],
       ['drop', () => tier.drop(new Map())],
       ['ensureTable', () => tier.ensureTable('t')],
       ['clearTable', () => tier.clearTable('t')],

@@ -1,0 +1,288 @@
+/**
+ * The tier contract, and the base class every tier extends.
+ *
+ * A tier stores versioned entries for named tables and knows nothing of
+ * commits, drop policies or statistics: the store above decides what to
+ * write and what to erase; a tier does the raw, synchronous work. This
+ * module is the one place the contract is written down.
+ *
+ * ## Public methods and raw methods
+ *
+ * The split is abstract-level's: callers use the public methods of
+ * {@link AbstractTier}; a backend implements the protected `_`-methods. A
+ * public method checks that the tier is open (`STORE_CLOSED`), validates ALL
+ * of its input (validate.ts: versions, keys, values, table names, limits,
+ * page requests, settings), and only then calls the raw method, turning
+ * anything but a {@link StoreError} the backend throws into a `TIER_IO`
+ * {@link TierIoError} with the original as `cause`:
+ *
+ * ```
+ *   tier.get(table, key, v)                       the caller
+ *     open?            STORE_CLOSED
+ *     checkTableName   INVALID_ARGUMENT           validate.ts, once for every backend
+ *     checkKey         INVALID_KEY
+ *     checkVersion     INVALID_VERSION
+ *     this._get(table, key, v)                    the backend: raw work, input known good
+ *       throws? -> TIER_IO (cause: what it threw)
+ * ```
+ *
+ * So a backend never validates, never tracks closing, never wraps errors,
+ * and a tier passed to `MultiStore.fromTier` behaves like a built-in one.
+ *
+ * ## Data model
+ *
+ * A table holds entries `(key, version) -> value | tombstone`. Keys are bytes,
+ * ordered bytewise (a prefix sorts first); versions are non-negative safe
+ * integers. A *tombstone* (`value: undefined`) is a stored version that says
+ * "the key is absent from here on"; it is a real entry: it occupies storage,
+ * is listed by `getAllVersions`, appears in range pages, and is only removed
+ * by `drop` or `clearTable`.
+ *
+ * "Newest at or below version V" is the one visibility rule: for a key, the
+ * entry with the highest version <= V, whatever it is (value or tombstone).
+ * Reading a table the tier does not hold is an empty read, never an error,
+ * and never creates the table.
+ *
+ * ## Atomicity and ownership
+ *
+ * `set` writes every table's entries in one atomic step (all or nothing, and
+ * for a durable tier, durable together); `drop` erases its pairs in one
+ * atomic step. Writing an existing `(key, version)` replaces its value;
+ * within one `set` the last write of a key wins. `set` copies what it keeps:
+ * the caller may change or reuse its arrays once `set` returns. Arrays a tier
+ * returns are plain `Uint8Array`s (never a Node `Buffer`) that the caller
+ * owns and may change.
+ *
+ * ## Ranges
+ *
+ * `page` returns at most `limit` entries, one per key (the key's newest entry
+ * at or below the version, tombstones included), in key order (or reverse).
+ * A page must cost O(limit) seeks however many versions a key holds (see
+ * range-walk.ts, which backends with an ordered key index reuse). The
+ * returned cursor resumes after the page's last key; `undefined` means the
+ * range is exhausted. A page holding `limit` entries always carries a cursor
+ * (the next page may turn out empty); a page holding fewer never does. Keys
+ * with no version at or below the read version produce no entry and are
+ * stepped over within the page. A cursor is a position, not a snapshot: a
+ * key written after it shows up in later pages.
+ *
+ * ## Extending the contract
+ *
+ * A new capability is one public method here (open check, validation, then
+ * the raw call through `#io`) plus one protected raw method: abstract when
+ * every backend must provide it, or with a default built on the others (as
+ * `_getVersionSizes` is) when one exists. Its cases go in the contract suite
+ * (src/tier-test/), which every backend runs.
+ *
+ * @module
+ */
+
+import { describe } from '../common/bytes.js';
+import { isStoreError, StoreClosedError, TierIoError } from '../common/errors.js';
+import { checkVersion } from '../common/version.js';
+import type {
+  PageQuery,
+  PageRequest,
+  RangePage,
+  TierDrops,
+  TierEntry,
+  TierWrites,
+  VersionEntry,
+  VersionSize,
+  WriteObserver,
+} from './tier.js';
+import {
+  checkDrops,
+  checkKey,
+  checkObserver,
+  checkPage,
+  checkSetting,
+  checkTableName,
+  checkWrites,
+} from './validate.js';
+
+/**
+ * A storage tier: the contract the store relies on, validated once for every
+ * backend. Extend it and implement the protected `_`-methods; see the module
+ * documentation for the rules each must follow.
+ */
+export abstract class AbstractTier {
+  /** Which backend this is (`memory`, `sqlite`, or a custom tier's own name). */
+  abstract readonly kind: string;
+  #closed = false;
+
+  /**
+   * The newest entry of `key` at or below `version`, or `undefined`. The
+   * entry's `key` is the array the caller passed (not a copy).
+   */
+  get(table: string, key: Uint8Array, version: number): TierEntry | undefined {
+    this.#checkTable(table);
+    checkKey(key);
+    const at = checkVersion(version);
+    try {
+      // Inline rather than through #io: the hot read path, no closure per call.
+      return this._get(table, key, at);
+    } catch (error) {
+      throw this.#failure('read', error);
+    }
+  }
+
+  /**
+   * Write every table's entries at `version`, atomically. Creates tables that
+   * do not exist yet (even for an empty list). Records `version` as seen even
+   * when `writes` is empty. With an `observe` callback, tells it what each
+   * write finds (see {@link WriteObserver}); if `set` throws, nothing was
+   * written and what the observer heard is void.
+   */
+  set(version: number, writes: TierWrites, observe?: WriteObserver): void {
+    this.#assertOpen();
+    const at = checkVersion(version);
+    checkWrites(writes);
+    checkObserver(observe);
+    this.#io('write', () => this._set(at, writes, observe));
+  }
+
+  /** One page of a key range at a version; see "Ranges" in the module documentation. */
+  page(table: string, request: PageRequest): RangePage {
+    this.#checkTable(table);
+    const query = checkPage(request);
+    return this.#io('read a range', () => this._page(table, query));
+  }
+
+  /** Every stored version of `key`, newest first, tombstones included. */
+  getAllVersions(table: string, key: Uint8Array): VersionEntry[] {
+    this.#checkTable(table);
+    checkKey(key);
+    return this.#io('read', () => this._getAllVersions(table, key));
+  }
+
+  /** The versions and value sizes of `key`, newest first, without reading the values. */
+  getVersionSizes(table: string, key: Uint8Array): VersionSize[] {
+    this.#checkTable(table);
+    checkKey(key);
+    return this.#io('read', () => this._getVersionSizes(table, key));
+  }
+
+  /** Physically erase the given `(key, version)` pairs, atomically. Missing pairs are ignored. */
+  drop(drops: TierDrops): void {
+    this.#assertOpen();
+    checkDrops(drops);
+    this.#io('drop', () => this._drop(drops));
+  }
+
+  /** Create the table if it does not exist. */
+  ensureTable(table: string): void {
+    this.#checkTable(table);
+    this.#io('create a table', () => this._ensureTable(table));
+  }
+
+  /** Erase every entry of the table (the table itself remains; an unknown table stays unknown). */
+  clearTable(table: string): void {
+    this.#checkTable(table);
+    this.#io('clear a table', () => this._clearTable(table));
+  }
+
+  /** Names of every table this tier holds, sorted. */
+  tables(): string[] {
+    this.#assertOpen();
+    return this.#io('list tables', () => this._tables()).sort();
+  }
+
+  /** The highest version ever passed to `set` (0 when none); survives reopening a file. */
+  latestVersion(): number {
+    this.#assertOpen();
+    return this.#io('read the latest version', () => this._latestVersion());
+  }
+
+  /**
+   * A setting the store keeps beside its data (its table declarations), or
+   * `undefined` when never written. Durable in a file tier.
+   */
+  readSetting(name: string): string | undefined {
+    this.#assertOpen();
+    checkSetting(name);
+    return this.#io('read a setting', () => this._readSetting(name));
+  }
+
+  /** Write a setting, atomically (and durably in a file tier). */
+  writeSetting(name: string, value: string): void {
+    this.#assertOpen();
+    checkSetting(name, value);
+    this.#io('write a setting', () => this._writeSetting(name, value));
+  }
+
+  /** Release resources; every later call throws `STORE_CLOSED`. Closing twice is harmless. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#io('close', () => this._close());
+  }
+
+  /** Raw `get`: `undefined` for an unknown table or key. Put the caller's `key` in the entry. */
+  protected abstract _get(table: string, key: Uint8Array, version: number): TierEntry | undefined;
+
+  /** Raw `set`: all or nothing; tell `observe` (if given) about each write before applying it. */
+  protected abstract _set(version: number, writes: TierWrites, observe?: WriteObserver): void;
+
+  /** Raw `page`: an empty page for an unknown table. */
+  protected abstract _page(table: string, query: PageQuery): RangePage;
+
+  /** Raw `getAllVersions`: `[]` for an unknown table or key. */
+  protected abstract _getAllVersions(table: string, key: Uint8Array): VersionEntry[];
+
+  /** Raw `getVersionSizes`; by default derived from `_getAllVersions` (override to skip reading values). */
+  protected _getVersionSizes(table: string, key: Uint8Array): VersionSize[] {
+    return this._getAllVersions(table, key).map(({ version, value }) => ({
+      version,
+      valueBytes: value?.length,
+    }));
+  }
+
+  /** Raw `drop`: ignore unknown tables and missing pairs; forget a key once it has no version. */
+  protected abstract _drop(drops: TierDrops): void;
+
+  /** Raw `ensureTable`: create the table if missing. */
+  protected abstract _ensureTable(table: string): void;
+
+  /** Raw `clearTable`: a no-op for an unknown table. */
+  protected abstract _clearTable(table: string): void;
+
+  /** Raw `tables`: every table name, in any order. */
+  protected abstract _tables(): string[];
+
+  /** Raw `latestVersion`. */
+  protected abstract _latestVersion(): number;
+
+  /** Raw `readSetting`. */
+  protected abstract _readSetting(name: string): string | undefined;
+
+  /** Raw `writeSetting`. */
+  protected abstract _writeSetting(name: string, value: string): void;
+
+  /** Raw `close`, called once; by default nothing to release. */
+  protected _close(): void {}
+
+  #checkTable(table: string): void {
+    this.#assertOpen();
+    checkTableName(table);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreClosedError('tier');
+  }
+
+  #io<T>(what: string, action: () => T): T {
+    try {
+      return action();
+    } catch (error) {
+      throw this.#failure(what, error);
+    }
+  }
+
+  /** A StoreError as it is; anything else as a `TIER_IO` error with it as cause. */
+  #failure(what: string, error: unknown): unknown {
+    if (isStoreError(error)) return error;
+    const reason = error instanceof Error ? error.message : describe(error);
+    return new TierIoError(`the ${this.kind} tier failed to ${what}: ${reason}`, error);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Following a range from page to page.
+ *
+ * Every caller that reads a whole range (store ranges, the statistics
+ * recount, the retention sweep, the tier runner, the contract suite) walks it
+ * the same way: read a page, hand out its entries, resume from its cursor
+ * until a page comes back without one. {@link pages} is that loop, written
+ * once; the caller decides what to do between pages.
+ *
+ * @module
+ */
+
+import type { AbstractTier } from './abstract-tier.js';
+import type { PageRequest, RangeCursor, RangePage } from './tier.js';
+
+/** A page request without its cursor: the whole range, to be followed. */
+export type RangeRequest = Omit<PageRequest, 'cursor'>;
+
+/** Every page of a range, each read only when the previous one has been handed out. */
+export function* pages(
+  tier: AbstractTier,
+  table: string,
+  request: RangeRequest,
+): Generator<RangePage, void, undefined> {
+  let cursor: RangeCursor | undefined;
+  do {
+    const page = tier.page(table, { ...request, cursor });
+    yield page;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+}

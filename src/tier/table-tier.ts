@@ -1,0 +1,111 @@
+/**
+ * The read side every built-in tier shares: one handle per table.
+ *
+ * Both built-in backends keep, per store table, an object that knows its
+ * keys (a B+ tree in memory, a SQL table in SQLite). Everything a read needs
+ * beyond that object is the same: look the table up by name, answer an
+ * unknown table with an empty read, hand ranges to the page walk. This class
+ * does it once, over the {@link TierTable} each backend provides:
+ *
+ * ```
+ *   AbstractTier     validate, closed check, TIER_IO           (abstract-tier.ts)
+ *     TableTier<T>   tables by name; get / page / versions /    (this module)
+ *                    ensureTable / clearTable / tables
+ *       MemoryTier   T = MemoryTable: set, drop, settings, latest version
+ *       SqliteTier   T = SqlTable:    set, drop, settings, latest version
+ * ```
+ *
+ * A backend creates its tables through {@link TableTier._createTable} and may
+ * create some outside the registry first (SQLite does, inside a transaction,
+ * adding them with {@link TableTier.adopt} only once it commits).
+ *
+ * @module
+ */
+
+import { AbstractTier } from './abstract-tier.js';
+import { type KeyWalker, readPage } from './range-walk.js';
+import {
+  EMPTY_PAGE,
+  type PageQuery,
+  type RangePage,
+  type TierEntry,
+  type VersionEntry,
+  type VersionSize,
+} from './tier.js';
+
+/** What a backend keeps per table: reads of one table, and its keys in order. */
+export interface TierTable<K, H> extends KeyWalker<K, H> {
+  /** The table's name. */
+  readonly name: string;
+  /** The newest entry of `key` at or below `version`, with `key` itself in the entry. */
+  newest(key: Uint8Array, version: number): TierEntry | undefined;
+  /** Every stored version of `key`, newest first. */
+  allVersions(key: Uint8Array): VersionEntry[];
+  /** Every stored version's size, newest first, without reading values. */
+  versionSizes(key: Uint8Array): VersionSize[];
+  /** Erase every entry. */
+  clear(): void;
+}
+
+/** A tier that keeps one {@link TierTable} per store table; see the module documentation. */
+// biome-ignore lint/suspicious/noExplicitAny: the key and handle types are the backend's own
+export abstract class TableTier<T extends TierTable<any, any>> extends AbstractTier {
+  readonly #tables = new Map<string, T>();
+
+  /** Create the storage of table `name` (it does not exist yet) and return its handle. */
+  protected abstract _createTable(name: string): T;
+
+  /** The handle of `name`, if the tier holds that table. */
+  protected held(name: string): T | undefined {
+    return this.#tables.get(name);
+  }
+
+  /** The handle of `name`, creating the table if needed. */
+  protected holdTable(name: string): T {
+    let table = this.#tables.get(name);
+    if (table === undefined) {
+      table = this._createTable(name);
+      this.#tables.set(name, table);
+    }
+    return table;
+  }
+
+  /** Register a table created outside {@link holdTable} (found at open, or committed). */
+  protected adopt(table: T): void {
+    this.#tables.set(table.name, table);
+  }
+
+  /** Forget every handle (the tier is closing). */
+  protected forgetTables(): void {
+    this.#tables.clear();
+  }
+
+  protected _get(table: string, key: Uint8Array, version: number): TierEntry | undefined {
+    return this.#tables.get(table)?.newest(key, version);
+  }
+
+  protected _page(table: string, query: PageQuery): RangePage {
+    const held = this.#tables.get(table);
+    return held === undefined ? EMPTY_PAGE : readPage(held, query);
+  }
+
+  protected _getAllVersions(table: string, key: Uint8Array): VersionEntry[] {
+    return this.#tables.get(table)?.allVersions(key) ?? [];
+  }
+
+  protected override _getVersionSizes(table: string, key: Uint8Array): VersionSize[] {
+    return this.#tables.get(table)?.versionSizes(key) ?? [];
+  }
+
+  protected _ensureTable(table: string): void {
+    this.holdTable(table);
+  }
+
+  protected _clearTable(table: string): void {
+    this.#tables.get(table)?.clear();
+  }
+
+  protected _tables(): string[] {
+    return [...this.#tables.keys()];
+  }
+}
