@@ -13,4 +13,4 @@ export {
   versionedKeyBytes,
 } from './figures.js';
 export { recountFigures, recountTable } from './recount.js';
-export { type StatsEventSource, StorageStatsTracker } from './tracker.js';
+export { StorageStatsTracker } from './tracker.js';

@@ -1,10 +1,14 @@
 /**
- * The statistics tracker: folds `storage-stats` events into figures.
+ * The statistics tracker: folds `storage-stats` records into figures.
  *
- * The store emits one event per commit and one per drop-worker flush; each
- * entry of an event says which stored version it is about and in which
- * category (current/historical) it is, or was, counted. The tracker only adds
- * and subtracts, so it holds no per-key state and costs O(entries):
+ * The store builds one record per commit and one per drop-worker flush; each
+ * entry of a record says which stored version it is about and in which
+ * category (current/historical) it is, or was, counted. The code that
+ * produces a record (the commit path, the drop flush) hands it to
+ * {@link StorageStatsTracker.record} directly, before any listener sees it
+ * as an event: the tracker listens to no channel that user code can write
+ * to, so figures cannot be forged. The tracker only adds and subtracts, so
+ * it holds no per-key state and costs O(entries):
  *
  * ```
  *   writes, deletes  ->  +1 in entry.category
@@ -12,8 +16,8 @@
  *   moves            ->  -1 in the other category, +1 in entry.category
  * ```
  *
- * Figures are exact once every event emitted so far has been delivered
- * (`await store.flush()` guarantees it).
+ * Figures are exact once every drop requested so far has been applied
+ * (`await store.flush()` guarantees it); writes count as their commit returns.
  *
  * @module
  */
@@ -26,23 +30,16 @@ import {
   versionedKeyBytes,
 } from './figures.js';
 
-/** What the tracker needs of an event bus. */
-export interface StatsEventSource {
-  on(type: 'storage-stats', listener: (event: StorageStatsRecorded) => void): () => void;
-}
-
-/** Keeps per-table storage figures from `storage-stats` events. */
+/** Keeps per-table storage figures from `storage-stats` records. */
 export class StorageStatsTracker {
   readonly #tables = new Map<string, FigureCounter>();
-  #unsubscribe: (() => void) | undefined;
 
-  /** Start from `initial` figures (for a reopened file), then follow `source`. */
-  constructor(source?: StatsEventSource, initial?: ReadonlyMap<string, StorageFigures>) {
+  /** Start from `initial` figures (for a reopened file: a recount of the tier). */
+  constructor(initial?: ReadonlyMap<string, StorageFigures>) {
     for (const [table, figures] of initial ?? []) this.#counter(table).add(figures);
-    this.#unsubscribe = source?.on('storage-stats', (event) => this.record(event));
   }
 
-  /** Fold one event into the figures. */
+  /** Fold one record into the figures. */
   record(event: StorageStatsRecorded): void {
     for (const entry of event.writes) this.#count(entry, entry.category, 1);
     for (const entry of event.deletes) this.#count(entry, entry.category, 1);
@@ -66,12 +63,6 @@ export class StorageStatsTracker {
     // fromEntries defines own properties, so even a table named `__proto__` is listed.
     const tables = Object.fromEntries(sorted.map(([name, counter]) => [name, counter.snapshot()]));
     return Object.freeze({ total: total.snapshot(), tables: Object.freeze(tables) });
-  }
-
-  /** Stop following the event source. */
-  detach(): void {
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
   }
 
   #count(entry: StatsEntry, category: StatsCategory, sign: 1 | -1): void {

@@ -27,6 +27,8 @@ import { type BytesLike, bytesToBinaryString, describe, toBytes } from '../commo
 import { InvalidInputError, StoreClosedError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
+import type { StorageStatsRecorded } from '../event/events.js';
+import { EventSubscriptions, type StoreEvents } from '../event/subscriptions.js';
 import { ActorSystem } from '../runtime/system.js';
 import type { StorageStats } from '../stats/figures.js';
 import { recountFigures } from '../stats/recount.js';
@@ -68,6 +70,7 @@ export class MultiStore {
   readonly #router: TableRouter;
   readonly #system: ActorSystem;
   readonly #bus: EventBus;
+  readonly #events: StoreEvents;
   readonly #tracker: StorageStatsTracker;
   readonly #worker: DropWorker;
   #latestVersion: number;
@@ -123,8 +126,9 @@ export class MultiStore {
     const { actorMode: mode, clock, logger } = config;
     this.#system = new ActorSystem({ mode, clock, logger });
     this.#bus = new EventBus({ mode, logger });
-    this.#tracker = new StorageStatsTracker(this.#bus, recountFigures(tier, tableNames));
-    const applier = new DropApplier(tier, logger, (event) => this.#bus.emit(event));
+    this.#events = new EventSubscriptions(this.#bus);
+    this.#tracker = new StorageStatsTracker(recountFigures(tier, tableNames));
+    const applier = new DropApplier(tier, logger, (record) => this.#publish(record));
     this.#worker = new DropWorker(this.#system, applier, config.dropWorker, logger);
     this.#sweep = this.#startSweep();
   }
@@ -134,9 +138,9 @@ export class MultiStore {
     return this.#latestVersion;
   }
 
-  /** The event bus: `storage-stats` events of every commit and drop flush. */
-  get events(): EventBus {
-    return this.#bus;
+  /** Subscriptions to the `storage-stats` events of every commit and drop flush (read-only). */
+  get events(): StoreEvents {
+    return this.#events;
   }
 
   /** Which tier the store runs on: `memory` or `sqlite`. */
@@ -244,7 +248,6 @@ export class MultiStore {
       await this.#system.shutdown();
       await this.#bus.idle();
     } finally {
-      this.#tracker.detach();
       this.#tier.close();
     }
   }
@@ -278,16 +281,25 @@ export class MultiStore {
   }
 
   #write(plan: CommitPlan, version: number): void {
-    const stats = this.#bus.hasListeners('storage-stats') ? new StatsEventBuilder() : undefined;
+    const stats = new StatsEventBuilder();
     const byTable = new Map<string, TierWrite[]>();
     for (const write of plan.writes) {
       const writes = byTable.get(write.table.name);
       if (writes === undefined) byTable.set(write.table.name, [write]);
       else writes.push(write);
     }
-    this.#tier.set(version, byTable, stats && statsObserver(stats, version));
+    this.#tier.set(version, byTable, statsObserver(stats, version));
     if (version > this.#latestVersion) this.#latestVersion = version;
-    if (stats !== undefined && !stats.empty) this.#bus.emit(stats.build(version));
+    if (!stats.empty) this.#publish(stats.build(version));
+  }
+
+  /**
+   * Statistics of a commit or a drop flush: counted by the tracker first, on
+   * this call, then (frozen) handed to whoever listens.
+   */
+  #publish(record: StorageStatsRecorded): void {
+    this.#tracker.record(record);
+    if (this.#bus.hasListeners(record.type)) this.#bus.emit(frozen(record));
   }
 
   /** Explicit drops, and an implicit `keepLastVersions` drop per key written to a retention table. */
@@ -332,6 +344,14 @@ export class MultiStore {
   #assertOpen(): void {
     if (this.#closing !== undefined) throw new StoreClosedError();
   }
+}
+
+/** The record with its lists frozen, so that one listener cannot change what the next one sees. */
+function frozen(record: StorageStatsRecorded): StorageStatsRecorded {
+  for (const list of [record.writes, record.deletes, record.drops, record.moves]) {
+    Object.freeze(list);
+  }
+  return Object.freeze(record);
 }
 
 /** A key for a read: validated, not copied (the store does not keep it). */

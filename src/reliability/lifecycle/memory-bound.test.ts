@@ -46,7 +46,7 @@ it(`memory stays bounded over ${COMMITS.toLocaleString('en')} synchronous commit
     `loop ${(report.loopMs / 1000).toFixed(1)} s (${Math.round((COMMITS / report.loopMs) * 1000)} commits/s), final flush ${report.flushMs.toFixed(1)} ms`,
   );
   t.diagnostic(
-    `drop worker: ${report.requests} requests, ${report.entriesDropped} versions dropped, backpressure ${report.backpressure}; event bus backpressure ${report.busBackpressure}`,
+    `drop worker: ${report.requests} requests, ${report.entriesDropped} versions dropped, backpressure ${report.backpressure}`,
   );
 
   assert.ok(heapGrowth + bufferGrowth < GROWTH_BOUND, `grew ${mb(heapGrowth + bufferGrowth)}`);

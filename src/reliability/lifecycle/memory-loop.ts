@@ -35,8 +35,6 @@ export interface LoopReport {
   readonly loopMs: number;
   readonly flushMs: number;
   readonly backpressure: number;
-  /** Emits that found the event bus full and delivered synchronously. */
-  readonly busBackpressure: number;
   readonly requests: number;
   readonly entriesDropped: number;
   readonly failures: number;
@@ -93,7 +91,6 @@ async function main(commits: number, keyCount: number): Promise<LoopReport> {
     loopMs,
     flushMs,
     backpressure: worker.backpressure,
-    busBackpressure: store.events.backpressure,
     requests: worker.requests,
     entriesDropped: worker.entriesDropped,
     failures: worker.failures,
