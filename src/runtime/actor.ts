@@ -21,7 +21,9 @@
  *
  * `send` never throws for a full or closed mailbox: it reports it, and hands the
  * message back so the sender can decide (the drop worker's sender processes it
- * on its own turn: backpressure).
+ * on its own turn: backpressure). A sender that can wait uses `sendWhenRoom`
+ * instead: it is let in, in turn, as soon as the actor takes a message out of
+ * its mailbox; nothing polls.
  *
  * @module
  */
@@ -57,6 +59,12 @@ export interface ActorRef<M> {
   readonly name: string;
   /** Queue a message; never throws for `full` or `closed`. */
   send(message: M): SendResult<M>;
+  /**
+   * Queue a message, waiting while the mailbox is full: waiting senders are
+   * let in, first come first served, as the actor takes messages out (no
+   * polling). Resolves `closed` if the actor stops first.
+   */
+  sendWhenRoom(message: M): Promise<SendResult<M>>;
   /** False once the actor has stopped. */
   isAlive(): boolean;
   /** Resolves once the actor has stopped and its `postStop` ran. */

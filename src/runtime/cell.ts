@@ -13,16 +13,20 @@
  *
  * Directive details the contract leaves open, decided here:
  * - `park` stops the slice even if messages are left; the next send (even one
- *   refused as `full`, so a parked actor's full mailbox cannot lock its senders
- *   out forever) wakes the actor, which then handles the old messages first. A
+ *   refused as `full`, or one waiting for room, so a parked actor's full
+ *   mailbox cannot lock its senders out forever) wakes the actor, which then
+ *   handles the old messages first. A
  *   message that arrived while the parking handler ran counts as "new": the
  *   actor does not park then, so no wake-up is lost.
  * - `idle` is called when the mailbox is found empty after a `continue` or
  *   `yield` (the actor wanted more); not after `park` (it asked to sleep) and
  *   not after `stop`. It returns `stop` to stop; anything else means wait for
  *   the next message. Messages it sends to itself are handled right away.
+ * - Senders waiting for room (`sendWhenRoom`) are let in, in order, each time
+ *   a message is taken out of a full mailbox.
  * - `stop` discards what is left in the mailbox (logged as a warning, since
- *   those senders were told `ok`); later sends return `closed`.
+ *   those senders were told `ok`); later sends, and senders still waiting for
+ *   room, get `closed`.
  * - Once cancelled (system shutdown) the actor handles what is queued, ignoring
  *   `park`, and stops when its mailbox is empty; `postStop` runs then.
  * - An exception from `init`, `handle`, `idle`, `postStop` or a timer's
@@ -54,6 +58,12 @@ export interface CellHost {
 
 const SENT: SendResult<never> = Object.freeze({ ok: true });
 
+/** A sender waiting for room in a full mailbox. */
+interface WaitingSender<M> {
+  readonly message: M;
+  readonly resolve: (result: SendResult<M>) => void;
+}
+
 /** What one handled message tells the slice loop. */
 type Step = 'next' | 'end-slice' | 'yield';
 
@@ -68,6 +78,7 @@ export class ActorCell<S, M> implements Runnable {
   readonly #host: CellHost;
   readonly #capacity: number;
   readonly #mailbox = new Fifo<M>();
+  readonly #waiting = new Fifo<WaitingSender<M>>();
   readonly #ctx: ActorContext<M>;
   readonly #resolveStopped: () => void;
   #state: S | undefined;
@@ -123,6 +134,16 @@ export class ActorCell<S, M> implements Runnable {
     return SENT;
   }
 
+  sendWhenRoom(message: M): Promise<SendResult<M>> {
+    if (!this.#alive || (this.#waiting.isEmpty() && this.#mailbox.length < this.#capacity)) {
+      return Promise.resolve(this.send(message));
+    }
+    return new Promise((resolve) => {
+      this.#waiting.push({ message, resolve });
+      this.#wake();
+    });
+  }
+
   /** System shutdown: finish what is queued, then stop. */
   cancel(): void {
     if (!this.#alive || this.#cancelled) return;
@@ -157,11 +178,23 @@ export class ActorCell<S, M> implements Runnable {
 
   #handleNext(): Step {
     const message = this.#mailbox.shift() as M;
+    this.#letWaitingIn();
     const arrivalsBefore = this.#arrivals;
     const directive = this.#invoke('handle', () =>
       this.#actor.handle(this.#state as S, message, this.#ctx),
     );
     return this.#apply(directive ?? 'continue', arrivalsBefore);
+  }
+
+  /** Move waiting senders into the mailbox while it has room (the drain is what wakes them). */
+  #letWaitingIn(): void {
+    while (this.#mailbox.length < this.#capacity) {
+      const sender = this.#waiting.shift();
+      if (sender === undefined) return;
+      this.#mailbox.push(sender.message);
+      this.#arrivals++;
+      sender.resolve(SENT);
+    }
   }
 
   #apply(directive: Directive, arrivalsBefore: number): Step {
@@ -205,6 +238,9 @@ export class ActorCell<S, M> implements Runnable {
     const dropped = this.#mailbox.clear();
     if (dropped > 0) {
       this.#log('warn', 'actor stopped with unhandled messages', { actor: this.name, dropped });
+    }
+    for (let sender = this.#waiting.shift(); sender !== undefined; sender = this.#waiting.shift()) {
+      sender.resolve({ ok: false, reason: 'closed', message: sender.message });
     }
     if (this.#started) this.#invoke('postStop', () => this.#actor.postStop?.(this.#state as S));
     this.#resolveStopped();
@@ -278,6 +314,10 @@ class CellRef<M> implements ActorRef<M> {
     return this.#cell.send(message);
   }
 
+  sendWhenRoom(message: M): Promise<SendResult<M>> {
+    return this.#cell.sendWhenRoom(message);
+  }
+
   isAlive(): boolean {
     return this.#cell.isAlive();
   }
@@ -294,6 +334,10 @@ export class ClosedRef<M> implements ActorRef<M> {
 
   send(message: M): SendResult<M> {
     return { ok: false, reason: 'closed', message };
+  }
+
+  sendWhenRoom(message: M): Promise<SendResult<M>> {
+    return Promise.resolve(this.send(message));
   }
 
   isAlive(): boolean {

@@ -61,15 +61,38 @@ describe('MockClock', () => {
     assert.equal(clock.nowNanos(), 0n);
   });
 
-  it('notifies advance listeners until they unsubscribe', () => {
+  it('fires wake-ups once the clock reaches them, earliest first, never inside wakeAt', () => {
+    const clock = new MockClock();
+    const seen: string[] = [];
+    const at = (millis: number) => BigInt(millis * 1e6);
+    clock.wakeAt(at(5), () => seen.push(`b@${clock.nowMillis()}`));
+    clock.wakeAt(at(2), () => seen.push(`a@${clock.nowMillis()}`));
+    const cancel = clock.wakeAt(at(3), () => seen.push('cancelled'));
+    clock.wakeAt(at(0), () => seen.push(`now@${clock.nowMillis()}`));
+    assert.deepEqual(seen, [], 'a wake-up already due waits for the clock to move');
+    assert.equal(clock.pendingTimers, 4);
+    cancel();
+    clock.advanceMillis(0);
+    assert.deepEqual(seen, ['now@0']);
+    clock.advanceMillis(1);
+    assert.deepEqual(seen, ['now@0']);
+    clock.setMillis(7);
+    assert.deepEqual(seen, ['now@0', 'a@7', 'b@7']);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('a wake-up armed by a firing one waits for the next move', () => {
     const clock = new MockClock();
     const seen: number[] = [];
-    const unsubscribe = clock.onAdvance(() => seen.push(clock.nowMillis()));
-    clock.advanceMillis(1);
-    clock.setMillis(5);
-    unsubscribe();
-    clock.advanceMillis(1);
-    assert.deepEqual(seen, [1, 5]);
+    clock.wakeAt(1n, () => {
+      seen.push(1);
+      clock.wakeAt(0n, () => seen.push(2));
+    });
+    clock.advanceNanos(1n);
+    assert.deepEqual(seen, [1]);
+    assert.equal(clock.pendingTimers, 1);
+    clock.advanceNanos(0n);
+    assert.deepEqual(seen, [1, 2]);
   });
 });
 
@@ -100,7 +123,7 @@ describe('SystemClock', () => {
     assert.ok(start.elapsed() >= 0);
   });
 
-  it('does not expose onAdvance (real time moves by itself)', () => {
-    assert.equal(systemClock.onAdvance, undefined);
+  it('does not expose wakeAt (real time moves by itself)', () => {
+    assert.equal(systemClock.wakeAt, undefined);
   });
 });

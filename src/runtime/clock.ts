@@ -3,9 +3,9 @@
  *
  * Nothing in multistore reads the wall clock directly: the drop worker's flush
  * interval, timers and benchmarks all ask a {@link Clock}. Production code uses
- * {@link SystemClock} (monotonic, from `process.hrtime.bigint()`); tests use
- * {@link MockClock} and move time by hand, so a test of "flush after 50 ms"
- * runs in no time and never sleeps.
+ * {@link SystemClock} (monotonic, from `performance.now()`, which Node and
+ * browsers both have); tests use {@link MockClock} and move time by hand, so a
+ * test of "flush after 50 ms" runs in no time and never sleeps.
  *
  * Time is held in nanoseconds as a `bigint` so that a mock clock advanced by
  * tiny steps never accumulates floating-point error; milliseconds are derived.
@@ -15,6 +15,11 @@
  *   ...time passes (really, or by mock.advanceMillis)...
  *   instant.elapsed()  ==  clock.nowMillis() - t0   (in ms)
  * ```
+ *
+ * A clock that moves by hand also wakes the runtime's timers: the runtime
+ * arms at most one wake-up per timer queue on it (`wakeAt`, at its earliest
+ * deadline) and moving the clock past it fires it. So `MockClock.pendingTimers`
+ * shows whether anything is scheduled at all: an idle store shows 0.
  *
  * @module
  */
@@ -32,10 +37,12 @@ export interface Clock {
   /** A point in time on this clock, to measure elapsed time from. */
   instant(): Instant;
   /**
-   * Subscribe to changes of a clock that moves by hand (a mock clock); the
-   * runtime uses it to fire timers when mock time moves. Absent on real clocks.
+   * For a clock that moves by hand (a mock clock): call `wake` once, when the
+   * clock is moved to `atNanos` or later (never inside this call); returns a
+   * function that cancels it. The runtime arms its timers this way. Absent on
+   * real clocks, whose time moves by itself (the runtime uses `setTimeout`).
    */
-  onAdvance?(listener: () => void): () => void;
+  wakeAt?(atNanos: bigint, wake: () => void): () => void;
 }
 
 /** A point in time read from a {@link Clock}. */
@@ -76,14 +83,14 @@ function millisToNanos(millis: number, what: string): bigint {
   return BigInt(Math.round(millis * 1e6));
 }
 
-/** The real, monotonic clock. */
+/** The real, monotonic clock (`performance.now()`, microsecond resolution or better). */
 export class SystemClock implements Clock {
   nowNanos(): bigint {
-    return process.hrtime.bigint();
+    return BigInt(Math.round(performance.now() * 1e6));
   }
   nowMillis(): number {
-    // Same origin as nowNanos(), so the two readings can be mixed.
-    return nanosToMillis(this.nowNanos());
+    // Same origin as nowNanos() (both are performance.now()), so the two readings can be mixed.
+    return performance.now();
   }
   instant(): Instant {
     return new Instant(this, this.nowNanos());
@@ -93,10 +100,16 @@ export class SystemClock implements Clock {
 /** The default real clock. */
 export const systemClock: Clock = new SystemClock();
 
+/** A wake-up armed on a {@link MockClock}. */
+interface WakeUp {
+  readonly at: bigint;
+  readonly wake: () => void;
+}
+
 /** A clock that only moves when told to. Starts at 0. */
 export class MockClock implements Clock {
   #nanos = 0n;
-  readonly #listeners = new Set<() => void>();
+  readonly #wakeUps = new Set<WakeUp>();
 
   nowNanos(): bigint {
     return this.#nanos;
@@ -115,16 +128,12 @@ export class MockClock implements Clock {
       throw new InvalidInputError('INVALID_ARGUMENT', 'a MockClock cannot go backwards');
     }
     this.#nanos = next;
-    this.#notify();
+    this.#wakeDue();
   }
 
   /** Move time forward by `millis` (>= 0, fractions allowed down to 1 ns). */
   advanceMillis(millis: number): void {
-    const step = millisToNanos(millis, 'advanceMillis');
-    if (step < 0n)
-      throw new InvalidInputError('INVALID_ARGUMENT', 'a MockClock cannot go backwards');
-    this.#nanos += step;
-    this.#notify();
+    this.advanceNanos(millisToNanos(millis, 'advanceMillis'));
   }
 
   /** Move time forward by `nanos` nanoseconds. */
@@ -132,15 +141,28 @@ export class MockClock implements Clock {
     if (nanos < 0n)
       throw new InvalidInputError('INVALID_ARGUMENT', 'a MockClock cannot go backwards');
     this.#nanos += nanos;
-    this.#notify();
+    this.#wakeDue();
   }
 
-  onAdvance(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  wakeAt(atNanos: bigint, wake: () => void): () => void {
+    const wakeUp: WakeUp = { at: atNanos, wake };
+    this.#wakeUps.add(wakeUp);
+    return () => {
+      this.#wakeUps.delete(wakeUp);
+    };
   }
 
-  #notify(): void {
-    for (const listener of [...this.#listeners]) listener();
+  /** How many timer wake-ups wait for this clock to move (0: nothing is scheduled on it). */
+  get pendingTimers(): number {
+    return this.#wakeUps.size;
+  }
+
+  /** Fire the wake-ups due now, earliest first; ones armed meanwhile wait for the next move. */
+  #wakeDue(): void {
+    const due = [...this.#wakeUps].filter((wakeUp) => wakeUp.at <= this.#nanos);
+    due.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    for (const wakeUp of due) {
+      if (this.#wakeUps.delete(wakeUp)) wakeUp.wake();
+    }
   }
 }

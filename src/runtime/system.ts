@@ -8,7 +8,9 @@
  *               ── cells: ActorCell per actor          mailbox + directive loop
  * ```
  *
- * The two modes run the same actors and pass the same tests:
+ * The runtime is internal to multistore (the store runs its drop worker on
+ * it); it is not part of the package's public API. The two modes run the same
+ * actors and pass the same tests:
  *
  * - `event-loop` (Node): `send` only queues; messages are handled on later
  *   `setImmediate` turns, a bounded number per turn (see scheduler.ts). With a
@@ -20,7 +22,7 @@
  *
  * Timers fire when the clock says they are due, and who looks at the clock is
  * chosen as follows. With a clock that moves by hand (a `MockClock`, detected
- * through `clock.onAdvance`), advancing it fires the due timers, in both modes:
+ * through `clock.wakeAt`), advancing it fires the due timers, in both modes:
  * in inline mode their messages are handled inside `advanceMillis`, in
  * event-loop mode on later turns. With a real clock, event-loop mode wakes up by
  * itself at the next deadline, while inline mode fires timers only when the

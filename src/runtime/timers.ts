@@ -3,20 +3,22 @@
  *
  * An actor's `scheduleRepeat` / `scheduleOnce` land here. Deadlines are clock
  * readings in nanoseconds, so the same timer runs on real time or on a
- * {@link MockClock} that a test moves by hand. What makes due timers fire
- * depends on the clock and the mode, and is chosen once at construction:
+ * {@link MockClock} that a test moves by hand. The queue keeps ONE alarm
+ * armed, at its earliest deadline, and none when it holds no timer (so an
+ * idle system schedules nothing). What the alarm is depends on the clock and
+ * the mode, and is chosen once at construction:
  *
  * ```
- *   clock has onAdvance (MockClock)   any mode     fire when the clock is advanced
- *   real clock                        event-loop   an unref'ed setTimeout wakes us
- *                                                  at the earliest deadline
- *   real clock                        inline       only when the host calls
- *                                                  fireDue() (system.runTimers())
+ *   clock has wakeAt (MockClock)   any mode     a wake-up on the clock: fires when
+ *                                               the clock is moved past it
+ *   real clock                     event-loop   a setTimeout (unref'ed in Node)
+ *   real clock                     inline       none: timers fire only when the
+ *                                               host calls fireDue() (system.runTimers())
  * ```
  *
  * `fireDue()` may always be called by hand as well: it fires whatever is due on
- * the clock now. Real timeouts are unref'ed so a pending timer never keeps a
- * Node process alive.
+ * the clock now. Real timeouts are unref'ed where the host allows it (Node), so
+ * a pending timer never keeps a Node process alive.
  *
  * Choices worth knowing:
  * - One due check fires each due timer at most once. A repeat timer that missed
@@ -27,8 +29,8 @@
  *   deadline (then creation); timers created while it runs wait for the next
  *   check, so a callback that schedules a zero-delay timer cannot loop forever.
  * - Timers are kept in a set and a check scans it. The runtime has few timers
- *   (one tick per worker), so the scan is cheaper to read than a heap and makes
- *   `cancel` O(1).
+ *   (at most one per worker), so the scan is cheaper to read than a heap and
+ *   makes `cancel` O(1).
  *
  * @module
  */
@@ -39,6 +41,23 @@ import type { Clock } from './clock.js';
 
 /** Node clamps longer timeouts to 1 ms; we wake up early and re-arm instead. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Arms a one-shot call of `fire` at clock reading `atNanos`; returns its cancel. */
+type Alarm = (atNanos: bigint, fire: () => void) => () => void;
+
+/** The alarm of a clock and mode (see the module table); `undefined`: driven by hand. */
+function alarmFor(clock: Clock, mode: ActorMode): Alarm | undefined {
+  const { wakeAt } = clock;
+  if (wakeAt !== undefined) return (atNanos, fire) => wakeAt.call(clock, atNanos, fire);
+  if (mode === 'inline') return undefined;
+  return (atNanos, fire) => {
+    const waitNanos = atNanos - clock.nowNanos();
+    const waitMs = waitNanos <= 0n ? 0 : Number((waitNanos + 999_999n) / 1_000_000n);
+    const timeout = setTimeout(fire, Math.min(waitMs, MAX_TIMEOUT_MS));
+    (timeout as { unref?: () => void }).unref?.();
+    return () => clearTimeout(timeout);
+  };
+}
 
 /** One scheduled callback. */
 class Timer implements TimerHandle {
@@ -81,17 +100,15 @@ class Timer implements TimerHandle {
 export class TimerQueue {
   readonly #clock: Clock;
   readonly #live = new Set<Timer>();
-  readonly #useRealTimeouts: boolean;
-  readonly #unsubscribe: (() => void) | undefined;
+  readonly #alarm: Alarm | undefined;
   #seq = 0;
   #closed = false;
-  #timeout: ReturnType<typeof setTimeout> | undefined;
+  #cancelAlarm: (() => void) | undefined;
   #armedFor: bigint | undefined;
 
   constructor(clock: Clock, mode: ActorMode) {
     this.#clock = clock;
-    this.#unsubscribe = clock.onAdvance?.(() => this.fireDue());
-    this.#useRealTimeouts = this.#unsubscribe === undefined && mode === 'event-loop';
+    this.#alarm = alarmFor(clock, mode);
   }
 
   /** Call `fire` once, `delayMs` (>= 0) of clock time from now, on behalf of `owner`. */
@@ -126,11 +143,10 @@ export class TimerQueue {
     this.#arm();
   }
 
-  /** Cancel every timer and stop listening to the clock; later schedules come back cancelled. */
+  /** Cancel every timer and its alarm; later schedules come back cancelled. */
   close(): void {
     this.#closed = true;
     for (const timer of [...this.#live]) timer.cancel();
-    this.#unsubscribe?.();
     this.#disarm();
   }
 
@@ -141,7 +157,10 @@ export class TimerQueue {
 
   #add(owner: object, delay: bigint, period: bigint | undefined, fire: () => void): TimerHandle {
     const deadline = this.#clock.nowNanos() + delay;
-    const forget = (t: Timer) => this.#live.delete(t);
+    const forget = (t: Timer) => {
+      this.#live.delete(t);
+      this.#arm();
+    };
     const timer = new Timer(this.#seq++, owner, deadline, period, fire, forget);
     if (this.#closed) timer.cancel();
     else {
@@ -151,9 +170,9 @@ export class TimerQueue {
     return timer;
   }
 
-  /** With a real clock in event-loop mode, make sure a timeout wakes us at the earliest deadline. */
+  /** Keep one alarm armed at the earliest deadline, and none when no timer is left. */
   #arm(): void {
-    if (!this.#useRealTimeouts) return;
+    if (this.#alarm === undefined) return;
     let earliest: bigint | undefined;
     for (const timer of this.#live) {
       if (earliest === undefined || timer.deadline < earliest) earliest = timer.deadline;
@@ -161,23 +180,17 @@ export class TimerQueue {
     if (earliest === this.#armedFor) return;
     this.#disarm();
     if (earliest === undefined) return;
-    const waitNanos = earliest - this.#clock.nowNanos();
-    const waitMs = waitNanos <= 0n ? 0 : Number((waitNanos + 999_999n) / 1_000_000n);
     this.#armedFor = earliest;
-    this.#timeout = setTimeout(
-      () => {
-        this.#timeout = undefined;
-        this.#armedFor = undefined;
-        this.fireDue();
-      },
-      Math.min(waitMs, MAX_TIMEOUT_MS),
-    );
-    this.#timeout.unref();
+    this.#cancelAlarm = this.#alarm(earliest, () => {
+      this.#cancelAlarm = undefined;
+      this.#armedFor = undefined;
+      this.fireDue();
+    });
   }
 
   #disarm(): void {
-    if (this.#timeout !== undefined) clearTimeout(this.#timeout);
-    this.#timeout = undefined;
+    this.#cancelAlarm?.();
+    this.#cancelAlarm = undefined;
     this.#armedFor = undefined;
   }
 }

@@ -49,7 +49,7 @@ forEachStoreSetup((setup) => {
     assert.equal(store.dropWorkerStats().batches, 1);
   });
 
-  it('holds a partial batch until flushInterval has passed, then flushes on the next tick', async () => {
+  it('holds a partial batch until flushIntervalMs after its first request, then flushes it', async () => {
     open({ batchSize: 100, flushIntervalMs: 50 });
     twoVersions(store, ['a']);
     store.commit([{ type: 'drop', key: 'a', keepLastVersions: 1 }], 3);
@@ -107,6 +107,36 @@ forEachStoreSetup((setup) => {
     assert.equal(events.at(-1)?.drops.length, 2);
   });
 
+  it('an idle store schedules no timer; pending requests arm one, until they are flushed', async () => {
+    open({ batchSize: 3, flushIntervalMs: 50 });
+    assert.equal(clock.pendingTimers, 0, 'nothing scheduled at open');
+    twoVersions(store, ['a', 'b', 'c']);
+    await turns();
+    assert.equal(clock.pendingTimers, 0, 'commits without drops schedule nothing');
+    store.commit([{ type: 'drop', key: 'a', keepLastVersions: 1 }], 3);
+    await turns();
+    assert.equal(clock.pendingTimers, 1, 'a pending request arms the flush timer');
+    store.commit([{ type: 'drop', key: 'b', keepLastVersions: 1 }], 4);
+    await turns();
+    assert.equal(clock.pendingTimers, 1, 'one timer for the whole batch');
+    store.commit([{ type: 'drop', key: 'c', keepLastVersions: 1 }], 5);
+    await turns();
+    assert.deepEqual(counts(store, ['a', 'b', 'c']), [1, 1, 1]);
+    assert.equal(clock.pendingTimers, 0, 'a flush by batch size cancels the timer');
+    store.commit([{ type: 'drop', key: 'a' }], 6);
+    await turns();
+    clock.advanceMillis(50);
+    await turns();
+    assert.deepEqual(counts(store, ['a']), [0]);
+    assert.equal(clock.pendingTimers, 0, 'a flush by the timer leaves none');
+    store.commit([{ type: 'drop', key: 'b' }], 7);
+    await store.flush();
+    assert.equal(clock.pendingTimers, 0, 'store.flush() cancels it too');
+    clock.advanceMillis(1000);
+    await turns();
+    assert.equal(clock.pendingTimers, 0, 'an idle store stays idle');
+  });
+
   it('logs and counts a failing request and still applies the others', async () => {
     const logger = new MemoryLogger();
     const inner = openTier({ kind: setup.tier });
@@ -154,3 +184,38 @@ function failingTier(inner: AbstractTier, bad: string): AbstractTier {
     },
   });
 }
+
+it('flush waits for room in a full mailbox without polling: the drain lets it in', async () => {
+  const clock = new MockClock();
+  const store = MultiStore.open({
+    clock,
+    dropWorker: { batchSize: 1000, flushIntervalMs: 1e9, mailboxCapacity: 2 },
+  });
+  const realSetTimeout = globalThis.setTimeout;
+  let timeouts = 0;
+  try {
+    twoVersions(store, ['a', 'b', 'c']);
+    for (const [i, key] of ['a', 'b', 'c'].entries()) {
+      store.commit([{ type: 'drop', key, keepLastVersions: 1 }], 3 + i);
+    }
+    assert.equal(store.dropWorkerStats().backpressure, 1, 'the mailbox is full');
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timeouts++;
+      return realSetTimeout(...args);
+    }) as typeof setTimeout;
+    const flushed = store.flush();
+    let settled = false;
+    void flushed.then(() => {
+      settled = true;
+    });
+    await Promise.resolve();
+    assert.equal(settled, false, 'flush waits while the mailbox is full');
+    await flushed;
+    assert.equal(timeouts, 0, 'nothing polled while waiting');
+    assert.equal(clock.pendingTimers, 0);
+    assert.deepEqual(counts(store, ['a', 'b', 'c']), [1, 1, 1]);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    await store.close();
+  }
+});

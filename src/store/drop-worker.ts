@@ -7,19 +7,28 @@
  * and decides when to flush it:
  *
  * ```
- *   commit ──batch──► mailbox (bounded) ──► pending queue ──flush──► tier.drop + 1 stats event
- *                                             ▲   flush when: batchSize requests pending,
- *   timer ───tick (every 10 ms)───────────────┘   or a tick finds flushInterval passed
- *   store.flush() ──flush(done)──► flush now, then done()      since the last flush
+ *   commit ──batch──► mailbox (bounded) ──► pending queue ──flush──► tier.drop + 1 stats record
+ *                                             │ ▲   flush when: batchSize requests pending,
+ *            first request pending: arm timer ┘ │   or flushIntervalMs after the commit
+ *   timer ───flush-due (once)───────────────────┘   that sent the first pending request
+ *   store.flush() ──flush(done)──► flush now, then done()
  *   store.close() ──shutdown────► flush now, then stop
  * ```
  *
- * Nothing accepted is lost. When the mailbox is full, the sender does not drop
+ * The timer exists only while requests are pending: the first request that
+ * finds the queue empty arms a one-shot timer due `flushIntervalMs` after the
+ * request was sent (messages carry their clock time, so a request that waited
+ * in the mailbox is not held longer), and every flush, by whatever path,
+ * cancels it. An idle store therefore schedules nothing and never wakes up.
+ *
+ * Nothing accepted is lost. When the mailbox is full, a commit does not drop
  * its message: it adds its requests to the queue and flushes the queue on its
  * own turn (backpressure, counted). Those requests may then be applied before
  * older ones still in the mailbox; drop requests commute in practice (each
  * erases old versions of one key, judged on what the tier holds when applied),
- * so the order of application does not change the outcome.
+ * so the order of application does not change the outcome. `store.flush()`
+ * and `store.close()` can wait, so their message waits for room instead: the
+ * actor lets it in as it takes a message out, without any polling.
  *
  * @module
  */
@@ -27,16 +36,16 @@
 import { trace } from '@opentelemetry/api';
 import type { Logger } from '../common/logger.js';
 import type { Actor, ActorContext, ActorRef, Directive, TimerHandle } from '../runtime/actor.js';
-import type { Instant } from '../runtime/clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { ActorSystem } from '../runtime/system.js';
 import type { DropApplier, DropRequest } from './drop-batch.js';
 import type { DropWorkerConfig } from './options.js';
 
 /** Messages the drop worker handles. */
 export type DropMessage =
-  | { readonly type: 'request'; readonly request: DropRequest }
-  | { readonly type: 'batch'; readonly requests: readonly DropRequest[] }
-  | { readonly type: 'tick' }
+  | { readonly type: 'request'; readonly request: DropRequest; readonly sentAt: number }
+  | { readonly type: 'batch'; readonly requests: readonly DropRequest[]; readonly sentAt: number }
+  | { readonly type: 'flush-due' }
   | { readonly type: 'flush'; readonly done: () => void }
   | { readonly type: 'shutdown'; readonly done: () => void };
 
@@ -56,9 +65,13 @@ export interface DropWorkerStats {
 
 const tracer = trace.getTracer('multistore');
 
+const FLUSH_DUE: DropMessage = Object.freeze({ type: 'flush-due' });
+
 /** The queue and counters shared by the actor and the senders' backpressure path. */
 class DropQueue {
   pending: DropRequest[] = [];
+  /** The flush timer, armed by the actor while requests are pending. */
+  timer: TimerHandle | undefined;
   requests = 0;
   batches = 0;
   entriesDropped = 0;
@@ -72,8 +85,10 @@ class DropQueue {
     this.requests += requests.length;
   }
 
-  /** Apply everything pending, in one batch. */
+  /** Apply everything pending, in one batch; nothing is pending afterwards, so no timer either. */
   flush(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
@@ -94,13 +109,8 @@ class DropQueue {
   }
 }
 
-interface WorkerState {
-  lastFlush: Instant;
-  readonly ticks: TimerHandle;
-}
-
-/** The actor: decides when the queue is flushed. */
-class DropWorkerActor implements Actor<WorkerState, DropMessage> {
+/** The actor: decides when the queue is flushed. Its state is the shared queue. */
+class DropWorkerActor implements Actor<DropQueue, DropMessage> {
   readonly #queue: DropQueue;
   readonly #config: DropWorkerConfig;
 
@@ -113,48 +123,46 @@ class DropWorkerActor implements Actor<WorkerState, DropMessage> {
     return { mailboxCapacity: this.#config.mailboxCapacity };
   }
 
-  init(ctx: ActorContext<DropMessage>): WorkerState {
-    return {
-      lastFlush: ctx.clock.instant(),
-      ticks: ctx.scheduleRepeat(this.#config.tickIntervalMs, { type: 'tick' }),
-    };
+  init(): DropQueue {
+    return this.#queue;
   }
 
-  handle(state: WorkerState, message: DropMessage, ctx: ActorContext<DropMessage>): Directive {
+  handle(queue: DropQueue, message: DropMessage, ctx: ActorContext<DropMessage>): Directive {
     switch (message.type) {
       case 'request':
       case 'batch':
-        this.#queue.add(message.type === 'request' ? [message.request] : message.requests);
-        if (this.#queue.pending.length >= this.#config.batchSize) this.#flush(state, ctx);
+        queue.add(message.type === 'request' ? [message.request] : message.requests);
+        if (queue.pending.length >= this.#config.batchSize) queue.flush();
+        else this.#armTimer(queue, message.sentAt, ctx);
         return 'continue';
-      case 'tick':
-        if (
-          this.#queue.pending.length > 0 &&
-          state.lastFlush.elapsed() >= this.#config.flushIntervalMs
-        ) {
-          this.#flush(state, ctx);
-        }
-        return 'continue';
+      case 'flush-due':
       case 'flush':
-        this.#flush(state, ctx);
-        message.done();
+        queue.flush();
+        if (message.type === 'flush') message.done();
         return 'continue';
       case 'shutdown':
-        this.#flush(state, ctx);
-        state.ticks.cancel();
+        queue.flush();
         message.done();
         return 'stop';
     }
   }
 
-  postStop(state: WorkerState): void {
-    state.ticks.cancel();
-    this.#queue.flush();
+  postStop(queue: DropQueue): void {
+    queue.flush();
   }
 
-  #flush(state: WorkerState, ctx: ActorContext<DropMessage>): void {
-    this.#queue.flush();
-    state.lastFlush = ctx.clock.instant();
+  /**
+   * Arm the flush timer for the first pending request, sent at `sentAt` (clock
+   * milliseconds); a fired timer forgets itself first.
+   */
+  #armTimer(queue: DropQueue, sentAt: number, ctx: ActorContext<DropMessage>): void {
+    if (queue.timer !== undefined || queue.pending.length === 0) return;
+    const waited = ctx.clock.nowMillis() - sentAt;
+    const delay = Math.max(0, this.#config.flushIntervalMs - waited);
+    queue.timer = ctx.scheduleOnce(delay, () => {
+      queue.timer = undefined;
+      return FLUSH_DUE;
+    });
   }
 }
 
@@ -163,20 +171,23 @@ export class DropWorker {
   readonly #queue: DropQueue;
   readonly #ref: ActorRef<DropMessage>;
   readonly #logger: Logger;
+  readonly #clock: Clock;
 
   constructor(system: ActorSystem, applier: DropApplier, config: DropWorkerConfig, logger: Logger) {
     this.#queue = new DropQueue(applier);
     this.#logger = logger;
+    this.#clock = system.clock;
     this.#ref = system.spawn('drop-worker', new DropWorkerActor(this.#queue, config));
   }
 
   /** Hand requests to the worker; on a full (or closed) mailbox, apply them on this turn. */
   submit(requests: readonly DropRequest[]): void {
     if (requests.length === 0) return;
+    const sentAt = this.#clock.nowMillis();
     const message: DropMessage =
       requests.length === 1
-        ? { type: 'request', request: requests[0] as DropRequest }
-        : { type: 'batch', requests };
+        ? { type: 'request', request: requests[0] as DropRequest, sentAt }
+        : { type: 'batch', requests, sentAt };
     const sent = this.#ref.send(message);
     if (sent.ok) return;
     if (sent.reason === 'full') this.#queue.backpressure++;
@@ -205,21 +216,17 @@ export class DropWorker {
     return Object.freeze({ requests, batches, entriesDropped, backpressure, failures });
   }
 
-  /** Send a flush/shutdown message, waiting for room in a full mailbox. */
+  /** Send a flush/shutdown message, waiting (without polling) for room in a full mailbox. */
   async #call(type: 'flush' | 'shutdown'): Promise<void> {
-    for (;;) {
-      let resolve!: () => void;
-      const done = new Promise<void>((r) => {
-        resolve = r;
-      });
-      const sent = this.#ref.send({ type, done: resolve });
-      if (sent.ok) return done;
-      if (sent.reason === 'closed') {
-        this.#queue.flush();
-        return;
-      }
-      // A macrotask turn, so an event-loop actor gets to drain its mailbox.
-      await new Promise<void>((r) => setTimeout(r, 0));
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    const sent = await this.#ref.sendWhenRoom({ type, done: resolve });
+    if (!sent.ok) {
+      this.#queue.flush();
+      return;
     }
+    return done;
   }
 }

@@ -43,7 +43,7 @@ export interface RetentionPolicy {
 export interface DropWorkerOptions {
   /** Flush when this many requests are pending (default 100). */
   readonly batchSize?: number;
-  /** Flush a partial batch once this much time passed since the last flush (default 50 ms). */
+  /** Flush a partial batch this long after its first request arrived (default 50 ms). */
   readonly flushIntervalMs?: number;
   /** Most messages the worker's mailbox holds before backpressure (default 256). */
   readonly mailboxCapacity?: number;
@@ -79,8 +79,6 @@ export interface DropWorkerConfig {
   readonly batchSize: number;
   readonly flushIntervalMs: number;
   readonly mailboxCapacity: number;
-  /** How often the worker checks whether the flush interval has passed. */
-  readonly tickIntervalMs: number;
 }
 
 /** Validated, frozen options. */
@@ -97,12 +95,11 @@ export interface StoreConfig {
   readonly logger: Logger;
 }
 
-/** Drop-worker defaults (DESIGN.md). */
+/** Drop-worker defaults (README, "The drop worker"). */
 export const DROP_WORKER_DEFAULTS: DropWorkerConfig = Object.freeze({
   batchSize: 100,
   flushIntervalMs: 50,
   mailboxCapacity: 256,
-  tickIntervalMs: 10,
 });
 
 const TOP_OPTIONS = ['path', 'tier', 'tables', 'clock', 'actorMode', 'dropWorker', 'logger'];
@@ -221,7 +218,6 @@ function resolveDropWorker(options: unknown): DropWorkerConfig {
       'dropWorker.mailboxCapacity',
       DROP_WORKER_DEFAULTS.mailboxCapacity,
     ),
-    tickIntervalMs: DROP_WORKER_DEFAULTS.tickIntervalMs,
   });
 }
 

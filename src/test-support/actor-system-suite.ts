@@ -145,6 +145,60 @@ function describeBasics(fresh: Fresh): void {
     assert.deepEqual(handled, ['a', 'b', 'd']);
   });
 
+  it('sendWhenRoom waits while the mailbox is full and is let in, in order, as it drains', async () => {
+    const { system, clock } = fresh();
+    const handled: string[] = [];
+    const target = system.spawn(
+      'narrow',
+      recorder(handled, undefined, { config: () => ({ mailboxCapacity: 1 }) }),
+    );
+    const waits: Promise<SendResult<string>>[] = [];
+    const states: string[] = [];
+    system
+      .spawn<null, string[]>('burst', {
+        init: () => null,
+        handle: (_state, batch) => {
+          states.push(String(target.send(batch[0] as string).ok));
+          for (const message of batch.slice(1)) waits.push(target.sendWhenRoom(message));
+          return 'continue';
+        },
+      })
+      .send(['a', 'b', 'c']);
+    await settle(system);
+    assert.deepEqual(states, ['true']);
+    assert.deepEqual(await Promise.all(waits), [{ ok: true }, { ok: true }]);
+    assert.deepEqual(handled, ['a', 'b', 'c']);
+    assert.equal(clock.pendingTimers, 0, 'no timer was needed to wait');
+  });
+
+  it('senders still waiting for room when the actor stops are told closed', async () => {
+    const { system } = fresh();
+    const handled: string[] = [];
+    const target = system.spawn(
+      'quitter',
+      recorder(handled, () => 'stop', { config: () => ({ mailboxCapacity: 1 }) }),
+    );
+    const waits: Promise<SendResult<string>>[] = [];
+    system
+      .spawn<null, string[]>('burst', {
+        init: () => null,
+        handle: (_state, batch) => {
+          target.send(batch[0] as string);
+          for (const message of batch.slice(1)) waits.push(target.sendWhenRoom(message));
+          return 'continue';
+        },
+      })
+      .send(['a', 'b', 'c']);
+    await settle(system);
+    await target.stopped;
+    assert.deepEqual(handled, ['a']);
+    assert.deepEqual(await Promise.all(waits), [
+      { ok: true },
+      { ok: false, reason: 'closed', message: 'c' },
+    ]);
+    assert.deepEqual(await target.sendWhenRoom('d'), { ok: false, reason: 'closed', message: 'd' });
+  });
+
   it('rejects a mailboxCapacity that is not a positive integer', () => {
     const { system } = fresh();
     for (const mailboxCapacity of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
@@ -449,6 +503,36 @@ function describeTimers(fresh: Fresh): void {
     clock.advanceMillis(10);
     await settle(system);
     assert.deepEqual(seen, ['stop']);
+  });
+
+  it('arms one clock wake-up at the earliest deadline, and none once no timer is left', async () => {
+    const { system, clock } = fresh();
+    let ctx: ActorContext<string> | undefined;
+    system.spawn<null, string>('sleeper', {
+      init: (c) => {
+        ctx = c;
+        return null;
+      },
+      handle: () => 'continue',
+    });
+    assert.ok(ctx);
+    assert.equal(clock.pendingTimers, 0, 'an idle system schedules nothing');
+    const late = ctx.scheduleOnce(50, () => 'late');
+    const soon = ctx.scheduleOnce(5, () => 'soon');
+    assert.equal(clock.pendingTimers, 1, 'one wake-up for the whole queue');
+    soon.cancel();
+    assert.equal(clock.pendingTimers, 1);
+    late.cancel();
+    assert.equal(clock.pendingTimers, 0, 'cancelling the last timer disarms the clock');
+    const tick = ctx.scheduleRepeat(10, 'tick');
+    clock.advanceMillis(10);
+    await settle(system);
+    assert.equal(clock.pendingTimers, 1, 'a repeat timer stays armed');
+    tick.cancel();
+    assert.equal(clock.pendingTimers, 0);
+    ctx.scheduleOnce(1, () => 'at shutdown');
+    await system.shutdown();
+    assert.equal(clock.pendingTimers, 0, 'shutdown disarms the clock');
   });
 }
 
