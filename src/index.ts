@@ -1,35 +1,59 @@
 /**
  * multistore: an embedded multi-version key-value store.
  *
- * The public entry. Layers, bottom up (each imports only from below):
+ * The package's main entry: what a user of the store needs, and nothing of
+ * its internals (every name here is documented in the README, "Package
+ * entries"). Custom tiers have their own entries, `multistore/tier` and
+ * `multistore/tier-test`. The layers behind it, bottom up (each imports only
+ * from below; docs/architecture.md describes them):
  *
  * ```
- *   cli      shell, demo, bench, run
- *   script   goldenscript parser and runners
- *   store    MultiStore, the drop worker
- *   stats    StorageStatsTracker
- *   tier     TierStorage contract, memory/, sqlite/
- *   event    EventBus, event types
- *   runtime  Clock, MockClock, ActorSystem
- *   common   errors, bytes, versions, logger
+ *   cli        shell, demo, bench, run
+ *   script     goldenscript parser and runners
+ *   tier-test  the tier contract suite (multistore/tier-test)
+ *   store      MultiStore, the drop worker
+ *   stats      StorageStatsTracker
+ *   tier       AbstractTier, memory/, sqlite/ (multistore/tier)
+ *   event      EventBus, store.events, event types
+ *   runtime    Clock, MockClock, the actor system
+ *   common     errors, bytes, versions, logger
  * ```
  *
  * @module
  */
 
+export type { BytesLike } from './common/bytes.js';
 export {
-  type BytesLike,
-  compareBytes,
-  equalBytes,
-  fromUtf8,
-  prefixEnd,
-  utf8,
-} from './common/bytes.js';
-export * from './common/errors.js';
-export * from './common/logger.js';
-export { isVersion, MAX_VERSION } from './common/version.js';
-export * from './event/index.js';
-export * from './runtime/index.js';
-export * from './stats/index.js';
-export * from './store/index.js';
-export * from './tier/index.js';
+  ERROR_CODES,
+  type ErrorCode,
+  type InvalidInputCode,
+  InvalidInputError,
+  isStoreError,
+  type LockHolder,
+  StoreClosedError,
+  StoreError,
+  StoreLockedError,
+  TierIoError,
+} from './common/errors.js';
+export { consoleLogger, type LogFields, type Logger } from './common/logger.js';
+export type {
+  EventMap,
+  EventType,
+  StatsCategory,
+  StatsEntry,
+  StorageStatsRecorded,
+} from './event/events.js';
+export type { EventListener, StoreEvents } from './event/subscriptions.js';
+export type { ActorMode } from './runtime/actor.js';
+export { type Clock, Instant, MockClock } from './runtime/clock.js';
+export type { StorageFigures, StorageStats } from './stats/figures.js';
+export type { Delta, DropDelta, RemoveDelta, SetDelta, UnsetDelta } from './store/deltas.js';
+export type { DropWorkerStats } from './store/drop-worker.js';
+export { MultiStore, type StoredVersion } from './store/multistore.js';
+export type {
+  DropWorkerOptions,
+  MultiStoreOptions,
+  RetentionPolicy,
+  TableDeclaration,
+} from './store/options.js';
+export type { RangeOptions, RangeSpec, StoreEntry } from './store/range.js';

@@ -2,59 +2,49 @@
  * The README's snippets run, and print what the README says they print.
  *
  * Every ```ts block is transpiled (TypeScript's `transpileModule`), its
- * `from 'multistore'` imports pointed at the built package, and run as an ES
- * module in a child process; every ```sh block that pipes into
+ * `from 'multistore'` imports (and the `multistore/tier`,
+ * `multistore/tier-test` subpaths) pointed at the built tree, and run as an
+ * ES module in a child process, in README order (a snippet that starts with
+ * `// file: name.ts` is saved under that name, for later ones to import); every ```sh block that pipes into
  * `npx multistore` runs with the built CLI. When a ```text block follows a
- * snippet, the snippet's output must equal it.
+ * snippet, the snippet's output must equal it. (package.test.ts runs the same
+ * snippets against the packed and installed package, type-checked.)
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { readmeText, type Snippet, snippetFile, snippets } from './test-support/readme-snippets.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const entry = new URL('./index.js', import.meta.url).href;
+const readme = readmeText();
+/** Each package entry and the built module it stands for. */
+const ENTRIES: Readonly<Record<string, string>> = {
+  multistore: new URL('./index.js', import.meta.url).href,
+  'multistore/tier': new URL('./tier/index.js', import.meta.url).href,
+  'multistore/tier-test': new URL('./tier-test/index.js', import.meta.url).href,
+};
 const cli = fileURLToPath(new URL('./cli/main.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'multistore-readme-'));
+writeFileSync(join(scratch, 'package.json'), '{ "type": "module" }\n');
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface Snippet {
-  readonly language: string;
-  readonly code: string;
-  readonly line: number;
-  /** The ```text block right after it, if any. */
-  readonly output: string | undefined;
-}
-
-function snippets(text: string): Snippet[] {
-  const blocks = [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```\n/gm)];
-  return blocks.map((block, i) => {
-    const next = blocks[i + 1];
-    const end = (block.index ?? 0) + block[0].length;
-    const adjacent = next?.[1] === 'text' && text.slice(end, next.index).trim() === '';
-    const line = text.slice(0, block.index).split('\n').length;
-    return {
-      language: block[1] ?? '',
-      code: block[2] ?? '',
-      line,
-      output: adjacent ? next?.[2] : undefined,
-    };
-  });
-}
 
 function runTypeScript(snippet: Snippet): string {
   const { outputText } = ts.transpileModule(snippet.code, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   });
-  const file = join(scratch, `snippet-${snippet.line}.mjs`);
-  writeFileSync(file, outputText.replaceAll("from 'multistore'", `from '${entry}'`));
+  const file = join(scratch, snippetFile(snippet).replace(/\.ts$/, '.js'));
+  const code = outputText.replace(/from '(multistore(?:\/[\w-]+)?)'/g, (_whole, entry: string) => {
+    const target = ENTRIES[entry];
+    assert.ok(target !== undefined, `README line ${snippet.line} imports unknown entry ${entry}`);
+    return `from '${target}'`;
+  });
+  writeFileSync(file, code);
   const run = spawnSync(process.execPath, [file], { encoding: 'utf8', cwd: scratch });
-  assert.equal(run.status, 0, `README line ${snippet.line} failed:\n${run.stderr}`);
+  assert.equal(run.status, 0, `README line ${snippet.line} failed:\n${run.stderr}${run.stdout}`);
   return run.stdout;
 }
 

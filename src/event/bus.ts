@@ -38,6 +38,7 @@ import { InvalidInputError } from '../common/errors.js';
 import { type Logger, silentLogger } from '../common/logger.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { Fifo } from '../runtime/fifo.js';
+import { nextTurn } from '../runtime/next-turn.js';
 import type { AnyEvent, EventMap, EventType } from './events.js';
 
 /** Default bound of undelivered events in event-loop mode. */
@@ -155,7 +156,7 @@ export class EventBus {
   #scheduleTurn(): void {
     if (this.#turnScheduled) return;
     this.#turnScheduled = true;
-    setImmediate(() => {
+    nextTurn(() => {
       this.#turnScheduled = false;
       if (!this.#delivering) this.#deliver(TURN_BUDGET);
       if (!this.#queue.isEmpty()) this.#scheduleTurn();

@@ -13,7 +13,7 @@
  *                                                                  └► done (waits for a send)
  * ```
  *
- * - event-loop: waking schedules a turn with `setImmediate`, never runs
+ * - event-loop: waking schedules a turn with `setImmediate` (next-turn.ts), never runs
  *   anything in the caller's call. A turn handles at most {@link TURN_BUDGET}
  *   messages, then schedules the next turn. `setImmediate` (a macrotask, run
  *   after the I/O poll phase) rather than `queueMicrotask`: a busy actor, such
@@ -30,6 +30,7 @@
 
 import type { ActorMode } from './actor.js';
 import { Fifo } from './fifo.js';
+import { nextTurn } from './next-turn.js';
 
 /** Most messages one actor handles before another queued actor gets a turn. */
 export const SLICE_BUDGET = 64;
@@ -80,7 +81,7 @@ class EventLoopScheduler implements Scheduler {
   #scheduleTurn(): void {
     if (this.#turnScheduled) return;
     this.#turnScheduled = true;
-    setImmediate(() => this.#turn());
+    nextTurn(() => this.#turn());
   }
 
   #turn(): void {

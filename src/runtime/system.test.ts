@@ -118,7 +118,7 @@ describe('ActorSystem (event-loop): specifics', () => {
     // three times the child drops its own keep-alive handle. It can only exit
     // if the still-armed repeat timer is unref'ed; otherwise it hangs and the
     // spawnSync guard kills it (signal set, test fails).
-    const entry = new URL('./index.js', import.meta.url).href;
+    const entry = new URL('./system.js', import.meta.url).href;
     const script = `
       import { ActorSystem } from ${JSON.stringify(entry)};
       const keepAlive = setInterval(() => {}, 1 << 30);

@@ -13,7 +13,7 @@ import { Command, CommanderError } from 'commander';
 import { addBenchCommand, type BenchOutput, benchCommand } from './command.js';
 import { historyData, insertData, updateData } from './data.js';
 import { type BenchReport, median } from './harness.js';
-import { planGroups, sizesFor, TIERS, WORKLOADS } from './plan.js';
+import { planGroups, referencesInstalled, sizesFor, TIERS, WORKLOADS } from './plan.js';
 
 function captured(): BenchOutput & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
@@ -149,6 +149,14 @@ describe('bench data and plan', () => {
       assert.equal(group.runs[0]?.role, 'ours');
       assert.equal(group.runs[1]?.role, 'peer');
     }
+  });
+
+  it('plans the lmdb references only where lmdb is installed', () => {
+    assert.equal(referencesInstalled(), true, 'lmdb is a development dependency here');
+    const roles = (withReferences: boolean) =>
+      planGroups(['sqlite'], withReferences).flatMap((g) => g.runs.map((run) => run.role));
+    assert.ok(roles(true).includes('reference'));
+    assert.ok(!roles(false).includes('reference'));
   });
 
   it('takes the median of odd and even counts', () => {

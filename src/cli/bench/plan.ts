@@ -10,6 +10,10 @@
  *   sqlite   multistore-sqlite    better-sqlite3    lmdb, lmdb-nosync
  * ```
  *
+ * The lmdb references run only where lmdb is installed: it is a development
+ * dependency of this repository and an optional peer of the package, so the
+ * `bench` of an installed package measures the rest without it.
+ *
  * W7 is the one workload without a peer: it compares multistore with itself,
  * W2 on a `keepLastVersions: 1` table against W2 on a plain table, so its
  * "peer" slot holds the plain run and its ratio is the price of retention.
@@ -153,16 +157,31 @@ export interface RunSpec {
   readonly retention: boolean;
 }
 
-/** Every group of a run over `tiers`, in table order. */
-export function planGroups(tiers: readonly TierId[]): Group[] {
+/** True when the lmdb references can be loaded (lmdb is installed). */
+export function referencesInstalled(): boolean {
+  try {
+    import.meta.resolve('lmdb');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every group of a run over `tiers`, in table order; the lmdb references only `withReferences`. */
+export function planGroups(
+  tiers: readonly TierId[],
+  withReferences = referencesInstalled(),
+): Group[] {
   const groups: Group[] = [];
   for (const tier of tiers) {
-    for (const workload of WORKLOADS) groups.push({ workload, tier, runs: runsOf(workload, tier) });
+    for (const workload of WORKLOADS) {
+      groups.push({ workload, tier, runs: runsOf(workload, tier, withReferences) });
+    }
   }
   return groups;
 }
 
-function runsOf(workload: WorkloadId, tier: TierId): RunSpec[] {
+function runsOf(workload: WorkloadId, tier: TierId, withReferences: boolean): RunSpec[] {
   const ours: ImplId = tier === 'memory' ? 'multistore-memory' : 'multistore-sqlite';
   if (workload === 'W7') {
     return [
@@ -177,10 +196,8 @@ function runsOf(workload: WorkloadId, tier: TierId): RunSpec[] {
     retention: false,
   });
   if (tier === 'memory') return [run(ours, 'ours'), run('sorted-btree', 'peer')];
-  return [
-    run(ours, 'ours'),
-    run('better-sqlite3', 'peer'),
-    run('lmdb', 'reference'),
-    run('lmdb-nosync', 'reference'),
-  ];
+  const references = withReferences
+    ? [run('lmdb', 'reference'), run('lmdb-nosync', 'reference')]
+    : [];
+  return [run(ours, 'ours'), run('better-sqlite3', 'peer'), ...references];
 }

@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { StorageFigures } from '../../stats/index.js';
+import type { StorageFigures } from '../../stats/figures.js';
 import type { DemoResult, TimeTravelRead } from './run.js';
 import { DEMO_TABLES, HISTORY_WINDOW } from './workload.js';
 

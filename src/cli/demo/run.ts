@@ -24,8 +24,9 @@
 
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { StorageStats } from '../../stats/index.js';
-import { type DropWorkerStats, MultiStore } from '../../store/index.js';
+import type { StorageStats } from '../../stats/figures.js';
+import type { DropWorkerStats } from '../../store/drop-worker.js';
+import { MultiStore } from '../../store/multistore.js';
 import { DEMO_TABLES, DemoWorkload, FEATURED_USER, historyKey, TOTALS_KEY } from './workload.js';
 
 /** What to run. */

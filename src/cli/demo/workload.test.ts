@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Delta } from '../../store/index.js';
+import type { Delta } from '../../store/deltas.js';
 import { DemoWorkload, DROP_EVERY, HISTORY_WINDOW, historyKey, USER_COUNT } from './workload.js';
 
 const noProfiles = () => undefined;

@@ -29,7 +29,8 @@
  */
 
 import { SeededRandom } from '../../common/random.js';
-import type { Delta, TableDeclaration } from '../../store/index.js';
+import type { Delta } from '../../store/deltas.js';
+import type { TableDeclaration } from '../../store/options.js';
 
 /** The tables the demo declares (keys matching none live in `multi`). */
 export const DEMO_TABLES: readonly TableDeclaration[] = Object.freeze([

@@ -20,7 +20,7 @@
  */
 
 import { type Command, Option } from 'commander';
-import { MultiStore } from '../../store/index.js';
+import { MultiStore } from '../../store/multistore.js';
 import { runInteractive, runPiped, type ShellStreams } from './repl.js';
 import { ShellSession } from './session.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { STORE_LANGUAGE } from '../../script/store-session.js';
-import { MultiStore } from '../../store/index.js';
+import { MultiStore } from '../../store/multistore.js';
 import { commandNames, DESCRIPTIONS, helpLines, usageOf } from './help.js';
 import { HISTORY_SIZE, historyPath, loadHistory, saveHistory } from './history-file.js';
 import { promptOf, runPiped } from './repl.js';

@@ -26,7 +26,7 @@ import { isStoreError } from '../../common/errors.js';
 import { ScriptError } from '../../script/script-error.js';
 import { STORE_LANGUAGE, StoreSession } from '../../script/store-session.js';
 import { type Command, parseCommandLine } from '../../script/words.js';
-import type { MultiStore } from '../../store/index.js';
+import type { MultiStore } from '../../store/multistore.js';
 import { helpLines } from './help.js';
 
 /** What one line of input produced. */

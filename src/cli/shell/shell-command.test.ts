@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { utf8 } from '../../common/bytes.js';
-import { MultiStore } from '../../store/index.js';
+import { MultiStore } from '../../store/multistore.js';
 import {
   assertOneLineError,
   MULTISTORE_MAIN,

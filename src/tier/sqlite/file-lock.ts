@@ -15,14 +15,15 @@
  * @module
  */
 
-import { realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import { StoreLockedError } from '../../common/errors.js';
+import { nodeBuiltin } from './node-builtins.js';
 
 const openFiles = new Set<string>();
 
 /** The path with symlinks and `..` resolved, also for a file that does not exist yet. */
 export function canonicalPath(path: string): string {
+  const { realpathSync } = nodeBuiltin('node:fs');
+  const { basename, dirname, join, resolve } = nodeBuiltin('node:path');
   try {
     return realpathSync(path);
   } catch {

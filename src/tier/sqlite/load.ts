@@ -3,7 +3,8 @@
  *
  * better-sqlite3 is a native module. It is loaded with `createRequire` the
  * first time a SQLite tier is opened, so that importing the tier layer (or
- * running on the memory tier alone) never loads it.
+ * running on the memory tier alone) never loads it, nor any Node built-in
+ * (node-builtins.ts).
  *
  * A file database runs in WAL mode with `synchronous=NORMAL`: a commit is one
  * append to the write-ahead log, so a process crash loses nothing committed
@@ -16,8 +17,8 @@
  * @module
  */
 
-import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
+import { nodeBuiltin } from './node-builtins.js';
 
 /** An open better-sqlite3 connection. */
 export type Connection = Database.Database;
@@ -31,7 +32,9 @@ export const MEMORY_PATH = ':memory:';
 let driver: typeof Database | undefined;
 
 function loadDriver(): typeof Database {
-  driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  driver ??= nodeBuiltin('node:module').createRequire(import.meta.url)(
+    'better-sqlite3',
+  ) as typeof Database;
   return driver;
 }
 

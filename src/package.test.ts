@@ -1,0 +1,315 @@
+/**
+ * The package as npm ships it, installed where a user would install it.
+ *
+ * `npm pack` makes the tarball; a scratch TypeScript project in a temporary
+ * folder installs it (`npm install --ignore-scripts --prefer-offline`, so it
+ * works offline from npm's cache; the native SQLite driver, which the
+ * skipped install script would compile, is taken from this repository's own
+ * build of the same version). Then, against the installed package only:
+ *
+ * - the tarball holds only what runs: no test, source map, test helper or
+ *   harness, and every import of a shipped file resolves to a shipped file, a
+ *   dependency, an optional peer, or a Node built-in;
+ * - each entry (`multistore`, `multistore/tier`, `multistore/tier-test`)
+ *   exports exactly the values and types the README's "Package entries"
+ *   section lists;
+ * - the README's TypeScript snippets type-check (strict, NodeNext, with the
+ *   repository's TypeScript) and print what the README says;
+ * - CommonJS works as the README says: `require('multistore')`, `import()`,
+ *   and TypeScript compiled to CommonJS;
+ * - the installed `multistore` command runs the README's shell snippet.
+ */
+
+import assert from 'node:assert/strict';
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import ts from 'typescript';
+import {
+  documentedEntries,
+  REPO_ROOT,
+  readmeText,
+  snippetFile,
+  snippets,
+} from './test-support/readme-snippets.js';
+
+const root = mkdtempSync(join(tmpdir(), 'multistore-package-'));
+const project = join(root, 'project');
+const installed = join(project, 'node_modules', 'multistore');
+const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+let packedFiles: string[] = [];
+
+/** CommonJS code that uses the package: loaded by require, by import(), and typed (.cts). */
+const COMMONJS_USE = `
+const store = MultiStore.open();
+store.commit([{ type: 'set', key: 'k', value: 'v' }], 1);
+console.log(new TextDecoder().decode(store.get('k')?.value), typeof AbstractTier);
+store.close().then(() => console.log('closed'));`;
+
+/** The environment of a child npm or node: ours, minus the npm variables of the running script. */
+function childEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')),
+  );
+}
+
+function run(command: string, args: readonly string[], options: SpawnSyncOptions = {}): string {
+  const result = spawnSync(command, args, {
+    cwd: project,
+    encoding: 'utf8',
+    env: childEnv(),
+    ...options,
+  });
+  const output = `${String(result.stdout)}${String(result.stderr)}`;
+  assert.equal(result.status, 0, `${command} ${args.join(' ')} failed:\n${output}`);
+  return String(result.stdout);
+}
+
+const node = (args: readonly string[], options?: SpawnSyncOptions) =>
+  run(process.execPath, args, options);
+
+before(() => {
+  mkdirSync(project);
+  const packed = JSON.parse(
+    run('npm', ['pack', '--json', '--pack-destination', root], { cwd: REPO_ROOT }),
+  ) as { filename: string; files: { path: string }[] }[];
+  const [tarball] = packed;
+  assert.ok(tarball !== undefined, 'npm pack made a tarball');
+  packedFiles = tarball.files.map((file) => file.path).sort();
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
+  );
+  const install = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline'];
+  run('npm', [...install, join(root, tarball.filename)]);
+  provideNativeDriver();
+  compileScratchSources();
+});
+
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** Copy this repository's build of better-sqlite3 into the scratch install (same version only). */
+function provideNativeDriver(): void {
+  const ours = join(REPO_ROOT, 'node_modules', 'better-sqlite3');
+  const theirs = join(project, 'node_modules', 'better-sqlite3');
+  const version = (dir: string) =>
+    (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  assert.equal(version(theirs), version(ours), 'the installed driver is the one built here');
+  cpSync(
+    join(ours, 'build', 'Release', 'better_sqlite3.node'),
+    join(theirs, 'build', 'Release', 'better_sqlite3.node'),
+  );
+}
+
+describe('the packed package', () => {
+  it('ships only what runs', () => {
+    for (const needed of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/index.js',
+      'dist/index.d.ts',
+    ]) {
+      assert.ok(packedFiles.includes(needed), `${needed} is shipped`);
+    }
+    const unwanted = /\.test\.|\.map$|^dist\/(test-support|reliability)\/|^src\//;
+    assert.deepEqual(
+      packedFiles.filter((file) => unwanted.test(file)),
+      [],
+    );
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
+    const allowed = new Set([
+      ...Object.keys(manifest.dependencies),
+      ...Object.keys(manifest.peerDependencies),
+    ]);
+    const problems: string[] = [];
+    for (const file of packedFiles.filter((f) => f.endsWith('.js') || f.endsWith('.d.ts'))) {
+      for (const specifier of importsOf(readFileSync(join(installed, file), 'utf8'))) {
+        if (specifier.startsWith('.')) {
+          const target = relative(installed, resolve(dirname(join(installed, file)), specifier));
+          const shipped =
+            packedFiles.includes(target) || packedFiles.includes(target.replace(/\.js$/, '.d.ts'));
+          if (!shipped) problems.push(`${file} imports ${specifier}, which is not shipped`);
+        } else if (!isBuiltin(specifier) && !allowed.has(packageOf(specifier))) {
+          problems.push(`${file} imports ${specifier}, which is not a dependency`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('each entry exports exactly what the README lists', () => {
+    const documented = documentedEntries();
+    assert.deepEqual(
+      documented.map((entry) => entry.specifier),
+      ['multistore', 'multistore/tier', 'multistore/tier-test'],
+    );
+    const probe = documented.map(
+      (entry) =>
+        `console.log(JSON.stringify(Object.keys(await import('${entry.specifier}')).sort()));`,
+    );
+    const values = node(['--input-type=module', '-e', probe.join('\n')])
+      .trim()
+      .split('\n');
+    const types = exportedNames(documented.map((entry) => entry.specifier));
+    for (const [i, entry] of documented.entries()) {
+      assert.deepEqual(JSON.parse(values[i] ?? '[]'), entry.values, `${entry.specifier}: values`);
+      const everything = [...entry.values, ...entry.types].sort();
+      assert.deepEqual(types[i], everything, `${entry.specifier}: values and types`);
+    }
+  });
+
+  it("runs the README's TypeScript snippets, type-checked, with the README's output", () => {
+    for (const snippet of readmeTypeScript()) {
+      const output = node([
+        join(project, 'out', 'src', snippetFile(snippet).replace(/\.ts$/, '.js')),
+      ]);
+      if (snippet.output !== undefined) {
+        assert.equal(output, snippet.output, `README line ${snippet.line}`);
+      }
+    }
+  });
+
+  it('loads from CommonJS: require, import(), and TypeScript compiled to CommonJS', () => {
+    const typed = join(project, 'out', 'cjs', 'typed.cjs');
+    assert.match(readFileSync(typed, 'utf8'), /require\("multistore"\)/);
+    for (const file of [
+      join(project, 'cjs', 'required.cjs'),
+      join(project, 'cjs', 'imported.cjs'),
+      typed,
+    ]) {
+      const result = spawnSync(process.execPath, [file], {
+        cwd: project,
+        encoding: 'utf8',
+        env: childEnv(),
+      });
+      assert.equal(result.status, 0, `${file}: ${result.stderr}`);
+      assert.equal(result.stdout, 'v function\nclosed\n', file);
+      assert.equal(result.stderr, '', `${file} warns nothing`);
+    }
+  });
+
+  it("runs the installed multistore command (the README's shell snippet)", () => {
+    const bin = join(project, 'node_modules', '.bin', 'multistore');
+    assert.ok(existsSync(bin), 'npm linked the bin');
+    const piped = snippets(readmeText()).filter(
+      (s) => s.language === 'sh' && s.code.includes('| npx multistore'),
+    );
+    assert.ok(piped.length > 0);
+    for (const snippet of piped) {
+      const output = run('bash', [
+        '-c',
+        snippet.code.replaceAll('npx multistore', JSON.stringify(bin)),
+      ]);
+      if (snippet.output !== undefined) assert.equal(output, snippet.output);
+    }
+  });
+});
+
+/** Every module specifier a JavaScript or declaration file imports or re-exports (comments aside). */
+function importsOf(text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const found: string[] = [];
+  const patterns = [
+    /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /^\s*import\s*['"]([^'"]+)['"]/gm,
+  ];
+  for (const pattern of patterns)
+    for (const match of code.matchAll(pattern)) found.push(match[1] as string);
+  return found;
+}
+
+/** The package a bare specifier names (`@scope/name/sub` -> `@scope/name`). */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+}
+
+/** The README's TypeScript snippets. */
+function readmeTypeScript() {
+  return snippets(readmeText()).filter((snippet) => snippet.language === 'ts');
+}
+
+/**
+ * Write the README snippets (src/) and the CommonJS files (cjs/) into the
+ * project, and compile the TypeScript among them with the repository's tsc:
+ * strict, NodeNext, Node's types from this repository.
+ */
+function compileScratchSources(): void {
+  mkdirSync(join(project, 'src'));
+  for (const snippet of readmeTypeScript()) {
+    writeFileSync(join(project, 'src', snippetFile(snippet)), snippet.code);
+  }
+  const cjs = join(project, 'cjs');
+  mkdirSync(cjs);
+  const load = (how: (entry: string) => string) =>
+    `const { MultiStore } = ${how('multistore')};\nconst { AbstractTier } = ${how('multistore/tier')};\n`;
+  writeFileSync(join(cjs, 'required.cjs'), load((e) => `require('${e}')`) + COMMONJS_USE);
+  const imported = `(async () => {\n${load((e) => `await import('${e}')`)}${COMMONJS_USE}\n})();`;
+  writeFileSync(join(cjs, 'imported.cjs'), imported);
+  const typed =
+    "import { MultiStore } from 'multistore';\nimport { AbstractTier } from 'multistore/tier';\n";
+  writeFileSync(join(cjs, 'typed.cts'), typed + COMMONJS_USE);
+  const compilerOptions = {
+    rootDir: '.',
+    outDir: 'out',
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2023',
+    lib: ['es2023', 'dom'],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    types: ['node'],
+    typeRoots: [join(REPO_ROOT, 'node_modules', '@types')],
+    skipLibCheck: true,
+  };
+  const include = ['src', 'cjs/typed.cts'];
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, include }));
+  node([tsc, '-p', 'tsconfig.json']);
+}
+
+/** The names (values and types) each entry exports, as TypeScript resolves them from the project. */
+function exportedNames(specifiers: readonly string[]): string[][] {
+  const probe = join(project, 'exports-probe.ts');
+  const imports = specifiers.map((s, i) => `import * as entry${i} from '${s}';\n`);
+  writeFileSync(probe, `${imports.join('')}export {};\n`);
+  // No Node types and no skipLibCheck: the shipped declarations must check on their own.
+  const program = ts.createProgram([probe], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+    skipDefaultLibCheck: true,
+    types: [],
+  });
+  const problems = ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  assert.deepEqual(problems, [], 'the declarations type-check without @types/node');
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(probe);
+  assert.ok(source !== undefined);
+  return source.statements.filter(ts.isImportDeclaration).map((declaration) => {
+    const symbol = checker.getSymbolAtLocation(declaration.moduleSpecifier);
+    assert.ok(symbol !== undefined, `TypeScript resolves ${declaration.moduleSpecifier.getText()}`);
+    return checker
+      .getExportsOfModule(symbol)
+      .map((exported) => exported.name)
+      .sort();
+  });
+}
