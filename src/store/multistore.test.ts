@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, it } from 'node:test';
 import { isStoreError } from '../common/errors.js';
 import { forEachStoreSetup, tempDir, text } from '../test-support/store-setups.js';
+import { openTier } from '../tier/factory.js';
 import type { Delta } from './deltas.js';
 import { MultiStore } from './multistore.js';
 
@@ -327,6 +328,31 @@ it('keeps table declarations in the file and refuses routing that would hide dat
     await looser.close();
   } finally {
     dir.cleanup();
+  }
+});
+
+it('reports corrupt stored table declarations as TIER_IO', () => {
+  const corrupt = [
+    'not json',
+    '{}',
+    '[1]',
+    '[null]',
+    '[{"name":"s"}]',
+    '[{"name":"s","prefix":7}]',
+    '[{"name":"s","prefix":"zz"}]',
+    '[{"name":5,"prefix":"73"}]',
+    '[{"name":"s","prefix":"73","keepLastVersions":0}]',
+    '[{"name":"s","prefix":"73"},{"name":"s","prefix":"74"}]',
+  ];
+  for (const text of corrupt) {
+    const tier = openTier({ kind: 'memory' });
+    tier.set(1, new Map([['multi', [{ key: new Uint8Array([1]), value: undefined }]]]));
+    tier.writeSetting('tables', text);
+    assert.throws(
+      () => MultiStore.fromTier(tier),
+      (error: unknown) => isStoreError(error, 'TIER_IO') && error.cause !== undefined,
+      text,
+    );
   }
 });
 

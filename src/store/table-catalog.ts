@@ -16,12 +16,16 @@
  *                                  may change); else INVALID_OPTIONS
  * ```
  *
+ * Stored declarations that cannot be read back (not JSON, not an array of
+ * `{ name, prefix (hex), keepLastVersions? }`, or declarations `open` itself
+ * would refuse) mean the storage is damaged: `TIER_IO`, never a `TypeError`.
+ *
  * @module
  */
 
 import { InvalidInputError, TierIoError } from '../common/errors.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import { resolveTables, type TableConfig } from './options.js';
+import { resolveTables, type TableConfig, type TableDeclaration } from './options.js';
 
 /** The setting holding the declarations. */
 export const TABLES_SETTING = 'tables';
@@ -71,20 +75,27 @@ function toStored(table: TableConfig): StoredTable {
 }
 
 function parseStored(text: string): TableConfig[] {
-  let stored: StoredTable[];
   try {
-    stored = JSON.parse(text) as StoredTable[];
+    const stored: unknown = JSON.parse(text);
     if (!Array.isArray(stored)) throw new TypeError('not an array');
+    return resolveTables(stored.map(storedDeclaration));
   } catch (error) {
-    throw new TierIoError('the stored table declarations are unreadable', error);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TierIoError(`the stored table declarations are corrupt: ${reason}`, error);
   }
-  return resolveTables(
-    stored.map(({ name, prefix, keepLastVersions }) => ({
-      name,
-      prefix: Uint8Array.from(prefix.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16)),
-      ...(keepLastVersions === undefined ? {} : { retention: { keepLastVersions } }),
-    })),
-  );
+}
+
+const HEX_PREFIX = /^(?:[0-9a-f]{2})+$/;
+
+/** One stored declaration as `open` takes it; throws for anything else. */
+function storedDeclaration(item: unknown, index: number): TableDeclaration {
+  const { name, prefix, keepLastVersions } = (item ?? {}) as Partial<Record<string, unknown>>;
+  if (typeof item !== 'object' || typeof prefix !== 'string' || !HEX_PREFIX.test(prefix)) {
+    throw new TypeError(`declaration ${index} is not { name, prefix (hex), keepLastVersions? }`);
+  }
+  const bytes = Uint8Array.from(prefix.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+  const retention = keepLastVersions === undefined ? undefined : { keepLastVersions };
+  return { name, prefix: bytes, ...(retention && { retention }) } as TableDeclaration;
 }
 
 /** Names and prefixes, order-independent: what routing depends on. */
