@@ -1,6 +1,6 @@
 /**
  * The event bus: typed events from the store and the drop worker to whoever
- * listens (the statistics tracker, a user's metrics).
+ * listens (a user's metrics, through `store.events`, subscriptions.ts).
  *
  * Events are delivered in emit order, one at a time, to the listeners
  * registered when the event is delivered. How delivery relates to `emit`

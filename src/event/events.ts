@@ -4,8 +4,9 @@
  * Today there is one: {@link StorageStatsRecorded}, emitted once per commit
  * that wrote something and once per drop-worker flush that erased something.
  * It carries, for every stored version it accounts for, where its bytes are
- * counted, so that a listener (the statistics tracker) can fold events into
- * exact figures without reading the storage:
+ * counted, so that the statistics tracker (which the store feeds these records
+ * directly, before any listener sees them) can fold them into exact figures
+ * without reading the storage, and a listener can follow the same figures:
  *
  * ```
  *   commit v=7: set a=xyz            a was "q"@3 (current)

@@ -1,7 +1,8 @@
 /**
  * Figures recounted from what a tier actually stores.
  *
- * The tracker follows events; this module ignores them and reads the tier:
+ * The tracker adds up what commits and drops report; this module ignores
+ * that and reads the tier:
  * every key of every table (one range page after another, at the newest
  * version) and every stored version of each key. The store uses it when it
  * opens an existing file (events from before are gone); tests use it as the

@@ -48,7 +48,7 @@ export interface RemoveDelta {
   readonly key: BytesLike;
 }
 
-/** Ask the drop worker to erase stored versions of the key (see DESIGN.md). */
+/** Ask the drop worker to erase stored versions of the key (README, "Semantics": Drops). */
 export interface DropDelta {
   readonly type: 'drop';
   readonly key: BytesLike;

@@ -1,7 +1,8 @@
 /**
  * Which stored versions a drop request erases.
  *
- * This is the heart of the drop semantics (DESIGN.md, "Drop semantics"), kept
+ * This is the heart of the drop semantics (README, "Semantics", and
+ * docs/architecture.md, "The drop path"), kept
  * as one pure function so that the drop worker, the tests and the model all
  * agree. For one request, list the key's versions newest first, tombstones
  * included; the request's *pending version* (the version its own commit wrote

@@ -7,7 +7,7 @@
  * Drops are judged on what a key holds when the worker applies them (up to the
  * request's ceiling), so a read is only compared once the drops pending on its
  * key are applied, and a write at or below the latest version first waits for
- * pending drops (see DESIGN.md and drop-rules.ts).
+ * pending drops (see the README, "Semantics", and drop-rules.ts).
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';

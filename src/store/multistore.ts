@@ -2,8 +2,10 @@
  * MultiStore: commits at versions, time-travel reads, tables, the drop worker.
  *
  * ```
- *   commit(deltas, v) ─► validate all ─► stats of each write ─► tier.set(v) ─► emit event
- *                                                           └─► drop requests ─► drop worker (later)
+ *   commit(deltas, v) ─► validate all ─► tier.set(v), observing each write ─► stats record
+ *                                    └─► drop requests ─► drop worker (later)     │
+ *                                                          tracker.record ◄──────┤ first
+ *                                                     store.events listeners ◄───┘ then
  *   get / contains / range / versions (at version V) ─► tier reads, newest version <= V
  *   flush() ─► drop worker applied everything sent before, events delivered
  *   close() ─► drain the worker, stop the runtime, close the tier

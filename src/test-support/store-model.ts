@@ -3,7 +3,8 @@
  *
  * Every key maps to a plain `Map<version, value | undefined>`; reads sort and
  * scan. Drops are queued like the real drop worker does and applied on
- * `flush()`, each judged by the rule table of DESIGN.md written out longhand
+ * `flush()`, each judged by the rule table of the README ("Semantics", Drops)
+ * written out longhand
  * (no code shared with the store). Keys are held as binary strings, whose
  * order is bytewise order.
  *
@@ -163,7 +164,7 @@ export class StoreModel {
     return versions;
   }
 
-  /** The rule table of DESIGN.md, longhand. */
+  /** The rule table of the README ("Semantics", Drops), longhand. */
   #applyDrop(drop: PendingDrop): void {
     const versions = this.#keys.get(drop.key);
     if (versions === undefined) return;

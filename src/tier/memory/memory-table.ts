@@ -12,7 +12,7 @@
  * order. Both indexes hold the same chain objects; a key is in both or in
  * neither, and a chain is never empty: dropping its last version removes the
  * key from both. The Map doubles the per-key index cost but keeps point reads
- * (the store's hot path) off the B+ tree: see the tier report's benchmark.
+ * (the store's hot path) off the B+ tree (README, "Performance").
  *
  * @module
  */
