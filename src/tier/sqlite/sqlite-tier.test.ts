@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
-import { isStoreError } from '../../common/errors.js';
+import { isStoreError, StoreLockedError } from '../../common/errors.js';
 import { MAX_VERSION } from '../../common/version.js';
 import { b, scan, show, writes } from '../../tier-test/helpers.js';
 import { connect } from './load.js';
@@ -319,7 +319,8 @@ describe('SqliteTier statements', () => {
 });
 
 describe('SqliteTier file lock', () => {
-  const locked = (e: unknown) => isStoreError(e, 'STORE_LOCKED');
+  const locked = (e: unknown) =>
+    e instanceof StoreLockedError && e.code === 'STORE_LOCKED' && e.holder === 'this process';
 
   it('refuses a second open of the same file in this process until the first is closed', () => {
     const path = freshPath();
@@ -346,11 +347,11 @@ describe('SqliteTier file lock', () => {
           '-e',
           `import { SqliteTier } from ${JSON.stringify(module)};
            try { SqliteTier.open(${JSON.stringify(path)}); console.log('opened'); }
-           catch (e) { console.log(e.code); }`,
+           catch (e) { console.log(e.code, e.name, e.holder); }`,
         ],
         { encoding: 'utf8' },
       );
-      assert.equal(child.stdout.trim(), 'STORE_LOCKED');
+      assert.equal(child.stdout.trim(), 'STORE_LOCKED StoreLockedError another process');
     } finally {
       tier.close();
     }
