@@ -42,6 +42,7 @@ import {
   readmeText,
   snippetFile,
   snippets,
+  typeScriptSnippets,
 } from './test-support/readme-snippets.js';
 
 const root = mkdtempSync(join(tmpdir(), 'multistore-package-'));
@@ -174,7 +175,7 @@ describe('the packed package', () => {
   });
 
   it("runs the README's TypeScript snippets, type-checked, with the README's output", () => {
-    for (const snippet of readmeTypeScript()) {
+    for (const snippet of typeScriptSnippets()) {
       const output = node([
         join(project, 'out', 'src', snippetFile(snippet).replace(/\.ts$/, '.js')),
       ]);
@@ -240,11 +241,6 @@ function packageOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
 }
 
-/** The README's TypeScript snippets. */
-function readmeTypeScript() {
-  return snippets(readmeText()).filter((snippet) => snippet.language === 'ts');
-}
-
 /**
  * Write the README snippets (src/) and the CommonJS files (cjs/) into the
  * project, and compile the TypeScript among them with the repository's tsc:
@@ -252,7 +248,7 @@ function readmeTypeScript() {
  */
 function compileScratchSources(): void {
   mkdirSync(join(project, 'src'));
-  for (const snippet of readmeTypeScript()) {
+  for (const snippet of typeScriptSnippets()) {
     writeFileSync(join(project, 'src', snippetFile(snippet)), snippet.code);
   }
   const cjs = join(project, 'cjs');

@@ -17,14 +17,14 @@
 
 import { describe } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
-import type { EventBus } from './bus.js';
-import type { EventMap, EventType } from './events.js';
+import type { BusListener, EventBus } from './bus.js';
+import type { EventType } from './events.js';
 
 /** A function called with each event of one type. */
-export type EventListener<T extends EventType> = (event: EventMap[T]) => void;
+export type EventListener<T extends EventType> = BusListener<T>;
 
 /** Every event type a store publishes. */
-export const EVENT_TYPES: readonly EventType[] = Object.freeze(['storage-stats']);
+const EVENT_TYPES: readonly EventType[] = Object.freeze(['storage-stats']);
 
 /** Subscriptions to a store's events (`store.events`). */
 export interface StoreEvents {

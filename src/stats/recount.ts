@@ -34,7 +34,7 @@ export function recountFigures(
 }
 
 /** Figures of one table. */
-export function recountTable(tier: AbstractTier, table: string): StorageFigures {
+function recountTable(tier: AbstractTier, table: string): StorageFigures {
   const counter = new FigureCounter();
   for (const page of pages(tier, table, { version: MAX_VERSION, limit: PAGE })) {
     for (const entry of page.entries) countKey(tier, table, entry.key, counter);

@@ -63,6 +63,20 @@ export function driver<M>(target: ActorRef<M>, results: SendResult<M>[] = []): A
   };
 }
 
+/** The context of a new actor that ignores its messages, for tests that drive its timers. */
+function contextOf(system: ActorSystem, name: string): ActorContext<string> {
+  let context: ActorContext<string> | undefined;
+  system.spawn<null, string>(name, {
+    init: (ctx) => {
+      context = ctx;
+      return null;
+    },
+    handle: () => 'continue',
+  });
+  assert.ok(context !== undefined, `${name} was started`);
+  return context;
+}
+
 const invalidArgument = (error: unknown) => isStoreError(error, 'INVALID_ARGUMENT');
 
 /** Register the shared suite for `mode`. */
@@ -465,16 +479,7 @@ function describeTimers(fresh: Fresh): void {
 
   it('rejects invalid timer durations', async () => {
     const { system } = fresh();
-    let ctx: ActorContext<string> | undefined;
-    system.spawn<null, string>('timid', {
-      init: (c) => {
-        ctx = c;
-        return null;
-      },
-      handle: () => 'continue',
-    });
-    assert.ok(ctx);
-    const context = ctx;
+    const context = contextOf(system, 'timid');
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       assert.throws(() => context.scheduleRepeat(bad, 'x'), invalidArgument);
     }
@@ -507,15 +512,7 @@ function describeTimers(fresh: Fresh): void {
 
   it('arms one clock wake-up at the earliest deadline, and none once no timer is left', async () => {
     const { system, clock } = fresh();
-    let ctx: ActorContext<string> | undefined;
-    system.spawn<null, string>('sleeper', {
-      init: (c) => {
-        ctx = c;
-        return null;
-      },
-      handle: () => 'continue',
-    });
-    assert.ok(ctx);
+    const ctx = contextOf(system, 'sleeper');
     assert.equal(clock.pendingTimers, 0, 'an idle system schedules nothing');
     const late = ctx.scheduleOnce(50, () => 'late');
     const soon = ctx.scheduleOnce(5, () => 'soon');
