@@ -80,13 +80,7 @@ export function fromUtf8(bytes: Uint8Array): string {
  */
 export function toOwnedBytes(input: unknown, what: 'key' | 'value' | 'prefix'): Uint8Array {
   if (typeof input === 'string') return encoder.encode(input);
-  if (isReadableBytes(input)) {
-    try {
-      return new Uint8Array(input);
-    } catch {
-      // the buffer went away under the view: reported below
-    }
-  }
+  if (isReadableBytes(input)) return new Uint8Array(input);
   throw notBytes(input, what);
 }
 
@@ -108,19 +102,25 @@ let lastProbe: Uint8Array | undefined;
 
 /**
  * True for a Uint8Array whose bytes can be read: not a Proxy posing as one
- * (`ArrayBuffer.isView` is false for it), not a view of a detached buffer or
- * of a resizable buffer shrunk under it. Such views report a `byteLength` of
- * 0 (their `length` too, but optimised code on Node 20 was caught reading a
- * stale `length`), so only views with no bytes are probed, with an empty
- * `subarray`: the built-in checks the buffer itself and throws for both.
+ * (`ArrayBuffer.isView` is false for it), not a view of a detached buffer,
+ * not a fixed-length view of a resizable buffer shrunk under it. This is the
+ * one check every entry point uses (store reads and commits, ranges,
+ * versions, the tiers' own validation), so all of them agree.
+ *
+ * An unreadable view reports a `byteLength` of 0 (its `length` too, but
+ * optimised code on Node 20 was caught reading a stale `length`), so only
+ * views with no bytes are probed. The probe copies the (empty) view: the
+ * constructor checks the buffer itself and throws for a detached buffer and
+ * for a view out of its buffer's bounds, where `subarray(0, 0)` does not (a
+ * view at offset 0 of a shrunk buffer passes it).
  */
 export function isReadableBytes(bytes: unknown): bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array && ArrayBuffer.isView(bytes))) return false;
   if (bytes.byteLength > 0) return true;
   try {
     // Kept in a module variable so that the probe cannot be optimised away.
-    lastProbe = bytes.subarray(0, 0);
-    return lastProbe !== undefined;
+    lastProbe = new Uint8Array(bytes);
+    return lastProbe.length === 0;
   } catch {
     return false;
   }

@@ -10,8 +10,8 @@
  *   what                          code               rule
  *   table name                    INVALID_ARGUMENT   1..256 UTF-8 bytes, no NUL,
  *                                                    no lone surrogate
- *   key, bound key, cursor key    INVALID_KEY        a readable Uint8Array
- *   value                         INVALID_VALUE      a Uint8Array, or undefined
+ *   key, bound key, cursor key    INVALID_KEY        a readable Uint8Array (Buffer is one)
+ *   value                         INVALID_VALUE      a readable Uint8Array, or undefined
  *   version                       INVALID_VERSION    non-negative safe integer
  *   page limit                    INVALID_ARGUMENT   positive safe integer
  *   page request, bound, cursor,  INVALID_ARGUMENT   the documented shape (no
@@ -21,6 +21,10 @@
  * Table names are restricted so that every tier can store them faithfully:
  * a NUL or a lone surrogate does not survive the UTF-8 round trip through
  * SQLite, and a bounded length keeps generated SQL identifiers bounded.
+ *
+ * "Readable" is `isReadableBytes` (common/bytes.ts), the check the store uses
+ * too: not a Proxy, not a view of a detached buffer or out of the bounds of a
+ * shrunk resizable buffer.
  *
  * Checks are cheap (`instanceof`, `typeof`) because they run on every read;
  * a table name, checked character by character, is remembered once valid
@@ -83,8 +87,7 @@ export function checkKey(key: unknown, what = 'key'): Uint8Array {
 
 /** Return `value` if it is bytes or `undefined` (a tombstone), else throw `INVALID_VALUE`. */
 export function checkValue(value: unknown): Uint8Array | undefined {
-  if (value === undefined || (value instanceof Uint8Array && ArrayBuffer.isView(value)))
-    return value;
+  if (value === undefined || isReadableBytes(value)) return value;
   throw new InvalidInputError(
     'INVALID_VALUE',
     `value must be a Uint8Array or undefined (tombstone), got ${describe(value)}`,

@@ -72,7 +72,12 @@ export type JunkTag = (typeof JUNK_TAGS)[number];
  * out of bounds by a shrunk resizable buffer. The store must reject them
  * with INVALID_KEY / INVALID_VALUE (see fuzz-regressions.test.ts).
  */
-export const BROKEN_VIEW_TAGS = ['proxiedBytes', 'detachedBytes', 'outOfBoundsBytes'] as const;
+export const BROKEN_VIEW_TAGS = [
+  'proxiedBytes',
+  'detachedBytes',
+  'outOfBoundsBytes',
+  'shrunkBytes',
+] as const;
 
 /** A broken byte view tag. */
 export type BrokenViewTag = (typeof BROKEN_VIEW_TAGS)[number];
@@ -219,13 +224,16 @@ export function brokenView(tag: BrokenViewTag): Uint8Array {
       structuredClone(buffer, { transfer: [buffer] });
       return view;
     }
-    case 'outOfBoundsBytes': {
+    case 'outOfBoundsBytes':
+    case 'shrunkBytes': {
       const Resizable = ArrayBuffer as unknown as new (
         length: number,
         options: { maxByteLength: number },
       ) => ArrayBuffer & { resize(length: number): void };
       const buffer = new Resizable(8, { maxByteLength: 16 });
-      const view = new Uint8Array(buffer, 4, 4);
+      // Past the new end; or at offset 0, where even `subarray(0, 0)` still works.
+      const view =
+        tag === 'shrunkBytes' ? new Uint8Array(buffer, 0, 8) : new Uint8Array(buffer, 4, 4);
       buffer.resize(2);
       return view;
     }

@@ -67,8 +67,9 @@ describe('VersionChain', () => {
       [30, 25, 20, 15, 10, 5],
     );
     assert.equal(chain.size, 6);
-    assert.equal(chain.remove(15), true);
-    assert.equal(chain.remove(15), false);
+    chain.removeAll(new Set([15, 16]));
+    chain.removeAll(new Set([15]));
+    assert.equal(chain.size, 5);
     assert.deepEqual(
       chain.allVersions().map((e) => [e.version, e.value?.[0]]),
       [
@@ -81,6 +82,23 @@ describe('VersionChain', () => {
     );
     assert.equal(chain.visible(19)?.version, 10);
     assert.equal(chain.visible(4), undefined);
+  });
+
+  it('erases any set of versions in one pass, keeping the others in order with their values', () => {
+    const chain = new VersionChain('k', 0, bytes(0));
+    for (let v = 1; v < 100; v++) chain.put(v, v % 7 === 0 ? undefined : bytes(v));
+    const erase = new Set(Array.from({ length: 100 }, (_, v) => v).filter((v) => v % 3 !== 1));
+    chain.removeAll(erase);
+    const expected = Array.from({ length: 100 }, (_, v) => v)
+      .filter((v) => v % 3 === 1)
+      .reverse()
+      .map((v) => [v, v % 7 === 0 ? undefined : v]);
+    assert.deepEqual(
+      chain.allVersions().map((e) => [e.version, e.value?.[0]]),
+      expected,
+    );
+    chain.removeAll(new Set(expected.map(([v]) => v as number)));
+    assert.equal(chain.size, 0);
   });
 
   it('floorIndex finds the highest version at or below', () => {
@@ -119,9 +137,9 @@ describe('MemoryTable', () => {
     table.put(bytes(1), 1, bytes(1));
     table.put(bytes(1), 2, undefined);
     table.put(bytes(2), 1, bytes(2));
-    table.remove(bytes(1), 1);
+    table.removeVersions(keyString(bytes(1)), new Set([1]));
     assert.equal(table.keyCount, 2);
-    table.remove(bytes(1), 2);
+    table.removeVersions(keyString(bytes(1)), new Set([2, 3]));
     assert.equal(table.keyCount, 1);
     assert.equal(table.chain(bytes(1)), undefined);
     assert.equal(

@@ -88,11 +88,16 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     this.#order.set(chain.id, chain);
   }
 
-  /** Erase one `(key, version)` pair if stored; forget the key once it has no version. */
-  remove(key: Uint8Array, version: number): void {
-    const id = keyString(key);
+  /**
+   * Erase the given versions of the key with index string `id` (those not
+   * stored are ignored) in one pass over its chain; forget the key once it
+   * has no version.
+   */
+  removeVersions(id: string, versions: ReadonlySet<number>): void {
     const chain = this.#chains.get(id);
-    if (chain === undefined || !chain.remove(version) || chain.size > 0) return;
+    if (chain === undefined) return;
+    chain.removeAll(versions);
+    if (chain.size > 0) return;
     this.#chains.delete(id);
     this.#order.delete(id);
   }

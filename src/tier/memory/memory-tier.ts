@@ -11,7 +11,9 @@
  *
  * The base class has validated every input before a raw method runs, and
  * nothing after that can fail, so a `set` or `drop` across several tables is
- * atomic simply by running to completion. Values are copied as they are
+ * atomic simply by running to completion. A `drop` groups its pairs by key
+ * and rebuilds each key's chain once: O(pairs + versions of the keys named),
+ * however many versions of a key go. Values are copied as they are
  * stored (into binary strings, version-chain.ts), and reads hand out fresh
  * arrays, so neither side can change the other's bytes.
  *
@@ -22,7 +24,8 @@
  */
 
 import { TableTier } from '../table-tier.js';
-import type { TierDrops, TierWrites, WriteObserver } from '../tier.js';
+import type { TierDrop, TierDrops, TierWrites, WriteObserver } from '../tier.js';
+import { keyString } from './key-string.js';
 import { MemoryTable } from './memory-table.js';
 
 /** A tier held in process memory. */
@@ -50,7 +53,7 @@ export class MemoryTier extends TableTier<MemoryTable> {
     for (const [name, list] of drops) {
       const table = this.held(name);
       if (table === undefined) continue;
-      for (const pair of list) table.remove(pair.key, pair.version);
+      for (const [id, versions] of versionsByKey(list)) table.removeVersions(id, versions);
     }
   }
 
@@ -69,4 +72,28 @@ export class MemoryTier extends TableTier<MemoryTable> {
   protected override _close(): void {
     this.forgetTables();
   }
+}
+
+/**
+ * The pairs of one table grouped by key (index string), so that each chain is
+ * rebuilt once. Pairs of one key usually share one key array (the drop worker
+ * passes them so): its index string is then computed once.
+ */
+function versionsByKey(list: readonly TierDrop[]): Map<string, Set<number>> {
+  const byKey = new Map<string, Set<number>>();
+  let lastKey: Uint8Array | undefined;
+  let versions: Set<number> | undefined;
+  for (const { key, version } of list) {
+    if (key !== lastKey || versions === undefined) {
+      const id = keyString(key);
+      lastKey = key;
+      versions = byKey.get(id);
+      if (versions === undefined) {
+        versions = new Set();
+        byKey.set(id, versions);
+      }
+    }
+    versions.add(version);
+  }
+  return byKey;
 }
