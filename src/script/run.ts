@@ -7,7 +7,8 @@
  * ```
  *
  * A file passes only when it parsed, had at least one block, had a runner,
- * every block matched and the runner closed cleanly. Anything else is a
+ * every block matched, the runner accepted how the script ended (no `batch`
+ * left open) and closed cleanly. Anything else is a
  * failure with a message: a malformed file (its `file:line`), a file outside
  * any runner folder, a runner that does not exist yet ("no store runner
  * yet"), a runner that failed to start or to close. Tiers run one after the
@@ -124,7 +125,9 @@ async function parseAndRun(
   try {
     const runner = await factory({ file: file.path, tierKind, openTier: () => session.open() });
     try {
-      return await runBlocks(script, runner);
+      const failures = await runBlocks(script, runner);
+      await finishRunner(runner, errors);
+      return failures;
     } finally {
       await closeRunner(runner, errors);
     }
@@ -145,6 +148,15 @@ function findFactory(
   const factory = runners(file.kind);
   if (factory === undefined) errors.push(`no ${file.kind} runner yet`);
   return factory;
+}
+
+/** Let the runner object to how the script ended (an open batch): the file then fails. */
+async function finishRunner(runner: ScriptRunner, errors: string[]): Promise<void> {
+  try {
+    await runner.finish?.();
+  } catch (error) {
+    errors.push(messageOf(error));
+  }
 }
 
 async function closeRunner(runner: ScriptRunner, errors: string[]): Promise<void> {

@@ -48,6 +48,12 @@ export interface RunnerContext {
 export interface ScriptRunner {
   /** Run one command and return the lines it prints (none for a silent command). */
   execute(command: Command): readonly string[] | Promise<readonly string[]>;
+  /**
+   * The last block has run: throw (a `ScriptError` with its line) if the
+   * script ended in a state it may not end in, such as an open `batch`. The
+   * file then fails. Optional; called before `close`.
+   */
+  finish?(): void | Promise<void>;
   /** Release everything; called once after the last block, even when blocks failed. */
   close(): void | Promise<void>;
 }

@@ -64,6 +64,10 @@ class StoreRunner implements ScriptRunner {
     return this.#session.execute(command);
   }
 
+  finish(): void {
+    this.#session.finish();
+  }
+
   close(): Promise<void> {
     return this.#store.close();
   }

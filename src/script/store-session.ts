@@ -89,7 +89,9 @@ export class StoreSession {
   readonly #removeMode: RemoveMode;
   readonly #handlers: Readonly<Record<string, Handler>>;
   #current: number;
-  #batch: { version: number | undefined; deltas: Delta[] } | undefined;
+  #batch: { version: number | undefined; deltas: Delta[]; line: number } | undefined;
+  /** The line of the command being executed. */
+  #line = 0;
 
   constructor(store: MultiStore, file: string, commands: CommandTable, removeMode: RemoveMode) {
     this.#store = store;
@@ -110,7 +112,24 @@ export class StoreSession {
     const args = readArgs(this.#file, command, this.#commands);
     const handler = this.#handlers[command.name] as Handler;
     this.#checkBatchRules(command, args);
+    this.#line = command.line;
     return handler(args);
+  }
+
+  /**
+   * The script is over: throws a `SCRIPT_ERROR` at the line of a `batch`
+   * still open (its writes were never committed, so they would be silently
+   * discarded).
+   */
+  finish(): void {
+    if (this.#batch === undefined) return;
+    const { line } = this.#batch;
+    this.#batch = undefined;
+    throw new ScriptError(
+      this.#file,
+      line,
+      'the script ends inside this batch: it was never committed, so its writes would be discarded',
+    );
   }
 
   /** Inside `batch ... commit` only writes (without `version=`) and `commit` are allowed. */
@@ -196,7 +215,7 @@ export class StoreSession {
   }
 
   #beginBatch(args: CommandArgs): readonly string[] {
-    this.#batch = { version: args.integer('version'), deltas: [] };
+    this.#batch = { version: args.integer('version'), deltas: [], line: this.#line };
     return [];
   }
 

@@ -97,6 +97,15 @@ describe('multistore run on malformed store scripts', () => {
     assert.ok(out.some((text) => /error: .*:5: get: unknown argument frob=1/.test(text)));
   });
 
+  it('fails a script that ends inside an open batch, at the line of the batch', () => {
+    const file = script('open-batch', `${GOOD_BLOCK}batch version=7\nset b=2\n---\nok\n`);
+    const out = assertFailsAt(run(file), file, 5);
+    assert.ok(
+      out.some((text) => /error: .*:5: .*batch.*never committed/.test(text)),
+      out.join('\n'),
+    );
+  });
+
   it('never passes a block whose expected output is its own error text', () => {
     const probe = script('echoed', 'frob a\n---\nok\n');
     const error = lines(run(probe).stdout).find((text) => text.includes('error: '));
