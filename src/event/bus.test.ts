@@ -122,18 +122,30 @@ function describeBus(mode: ActorMode): void {
       assert.deepEqual(log, ['start 1', 'end 1', 'start 10', 'end 10', 'start 11', 'end 11']);
     });
 
-    it('never holds more than capacity undelivered events from outside emitters', async () => {
+    it('never holds more than capacity undelivered events', async () => {
       const { bus } = makeBus(mode, 4);
-      const seen: number[] = [];
-      bus.on('storage-stats', (e) => seen.push(e.version));
-      const sent: number[] = [];
+      bus.on('storage-stats', () => undefined);
       for (let v = 0; v < 50; v++) {
         bus.emit(stats(v));
-        sent.push(v);
         assert.ok(bus.pending <= 4, `pending ${bus.pending} after emit ${v}`);
       }
       await bus.idle();
-      assert.deepEqual(seen, sent);
+      assert.equal(bus.pending, 0);
+    });
+
+    it('refuses subscriptions after close, discards later emits and still delivers what was queued', async () => {
+      const { bus } = makeBus(mode);
+      const seen: number[] = [];
+      bus.on('storage-stats', (e) => seen.push(e.version));
+      bus.emit(stats(1));
+      bus.close();
+      bus.emit(stats(2));
+      assert.throws(
+        () => bus.on('storage-stats', () => undefined),
+        (e) => isStoreError(e, 'STORE_CLOSED'),
+      );
+      await bus.idle();
+      assert.deepEqual(seen, [1]);
     });
 
     it('rejects a capacity that is not a positive integer', () => {
@@ -162,22 +174,23 @@ describe('EventBus (event-loop): specifics', () => {
     assert.deepEqual(seen, [1]);
   });
 
-  it('when full, delivers the pending events on the emitter turn, then queues the new one', async () => {
+  it('when full, sheds the new event (counted) and still never calls a listener inside emit', async () => {
     const { bus } = makeBus('event-loop', 3);
     const seen: number[] = [];
     bus.on('storage-stats', (e) => seen.push(e.version));
-    for (const v of [1, 2, 3]) bus.emit(stats(v));
-    assert.deepEqual(seen, []);
-    bus.emit(stats(4));
-    assert.deepEqual(seen, [1, 2, 3], 'backpressure delivered the queue inside emit');
-    assert.equal(bus.pending, 1);
-    assert.equal(bus.backpressure, 1);
+    for (const v of [1, 2, 3, 4, 5]) bus.emit(stats(v));
+    assert.deepEqual(seen, [], 'nothing delivered inside emit');
+    assert.equal(bus.pending, 3);
+    assert.equal(bus.shed, 2);
     await bus.idle();
-    assert.deepEqual(seen, [1, 2, 3, 4]);
-    assert.equal(bus.backpressure, 1);
+    assert.deepEqual(seen, [1, 2, 3]);
+    bus.emit(stats(6));
+    await bus.idle();
+    assert.deepEqual(seen, [1, 2, 3, 6], 'room again once delivered');
+    assert.equal(bus.shed, 2);
   });
 
-  it('keeps order when a listener emits during a backpressure drain', async () => {
+  it('applies the same bound to events listeners emit, without recursion or reordering', async () => {
     const { bus } = makeBus('event-loop', 2);
     const seen: number[] = [];
     let depth = 0;
@@ -185,14 +198,16 @@ describe('EventBus (event-loop): specifics', () => {
     bus.on('storage-stats', (e) => {
       maxDepth = Math.max(maxDepth, ++depth);
       seen.push(e.version);
-      if (e.version === 1) bus.emit(stats(100)); // emitted while the queue is full
+      // 1 was taken off the queue, so 100 fits; 101 finds [2, 100] waiting and is shed.
+      if (e.version === 1) for (const v of [100, 101]) bus.emit(stats(v));
       depth--;
     });
     for (const v of [1, 2, 3, 4]) bus.emit(stats(v));
+    assert.equal(bus.shed, 2, '3 and 4 found the queue full');
     await bus.idle();
     assert.equal(maxDepth, 1);
-    assert.deepEqual(seen, [1, 2, 100, 3, 4]);
-    assert.ok(bus.backpressure >= 1);
+    assert.deepEqual(seen, [1, 2, 100]);
+    assert.equal(bus.shed, 3);
   });
 });
 
@@ -206,6 +221,17 @@ describe('EventBus (inline): specifics', () => {
     bus.emit(stats(2));
     assert.deepEqual(seen, [1, 2]);
     assert.equal(bus.pending, 0);
-    assert.equal(bus.backpressure, 0);
+  });
+
+  it('sheds nothing, whatever the capacity', () => {
+    const { bus } = makeBus('inline', 1);
+    const seen: number[] = [];
+    bus.on('storage-stats', (e) => {
+      seen.push(e.version);
+      if (e.version < 3) bus.emit(stats(e.version + 10));
+    });
+    for (const v of [1, 2, 3]) bus.emit(stats(v));
+    assert.deepEqual(seen, [1, 11, 2, 12, 3]);
+    assert.equal(bus.shed, 0);
   });
 });

@@ -11,30 +11,30 @@
  *   inline:      emit ─► queue ─► listeners, before emit returns
  * ```
  *
- * - event-loop: listeners never run inside `emit`, with one exception:
- *   backpressure. The queue holds at most `capacity` undelivered events; an
- *   `emit` that finds it full first delivers everything pending, synchronously
- *   on the emitter's turn (counted in {@link EventBus.backpressure}), then
- *   queues its event. This keeps memory bounded when an emitter outruns the
- *   event loop, and costs the emitter nothing while it does not.
- * - inline: `emit` delivers synchronously.
+ * - event-loop: listeners never run inside `emit`, whatever the load. The
+ *   queue holds at most `capacity` undelivered events; an event emitted while
+ *   it is full is shed: never delivered, counted in {@link EventBus.shed}.
+ *   This keeps memory bounded when an emitter outruns the event loop (100,000
+ *   commits in one turn), costs the emitter nothing, and never makes it run
+ *   listeners. Whoever must not miss an event (the store's own statistics)
+ *   does not rely on the bus.
+ * - inline: `emit` delivers synchronously; nothing is shed.
  * - Re-entrancy, both modes: an event emitted by a listener is queued behind
  *   the events already pending and delivered after the current one, by the
  *   delivery loop that is already running: never recursively, never out of
- *   order. Such an event may take the queue past `capacity` (delivering early
- *   there would mean recursing into listeners), so the bound holds for emits
- *   made outside listeners; a listener that emits more than one event per event
- *   it receives is a cascade, which no bound can fix.
+ *   order.
  * - An event whose type has no listener when it is emitted is discarded at
  *   once: `emit` is then one map lookup. Emitters with costly payloads ask
  *   {@link EventBus.hasListeners} first and skip building them.
  * - A listener that throws is logged (`event listener failed`, with the event
  *   type); the other listeners still get the event.
+ * - After {@link EventBus.close} a subscription throws `STORE_CLOSED` and
+ *   emits are discarded; what was queued before is still delivered.
  *
  * @module
  */
 
-import { InvalidInputError } from '../common/errors.js';
+import { InvalidInputError, StoreClosedError } from '../common/errors.js';
 import { type Logger, silentLogger } from '../common/logger.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { Fifo } from '../runtime/fifo.js';
@@ -86,14 +86,19 @@ export class EventBus {
   #turnScheduled = false;
   #queuedCount = 0;
   #deliveredCount = 0;
-  #backpressure = 0;
+  #shed = 0;
+  #closed = false;
 
   constructor(options: EventBusOptions) {
     this.config = checkOptions(options);
   }
 
-  /** Call `listener` with every event of `type`; returns a function that unsubscribes. */
+  /**
+   * Call `listener` with every event of `type`; returns a function that
+   * unsubscribes. Throws `STORE_CLOSED` once the bus is closed.
+   */
   on<T extends EventType>(type: T, listener: BusListener<T>): () => void {
+    if (this.#closed) throw new StoreClosedError();
     const registration: Registration = {
       listener: listener as unknown as (event: AnyEvent) => void,
       active: true,
@@ -109,18 +114,23 @@ export class EventBus {
 
   /** Publish `event`; see the module comment for when listeners run. */
   emit(event: AnyEvent): void {
-    if (!this.#listeners.has(event.type)) return;
+    if (this.#closed || !this.#listeners.has(event.type)) return;
     if (this.config.mode === 'inline') {
       this.#enqueue(event);
       if (!this.#delivering) this.#deliver(Number.POSITIVE_INFINITY);
       return;
     }
-    if (this.#queue.length >= this.config.capacity && !this.#delivering) {
-      this.#backpressure++;
-      this.#deliver(Number.POSITIVE_INFINITY);
+    if (this.#queue.length >= this.config.capacity) {
+      this.#shed++;
+      return;
     }
     this.#enqueue(event);
     this.#scheduleTurn();
+  }
+
+  /** Refuse new subscriptions and discard later emits; queued events are still delivered. */
+  close(): void {
+    this.#closed = true;
   }
 
   /** Resolves once every event emitted before this call has been delivered. */
@@ -130,9 +140,9 @@ export class EventBus {
     return new Promise((resolve) => this.#waiters.push({ target, resolve }));
   }
 
-  /** How many emits found the queue full and delivered the pending events themselves. */
-  get backpressure(): number {
-    return this.#backpressure;
+  /** How many events were shed (event-loop mode: emitted while `capacity` events waited). */
+  get shed(): number {
+    return this.#shed;
   }
 
   /** How many events are queued and not yet delivered. */

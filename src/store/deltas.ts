@@ -17,13 +17,16 @@
  * `set` stores a value; `unset` and `remove` both store a tombstone (`unset`
  * carries the old value for callers that track deleted bytes; the store
  * reads them from the tier itself); `drop` asks the drop worker to erase
- * stored versions and writes nothing.
+ * stored versions and writes nothing. A drop delta with a property no delta
+ * has is refused: its constraints are optional, so a misspelt one
+ * (`keepLastVersion`) would otherwise erase the key's whole history.
  *
  * @module
  */
 
 import { type BytesLike, describe, toBytes, toOwnedBytes } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
+import { rejectUnknownProperties } from '../common/properties.js';
 import { checkCount, checkVersion } from '../common/version.js';
 import type { TableConfig } from './options.js';
 import type { TableRouter } from './routing.js';
@@ -119,7 +122,7 @@ function planDelta(delta: unknown, index: number, router: TableRouter): PlannedW
       return { table: router.route(bytes), key: bytes, value: undefined };
     }
     case 'drop':
-      return planDrop(delta as DropDelta, router);
+      return planDrop(delta as DropDelta, index, router);
     default:
       return invalid(
         index,
@@ -141,7 +144,15 @@ function planWrite(
   return { table: router.route(key), key, value: keep ? value : undefined };
 }
 
-function planDrop(delta: DropDelta, router: TableRouter): PlannedDrop {
+/**
+ * A drop's constraints are optional, so a misspelt one would erase more than
+ * meant: a property no delta has is refused (`value`, which writes carry, is
+ * tolerated as on any delta).
+ */
+const DROP_PROPERTIES = ['type', 'key', 'value', 'upToVersion', 'keepLastVersions'];
+
+function planDrop(delta: DropDelta, index: number, router: TableRouter): PlannedDrop {
+  rejectUnknownProperties(delta, DROP_PROPERTIES, `deltas[${index}]`, 'INVALID_DELTA');
   const key = toOwnedBytes(delta.key, 'key');
   const upToVersion =
     delta.upToVersion === undefined

@@ -2,19 +2,27 @@
  * A batch of drop requests, and how it is applied.
  *
  * The drop worker collects requests here and flushes them together: every
- * version to erase is worked out per key (one `getVersionSizes` per key, however
- * many requests name it, sizes only: no value is read), grouped by table, and erased with ONE `tier.drop`
- * call. Then one `storage-stats` event reports what went:
+ * version to erase is worked out per key (one `getVersionSizes` per key,
+ * however many requests name it, sizes only: no value is read), grouped by
+ * table, and erased with ONE `tier.drop` call. Then one `storage-stats` event
+ * reports what went:
  *
  * ```
- *   requests: [a keep 1 @5] [b all @6] [a upTo 3 @7]
- *        │ group by (table, key)
+ *   requests: [a keep 1 @5] [b all @6] [a keep 2 @7]
+ *        │ group by (table, key), commit order kept within a key
  *        ▼
- *   a: versions 5 4 2 1 -> erase 4 2 1      b: versions 6 3 -> erase 6 3
+ *   a: versions 5 4 2 1 ─keep 1─► 5 ─keep 2─► 5  erase 4 2 1
+ *   b: versions 6 3 ─all─► (none)                  erase 6 3
  *        │ tier.drop({ multi: [a@4, a@2, a@1, b@6, b@3] })
  *        ▼
  *   event { version: 7, drops: [...], moves: [...] }
  * ```
+ *
+ * A flush gives exactly what applying its requests one at a time, in commit
+ * order, would give: each request of a key is judged against the versions
+ * the earlier requests of the batch left (a simulation on the version list),
+ * not against what the tier held before the batch. Keys are independent, so
+ * grouping by key changes nothing else.
  *
  * A request that fails (its key cannot be read) is logged and counted; the
  * others are still applied. If the grouped erase itself fails, each key is
@@ -87,13 +95,21 @@ export class DropApplier {
     return { requests: requests.length, entriesDropped, failures };
   }
 
+  /**
+   * One key's requests, in commit order, each judged against what the earlier
+   * ones left: the same outcome as applying them one at a time.
+   */
   #planKey(group: readonly DropRequest[]): KeyPlan {
     const { table, key } = group[0] as DropRequest;
     const stored = this.#tier.getVersionSizes(table, key);
-    const versions = stored.map((entry) => entry.version);
+    let remaining = stored.map((entry) => entry.version);
     const erase = new Set<number>();
-    for (const request of group)
-      for (const version of versionsToDrop(versions, request)) erase.add(version);
+    for (const request of group) {
+      const dropped = versionsToDrop(remaining, request);
+      if (dropped.length === 0) continue;
+      for (const version of dropped) erase.add(version);
+      remaining = remaining.filter((version) => !erase.has(version));
+    }
     return { table, ...statsOfErasure(table, key, stored, erase), requests: group.length };
   }
 

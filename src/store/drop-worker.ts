@@ -2,16 +2,16 @@
  * The drop worker: erases versions off the commit path.
  *
  * A commit never erases anything itself: it turns its drop deltas (and the
- * implicit drops of retention tables) into requests and sends them to this
- * actor, then returns. The actor keeps nothing but a queue of pending requests
- * and decides when to flush it:
+ * implicit drops of retention tables) into requests, appends them to the
+ * pending queue and tells this actor, then returns. The actor decides when to
+ * flush the queue:
  *
  * ```
- *   commit ──batch──► mailbox (bounded) ──► pending queue ──flush──► tier.drop + 1 stats record
- *                                             │ ▲   flush when: batchSize requests pending,
- *            first request pending: arm timer ┘ │   or flushIntervalMs after the commit
- *   timer ───flush-due (once)───────────────────┘   that sent the first pending request
- *   store.flush() ──flush(done)──► flush now, then done()
+ *   commit ──requests──► pending queue (commit order) ──flush──► tier.drop + 1 stats record
+ *          ──'requests'─► mailbox (bounded) ─► actor: flush when batchSize requests
+ *            first request pending: arm timer ┐        are pending, or flushIntervalMs
+ *   timer ───flush-due (once)─────────────────┘        after the commit that sent the
+ *   store.flush() ──flush(done)──► flush now, then done()    first pending request
  *   store.close() ──shutdown────► flush now, then stop
  * ```
  *
@@ -21,12 +21,15 @@
  * in the mailbox is not held longer), and every flush, by whatever path,
  * cancels it. An idle store therefore schedules nothing and never wakes up.
  *
- * Nothing accepted is lost. When the mailbox is full, a commit does not drop
- * its message: it adds its requests to the queue and flushes the queue on its
- * own turn (backpressure, counted). Those requests may then be applied before
- * older ones still in the mailbox; drop requests commute in practice (each
- * erases old versions of one key, judged on what the tier holds when applied),
- * so the order of application does not change the outcome. `store.flush()`
+ * Nothing accepted is lost, and requests are applied in commit order: a
+ * request joins the queue when it is submitted, whatever happens to the
+ * message that announces it. When the mailbox is full, the sender flushes the
+ * queue (everything submitted so far, its own requests last) on its own turn
+ * (backpressure, counted); the queue never holds more than the requests
+ * announced by the messages in the mailbox plus a batch. Order matters: a
+ * request is judged on what the key holds when it is applied, so two requests
+ * of one key applied the other way round can erase different versions (the
+ * old design let a full mailbox apply newer requests first). `store.flush()`
  * and `store.close()` can wait, so their message waits for room instead: the
  * actor lets it in as it takes a message out, without any polling.
  *
@@ -43,8 +46,8 @@ import type { DropWorkerConfig } from './options.js';
 
 /** Messages the drop worker handles. */
 export type DropMessage =
-  | { readonly type: 'request'; readonly request: DropRequest; readonly sentAt: number }
-  | { readonly type: 'batch'; readonly requests: readonly DropRequest[]; readonly sentAt: number }
+  /** Requests were added to the queue (at clock time `sentAt`). */
+  | { readonly type: 'requests'; readonly sentAt: number }
   | { readonly type: 'flush-due' }
   | { readonly type: 'flush'; readonly done: () => void }
   | { readonly type: 'shutdown'; readonly done: () => void };
@@ -129,9 +132,7 @@ class DropWorkerActor implements Actor<DropQueue, DropMessage> {
 
   handle(queue: DropQueue, message: DropMessage, ctx: ActorContext<DropMessage>): Directive {
     switch (message.type) {
-      case 'request':
-      case 'batch':
-        queue.add(message.type === 'request' ? [message.request] : message.requests);
+      case 'requests':
         if (queue.pending.length >= this.#config.batchSize) queue.flush();
         else this.#armTimer(queue, message.sentAt, ctx);
         return 'continue';
@@ -180,22 +181,32 @@ export class DropWorker {
     this.#ref = system.spawn('drop-worker', new DropWorkerActor(this.#queue, config));
   }
 
-  /** Hand requests to the worker; on a full (or closed) mailbox, apply them on this turn. */
+  /** Queue requests and tell the worker: {@link enqueue} then {@link notify}. */
   submit(requests: readonly DropRequest[]): void {
     if (requests.length === 0) return;
-    const sentAt = this.#clock.nowMillis();
-    const message: DropMessage =
-      requests.length === 1
-        ? { type: 'request', request: requests[0] as DropRequest, sentAt }
-        : { type: 'batch', requests, sentAt };
-    const sent = this.#ref.send(message);
+    this.enqueue(requests);
+    this.notify();
+  }
+
+  /**
+   * Queue requests after every earlier one, without telling the worker yet:
+   * a commit queues its requests before its event can run a listener (which
+   * may commit), so that the queue keeps commit order.
+   */
+  enqueue(requests: readonly DropRequest[]): void {
+    if (requests.length > 0) this.#queue.add(requests);
+  }
+
+  /** Tell the worker requests are queued; on a full (or closed) mailbox, apply the queue now. */
+  notify(): void {
+    if (this.#queue.pending.length === 0) return;
+    const sent = this.#ref.send({ type: 'requests', sentAt: this.#clock.nowMillis() });
     if (sent.ok) return;
     if (sent.reason === 'full') this.#queue.backpressure++;
     else
       this.#logger.warn('drop worker is not running; applying drops on the caller', {
-        requests: requests.length,
+        requests: this.#queue.pending.length,
       });
-    this.#queue.add(requests);
     this.#queue.flush();
   }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { afterEach, beforeEach, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isStoreError } from '../common/errors.js';
+import { type Reopenable, reopenable } from '../test-support/reopen.js';
 import { forEachStoreSetup, tempDir, text } from '../test-support/store-setups.js';
 import { openTier } from '../tier/factory.js';
 import type { Delta } from './deltas.js';
@@ -162,6 +163,37 @@ forEachStoreSetup((setup) => {
     throwsCode(() => store.range({ start: 7 as unknown as string }), 'INVALID_KEY');
   });
 
+  it('rejects unknown properties in range specs and range options instead of ignoring them', () => {
+    store.commit([{ type: 'set', key: 'a', value: '1' }], 1);
+    const misspelt: [string, () => unknown][] = [
+      ['revers', () => store.range({}, { revers: true } as never)],
+      ['page_size', () => store.range({}, { page_size: 1 } as never)],
+      ['versions', () => store.range(undefined, { versions: 0 } as never)],
+      ['prefx', () => store.range({ prefx: 'a' } as never)],
+      ['startKey', () => store.range({ startKey: 'a' } as never)],
+      ['endInclusiv', () => store.range({ end: 'b', endInclusiv: true } as never)],
+    ];
+    for (const [name, call] of misspelt) {
+      assert.throws(
+        call,
+        (error: unknown) => isStoreError(error, 'INVALID_ARGUMENT') && error.message.includes(name),
+        name,
+      );
+    }
+  });
+
+  it('rejects unknown properties in a drop delta instead of erasing by the remaining ones', async () => {
+    store.commit([{ type: 'set', key: 'a', value: '1' }], 1);
+    store.commit([{ type: 'set', key: 'a', value: '2' }], 2);
+    throwsCode(
+      () => store.commit([{ type: 'drop', key: 'a', keepLastVersion: 1 } as never], 3),
+      'INVALID_DELTA',
+    );
+    await store.flush();
+    assert.equal(store.versions('a').length, 2, 'nothing was dropped');
+    assert.equal(store.latestVersion, 2);
+  });
+
   it('routes keys to the table of their longest prefix', async () => {
     store.commit(
       [
@@ -221,6 +253,12 @@ it('rejects bad options with INVALID_OPTIONS', () => {
     { tables: [{ name: 'multi', prefix: 'm' }] },
     { tables: [{ name: 'a', prefix: 'x', retention: { keepLastVersions: -1 } }] },
     { tables: [{ name: 'a', prefix: 'x', retention: { keepLastVersions: 1.5 } }] },
+    {
+      tables: [{ name: 'a', prefix: 'x', retention: { keepLastVersions: 3, keepLastVersion: 1 } }],
+    },
+    { tables: [{ name: 'a', prefix: 'x', retention: { keepLast: 1 } }] },
+    { clock: { nowNanos: () => 0n, instant: () => undefined } },
+    { clock: { nowNanos: () => 0n, nowMillis: () => 0, instant: () => undefined, wakeAt: 1 } },
     { tier: 'disk' },
     { tier: 'memory', path: 'x.db' },
     { actorMode: 'threads' },
@@ -370,3 +408,45 @@ it('lets an empty store change its table declarations', async () => {
     dir.cleanup();
   }
 });
+
+for (const tier of ['memory', 'sqlite'] as const) {
+  describe(`${tier} tier: stored data decides whether tables may change`, () => {
+    let place: Reopenable;
+    beforeEach(() => {
+      place = reopenable(tier, 'event-loop');
+    });
+    afterEach(() => place.dispose());
+
+    it('refuses other table declarations over data that is all at version 0', async () => {
+      const first = place.open({ tables: [{ name: 'a', prefix: 'a:' }] });
+      first.commit([{ type: 'set', key: 'a:1', value: 'x' }], 0);
+      await first.close();
+      throwsCode(() => place.open({ tables: [{ name: 'b', prefix: 'b:' }] }), 'INVALID_OPTIONS');
+      throwsCode(() => place.open({ tables: [] }), 'INVALID_OPTIONS');
+      const again = place.open();
+      assert.equal(text(again.get('a:1', 0)?.value), 'x', 'the data is still readable');
+      assert.equal(again.stats().tables.a?.currentCount, 1);
+      await again.close();
+    });
+
+    it('refuses other table declarations over a lone tombstone at version 0', async () => {
+      const first = place.open({ tables: [{ name: 'a', prefix: 'a:' }] });
+      first.commit([{ type: 'remove', key: 'a:1' }], 0);
+      await first.close();
+      throwsCode(() => place.open({ tables: [{ name: 'b', prefix: 'b:' }] }), 'INVALID_OPTIONS');
+    });
+
+    it('lets storage whose every version was dropped change its table declarations', async () => {
+      const first = place.open({ tables: [{ name: 'a', prefix: 'a:' }] });
+      first.commit([{ type: 'set', key: 'a:1', value: 'x' }], 3);
+      first.commit([{ type: 'drop', key: 'a:1' }], 4);
+      await first.close();
+      const again = place.open({ tables: [{ name: 'b', prefix: 'b:' }] });
+      assert.equal(again.latestVersion, 4);
+      again.commit([{ type: 'set', key: 'b:1', value: 'y' }], 5);
+      await again.flush();
+      assert.equal(again.stats().tables.b?.currentCount, 1);
+      await again.close();
+    });
+  });
+}

@@ -3,11 +3,11 @@
  *
  * ```
  *   commit(deltas, v) ─► validate all ─► tier.set(v), observing each write ─► stats record
- *                                    └─► drop requests ─► drop worker (later)     │
- *                                                          tracker.record ◄──────┤ first
- *                                                     store.events listeners ◄───┘ then
+ *                                           tracker.record ◄──────────────────────┤ first
+ *        drop requests (ceiling: latest now) ─► queued for the drop worker        │ then
+ *                                     store.events listeners ◄────────────────────┘ last
  *   get / contains / range / versions (at version V) ─► tier reads, newest version <= V
- *   flush() ─► drop worker applied everything sent before, events delivered
+ *   flush() ─► drop worker applied everything sent before, events delivered (or shed)
  *   close() ─► drain the worker, stop the runtime, close the tier
  * ```
  *
@@ -45,16 +45,25 @@ import { DropApplier, type DropRequest } from './drop-batch.js';
 import { DropWorker, type DropWorkerStats } from './drop-worker.js';
 import { type MultiStoreOptions, resolveOptions, type StoreConfig } from './options.js';
 import {
-  checkPageSize,
   type RangeOptions,
   type RangeSpec,
   readRange,
   resolveRange,
+  resolveRangeOptions,
   type StoreEntry,
 } from './range.js';
 import { runSweep, runSweepInBackground, type SweepTarget } from './retention-sweep.js';
 import { TableRouter } from './routing.js';
-import { reconcileTables } from './table-catalog.js';
+import { holdsData, reconcileTables } from './table-catalog.js';
+
+/** What `stats()` reports: the storage figures, and the events listeners missed. */
+export interface StoreStats extends StorageStats {
+  /**
+   * `storage-stats` events not delivered to listeners because the event queue
+   * was full (event-loop mode, see the README). The figures never miss one.
+   */
+  readonly eventsShed: number;
+}
 
 /** One stored version of a key, as `versions` lists it. */
 export interface StoredVersion {
@@ -137,16 +146,23 @@ export class MultiStore {
 
   /** The highest version committed so far (0 for a new store); survives reopening a file. */
   get latestVersion(): number {
+    this.#assertOpen();
     return this.#latestVersion;
   }
 
-  /** Subscriptions to the `storage-stats` events of every commit and drop flush (read-only). */
+  /**
+   * Subscriptions to the `storage-stats` events of every commit and drop flush
+   * (read-only). After `close()` this getter throws `STORE_CLOSED`, and so does
+   * `on` of a subscription object taken before.
+   */
   get events(): StoreEvents {
+    this.#assertOpen();
     return this.#events;
   }
 
   /** Which tier the store runs on: `memory` or `sqlite`. */
   get tierKind(): string {
+    this.#assertOpen();
     return this.#tier.kind;
   }
 
@@ -159,8 +175,13 @@ export class MultiStore {
       attributes: { version: commitVersion, deltas: deltas.length },
     });
     try {
-      this.#write(plan, commitVersion);
-      this.#worker.submit(this.#dropRequests(plan, commitVersion));
+      const record = this.#write(plan, commitVersion);
+      // The ceiling is the latest version now, before any listener can commit
+      // a later write; the requests are queued before listeners run, so that
+      // the queue keeps commit order even when a listener commits.
+      this.#worker.enqueue(this.#dropRequests(plan, commitVersion));
+      if (record !== undefined) this.#emit(record);
+      this.#worker.notify();
       if (this.#config.actorMode === 'inline') this.#system.runTimers();
     } finally {
       span.end();
@@ -184,22 +205,15 @@ export class MultiStore {
   /** Live entries of a key range at a version, in key order (or reverse), paged through the tier. */
   range(spec?: RangeSpec, options?: RangeOptions): IterableIterator<StoreEntry> {
     this.#assertOpen();
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new InvalidInputError(
-        'INVALID_ARGUMENT',
-        `range options must be an object, got ${describe(options)}`,
-      );
-    }
-    if (options?.reverse !== undefined && typeof options.reverse !== 'boolean') {
-      throw new InvalidInputError('INVALID_ARGUMENT', 'reverse must be a boolean');
-    }
+    const range = resolveRange(spec);
+    const { version, reverse, pageSize } = resolveRangeOptions(options);
     return readRange({
       tier: this.#tier,
       router: this.#router,
-      range: resolveRange(spec),
-      version: this.#readVersion(options?.version),
-      reverse: options?.reverse === true,
-      pageSize: checkPageSize(options?.pageSize),
+      range,
+      version: version ?? this.#latestVersion,
+      reverse,
+      pageSize,
     });
   }
 
@@ -212,7 +226,10 @@ export class MultiStore {
       .map(({ version, value }) => ({ version, value }));
   }
 
-  /** Resolves once every drop sent before the call is applied and its event delivered. */
+  /**
+   * Resolves once every drop sent before the call is applied and every event
+   * emitted so far delivered (or shed: see `stats().eventsShed`).
+   */
   async flush(): Promise<void> {
     this.#assertOpen();
     await this.#finishSweep();
@@ -220,10 +237,10 @@ export class MultiStore {
     await this.#bus.idle();
   }
 
-  /** Storage figures per table and in total (exact after `await flush()`). */
-  stats(): StorageStats {
+  /** Storage figures per table and in total (exact after `await flush()`), and events shed. */
+  stats(): StoreStats {
     this.#assertOpen();
-    return this.#tracker.stats();
+    return Object.freeze({ ...this.#tracker.stats(), eventsShed: this.#bus.shed });
   }
 
   /** Counters of the drop worker. */
@@ -250,6 +267,7 @@ export class MultiStore {
       await this.#system.shutdown();
       await this.#bus.idle();
     } finally {
+      this.#bus.close();
       this.#tier.close();
     }
   }
@@ -258,8 +276,8 @@ export class MultiStore {
   #startSweep(): Promise<void> | SweepTarget | undefined {
     const { actorMode, logger } = this.#config;
     const tables = this.#router.tables;
-    if (this.#latestVersion === 0 || tables.every((table) => table.keepLastVersions === undefined))
-      return undefined;
+    if (tables.every((table) => table.keepLastVersions === undefined)) return undefined;
+    if (!holdsData(this.#tier)) return undefined;
     const target: SweepTarget = {
       tier: this.#tier,
       tables,
@@ -282,7 +300,8 @@ export class MultiStore {
     this.#sweep = undefined;
   }
 
-  #write(plan: CommitPlan, version: number): void {
+  /** Write the commit, raise the latest version and count it; returns its record, if any. */
+  #write(plan: CommitPlan, version: number): StorageStatsRecorded | undefined {
     const stats = new StatsEventBuilder();
     const byTable = new Map<string, TierWrite[]>();
     for (const write of plan.writes) {
@@ -292,19 +311,32 @@ export class MultiStore {
     }
     this.#tier.set(version, byTable, statsObserver(stats, version));
     if (version > this.#latestVersion) this.#latestVersion = version;
-    if (!stats.empty) this.#publish(stats.build(version));
+    if (stats.empty) return undefined;
+    const record = stats.build(version);
+    this.#tracker.record(record);
+    return record;
   }
 
   /**
-   * Statistics of a commit or a drop flush: counted by the tracker first, on
-   * this call, then (frozen) handed to whoever listens.
+   * Statistics of a drop flush: counted by the tracker first, on this call,
+   * then (frozen) handed to whoever listens.
    */
   #publish(record: StorageStatsRecorded): void {
     this.#tracker.record(record);
+    this.#emit(record);
+  }
+
+  /** Hand a record (frozen) to whoever listens; the tracker has counted it already. */
+  #emit(record: StorageStatsRecorded): void {
     if (this.#bus.hasListeners(record.type)) this.#bus.emit(frozen(record));
   }
 
-  /** Explicit drops, and an implicit `keepLastVersions` drop per key written to a retention table. */
+  /**
+   * Explicit drops (with the commit's version as pending version when the
+   * commit wrote the key), then an implicit `keepLastVersions` drop per key
+   * written to a retention table. Called once the commit is written, so the
+   * ceiling is the latest version including this commit.
+   */
   #dropRequests(plan: CommitPlan, version: number): DropRequest[] {
     const ceiling = this.#latestVersion;
     const requests: DropRequest[] = [];
@@ -324,6 +356,8 @@ export class MultiStore {
         });
       }
     }
+    // Retention keeps the N highest versions, whichever commit wrote them: no
+    // pending version, so an out-of-order write below them goes too.
     for (const write of plan.writes) {
       const keepLastVersions = write.table.keepLastVersions;
       if (keepLastVersions === undefined) continue;
@@ -331,7 +365,6 @@ export class MultiStore {
         table: write.table.name,
         key: write.key,
         keepLastVersions,
-        pendingVersion: version,
         ceiling,
         commitVersion: version,
       });

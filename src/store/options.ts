@@ -21,6 +21,7 @@
 import { describe, equalBytes, toOwnedBytes } from '../common/bytes.js';
 import { InvalidInputError, StoreError } from '../common/errors.js';
 import { type Logger, silentLogger } from '../common/logger.js';
+import { rejectUnknownProperties } from '../common/properties.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
 import { DEFAULT_TABLE } from '../tier/tier.js';
@@ -111,9 +112,7 @@ function fail(message: string): never {
 
 /** Reject properties a caller may have misspelt: a typo must not pass silently. */
 function rejectUnknown(given: object, known: readonly string[], where: string): void {
-  for (const name of Object.keys(given)) {
-    if (!known.includes(name)) fail(`unknown option ${where}.${name} (known: ${known.join(', ')})`);
-  }
+  rejectUnknownProperties(given, known, where, 'INVALID_OPTIONS');
 }
 
 /** Run a check from a lower layer, reporting its failure as INVALID_OPTIONS. */
@@ -168,16 +167,18 @@ function resolveMode(mode: unknown): ActorMode {
   return mode;
 }
 
+/** A clock must have every method of the Clock contract; `wakeAt`, if present, is one too. */
 function resolveClock(clock: unknown): Clock {
   if (clock === undefined) return systemClock;
-  const candidate = clock as Partial<Clock> | null;
+  const candidate = clock as Partial<Record<keyof Clock, unknown>> | null;
+  const required = ['nowNanos', 'nowMillis', 'instant'] as const;
   if (
     typeof candidate !== 'object' ||
     candidate === null ||
-    typeof candidate.nowNanos !== 'function' ||
-    typeof candidate.instant !== 'function'
+    required.some((method) => typeof candidate[method] !== 'function') ||
+    (candidate.wakeAt !== undefined && typeof candidate.wakeAt !== 'function')
   ) {
-    fail('clock must implement Clock (nowNanos, nowMillis, instant)');
+    fail('clock must implement Clock (nowNanos, nowMillis and instant; wakeAt if any)');
   }
   return clock as Clock;
 }
@@ -278,6 +279,7 @@ function resolveRetention(retention: unknown, index: number): number | undefined
   if (retention === undefined) return undefined;
   if (typeof retention !== 'object' || retention === null)
     fail(`tables[${index}].retention must be an object`);
+  rejectUnknown(retention, ['keepLastVersions'], `tables[${index}].retention`);
   const { keepLastVersions } = retention as Record<string, unknown>;
   if (
     typeof keepLastVersions !== 'number' ||

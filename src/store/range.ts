@@ -24,6 +24,8 @@ import {
   toOwnedBytes,
 } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
+import { rejectUnknownProperties } from '../common/properties.js';
+import { checkVersion } from '../common/version.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { pages } from '../tier/paging.js';
 import { type Bound, type TierEntry, UNBOUNDED } from '../tier/tier.js';
@@ -67,6 +69,38 @@ export interface ResolvedRange {
 /** The default number of entries per tier page. */
 export const DEFAULT_PAGE_SIZE = 256;
 
+const SPEC_PROPERTIES = ['start', 'end', 'endInclusive', 'prefix'];
+const OPTION_PROPERTIES = ['version', 'reverse', 'pageSize'];
+
+/** Range options, validated: `version` undefined means the latest. */
+export interface ResolvedRangeOptions {
+  readonly version: number | undefined;
+  readonly reverse: boolean;
+  readonly pageSize: number;
+}
+
+/** Validate {@link RangeOptions}: an object of known properties, each well-formed. */
+export function resolveRangeOptions(options: RangeOptions | undefined): ResolvedRangeOptions {
+  if (options === undefined)
+    return { version: undefined, reverse: false, pageSize: DEFAULT_PAGE_SIZE };
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidInputError(
+      'INVALID_ARGUMENT',
+      `range options must be an object, got ${describe(options)}`,
+    );
+  }
+  rejectUnknownProperties(options, OPTION_PROPERTIES, 'range options', 'INVALID_ARGUMENT');
+  const { version, reverse, pageSize } = options;
+  if (reverse !== undefined && typeof reverse !== 'boolean') {
+    throw new InvalidInputError('INVALID_ARGUMENT', 'reverse must be a boolean');
+  }
+  return {
+    version: version === undefined ? undefined : checkVersion(version),
+    reverse: reverse === true,
+    pageSize: checkPageSize(pageSize),
+  };
+}
+
 /** Validate a {@link RangeSpec} into tier bounds. */
 export function resolveRange(spec: RangeSpec | undefined): ResolvedRange {
   if (spec === undefined) return { start: UNBOUNDED, end: UNBOUNDED };
@@ -76,6 +110,7 @@ export function resolveRange(spec: RangeSpec | undefined): ResolvedRange {
       `a range must be an object, got ${describe(spec)}`,
     );
   }
+  rejectUnknownProperties(spec, SPEC_PROPERTIES, 'range', 'INVALID_ARGUMENT');
   if (spec.endInclusive !== undefined && typeof spec.endInclusive !== 'boolean') {
     throw new InvalidInputError('INVALID_ARGUMENT', 'endInclusive must be a boolean');
   }

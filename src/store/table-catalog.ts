@@ -20,10 +20,16 @@
  * `{ name, prefix (hex), keepLastVersions? }`, or declarations `open` itself
  * would refuse) mean the storage is damaged: `TIER_IO`, never a `TypeError`.
  *
+ * "Data" is decided by the data: any stored version (a tombstone too) in any
+ * table, at any version, 0 included. The latest version cannot tell: a file
+ * written only at version 0 has latest version 0, and one whose versions were
+ * all dropped still has its latest version.
+ *
  * @module
  */
 
 import { InvalidInputError, TierIoError } from '../common/errors.js';
+import { MAX_VERSION } from '../common/version.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { resolveTables, type TableConfig, type TableDeclaration } from './options.js';
 
@@ -44,7 +50,7 @@ export function reconcileTables(
   tablesDeclared: boolean,
 ): readonly TableConfig[] {
   const text = tier.readSetting(TABLES_SETTING);
-  if (text === undefined || (tablesDeclared && tier.latestVersion() === 0)) {
+  if (text === undefined || (tablesDeclared && !holdsData(tier))) {
     return remember(tier, declared, text);
   }
   const stored = parseStored(text);
@@ -56,6 +62,13 @@ export function reconcileTables(
     );
   }
   return remember(tier, declared, text);
+}
+
+/** True when any table of the tier stores any version (a one-entry page per table). */
+export function holdsData(tier: AbstractTier): boolean {
+  return tier
+    .tables()
+    .some((table) => tier.page(table, { version: MAX_VERSION, limit: 1 }).entries.length > 0);
 }
 
 function remember(

@@ -76,6 +76,7 @@ export class StoreModel {
         ceiling,
       });
     }
+    // Retention keeps the N highest versions: no pending version to spare.
     for (const key of writes.keys()) {
       const keep = this.retentionOf(binaryStringToBytes(key));
       if (keep !== undefined)
@@ -83,13 +84,13 @@ export class StoreModel {
           key,
           upToVersion: undefined,
           keepLastVersions: keep,
-          pendingVersion: version,
+          pendingVersion: undefined,
           ceiling,
         });
     }
   }
 
-  /** Apply every queued drop. */
+  /** Apply every queued drop, one at a time, in commit order. */
   flush(): void {
     for (const drop of this.#pending) this.#applyDrop(drop);
     this.#pending = [];

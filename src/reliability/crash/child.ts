@@ -90,8 +90,9 @@ async function main(): Promise<void> {
     burst = rng.between(1, 24);
     await (rng.next() < 0.2 ? sleep(rng.below(4)) : nextTurn());
   }
+  const latest = store.latestVersion;
   await store.close();
-  report(`done ${store.latestVersion}`);
+  report(`done ${latest}`);
 }
 
 main().catch((error: unknown) => {

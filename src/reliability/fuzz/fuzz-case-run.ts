@@ -210,6 +210,15 @@ function expectedRange(
 ): { key: Uint8Array; value: Uint8Array; version: number }[] {
   const { start, end, prefix, endInclusive } = (range ?? {}) as Record<string, unknown>;
   const { version, reverse } = (options ?? {}) as Record<string, unknown>;
+  for (const [what, given, known] of [
+    ['spec', range, ['start', 'end', 'prefix', 'endInclusive']],
+    ['options', options, ['version', 'reverse', 'pageSize']],
+  ] as const) {
+    const unknown = Object.keys(given ?? {}).filter(
+      (name) => !(known as readonly string[]).includes(name),
+    );
+    assert.deepEqual(unknown, [], `range accepted unknown ${what} properties`);
+  }
   for (const [name, flag] of [
     ['endInclusive', endInclusive],
     ['reverse', reverse],

@@ -39,6 +39,8 @@ export function routeRetention(accepted: unknown): (key: Uint8Array) => number |
   const tables: AcceptedTable[] = accepted.map((declaration: unknown) => {
     const { prefix, retention } = declaration as { prefix: unknown; retention?: unknown };
     const keep = (retention as { keepLastVersions?: unknown } | undefined)?.keepLastVersions;
+    const extra = Object.keys(retention ?? {}).filter((name) => name !== 'keepLastVersions');
+    assert.deepEqual(extra, [], 'open accepted a retention with unknown properties');
     assert.ok(
       keep === undefined || (typeof keep === 'number' && Number.isSafeInteger(keep) && keep > 0),
       `open accepted keepLastVersions ${String(keep)}`,

@@ -54,6 +54,7 @@ function rawDelta(spec: Extract<DeltaSpec, { shape: string }>): RawDelta {
   if (spec.value !== undefined) fields.value = materialize(spec.value);
   if (spec.upToVersion !== undefined) fields.upToVersion = countOf(spec.upToVersion);
   if (spec.keepLastVersions !== undefined) fields.keepLastVersions = countOf(spec.keepLastVersions);
+  if (spec.misspelt === true) fields.keepLastVersion = 1;
   return fields;
 }
 
@@ -132,6 +133,9 @@ function acceptedCount(input: unknown, what: string): number | undefined {
   return input;
 }
 
+/** What a drop delta may carry: the properties of deltas (a misspelt constraint must be refused). */
+const DROP_PROPERTIES = ['type', 'key', 'value', 'upToVersion', 'keepLastVersions'];
+
 /** The model deltas of a commit the store accepted. */
 export function toModel(raw: readonly (RawDelta | undefined)[] | undefined): ModelDelta[] {
   assert.ok(raw !== undefined, 'the store accepted deltas that are not a list');
@@ -145,6 +149,8 @@ export function toModel(raw: readonly (RawDelta | undefined)[] | undefined): Mod
       case 'remove':
         return { type: 'remove', key };
       case 'drop': {
+        const unknown = Object.keys(delta).filter((name) => !DROP_PROPERTIES.includes(name));
+        assert.deepEqual(unknown, [], 'the store accepted a drop delta with unknown properties');
         const upToVersion = acceptedCount(delta.upToVersion, 'upToVersion');
         const keepLastVersions = acceptedCount(delta.keepLastVersions, 'keepLastVersions');
         return {
@@ -184,7 +190,10 @@ export function tableOf(spec: TableSpec): unknown {
   if (spec.retention !== undefined) {
     declaration.retention =
       'keep' in spec.retention
-        ? { keepLastVersions: materialize(spec.retention.keep) }
+        ? {
+            keepLastVersions: materialize(spec.retention.keep),
+            ...(spec.retention.misspelt === true ? { keepLastVersion: 1 } : {}),
+          }
         : materialize(spec.retention.value);
   }
   if (spec.extra) declaration.comment = 'ignored';
@@ -219,14 +228,20 @@ export function optionsOf(spec: OptionsSpec, tempPath: () => string): unknown {
   if (spec.path !== undefined)
     options.path = spec.path === 'temp' ? tempPath() : materialize(spec.path);
   if (spec.actorMode !== undefined) options.actorMode = materialize(spec.actorMode);
-  if (spec.clock !== undefined)
-    options.clock = spec.clock === 'mock' ? new MockClock() : materialize(spec.clock);
+  if (spec.clock !== undefined) options.clock = clockOf(spec.clock);
   if (spec.logger !== undefined)
     options.logger = spec.logger === 'memory' ? new MemoryLogger() : materialize(spec.logger);
   if (spec.tables !== undefined) options.tables = tablesOf(spec.tables);
   if (spec.dropWorker !== undefined) options.dropWorker = dropWorkerOf(spec.dropWorker);
   if (spec.unknown) options.frobnicate = true;
   return options;
+}
+
+function clockOf(spec: NonNullable<OptionsSpec['clock']>): unknown {
+  if (spec === 'mock') return new MockClock();
+  if (spec !== 'partial') return materialize(spec);
+  const clock = new MockClock();
+  return { nowNanos: () => clock.nowNanos(), instant: () => clock.instant() };
 }
 
 /** A fresh file name in `dir`. */
@@ -244,6 +259,7 @@ export function rangeSpecOf(spec: RangeSpecSpec): unknown {
     const part = spec[name];
     if (part !== undefined) range[name] = materialize(part);
   }
+  if (spec.misspelt === true) range.prefx = 'a';
   return range;
 }
 
@@ -255,5 +271,6 @@ export function rangeOptionsOf(spec: RangeOptionsSpec, latest: number): unknown 
   if (spec.version !== undefined) options.version = versionOf(spec.version, latest);
   if (spec.reverse !== undefined) options.reverse = materialize(spec.reverse);
   if (spec.pageSize !== undefined) options.pageSize = materialize(spec.pageSize);
+  if (spec.misspelt === true) options.revers = true;
   return options;
 }

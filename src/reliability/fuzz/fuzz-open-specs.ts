@@ -58,7 +58,10 @@ export type TableSpec =
   | {
       readonly name: ValueSpec;
       readonly prefix: ValueSpec;
-      readonly retention: { readonly keep: ValueSpec } | { readonly value: ValueSpec } | undefined;
+      readonly retention:
+        | { readonly keep: ValueSpec; readonly misspelt?: boolean }
+        | { readonly value: ValueSpec }
+        | undefined;
       readonly extra: boolean;
     }
   | { readonly junk: ValueSpec };
@@ -76,6 +79,11 @@ const wrongPrefix: fc.Arbitrary<ValueSpec> = fc.oneof(
 const retention = fc.oneof(
   { weight: 3, arbitrary: fc.constant(undefined) },
   { weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }).map((num) => ({ keep: { num } })) },
+  {
+    // A misspelt property beside a good one: must be refused, not ignored.
+    weight: 1,
+    arbitrary: fc.integer({ min: 1, max: 3 }).map((num) => ({ keep: { num }, misspelt: true })),
+  },
   {
     weight: 1,
     arbitrary: fc.oneof(
@@ -160,7 +168,8 @@ export interface OptionsSpec {
   readonly tier: ValueSpec | undefined;
   readonly path: 'temp' | ValueSpec | undefined;
   readonly actorMode: ValueSpec | undefined;
-  readonly clock: 'mock' | ValueSpec | undefined;
+  /** `partial`: an object with some Clock methods but not `nowMillis` (must be refused). */
+  readonly clock: 'mock' | 'partial' | ValueSpec | undefined;
   readonly logger: 'memory' | ValueSpec | undefined;
   readonly tables: TablesSpec;
   readonly dropWorker: DropWorkerSpec;
@@ -202,7 +211,7 @@ export function openOptions(disk: boolean): fc.Arbitrary<OptionsSpec> {
         junkSpec,
       ),
     ),
-    clock: maybe(fc.oneof(fc.constant('mock' as const), junkSpec)),
+    clock: maybe(fc.oneof(fc.constantFrom('mock' as const, 'partial' as const), junkSpec)),
     logger: maybe(fc.oneof(fc.constant('memory' as const), junkSpec)),
     tables,
     dropWorker: maybe(dropWorker, 1),

@@ -128,6 +128,8 @@ export type DeltaSpec =
       readonly value: ValueSpec | undefined;
       readonly upToVersion: CountSpec;
       readonly keepLastVersions: CountSpec;
+      /** Add a misspelt property (`keepLastVersion`): a drop must refuse it. */
+      readonly misspelt: boolean;
     }
   | { readonly junk: ValueSpec };
 
@@ -148,6 +150,7 @@ const delta: fc.Arbitrary<DeltaSpec> = often<DeltaSpec>(
     value: often(validValue, fc.oneof(junkSpec, fc.constant(undefined)), 30),
     upToVersion: anyCount,
     keepLastVersions: anyCount,
+    misspelt: often(fc.constant(false), fc.constant(true), 10),
   }),
   junkSpec.map((junk) => ({ junk })),
   25,
@@ -176,6 +179,8 @@ export type RangeSpecSpec =
       readonly end?: ValueSpec;
       readonly prefix?: ValueSpec;
       readonly endInclusive?: ValueSpec;
+      /** Add a misspelt property (`prefx`): must be refused. */
+      readonly misspelt?: boolean;
     };
 
 const flag = often(
@@ -188,6 +193,13 @@ const rangeSpec: fc.Arbitrary<RangeSpecSpec> = fc.oneof(
   {
     weight: 5,
     arbitrary: fc.record({ start: anyKey, end: anyKey, endInclusive: flag }, { requiredKeys: [] }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      { start: anyKey, end: anyKey, prefix: anyKey, misspelt: fc.constant(true) },
+      { requiredKeys: ['misspelt'] },
+    ),
   },
   { weight: 2, arbitrary: fc.record({ prefix: anyKey }) },
   {
@@ -203,7 +215,13 @@ const rangeSpec: fc.Arbitrary<RangeSpecSpec> = fc.oneof(
 export type RangeOptionsSpec =
   | undefined
   | { readonly value: ValueSpec }
-  | { readonly version?: VersionSpec; readonly reverse?: ValueSpec; readonly pageSize?: ValueSpec };
+  | {
+      readonly version?: VersionSpec;
+      readonly reverse?: ValueSpec;
+      readonly pageSize?: ValueSpec;
+      /** Add a misspelt property (`revers`): must be refused. */
+      readonly misspelt?: boolean;
+    };
 
 const pageSize: fc.Arbitrary<ValueSpec> = often(
   fc.oneof(
@@ -222,6 +240,13 @@ const rangeOptions: fc.Arbitrary<RangeOptionsSpec> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc.record({ version: anyVersion, reverse: flag, pageSize }, { requiredKeys: [] }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      { version: anyVersion, reverse: flag, misspelt: fc.constant(true) },
+      { requiredKeys: ['misspelt'] },
+    ),
   },
 );
 

@@ -25,6 +25,9 @@ const closedMethods: [string, (store: MultiStore) => unknown][] = [
   ['commit', (s) => s.commit([{ type: 'set', key: 'a', value: 'b' }], 9)],
   ['stats', (s) => s.stats()],
   ['dropWorkerStats', (s) => s.dropWorkerStats()],
+  ['latestVersion', (s) => s.latestVersion],
+  ['tierKind', (s) => s.tierKind],
+  ['events.on', (s) => s.events.on('storage-stats', () => undefined)],
 ];
 
 function isClosed(error: unknown): boolean {
@@ -57,6 +60,13 @@ forEachStoreSetup((setup) => {
     assert.equal(store.closed, true);
     for (const [name, call] of closedMethods) assert.throws(() => call(store), isClosed, name);
     await assert.rejects(store.flush(), isClosed, 'flush');
+  });
+
+  it('refuses a subscription after close, even through an events object taken before it', async () => {
+    const store = setup.open();
+    const events = store.events;
+    await store.close();
+    assert.throws(() => events.on('storage-stats', () => undefined), isClosed);
   });
 
   it('fails a range iterator taken before close and read after it with STORE_CLOSED', async () => {

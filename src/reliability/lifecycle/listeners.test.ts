@@ -140,3 +140,65 @@ forEachStoreSetup((setup) => {
     }
   });
 });
+
+forEachStoreSetup((setup) => {
+  it('a write committed by a storage-stats listener survives the drop whose commit it reacts to', async () => {
+    const store = setup.open({ dropWorker: { batchSize: 1 } });
+    try {
+      store.commit([{ type: 'set', key: 'a', value: 'old' }], 4);
+      await store.flush();
+      let reacted = false;
+      store.events.on('storage-stats', (event) => {
+        if (reacted || event.version !== 5) return;
+        reacted = true;
+        store.commit([{ type: 'set', key: 'a', value: 'from the listener' }], 6);
+      });
+      store.commit(
+        [
+          { type: 'set', key: 'b', value: 'x' },
+          { type: 'drop', key: 'a' },
+        ],
+        5,
+      );
+      await store.flush();
+      assert.ok(reacted, 'the listener committed');
+      assert.deepEqual(
+        store.versions('a').map((v) => [v.version, v.value && new TextDecoder().decode(v.value)]),
+        [[6, 'from the listener']],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+it('event-loop mode: no listener runs inside commit over 100,000 commits in one turn; undelivered events stay bounded and the ones shed are counted', async () => {
+  const COMMITS = 100_000;
+  const KEYS = 100;
+  const store = MultiStore.open();
+  try {
+    let insideCommit = false;
+    let callsInside = 0;
+    let calls = 0;
+    store.events.on('storage-stats', () => {
+      calls++;
+      if (insideCommit) callsInside++;
+    });
+    const value = utf8('value');
+    for (let v = 1; v <= COMMITS; v++) {
+      insideCommit = true;
+      store.commit([{ type: 'set', key: utf8(`k${v % KEYS}`), value }], v);
+      insideCommit = false;
+    }
+    assert.equal(calls, 0, 'nothing was delivered during the turn of the commits');
+    await store.flush();
+    assert.equal(callsInside, 0, 'listener calls made inside commit');
+    const { eventsShed, total } = store.stats();
+    assert.ok(calls <= 10_000, `at most the bus capacity was held for delivery (${calls})`);
+    assert.equal(calls + eventsShed, COMMITS, 'every event was delivered or counted as shed');
+    assert.equal(total.currentCount, KEYS, 'the figures missed no event');
+    assert.equal(total.historicalCount, COMMITS - KEYS);
+  } finally {
+    await store.close();
+  }
+});

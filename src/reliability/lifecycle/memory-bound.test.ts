@@ -22,6 +22,7 @@ const KEYS = 1_000;
 const WARM_UP = 10_000;
 const MAILBOX_CAPACITY = 256;
 const GROWTH_BOUND = 64 * 1024 * 1024;
+const BUS_CAPACITY = 10_000;
 
 const CHILD = fileURLToPath(new URL('./memory-loop.js', import.meta.url));
 
@@ -46,7 +47,7 @@ it(`memory stays bounded over ${COMMITS.toLocaleString('en')} synchronous commit
     `loop ${(report.loopMs / 1000).toFixed(1)} s (${Math.round((COMMITS / report.loopMs) * 1000)} commits/s), final flush ${report.flushMs.toFixed(1)} ms`,
   );
   t.diagnostic(
-    `drop worker: ${report.requests} requests, ${report.entriesDropped} versions dropped, backpressure ${report.backpressure}`,
+    `drop worker: ${report.requests} requests, ${report.entriesDropped} versions dropped, backpressure ${report.backpressure}; events delivered ${report.eventsDelivered}, shed ${report.eventsShed}`,
   );
 
   assert.ok(heapGrowth + bufferGrowth < GROWTH_BOUND, `grew ${mb(heapGrowth + bufferGrowth)}`);
@@ -59,6 +60,14 @@ it(`memory stays bounded over ${COMMITS.toLocaleString('en')} synchronous commit
   assert.equal(report.failures, 0);
   assert.equal(report.entriesDropped, WARM_UP + COMMITS - KEYS, 'every superseded version dropped');
   assert.equal(report.keysWithOneVersion, KEYS, 'every key holds exactly one version');
+  // Each loop (warm-up, measured) ran in one turn: the bus held at most its
+  // capacity of the loop's events, shed the rest, and delivered a few more
+  // (drop flushes) after it.
+  assert.ok(report.eventsDelivered + report.eventsShed >= WARM_UP + COMMITS, 'an event per commit');
+  assert.ok(
+    report.eventsDelivered <= 2 * BUS_CAPACITY + 100,
+    `delivered ${report.eventsDelivered}, shed ${report.eventsShed}`,
+  );
   assert.equal(report.currentCount, KEYS);
   assert.equal(report.historicalCount, 0);
 });

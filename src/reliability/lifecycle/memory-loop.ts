@@ -6,7 +6,9 @@
  * mode a synchronous loop never yields, so the drop worker never gets a turn:
  * its mailbox fills up, and from then on every commit applies its own drop
  * request (backpressure). Memory stays bounded only if that path keeps
- * nothing behind. The loop:
+ * nothing behind; nor may the event bus, which a listener makes carry every
+ * commit's event (in one turn it holds at most its capacity and sheds the
+ * rest). The loop:
  *
  * ```
  *   warm-up: 10,000 commits ─► flush ─► gc ─► heap before
@@ -35,6 +37,9 @@ export interface LoopReport {
   readonly loopMs: number;
   readonly flushMs: number;
   readonly backpressure: number;
+  /** Events a listener received, and events the bus shed (its queue was full). */
+  readonly eventsDelivered: number;
+  readonly eventsShed: number;
   readonly requests: number;
   readonly entriesDropped: number;
   readonly failures: number;
@@ -59,6 +64,11 @@ async function main(commits: number, keyCount: number): Promise<LoopReport> {
   const store = MultiStore.open({
     tables: [{ name: 'sessions', prefix: 's:', retention: { keepLastVersions: 1 } }],
   });
+  // A listener, so that every commit's event goes through the bus and its bound.
+  let eventsDelivered = 0;
+  store.events.on('storage-stats', () => {
+    eventsDelivered++;
+  });
   const keys = Array.from({ length: keyCount }, (_, i) => utf8(`s:${i}`));
   const value = utf8('a session value of forty-some bytes, give or take');
   let version = 0;
@@ -78,7 +88,8 @@ async function main(commits: number, keyCount: number): Promise<LoopReport> {
   const flushMs = performance.now() - started - loopMs;
   const after = collect();
   const worker = store.dropWorkerStats();
-  const { currentCount, historicalCount } = store.stats().total;
+  const { total, eventsShed } = store.stats();
+  const { currentCount, historicalCount } = total;
   const keysWithOneVersion = keys.filter((key) => store.versions(key).length === 1).length;
   await store.close();
   return {
@@ -91,6 +102,8 @@ async function main(commits: number, keyCount: number): Promise<LoopReport> {
     loopMs,
     flushMs,
     backpressure: worker.backpressure,
+    eventsDelivered,
+    eventsShed,
     requests: worker.requests,
     entriesDropped: worker.entriesDropped,
     failures: worker.failures,

@@ -1,0 +1,30 @@
+/**
+ * Option objects are closed: a property the receiver does not know is an
+ * error, never ignored, because a misspelt name (`revers`, `keepLastVersion`)
+ * would otherwise silently mean its default.
+ *
+ * @module
+ */
+
+import { type InvalidInputCode, InvalidInputError } from './errors.js';
+
+/**
+ * Throw an {@link InvalidInputError} with `code` naming the first own
+ * enumerable property of `given` that is not in `known` (`where` says whose:
+ * `options.dropWorker`, `range options`, ...).
+ */
+export function rejectUnknownProperties(
+  given: object,
+  known: readonly string[],
+  where: string,
+  code: InvalidInputCode,
+): void {
+  for (const name of Object.keys(given)) {
+    if (!known.includes(name)) {
+      throw new InvalidInputError(
+        code,
+        `unknown property ${where}.${name} (known: ${known.join(', ')})`,
+      );
+    }
+  }
+}
