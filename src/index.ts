@@ -49,7 +49,7 @@ export { type Clock, Instant, MockClock } from './runtime/clock.js';
 export type { StorageFigures, StorageStats } from './stats/figures.js';
 export type { Delta, DropDelta, RemoveDelta, SetDelta, UnsetDelta } from './store/deltas.js';
 export type { DropWorkerStats } from './store/drop-worker.js';
-export { MultiStore, type StoredVersion } from './store/multistore.js';
+export { MultiStore, type StoredVersion, type StoreStats } from './store/multistore.js';
 export type {
   DropWorkerOptions,
   MultiStoreOptions,
