@@ -118,5 +118,6 @@ describe('multistore run', () => {
     assert.equal(result.status, 0);
     assert.match(result.stdout, /Usage: multistore run \[options\] <paths\.\.\.>/);
     assert.match(result.stdout, /--tier <tier>/);
+    assert.match(result.stdout, /'!command' must fail/);
   });
 });

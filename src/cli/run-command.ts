@@ -3,7 +3,9 @@
  *
  * A thin shell over `script/run.ts`: it parses options, streams each failing
  * file's report as it finishes, and ends with the per-tier summary lines and
- * the combined `N passed, N failed` line. Exit status:
+ * the combined `N passed, N failed` line. Scripts follow the goldenscript
+ * format, with `!command` for a command that must fail (`script/runner.ts`).
+ * Exit status:
  *
  * | status | when |
  * |---|---|
@@ -47,7 +49,8 @@ export function addRunCommand(program: Command, output: Output = consoleOutput):
   program
     .command('run')
     .description(
-      'run goldenscript conformance scripts (runner chosen by folder: store, tier, stats)',
+      'run goldenscript conformance scripts (runner chosen by folder: store, tier, stats; ' +
+        "'!command' must fail and prints 'Error: CODE: message')",
     )
     .argument('<paths...>', 'script files or folders (searched recursively)')
     .addOption(

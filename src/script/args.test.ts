@@ -60,19 +60,22 @@ describe('readArgs', () => {
   it('rejects values of the wrong shape', () => {
     assertScriptError(
       () => read('get a version=x').integer('version'),
-      /version=x: expected a non-negative integer/,
+      /version=x: expected an integer/,
     );
-    assertScriptError(() => read('get a version=-1').integer('version'), /non-negative integer/);
-    assertScriptError(() => read('get a version=1.5').integer('version'), /non-negative integer/);
-    assertScriptError(
-      () => read('get a version=99999999999999999999').integer('version'),
-      /non-negative integer/,
-    );
+    assertScriptError(() => read('get a version=1.5').integer('version'), /expected an integer/);
+    assertScriptError(() => read('get a version=--1').integer('version'), /expected an integer/);
+    assertScriptError(() => read('get a version=').integer('version'), /expected an integer/);
     assertScriptError(
       () => read('get a reverse=yes').boolean('reverse'),
       /reverse=yes: expected true or false/,
     );
     assertScriptError(() => read('get ab').range(0), /expected a range/);
+  });
+
+  it('passes on integers the store must judge (negative, beyond safe integers)', () => {
+    assert.equal(read('get a version=-1').integer('version'), -1);
+    assert.equal(read('get a version=007').integer('version'), 7);
+    assert.equal(read('get a version=99999999999999999999').integer('version'), 1e20);
   });
 });
 

@@ -18,7 +18,9 @@
  * an unknown or repeated named argument, and (for `pair` commands) a first
  * argument that is not `KEY=VALUE`. Decoders then reject values of the wrong
  * shape (`version=abc`, `reverse=yes`, a range without `..`). So a typo in a
- * script is always an error, never a silently ignored argument.
+ * script is always an error, never a silently ignored argument. Values of the
+ * right shape that the store refuses (`version=-1`) are passed on, so that
+ * the store's own error is what a script sees.
  *
  * @module
  */
@@ -119,15 +121,17 @@ export class CommandArgs {
     return word === undefined ? undefined : fromUtf8(word.bytes);
   }
 
-  /** The named argument as a non-negative safe integer, or `undefined` when absent. */
+  /**
+   * The named argument as an integer, or `undefined` when absent. Any integer
+   * literal (`-1`, `9007199254740993`) passes: whether it is a valid version
+   * or count is for the store to say (with its own error code), so scripts
+   * can pin that with `!`; text that is not an integer is a script error.
+   */
   integer(name: string): number | undefined {
     const text = this.named(name);
     if (text === undefined) return undefined;
-    const value = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isSafeInteger(value)) {
-      throw this.#error(`${name}=${text}: expected a non-negative integer`);
-    }
-    return value;
+    if (!/^-?[0-9]+$/.test(text)) throw this.#error(`${name}=${text}: expected an integer`);
+    return Number(text);
   }
 
   /** The named argument as `true`/`false`, or `undefined` when absent. */

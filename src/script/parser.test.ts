@@ -225,6 +225,23 @@ describe('parseScript: malformed input names file and line', () => {
     assertMalformed('size: 3\n---\nok\n', 1, /expected a command name/);
   });
 
+  it('reads a ! glued to the command name as an expected failure', () => {
+    const [block] = parseScript('!get a version=-1\n  !commit\nget a\n---\nok\n', FILE).blocks;
+    assert.deepEqual(
+      block?.commands.map((c) => [c.name, c.expectFailure, c.text, c.args.length]),
+      [
+        ['get', true, '!get a version=-1', 2],
+        ['commit', true, '!commit', 0],
+        ['get', false, 'get a', 1],
+      ],
+    );
+  });
+
+  it('rejects a ! that is not glued to a command name', () => {
+    assertMalformed('! get a\n---\nok\n', 1, /expected a command name, got ""/);
+    assertMalformed('!!get a\n---\nok\n', 1, /expected a command name, got "!get"/);
+  });
+
   it('reports the column of the problem', () => {
     assertMalformed('get a "b\n---\nok\n', 1, /column 7/);
   });

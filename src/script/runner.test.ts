@@ -10,6 +10,7 @@ const COMMANDS: CommandTable = {
   silent: {},
   fail: {},
   later: { positional: ['TEXT'] },
+  bug: {},
 };
 
 /** A runner with trivial commands, recording what it ran. */
@@ -28,6 +29,8 @@ class EchoRunner implements ScriptRunner {
         return [args.text(0)];
       case 'fail':
         throw new StoreError('TIER_IO', 'the disk is on fire\nsecond line');
+      case 'bug':
+        throw new TypeError('x is not a function');
       default:
         return [];
     }
@@ -91,9 +94,55 @@ describe('runBlocks', () => {
     assert.deepEqual(
       failures.map((f) => [f.line, f.actual]),
       [
-        [5, ["error: t:5: unknown command 'ech' (known: echo, fail, later, silent)"]],
+        [5, ["error: t:5: unknown command 'ech' (known: bug, echo, fail, later, silent)"]],
         [9, ['error: t:9: echo: unknown argument b=1 (allowed: none)']],
       ],
     );
+  });
+});
+
+describe('runBlocks: !command (expected failure)', () => {
+  it('prints the error of a !command as Error: CODE: message, and the block goes on', async () => {
+    const { failures, runner } = await run(
+      'echo a\n!fail\necho b\n---\na\nError: TIER_IO: the disk is on fire\nsecond line\nb\n',
+    );
+    assert.deepEqual(failures, []);
+    assert.deepEqual(runner.ran, ['echo a', '!fail', 'echo b']);
+  });
+
+  it('prints a script error without its file:line prefix', async () => {
+    const { failures } = await run(
+      "!ech a\n!echo\n---\nError: SCRIPT_ERROR: unknown command 'ech' (known: bug, echo, fail, later, silent)\nError: SCRIPT_ERROR: echo: missing argument TEXT\n",
+    );
+    assert.deepEqual(failures, []);
+  });
+
+  it('fails a block whose !command succeeds, even when the expected text matches', async () => {
+    const { failures, runner } = await run('!echo a\necho b\n---\na\nb\n\necho c\n---\nc\n');
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]?.error, "expected '!echo a' to fail, but it succeeded");
+    assert.deepEqual(failures[0]?.actual, [
+      'a',
+      "error: expected '!echo a' to fail, but it succeeded",
+    ]);
+    assert.deepEqual(runner.ran, ['!echo a', 'echo c'], 'stops the block, runs the next');
+  });
+
+  it('fails a block whose !command throws something that is not a StoreError', async () => {
+    const { failures } = await run('!bug\n---\nError: x is not a function\n');
+    assert.equal(failures.length, 1);
+    assert.deepEqual(failures[0]?.actual, ['error: x is not a function']);
+  });
+
+  it('still fails a block whose command without ! fails, whatever the expected text', async () => {
+    const { failures } = await run('fail\n---\nError: TIER_IO: the disk is on fire\nsecond line\n');
+    assert.equal(failures.length, 1);
+  });
+
+  it('fails a block whose expected error differs from the actual one', async () => {
+    const { failures } = await run('!fail\n---\nError: TIER_IO: the disk is fine\nsecond line\n');
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]?.error, undefined);
+    assert.deepEqual(failures[0]?.actual, ['Error: TIER_IO: the disk is on fire', 'second line']);
   });
 });

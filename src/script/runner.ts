@@ -13,19 +13,44 @@
  *   runner.close()
  * ```
  *
- * A command that throws (a `StoreError`, a `ScriptError` for a bad argument,
- * anything) ends its block: the lines printed so far plus `error: <message>`
- * become the actual output, and the block fails even if that text happened to
- * match. The engine then goes on with the next block, so one run reports every
+ * A command that throws when it should not (a `StoreError`, a `ScriptError`
+ * for a bad argument, anything) ends its block: the lines printed so far plus
+ * `error: <message>` become the actual output, and the block fails even if
+ * that text happened to match. The engine then goes on with the next block, so one run reports every
  * broken block of a file. Runners may be asynchronous (the store runner awaits
  * the drop worker); the engine awaits every call in order.
+ *
+ * ## Expected failures: `!command`
+ *
+ * A command written with a `!` in front of its name must fail, and its error
+ * is its output (the convention of the transaction scripts), so a script can
+ * pin error behaviour as it pins results:
+ *
+ * ```
+ *   set a=1
+ *   !get a version=-1
+ *   get a
+ *   ---
+ *   Error: INVALID_VERSION: version must be a non-negative safe integer, got the number -1
+ *   "a" => "1"
+ * ```
+ *
+ * The error line is `Error: CODE: message` ({@link formatExpectedError}): the
+ * `StoreError` code, then its message (a `ScriptError` without its
+ * `file:line:` prefix, which would tie the output to where the file lives).
+ * The block goes on after it. A `!` command that succeeds, or that throws
+ * anything but a `StoreError` (a `TypeError` is a bug, never an expected
+ * outcome), ends the block as a failure, as an unexpected error does. A
+ * command without `!` that fails still fails its block.
  *
  * @module
  */
 
+import { isStoreError, type StoreError } from '../common/errors.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import type { TierKind } from '../tier/factory.js';
 import type { Block, Command, Script } from './parser.js';
+import { ScriptError } from './script-error.js';
 
 /** The storage tiers a script can run on (`memory`, `sqlite`), in the order `--tier all` runs them. */
 export { TIER_KINDS, type TierKind } from '../tier/factory.js';
@@ -90,18 +115,53 @@ async function runBlock(block: Block, runner: ScriptRunner): Promise<BlockFailur
   const actual: string[] = [];
   let error: string | undefined;
   for (const command of block.commands) {
-    try {
-      actual.push(...(await runner.execute(command)));
-    } catch (thrown) {
-      error = messageOf(thrown);
-      actual.push(...`error: ${error}`.split('\n'));
-      break;
+    const outcome = await attempt(runner, command);
+    if (outcome.ok && !command.expectFailure) {
+      actual.push(...outcome.lines);
+      continue;
     }
+    if (!outcome.ok && command.expectFailure && isStoreError(outcome.error)) {
+      actual.push(...formatExpectedError(outcome.error));
+      continue;
+    }
+    if (outcome.ok) {
+      actual.push(...outcome.lines);
+      error = `expected '${command.text}' to fail, but it succeeded`;
+    } else {
+      error = messageOf(outcome.error);
+    }
+    actual.push(...`error: ${error}`.split('\n'));
+    break;
   }
   if (actual.length === 0) actual.push(EMPTY_OUTPUT);
   if (error === undefined && sameLines(actual, block.expected)) return undefined;
   const commands = block.commands.map((command) => command.text);
   return { line: block.line, commands, expected: block.expected, actual, error };
+}
+
+type Outcome =
+  | { readonly ok: true; readonly lines: readonly string[] }
+  | { readonly ok: false; readonly error: unknown };
+
+async function attempt(runner: ScriptRunner, command: Command): Promise<Outcome> {
+  try {
+    return { ok: true, lines: await runner.execute(command) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/**
+ * The output of a `!command` that failed as expected: `Error: CODE: message`
+ * (one line per line of the message; a `ScriptError` without its `file:line:`).
+ */
+export function formatExpectedError(error: StoreError): string[] {
+  let message = error.message;
+  if (error instanceof ScriptError) {
+    const location = `${error.file}:${error.line}: `;
+    if (message.startsWith(location)) message = message.slice(location.length);
+  }
+  return `Error: ${error.code}: ${message}`.split('\n');
 }
 
 function sameLines(a: readonly string[], b: readonly string[]): boolean {

@@ -23,6 +23,7 @@
  * @module
  */
 
+import { isVersion } from '../common/version.js';
 import type { StorageFigures } from '../stats/figures.js';
 import type { Delta } from '../store/deltas.js';
 import type { MultiStore } from '../store/multistore.js';
@@ -196,7 +197,8 @@ export class StoreSession {
     const key = args.bytes(0);
     if (this.#removeMode === 'unset-visible' && this.#batch === undefined) {
       const at = args.integer('version') ?? this.#current + 1;
-      const visible = at === 0 ? undefined : this.#store.get(key, at - 1);
+      // A version the store refuses: let the commit say so, not a read below it.
+      const visible = isVersion(at) && at > 0 ? this.#store.get(key, at - 1) : undefined;
       if (visible !== undefined)
         return this.#write(args, { type: 'unset', key, value: visible.value });
     }

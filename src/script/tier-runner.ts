@@ -167,9 +167,10 @@ class TierRunner implements ScriptRunner {
     return ['ok'];
   }
 
+  /** A name the tier refuses leaves the default table as it was. */
   #useTable(table: string): string[] {
-    this.#defaultTable = table;
     this.#ensureTable(table);
+    this.#defaultTable = table;
     return ['ok'];
   }
 }

@@ -18,6 +18,10 @@
  * throws a {@link ScriptError} naming the file, line and column: a typo must
  * never turn into a silently different argument.
  *
+ * A `!` glued to the front of the command name (`!get a version=-1`) marks
+ * a command that must fail ({@link Command.expectFailure}); what that means
+ * for a block is the engine's business (see `runner.ts`).
+ *
  * The lexer does not know which commands take which arguments; runners check
  * that (see `args.ts`). It keeps the spelling of every word so that error
  * messages can quote the script.
@@ -55,8 +59,10 @@ export interface Arg {
 export interface Command {
   /** 1-based line number in the script file. */
   readonly line: number;
-  /** The command name, e.g. `set`. */
+  /** The command name, e.g. `set` (without the `!` of an expected failure). */
   readonly name: string;
+  /** True when the line starts with `!`: the command must fail (see `runner.ts`). */
+  readonly expectFailure: boolean;
   /** The arguments in script order. */
   readonly args: readonly Arg[];
   /** The whole line as written (trimmed), for reports. */
@@ -64,6 +70,8 @@ export interface Command {
 }
 
 const COMMAND_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Marks a command that must fail, glued to its name: `!commit`. */
+export const EXPECT_FAILURE = '!';
 const SIMPLE_ESCAPES: ReadonlyMap<string, number> = new Map([
   ['0', 0x00],
   ['n', 0x0a],
@@ -76,10 +84,10 @@ const SIMPLE_ESCAPES: ReadonlyMap<string, number> = new Map([
 /** Parse one (non-blank, non-comment) command line. Throws {@link ScriptError}. */
 export function parseCommandLine(source: string, line: number, file: string): Command {
   const lexer = new LineLexer(source, line, file);
-  const name = lexer.commandName();
+  const { name, expectFailure } = lexer.commandName();
   const args: Arg[] = [];
   while (lexer.skipSpace()) args.push(lexer.arg());
-  return { line, name, args, text: source.trim() };
+  return { line, name, expectFailure, args, text: source.trim() };
 }
 
 function isSpace(char: string | undefined): boolean {
@@ -105,15 +113,17 @@ class LineLexer {
     return this.#pos < this.#source.length;
   }
 
-  commandName(): string {
+  commandName(): { name: string; expectFailure: boolean } {
     this.skipSpace();
+    const expectFailure = this.#peek() === EXPECT_FAILURE;
+    if (expectFailure) this.#pos++;
     const start = this.#pos;
     while (this.#pos < this.#source.length && !isSpace(this.#peek())) this.#pos++;
     const name = this.#source.slice(start, this.#pos);
     if (!COMMAND_NAME.test(name)) {
       throw this.#error(start, `expected a command name, got ${JSON.stringify(name)}`);
     }
-    return name;
+    return { name, expectFailure };
   }
 
   arg(): Arg {

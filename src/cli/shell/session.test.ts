@@ -56,7 +56,15 @@ describe('ShellSession', () => {
       assert.equal((await shell.run('get a b', 2)).error, 'get: unexpected argument b');
       assert.equal(
         (await shell.run('get a version=x', 3)).error,
-        'get: version=x: expected a non-negative integer',
+        'get: version=x: expected an integer',
+      );
+      assert.equal(
+        (await shell.run('get a version=-1', 3)).error,
+        'version must be a non-negative safe integer, got the number -1 (INVALID_VERSION)',
+      );
+      assert.equal(
+        (await shell.run('!get a', 3)).error,
+        "'!' (a command that must fail) is for scripts, not the shell",
       );
       assert.equal((await shell.run('quit now', 4)).error, 'quit takes no arguments');
       assert.equal(

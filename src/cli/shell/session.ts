@@ -11,6 +11,7 @@
  *   "" / "# note" / "// note"  -> nothing
  *   help [COMMAND]             -> help.ts
  *   quit | exit                -> { quit: true }
+ *   !command                   -> { error } (expected failures are for scripts)
  *   a store-language command   -> StoreSession.execute
  *   anything else              -> { error: "unknown command 'x' (type help for the list)" }
  * ```
@@ -73,6 +74,8 @@ export class ShellSession {
   }
 
   async #dispatch(command: Command): Promise<ShellReply> {
+    if (command.expectFailure)
+      return { lines: [], error: "'!' (a command that must fail) is for scripts, not the shell" };
     switch (command.name) {
       case 'help':
         return help(command);
