@@ -120,6 +120,41 @@ forEachStoreSetup((setup) => {
     throwsCode(() => store.get(42 as unknown as string), 'INVALID_KEY');
   });
 
+  it('returns fresh plain Uint8Arrays from every read (get, range, versions), never the caller arrays', () => {
+    const key = Buffer.from('user:1');
+    const value = Buffer.from('abc');
+    store.commit([{ type: 'set', key, value }], 1);
+    store.commit([{ type: 'set', key: 'user:1', value: 'def' }], 2);
+    const lookup = Buffer.from('user:1');
+    const got = store.get(lookup, 1);
+    const ranged = [
+      ...store.range({ start: lookup }, { version: 1 }),
+      ...store.range({ prefix: lookup }, { reverse: true, pageSize: 1 }),
+    ];
+    const listed = store.versions(lookup).map((v) => v.value);
+    assert.ok(got !== undefined && ranged.length === 2 && listed.length === 2);
+    const returned = [got.key, got.value, ...ranged.flatMap((e) => [e.key, e.value]), ...listed];
+    for (const array of returned) {
+      assert.ok(array !== undefined);
+      assert.equal(Object.getPrototypeOf(array), Uint8Array.prototype, 'a plain Uint8Array');
+      for (const given of [key, value, lookup])
+        assert.notEqual(array.buffer, given.buffer, "no array shares the caller's memory");
+    }
+    const buffers = new Set(returned.map((array) => array?.buffer));
+    assert.equal(buffers.size, returned.length, 'no two returned arrays share memory');
+    for (const array of returned) array?.fill(0x21);
+    lookup.fill(0x21);
+    assert.deepEqual(
+      [text(store.get('user:1', 1)?.key), text(store.get('user:1', 1)?.value)],
+      ['user:1', 'abc'],
+    );
+    assert.deepEqual(keys(store.range({ prefix: 'user:' })), ['user:1']);
+    assert.deepEqual(
+      store.versions('user:1').map((v) => text(v.value)),
+      ['def', 'abc'],
+    );
+  });
+
   it('reads ranges in key order, in reverse, at versions, across tables, in small pages', () => {
     const all = ['a', 'b', 'user:1', 'user:admin:1', 'user:2', 'z'];
     store.commit(

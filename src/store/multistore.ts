@@ -188,13 +188,17 @@ export class MultiStore {
     }
   }
 
-  /** The value of `key` visible at `version` (default: latest), or `undefined`. */
+  /**
+   * The value of `key` visible at `version` (default: latest), or `undefined`;
+   * key and value are fresh arrays the caller owns.
+   */
   get(key: BytesLike, version?: number): StoreEntry | undefined {
     this.#assertOpen();
     const bytes = readKey(key);
     const entry = this.#tier.get(this.#router.route(bytes).name, bytes, this.#readVersion(version));
     if (entry?.value === undefined) return undefined;
-    return { key: bytes, value: entry.value, version: entry.version };
+    // The tier's fresh key, never the caller's own array (which may be a Buffer).
+    return { key: entry.key, value: entry.value, version: entry.version };
   }
 
   /** True when a value (not a tombstone, not nothing) of `key` is visible at `version`. */

@@ -169,11 +169,19 @@ export function describePointContract(open: OpenTier): void {
     'returned bytes are plain Uint8Arrays the caller owns; Buffers are accepted',
     withTier(open, (tier) => {
       tier.set(1, new Map([['t', [{ key: Buffer.from('a'), value: Buffer.from('xyz') }]]]));
-      const entry = tier.get('t', b('a'), 1);
+      const lookup = Buffer.from('a');
+      const entry = tier.get('t', lookup, 1);
       assert.ok(entry?.value);
+      assert.notEqual(entry.key, lookup, 'get returns a key of its own, not the one it was given');
       for (const array of [entry.key, entry.value]) {
         assert.equal(Object.getPrototypeOf(array), Uint8Array.prototype);
       }
+      lookup.fill(0);
+      assert.deepEqual(
+        [...entry.key],
+        [0x61],
+        "the entry's key shares no memory with the lookup key",
+      );
       entry.value.fill(0);
       entry.key.fill(0);
       const [listed] = tier.getAllVersions('t', b('a'));

@@ -51,7 +51,8 @@
  * within one `set` the last write of a key wins. `set` copies what it keeps:
  * the caller may change or reuse its arrays once `set` returns. Arrays a tier
  * returns are plain `Uint8Array`s (never a Node `Buffer`) that the caller
- * owns and may change.
+ * owns and may change: fresh ones, never an array the caller passed in (the
+ * key of a `get` entry included).
  *
  * ## Ranges
  *

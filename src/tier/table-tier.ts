@@ -37,7 +37,7 @@ import {
 export interface TierTable<K, H> extends KeyWalker<K, H> {
   /** The table's name. */
   readonly name: string;
-  /** The newest entry of `key` at or below `version`, with `key` itself in the entry. */
+  /** The newest entry of `key` at or below `version`; its key is a fresh array the caller owns. */
   newest(key: Uint8Array, version: number): TierEntry | undefined;
   /** Every stored version of `key`, newest first. */
   allVersions(key: Uint8Array): VersionEntry[];

@@ -49,9 +49,9 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     return this.#chains.get(keyString(key));
   }
 
+  /** The newest entry of `key` at or below `version`, its key a fresh copy from the chain. */
   newest(key: Uint8Array, version: number): TierEntry | undefined {
-    // The caller's own key goes back in the entry: it is theirs already.
-    return this.chain(key)?.visible(version, key);
+    return this.chain(key)?.visible(version);
   }
 
   allVersions(key: Uint8Array): VersionEntry[] {

@@ -15,7 +15,7 @@
  * and rebuilds each key's chain once: O(pairs + versions of the keys named),
  * however many versions of a key go. Values are copied as they are
  * stored (into binary strings, version-chain.ts), and reads hand out fresh
- * arrays, so neither side can change the other's bytes.
+ * plain arrays, keys included, so neither side can change the other's bytes.
  *
  * A page read costs O((limit + skipped keys) * log keys), with one binary
  * search of O(log versions) per key: see range-walk.ts.

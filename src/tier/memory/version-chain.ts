@@ -111,15 +111,12 @@ export class VersionChain {
     values.length = kept;
   }
 
-  /**
-   * The newest entry at or below `version`, copied for the caller; `key` is
-   * the key array to put in it (by default a new one).
-   */
-  visible(version: number, key?: Uint8Array): TierEntry | undefined {
+  /** The newest entry at or below `version`, key and value copied for the caller. */
+  visible(version: number): TierEntry | undefined {
     const at = floorIndex(this.#versions, version);
     if (at < 0) return undefined;
     const value = ownedBytes(this.#values[at]);
-    return { key: key ?? this.key, version: this.#versions[at] as number, value };
+    return { key: this.key, version: this.#versions[at] as number, value };
   }
 
   /** The newest version's size, if any. */

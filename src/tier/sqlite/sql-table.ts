@@ -64,10 +64,11 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
     return new SqlTable(db, name);
   }
 
-  /** The newest entry of `key` at or below `version` (`key` itself in the entry). */
+  /** The newest entry of `key` at or below `version`, with a copy of `key` the caller owns. */
   newest(key: Uint8Array, version: number): TierEntry | undefined {
-    // The entry carries the caller's own key array back: it is theirs already.
-    return this.#entry(key, version);
+    const row = this.#row(key, version);
+    // `new Uint8Array(key)` copies, and is plain even when `key` is a Buffer.
+    return row && toEntry(new Uint8Array(key), row);
   }
 
   /** Every stored version of `key`, newest first. */
@@ -148,12 +149,16 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
 
   /** `key` is a fresh view from `seek`, so the entry may keep it. */
   visible(key: Uint8Array, version: number): TierEntry | undefined {
-    return this.#entry(key, version);
+    const row = this.#row(key, version);
+    return row && toEntry(key, row);
   }
 
-  #entry(ownedKey: Uint8Array, version: number): TierEntry | undefined {
-    const row = this.#statements.get('newest').get(ownedKey, version) as VersionRow | undefined;
-    if (row === undefined) return undefined;
-    return { key: ownedKey, version: row[0], value: row[1] === null ? undefined : plain(row[1]) };
+  #row(key: Uint8Array, version: number): VersionRow | undefined {
+    return this.#statements.get('newest').get(key, version) as VersionRow | undefined;
   }
+}
+
+/** An entry of `key` (an array the caller owns) from a `newest` row. */
+function toEntry(key: Uint8Array, [version, value]: VersionRow): TierEntry {
+  return { key, version, value: value === null ? undefined : plain(value) };
 }
