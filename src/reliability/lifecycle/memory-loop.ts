@@ -2,13 +2,13 @@
  * Child process of memory-bound.test.ts: a tight synchronous loop of commits
  * to a retention table, measuring the heap.
  *
- * Run as `node --expose-gc memory-loop.js <commits> <keys>`. In event-loop
- * mode a synchronous loop never yields, so the drop worker never gets a turn:
- * its mailbox fills up, and from then on every commit applies its own drop
- * request (backpressure). Memory stays bounded only if that path keeps
- * nothing behind; nor may the event bus, which a listener makes carry every
- * commit's event (in one turn it holds at most its capacity and sheds the
- * rest). The loop:
+ * Run as `node --expose-gc memory-loop.js <commits> <keys> [<leak>]`. In
+ * event-loop mode a synchronous loop never yields, so the drop worker never
+ * gets a turn: its mailbox fills up, and from then on every commit applies
+ * its own drop request (backpressure). Memory stays bounded only if that path
+ * keeps nothing behind; nor may the event bus, which a listener makes carry
+ * every commit's event (in one turn it holds at most its capacity and sheds
+ * the rest). The loop:
  *
  * ```
  *   warm-up: 10,000 commits ─► flush ─► gc ─► heap before
@@ -17,6 +17,14 @@
  * ```
  *
  * It prints one JSON line ({@link LoopReport}) on stdout and exits.
+ *
+ * `<leak>` (bytes per commit, default 0) is a fault injected for the test
+ * that proves the bound can fail: it is a command-line argument of this
+ * child only, never an option of the store. The loop then keeps `<leak>`
+ * bytes more per commit, as the store would if it leaked them: heap strings
+ * of one byte per character, retained in 64 KiB pieces (and a last, shorter
+ * one), so the bytes kept are exactly `<leak> x <commits>`, in the JavaScript
+ * heap where a leaked request or event would sit.
  *
  * @module
  */
@@ -47,9 +55,36 @@ export interface LoopReport {
   readonly keysWithOneVersion: number;
   readonly currentCount: number;
   readonly historicalCount: number;
+  /** The injected leak (0: none). */
+  readonly leakBytesPerCommit: number;
 }
 
 const WARM_UP = 10_000;
+const LEAK_PIECE = 64 * 1024;
+
+/** The injected fault: keeps `bytesPerCommit` bytes per commit, for good. */
+class InjectedLeak {
+  readonly #kept: string[] = [];
+  #owed = 0;
+
+  constructor(readonly bytesPerCommit: number) {}
+
+  commit(): void {
+    this.#owed += this.bytesPerCommit;
+    if (this.#owed >= LEAK_PIECE) this.#keep(LEAK_PIECE);
+  }
+
+  /** Keep what is still owed (at the end of the loop). */
+  settle(): void {
+    if (this.#owed > 0) this.#keep(this.#owed);
+  }
+
+  #keep(bytes: number): void {
+    // A flat one-byte string of exactly `bytes` characters, on the heap.
+    this.#kept.push(Buffer.alloc(bytes, 0x6c).toString('latin1'));
+    this.#owed -= bytes;
+  }
+}
 
 function collect(): { heap: number; buffers: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -60,7 +95,7 @@ function collect(): { heap: number; buffers: number } {
   return { heap: heapUsed, buffers: arrayBuffers };
 }
 
-async function main(commits: number, keyCount: number): Promise<LoopReport> {
+async function main(commits: number, keyCount: number, leak: InjectedLeak): Promise<LoopReport> {
   const store = MultiStore.open({
     tables: [{ name: 'sessions', prefix: 's:', retention: { keepLastVersions: 1 } }],
   });
@@ -72,17 +107,19 @@ async function main(commits: number, keyCount: number): Promise<LoopReport> {
   const keys = Array.from({ length: keyCount }, (_, i) => utf8(`s:${i}`));
   const value = utf8('a session value of forty-some bytes, give or take');
   let version = 0;
-  const run = (count: number): void => {
+  const run = (count: number, onCommit?: () => void): void => {
     for (let i = 0; i < count; i++) {
       version++;
       store.commit([{ type: 'set', key: keys[version % keyCount] as Uint8Array, value }], version);
+      onCommit?.();
     }
   };
   run(WARM_UP);
   await store.flush();
   const before = collect();
   const started = performance.now();
-  run(commits);
+  run(commits, leak.bytesPerCommit > 0 ? () => leak.commit() : undefined);
+  leak.settle();
   const loopMs = performance.now() - started;
   await store.flush();
   const flushMs = performance.now() - started - loopMs;
@@ -110,11 +147,13 @@ async function main(commits: number, keyCount: number): Promise<LoopReport> {
     keysWithOneVersion,
     currentCount,
     historicalCount,
+    leakBytesPerCommit: leak.bytesPerCommit,
   };
 }
 
-const [commits, keys] = process.argv.slice(2).map(Number);
-main(commits ?? 1_000_000, keys ?? 1_000).then(
+const [commits, keys, leakBytes] = process.argv.slice(2).map(Number);
+const leak = new InjectedLeak(leakBytes ?? 0);
+main(commits ?? 1_000_000, keys ?? 1_000, leak).then(
   (report) => process.stdout.write(`${JSON.stringify(report)}\n`),
   (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
