@@ -1,12 +1,15 @@
 /**
  * One fuzz case in progress: the store, the model, and the keys seen.
  *
- * Each call is judged (fuzz-judge.ts); then:
+ * Each call's outcome is predicted from its spec (fuzz-predict.ts) and
+ * judged against the prediction (fuzz-judge.ts): a valid call must be
+ * accepted, a wrong one rejected with exactly the predicted code. Then:
  *
  * ```
  *   commit rejected  ─► a snapshot taken just before equals one taken just after
  *   commit accepted  ─► the model commits the same deltas (read back from what
- *                       was passed); the caller's byte arrays may then be scribbled on
+ *                       was passed), so it sees exactly the accepted commits;
+ *                       the caller's byte arrays may then be scribbled on
  *   read accepted    ─► equals the model, when no drop is pending on what it read
  *   flush awaited    ─► the model applies its pending drops too
  * ```
@@ -37,6 +40,13 @@ import {
   toModel,
   versionOf,
 } from './fuzz-materialize.js';
+import {
+  ACCEPT,
+  predictCommit,
+  predictGet,
+  predictRange,
+  predictVersions,
+} from './fuzz-predict.js';
 import type { CallSpec } from './fuzz-specs.js';
 import type { FuzzTally } from './fuzz-tally.js';
 import { materialize } from './hostile-values.js';
@@ -108,7 +118,8 @@ export class CaseRun {
     const { argument, raw } = deltasOf(spec.deltas);
     for (const delta of raw ?? []) this.#track(keyBytes(delta?.key));
     const before = snapshot(this.store, this.keys);
-    const outcome = judge(this.tally, 'commit', () =>
+    const prediction = predictCommit(spec.deltas, spec.version, latest);
+    const outcome = judge(this.tally, 'commit', prediction, () =>
       this.store.commit(argument as Delta[], version as number),
     );
     if (!outcome.ok) {
@@ -128,7 +139,8 @@ export class CaseRun {
     const latest = this.model.latestVersion;
     const key = materialize(spec.key);
     const version = spec.version === undefined ? undefined : versionOf(spec.version, latest);
-    const read = judge(this.tally, spec.m, () =>
+    const prediction = predictGet(spec.key, spec.version, latest);
+    const read = judge(this.tally, spec.m, prediction, () =>
       spec.m === 'get'
         ? this.store.get(key as Uint8Array, version as number | undefined)
         : this.store.contains(key as Uint8Array, version as number | undefined),
@@ -148,7 +160,10 @@ export class CaseRun {
 
   #versions(spec: Extract<CallSpec, { m: 'versions' }>): void {
     const key = materialize(spec.key);
-    const read = judge(this.tally, 'versions', () => this.store.versions(key as Uint8Array));
+    const prediction = predictVersions(spec.key);
+    const read = judge(this.tally, 'versions', prediction, () =>
+      this.store.versions(key as Uint8Array),
+    );
     if (!read.ok) return;
     const bytes = acceptedBytes(key, 'key');
     this.#track(bytes);
@@ -160,7 +175,8 @@ export class CaseRun {
     const latest = this.model.latestVersion;
     const range = rangeSpecOf(spec.spec);
     const options = rangeOptionsOf(spec.options, latest);
-    const read = judge(this.tally, 'range', () => [
+    const prediction = predictRange(spec.spec, spec.options, latest);
+    const read = judge(this.tally, 'range', prediction, () => [
       ...this.store.range(range as RangeSpec, options as RangeOptions),
     ]);
     if (!read.ok || this.model.pendingKeys().size > 0) return;
@@ -177,14 +193,14 @@ export class CaseRun {
       this.#flushes.push(flushed);
       return;
     }
-    const outcome = await judgeAsync(this.tally, 'flush', () => flushed);
+    const outcome = await judgeAsync(this.tally, 'flush', ACCEPT, () => flushed);
     if (outcome.ok) this.model.flush();
   }
 
   #stats(spec: Extract<CallSpec, { m: 'stats' | 'dropWorkerStats' }>): void {
     const method = this.store[spec.m] as (this: MultiStore, extra?: unknown) => unknown;
     const extra = spec.extra === undefined ? undefined : materialize(spec.extra);
-    const outcome = judge(this.tally, spec.m, () => method.call(this.store, extra));
+    const outcome = judge(this.tally, spec.m, ACCEPT, () => method.call(this.store, extra));
     assert.ok(outcome.ok);
     for (const n of Object.values(
       spec.m === 'stats' ? this.store.stats().total : this.store.dropWorkerStats(),
@@ -194,7 +210,8 @@ export class CaseRun {
 
   /** Await the flushes left running, flush, and compare everything with the model. */
   async finish(): Promise<void> {
-    for (const flushed of this.#flushes) await judgeAsync(this.tally, 'flush', () => flushed);
+    for (const flushed of this.#flushes)
+      await judgeAsync(this.tally, 'flush', ACCEPT, () => flushed);
     await this.settle();
     expectSameContents(this.store, this.model, this.keys);
     assert.equal(this.store.dropWorkerStats().failures, 0, 'no drop request failed');

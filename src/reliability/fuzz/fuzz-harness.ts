@@ -27,6 +27,8 @@ import { routeRetention } from './fuzz-checks.js';
 import { judge } from './fuzz-judge.js';
 import { optionsOf, tablesOf } from './fuzz-materialize.js';
 import type { OptionsSpec, TablesSpec } from './fuzz-open-specs.js';
+import { ACCEPT } from './fuzz-predict.js';
+import { predictOpen, predictTables } from './fuzz-predict-open.js';
 import type { CallSpec } from './fuzz-specs.js';
 import type { FuzzTally, Method } from './fuzz-tally.js';
 
@@ -60,9 +62,10 @@ export interface FuzzEnv {
 /** A hostile `MultiStore.open`: fails cleanly or opens a store that then closes. */
 async function attemptOpen(spec: OptionsSpec, env: FuzzEnv): Promise<void> {
   const options = optionsOf(spec, env.tempPath);
-  const opened = judge(env.tally, 'open', () => MultiStore.open(options as MultiStoreOptions));
-  if (spec.top === undefined && spec.clock === 'partial')
-    assert.ok(!opened.ok, 'open accepted a clock without nowMillis');
+  // Refusals (a partial clock, a misspelt property...) are predicted like every other outcome.
+  const opened = judge(env.tally, 'open', predictOpen(spec), () =>
+    MultiStore.open(options as MultiStoreOptions),
+  );
   if (opened.ok) {
     await opened.value.close();
     return;
@@ -76,7 +79,7 @@ async function attemptOpen(spec: OptionsSpec, env: FuzzEnv): Promise<void> {
 
 /** After a failed open, the file opens again (without tables): not locked, nothing half-written. */
 async function expectUsable(path: string, tally: FuzzTally): Promise<void> {
-  const again = judge(tally, 'open', () => MultiStore.open({ path }));
+  const again = judge(tally, 'open', ACCEPT, () => MultiStore.open({ path }));
   assert.ok(again.ok, `reopening ${path} after a failed open`);
   await again.value.close();
 }
@@ -91,7 +94,7 @@ async function openWorking(c: FuzzCase, env: FuzzEnv, path: string | undefined) 
     ...(c.mockClock ? { clock: new MockClock() } : {}),
   };
   const tables = tablesOf(c.tables);
-  const opened = judge(env.tally, 'open', () =>
+  const opened = judge(env.tally, 'open', predictTables(c.tables), () =>
     MultiStore.open({ ...base, tables: tables as MultiStoreOptions['tables'] }),
   );
   if (!opened.ok && path !== undefined) await expectUsable(path, env.tally);
