@@ -42,6 +42,8 @@ export interface BenchOutput {
   readonly err: (line: string) => void;
   /** Show a progress bar (stderr is a terminal). */
   readonly progress: boolean;
+  /** Without a bar: called with one line before each child starts (e.g. by a long test). */
+  readonly progressLine?: (line: string) => void;
 }
 
 const consoleOutput: BenchOutput = Object.freeze({
@@ -108,7 +110,7 @@ export async function benchCommand(
     ...(options.scanKeys !== undefined && { scanKeys: options.scanKeys }),
   };
   try {
-    const report = await withProgress(benchOptions, output.progress);
+    const report = await withProgress(benchOptions, output);
     for (const line of formatReport(report)) output.out(line);
     if (jsonFile !== undefined) {
       await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -122,8 +124,15 @@ export async function benchCommand(
   }
 }
 
-/** Run with a progress bar on stderr when asked. */
-async function withProgress(options: BenchOptions, progress: boolean): Promise<BenchReport> {
+/** Run with a progress bar on stderr when asked, else with progress lines when asked. */
+async function withProgress(options: BenchOptions, output: BenchOutput): Promise<BenchReport> {
+  const { progress, progressLine } = output;
+  if (!progress && progressLine !== undefined) {
+    return runBench({
+      ...options,
+      onProgress: (done, total, what) => progressLine(`bench [${done}/${total} done] ${what}`),
+    });
+  }
   if (!progress) return runBench(options);
   const bar = new cliProgress.SingleBar(
     {
