@@ -15,10 +15,13 @@
  * A slow test (`npm run test:slow`): it prints a progress line on stderr
  * every tenth of its cases.
  *
- * Mutation runs, each caught (see the closing note of the change that
- * introduced the predictions): the store rejecting an empty value with
- * INVALID_VALUE; a delta without a key given INVALID_KEY instead of
- * INVALID_DELTA; a negative keepLastVersions accepted; pageSize 0 accepted.
+ * Mutation runs of the store, each caught on both tiers within the first
+ * hundreds of cases: an empty value rejected with INVALID_VALUE (a valid call
+ * refused with a documented code: the fuzz before predictions passed it); a
+ * delta without a key given INVALID_KEY instead of INVALID_DELTA; a negative
+ * keepLastVersions accepted; `prefix` with `start` accepted; a bad range
+ * version given INVALID_ARGUMENT instead of INVALID_VERSION; a table named
+ * " " refused by `open`.
  *
  * fast-check prints the seed and the shrunk case when a run fails; rerun it
  * with `FUZZ_SEED=<seed>` (and `FUZZ_PATH=<path>` to replay one case).

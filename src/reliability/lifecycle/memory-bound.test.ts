@@ -29,8 +29,10 @@
  * what was leaked. Both children run at once. The measured figures are
  * printed as diagnostics; time decides nothing.
  *
- * Recorded mutation run (the leak test's child with 64 bytes per commit
- * instead of 16): growth 9.16 MiB against the 1 MiB bound, caught.
+ * Recorded mutation runs: the leak test's child with 64 bytes per commit
+ * instead of 16 grew 9.25 MiB against the 1 MiB bound, caught; with the old
+ * bound (64 MiB) put back, the leak test fails ("a 16 B/commit leak grew only
+ * 2.40 MiB"), as it must for a bound too loose to see the leak.
  */
 
 import assert from 'node:assert/strict';
