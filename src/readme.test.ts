@@ -7,7 +7,7 @@
  * ES module in a child process, in README order (a snippet that starts with
  * `// file: name.ts` is saved under that name, for later ones to import); every ```sh block that pipes into
  * `npx multistore` runs with the built CLI. When a ```text block follows a
- * snippet, the snippet's output must equal it. (package.test.ts runs the same
+ * snippet, the snippet's output must equal it. (package.slow.test.ts runs the same
  * snippets against the packed and installed package, type-checked.)
  */
 import assert from 'node:assert/strict';
