@@ -1,16 +1,24 @@
 /**
- * The quick parts of the benchmark: argument checks, data, plan, medians.
- * The harness end to end (every workload in child processes) is a slow test:
- * bench-harness.slow.test.ts. No timing is asserted anywhere.
+ * The benchmark harness end to end with a tiny N (every workload, every
+ * implementation, both shapes, one round, real child processes), plus its
+ * pure parts: sizes, data, plan, targets and the report. No timing is
+ * asserted anywhere: only the shape of what is reported.
  */
 
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Command, CommanderError } from 'commander';
+import { IMPLEMENTATIONS_BY_TIER } from './catalog.js';
 import { addBenchCommand, type BenchOutput, benchCommand } from './command.js';
 import { historyData, insertData, updateData } from './data.js';
-import { median } from './harness.js';
-import { planGroups, referencesInstalled, sizesFor, TIERS } from './plan.js';
+import { type BenchReport, type GroupFigures, median, type RunFigures } from './figures.js';
+import { parseWorkloads, planGroups, SHAPES, TIERS, WORKLOADS } from './plan.js';
+import { formatReport } from './report.js';
+import { sizesFor } from './sizes.js';
+import { evaluateTargets } from './targets.js';
 
 function captured(): BenchOutput & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
@@ -20,11 +28,95 @@ function captured(): BenchOutput & { lines: string[]; errors: string[] } {
     errors,
     out: (line) => lines.push(line),
     err: (line) => errors.push(line),
-    progress: false,
+    terminal: false,
   };
 }
 
-describe('bench harness', () => {
+const everything = { tiers: TIERS, shapes: SHAPES, workloads: WORKLOADS, rounds: 1 };
+
+describe('bench harness (N = 200, one round, child processes)', () => {
+  it('reports every workload on both tiers and shapes, with targets and footprints, and writes the JSON', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-test-'));
+    try {
+      const jsonFile = join(dir, 'figures.json');
+      const output = captured();
+      const status = await benchCommand(
+        { tier: 'all', ops: 200, rounds: 1, scanKeys: 100, json: jsonFile },
+        output,
+      );
+      assert.equal(status, 0, output.errors.join('\n'));
+
+      const report = JSON.parse(await readFile(jsonFile, 'utf8')) as BenchReport;
+      assert.equal(report.n, 200);
+      assert.deepEqual(report.missing, [], 'every peer is a development dependency here');
+      assert.equal(report.sizes.deep?.depth, 100);
+      assert.equal(report.sizes.shallow?.depth, 20);
+      for (const tier of TIERS) {
+        for (const workload of WORKLOADS) {
+          for (const shape of SHAPES) {
+            const group = report.groups.find(
+              (g) => g.tier === tier && g.workload === workload && g.shape === shape,
+            );
+            assert.ok(group, `${workload} ${shape} on ${tier} is missing`);
+            assert.ok(
+              group.ratio !== null && group.ratio > 0,
+              `${workload} ${tier} ${shape} ratio`,
+            );
+            for (const run of group.runs) checkRun(run, workload);
+          }
+        }
+      }
+      const w7 = report.groups.filter((g) => g.workload === 'W7');
+      for (const group of w7) {
+        const retention = group.runs.find((run) => run.retention);
+        assert.ok(retention?.status === 'measured');
+        assert.deepEqual(retention.versionsPerKey, { min: 1, max: 1 });
+      }
+      const sqliteLabels = report.groups
+        .find((g) => g.tier === 'sqlite' && g.workload === 'W1')
+        ?.runs.map((r) => r.label);
+      assert.deepEqual(sqliteLabels, IMPLEMENTATIONS_BY_TIER.sqlite);
+
+      assert.ok(report.targets.length > 0);
+      for (const target of report.targets) {
+        if (target.comparison === 'sqlite / hyperbee' && target.workload === 'W6') {
+          assert.equal(target.status, 'n/a');
+        } else {
+          assert.ok(target.status === 'pass' || target.status === 'miss', JSON.stringify(target));
+        }
+      }
+      assert.equal(report.footprints.length, 8 * SHAPES.length);
+      for (const footprint of report.footprints) {
+        assert.equal(footprint.status, 'measured', footprint.impl);
+        if (footprint.status !== 'measured') continue;
+        const heap = footprint.impl === 'multistore-memory' || footprint.impl === 'sorted-btree';
+        const bytes = heap ? footprint.heapBytesPerVersion : footprint.diskBytesPerVersion;
+        assert.ok(bytes > 0, `${footprint.impl} ${footprint.shape}: ${bytes} bytes per version`);
+      }
+
+      const table = output.lines.join('\n');
+      for (const workload of WORKLOADS)
+        assert.match(table, new RegExp(`^${workload} .* deep `, 'm'));
+      assert.match(table, /^memory tier: .*N = 200$/m);
+      assert.match(table, /^sqlite tier: .*N = 200$/m);
+      assert.match(table, /^targets: /m);
+      assert.match(table, /^sqlite \/ hyperbee +W6 drop +>= 2\.0 +n\/a +n\/a$/m);
+      assert.match(table, /^bytes per stored version/m);
+      assert.match(table, /figures written to /);
+
+      const progress = output.errors.filter((line) => line.startsWith('bench ['));
+      assert.equal(progress.length, output.errors.length, output.errors.join('\n'));
+      const total = Number(/\/(\d+)\]/.exec(progress[0] ?? '')?.[1]);
+      assert.equal(progress.length, total, 'one progress line per child');
+      assert.match(
+        progress[0] ?? '',
+        /^bench \[1\/\d+\] W1 shallow memory multistore-memory round 1\/1: \d/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a --json file in a folder that does not exist, before running anything', async () => {
     const output = captured();
     const status = await benchCommand(
@@ -35,7 +127,38 @@ describe('bench harness', () => {
     assert.equal(output.errors.length, 1);
     assert.match(output.errors[0] ?? '', /does not exist/);
   });
+
+  it('prints no progress with --quiet', async () => {
+    const output = captured();
+    const status = await benchCommand(
+      {
+        tier: 'memory',
+        shape: 'deep',
+        workloads: ['W3'],
+        ops: 100,
+        rounds: 1,
+        scanKeys: 100,
+        quiet: true,
+      },
+      output,
+    );
+    assert.equal(status, 0);
+    assert.deepEqual(output.errors, []);
+    assert.match(output.lines.join('\n'), /^W3 get latest +deep /m);
+  });
 });
+
+/** A run is measured with one round, except Hyperbee's W6, which it cannot do. */
+function checkRun(run: RunFigures, workload: string): void {
+  if (run.impl === 'hyperbee' && workload === 'W6') {
+    assert.equal(run.status, 'n/a');
+    return;
+  }
+  assert.equal(run.status, 'measured', `${run.label} ${workload}`);
+  if (run.status !== 'measured') return;
+  assert.equal(run.rounds.length, 1);
+  assert.ok(run.medianOpsPerSec > 0);
+}
 
 describe('bench command line', () => {
   function parse(args: string[]): string {
@@ -54,54 +177,183 @@ describe('bench command line', () => {
     assert.match(message, /Allowed choices are memory, sqlite, all/);
   });
 
+  it('rejects an unknown shape and an unknown workload in one line', () => {
+    assert.match(parse(['--shape', 'wide']), /Allowed choices are shallow, deep, all/);
+    const message = parse(['--workloads', 'W1,W9']);
+    assert.equal(message.trim().split('\n').length, 1);
+    assert.match(message, /expected workloads among W1, W2/);
+  });
+
   it('rejects a non-numeric N in one line', () => {
     const message = parse(['--ops', 'many']);
     assert.equal(message.trim().split('\n').length, 1);
     assert.match(message, /positive integer/);
   });
+
+  it('reads a workload list in any case and order, or all', () => {
+    assert.deepEqual(parseWorkloads('w3,W1'), ['W1', 'W3']);
+    assert.deepEqual(parseWorkloads('all'), [...WORKLOADS]);
+    assert.equal(parseWorkloads('W1,'), undefined);
+  });
 });
 
-describe('bench data and plan', () => {
+describe('bench sizes, data and plan', () => {
+  it('gives both shapes about N versions: 5,000 x 20 and 1,000 x 100 at N = 100,000', () => {
+    const shallow = sizesFor(100_000, 'shallow');
+    const deep = sizesFor(100_000, 'deep');
+    assert.deepEqual([shallow.keys, shallow.depth, shallow.historyVersions], [5000, 20, 100]);
+    assert.deepEqual([deep.keys, deep.depth, deep.historyVersions], [1000, 100, 100]);
+    assert.equal(deep.historyEntries, 100_000);
+    assert.equal(deep.scanKeys, 1000);
+  });
+
+  it('keeps small runs small: the deep shape shrinks with N, its scans with its keys', () => {
+    const quick = sizesFor(10_000, 'deep');
+    assert.deepEqual([quick.keys, quick.historyEntries, quick.scanKeys], [100, 10_000, 100]);
+    const tiny = sizesFor(200, 'deep');
+    assert.deepEqual([tiny.keys, tiny.historyBatch, tiny.updateBatch], [2, 2, 2]);
+    assert.equal(sizesFor(200, 'shallow').keys, 1000, 'the shallow shape keeps 1,000 keys to scan');
+    assert.equal(sizesFor(150_000, 'deep').keys, 1000, 'whole commits of 1,000 keys');
+  });
+
   it('derives the same bytes from the same seed, and different bytes from another', () => {
-    const sizes = sizesFor(2000);
-    assert.deepEqual(insertData(sizes, 7).batches[3], insertData(sizes, 7).batches[3]);
-    assert.notDeepEqual(insertData(sizes, 7).keys[0], insertData(sizes, 8).keys[0]);
+    const sizes = sizesFor(2000, 'shallow');
+    assert.deepEqual(insertData(sizes, 7, 1).batches[3], insertData(sizes, 7, 1).batches[3]);
+    assert.notDeepEqual(insertData(sizes, 7, 1).keys[0], insertData(sizes, 8, 1).keys[0]);
   });
 
   it('writes commits of distinct keys with 16-byte keys and 100-byte values', () => {
-    const sizes = sizesFor(4000);
-    const history = historyData(sizes, 1);
-    assert.equal(insertData(sizes, 1).batches.length, 40);
-    assert.equal(updateData(sizes, 1).batches.length, 40);
-    assert.equal(history.keys.length, 1000, 'W5 needs 1,000 consecutive keys');
-    assert.equal(history.batches.length, 20, '20 versions per key, in commits of 1,000');
-    for (const data of [insertData(sizes, 1), updateData(sizes, 1), history]) {
-      for (const batch of data.batches) {
-        const distinct = new Set(batch.keys.map((key) => Buffer.from(key).toString('hex')));
-        assert.equal(distinct.size, data === history ? 1000 : 100);
-        assert.ok(batch.keys.every((key) => key.length === 16));
-        assert.ok(batch.values.every((value) => value.length === 100));
+    for (const shape of SHAPES) {
+      const sizes = sizesFor(20_000, shape);
+      const history = historyData(sizes, 1);
+      assert.equal(history.keys.length, sizes.keys);
+      assert.equal(history.batches.length, sizes.historyVersions);
+      const inserts = insertData(sizes, 1, sizes.historyVersions + 1);
+      assert.equal(inserts.batches[0]?.version, sizes.historyVersions + 1);
+      for (const data of [inserts, updateData(sizes, 1), history]) {
+        for (const batch of data.batches) {
+          const distinct = new Set(batch.keys.map((key) => Buffer.from(key).toString('hex')));
+          assert.equal(distinct.size, batch.keys.length);
+          assert.ok(batch.keys.every((key) => key.length === 16));
+          assert.ok(batch.values.every((value) => value.length === 100));
+        }
       }
+      const perKey = new Map<string, number>();
+      for (const batch of updateData(sizes, 1).batches) {
+        for (const key of batch.keys) {
+          const hex = Buffer.from(key).toString('hex');
+          perKey.set(hex, (perKey.get(hex) ?? 0) + 1);
+        }
+      }
+      assert.deepEqual(new Set(perKey.values()), new Set([20_000 / sizes.keys]));
     }
   });
 
-  it('plans ours first and the peer second in every group', () => {
-    for (const group of planGroups(TIERS)) {
+  it('plans ours first and the main peer second, other peers with fewer rounds', () => {
+    for (const group of planGroups({ ...everything, rounds: 5 })) {
       assert.equal(group.runs[0]?.role, 'ours');
       assert.equal(group.runs[1]?.role, 'peer');
+      assert.equal(group.runs[0]?.rounds, 5);
+      for (const run of group.runs.slice(2)) assert.equal(run.rounds, 3);
     }
   });
 
-  it('plans the lmdb references only where lmdb is installed', () => {
-    assert.equal(referencesInstalled(), true, 'lmdb is a development dependency here');
-    const roles = (withReferences: boolean) =>
-      planGroups(['sqlite'], withReferences).flatMap((g) => g.runs.map((run) => run.role));
-    assert.ok(roles(true).includes('reference'));
-    assert.ok(!roles(false).includes('reference'));
+  it('plans Hyperbee W6 as not applicable, with the reason', () => {
+    const w6 = planGroups({ ...everything, tiers: ['sqlite'], workloads: ['W6'] });
+    for (const group of w6) {
+      const hyperbee = group.runs.find((run) => run.impl === 'hyperbee');
+      assert.match(hyperbee?.unsupported ?? '', /append-only/);
+    }
   });
 
   it('takes the median of odd and even counts', () => {
     assert.equal(median([5, 1, 3]), 3);
     assert.equal(median([4, 1, 3, 2]), 2.5);
+  });
+});
+
+describe('bench targets and report', () => {
+  const measured = (label: string, role: RunFigures['role'], ops: number): RunFigures => ({
+    impl: label as RunFigures['impl'],
+    label,
+    role,
+    retention: false,
+    status: 'measured',
+    medianOpsPerSec: ops,
+    rounds: [ops],
+    ops: 100,
+    elapsedMs: [1],
+    childWallMs: [10],
+    checksum: 1,
+  });
+  const group = (workload: 'W1' | 'W3', runs: RunFigures[]): GroupFigures => ({
+    workload,
+    title: workload === 'W1' ? 'insert' : 'get latest',
+    tier: 'sqlite',
+    shape: 'deep',
+    runs,
+    ratio: null,
+  });
+  const missingHyperbee: RunFigures = {
+    impl: 'hyperbee',
+    label: 'hyperbee',
+    role: 'other',
+    retention: false,
+    status: 'missing',
+    reason: "Cannot find package 'hyperbee'",
+  };
+  const groups = [
+    group('W1', [
+      measured('multistore-sqlite', 'ours', 90),
+      measured('better-sqlite3', 'peer', 100),
+      measured('lmdb', 'other', 200),
+      missingHyperbee,
+    ]),
+    group('W3', [
+      measured('multistore-sqlite', 'ours', 95),
+      measured('better-sqlite3', 'peer', 100),
+      measured('lmdb', 'other', 100),
+      missingHyperbee,
+    ]),
+  ];
+
+  it('passes a ratio at the target, misses one below it, and says why one is n/a', () => {
+    const results = evaluateTargets(groups, ['sqlite'], ['deep']);
+    const find = (comparison: string, workload: string) =>
+      results.find((r) => r.comparison === comparison && r.workload === workload);
+    assert.equal(find('sqlite / better-sqlite3', 'W1')?.status, 'pass', '0.90 meets >= 0.9');
+    assert.equal(find('sqlite / better-sqlite3', 'W3')?.status, 'pass');
+    assert.equal(find('sqlite / lmdb (durable)', 'W1')?.status, 'miss', '0.45 is below 0.5');
+    const hyperbee = find('sqlite / hyperbee', 'W1');
+    assert.equal(hyperbee?.status, 'n/a');
+    assert.match(hyperbee?.reason ?? '', /hyperbee: Cannot find package/);
+    assert.equal(find('sqlite / better-sqlite3', 'W4')?.reason, 'not run');
+  });
+
+  it('prints a missing peer as missing in its column and lists why', () => {
+    const report: BenchReport = {
+      date: '',
+      node: 'v20',
+      platform: 'linux x64',
+      cpus: { count: 2, model: '' },
+      n: 100,
+      rounds: 1,
+      otherPeerRounds: 1,
+      seed: 1,
+      tiers: ['sqlite'],
+      shapes: ['deep'],
+      workloads: ['W1', 'W3'],
+      sizes: { deep: sizesFor(100, 'deep') },
+      missing: [{ impl: 'hyperbee', reason: "Cannot find package 'hyperbee'" }],
+      groups,
+      footprints: [{ impl: 'hyperbee', shape: 'deep', status: 'missing', reason: 'not installed' }],
+      targets: evaluateTargets(groups, ['sqlite'], ['deep']),
+      wallTimeMs: 1000,
+    };
+    const text = formatReport(report).join('\n');
+    assert.match(text, /^W1 insert +deep +90 +100 +- +200 +missing$/m);
+    assert.match(text, /^sqlite \/ lmdb \(durable\) +W1 insert +>= 0\.5 +0\.45 miss$/m);
+    assert.match(text, /^hyperbee +disk +missing$/m);
+    assert.match(text, /^missing: hyperbee \(Cannot find package 'hyperbee'\)$/m);
   });
 });

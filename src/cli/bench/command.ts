@@ -1,10 +1,14 @@
 /**
- * `multistore bench [--quick] [--json FILE] [--tier memory|sqlite|all]`.
+ * `multistore bench [--quick] [--json FILE] [--tier T] [--shape S] [--workloads W1,W3] [--quiet]`.
  *
- * Runs the workloads W1-W7 against the peers (harness.ts), prints one table
- * per tier (report.ts) and, with `--json`, writes every figure to a file.
- * Progress goes to stderr, and only when stderr is a terminal, so the table
- * on stdout stays clean when piped.
+ * Runs the workloads W1-W7 on both data shapes against the peers
+ * (harness.ts), prints one table per tier, the targets and the bytes per
+ * stored version (report.ts) and, with `--json`, writes every figure to a
+ * file. Progress goes to stderr (progress.ts): a bar on a terminal, one
+ * line per child otherwise, nothing with `--quiet`.
+ *
+ * Peers that are not installed (the `bench` of an installed package has
+ * only its own dependencies) are reported as missing; the rest runs.
  *
  * | status | when |
  * |---|---|
@@ -17,11 +21,23 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BenchError } from './errors.js';
-import { type BenchOptions, type BenchReport, runBench } from './harness.js';
-import { DEFAULT_SEED, FULL, QUICK, TIERS, type TierId } from './plan.js';
+import type { BenchReport } from './figures.js';
+import { type BenchOptions, runBench } from './harness.js';
+import {
+  DEFAULT_SEED,
+  FULL,
+  parseWorkloads,
+  QUICK,
+  SHAPES,
+  type ShapeId,
+  TIERS,
+  type TierId,
+  WORKLOADS,
+  type WorkloadId,
+} from './plan.js';
+import { type ProgressMode, progressReporter } from './progress.js';
 import { formatReport } from './report.js';
 
 /** Options of `bench` as commander parses them. */
@@ -29,9 +45,12 @@ export interface BenchCommandOptions {
   readonly quick?: boolean;
   readonly json?: string;
   readonly tier: TierId | 'all';
+  readonly shape?: ShapeId | 'all';
+  readonly workloads?: readonly WorkloadId[];
   readonly ops?: number;
   readonly rounds?: number;
   readonly seed?: number;
+  readonly quiet?: boolean;
   /** Keys per W5 scan; not on the command line (the unit test shrinks it). */
   readonly scanKeys?: number;
 }
@@ -40,16 +59,14 @@ export interface BenchCommandOptions {
 export interface BenchOutput {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
-  /** Show a progress bar (stderr is a terminal). */
-  readonly progress: boolean;
-  /** Without a bar: called with one line before each child starts (e.g. by a long test). */
-  readonly progressLine?: (line: string) => void;
+  /** Both stdout and stderr are terminals: show a progress bar instead of lines. */
+  readonly terminal: boolean;
 }
 
 const consoleOutput: BenchOutput = Object.freeze({
   out: (line: string) => console.log(line),
   err: (line: string) => console.error(line),
-  progress: process.stderr.isTTY === true,
+  terminal: process.stdout.isTTY === true && process.stderr.isTTY === true,
 });
 
 /** Register the `bench` command on `program`. */
@@ -57,7 +74,7 @@ export function addBenchCommand(program: Command, output: BenchOutput = consoleO
   program
     .command('bench')
     .description(
-      'measure multistore against sorted-btree, better-sqlite3 and lmdb (workloads W1-W7)',
+      'measure multistore against sorted-btree, better-sqlite3, lmdb, LevelDB and Hyperbee (workloads W1-W7, shallow and deep histories)',
     )
     .option(
       '--quick',
@@ -65,9 +82,18 @@ export function addBenchCommand(program: Command, output: BenchOutput = consoleO
     )
     .option('--json <file>', 'also write every figure (all rounds, medians, ratios) to FILE')
     .addOption(
-      new Option('--tier <tier>', 'tier(s) to measure')
-        .choices(['memory', 'sqlite', 'all'])
+      new Option('--tier <tier>', 'tier(s) to measure').choices([...TIERS, 'all']).default('all'),
+    )
+    .addOption(
+      new Option('--shape <shape>', 'data shape(s): 20 or 100 versions per key')
+        .choices([...SHAPES, 'all'])
         .default('all'),
+    )
+    .addOption(
+      new Option(
+        '--workloads <list>',
+        `workloads to run, e.g. W1,W3 (default: ${WORKLOADS.join(',')})`,
+      ).argParser(workloadList),
     )
     .addOption(new Option('--ops <n>', 'operations per workload (N)').argParser(positiveInteger))
     .addOption(
@@ -75,6 +101,7 @@ export function addBenchCommand(program: Command, output: BenchOutput = consoleO
         positiveInteger,
       ),
     )
+    .option('--quiet', 'no progress on stderr')
     .addOption(
       new Option('--seed <n>', 'seed of the generated data').argParser(positiveInteger).hideHelp(),
     )
@@ -91,6 +118,16 @@ function positiveInteger(text: string): number {
   return value;
 }
 
+function workloadList(text: string): WorkloadId[] {
+  const workloads = parseWorkloads(text);
+  if (workloads === undefined) {
+    throw new InvalidArgumentError(
+      `expected workloads among ${WORKLOADS.join(', ')}, comma-separated.`,
+    );
+  }
+  return workloads;
+}
+
 /** Run the benchmark, print the tables, write the JSON; return the exit status. */
 export async function benchCommand(
   options: BenchCommandOptions,
@@ -101,16 +138,11 @@ export async function benchCommand(
     output.err(`multistore bench: the folder of --json ${options.json} does not exist`);
     return 1;
   }
-  const preset = options.quick === true ? QUICK : FULL;
-  const benchOptions: BenchOptions = {
-    n: options.ops ?? preset.n,
-    rounds: options.rounds ?? preset.rounds,
-    tiers: options.tier === 'all' ? TIERS : [options.tier],
-    seed: options.seed ?? DEFAULT_SEED,
-    ...(options.scanKeys !== undefined && { scanKeys: options.scanKeys }),
-  };
+  const mode: ProgressMode = options.quiet === true ? 'quiet' : output.terminal ? 'bar' : 'lines';
+  const progress = progressReporter(mode, output.err);
   try {
-    const report = await withProgress(benchOptions, output);
+    const report = await runBench({ ...benchOptions(options), onProgress: progress.onProgress });
+    progress.stop();
     for (const line of formatReport(report)) output.out(line);
     if (jsonFile !== undefined) {
       await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -118,44 +150,25 @@ export async function benchCommand(
     }
     return 0;
   } catch (error) {
+    progress.stop();
     if (!(error instanceof BenchError) && !isFileError(error)) throw error;
     output.err(`multistore bench: ${error.message}`);
     return 1;
   }
 }
 
-/** Run with a progress bar on stderr when asked, else with progress lines when asked. */
-async function withProgress(options: BenchOptions, output: BenchOutput): Promise<BenchReport> {
-  const { progress, progressLine } = output;
-  if (!progress && progressLine !== undefined) {
-    return runBench({
-      ...options,
-      onProgress: (done, total, what) => progressLine(`bench [${done}/${total} done] ${what}`),
-    });
-  }
-  if (!progress) return runBench(options);
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: 'bench [{bar}] {value}/{total} | {what}',
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  try {
-    return await runBench({
-      ...options,
-      onProgress: (done, total, what) => {
-        if (!started) bar.start(total, done, { what });
-        started = true;
-        bar.update(done, { what });
-      },
-    });
-  } finally {
-    if (started) bar.stop();
-  }
+function benchOptions(options: BenchCommandOptions): BenchOptions {
+  const preset = options.quick === true ? QUICK : FULL;
+  const shape = options.shape ?? 'all';
+  return {
+    n: options.ops ?? preset.n,
+    rounds: options.rounds ?? preset.rounds,
+    tiers: options.tier === 'all' ? TIERS : [options.tier],
+    shapes: shape === 'all' ? SHAPES : [shape],
+    workloads: options.workloads ?? WORKLOADS,
+    seed: options.seed ?? DEFAULT_SEED,
+    ...(options.scanKeys !== undefined && { scanKeys: options.scanKeys }),
+  };
 }
 
 function isFileError(error: unknown): error is NodeJS.ErrnoException {
@@ -165,3 +178,5 @@ function isFileError(error: unknown): error is NodeJS.ErrnoException {
     'syscall' in error
   );
 }
+
+export type { BenchReport };

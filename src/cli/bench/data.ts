@@ -8,9 +8,10 @@
  * workload's data does not depend on which other data sets were generated.
  *
  * ```
- *   insert   N distinct random keys, N values, commit c = writes 100c..100c+99 at version c+1
- *   update   1,000 keys, N values, commit c = the next 100 keys round-robin at version c+1
- *   history  N/20 keys (at least 1,000) x 20 versions, round-robin in commits of 1,000, read by W3-W6
+ *   history  the shape's keys x versions, round-robin in commits of 1,000 (untimed):
+ *            what W1 inserts beside, and what W3-W6 read or drop
+ *   insert   N new keys, commit c = writes 100c..100c+99 at version first + c
+ *   update   N writes over the shape's keys (at most N), round-robin in commits of 100
  * ```
  *
  * Keys are 16 random bytes (update keys start with a fixed byte, the prefix
@@ -21,7 +22,7 @@
  */
 
 import { SeededRandom } from '../../common/random.js';
-import { BATCH, KEY_BYTES, type Sizes, VALUE_BYTES } from './plan.js';
+import { BATCH, KEY_BYTES, type Sizes, VALUE_BYTES } from './sizes.js';
 
 /** `count` fresh arrays of `size` random bytes. */
 function arrays(random: SeededRandom, count: number, size: number): Uint8Array[] {
@@ -31,7 +32,7 @@ function arrays(random: SeededRandom, count: number, size: number): Uint8Array[]
 /** The first byte of every update key: the prefix of W7's retention table. */
 export const UPDATE_PREFIX = 0x72;
 
-/** One commit's worth of writes: 100 keys and values at one version. */
+/** One commit's worth of writes: distinct keys and their values, at one version. */
 export interface WriteBatch {
   readonly version: number;
   readonly keys: readonly Uint8Array[];
@@ -54,42 +55,49 @@ const STREAM = Object.freeze({
   scans: 6,
 });
 
-/** W1: N distinct keys, each written once. */
-export function insertData(sizes: Sizes, seed: number): WriteData {
+/** W1: N new keys, each written once, the first commit at `firstVersion`. */
+export function insertData(sizes: Sizes, seed: number, firstVersion: number): WriteData {
   const random = new SeededRandom(seed, STREAM.insert);
-  return roundRobin(arrays(random, sizes.n, KEY_BYTES), arrays(random, sizes.n, VALUE_BYTES));
+  const keys = arrays(random, sizes.n, KEY_BYTES);
+  return roundRobin(keys, arrays(random, sizes.n, VALUE_BYTES), BATCH, firstVersion);
 }
 
-/** W2 and W7: N writes over 1,000 keys, round-robin. */
+/** W2 and W7: N writes over the shape's keys (at most N of them), round-robin. */
 export function updateData(sizes: Sizes, seed: number): WriteData {
   const random = new SeededRandom(seed, STREAM.update);
-  const keys = arrays(random, sizes.updateKeys, KEY_BYTES);
+  const keys = arrays(random, Math.min(sizes.keys, sizes.n), KEY_BYTES);
   for (const key of keys) key[0] = UPDATE_PREFIX;
-  return roundRobin(keys, arrays(random, sizes.n, VALUE_BYTES));
+  return roundRobin(keys, arrays(random, sizes.n, VALUE_BYTES), sizes.updateBatch);
 }
 
 /**
- * W3-W6: 20 writes per key over N/20 keys (at least 1,000), round-robin in
- * commits of 1,000 writes: this data is loaded untimed, and larger commits
- * load it faster into every implementation.
+ * The shape's history: `depth` writes per key, round-robin in commits of
+ * 1,000 writes (fewer with fewer keys). It is loaded untimed, and larger
+ * commits load it faster into every implementation.
  */
 export function historyData(sizes: Sizes, seed: number): WriteData {
   const random = new SeededRandom(seed, STREAM.history);
-  const keys = arrays(random, sizes.historyKeys, KEY_BYTES);
+  const keys = arrays(random, sizes.keys, KEY_BYTES);
   return roundRobin(keys, arrays(random, sizes.historyEntries, VALUE_BYTES), sizes.historyBatch);
 }
 
 /**
  * Commit c writes values `size * c`.. to the next `size` keys (there is a
- * multiple of `size` keys) at version c + 1. Each write gets its own copy of
- * its key, as a caller encoding keys per commit would pass them.
+ * multiple of `size` keys) at version `firstVersion + c`. Each write gets
+ * its own copy of its key, as a caller encoding keys per commit would pass
+ * them.
  */
-function roundRobin(keys: Uint8Array[], values: Uint8Array[], size = BATCH): WriteData {
+function roundRobin(
+  keys: Uint8Array[],
+  values: Uint8Array[],
+  size: number,
+  firstVersion = 1,
+): WriteData {
   const batches: WriteBatch[] = [];
   for (let start = 0; start < values.length; start += size) {
     const first = start % keys.length;
     batches.push({
-      version: start / size + 1,
+      version: start / size + firstVersion,
       keys: keys.slice(first, first + size).map((key) => key.slice()),
       values: values.slice(start, start + size),
     });
@@ -127,7 +135,7 @@ export interface Scan {
   readonly version: number;
 }
 
-/** W5: scans of 1,000 consecutive history keys, each at a random version. */
+/** W5: scans of 1,000 consecutive history keys (all of them if fewer), each at a random version. */
 export function scanPlan(sizes: Sizes, seed: number, history: WriteData): Scan[] {
   const random = new SeededRandom(seed, STREAM.scans);
   const sorted = [...history.keys].sort(Buffer.compare);

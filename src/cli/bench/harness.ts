@@ -1,20 +1,28 @@
 /**
- * The harness: runs every (workload, implementation) pair in child
- * processes, round after round, and folds the rounds into medians and ratios.
+ * The harness: probes which implementations load, runs every (workload,
+ * implementation, shape) in child processes, round after round, measures
+ * each implementation's footprint, and folds it all into one report.
+ *
+ * ```
+ *   probe        one child opens and closes every implementation the run needs
+ *   groups       per tier, workload and shape: the rounds, interleaved
+ *   footprints   per implementation and shape: one child
+ *   targets      ratios against the issue's targets (targets.ts)
+ * ```
  *
  * Rounds of a group are interleaved, so that a burst of machine noise hits
  * every implementation of the group alike instead of one of them:
  *
  * ```
- *   W1 memory:  ours r1, peer r1, ours r2, peer r2, ours r3, peer r3  -> medians -> ratio
- *   W2 memory:  ...
- *   W1 sqlite:  ours r1, peer r1, lmdb r1, lmdb-nosync r1, ours r2, ...
+ *   W1 memory shallow:  ours r1, peer r1, ours r2, peer r2, ... ours r5, peer r5  -> medians
+ *   W1 sqlite shallow:  ours r1, peer r1, lmdb r1, ... hyperbee r1, ours r2, ...  (others: 3 rounds)
  * ```
  *
  * Every child gets a fresh directory in one temporary root (removed at the
  * end) and the same seed, so all implementations of a group work on the same
- * data; the harness checks that they all report the same checksum, and fails
- * the run if not.
+ * data; the figures check that they all report the same checksum, and fail
+ * the run if not. An implementation that does not load is reported as
+ * missing and the rest runs; a child that fails once started fails the run.
  *
  * @module
  */
@@ -25,120 +33,105 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { ImplId } from './catalog.js';
 import { BenchError } from './errors.js';
 import {
+  type BenchReport,
+  type FootprintFigures,
+  type GroupFigures,
+  type RunOutcome,
+  summarizeGroup,
+  type TimedResult,
+} from './figures.js';
+import type { Footprint } from './footprint.js';
+import {
   type Group,
-  type ImplId,
+  OTHER_PEER_ROUNDS,
   planGroups,
   type RunSpec,
-  SCAN_KEYS,
-  type Sizes,
-  sizesFor,
-  TARGETS,
-  type TierId,
-  WORKLOAD_TITLES,
-  type WorkloadId,
+  type Selection,
+  type ShapeId,
 } from './plan.js';
-import type { ChildParams, ChildResult } from './protocol.js';
-
-const execFileAsync = promisify(execFile);
-
-/** Rounds run so far, for progress. */
-interface Counter {
-  done: number;
-  readonly total: number;
-}
-
-/** A child's result and how long its process ran. */
-interface TimedResult extends ChildResult {
-  readonly childWallMs: number;
-}
+import type { ChildParams, ProbeResult, RunResult } from './protocol.js';
+import { SCAN_KEYS, type Sizes, sizesFor } from './sizes.js';
+import { evaluateTargets } from './targets.js';
 
 /** How to run the benchmark. */
-export interface BenchOptions {
+export interface BenchOptions extends Selection {
   readonly n: number;
-  readonly rounds: number;
-  readonly tiers: readonly TierId[];
   readonly seed: number;
   /** Keys per W5 scan (default 1,000; smaller only in tests). */
   readonly scanKeys?: number;
-  /** Called before each child starts, with the rounds done so far and the total. */
-  readonly onProgress?: (done: number, total: number, what: string) => void;
+  /** Told before and after each child of a round or footprint. */
+  readonly onProgress?: (event: ProgressEvent) => void;
 }
 
-/** One implementation's figures in a group. */
-export interface RunFigures {
-  readonly impl: ImplId;
-  readonly label: string;
-  readonly role: RunSpec['role'];
-  readonly retention: boolean;
-  readonly medianOpsPerSec: number;
-  /** ops/s of every round, in run order. */
-  readonly rounds: readonly number[];
-  readonly ops: number;
-  /** Timed milliseconds of every round. */
-  readonly elapsedMs: readonly number[];
-  /** Wall milliseconds of every round's child process (start-up, data, load, check included). */
-  readonly childWallMs: readonly number[];
-  readonly checksum: number;
-  readonly versionsPerKey?: { readonly min: number; readonly max: number };
+/** One child starting or finished, with the count of children done and in all. */
+export interface ProgressEvent {
+  readonly kind: 'start' | 'done';
+  readonly done: number;
+  readonly total: number;
+  /** What the child does: `W3 deep sqlite multistore-sqlite round 2/5`. */
+  readonly what: string;
+  /** `done` only: the child's wall time. */
+  readonly elapsedMs?: number;
 }
 
-/** One workload on one tier: its runs and the ratio ours / peer. */
-export interface GroupFigures {
-  readonly workload: WorkloadId;
-  readonly title: string;
-  readonly tier: TierId;
-  readonly runs: readonly RunFigures[];
-  /** Median ops/s of ours over median ops/s of the peer (W7: retention over plain). */
-  readonly ratio: number;
-  readonly target: number;
-  readonly met: boolean;
-}
-
-/** Everything one benchmark run measured. */
-export interface BenchReport {
-  readonly date: string;
-  readonly node: string;
-  readonly platform: string;
-  readonly cpus: { readonly count: number; readonly model: string };
-  readonly n: number;
-  readonly sizes: Sizes;
-  readonly rounds: number;
-  readonly seed: number;
-  readonly tiers: readonly TierId[];
-  readonly groups: readonly GroupFigures[];
-  readonly wallTimeMs: number;
+/** Where the run stands, for progress. */
+interface RunState {
+  readonly options: BenchOptions;
+  readonly root: string;
+  readonly scanKeys: number;
+  readonly available: ReadonlyMap<ImplId, string | null>;
+  readonly total: number;
+  done: number;
 }
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./child.js', import.meta.url));
-/** `--expose-gc` lets a child collect setup garbage before timing. */
+/** `--expose-gc` lets a child collect setup garbage before timing, and measure retained heap. */
 const CHILD_NODE_FLAGS = Object.freeze(['--expose-gc']);
 const CHILD_BUFFER_BYTES = 1 << 20;
 
-/** Run every group of `options.tiers` and return the figures. */
+/** Run the selection and return the figures. */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const started = Date.now();
-  const sizes = sizesFor(options.n, options.scanKeys);
-  const groups = planGroups(options.tiers);
-  const total = groups.reduce((sum, group) => sum + group.runs.length, 0) * options.rounds;
+  const scanKeys = options.scanKeys ?? SCAN_KEYS;
+  const groups = planGroups(options);
+  const impls = [...new Set(groups.flatMap((group) => group.runs.map((run) => run.impl)))];
   const root = await mkdtemp(join(tmpdir(), 'multistore-bench-'));
-  const counter: Counter = { done: 0, total };
   try {
+    const available = await probe(impls, root);
+    const loadable = impls.filter((impl) => available.get(impl) === null);
+    const total =
+      groups.reduce((sum, group) => sum + childrenOf(group, available), 0) +
+      loadable.length * options.shapes.length;
+    const state: RunState = { options, root, scanKeys, available, total, done: 0 };
     const figures: GroupFigures[] = [];
-    const sized = { ...options, n: sizes.n, scanKeys: sizes.scanKeys };
-    for (const group of groups) figures.push(await runGroup(group, sized, root, counter));
+    for (const group of groups) figures.push(await runGroup(group, state));
+    const footprints: FootprintFigures[] = [];
+    for (const impl of impls) {
+      for (const shape of options.shapes) footprints.push(await runFootprint(impl, shape, state));
+    }
     return {
       date: new Date(started).toISOString(),
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
       cpus: { count: availableParallelism(), model: cpus()[0]?.model ?? 'unknown' },
-      n: sizes.n,
-      sizes,
+      n: sizesFor(options.n, 'deep', scanKeys).n,
       rounds: options.rounds,
+      otherPeerRounds: Math.min(options.rounds, OTHER_PEER_ROUNDS),
       seed: options.seed,
       tiers: [...options.tiers],
+      shapes: [...options.shapes],
+      workloads: [...options.workloads],
+      sizes: sizesByShape(options, scanKeys),
+      missing: impls.flatMap((impl) => {
+        const reason = available.get(impl);
+        return reason == null ? [] : [{ impl, reason }];
+      }),
       groups: figures,
+      footprints,
+      targets: evaluateTargets(figures, options.tiers, options.shapes),
       wallTimeMs: Date.now() - started,
     };
   } finally {
@@ -146,61 +139,130 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   }
 }
 
-async function runGroup(
-  group: Group,
-  options: BenchOptions,
-  root: string,
-  counter: Counter,
-): Promise<GroupFigures> {
+function sizesByShape(options: BenchOptions, scanKeys: number): Partial<Record<ShapeId, Sizes>> {
+  return Object.fromEntries(
+    options.shapes.map((shape) => [shape, sizesFor(options.n, shape, scanKeys)]),
+  );
+}
+
+/** Which implementations load here: `null`, or the reason one does not. */
+async function probe(impls: readonly ImplId[], root: string): Promise<Map<ImplId, string | null>> {
+  const dir = await mkdtemp(join(root, 'probe-'));
+  const result = (await runChild({ job: 'probe', impls, dir }, 'probe')) as ProbeResult;
+  return new Map(impls.map((impl) => [impl, result[impl] ?? null]));
+}
+
+/** Children a group starts: the rounds of every run that can run. */
+function childrenOf(group: Group, available: ReadonlyMap<ImplId, string | null>): number {
+  return group.runs
+    .filter((run) => run.unsupported === undefined && available.get(run.impl) === null)
+    .reduce((sum, run) => sum + run.rounds, 0);
+}
+
+async function runGroup(group: Group, state: RunState): Promise<GroupFigures> {
+  const outcomes: RunOutcome[] = group.runs.map((run) => skipped(run, state));
   const results: TimedResult[][] = group.runs.map(() => []);
-  for (let round = 1; round <= options.rounds; round++) {
+  const rounds = Math.max(0, ...group.runs.map((run) => run.rounds));
+  for (let round = 1; round <= rounds; round++) {
     for (const [index, run] of group.runs.entries()) {
-      const what = `${group.workload} ${group.tier} ${run.label} (round ${round}/${options.rounds})`;
-      options.onProgress?.(counter.done, counter.total, what);
-      (results[index] as TimedResult[]).push(await runRound(group, run, options, root, what));
-      counter.done++;
+      if ('status' in (outcomes[index] as RunOutcome) || round > run.rounds) continue;
+      const what = `${group.workload} ${group.shape} ${group.tier} ${run.label} round ${round}/${run.rounds}`;
+      (results[index] as TimedResult[]).push(await runRound(group, run, state, what));
     }
   }
-  options.onProgress?.(counter.done, counter.total, `${group.workload} ${group.tier} done`);
-  return summarize(group, results);
+  return summarizeGroup(
+    group,
+    outcomes.map((outcome, index) =>
+      'status' in outcome ? outcome : { results: results[index] as TimedResult[] },
+    ),
+  );
+}
+
+/** Why `run` is not run (not applicable, or its implementation is missing), or empty results. */
+function skipped(run: RunSpec, state: RunState): RunOutcome {
+  if (run.unsupported !== undefined) return { status: 'n/a', reason: run.unsupported };
+  const missing = state.available.get(run.impl);
+  if (missing != null) return { status: 'missing', reason: missing };
+  return { results: [] };
 }
 
 /** One round of one implementation, in a fresh directory removed afterwards. */
 async function runRound(
   group: Group,
   run: RunSpec,
-  options: BenchOptions,
-  root: string,
+  state: RunState,
   what: string,
 ): Promise<TimedResult> {
+  const dir = await mkdtemp(join(state.root, `${group.workload}-${run.impl}-`));
   const params: ChildParams = {
+    job: 'run',
     workload: group.workload,
     impl: run.impl,
+    shape: group.shape,
     retention: run.retention,
-    n: options.n,
-    scanKeys: options.scanKeys ?? SCAN_KEYS,
-    seed: options.seed,
-    dir: await mkdtemp(join(root, `${group.workload}-${run.impl}-`)),
+    n: state.options.n,
+    scanKeys: state.scanKeys,
+    seed: state.options.seed,
+    dir,
   };
   try {
-    const started = performance.now();
-    const result = await runChild(params, what);
-    return { ...result, childWallMs: performance.now() - started };
+    const { result, wallMs } = await timedChild(params, what, state);
+    return { ...(result as RunResult), childWallMs: wallMs };
   } finally {
-    await rm(params.dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Run one round in a child process and parse its one-line result. */
-async function runChild(params: ChildParams, what: string): Promise<ChildResult> {
+async function runFootprint(
+  impl: ImplId,
+  shape: ShapeId,
+  state: RunState,
+): Promise<FootprintFigures> {
+  const missing = state.available.get(impl);
+  if (missing != null) return { impl, shape, status: 'missing', reason: missing };
+  const dir = await mkdtemp(join(state.root, `footprint-${impl}-`));
+  const { options } = state;
+  const params: ChildParams = {
+    job: 'footprint',
+    impl,
+    shape,
+    n: options.n,
+    scanKeys: state.scanKeys,
+    seed: options.seed,
+    dir,
+  };
+  try {
+    const { result } = await timedChild(params, `footprint ${shape} ${impl}`, state);
+    return { impl, shape, status: 'measured', ...(result as Footprint) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Run a child, telling progress before and after. */
+async function timedChild(
+  params: ChildParams,
+  what: string,
+  state: RunState,
+): Promise<{ result: unknown; wallMs: number }> {
+  const { onProgress } = state.options;
+  onProgress?.({ kind: 'start', done: state.done, total: state.total, what });
+  const started = performance.now();
+  const result = await runChild(params, what);
+  const wallMs = performance.now() - started;
+  state.done++;
+  onProgress?.({ kind: 'done', done: state.done, total: state.total, what, elapsedMs: wallMs });
+  return { result, wallMs };
+}
+
+/** Run one child process and parse its one-line result. */
+async function runChild(params: ChildParams, what: string): Promise<unknown> {
   let stdout: string;
   try {
     ({ stdout } = await execFileAsync(
       process.execPath,
       [...CHILD_NODE_FLAGS, CHILD_SCRIPT, JSON.stringify(params)],
-      {
-        maxBuffer: CHILD_BUFFER_BYTES,
-      },
+      { maxBuffer: CHILD_BUFFER_BYTES },
     ));
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
@@ -213,75 +275,10 @@ async function runChild(params: ChildParams, what: string): Promise<ChildResult>
   }
   const line = stdout.trim().split('\n').at(-1) ?? '';
   try {
-    return JSON.parse(line) as ChildResult;
+    return JSON.parse(line) as unknown;
   } catch {
     throw new BenchError(`${what}: the child printed no result`);
   }
 }
 
-function summarize(group: Group, results: readonly TimedResult[][]): GroupFigures {
-  const runs = group.runs.map((run, index) => runFigures(run, results[index] as TimedResult[]));
-  checkSameWork(group, runs, results);
-  const ours = runs.find((run) => run.role === 'ours');
-  const peer = runs.find((run) => run.role === 'peer');
-  const ratio =
-    ours !== undefined && peer !== undefined
-      ? ours.medianOpsPerSec / peer.medianOpsPerSec
-      : Number.NaN;
-  const target = TARGETS[group.workload][group.tier];
-  return {
-    workload: group.workload,
-    title: WORKLOAD_TITLES[group.workload],
-    tier: group.tier,
-    runs,
-    ratio,
-    target,
-    met: ratio >= target,
-  };
-}
-
-function runFigures(run: RunSpec, results: readonly TimedResult[]): RunFigures {
-  const first = results[0];
-  if (first === undefined) throw new BenchError(`${run.label}: no round was run`);
-  const rounds = results.map((result) => result.opsPerSec);
-  return {
-    impl: run.impl,
-    label: run.label,
-    role: run.role,
-    retention: run.retention,
-    medianOpsPerSec: median(rounds),
-    rounds,
-    ops: first.ops,
-    elapsedMs: results.map((result) => result.elapsedMs),
-    childWallMs: results.map((result) => Math.round(result.childWallMs)),
-    checksum: first.checksum,
-    ...(first.versionsPerKey && { versionsPerKey: first.versionsPerKey }),
-  };
-}
-
-/** Every round of every implementation must have read the same things. */
-function checkSameWork(
-  group: Group,
-  runs: readonly RunFigures[],
-  results: readonly ChildResult[][],
-): void {
-  const expected = runs[0] as RunFigures;
-  for (const [index, run] of runs.entries()) {
-    for (const result of results[index] as ChildResult[]) {
-      if (result.checksum !== expected.checksum || result.ops !== expected.ops) {
-        throw new BenchError(
-          `${group.workload} ${group.tier}: ${run.label} read checksum ${result.checksum} over ${result.ops} ops, ` +
-            `${expected.label} ${expected.checksum} over ${expected.ops}: the implementations did not do the same work`,
-        );
-      }
-    }
-  }
-}
-
-/** The median of `values` (the mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  if (sorted.length % 2 === 1) return sorted[middle] as number;
-  return ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
+const execFileAsync = promisify(execFile);

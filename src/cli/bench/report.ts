@@ -1,109 +1,181 @@
 /**
- * The benchmark report as text: one table per tier, aligned by hand.
+ * The benchmark report as text: one table of figures per tier, the targets,
+ * the footprints, and what was missing.
  *
  * ```
- *   sqlite tier: median ops/s of 5 rounds, N = 100,000
- *   workload            multistore  better-sqlite3  ratio  target          lmdb  lmdb-nosync
- *   W1 insert               95,000         100,000   0.95  >= 0.9       150,000      180,000
- *   W3 get latest           60,000         100,000   0.60  >= 0.8  !!    ...
+ *   sqlite tier: median ops/s of 5 rounds (other peers 3), N = 100,000
+ *   workload        shape    multistore  better-sqlite3  ratio     lmdb  ...  hyperbee
+ *   W1 insert       shallow      24,800          26,860   0.92  339,000  ...     9,231
+ *   W6 drop         deep         10,310          15,167   0.68   ...              n/a
+ *
+ *   targets: ratio of medians (ours / peer), higher is better
+ *   comparison               workload    target  shallow    deep
+ *   sqlite / better-sqlite3  W1 insert   >= 0.9  0.92 pass  0.88 miss
+ *
+ *   bytes per stored version (each shape's history, N versions)
+ *   implementation     measure  shallow  deep
+ *   multistore-memory  heap         412   350
  * ```
  *
- * `!!` marks a ratio below its target. W7's row compares multistore with
- * itself: the first column is a `keepLastVersions: 1` table, the second a
- * plain one. The JSON file (`--json`) holds the full {@link BenchReport}:
- * every round, not only medians.
+ * W7's row compares multistore with itself: the first column is a
+ * `keepLastVersions: 1` table, the second a plain one. A run that was not
+ * measured shows `missing` (not loaded) or `n/a` (cannot do the workload),
+ * with the reasons listed under the tables. The JSON file (`--json`) holds
+ * the full {@link BenchReport}: every round, not only medians.
  *
  * @module
  */
 
-import type { BenchReport, GroupFigures, RunFigures } from './harness.js';
-import type { TierId } from './plan.js';
-
-const BELOW = '!!';
-const OK = '';
-
-const PEER_OF: Readonly<Record<TierId, string>> = Object.freeze({
-  memory: 'sorted-btree',
-  sqlite: 'better-sqlite3',
-});
+import { implementation } from './catalog.js';
+import type { BenchReport, FootprintFigures, GroupFigures, RunFigures } from './figures.js';
+import { type ShapeId, type TierId, WORKLOAD_TITLES } from './plan.js';
+import type { TargetResult } from './targets.js';
 
 /** The report as printable lines. */
 export function formatReport(report: BenchReport): string[] {
   const lines: string[] = [];
   for (const tier of report.tiers) {
     const groups = report.groups.filter((group) => group.tier === tier);
-    lines.push(...formatTier(tier, groups, report), '');
+    if (groups.length > 0) lines.push(...formatTier(tier, groups, report), '');
   }
+  if (report.targets.length > 0) lines.push(...formatTargets(report), '');
+  if (report.footprints.length > 0) lines.push(...formatFootprints(report), '');
   lines.push(...legend(report));
   return lines;
 }
 
 function formatTier(tier: TierId, groups: readonly GroupFigures[], report: BenchReport): string[] {
-  const references = [
-    ...new Set(
-      groups.flatMap((group) =>
-        group.runs.filter((run) => run.role === 'reference').map((run) => run.label),
+  const template = groups.find((group) => group.workload !== 'W7') ?? groups[0];
+  const peers = template?.runs.slice(1).map((run) => run.label) ?? [];
+  const others = peers.slice(1);
+  const header = ['workload', 'shape', 'multistore', peers[0] ?? 'plain', 'ratio', ...others];
+  const rows = groups.map((group) => [
+    `${group.workload} ${group.title}`,
+    group.shape,
+    cell(group.runs[0]),
+    cell(group.runs[1]),
+    group.ratio === null ? '-' : group.ratio.toFixed(2),
+    ...others.map((label) =>
+      cell(
+        group.runs.find((run) => run.label === label),
+        '',
       ),
     ),
-  ];
-  const header = ['workload', 'multistore', PEER_OF[tier], 'ratio', 'target', '', ...references];
-  const rows = groups.map((group) => tierRow(group, references));
-  const title = `${tier} tier: median ops/s of ${report.rounds} round${report.rounds === 1 ? '' : 's'}, N = ${formatCount(report.n)}`;
-  return [title, ...alignColumns([header, ...rows])];
+  ]);
+  const rounds =
+    report.otherPeerRounds < report.rounds && others.length > 0
+      ? `${plural(report.rounds, 'round')} (others ${report.otherPeerRounds})`
+      : plural(report.rounds, 'round');
+  const title = `${tier} tier: median ops/s of ${rounds}, N = ${count(report.n)}`;
+  return [title, ...alignColumns([header, ...rows], 2)];
 }
 
-function tierRow(group: GroupFigures, references: readonly string[]): string[] {
-  const ours = group.runs.find((run) => run.role === 'ours');
-  const peer = group.runs.find((run) => run.role === 'peer');
-  const reference = (label: string): string => {
-    const run = group.runs.find((candidate) => candidate.label === label);
-    return run === undefined ? '-' : formatOps(run);
-  };
+function formatTargets(report: BenchReport): string[] {
+  const header = ['comparison', 'workload', 'target', ...report.shapes];
+  const rows: string[][] = [];
+  for (const result of report.targets) {
+    const key = [result.comparison, `${result.workload} ${WORKLOAD_TITLES[result.workload]}`];
+    let row = rows.find((r) => r[0] === key[0] && r[1] === key[1]);
+    if (row === undefined) {
+      row = [...key, `>= ${result.target.toFixed(1)}`, ...report.shapes.map(() => '')];
+      rows.push(row);
+    }
+    row[3 + report.shapes.indexOf(result.shape)] = targetCell(result);
+  }
+  const met = report.targets.filter((t) => t.status === 'pass').length;
+  const judged = report.targets.filter((t) => t.status !== 'n/a').length;
   return [
-    `${group.workload} ${group.title}`,
-    ours === undefined ? '-' : formatOps(ours),
-    peer === undefined ? '-' : formatOps(peer),
-    Number.isFinite(group.ratio) ? group.ratio.toFixed(2) : '-',
-    `>= ${group.target.toFixed(1)}`,
-    group.met ? OK : BELOW,
-    ...references.map(reference),
+    `targets: ratio of medians (ours / peer), higher is better; ${met} of ${judged} met`,
+    ...alignColumns([header, ...rows], 3),
   ];
+}
+
+function targetCell(result: TargetResult): string {
+  if (result.ratio === null) return 'n/a';
+  return `${result.ratio.toFixed(2)} ${result.status}`;
+}
+
+function formatFootprints(report: BenchReport): string[] {
+  const impls = [...new Set(report.footprints.map((f) => f.impl))];
+  const header = ['implementation', 'measure', ...report.shapes];
+  const rows = impls.map((impl) => {
+    const storage = implementation(impl).storage;
+    const figure = (shape: ShapeId) => {
+      const found = report.footprints.find((f) => f.impl === impl && f.shape === shape);
+      return found === undefined ? '-' : footprintCell(found, storage);
+    };
+    return [impl, storage === 'heap' ? 'heap' : 'disk', ...report.shapes.map(figure)];
+  });
+  return [
+    'bytes per stored version (each shape holding its history: about N versions)',
+    ...alignColumns([header, ...rows], 2),
+  ];
+}
+
+function footprintCell(figures: FootprintFigures, storage: 'heap' | 'files'): string {
+  if (figures.status !== 'measured') return figures.status;
+  const bytes = storage === 'heap' ? figures.heapBytesPerVersion : figures.diskBytesPerVersion;
+  return count(Math.round(bytes));
 }
 
 function legend(report: BenchReport): string[] {
-  const w7 = report.groups.filter((group) => group.workload === 'W7');
-  const after = w7.map((group) => {
-    const retention = group.runs.find((run) => run.retention)?.versionsPerKey;
-    return `${group.tier} ${retention === undefined ? '?' : `${retention.min}..${retention.max}`}`;
-  });
-  return [
-    `${BELOW} = ratio below target. ratio = multistore / peer (W7: retention / plain).`,
-    `W5 counts entries returned by scans of ${formatCount(report.sizes.scanKeys)} keys, W6 keys whose older versions were dropped (timed until flush).`,
-    `W7: first column a keepLastVersions: 1 table, second the same table without retention; versions per key after flush: ${after.join(', ') || '-'}.`,
-    `lmdb figures are a reference, not a target. Node ${report.node}, ${report.cpus.count} CPUs, wall time ${formatDuration(report.wallTimeMs)}.`,
+  const lines = [
+    'ratio = multistore / the main peer (W7: keepLastVersions: 1 table / plain table).',
+    `W5 counts entries returned by scans of up to ${count(report.sizes.shallow?.scanKeys ?? report.sizes.deep?.scanKeys ?? 0)} keys, W6 keys whose older versions were dropped (timed until flush).`,
+    `shapes: ${report.shapes.map((shape) => shapeText(report, shape)).join('; ')}.`,
+    'heap: V8 heap and array buffers retained; disk: allocated file bytes after close.',
   ];
+  for (const { impl, reason } of report.missing) lines.push(`missing: ${impl} (${reason})`);
+  for (const note of notApplicable(report)) lines.push(`n/a: ${note}`);
+  lines.push(
+    `Node ${report.node}, ${report.cpus.count} CPUs, wall time ${formatDuration(report.wallTimeMs)}.`,
+  );
+  return lines;
 }
 
-/** Pad every column to its widest cell: text left-aligned, figures right-aligned. */
-function alignColumns(rows: readonly string[][]): string[] {
+function shapeText(report: BenchReport, shape: ShapeId): string {
+  const sizes = report.sizes[shape];
+  return sizes === undefined
+    ? shape
+    : `${shape} ${count(sizes.keys)} keys x ${sizes.depth} versions`;
+}
+
+/** The distinct reasons of runs that are not applicable. */
+function notApplicable(report: BenchReport): string[] {
+  const notes = new Set<string>();
+  for (const group of report.groups) {
+    for (const run of group.runs) {
+      if (run.status === 'n/a') notes.add(`${run.label} ${group.workload}: ${run.reason}`);
+    }
+  }
+  return [...notes];
+}
+
+function cell(run: RunFigures | undefined, absent = '-'): string {
+  if (run === undefined) return absent;
+  return run.status === 'measured' ? count(Math.round(run.medianOpsPerSec)) : run.status;
+}
+
+/** Pad every column to its widest cell: the first `textColumns` left-aligned, figures right. */
+function alignColumns(rows: readonly string[][], textColumns: number): string[] {
   const widths: number[] = [];
   for (const row of rows)
-    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    for (const [i, text] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, text.length);
   return rows.map((row) =>
     row
-      .map((cell, i) =>
-        i === 0 || i === 4 || i === 5 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0),
+      .map((text, i) =>
+        i < textColumns ? text.padEnd(widths[i] ?? 0) : text.padStart(widths[i] ?? 0),
       )
       .join('  ')
       .trimEnd(),
   );
 }
 
-function formatOps(run: RunFigures): string {
-  return formatCount(Math.round(run.medianOpsPerSec));
+function plural(value: number, word: string): string {
+  return `${value} ${word}${value === 1 ? '' : 's'}`;
 }
 
-function formatCount(value: number): string {
+function count(value: number): string {
   return value.toLocaleString('en-US');
 }
 

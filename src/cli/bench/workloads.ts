@@ -1,12 +1,23 @@
 /**
- * The seven workloads, each a function of (subject, sizes, seed).
+ * The seven workloads, each a function of (subject, sizes, seed), on one
+ * data shape (sizes.ts).
  *
  * A workload has three parts, and only the middle one is timed:
  *
  * ```
- *   prepare   generate data from the seed, load the history (W3-W6), settle, gc
+ *   prepare   generate data from the seed, load the history (W1, W3-W6), settle, gc
  *   timed     the operations themselves (writes and drops: until settled)
  *   check     read back a sample (or every key) to prove the work was done
+ * ```
+ *
+ * ```
+ *   W1 insert          N new keys beside the loaded history, commits of 100
+ *   W2 update          N writes over the shape's keys, round-robin, commits of 100
+ *   W3 get latest      N gets of random history keys at the newest version
+ *   W4 get historical  N gets of random history keys at random versions
+ *   W5 scan            scans of 1,000 consecutive keys at random versions (ops: entries)
+ *   W6 drop            per key, drop all but the newest version (ops: keys), until flushed
+ *   W7 retention       W2 on a keepLastVersions: 1 table, and on a plain table
  * ```
  *
  * The check yields a checksum that depends only on the data, never on the
@@ -14,6 +25,9 @@
  * group, so a peer that silently did less work cannot win. W6 and W7 also
  * require every key to hold exactly one version once settled, and throw if
  * one does not.
+ *
+ * Asynchronous engines return promises (subject.ts): each loop awaits a
+ * result only when it is one, so the same loop times both kinds fairly.
  *
  * @module
  */
@@ -28,7 +42,8 @@ import {
   type WriteData,
 } from './data.js';
 import { BenchError } from './errors.js';
-import type { Sizes, WorkloadId } from './plan.js';
+import type { WorkloadId } from './plan.js';
+import type { Sizes } from './sizes.js';
 import type { BenchSubject } from './subject.js';
 
 /** What one workload run measured. */
@@ -55,7 +70,8 @@ type Workload = (subject: BenchSubject, context: WorkloadContext) => Promise<Mea
 /** Keys read back by the checks of the write workloads. */
 const CHECK_SAMPLE = 100;
 
-const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
+/** Collect garbage when the child runs with `--expose-gc` (it always does). */
+export const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 /** Run `workload` on `subject`. */
 export function runWorkload(
@@ -67,7 +83,11 @@ export function runWorkload(
 }
 
 const WORKLOAD_RUNNERS: Readonly<Record<WorkloadId, Workload>> = Object.freeze({
-  W1: (subject, { sizes, seed }) => timedWrites(subject, insertData(sizes, seed)),
+  W1: async (subject, context) => {
+    await loadHistory(subject, context);
+    const first = context.sizes.historyVersions + 1;
+    return timedWrites(subject, insertData(context.sizes, context.seed, first));
+  },
   W2: (subject, { sizes, seed }) => timedWrites(subject, updateData(sizes, seed)),
   W3: (subject, context) => timedGets(subject, context, true),
   W4: (subject, context) => timedGets(subject, context, false),
@@ -76,7 +96,7 @@ const WORKLOAD_RUNNERS: Readonly<Record<WorkloadId, Workload>> = Object.freeze({
   W7: async (subject, { sizes, seed, retention }) => {
     const data = updateData(sizes, seed);
     const measured = await timedWrites(subject, data);
-    const versionsPerKey = countVersions(subject, data.keys);
+    const versionsPerKey = await countVersions(subject, data.keys, 'W7');
     if (retention && (versionsPerKey.min !== 1 || versionsPerKey.max !== 1)) {
       throw new BenchError(
         `W7: after flush a keepLastVersions: 1 table must hold exactly one version per key, found ${versionsPerKey.min}..${versionsPerKey.max}`,
@@ -86,21 +106,27 @@ const WORKLOAD_RUNNERS: Readonly<Record<WorkloadId, Workload>> = Object.freeze({
   },
 });
 
-/** Time a stream of 100-write commits, until the subject has settled. */
+/** Time a stream of commits, until the subject has settled. */
 async function timedWrites(subject: BenchSubject, data: WriteData): Promise<Measurement> {
   gc();
   const started = process.hrtime.bigint();
-  for (const batch of data.batches) subject.write(batch);
+  for (const batch of data.batches) {
+    const written = subject.write(batch);
+    if (written !== undefined) await written;
+  }
   await subject.settle();
   const elapsedMs = sinceMs(started);
   const last = data.batches.at(-1)?.version ?? 0;
-  return { ops: countWrites(data), elapsedMs, checksum: readBack(subject, data.keys, last) };
+  return { ops: countWrites(data), elapsedMs, checksum: await readBack(subject, data.keys, last) };
 }
 
-/** Load the history data (W3-W6), untimed, and wait until it is applied. */
-async function loadHistory(subject: BenchSubject, context: WorkloadContext): Promise<WriteData> {
+/** Load the shape's history, untimed, and wait until it is applied. */
+export async function loadHistory(
+  subject: BenchSubject,
+  context: Pick<WorkloadContext, 'sizes' | 'seed'>,
+): Promise<WriteData> {
   const history = historyData(context.sizes, context.seed);
-  for (const batch of history.batches) subject.write(batch);
+  for (const batch of history.batches) await subject.write(batch);
   await subject.settle();
   return history;
 }
@@ -115,8 +141,10 @@ async function timedGets(
   gc();
   const started = process.hrtime.bigint();
   let checksum = 0;
-  for (let i = 0; i < keys.length; i++)
-    checksum += subject.get(keys[i] as Uint8Array, versions[i] as number);
+  for (let i = 0; i < keys.length; i++) {
+    const found = subject.get(keys[i] as Uint8Array, versions[i] as number);
+    checksum += typeof found === 'number' ? found : await found;
+  }
   return { ops: keys.length, elapsedMs: sinceMs(started), checksum };
 }
 
@@ -128,7 +156,8 @@ async function timedScans(subject: BenchSubject, context: WorkloadContext): Prom
   let entries = 0;
   let checksum = 0;
   for (const scan of scans) {
-    const seen = subject.scan(scan.start, scan.end, scan.version);
+    const result = subject.scan(scan.start, scan.end, scan.version);
+    const seen = result instanceof Promise ? await result : result;
     entries += seen.entries;
     checksum += seen.versionSum;
   }
@@ -136,22 +165,26 @@ async function timedScans(subject: BenchSubject, context: WorkloadContext): Prom
 }
 
 async function timedDrops(subject: BenchSubject, context: WorkloadContext): Promise<Measurement> {
+  const dropOld = subject.dropOld?.bind(subject);
+  if (dropOld === undefined) throw new BenchError('W6: this implementation cannot drop versions');
   const history = await loadHistory(subject, context);
   const groups = dropGroups(history);
   const firstVersion = context.sizes.historyVersions + 1;
   gc();
   const started = process.hrtime.bigint();
-  for (let i = 0; i < groups.length; i++)
-    subject.dropOld(groups[i] as Uint8Array[], firstVersion + i);
+  for (let i = 0; i < groups.length; i++) {
+    const dropped = dropOld(groups[i] as Uint8Array[], firstVersion + i);
+    if (dropped !== undefined) await dropped;
+  }
   await subject.settle();
   const elapsedMs = sinceMs(started);
-  const versionsPerKey = countVersions(subject, history.keys);
+  const versionsPerKey = await countVersions(subject, history.keys, 'W6');
   if (versionsPerKey.min !== 1 || versionsPerKey.max !== 1) {
     throw new BenchError(
       `W6: after the drops every key must hold one version, found ${versionsPerKey.min}..${versionsPerKey.max}`,
     );
   }
-  const checksum = readBack(subject, history.keys, context.sizes.historyVersions);
+  const checksum = await readBack(subject, history.keys, context.sizes.historyVersions);
   return { ops: history.keys.length, elapsedMs, checksum, versionsPerKey };
 }
 
@@ -162,21 +195,30 @@ function countWrites(data: WriteData): number {
 }
 
 /** Sum of the versions visible at `version` of a spread sample of `keys`. */
-function readBack(subject: BenchSubject, keys: readonly Uint8Array[], version: number): number {
+async function readBack(
+  subject: BenchSubject,
+  keys: readonly Uint8Array[],
+  version: number,
+): Promise<number> {
   const step = Math.max(1, Math.floor(keys.length / CHECK_SAMPLE));
   let sum = 0;
-  for (let i = 0; i < keys.length; i += step) sum += subject.get(keys[i] as Uint8Array, version);
+  for (let i = 0; i < keys.length; i += step)
+    sum += await subject.get(keys[i] as Uint8Array, version);
   return sum;
 }
 
-function countVersions(
+async function countVersions(
   subject: BenchSubject,
   keys: readonly Uint8Array[],
-): { min: number; max: number } {
+  workload: WorkloadId,
+): Promise<{ min: number; max: number }> {
+  if (subject.versionCount === undefined) {
+    throw new BenchError(`${workload}: this implementation cannot count a key's versions`);
+  }
   let min = Number.POSITIVE_INFINITY;
   let max = 0;
   for (const key of keys) {
-    const count = subject.versionCount(key);
+    const count = await subject.versionCount(key);
     if (count < min) min = count;
     if (count > max) max = count;
   }

@@ -1,15 +1,17 @@
 /**
- * The lmdb-js reference (not a ratio target): durable, or with `noSync`.
+ * The lmdb-js peer: durable (lmdb-js's default, the bar of the SQLite tier's
+ * durable writes), or with `noSync` (shown for reference).
  *
- * One LMDB database with binary composite keys, the key bytes followed by the
- * version as 8 big-endian bytes, so a key's versions are adjacent and
- * ascending and "newest <= V" is one reverse cursor step:
+ * One LMDB database with binary composite keys (composite.ts), so a key's
+ * versions are adjacent and ascending and "newest <= V" is one reverse
+ * cursor step:
  *
  * ```
  *   key (16 bytes) | version (8 bytes, big-endian)  ->  value (100 bytes)
  *   write    db.transaction(() => 100 puts)   queued; lmdb-js groups queued transactions
  *   get      getRange({ start: (k, V), end: k, reverse: true, limit: 1 })
- *   scan     one forward cursor over [(start, 0), end): per key the last entry <= V
+ *   scan     per key: a forward seek to the key's first entry, then get(k, V); the next
+ *            key is the first entry after (k, max)
  *   dropOld  db.transaction: per key, remove every version but the last
  * ```
  *
@@ -25,10 +27,7 @@ import { join } from 'node:path';
 import { type Database, open } from 'lmdb';
 import type { WriteBatch } from '../data.js';
 import type { BenchSubject, ScanResult, SubjectOptions } from '../subject.js';
-
-const VERSION_BYTES = 8;
-/** Above every version: the exclusive end of a key's versions. */
-const END_VERSION = 2 ** 53;
+import { END_VERSION, VERSION_BYTES, versionedKey, versionOf } from './composite.js';
 
 /** Open lmdb in `dir`, durable or with `noSync`. */
 export function openLmdb(options: SubjectOptions, noSync: boolean): BenchSubject {
@@ -40,25 +39,6 @@ export function openLmdb(options: SubjectOptions, noSync: boolean): BenchSubject
     keyEncoding: 'binary',
   });
   return new LmdbSubject(db, noSync);
-}
-
-/** The composite key of `(key, version)`. */
-function versionedKey(key: Uint8Array, version: number): Buffer {
-  const bytes = Buffer.allocUnsafe(key.length + VERSION_BYTES);
-  bytes.set(key, 0);
-  bytes.writeUInt32BE(Math.floor(version / 0x1_0000_0000), key.length);
-  bytes.writeUInt32BE(version >>> 0, key.length + 4);
-  return bytes;
-}
-
-function versionOf(composite: Buffer): number {
-  const at = composite.length - VERSION_BYTES;
-  return composite.readUInt32BE(at) * 0x1_0000_0000 + composite.readUInt32BE(at + 4);
-}
-
-function sameKeyPart(a: Buffer, b: Buffer): boolean {
-  const length = a.length - VERSION_BYTES;
-  return length === b.length - VERSION_BYTES && a.compare(b, 0, length, 0, length) === 0;
 }
 
 class LmdbSubject implements BenchSubject {
@@ -93,30 +73,25 @@ class LmdbSubject implements BenchSubject {
   scan(start: Uint8Array, end: Uint8Array | undefined, version: number): ScanResult {
     let entries = 0;
     let versionSum = 0;
-    let current: Buffer | undefined;
-    let visible = -1;
-    const range = this.#db.getRange(
-      end === undefined
-        ? { start: Buffer.from(start) }
-        : { start: Buffer.from(start), end: Buffer.from(end) },
-    );
-    for (const { key, value } of range) {
-      if (current === undefined || !sameKeyPart(key, current)) {
-        if (visible >= 0) {
-          entries++;
-          versionSum += visible;
-        }
-        current = Buffer.from(key); // lmdb-js may reuse the key buffer of a cursor
-        visible = -1;
+    const stop = end === undefined ? undefined : Buffer.from(end);
+    for (let key = this.#keyFrom(Buffer.from(start), stop); key !== undefined; ) {
+      const visible = this.get(key, version);
+      if (visible >= 0) {
+        entries++;
+        versionSum += visible;
       }
-      const found = versionOf(key);
-      if (found <= version && value.length > 0) visible = found;
-    }
-    if (visible >= 0) {
-      entries++;
-      versionSum += visible;
+      key = this.#keyFrom(versionedKey(key, END_VERSION), stop);
     }
     return { entries, versionSum };
+  }
+
+  /** The key part of the first entry at or after `from` and before `stop`, or undefined. */
+  #keyFrom(from: Buffer, stop: Buffer | undefined): Buffer | undefined {
+    const range = this.#db.getKeys(
+      stop === undefined ? { start: from, limit: 1 } : { start: from, end: stop, limit: 1 },
+    );
+    for (const found of range) return Buffer.from(found.subarray(0, found.length - VERSION_BYTES));
+    return undefined;
   }
 
   dropOld(keys: readonly Uint8Array[]): void {

@@ -8,32 +8,44 @@
  * `keepLastVersions: 1`; its plain run declares the same table without
  * retention, so routing costs the same and only retention differs.
  *
+ * Each implementation id of the store maps to its open options in
+ * {@link STORE_VARIANTS}: the SQLite tier with the store's default
+ * durability (WAL, `synchronous=NORMAL`). A variant with other options
+ * (such as a stricter durability, once the store takes one) is one entry
+ * there plus its id in the catalog.
+ *
  * @module
  */
 
 import { join } from 'node:path';
 import type { Delta } from '../../../store/deltas.js';
 import { MultiStore } from '../../../store/multistore.js';
-import type { TableDeclaration } from '../../../store/options.js';
+import type { MultiStoreOptions, TableDeclaration } from '../../../store/options.js';
 import type { WriteBatch } from '../data.js';
 import type { BenchSubject, ScanResult, SubjectOptions } from '../subject.js';
 
 /** Entries per tier page of a W5 scan: one page per 1,000-key scan. */
 const SCAN_PAGE_SIZE = 1000;
 
-/** Open multistore on `tier` for a benchmark child. */
-export function openMultiStore(tier: 'memory' | 'sqlite', options: SubjectOptions): BenchSubject {
+/** The implementation ids of the store. */
+export type MultiStoreImpl = 'multistore-memory' | 'multistore-sqlite';
+
+/** Open options of each implementation id, given the child's directory. */
+const STORE_VARIANTS: Readonly<Record<MultiStoreImpl, (dir: string) => MultiStoreOptions>> =
+  Object.freeze({
+    'multistore-memory': (): MultiStoreOptions => ({ tier: 'memory' }),
+    'multistore-sqlite': (dir: string): MultiStoreOptions => ({ path: join(dir, 'multistore.db') }),
+  });
+
+/** Open multistore as `impl` for a benchmark child. */
+export function openMultiStore(impl: MultiStoreImpl, options: SubjectOptions): BenchSubject {
   const tables: TableDeclaration[] = [];
   if (options.table !== undefined) {
     const { prefix, keepLastVersions } = options.table;
     const retention = keepLastVersions === undefined ? undefined : { keepLastVersions };
     tables.push({ name: 'bench', prefix: Uint8Array.of(prefix), ...(retention && { retention }) });
   }
-  const store =
-    tier === 'memory'
-      ? MultiStore.open({ tier: 'memory', tables })
-      : MultiStore.open({ path: join(options.dir, 'multistore.db'), tables });
-  return new MultiStoreSubject(store);
+  return new MultiStoreSubject(MultiStore.open({ ...STORE_VARIANTS[impl](options.dir), tables }));
 }
 
 class MultiStoreSubject implements BenchSubject {

@@ -1,24 +1,24 @@
 /**
  * Open the subject of an implementation id: the one place that maps ids
- * (plan.ts) to engines, so the child entry stays engine-agnostic.
+ * (catalog.ts) to engines, so the child entry stays engine-agnostic.
  *
  * Each engine module is imported on demand: a child loads only the engine
- * it measures (lmdb, better-sqlite3 and the store each cost start-up time,
- * and a child process is started for every round).
+ * it measures (each costs start-up time, and a child process is started
+ * for every round), and an engine that is not installed fails only the
+ * children that ask for it (the probe reports it as missing).
  *
  * @module
  */
 
-import type { ImplId } from '../plan.js';
+import type { ImplId } from '../catalog.js';
 import type { BenchSubject, SubjectOptions } from '../subject.js';
 
 /** Open a fresh, empty subject of `impl`, keeping its files in `options.dir`. */
 export async function openSubject(impl: ImplId, options: SubjectOptions): Promise<BenchSubject> {
   switch (impl) {
     case 'multistore-memory':
-      return (await import('./multistore.js')).openMultiStore('memory', options);
     case 'multistore-sqlite':
-      return (await import('./multistore.js')).openMultiStore('sqlite', options);
+      return (await import('./multistore.js')).openMultiStore(impl, options);
     case 'sorted-btree':
       return (await import('./btree.js')).openBTree();
     case 'better-sqlite3':
@@ -27,5 +27,9 @@ export async function openSubject(impl: ImplId, options: SubjectOptions): Promis
       return (await import('./lmdb.js')).openLmdb(options, false);
     case 'lmdb-nosync':
       return (await import('./lmdb.js')).openLmdb(options, true);
+    case 'classic-level':
+      return (await import('./classic-level.js')).openClassicLevel(options);
+    case 'hyperbee':
+      return (await import('./hyperbee.js')).openHyperbee(options);
   }
 }

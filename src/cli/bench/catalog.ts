@@ -1,0 +1,94 @@
+/**
+ * The implementations a benchmark child can run, and what each one is.
+ *
+ * Every implementation is measured in its own child process through the
+ * same small contract (subject.ts), on the same data. The peers are the
+ * well-known engines a user of a versioned key-value store would otherwise
+ * pick, each used the best normal way with its normal settings:
+ *
+ * ```
+ *   id                 tier    engine, how versions are kept                     durability
+ *   multistore-memory  memory  the store, memory tier                            none (heap)
+ *   sorted-btree       memory  B+ tree keyed by (key, version)                   none (heap)
+ *   multistore-sqlite  sqlite  the store, SQLite tier                            WAL, synchronous=NORMAL
+ *   better-sqlite3     sqlite  raw SQLite, the tier's schema and settings        WAL, synchronous=NORMAL
+ *   lmdb               sqlite  lmdb-js, (key, version) binary keys               durable (sync on commit)
+ *   lmdb-nosync        sqlite  the same with noSync                              none (OS buffers)
+ *   classic-level      sqlite  LevelDB, (key, version) binary keys               log write, no fsync (default)
+ *   hyperbee           sqlite  Hyperbee on Hypercore: its own sequence numbers   its defaults
+ * ```
+ *
+ * Ours comes first in each tier, then the main peer (the ratio of the tier
+ * table); the rest are compared through targets (targets.ts) or shown for
+ * reference. The peers other than sorted-btree and better-sqlite3 are
+ * development dependencies (optional peers of the package): where one cannot
+ * be loaded the harness reports it as missing and runs the rest.
+ *
+ * A subject with no way to do a workload says so here, with the reason the
+ * report prints instead of a figure.
+ *
+ * @module
+ */
+
+import type { TierId, WorkloadId } from './plan.js';
+
+/** Every implementation a child process can run. */
+export const IMPLEMENTATIONS = Object.freeze([
+  'multistore-memory',
+  'sorted-btree',
+  'multistore-sqlite',
+  'better-sqlite3',
+  'lmdb',
+  'lmdb-nosync',
+  'classic-level',
+  'hyperbee',
+] as const);
+
+/** One implementation id. */
+export type ImplId = (typeof IMPLEMENTATIONS)[number];
+
+/** What the report and the planner need to know about an implementation. */
+export interface Implementation {
+  readonly id: ImplId;
+  readonly tier: TierId;
+  /** Where its bytes live: the JavaScript heap, or files in the child's directory. */
+  readonly storage: 'heap' | 'files';
+  /** Workloads it cannot run, and why. */
+  readonly unsupported?: Readonly<Partial<Record<WorkloadId, string>>>;
+}
+
+const CATALOG: Readonly<Record<ImplId, Implementation>> = Object.freeze({
+  'multistore-memory': { id: 'multistore-memory', tier: 'memory', storage: 'heap' },
+  'sorted-btree': { id: 'sorted-btree', tier: 'memory', storage: 'heap' },
+  'multistore-sqlite': { id: 'multistore-sqlite', tier: 'sqlite', storage: 'files' },
+  'better-sqlite3': { id: 'better-sqlite3', tier: 'sqlite', storage: 'files' },
+  lmdb: { id: 'lmdb', tier: 'sqlite', storage: 'files' },
+  'lmdb-nosync': { id: 'lmdb-nosync', tier: 'sqlite', storage: 'files' },
+  'classic-level': { id: 'classic-level', tier: 'sqlite', storage: 'files' },
+  hyperbee: {
+    id: 'hyperbee',
+    tier: 'sqlite',
+    storage: 'files',
+    unsupported: {
+      W6: 'Hyperbee is append-only: it cannot erase old versions of a key',
+    },
+  },
+});
+
+/** The implementations of each tier: ours, the main peer, then the others. */
+export const IMPLEMENTATIONS_BY_TIER: Readonly<Record<TierId, readonly ImplId[]>> = Object.freeze({
+  memory: ['multistore-memory', 'sorted-btree'],
+  sqlite: [
+    'multistore-sqlite',
+    'better-sqlite3',
+    'lmdb',
+    'lmdb-nosync',
+    'classic-level',
+    'hyperbee',
+  ],
+});
+
+/** The catalog entry of `id`. */
+export function implementation(id: ImplId): Implementation {
+  return CATALOG[id];
+}

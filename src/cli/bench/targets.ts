@@ -1,0 +1,157 @@
+/**
+ * The performance targets, and how a run measures up to them.
+ *
+ * A target is a ratio of medians measured in the same run, on both data
+ * shapes (higher is better for ours):
+ *
+ * ```
+ *   comparison                        workloads   at least
+ *   memory tier / sorted-btree        W1-W6       0.8 (W3: 1.0)
+ *   SQLite tier / better-sqlite3      W1-W4       0.9
+ *                                     W5, W6      0.8
+ *   retention / plain (each tier)     W7          0.8   (a retention table costs at most 20%)
+ *   SQLite tier / lmdb (durable)      W1, W2      0.5
+ *   SQLite tier / Hyperbee            W1-W6       2.0
+ * ```
+ *
+ * Each (target, workload, shape) is `pass` or `miss`, or `n/a` with the
+ * reason when one side has no figure: a peer that is missing (not
+ * installed), a workload the peer cannot do (Hyperbee cannot erase
+ * versions), or a tier or shape the run did not select.
+ *
+ * @module
+ */
+
+import type { ImplId } from './catalog.js';
+import type { GroupFigures, RunFigures } from './figures.js';
+import type { ShapeId, TierId, WorkloadId } from './plan.js';
+
+/** One comparison of the issue's targets. */
+export interface TargetSpec {
+  /** What is compared, as the report prints it. */
+  readonly comparison: string;
+  readonly tier: TierId;
+  /** The run whose ops/s is divided: ours (W7: the retention run). */
+  readonly ours: RunSelector;
+  /** The run it is divided by. */
+  readonly peer: RunSelector;
+  /** Least ratio for each workload this target covers. */
+  readonly thresholds: Readonly<Partial<Record<WorkloadId, number>>>;
+}
+
+/** Which run of a group a target reads: by implementation, or by role (W7). */
+type RunSelector = { readonly impl: ImplId } | { readonly role: 'ours' | 'peer' };
+
+/** One ratio against its target. */
+export interface TargetResult {
+  readonly comparison: string;
+  readonly tier: TierId;
+  readonly workload: WorkloadId;
+  readonly shape: ShapeId;
+  readonly target: number;
+  /** Median ops/s of ours over the peer's, or null when one is not measured. */
+  readonly ratio: number | null;
+  readonly status: 'pass' | 'miss' | 'n/a';
+  /** Why the ratio is n/a. */
+  readonly reason?: string;
+}
+
+const ours = { role: 'ours' } as const;
+const plain = { role: 'peer' } as const;
+
+/** The targets of the issue, in report order. */
+export const TARGETS: readonly TargetSpec[] = Object.freeze([
+  {
+    comparison: 'memory / sorted-btree',
+    tier: 'memory',
+    ours,
+    peer: { impl: 'sorted-btree' },
+    thresholds: { W1: 0.8, W2: 0.8, W3: 1.0, W4: 0.8, W5: 0.8, W6: 0.8 },
+  },
+  {
+    comparison: 'sqlite / better-sqlite3',
+    tier: 'sqlite',
+    ours,
+    peer: { impl: 'better-sqlite3' },
+    thresholds: { W1: 0.9, W2: 0.9, W3: 0.9, W4: 0.9, W5: 0.8, W6: 0.8 },
+  },
+  {
+    comparison: 'memory retention / plain',
+    tier: 'memory',
+    ours,
+    peer: plain,
+    thresholds: { W7: 0.8 },
+  },
+  {
+    comparison: 'sqlite retention / plain',
+    tier: 'sqlite',
+    ours,
+    peer: plain,
+    thresholds: { W7: 0.8 },
+  },
+  {
+    comparison: 'sqlite / lmdb (durable)',
+    tier: 'sqlite',
+    ours,
+    peer: { impl: 'lmdb' },
+    thresholds: { W1: 0.5, W2: 0.5 },
+  },
+  {
+    comparison: 'sqlite / hyperbee',
+    tier: 'sqlite',
+    ours,
+    peer: { impl: 'hyperbee' },
+    thresholds: { W1: 2, W2: 2, W3: 2, W4: 2, W5: 2, W6: 2 },
+  },
+]);
+
+/** Every target of `TARGETS` on every shape, against the groups of a run (selected tiers only). */
+export function evaluateTargets(
+  groups: readonly GroupFigures[],
+  tiers: readonly TierId[],
+  shapes: readonly ShapeId[],
+): TargetResult[] {
+  const results: TargetResult[] = [];
+  for (const spec of TARGETS.filter((target) => tiers.includes(target.tier))) {
+    for (const [workload, target] of Object.entries(spec.thresholds) as [WorkloadId, number][]) {
+      for (const shape of shapes) {
+        const group = groups.find(
+          (g) => g.tier === spec.tier && g.workload === workload && g.shape === shape,
+        );
+        results.push(evaluate(spec, workload, shape, target, group));
+      }
+    }
+  }
+  return results;
+}
+
+function evaluate(
+  spec: TargetSpec,
+  workload: WorkloadId,
+  shape: ShapeId,
+  target: number,
+  group: GroupFigures | undefined,
+): TargetResult {
+  const base = { comparison: spec.comparison, tier: spec.tier, workload, shape, target };
+  if (group === undefined) return { ...base, ratio: null, status: 'n/a', reason: 'not run' };
+  const mine = select(group, spec.ours);
+  const theirs = select(group, spec.peer);
+  for (const run of [mine, theirs]) {
+    if (run === undefined) return { ...base, ratio: null, status: 'n/a', reason: 'not run' };
+    if (run.status !== 'measured') {
+      return { ...base, ratio: null, status: 'n/a', reason: `${run.label}: ${run.reason}` };
+    }
+  }
+  const ratio = medianOf(mine) / medianOf(theirs);
+  return { ...base, ratio, status: ratio >= target ? 'pass' : 'miss' };
+}
+
+function select(group: GroupFigures, selector: RunSelector): RunFigures | undefined {
+  return group.runs.find((run) =>
+    'impl' in selector ? run.impl === selector.impl : run.role === selector.role,
+  );
+}
+
+function medianOf(run: RunFigures | undefined): number {
+  return run?.status === 'measured' ? run.medianOpsPerSec : Number.NaN;
+}
