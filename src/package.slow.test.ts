@@ -17,7 +17,9 @@
  *   repository's TypeScript) and print what the README says;
  * - CommonJS works as the README says: `require('multistore')`, `import()`,
  *   and TypeScript compiled to CommonJS;
- * - the installed `multistore` command runs the README's shell snippet.
+ * - the installed `multistore` command runs the README's shell snippet;
+ * - the installed `multistore bench` reports the peers that are not
+ *   installed (the optional ones) as missing and measures the rest.
  */
 
 import assert from 'node:assert/strict';
@@ -218,6 +220,34 @@ describe('the packed package', () => {
       ]);
       if (snippet.output !== undefined) assert.equal(output, snippet.output);
     }
+  });
+});
+
+describe('the installed multistore bench', () => {
+  it('reports the peers that are not installed as missing and runs the rest', () => {
+    const bin = join(project, 'node_modules', '.bin', 'multistore');
+    const json = join(root, 'bench.json');
+    const options = ['--tier', 'sqlite', '--shape', 'deep', '--workloads', 'W3', '--ops', '100'];
+    const output = run(bin, ['bench', ...options, '--rounds', '1', '--quiet', '--json', json]);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as {
+      missing: { impl: string; reason: string }[];
+      groups: { runs: { label: string; status: string }[] }[];
+    };
+    const optional = ['lmdb', 'lmdb-nosync', 'classic-level', 'hyperbee'];
+    assert.deepEqual(
+      report.missing.map((entry) => entry.impl),
+      optional,
+    );
+    assert.deepEqual(
+      report.groups[0]?.runs.map((r) => [r.label, r.status]),
+      [
+        ['multistore-sqlite', 'measured'],
+        ['better-sqlite3', 'measured'],
+        ...optional.map((label) => [label, 'missing']),
+      ],
+    );
+    assert.match(output, /^W3 get latest +deep +[\d,]+ +[\d,]+ +\d+\.\d\d( +missing){4}$/m);
+    assert.match(output, /^missing: hyperbee \(Cannot find package 'hyperbee'/m);
   });
 });
 

@@ -131,7 +131,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       }),
       groups: figures,
       footprints,
-      targets: evaluateTargets(figures, options.tiers, options.shapes),
+      targets: evaluateTargets(figures, options),
       wallTimeMs: Date.now() - started,
     };
   } finally {

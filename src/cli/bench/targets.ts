@@ -16,15 +16,15 @@
  *
  * Each (target, workload, shape) is `pass` or `miss`, or `n/a` with the
  * reason when one side has no figure: a peer that is missing (not
- * installed), a workload the peer cannot do (Hyperbee cannot erase
- * versions), or a tier or shape the run did not select.
+ * installed), or a workload the peer cannot do (Hyperbee cannot erase
+ * versions). Targets outside the run's selection are left out.
  *
  * @module
  */
 
 import type { ImplId } from './catalog.js';
 import type { GroupFigures, RunFigures } from './figures.js';
-import type { ShapeId, TierId, WorkloadId } from './plan.js';
+import type { Selection, ShapeId, TierId, WorkloadId } from './plan.js';
 
 /** One comparison of the issue's targets. */
 export interface TargetSpec {
@@ -105,16 +105,16 @@ export const TARGETS: readonly TargetSpec[] = Object.freeze([
   },
 ]);
 
-/** Every target of `TARGETS` on every shape, against the groups of a run (selected tiers only). */
+/** Every target of `TARGETS` within a run's selection, against the groups it measured. */
 export function evaluateTargets(
   groups: readonly GroupFigures[],
-  tiers: readonly TierId[],
-  shapes: readonly ShapeId[],
+  selection: Pick<Selection, 'tiers' | 'shapes' | 'workloads'>,
 ): TargetResult[] {
   const results: TargetResult[] = [];
-  for (const spec of TARGETS.filter((target) => tiers.includes(target.tier))) {
+  for (const spec of TARGETS.filter((target) => selection.tiers.includes(target.tier))) {
     for (const [workload, target] of Object.entries(spec.thresholds) as [WorkloadId, number][]) {
-      for (const shape of shapes) {
+      if (!selection.workloads.includes(workload)) continue;
+      for (const shape of selection.shapes) {
         const group = groups.find(
           (g) => g.tier === spec.tier && g.workload === workload && g.shape === shape,
         );

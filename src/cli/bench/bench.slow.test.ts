@@ -1,0 +1,115 @@
+/**
+ * `multistore bench` end to end over everything: both tiers, both shapes,
+ * every workload, every implementation, one round of N = 200 in real child
+ * processes (about a hundred of them, hence a slow test). No timing is
+ * asserted: only that every figure, target and footprint is there, that
+ * the implementations agreed on what they read (the harness fails the run
+ * otherwise), and what was printed.
+ */
+
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { IMPLEMENTATIONS, IMPLEMENTATIONS_BY_TIER, implementation } from './catalog.js';
+import { type BenchOutput, benchCommand } from './command.js';
+import type { BenchReport, RunFigures } from './figures.js';
+import { SHAPES, TIERS, WORKLOADS } from './plan.js';
+
+function captured(): BenchOutput & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return {
+    lines,
+    errors,
+    out: (line) => lines.push(line),
+    err: (line) => errors.push(line),
+    terminal: false,
+  };
+}
+
+describe('bench over everything (N = 200, one round, child processes)', () => {
+  it('reports every workload on both tiers and shapes, with targets and footprints, and writes the JSON', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-test-'));
+    try {
+      const jsonFile = join(dir, 'figures.json');
+      const output = captured();
+      const status = await benchCommand(
+        { tier: 'all', ops: 200, rounds: 1, scanKeys: 100, json: jsonFile },
+        output,
+      );
+      assert.equal(status, 0, output.errors.join('\n'));
+
+      const report = JSON.parse(await readFile(jsonFile, 'utf8')) as BenchReport;
+      assert.equal(report.n, 200);
+      assert.deepEqual(report.missing, [], 'every peer is a development dependency here');
+      for (const tier of TIERS) {
+        for (const workload of WORKLOADS) {
+          for (const shape of SHAPES) {
+            const group = report.groups.find(
+              (g) => g.tier === tier && g.workload === workload && g.shape === shape,
+            );
+            assert.ok(group, `${workload} ${shape} on ${tier} is missing`);
+            assert.ok(
+              group.ratio !== null && group.ratio > 0,
+              `${workload} ${tier} ${shape} ratio`,
+            );
+            for (const run of group.runs) checkRun(run, workload);
+          }
+        }
+      }
+      for (const group of report.groups.filter((g) => g.workload === 'W7')) {
+        const retention = group.runs.find((run) => run.retention);
+        assert.ok(retention?.status === 'measured');
+        assert.deepEqual(retention.versionsPerKey, { min: 1, max: 1 });
+      }
+      const sqliteLabels = report.groups
+        .find((g) => g.tier === 'sqlite' && g.workload === 'W1')
+        ?.runs.map((r) => r.label);
+      assert.deepEqual(sqliteLabels, IMPLEMENTATIONS_BY_TIER.sqlite);
+
+      for (const target of report.targets) {
+        if (target.comparison === 'sqlite / hyperbee' && target.workload === 'W6') {
+          assert.equal(target.status, 'n/a');
+        } else {
+          assert.ok(target.status === 'pass' || target.status === 'miss', JSON.stringify(target));
+        }
+      }
+      assert.equal(report.footprints.length, IMPLEMENTATIONS.length * SHAPES.length);
+      for (const footprint of report.footprints) {
+        assert.equal(footprint.status, 'measured', footprint.impl);
+        if (footprint.status !== 'measured') continue;
+        const heap = implementation(footprint.impl).storage === 'heap';
+        const bytes = heap ? footprint.heapBytesPerVersion : footprint.diskBytesPerVersion;
+        assert.ok(bytes > 0, `${footprint.impl} ${footprint.shape}: ${bytes} bytes per version`);
+      }
+
+      const table = output.lines.join('\n');
+      for (const workload of WORKLOADS)
+        assert.match(table, new RegExp(`^${workload} .* deep `, 'm'));
+      assert.match(table, /^memory tier: .*N = 200$/m);
+      assert.match(table, /^sqlite tier: .*N = 200$/m);
+      assert.match(table, /^sqlite \/ hyperbee +W6 drop +>= 2\.0 +n\/a +n\/a$/m);
+      assert.match(table, /^n\/a: hyperbee W6: Hyperbee is append-only/m);
+      assert.match(table, /figures written to /);
+
+      const total = Number(/\/(\d+)\]/.exec(output.errors[0] ?? '')?.[1]);
+      assert.equal(output.errors.length, total, 'one progress line per child, nothing else');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A run is measured with one round, except Hyperbee's W6, which it cannot do. */
+function checkRun(run: RunFigures, workload: string): void {
+  if (run.impl === 'hyperbee' && workload === 'W6') {
+    assert.equal(run.status, 'n/a');
+    return;
+  }
+  assert.equal(run.status, 'measured', `${run.label} ${workload}`);
+  if (run.status !== 'measured') return;
+  assert.equal(run.rounds.length, 1);
+  assert.ok(run.medianOpsPerSec > 0);
+}

@@ -1,0 +1,61 @@
+/**
+ * Every implementation does the same work on every workload and shape: the
+ * checksums of what each one read agree, in this process, with tiny sizes
+ * (the harness checks the same across child processes, at any size).
+ */
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { IMPLEMENTATIONS, implementation } from '../catalog.js';
+import { UPDATE_PREFIX } from '../data.js';
+import { SHAPES, WORKLOADS } from '../plan.js';
+import { sizesFor } from '../sizes.js';
+import { type Measurement, runWorkload } from '../workloads.js';
+import { openSubject } from './open.js';
+
+describe('bench subjects agree on every workload (N = 200, in process)', () => {
+  for (const shape of SHAPES) {
+    for (const workload of WORKLOADS) {
+      it(`${workload} on the ${shape} shape`, async () => {
+        const sizes = sizesFor(200, shape, 100);
+        const root = await mkdtemp(join(tmpdir(), 'bench-subjects-'));
+        const seen = new Map<string, Measurement>();
+        try {
+          for (const impl of IMPLEMENTATIONS) {
+            if (implementation(impl).unsupported?.[workload] !== undefined) continue;
+            // W7 compares multistore with itself: only the store has retention tables.
+            if (workload === 'W7' && !impl.startsWith('multistore-')) continue;
+            for (const retention of workload === 'W7' ? [true, false] : [false]) {
+              const dir = await mkdtemp(join(root, `${impl}-`));
+              const table =
+                workload === 'W7'
+                  ? { prefix: UPDATE_PREFIX, keepLastVersions: retention ? 1 : undefined }
+                  : undefined;
+              const subject = await openSubject(impl, { dir, ...(table && { table }) });
+              try {
+                const context = { sizes, seed: 7, retention };
+                seen.set(
+                  `${impl}${retention ? ' retention' : ''}`,
+                  await runWorkload(workload, subject, context),
+                );
+              } finally {
+                await subject.close();
+              }
+            }
+          }
+        } finally {
+          await rm(root, { recursive: true, force: true });
+        }
+        const [first] = seen.values();
+        assert.ok(first !== undefined && first.ops > 0);
+        for (const [impl, measured] of seen) {
+          assert.equal(measured.checksum, first.checksum, `${impl} read what the others read`);
+          assert.equal(measured.ops, first.ops, `${impl} did as many operations`);
+        }
+      });
+    }
+  }
+});
