@@ -31,7 +31,13 @@ function captured(): BenchOutput & { lines: string[]; errors: string[] } {
   };
 }
 
-const everything = { tiers: TIERS, shapes: SHAPES, workloads: WORKLOADS, rounds: 1 };
+const everything = {
+  tiers: TIERS,
+  shapes: SHAPES,
+  workloads: WORKLOADS,
+  rounds: 1,
+  otherRounds: 1,
+};
 
 describe('bench harness (tiny N, one round, child processes)', () => {
   it('runs a selection in children: figures, target, footprints, JSON and one progress line per child', async () => {
@@ -209,12 +215,13 @@ describe('bench sizes, data and plan', () => {
     }
   });
 
-  it('plans ours first and the main peer second, other peers with fewer rounds', () => {
-    for (const group of planGroups({ ...everything, rounds: 5 })) {
+  it('plans ours first and the main peer second, the other peers with their own rounds', () => {
+    for (const group of planGroups({ ...everything, rounds: 5, otherRounds: 2 })) {
       assert.equal(group.runs[0]?.role, 'ours');
       assert.equal(group.runs[1]?.role, 'peer');
       assert.equal(group.runs[0]?.rounds, 5);
-      for (const run of group.runs.slice(2)) assert.equal(run.rounds, 3);
+      assert.equal(group.runs[1]?.rounds, 5);
+      for (const run of group.runs.slice(2)) assert.equal(run.rounds, 2);
     }
   });
 

@@ -27,6 +27,13 @@
  * A subject with no way to do a workload says so here, with the reason the
  * report prints instead of a figure.
  *
+ * A variant of ours with other open options (say the SQLite tier with a
+ * stricter `synchronous` setting, measured on W1 and W2, once the store
+ * takes such an option) is one more id here, listed after the main peer
+ * with `unsupported` reasons for the workloads it skips, its open options in
+ * the store subject's table of variants (subjects/multistore.ts), and its
+ * comparison in targets.ts.
+ *
  * @module
  */
 

@@ -28,6 +28,7 @@ import { type BenchOptions, runBench } from './harness.js';
 import {
   DEFAULT_SEED,
   FULL,
+  OTHER_PEER_ROUNDS,
   parseWorkloads,
   QUICK,
   SHAPES,
@@ -49,6 +50,7 @@ export interface BenchCommandOptions {
   readonly workloads?: readonly WorkloadId[];
   readonly ops?: number;
   readonly rounds?: number;
+  readonly otherRounds?: number;
   readonly seed?: number;
   readonly quiet?: boolean;
   /** Keys per W5 scan; not on the command line (the unit test shrinks it). */
@@ -97,9 +99,16 @@ export function addBenchCommand(program: Command, output: BenchOutput = consoleO
     )
     .addOption(new Option('--ops <n>', 'operations per workload (N)').argParser(positiveInteger))
     .addOption(
-      new Option('--rounds <n>', 'rounds per implementation (median reported)').argParser(
-        positiveInteger,
-      ),
+      new Option(
+        '--rounds <n>',
+        'rounds of multistore and its main peer (median reported)',
+      ).argParser(positiveInteger),
+    )
+    .addOption(
+      new Option(
+        '--other-rounds <n>',
+        `rounds of the other peers (default ${OTHER_PEER_ROUNDS})`,
+      ).argParser(positiveInteger),
     )
     .option('--quiet', 'no progress on stderr')
     .addOption(
@@ -163,6 +172,7 @@ function benchOptions(options: BenchCommandOptions): BenchOptions {
   return {
     n: options.ops ?? preset.n,
     rounds: options.rounds ?? preset.rounds,
+    otherRounds: options.otherRounds ?? OTHER_PEER_ROUNDS,
     tiers: options.tier === 'all' ? TIERS : [options.tier],
     shapes: shape === 'all' ? SHAPES : [shape],
     workloads: options.workloads ?? WORKLOADS,

@@ -88,7 +88,7 @@ export interface BenchReport {
   readonly cpus: { readonly count: number; readonly model: string };
   readonly n: number;
   readonly rounds: number;
-  /** Most rounds of the implementations other than ours and the main peer. */
+  /** Rounds of the implementations other than ours and the main peer. */
   readonly otherPeerRounds: number;
   readonly seed: number;
   readonly tiers: readonly TierId[];

@@ -15,7 +15,7 @@
  *
  * ```
  *   W1 memory shallow:  ours r1, peer r1, ours r2, peer r2, ... ours r5, peer r5  -> medians
- *   W1 sqlite shallow:  ours r1, peer r1, lmdb r1, ... hyperbee r1, ours r2, ...  (others: 3 rounds)
+ *   W1 sqlite shallow:  ours r1, peer r1, lmdb r1, ... hyperbee r1, ours r2, peer r2, ...
  * ```
  *
  * Every child gets a fresh directory in one temporary root (removed at the
@@ -44,14 +44,7 @@ import {
   type TimedResult,
 } from './figures.js';
 import type { Footprint } from './footprint.js';
-import {
-  type Group,
-  OTHER_PEER_ROUNDS,
-  planGroups,
-  type RunSpec,
-  type Selection,
-  type ShapeId,
-} from './plan.js';
+import { type Group, planGroups, type RunSpec, type Selection, type ShapeId } from './plan.js';
 import type { ChildParams, ProbeResult, RunResult } from './protocol.js';
 import { SCAN_KEYS, type Sizes, sizesFor } from './sizes.js';
 import { evaluateTargets } from './targets.js';
@@ -119,7 +112,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       cpus: { count: availableParallelism(), model: cpus()[0]?.model ?? 'unknown' },
       n: sizesFor(options.n, 'deep', scanKeys).n,
       rounds: options.rounds,
-      otherPeerRounds: Math.min(options.rounds, OTHER_PEER_ROUNDS),
+      otherPeerRounds: options.otherRounds,
       seed: options.seed,
       tiers: [...options.tiers],
       shapes: [...options.shapes],

@@ -19,10 +19,12 @@
  * W2 on a `keepLastVersions: 1` table against W2 on a plain table, so its
  * "peer" slot holds the plain run and its ratio is the price of retention.
  *
- * Ours and the main peer run every round; the other peers run at most
- * {@link OTHER_PEER_ROUNDS}: their figures are compared with wide margins
- * (Hyperbee: 2x) or shown for reference, and a Hyperbee child takes half a
- * minute at full size, so five rounds of them would double the run.
+ * Ours and the main peer run every round; the other peers run
+ * {@link OTHER_PEER_ROUNDS} unless asked for more (`--other-rounds`): their
+ * figures are compared with wide margins (Hyperbee: 2x; lmdb: 0.5x, where
+ * the SQLite tier stands far below) or shown for reference, and a Hyperbee
+ * child takes about a minute at full size, so five rounds of each of them
+ * would more than double the run.
  *
  * @module
  */
@@ -61,8 +63,8 @@ export const WORKLOAD_TITLES: Readonly<Record<WorkloadId, string>> = Object.free
 /** N of `--quick` and of the full run, and their rounds. */
 export const QUICK = Object.freeze({ n: 10_000, rounds: 3 });
 export const FULL = Object.freeze({ n: 100_000, rounds: 5 });
-/** Most rounds of an implementation other than ours and the main peer. */
-export const OTHER_PEER_ROUNDS = 3;
+/** Default rounds of the implementations other than ours and the main peer. */
+export const OTHER_PEER_ROUNDS = 1;
 /** The seed every data set derives from. */
 export const DEFAULT_SEED = 0x5eed;
 
@@ -83,7 +85,7 @@ export interface RunSpec {
   readonly label: string;
   /** W7 only: run on a `keepLastVersions: 1` table. */
   readonly retention: boolean;
-  /** Rounds this implementation runs (others: at most {@link OTHER_PEER_ROUNDS}). */
+  /** Rounds this implementation runs (ours and the main peer: all; the others: their own count). */
   readonly rounds: number;
   /** Why this implementation cannot run this workload (then it is reported, not run). */
   readonly unsupported?: string;
@@ -94,7 +96,10 @@ export interface Selection {
   readonly tiers: readonly TierId[];
   readonly shapes: readonly ShapeId[];
   readonly workloads: readonly WorkloadId[];
+  /** Rounds of ours and the main peer. */
   readonly rounds: number;
+  /** Rounds of the other peers. */
+  readonly otherRounds: number;
 }
 
 /** Every group of a selection, in table order: tier, then workload, then shape. */
@@ -103,14 +108,15 @@ export function planGroups(selection: Selection): Group[] {
   for (const tier of selection.tiers) {
     for (const workload of selection.workloads) {
       for (const shape of selection.shapes) {
-        groups.push({ workload, tier, shape, runs: runsOf(workload, tier, selection.rounds) });
+        groups.push({ workload, tier, shape, runs: runsOf(workload, tier, selection) });
       }
     }
   }
   return groups;
 }
 
-function runsOf(workload: WorkloadId, tier: TierId, rounds: number): RunSpec[] {
+function runsOf(workload: WorkloadId, tier: TierId, selection: Selection): RunSpec[] {
+  const { rounds, otherRounds } = selection;
   const [ours, peer, ...others] = IMPLEMENTATIONS_BY_TIER[tier];
   if (ours === undefined || peer === undefined) throw new Error(`no implementations of ${tier}`);
   if (workload === 'W7') {
@@ -126,7 +132,7 @@ function runsOf(workload: WorkloadId, tier: TierId, rounds: number): RunSpec[] {
       role,
       label: impl,
       retention: false,
-      rounds: role === 'other' ? Math.min(rounds, OTHER_PEER_ROUNDS) : rounds,
+      rounds: role === 'other' ? otherRounds : rounds,
       ...(unsupported !== undefined && { unsupported }),
     };
   };

@@ -3,7 +3,7 @@
  * the footprints, and what was missing.
  *
  * ```
- *   sqlite tier: median ops/s of 5 rounds (other peers 3), N = 100,000
+ *   sqlite tier: median ops/s of 5 rounds (others 1), N = 100,000
  *   workload        shape    multistore  better-sqlite3  ratio     lmdb  ...  hyperbee
  *   W1 insert       shallow      24,800          26,860   0.92  339,000  ...     9,231
  *   W6 drop         deep         10,310          15,167   0.68   ...              n/a
@@ -63,7 +63,7 @@ function formatTier(tier: TierId, groups: readonly GroupFigures[], report: Bench
     ),
   ]);
   const rounds =
-    report.otherPeerRounds < report.rounds && others.length > 0
+    report.otherPeerRounds !== report.rounds && others.length > 0
       ? `${plural(report.rounds, 'round')} (others ${report.otherPeerRounds})`
       : plural(report.rounds, 'round');
   const title = `${tier} tier: median ops/s of ${rounds}, N = ${count(report.n)}`;
