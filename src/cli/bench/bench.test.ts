@@ -48,7 +48,7 @@ describe('bench harness (tiny N, one round, child processes)', () => {
       const status = await benchCommand(
         {
           tier: 'memory',
-          shape: 'deep',
+          shape: 'shallow',
           workloads: ['W3'],
           ops: 200,
           rounds: 1,
@@ -61,11 +61,11 @@ describe('bench harness (tiny N, one round, child processes)', () => {
       const report = JSON.parse(await readFile(jsonFile, 'utf8')) as BenchReport;
       assert.deepEqual(
         report.groups.map((g) => [g.workload, g.tier, g.shape, g.runs.map((r) => r.status)]),
-        [['W3', 'memory', 'deep', ['measured', 'measured']]],
+        [['W3', 'memory', 'shallow', ['measured', 'measured']]],
       );
       assert.deepEqual(
         report.targets.map((t) => [t.comparison, t.workload, t.shape]),
-        [['memory / sorted-btree', 'W3', 'deep']],
+        [['memory / sorted-btree', 'W3', 'shallow']],
       );
       assert.deepEqual(
         report.footprints.map((f) => [f.impl, f.status]),
@@ -75,7 +75,7 @@ describe('bench harness (tiny N, one round, child processes)', () => {
         ],
       );
       const table = output.lines.join('\n');
-      assert.match(table, /^W3 get latest +deep +[\d,]+ +[\d,]+ +\d+\.\d\d$/m);
+      assert.match(table, /^W3 get latest +shallow +[\d,]+ +[\d,]+ +\d+\.\d\d$/m);
       assert.match(
         table,
         /^memory \/ sorted-btree +W3 get latest +>= 1\.0 +\d+\.\d\d (pass|miss)$/m,
@@ -84,10 +84,10 @@ describe('bench harness (tiny N, one round, child processes)', () => {
       assert.deepEqual(
         output.errors.map((line) => line.replace(/: \d+\.\ds$/, ': <t>')),
         [
-          'bench [1/4] W3 deep memory multistore-memory round 1/1: <t>',
-          'bench [2/4] W3 deep memory sorted-btree round 1/1: <t>',
-          'bench [3/4] footprint deep multistore-memory: <t>',
-          'bench [4/4] footprint deep sorted-btree: <t>',
+          'bench [1/4] W3 shallow memory multistore-memory round 1/1: <t>',
+          'bench [2/4] W3 shallow memory sorted-btree round 1/1: <t>',
+          'bench [3/4] footprint shallow multistore-memory: <t>',
+          'bench [4/4] footprint shallow sorted-btree: <t>',
         ],
       );
     } finally {
