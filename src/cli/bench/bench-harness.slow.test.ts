@@ -4,7 +4,8 @@
  * deep shape in real child processes (about sixty of them, hence a slow
  * test; the shallow shape runs in children in bench.test.ts, and every
  * implementation runs every workload on both shapes in process in
- * subjects/subjects.test.ts). No timing is
+ * subjects/subjects.test.ts). A slow test (`npm run test:slow`): the
+ * harness's progress lines go to stderr as each child ends. No timing is
  * asserted: only that every figure, target and footprint is there, that
  * the implementations agreed on what they read (the harness fails the run
  * otherwise), and what was printed.
@@ -27,7 +28,10 @@ function captured(): BenchOutput & { lines: string[]; errors: string[] } {
     lines,
     errors,
     out: (line) => lines.push(line),
-    err: (line) => errors.push(line),
+    err: (line) => {
+      errors.push(line);
+      process.stderr.write(`${line}\n`);
+    },
     terminal: false,
   };
 }
