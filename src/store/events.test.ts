@@ -101,6 +101,43 @@ forEachStoreSetup((setup) => {
     );
   });
 
+  it("a listener that rewrites an event's key bytes redirects no queued drop", async () => {
+    store = setup.open({
+      tables: [{ name: 'sessions', prefix: 's', retention: { keepLastVersions: 1 } }],
+    });
+    store.events.on('storage-stats', (event) => {
+      // Turn every key `sa` it is told about into `sb`, before the retention drops are applied.
+      for (const entry of event.writes) entry.key[1] = 0x62;
+    });
+    for (let v = 1; v <= 3; v++) store.commit([{ type: 'set', key: 'sa', value: `${v}` }], v);
+    await store.flush();
+    assert.deepEqual(
+      store.versions('sa').map((v) => v.version),
+      [3],
+      'the retention table keeps one version of the key written',
+    );
+  });
+
+  it('one listener cannot change the entries the next listener sees', async () => {
+    store = setup.open();
+    const seen: string[] = [];
+    store.events.on('storage-stats', (event) => {
+      for (const entry of event.writes) {
+        try {
+          (entry as { category: string }).category = 'forged';
+        } catch {
+          // Frozen: what is expected.
+        }
+      }
+    });
+    store.events.on('storage-stats', (event) => {
+      seen.push(...event.writes.map((entry) => `${entry.category} ${Object.isFrozen(entry)}`));
+    });
+    store.commit([{ type: 'set', key: 'a', value: '1' }], 1);
+    await store.flush();
+    assert.deepEqual(seen, ['current true']);
+  });
+
   it('on rejects unknown event types and listeners that are not functions', () => {
     store = setup.open();
     const invalid = (error: unknown) => isStoreError(error, 'INVALID_ARGUMENT');

@@ -29,7 +29,7 @@ import { type BytesLike, bytesToBinaryString, describe, toBytes } from '../commo
 import { InvalidInputError, StoreClosedError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
-import type { StorageStatsRecorded } from '../event/events.js';
+import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
 import { EventSubscriptions, type StoreEvents } from '../event/subscriptions.js';
 import { ActorSystem } from '../runtime/system.js';
 import type { StorageStats } from '../stats/figures.js';
@@ -330,7 +330,7 @@ export class MultiStore {
     this.#emit(record);
   }
 
-  /** Hand a record (frozen) to whoever listens; the tracker has counted it already. */
+  /** Hand a frozen copy of a record to whoever listens; the tracker has counted it already. */
   #emit(record: StorageStatsRecorded): void {
     if (this.#bus.hasListeners(record.type)) this.#bus.emit(frozen(record));
   }
@@ -385,12 +385,26 @@ export class MultiStore {
   }
 }
 
-/** The record with its lists frozen, so that one listener cannot change what the next one sees. */
+/**
+ * The record as listeners get it: frozen throughout (record, lists, entries),
+ * so that one listener cannot change what the next one sees, and with keys of
+ * its own, so that nothing a listener does to key bytes (the one part a
+ * freeze cannot protect) reaches the store: the record's keys are those of
+ * the commit's queued drop requests.
+ */
 function frozen(record: StorageStatsRecorded): StorageStatsRecorded {
-  for (const list of [record.writes, record.deletes, record.drops, record.moves]) {
-    Object.freeze(list);
-  }
-  return Object.freeze(record);
+  const copy = (entries: readonly StatsEntry[]) =>
+    Object.freeze(
+      entries.map((entry) => Object.freeze({ ...entry, key: new Uint8Array(entry.key) })),
+    );
+  return Object.freeze({
+    type: record.type,
+    version: record.version,
+    writes: copy(record.writes),
+    deletes: copy(record.deletes),
+    drops: copy(record.drops),
+    moves: copy(record.moves),
+  });
 }
 
 /** A key for a read: validated, not copied (the store does not keep it). */
