@@ -335,6 +335,11 @@ export function describeTableContract(open: OpenTier): void {
         'INVALID_ARGUMENT',
         'number',
       );
+      assertCode(
+        () => tier.writeSetting('x', undefined as unknown as string),
+        'INVALID_ARGUMENT',
+        'no value',
+      );
       assert.equal(tier.readSetting('x'), undefined);
     }),
   );

@@ -98,6 +98,7 @@ import {
   checkObserver,
   checkPage,
   checkSetting,
+  checkSettingWrite,
   checkTableName,
   checkWrites,
 } from './validate.js';
@@ -208,7 +209,7 @@ export abstract class AbstractTier {
   /** Write a setting, atomically (and durably in a file tier). */
   writeSetting(name: string, value: string): void {
     this.#assertOpen();
-    checkSetting(name, value);
+    checkSettingWrite(name, value);
     this.#io('write a setting', () => this._writeSetting(name, value));
   }
 

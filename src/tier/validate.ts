@@ -202,21 +202,27 @@ function invalidArgument(message: string): InvalidInputError {
   return new InvalidInputError('INVALID_ARGUMENT', message);
 }
 
-/** Check a setting name and value: strings, the name non-empty. */
-export function checkSetting(name: unknown, value?: unknown): string {
+/** Check a setting name: a non-empty string. */
+export function checkSetting(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidInputError(
       'INVALID_ARGUMENT',
       `a setting name must be a non-empty string, got ${describe(name)}`,
     );
   }
-  if (value !== undefined && typeof value !== 'string') {
+  return name;
+}
+
+/** Check a setting name and the value to write: both strings (a value is required). */
+export function checkSettingWrite(name: unknown, value: unknown): string {
+  const checked = checkSetting(name);
+  if (typeof value !== 'string') {
     throw new InvalidInputError(
       'INVALID_ARGUMENT',
       `a setting value must be a string, got ${describe(value)}`,
     );
   }
-  return name;
+  return checked;
 }
 
 /** Check the optional observer of `set`: a function or undefined. */
