@@ -151,6 +151,21 @@ describe('AbstractTier', () => {
     );
   });
 
+  it('tables() hands out a sorted copy, and a backend list that is not an array is TIER_IO', () => {
+    const tier = new BruteForceTier();
+    const raw = tier as unknown as { _tables: () => unknown };
+    const held = ['c', 'a', 'b'];
+    raw._tables = () => held;
+    const listed = tier.tables();
+    assert.deepEqual(listed, ['a', 'b', 'c']);
+    listed.push('x');
+    assert.deepEqual(held, ['c', 'a', 'b'], "the backend's own array is neither sorted nor shared");
+    for (const bad of [new Set(['a']), undefined, 'ab']) {
+      raw._tables = () => bad;
+      assertCode(() => tier.tables(), 'TIER_IO', String(bad));
+    }
+  });
+
   it('derives getVersionSizes from getAllVersions unless a backend overrides it', () => {
     assert.ok(!Object.hasOwn(BruteForceTier.prototype, '_getVersionSizes'), 'the model has none');
     const tier = new BruteForceTier();

@@ -184,10 +184,14 @@ export abstract class AbstractTier {
     this.#io('clear a table', () => this._clearTable(table));
   }
 
-  /** Names of every table this tier holds, sorted. */
+  /** Names of every table this tier holds, sorted (a new array the caller owns). */
   tables(): string[] {
     this.#assertOpen();
-    return this.#io('list tables', () => this._tables()).sort();
+    return this.#io('list tables', () => {
+      const names = this._tables();
+      if (!Array.isArray(names)) throw new TypeError(`_tables returned ${describe(names)}`);
+      return [...names].sort();
+    });
   }
 
   /** The highest version ever passed to `set` (0 when none); survives reopening a file. */
