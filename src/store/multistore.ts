@@ -121,7 +121,12 @@ export class MultiStore {
     try {
       return new MultiStore(config, tier);
     } catch (error) {
-      tier.close();
+      try {
+        tier.close();
+      } catch (closeError) {
+        // The open's own failure is the one to throw; the tier is marked closed either way.
+        config.logger.warn('closing the tier of a failed open failed', { error: closeError });
+      }
       throw error;
     }
   }

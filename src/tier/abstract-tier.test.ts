@@ -195,6 +195,24 @@ describe('MultiStore.fromTier', () => {
     }
   });
 
+  it('a tier that fails while the store opens reports that failure, even if closing fails too', () => {
+    const cause = new Error('cannot read the latest version');
+    class FailingTier extends BruteForceTier {
+      protected override _latestVersion(): number {
+        throw cause;
+      }
+      protected override _close(): void {
+        throw new Error('cannot close either');
+      }
+    }
+    const tier = new FailingTier();
+    assert.throws(
+      () => MultiStore.fromTier(tier),
+      (error: unknown) => isStoreError(error, 'TIER_IO') && error.cause === cause,
+    );
+    assertCode(() => tier.tables(), 'STORE_CLOSED', 'the tier was closed all the same');
+  });
+
   it('a failing custom tier surfaces as TIER_IO through the store', async () => {
     const store = MultiStore.fromTier(new BrokenTier(new Error('sector gone')));
     assert.throws(
