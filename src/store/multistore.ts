@@ -74,6 +74,13 @@ export interface StoredVersion {
 
 const tracer = trace.getTracer('multistore');
 
+/**
+ * Tiers a store was opened over. A store owns its tier (its statistics,
+ * latest version and drop queue describe that tier alone) and closes it, so
+ * a tier serves one store, once.
+ */
+const ownedTiers = new WeakSet<AbstractTier>();
+
 /** An embedded multi-version key-value store. */
 export class MultiStore {
   readonly #config: StoreConfig;
@@ -98,7 +105,8 @@ export class MultiStore {
   /**
    * Open a store over a tier you built (an {@link AbstractTier} from
    * `multistore/tier`); the store owns it from now on and closes it. Throws
-   * `INVALID_ARGUMENT` for anything that does not extend `AbstractTier`.
+   * `INVALID_ARGUMENT` for anything that does not extend `AbstractTier`, and
+   * for a tier already given to a store.
    * `path` and `tier` options are ignored.
    */
   static fromTier(
@@ -111,6 +119,12 @@ export class MultiStore {
         `a tier must extend AbstractTier (from multistore/tier), got ${describe(tier)}`,
       );
     }
+    if (ownedTiers.has(tier)) {
+      throw new InvalidInputError(
+        'INVALID_ARGUMENT',
+        'this tier already belongs to a store (a store owns its tier and closes it)',
+      );
+    }
     return MultiStore.#build(
       resolveOptions({ ...options, path: undefined, tier: undefined }),
       tier,
@@ -118,6 +132,7 @@ export class MultiStore {
   }
 
   static #build(config: StoreConfig, tier: AbstractTier): MultiStore {
+    ownedTiers.add(tier);
     try {
       return new MultiStore(config, tier);
     } catch (error) {

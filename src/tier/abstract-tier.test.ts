@@ -213,6 +213,16 @@ describe('MultiStore.fromTier', () => {
     assertCode(() => tier.tables(), 'STORE_CLOSED', 'the tier was closed all the same');
   });
 
+  it('a tier belongs to one store: giving it to a second store is refused', async () => {
+    const tier = new BruteForceTier();
+    const first = MultiStore.fromTier(tier);
+    first.commit([{ type: 'set', key: 'a', value: '1' }], 1);
+    assertCode(() => MultiStore.fromTier(tier), 'INVALID_ARGUMENT');
+    assert.equal(first.stats().total.currentCount, 1);
+    await first.close();
+    assertCode(() => MultiStore.fromTier(tier), 'INVALID_ARGUMENT', 'nor after its store closed');
+  });
+
   it('a failing custom tier surfaces as TIER_IO through the store', async () => {
     const store = MultiStore.fromTier(new BrokenTier(new Error('sector gone')));
     assert.throws(
