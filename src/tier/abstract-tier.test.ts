@@ -14,7 +14,7 @@ import { MultiStore } from '../store/multistore.js';
 import { BruteForceTier } from '../test-support/tier-model.js';
 import { assertCode, b, writes } from '../tier-test/helpers.js';
 import { AbstractTier } from './abstract-tier.js';
-import type { TierEntry, VersionEntry } from './tier.js';
+import type { PageQuery, RangePage, TierEntry, VersionEntry } from './tier.js';
 
 const RAW_METHODS = [
   '_get',
@@ -163,6 +163,41 @@ describe('AbstractTier', () => {
     for (const bad of [new Set(['a']), undefined, 'ab']) {
       raw._tables = () => bad;
       assertCode(() => tier.tables(), 'TIER_IO', String(bad));
+    }
+  });
+
+  it('a page that breaks the page rules is TIER_IO, so that no range over it runs forever', () => {
+    const key = b('k');
+    const entry = { key: b('k'), version: 1, value: b('v') };
+    const broken: [string, (query: PageQuery) => RangePage][] = [
+      ['a short page with a cursor', () => ({ entries: [], cursor: { lastKey: key } })],
+      ['a full page without a cursor', () => ({ entries: [entry], cursor: undefined })],
+      [
+        'more entries than the limit',
+        () => ({ entries: [entry, entry], cursor: { lastKey: key } }),
+      ],
+      ['no entries array', () => ({ cursor: undefined }) as unknown as RangePage],
+      ['a cursor without a key', () => ({ entries: [entry], cursor: {} }) as unknown as RangePage],
+      [
+        'a cursor that does not move past the one it was given',
+        (query) => ({ entries: [entry], cursor: query.cursor ?? { lastKey: key } }),
+      ],
+    ];
+    for (const [label, page] of broken) {
+      const tier = new BruteForceTier();
+      const store = MultiStore.fromTier(tier); // its open reads pages too (the recount)
+      (tier as unknown as { _page: typeof page })._page = page;
+      const request = { version: 1, limit: 1, cursor: { lastKey: key } };
+      assertCode(() => tier.page('t', request), 'TIER_IO', label);
+      let read = 0;
+      assertCode(
+        () => {
+          for (const _ of store.range({}, { pageSize: 1 })) if (++read > 10) break;
+        },
+        'TIER_IO',
+        `${label}, through store.range`,
+      );
+      void store.close();
     }
   });
 

@@ -65,7 +65,10 @@
  * (the next page may turn out empty); a page holding fewer never does. Keys
  * with no version at or below the read version produce no entry and are
  * stepped over within the page. A cursor is a position, not a snapshot: a
- * key written after it shows up in later pages.
+ * key written after it shows up in later pages. The base checks what a
+ * range walk needs to end (at most `limit` entries, a cursor exactly when
+ * the page is full, a cursor past the one given) and reports a page that
+ * breaks it as `TIER_IO`.
  *
  * ## Extending the contract
  *
@@ -78,12 +81,13 @@
  * @module
  */
 
-import { describe } from '../common/bytes.js';
+import { compareBytes, describe, isReadableBytes } from '../common/bytes.js';
 import { isStoreError, StoreClosedError, TierIoError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import type {
   PageQuery,
   PageRequest,
+  RangeCursor,
   RangePage,
   TierDrops,
   TierEntry,
@@ -144,11 +148,15 @@ export abstract class AbstractTier {
     this.#io('write', () => this._set(at, writes, observe));
   }
 
-  /** One page of a key range at a version; see "Ranges" in the module documentation. */
+  /**
+   * One page of a key range at a version; see "Ranges" in the module
+   * documentation. A backend page that breaks the page and cursor rules is
+   * `TIER_IO`: whoever follows cursors (a store range) must come to an end.
+   */
   page(table: string, request: PageRequest): RangePage {
     this.#checkTable(table);
     const query = checkPage(request);
-    return this.#io('read a range', () => this._page(table, query));
+    return this.#io('read a range', () => checkPageRules(this._page(table, query), query));
   }
 
   /** Every stored version of `key`, newest first, tombstones included. */
@@ -291,4 +299,33 @@ export abstract class AbstractTier {
     const reason = error instanceof Error ? error.message : describe(error);
     return new TierIoError(`the ${this.kind} tier failed to ${what}: ${reason}`, error);
   }
+}
+
+/**
+ * What a range walk relies on to end, checked in O(1) per page: at most
+ * `limit` entries, a cursor exactly when the page is full, and a cursor that
+ * moves past the one the page resumed from (a backend ignoring the cursor
+ * would hand out the same page forever).
+ */
+function checkPageRules(page: RangePage, query: PageQuery): RangePage {
+  const entries = (page as Partial<RangePage> | undefined)?.entries;
+  if (!Array.isArray(entries)) throw new TypeError(`_page returned ${describe(page)}, not a page`);
+  if (entries.length > query.limit) {
+    throw new TypeError(`_page returned ${entries.length} entries for a limit of ${query.limit}`);
+  }
+  const { cursor } = page;
+  if ((cursor !== undefined) !== (entries.length === query.limit)) {
+    throw new TypeError('_page must return a cursor exactly when the page is full');
+  }
+  if (cursor === undefined) return page;
+  if (!isReadableBytes((cursor as Partial<RangeCursor>).lastKey)) {
+    throw new TypeError('_page returned a cursor without a lastKey');
+  }
+  if (query.cursor !== undefined) {
+    const order = compareBytes(cursor.lastKey, query.cursor.lastKey);
+    if (query.reverse ? order >= 0 : order <= 0) {
+      throw new TypeError('_page returned a cursor that does not move past the one it was given');
+    }
+  }
+  return page;
 }
