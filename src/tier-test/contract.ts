@@ -32,6 +32,10 @@ export function describePointContract(open: OpenTier): void {
       ]);
       assert.equal(tier.get('t', b('b'), MAX_VERSION), undefined);
       assert.equal(tier.get('other', b('a'), MAX_VERSION), undefined);
+      assert.deepEqual(tier.page('other', { version: MAX_VERSION, limit: 5 }).entries, []);
+      assert.deepEqual(tier.page('other', { version: 1, limit: 5, reverse: true }).entries, []);
+      assert.deepEqual(tier.getAllVersions('other', b('a')), []);
+      assert.deepEqual(tier.getVersionSizes('other', b('a')), []);
       assert.deepEqual(tier.tables(), ['t'], 'reading an unknown table does not create it');
     }),
   );
@@ -85,6 +89,36 @@ export function describePointContract(open: OpenTier): void {
         ]),
       );
       assert.equal(show(tier.get('t', b('k'), 3)), 'k@3=2');
+    }),
+  );
+
+  it(
+    'set copies what it keeps: the caller may change its arrays once set returns',
+    withTier(open, (tier) => {
+      const key = b('a');
+      const value = b('xyz');
+      const tombstoned = b('b');
+      tier.set(
+        1,
+        new Map([
+          [
+            't',
+            [
+              { key, value },
+              { key: tombstoned, value: undefined },
+            ],
+          ],
+        ]),
+      );
+      for (const array of [key, value, tombstoned]) array.fill(0x7a);
+      assert.equal(show(tier.get('t', b('a'), 1)), 'a@1=xyz');
+      assert.equal(show(tier.get('t', b('b'), 1)), 'b@1=~');
+      assert.equal(tier.get('t', b('zzz'), 1), undefined);
+      assert.deepEqual(scan(tier, 't'), ['a@1=xyz', 'b@1=~']);
+      assert.deepEqual(
+        tier.getAllVersions('t', b('a')).map((v) => show({ key: b('a'), ...v })),
+        ['a@1=xyz'],
+      );
     }),
   );
 
@@ -189,8 +223,35 @@ export function describePointContract(open: OpenTier): void {
       listed?.value?.fill(0);
       const [ranged] = tier.page('t', { version: 1, limit: 10 }).entries;
       assert.equal(Object.getPrototypeOf(ranged?.key), Uint8Array.prototype);
+      assert.equal(Object.getPrototypeOf(ranged?.value), Uint8Array.prototype);
       ranged?.value?.fill(0);
+      ranged?.key.fill(0);
       assert.equal(show(tier.get('t', b('a'), 1)), 'a@1=xyz');
+      assert.deepEqual(scan(tier, 't'), ['a@1=xyz'], 'pages hand out keys and values of their own');
+      assert.deepEqual(scan(tier, 't', { reverse: true }), ['a@1=xyz']);
+    }),
+  );
+
+  it(
+    "a page's cursor is an array of its own: changing the entries handed out does not move it",
+    withTier(open, (tier) => {
+      tier.set(
+        1,
+        writes('t', [
+          ['a', '1'],
+          ['b', '2'],
+          ['c', '3'],
+        ]),
+      );
+      for (const reverse of [false, true]) {
+        const first = tier.page('t', { version: 1, limit: 1, reverse });
+        const [entry] = first.entries;
+        assert.ok(entry !== undefined && first.cursor !== undefined);
+        assert.notEqual(first.cursor.lastKey, entry.key, 'the cursor key is not the entry key');
+        entry.key.fill(0x7a);
+        const next = tier.page('t', { version: 1, limit: 5, reverse, cursor: first.cursor });
+        assert.deepEqual(next.entries.map(show), reverse ? ['b@1=2', 'a@1=1'] : ['b@1=2', 'c@1=3']);
+      }
     }),
   );
 }

@@ -45,12 +45,18 @@ export const excluded = (key: string | Uint8Array): Bound => ({
   key: typeof key === 'string' ? b(key) : key,
 });
 
-/** An entry as readable text: `key@version=value` (`~` for a tombstone), keys as hex when not ASCII. */
+/**
+ * An entry as readable text: `key@version=value` (`~` for a tombstone, which
+ * is `value: undefined` and nothing else), keys as hex when not ASCII;
+ * anything but bytes shows as `?` and what it is.
+ */
 export function show(entry: TierEntry | undefined): string {
   if (entry === undefined) return 'none';
-  const text = (v: Uint8Array) =>
-    v.every((c) => c >= 0x20 && c < 0x7f) ? String.fromCharCode(...v) : `0x${hex(v)}`;
-  return `${text(entry.key)}@${entry.version}=${entry.value ? text(entry.value) : '~'}`;
+  const text = (v: unknown) => {
+    if (!(v instanceof Uint8Array)) return `?${String(v)}`;
+    return v.every((c) => c >= 0x20 && c < 0x7f) ? String.fromCharCode(...v) : `0x${hex(v)}`;
+  };
+  return `${text(entry.key)}@${entry.version}=${entry.value === undefined ? '~' : text(entry.value)}`;
 }
 
 /** Bytes as lower-case hex. */

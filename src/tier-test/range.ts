@@ -164,6 +164,18 @@ export function describeRangeContract(open: OpenTier): void {
         ['d@1=d1', 'e@3=e3'],
         'the bound wins over an earlier cursor',
       );
+      const wideReverse = tier.page('t', {
+        end: included('b'),
+        version: 4,
+        limit: 9,
+        cursor: { lastKey: b('z') },
+        reverse: true,
+      });
+      assert.deepEqual(
+        wideReverse.entries.map(show),
+        ['b@2=~', 'a0@4=outside', 'a@3=a3'],
+        'in reverse too, the bound wins over an earlier cursor',
+      );
     }),
   );
 
