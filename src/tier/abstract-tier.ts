@@ -119,7 +119,7 @@ export abstract class AbstractTier {
 
   /**
    * The newest entry of `key` at or below `version`, or `undefined`. The
-   * entry's `key` is the array the caller passed (not a copy).
+   * entry's key and value are fresh arrays the caller owns (never `key` itself).
    */
   get(table: string, key: Uint8Array, version: number): TierEntry | undefined {
     this.#checkTable(table);
@@ -232,7 +232,7 @@ export abstract class AbstractTier {
     this.#io('close', () => this._close());
   }
 
-  /** Raw `get`: `undefined` for an unknown table or key. Put the caller's `key` in the entry. */
+  /** Raw `get`: `undefined` for an unknown table or key; the entry's key a fresh array, never `key`. */
   protected abstract _get(table: string, key: Uint8Array, version: number): TierEntry | undefined;
 
   /** Raw `set`: all or nothing; tell `observe` (if given) about each write before applying it. */
