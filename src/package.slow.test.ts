@@ -10,6 +10,8 @@
  * - the tarball holds only what runs: no test, source map, test helper or
  *   harness, and every import of a shipped file resolves to a shipped file, a
  *   dependency, an optional peer, or a Node built-in;
+ * - every document the README links to, or a shipped file cites
+ *   (docs/architecture.md), is shipped too;
  * - each entry (`multistore`, `multistore/tier`, `multistore/tier-test`)
  *   exports exactly the values and types the README's "Package entries"
  *   section lists;
@@ -153,6 +155,24 @@ describe('the packed package', () => {
       }
     }
     assert.deepEqual(problems, []);
+  });
+
+  it('ships every document that the README links to or a shipped file cites', () => {
+    const cited = new Set<string>();
+    for (const file of packedFiles.filter((f) => /\.(md|js|d\.ts)$/.test(f))) {
+      const text = readFileSync(join(installed, file), 'utf8');
+      const links = file.endsWith('.md') ? text.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g) : [];
+      for (const link of links) {
+        cited.add(relative(installed, resolve(dirname(join(installed, file)), link[1] as string)));
+      }
+      for (const path of text.matchAll(/\b(docs\/[\w.-]+\.md)\b/g)) cited.add(path[1] as string);
+    }
+    assert.ok(cited.has('docs/architecture.md'), 'the README links the architecture');
+    assert.deepEqual(
+      [...cited].filter((path) => !packedFiles.includes(path)),
+      [],
+      'cited but not shipped',
+    );
   });
 
   it('each entry exports exactly what the README lists', () => {
