@@ -31,6 +31,19 @@ function describeBus(mode: ActorMode): void {
       assert.deepEqual(second, [3, 1, 2]);
     });
 
+    it('calls a listener with no this: it reaches none of the bus', async () => {
+      const { bus } = makeBus(mode);
+      const receivers: unknown[] = [];
+      const off = bus.on('storage-stats', function (this: unknown) {
+        receivers.push(this);
+      });
+      bus.emit(stats(1));
+      await bus.idle();
+      off();
+      assert.deepEqual(receivers, [undefined]);
+      assert.equal(bus.hasListeners('storage-stats'), false, 'and its unsubscribe still works');
+    });
+
     it('stops delivering to a listener once unsubscribed (twice is harmless)', async () => {
       const { bus } = makeBus(mode);
       const seen: number[] = [];

@@ -194,8 +194,9 @@ export class EventBus {
     if (registrations === undefined) return;
     for (const registration of registrations) {
       if (!registration.active) continue; // unsubscribed by an earlier listener of this event
+      const { listener } = registration; // called bare: `this` must not reach the registration
       try {
-        registration.listener(event);
+        listener(event);
       } catch (error) {
         this.#logFailure(event.type, error);
       }
