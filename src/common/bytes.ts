@@ -101,6 +101,34 @@ function notBytes(input: unknown, what: 'key' | 'value' | 'prefix'): InvalidInpu
 let lastProbe: Uint8Array | undefined;
 
 /**
+ * The engine's own `byteLength` of a typed array (the `%TypedArray%.prototype`
+ * getter), whatever the object claims: a subclass or an own property can
+ * override `byteLength` and `length`, and a check that asked the object could
+ * be told a detached view has bytes.
+ */
+const engineByteLength = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype) as object,
+  'byteLength',
+)?.get as (this: Uint8Array) => number;
+
+const bufferPrototype: object | undefined = (globalThis as { Buffer?: typeof Buffer }).Buffer
+  ?.prototype;
+
+/**
+ * True for a Uint8Array (or Buffer) whose `length` is the engine's: its
+ * prototype is `Uint8Array.prototype` or `Buffer.prototype` and it has no own
+ * `length`. Anything else (a subclass, an own property) may report other
+ * bytes than it holds, so the store reads it through a plain copy.
+ */
+function isPlainBytes(bytes: Uint8Array): boolean {
+  const prototype = Object.getPrototypeOf(bytes) as object;
+  return (
+    (prototype === Uint8Array.prototype || prototype === bufferPrototype) &&
+    !Object.hasOwn(bytes, 'length')
+  );
+}
+
+/**
  * True for a Uint8Array whose bytes can be read: not a Proxy posing as one
  * (`ArrayBuffer.isView` is false for it), not a view of a detached buffer,
  * not a fixed-length view of a resizable buffer shrunk under it. This is the
@@ -109,14 +137,15 @@ let lastProbe: Uint8Array | undefined;
  *
  * An unreadable view reports a `byteLength` of 0 (its `length` too, but
  * optimised code on Node 20 was caught reading a stale `length`), so only
- * views with no bytes are probed. The probe copies the (empty) view: the
+ * views with no bytes are probed. The length is the engine's (see
+ * `engineByteLength`), never what the object says of itself. The probe copies the (empty) view: the
  * constructor checks the buffer itself and throws for a detached buffer and
  * for a view out of its buffer's bounds, where `subarray(0, 0)` does not (a
  * view at offset 0 of a shrunk buffer passes it).
  */
 export function isReadableBytes(bytes: unknown): bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array && ArrayBuffer.isView(bytes))) return false;
-  if (bytes.byteLength > 0) return true;
+  if (engineByteLength.call(bytes) > 0) return true;
   try {
     // Kept in a module variable so that the probe cannot be optimised away.
     lastProbe = new Uint8Array(bytes);
@@ -127,14 +156,16 @@ export function isReadableBytes(bytes: unknown): bytes is Uint8Array {
 }
 
 /**
- * API input as bytes, without copying a `Uint8Array` (for bytes the store
- * only passes on, such as values, which tiers copy as they store them).
+ * API input as bytes, without copying a plain `Uint8Array` or `Buffer` (for
+ * bytes the store only passes on, such as values, which tiers copy as they
+ * store them); any other Uint8Array (a subclass, one with an own `length`) is
+ * copied, so that what the store and the tiers read is its real bytes.
  * Throws like {@link toOwnedBytes} for anything else, including a view whose
  * buffer was detached or shrunk away (such a view reports length 0).
  */
 export function toBytes(input: unknown, what: 'key' | 'value' | 'prefix'): Uint8Array {
   if (typeof input === 'string') return encoder.encode(input);
-  if (isReadableBytes(input)) return input;
+  if (isReadableBytes(input)) return isPlainBytes(input) ? input : new Uint8Array(input);
   throw notBytes(input, what);
 }
 

@@ -7,7 +7,13 @@
  * The views: a fixed-length view over a resizable buffer that was shrunk
  * after the view was made (at offset 0, where the view reports a length of 0
  * and even `subarray` still works, and at an offset past the new end), and a
- * view of a transferred (detached) buffer.
+ * view of a transferred (detached) buffer; and the last two again through a
+ * Uint8Array subclass whose `byteLength` getter claims bytes it does not have
+ * (the check must ask the engine, not the object).
+ *
+ * A readable view whose `length` lies (a subclass getter, an own property) is
+ * good input, and its bytes are its real bytes: both tiers store, find and
+ * count the same bytes, as they would for a plain copy of it.
  */
 
 import assert from 'node:assert/strict';
@@ -23,6 +29,13 @@ const Resizable = ArrayBuffer as unknown as new (
   length: number,
   options: { maxByteLength: number },
 ) => ResizableBuffer;
+
+/** A Uint8Array subclass that claims bytes it does not have. */
+class ClaimsBytes extends Uint8Array {
+  override get byteLength(): number {
+    return 4;
+  }
+}
 
 /** Views that claim to be bytes but cannot be read. */
 const UNREADABLE: readonly [string, () => Uint8Array][] = [
@@ -51,6 +64,24 @@ const UNREADABLE: readonly [string, () => Uint8Array][] = [
       const buffer = new ArrayBuffer(4);
       const view = new Uint8Array(buffer);
       structuredClone(buffer, { transfer: [buffer] });
+      return view;
+    },
+  ],
+  [
+    'a view of a detached buffer whose class claims a byteLength',
+    () => {
+      const buffer = new ArrayBuffer(4);
+      const view = new ClaimsBytes(buffer);
+      structuredClone(buffer, { transfer: [buffer] });
+      return view;
+    },
+  ],
+  [
+    'a view over a shrunk resizable buffer whose class claims a byteLength',
+    () => {
+      const buffer = new Resizable(8, { maxByteLength: 16 });
+      const view = new ClaimsBytes(buffer, 0, 8);
+      buffer.resize(2);
       return view;
     },
   ],
@@ -164,6 +195,53 @@ for (const tier of ['memory', 'sqlite'] as const) {
           );
         } finally {
           storage.close();
+        }
+      });
+    }
+  });
+}
+
+/** The same bytes, claiming fewer through `length`: a subclass getter, or an own property. */
+const LYING_LENGTH: readonly [string, (bytes: readonly number[]) => Uint8Array][] = [
+  [
+    'a subclass whose length getter lies',
+    (bytes) => {
+      class Short extends Uint8Array {
+        override get length(): number {
+          return 1;
+        }
+      }
+      return Short.from(bytes);
+    },
+  ],
+  [
+    'a Uint8Array with an own length property',
+    (bytes) => Object.defineProperty(Uint8Array.from(bytes), 'length', { value: 1 }),
+  ],
+];
+
+for (const tier of ['memory', 'sqlite'] as const) {
+  describe(`${tier} tier`, () => {
+    for (const [name, make] of LYING_LENGTH) {
+      it(`reads ${name} by its real bytes, as a plain copy of it`, async () => {
+        const store = MultiStore.open({ tier, actorMode: 'inline' });
+        try {
+          store.commit([{ type: 'set', key: 'ab', value: 'plain ab' }], 1);
+          store.commit([{ type: 'set', key: 'a', value: 'plain a' }], 1);
+          const key = make([0x61, 0x62]); // "ab"
+          assert.equal(store.get(key)?.value.length, 'plain ab'.length, 'get reads "ab"');
+          assert.equal(store.versions(key)[0]?.value?.length, 'plain ab'.length, 'versions');
+          store.commit([{ type: 'set', key: 'v', value: make([1, 2, 3]) }], 2);
+          assert.deepEqual(store.get('v')?.value, Uint8Array.of(1, 2, 3), 'the value stored whole');
+          await store.flush();
+          const { currentCount, currentValueBytes } = store.stats().total;
+          assert.deepEqual(
+            [currentCount, currentValueBytes],
+            [3, 'plain ab'.length + 'plain a'.length + 3],
+            'the figures count the real bytes',
+          );
+        } finally {
+          await store.close();
         }
       });
     }
