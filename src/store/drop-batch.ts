@@ -36,7 +36,7 @@ import type { Logger } from '../common/logger.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import type { TierDrop, VersionSize } from '../tier/tier.js';
-import { type DropConstraints, versionsToDrop } from './drop-rules.js';
+import { type DropConstraints, firstAtOrBelow, versionsToDrop } from './drop-rules.js';
 
 /** One request to erase versions of one key. */
 export interface DropRequest extends DropConstraints {
@@ -97,18 +97,25 @@ export class DropApplier {
 
   /**
    * One key's requests, in commit order, each judged against what the earlier
-   * ones left: the same outcome as applying them one at a time.
+   * ones left: the same outcome as applying them one at a time. What a
+   * request erases lies at or below the first version it erases, so only that
+   * tail of the list is rebuilt: a hot key with thousands of requests in one
+   * flush costs O(versions + requests x the versions each judges), not
+   * O(requests x versions).
    */
   #planKey(group: readonly DropRequest[]): KeyPlan {
     const { table, key } = group[0] as DropRequest;
     const stored = this.#tier.getVersionSizes(table, key);
-    let remaining = stored.map((entry) => entry.version);
+    const remaining = stored.map((entry) => entry.version);
     const erase = new Set<number>();
     for (const request of group) {
       const dropped = versionsToDrop(remaining, request);
       if (dropped.length === 0) continue;
       for (const version of dropped) erase.add(version);
-      remaining = remaining.filter((version) => !erase.has(version));
+      const cut = firstAtOrBelow(remaining, dropped[0] as number);
+      const tail = remaining.slice(cut);
+      remaining.length = cut;
+      for (const version of tail) if (!erase.has(version)) remaining.push(version);
     }
     return { table, ...statsOfErasure(table, key, stored, erase), requests: group.length };
   }

@@ -78,3 +78,55 @@ it(`erasing ${ERASED.toLocaleString('en')} of a key's ${VERSIONS.toLocaleString(
     `memory ${memory.ms.toFixed(1)} ms > ${FACTOR} x SQLite ${sqlite.ms.toFixed(1)} ms`,
   );
 });
+
+/**
+ * Many requests naming one key in one flush: a hot key of a keepLastVersions 1
+ * table written by REQUESTS commits while the worker had no turn (a large
+ * batch and mailbox), so that one flush holds REQUESTS requests of that key
+ * and the key holds REQUESTS versions. Each request is judged on what the
+ * earlier ones left; planning them used to rebuild the key's whole version
+ * list per request, O(requests x versions): 40,000 requests blocked the
+ * event loop for over a minute on either tier. Compared, on the same tier,
+ * with the same number of requests spread over as many keys (one version
+ * each), which costs O(requests) however it is planned.
+ */
+const REQUESTS = 20_000;
+/** How many times the spread flush the hot-key flush may take (it measures below it). */
+const HOT_KEY_FACTOR = 5;
+
+async function retentionFlushMs(tier: 'memory' | 'sqlite', hot: boolean): Promise<number> {
+  const store = MultiStore.open({
+    tier,
+    actorMode: 'inline',
+    tables: [{ name: 'sessions', prefix: 's:', retention: { keepLastVersions: 1 } }],
+    dropWorker: { batchSize: 10 * REQUESTS, flushIntervalMs: 1e9 },
+  });
+  try {
+    const value = new Uint8Array(8);
+    for (let version = 1; version <= REQUESTS; version++) {
+      const key = hot ? 's:hot' : `s:${version}`;
+      store.commit([{ type: 'set', key, value }], version);
+    }
+    assert.equal(store.dropWorkerStats().batches, 0, 'every request waits for the one flush');
+    const started = performance.now();
+    await store.flush();
+    const ms = performance.now() - started;
+    assert.equal(store.stats().total.currentCount, hot ? 1 : REQUESTS);
+    assert.equal(store.stats().total.historicalCount, 0);
+    return ms;
+  } finally {
+    await store.close();
+  }
+}
+
+for (const tier of ['memory', 'sqlite'] as const) {
+  it(`${tier} tier: a flush of ${REQUESTS.toLocaleString('en')} retention requests of one key costs about what as many requests of as many keys cost`, async (t) => {
+    const spread = await retentionFlushMs(tier, false);
+    const hot = await retentionFlushMs(tier, true);
+    t.diagnostic(`flush: one key ${hot.toFixed(1)} ms, ${REQUESTS} keys ${spread.toFixed(1)} ms`);
+    assert.ok(
+      hot <= HOT_KEY_FACTOR * spread,
+      `one key ${hot.toFixed(1)} ms > ${HOT_KEY_FACTOR} x ${spread.toFixed(1)} ms for ${REQUESTS} keys`,
+    );
+  });
+}

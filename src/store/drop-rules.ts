@@ -47,16 +47,19 @@ export interface DropConstraints {
 
 /**
  * The versions to erase, given the key's stored versions newest first
- * (`stored` must be sorted descending, without duplicates). One pass, no
- * copy: this runs for every key a retention table writes.
+ * (`stored` must be sorted descending, without duplicates), in that order.
+ * No copy, and the versions above the ceiling are stepped over with a binary
+ * search: this runs for every key a retention table writes, and for every
+ * request of a flush (a hot key can have thousands of requests in one flush,
+ * most of its versions above the ceiling of each).
  */
 export function versionsToDrop(stored: readonly number[], request: DropConstraints): number[] {
   const { upToVersion, keepLastVersions, pendingVersion, ceiling } = request;
   const dropped: number[] = [];
   let index = 0; // the version's index in the listed versions, pending one included
   let pendingPlaced = pendingVersion === undefined;
-  for (const version of stored) {
-    if (version > ceiling) continue;
+  for (let at = firstAtOrBelow(stored, ceiling); at < stored.length; at++) {
+    const version = stored[at] as number;
     if (!pendingPlaced && (pendingVersion as number) >= version) {
       pendingPlaced = true;
       if (pendingVersion === version) {
@@ -71,4 +74,16 @@ export function versionsToDrop(stored: readonly number[], request: DropConstrain
     index++;
   }
   return dropped;
+}
+
+/** The index of the first version at or below `version` in descending `stored` (its length if none). */
+export function firstAtOrBelow(stored: readonly number[], version: number): number {
+  let low = 0;
+  let high = stored.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((stored[middle] as number) > version) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
