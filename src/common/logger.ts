@@ -38,6 +38,30 @@ export const consoleLogger: Logger = Object.freeze({
   error: (message: string, fields?: LogFields) => console.error(`error: ${message}`, fields ?? ''),
 });
 
+/**
+ * `logger` behind a guard: each call passes the record on and swallows
+ * whatever the logger throws. The store logs on its failure paths (a drop
+ * request that failed, a handler that threw); a logger that throws there (a
+ * broken transport) must not turn a logged failure into a lost batch.
+ */
+export function guardedLogger(logger: Logger): Logger {
+  const guard =
+    (level: keyof Logger) =>
+    (message: string, fields?: LogFields): void => {
+      try {
+        logger[level](message, fields);
+      } catch {
+        // Nowhere left to report it: the logger is what failed.
+      }
+    };
+  return Object.freeze({
+    debug: guard('debug'),
+    info: guard('info'),
+    warn: guard('warn'),
+    error: guard('error'),
+  });
+}
+
 /** One record kept by a {@link MemoryLogger}. */
 export interface LogRecord {
   readonly level: 'debug' | 'info' | 'warn' | 'error';

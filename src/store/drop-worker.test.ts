@@ -159,6 +159,38 @@ forEachStoreSetup((setup) => {
     const recount = store.stats().total;
     assert.equal(recount.historicalCount, 2, 'figures only count what was really erased');
   });
+
+  it('loses no request to a logger that throws: the failing one is counted, the others applied', async () => {
+    const throwing = () => {
+      throw new Error('the log transport is down');
+    };
+    const logger = { debug: throwing, info: throwing, warn: throwing, error: throwing };
+    const inner = openTier({ kind: setup.tier });
+    clock = new MockClock();
+    store = MultiStore.fromTier(failingTier(inner, 'bad'), {
+      clock,
+      logger,
+      actorMode: setup.actorMode,
+    });
+    twoVersions(store, ['a', 'bad', 'c']);
+    store.commit(
+      ['a', 'bad', 'c'].map((key) => ({ type: 'drop', key, keepLastVersions: 1 })),
+      3,
+    );
+    await store.flush();
+    assert.deepEqual(counts(store, ['a', 'bad', 'c']), [1, 2, 1]);
+    const { requests, batches, entriesDropped, failures } = store.dropWorkerStats();
+    assert.deepEqual(
+      { requests, batches, entriesDropped, failures },
+      {
+        requests: 3,
+        batches: 1,
+        entriesDropped: 2,
+        failures: 1,
+      },
+    );
+    assert.equal(store.stats().total.historicalCount, 1, 'the figures saw the erasures');
+  });
 });
 
 /** A tier that fails to read versions of `bad` and fails to erase versions of `worse`. */

@@ -20,7 +20,7 @@
 
 import { describe, equalBytes, toOwnedBytes } from '../common/bytes.js';
 import { InvalidInputError, StoreError } from '../common/errors.js';
-import { type Logger, silentLogger } from '../common/logger.js';
+import { guardedLogger, type Logger, silentLogger } from '../common/logger.js';
 import { rejectUnknownProperties } from '../common/properties.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
@@ -63,7 +63,7 @@ export interface MultiStoreOptions {
   /** `event-loop` (default) or `inline` (no background work). */
   readonly actorMode?: ActorMode;
   readonly dropWorker?: DropWorkerOptions;
-  /** Where warnings and errors go (default: nowhere). */
+  /** Where warnings and errors go (default: nowhere); what it throws is ignored. */
   readonly logger?: Logger;
 }
 
@@ -194,7 +194,7 @@ function resolveLogger(logger: unknown): Logger {
   ) {
     fail('logger must have debug, info, warn and error methods');
   }
-  return logger as Logger;
+  return guardedLogger(logger as Logger);
 }
 
 function resolveDropWorker(options: unknown): DropWorkerConfig {
