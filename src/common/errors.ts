@@ -37,7 +37,7 @@ export const ERROR_CODES = [
 ] as const;
 
 /** A stable, documented error code. */
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export type ErrorCode = (typeof ERROR_CODES)[number] | TransactionErrorCode;
 
 /** Codes of {@link InvalidInputError}: the caller passed something wrong. */
 export type InvalidInputCode = Extract<ErrorCode, `INVALID_${string}`>;
@@ -100,4 +100,149 @@ export class TierIoError extends StoreError {
 /** True when `error` is a {@link StoreError} (optionally with the given code). */
 export function isStoreError(error: unknown, code?: ErrorCode): error is StoreError {
   return error instanceof StoreError && (code === undefined || error.code === code);
+}
+
+// ---------------------------------------------------------------------------
+// Transactions and snapshots.
+//
+// Kept in their own list until the store raises them: the API fuzz checks that
+// every code of ERROR_CODES can be provoked through the store, so these join
+// ERROR_CODES (and the README's table) when the store gains transactions.
+
+/** Codes of the transaction and snapshot errors. */
+export const TRANSACTION_ERROR_CODES = [
+  'TRANSACTION_CONFLICT',
+  'SNAPSHOT_VIOLATION',
+  'VERSION_TOO_OLD',
+  'TRANSACTION_TOO_OLD',
+  'TRANSACTION_CLOSED',
+  'TRANSACTION_READ_ONLY',
+] as const;
+
+/** A code of {@link TRANSACTION_ERROR_CODES}. */
+export type TransactionErrorCode = (typeof TRANSACTION_ERROR_CODES)[number];
+
+/** What a transaction read or wrote that a newer commit also wrote. */
+export type ConflictReason = 'write' | 'read' | 'range';
+
+/**
+ * A commit above the transaction's version wrote a key the transaction writes
+ * (or, in serializable mode, a key or range it read). Nothing was written;
+ * running the transaction again from the start may succeed.
+ */
+export class TransactionConflictError extends StoreError {
+  /** Always true: the transaction may be retried from the start. */
+  readonly retryable = true;
+  /** Whether the key was written, read, or inside a range read by the transaction. */
+  readonly reason: ConflictReason;
+  /** The key both wrote (or this transaction read), when known. */
+  readonly key: Uint8Array | undefined;
+  /** The version of the newer commit that wrote it. */
+  readonly committedVersion: number;
+
+  constructor(reason: ConflictReason, committedVersion: number, key?: Uint8Array) {
+    const what = key === undefined ? 'a key' : `key ${quoteKey(key)}`;
+    const role = { write: 'it writes', read: 'it read', range: 'in a range it read' }[reason];
+    super(
+      'TRANSACTION_CONFLICT',
+      `transaction conflict: ${what} (${role}) was written by a commit at version ${committedVersion}; retry the transaction`,
+    );
+    this.reason = reason;
+    this.key = key;
+    this.committedVersion = committedVersion;
+  }
+}
+
+/**
+ * An explicit-version commit at or below the version of an open snapshot (a
+ * transaction, a range read, a commit in progress): it would change what that
+ * snapshot reads, so it is refused and nothing is written.
+ */
+export class SnapshotViolationError extends StoreError {
+  /** The explicit version asked for. */
+  readonly version: number;
+  /** The highest version an open snapshot reads at (or began at). */
+  readonly snapshotVersion: number;
+
+  constructor(version: number, snapshotVersion: number) {
+    super(
+      'SNAPSHOT_VIOLATION',
+      `cannot commit at version ${version}: a snapshot open at version ${snapshotVersion} would see it change; commit above ${snapshotVersion} or after the snapshot ends`,
+    );
+    this.version = version;
+    this.snapshotVersion = snapshotVersion;
+  }
+}
+
+/**
+ * The answer of a read at `version` was erased (a drop or retention erased the
+ * history it needs); `readableFrom` is the oldest version that can still be
+ * read for the key.
+ */
+export class VersionTooOldError extends StoreError {
+  /** The version the read asked for. */
+  readonly version: number;
+  /** The oldest version of the key that can still be read. */
+  readonly readableFrom: number;
+  /** The key, when known. */
+  readonly key: Uint8Array | undefined;
+
+  constructor(version: number, readableFrom: number, key?: Uint8Array) {
+    const what = key === undefined ? 'the key' : `key ${quoteKey(key)}`;
+    super(
+      'VERSION_TOO_OLD',
+      `${what} cannot be read at version ${version}: its history there was erased; the oldest readable version is ${readableFrom}`,
+    );
+    this.version = version;
+    this.readableFrom = readableFrom;
+    this.key = key;
+  }
+}
+
+/** A transaction older than its `maxAgeMs` was released: its reads and its commit fail. */
+export class TransactionTooOldError extends StoreError {
+  /** How old the transaction was, in milliseconds. */
+  readonly ageMs: number;
+  /** The age it was allowed. */
+  readonly maxAgeMs: number;
+
+  constructor(ageMs: number, maxAgeMs: number) {
+    super(
+      'TRANSACTION_TOO_OLD',
+      `the transaction is ${ageMs} ms old, above its maxAgeMs of ${maxAgeMs}; its snapshot was released`,
+    );
+    this.ageMs = ageMs;
+    this.maxAgeMs = maxAgeMs;
+  }
+}
+
+/** How a transaction ended. */
+export type TransactionEnd = 'committed' | 'rolled back' | 'released';
+
+/** A call on a transaction that already ended (committed, rolled back, or released). */
+export class TransactionClosedError extends StoreError {
+  /** How it ended. */
+  readonly end: TransactionEnd;
+
+  constructor(end: TransactionEnd) {
+    super('TRANSACTION_CLOSED', `the transaction was ${end}; begin a new one`);
+    this.end = end;
+  }
+}
+
+/** A write (`set`, `remove`, `unset`, `drop`) in a read-only transaction. */
+export class ReadOnlyTransactionError extends StoreError {
+  constructor(operation: string) {
+    super('TRANSACTION_READ_ONLY', `${operation} is not allowed in a read-only transaction`);
+  }
+}
+
+/** A key for a message: printable ASCII as is, other bytes as \xNN, in double quotes. */
+function quoteKey(key: Uint8Array): string {
+  let text = '"';
+  for (const byte of key) {
+    const printable = byte >= 0x20 && byte <= 0x7e && byte !== 0x22 && byte !== 0x5c;
+    text += printable ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `${text}"`;
 }
