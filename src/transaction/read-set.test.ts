@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import {
+  ALL_KEYS,
+  inRange,
+  isEmptyRange,
+  type KeyBound,
+  type KeyRange,
+  keyIdOf,
+  keyRangeOf,
+  OPEN,
+  prefixRange,
+} from './keys.js';
+import { ReadSet } from './read-set.js';
+
+/** Keys over a tiny alphabet with the edge bytes, so ranges and prefixes collide often. */
+const keyId = fc
+  .array(fc.constantFrom(0x00, 0x61, 0x62, 0xff), { maxLength: 4 })
+  .map((bytes) => String.fromCharCode(...bytes));
+
+const bound: fc.Arbitrary<KeyBound> = fc.oneof(
+  fc.constant(OPEN),
+  fc.record({ kind: fc.constantFrom('included' as const, 'excluded' as const), key: keyId }),
+);
+const range: fc.Arbitrary<KeyRange> = fc.oneof(
+  fc.record({ start: bound, end: bound }),
+  keyId.map(prefixRange),
+);
+
+const included = (key: string): KeyBound => ({ kind: 'included', key });
+const excluded = (key: string): KeyBound => ({ kind: 'excluded', key });
+
+describe('key ranges', () => {
+  it('orders key ids bytewise, a prefix first', () => {
+    assert.ok(keyIdOf(new Uint8Array([0x62])) < keyIdOf(new Uint8Array([0x62, 0x00])));
+    assert.ok(keyIdOf(new Uint8Array([0x7f])) < keyIdOf(new Uint8Array([0xff])));
+  });
+
+  it('a prefix range holds exactly the keys starting with the prefix', () => {
+    fc.assert(
+      fc.property(keyId, keyId, (prefix, key) => {
+        assert.equal(inRange(key, prefixRange(prefix)), key.startsWith(prefix));
+      }),
+    );
+  });
+
+  it('converts byte bounds to key id bounds', () => {
+    const converted = keyRangeOf(
+      { kind: 'included', key: new Uint8Array([0x61]) },
+      { kind: 'unbounded' },
+    );
+    assert.deepEqual(converted, { start: included('a'), end: OPEN });
+  });
+
+  it('knows which ranges hold no key', () => {
+    assert.equal(isEmptyRange({ start: included('b'), end: excluded('b') }), true);
+    assert.equal(isEmptyRange({ start: included('b'), end: included('b') }), false);
+    assert.equal(isEmptyRange({ start: included('c'), end: included('b') }), true);
+    assert.equal(isEmptyRange(ALL_KEYS), false);
+  });
+});
+
+describe('ReadSet', () => {
+  it('covers exactly the keys read and the keys inside the ranges read', () => {
+    const read = fc.oneof(
+      keyId.map((key) => ({ key })),
+      range.map((r) => ({ range: r })),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(read, { maxLength: 12 }),
+        fc.array(keyId, { maxLength: 20 }),
+        (reads, probes) => {
+          const set = new ReadSet();
+          for (const r of reads) {
+            if ('key' in r) set.addKey(r.key);
+            else set.addRange(r.range);
+          }
+          for (const probe of probes) {
+            const expected = reads.some((r) =>
+              'key' in r ? r.key === probe : inRange(probe, r.range),
+            );
+            assert.equal(set.covers(probe), expected, `probe ${JSON.stringify(probe)}`);
+          }
+          for (let i = 1; i < set.ranges.length; i++) {
+            const before = set.ranges[i - 1] as KeyRange;
+            assert.equal(isEmptyRange(before), false);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('merges overlapping and touching ranges into one', () => {
+    const set = new ReadSet();
+    set.addRange({ start: included('a'), end: excluded('c') });
+    set.addRange({ start: included('c'), end: excluded('e') });
+    set.addRange({ start: included('b'), end: included('d') });
+    assert.deepEqual(set.ranges, [{ start: included('a'), end: excluded('e') }]);
+  });
+
+  it('keeps ranges separated by a key apart', () => {
+    const set = new ReadSet();
+    set.addRange({ start: included('a'), end: excluded('b') });
+    set.addRange({ start: excluded('b'), end: excluded('c') });
+    assert.equal(set.ranges.length, 2);
+    assert.equal(set.covers('b'), false);
+  });
+
+  it('turns a scan of every key into one flag', () => {
+    const set = new ReadSet();
+    set.addRange({ start: included('a'), end: excluded('b') });
+    set.addRange(ALL_KEYS);
+    assert.equal(set.everything, true);
+    assert.deepEqual(set.ranges, []);
+    assert.equal(set.covers('\xff\xff'), true);
+  });
+
+  it('tells keys read directly from keys inside ranges, and knows when it is empty', () => {
+    const set = new ReadSet();
+    assert.equal(set.empty, true);
+    set.addRange({ start: included('k'), end: excluded('b') }); // empty: ignored
+    assert.equal(set.empty, true);
+    set.addKey('x');
+    set.addRange(prefixRange('a'));
+    assert.equal(set.hasKey('x'), true);
+    assert.equal(set.inRanges('x'), false);
+    assert.equal(set.inRanges('ab'), true);
+    assert.equal(set.hasKey('ab'), false);
+    assert.equal(set.empty, false);
+  });
+});
