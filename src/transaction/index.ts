@@ -11,6 +11,7 @@
  *                      watermark, maxAgeMs expiry, release of garbage-collected owners
  *   ConflictTracker    committed write sets; first committer wins; serializable read checks
  *   ReadSet            keys and merged ranges a transaction read
+ *   WriteBuffer        a transaction's own writes; overlay() lays them over its snapshot
  *   planErasure        which versions a drop may erase now, which wait; per-key horizon
  * ```
  *
@@ -63,3 +64,10 @@ export {
   SnapshotRegistry,
   type TimeSource,
 } from './snapshots.js';
+export {
+  type BufferedDrop,
+  type BufferedWrite,
+  type LiveEntry,
+  overlay,
+  WriteBuffer,
+} from './write-buffer.js';
