@@ -227,6 +227,7 @@ export class SnapshotRegistry {
    * for another reason.
    */
   assertUsable(lease: SnapshotLease): void {
+    this.#state(lease); // a lease of this registry
     if (lease.open && this.#isExpired(lease, this.#clock.nowMillis())) {
       this.#release(lease, 'expired');
     }
@@ -291,8 +292,9 @@ export class SnapshotRegistry {
     return this.#bases.lowest();
   }
 
-  /** Number of open leases. */
+  /** Number of open leases (after releasing the expired ones). */
   get size(): number {
+    this.expire();
     return this.#leases.size;
   }
 
