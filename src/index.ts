@@ -24,16 +24,24 @@
 
 export type { BytesLike } from './common/bytes.js';
 export {
+  type ConflictReason,
   ERROR_CODES,
   type ErrorCode,
   type InvalidInputCode,
   InvalidInputError,
   isStoreError,
   type LockHolder,
+  ReadOnlyTransactionError,
+  SnapshotViolationError,
   StoreClosedError,
   StoreError,
   StoreLockedError,
   TierIoError,
+  TransactionClosedError,
+  TransactionConflictError,
+  type TransactionEnd,
+  TransactionTooOldError,
+  VersionTooOldError,
 } from './common/errors.js';
 export { consoleLogger, type LogFields, type Logger } from './common/logger.js';
 export type {
@@ -49,7 +57,12 @@ export { type Clock, Instant, MockClock } from './runtime/clock.js';
 export type { StorageFigures, StorageStats } from './stats/figures.js';
 export type { Delta, DropDelta, RemoveDelta, SetDelta, UnsetDelta } from './store/deltas.js';
 export type { DropWorkerStats } from './store/drop-worker.js';
-export { MultiStore, type StoredVersion, type StoreStats } from './store/multistore.js';
+export {
+  MultiStore,
+  type SnapshotStats,
+  type StoredVersion,
+  type StoreStats,
+} from './store/multistore.js';
 export type {
   DropWorkerOptions,
   MultiStoreOptions,
@@ -57,3 +70,11 @@ export type {
   TableDeclaration,
 } from './store/options.js';
 export type { RangeOptions, RangeSpec, StoreEntry } from './store/range.js';
+export type {
+  DropOptions,
+  Transaction,
+  TransactionEntry,
+  TransactionRangeOptions,
+  TransactionState,
+} from './store/transaction.js';
+export type { BeginOptions, Isolation, TransactionOptions } from './store/transaction-options.js';

@@ -11,7 +11,14 @@
  *   ├── InvalidInputError   INVALID_*      the caller passed something wrong
  *   ├── StoreClosedError    STORE_CLOSED   the store (or tier) was closed
  *   ├── StoreLockedError    STORE_LOCKED   the file is already open (this process or another)
- *   └── TierIoError         TIER_IO        the storage below failed (cause attached)
+ *   ├── TierIoError         TIER_IO        the storage below failed (cause attached)
+ *   │   transactions and snapshots:
+ *   ├── TransactionConflictError  TRANSACTION_CONFLICT   a concurrent commit won (retryable)
+ *   ├── SnapshotViolationError    SNAPSHOT_VIOLATION     an explicit commit under an open snapshot
+ *   ├── VersionTooOldError        VERSION_TOO_OLD        the history a read needs was erased
+ *   ├── TransactionTooOldError    TRANSACTION_TOO_OLD    older than its maxAgeMs
+ *   ├── TransactionClosedError    TRANSACTION_CLOSED     used after commit / rollback
+ *   └── ReadOnlyTransactionError  TRANSACTION_READ_ONLY  a write in a read-only transaction
  * ```
  *
  * `SCRIPT_ERROR` belongs to the script layer (`ScriptError`, src/script/),
@@ -34,10 +41,16 @@ export const ERROR_CODES = [
   'STORE_LOCKED',
   'TIER_IO',
   'SCRIPT_ERROR',
+  'TRANSACTION_CONFLICT',
+  'SNAPSHOT_VIOLATION',
+  'VERSION_TOO_OLD',
+  'TRANSACTION_TOO_OLD',
+  'TRANSACTION_CLOSED',
+  'TRANSACTION_READ_ONLY',
 ] as const;
 
 /** A stable, documented error code. */
-export type ErrorCode = (typeof ERROR_CODES)[number] | TransactionErrorCode;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Codes of {@link InvalidInputError}: the caller passed something wrong. */
 export type InvalidInputCode = Extract<ErrorCode, `INVALID_${string}`>;
@@ -104,23 +117,6 @@ export function isStoreError(error: unknown, code?: ErrorCode): error is StoreEr
 
 // ---------------------------------------------------------------------------
 // Transactions and snapshots.
-//
-// Kept in their own list until the store raises them: the API fuzz checks that
-// every code of ERROR_CODES can be provoked through the store, so these join
-// ERROR_CODES (and the README's table) when the store gains transactions.
-
-/** Codes of the transaction and snapshot errors. */
-export const TRANSACTION_ERROR_CODES = [
-  'TRANSACTION_CONFLICT',
-  'SNAPSHOT_VIOLATION',
-  'VERSION_TOO_OLD',
-  'TRANSACTION_TOO_OLD',
-  'TRANSACTION_CLOSED',
-  'TRANSACTION_READ_ONLY',
-] as const;
-
-/** A code of {@link TRANSACTION_ERROR_CODES}. */
-export type TransactionErrorCode = (typeof TRANSACTION_ERROR_CODES)[number];
 
 /** What a transaction read or wrote that a newer commit also wrote. */
 export type ConflictReason = 'write' | 'read' | 'range';

@@ -2,13 +2,15 @@
  * MultiStore: commits at versions, time-travel reads, tables, the drop worker.
  *
  * ```
- *   commit(deltas, v) ─► validate all ─► tier.set(v), observing each write ─► stats record
- *                                           tracker.record ◄──────────────────────┤ first
- *        drop requests (ceiling: latest now) ─► queued for the drop worker        │ then
- *                                     store.events listeners ◄────────────────────┘ last
+ *   commit(deltas, v?) ─► validate all ─► version (oracle) ─► tier.set(v), observing each write
+ *   tx.commit() ─► conflict check ─┘                              │ stats record
+ *                                           tracker.record ◄──────┤ first
+ *        drop requests (ceiling: latest now) ─► queued for the drop worker   │ then
+ *                                     store.events listeners ◄────────────────┘ last
  *   get / contains / range / versions (at version V) ─► tier reads, newest version <= V
+ *   begin() ─► Transaction: a lease on a snapshot, a write buffer (transaction.ts)
  *   flush() ─► drop worker applied everything sent before, events delivered (or shed)
- *   close() ─► drain the worker, stop the runtime, close the tier
+ *   close() ─► roll back open transactions, drain the worker, stop the runtime, close the tier
  * ```
  *
  * Visibility has one rule: at version V a key shows its newest stored version
@@ -18,6 +20,13 @@
  * commit path, in the drop worker; retention tables get an implicit
  * `keepLastVersions` drop for every key a commit writes.
  *
+ * Versions come from the version oracle: a commit without a version takes
+ * the next one after the highest ever committed. Open snapshots
+ * (transactions, range iterators) are leases in the snapshot registry; the
+ * conflict tracker keeps the keys of recent commits while read-write
+ * transactions are open (src/transaction/ holds those three, free of I/O).
+ * With no transaction open a plain commit pays two O(1) calls for them.
+ *
  * Public methods validate their input and throw {@link StoreError}s with
  * stable codes; a commit is validated whole before anything is written.
  *
@@ -26,7 +35,7 @@
 
 import { trace } from '@opentelemetry/api';
 import { type BytesLike, bytesToBinaryString, describe, toBytes } from '../common/bytes.js';
-import { InvalidInputError, StoreClosedError } from '../common/errors.js';
+import { InvalidInputError, isStoreError, StoreClosedError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
@@ -37,8 +46,16 @@ import { recountFigures } from '../stats/recount.js';
 import { StorageStatsTracker } from '../stats/tracker.js';
 import { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
-import type { TierWrite } from '../tier/tier.js';
+import type { TierEntry, TierWrite } from '../tier/tier.js';
+import {
+  ConflictTracker,
+  type KeyId,
+  keyIdOf,
+  SnapshotRegistry,
+  VersionOracle,
+} from '../transaction/index.js';
 import { StatsEventBuilder, statsObserver } from './commit-stats.js';
+import { checkConflicts, type StoredHistory } from './conflict-check.js';
 import type { CommitPlan, Delta } from './deltas.js';
 import { planCommit } from './deltas.js';
 import { DropApplier, type DropRequest } from './drop-batch.js';
@@ -47,6 +64,7 @@ import { type MultiStoreOptions, resolveOptions, type StoreConfig } from './opti
 import {
   type RangeOptions,
   type RangeSpec,
+  type ResolvedRange,
   readRange,
   resolveRange,
   resolveRangeOptions,
@@ -54,15 +72,37 @@ import {
 } from './range.js';
 import { runSweep, runSweepInBackground, type SweepTarget } from './retention-sweep.js';
 import { TableRouter } from './routing.js';
+import { SnapshotRange } from './snapshot-range.js';
+import { storedHistory } from './stored-history.js';
 import { holdsData, reconcileTables } from './table-catalog.js';
+import { Transaction, type TransactionHost, type TransactionWork } from './transaction.js';
+import {
+  type BeginOptions,
+  type ResolvedBegin,
+  resolveBegin,
+  resolveTransaction,
+  type TransactionOptions,
+} from './transaction-options.js';
 
-/** What `stats()` reports: the storage figures, and the events listeners missed. */
+/** What `stats()` reports: the storage figures, the events listeners missed, the open snapshots. */
 export interface StoreStats extends StorageStats {
   /**
    * `storage-stats` events not delivered to listeners because the event queue
    * was full (event-loop mode, see the README). The figures never miss one.
    */
   readonly eventsShed: number;
+  /** The open snapshots (transactions and range iterators). */
+  readonly snapshots: SnapshotStats;
+}
+
+/** The open snapshots, as `stats().snapshots` reports them. */
+export interface SnapshotStats {
+  /** The oldest version an open snapshot reads at: drops never erase what it reads. */
+  readonly watermark: number | undefined;
+  /** How many snapshots are open (transactions and range iterators). */
+  readonly open: number;
+  /** The age of the oldest open snapshot, in milliseconds of the store's clock. */
+  readonly oldestAgeMs: number | undefined;
 }
 
 /** One stored version of a key, as `versions` lists it. */
@@ -91,7 +131,11 @@ export class MultiStore {
   readonly #events: StoreEvents;
   readonly #tracker: StorageStatsTracker;
   readonly #worker: DropWorker;
-  #latestVersion: number;
+  readonly #oracle: VersionOracle;
+  readonly #snapshots: SnapshotRegistry;
+  readonly #conflicts: ConflictTracker;
+  readonly #history: StoredHistory;
+  readonly #transactions: TransactionHost;
   #closing: Promise<void> | undefined;
   /** The retention sweep of data found at open: running (event-loop) or waiting for flush (inline). */
   #sweep: Promise<void> | SweepTarget | undefined;
@@ -153,8 +197,13 @@ export class MultiStore {
     this.#router = new TableRouter(tables);
     const tableNames = tables.map((table) => table.name);
     for (const name of tableNames) tier.ensureTable(name);
-    this.#latestVersion = tier.latestVersion();
+    const latest = tier.latestVersion();
+    this.#oracle = new VersionOracle(latest);
+    this.#conflicts = new ConflictTracker(latest);
+    this.#history = storedHistory(tier, this.#router);
     const { actorMode: mode, clock, logger } = config;
+    this.#snapshots = new SnapshotRegistry({ clock, logger });
+    this.#transactions = this.#transactionHost();
     this.#system = new ActorSystem({ mode, clock, logger });
     this.#bus = new EventBus({ mode, logger });
     this.#events = new EventSubscriptions(this.#bus);
@@ -167,7 +216,7 @@ export class MultiStore {
   /** The highest version committed so far (0 for a new store); survives reopening a file. */
   get latestVersion(): number {
     this.#assertOpen();
-    return this.#latestVersion;
+    return this.#oracle.latest;
   }
 
   /**
@@ -186,26 +235,45 @@ export class MultiStore {
     return this.#tier.kind;
   }
 
-  /** Apply `deltas` atomically at `version`. Drops are only requested here; the drop worker applies them. */
-  commit(deltas: readonly Delta[], version: number): void {
+  /**
+   * Apply `deltas` atomically, at `version` or, without one, at the next
+   * version after the highest ever committed; returns the version used
+   * (`undefined` for an empty commit without a version: it takes none). An
+   * explicit version at or below an open snapshot's is refused
+   * (`SNAPSHOT_VIOLATION`). Drops are only requested here; the drop worker
+   * applies them.
+   */
+  commit(deltas: readonly Delta[], version?: number): number | undefined {
     this.#assertOpen();
-    const commitVersion = checkVersion(version);
-    const plan = planCommit(deltas, this.#router);
-    const span = tracer.startSpan('store.commit', {
-      attributes: { version: commitVersion, deltas: deltas.length },
-    });
-    try {
-      const record = this.#write(plan, commitVersion);
-      // The ceiling is the latest version now, before any listener can commit
-      // a later write; the requests are queued before listeners run, so that
-      // the queue keeps commit order even when a listener commits.
-      this.#worker.enqueue(this.#dropRequests(plan, commitVersion));
-      if (record !== undefined) this.#emit(record);
-      this.#worker.notify();
-      if (this.#config.actorMode === 'inline') this.#system.runTimers();
-    } finally {
-      span.end();
+    const explicit = version === undefined ? undefined : checkVersion(version);
+    return this.#commit(planCommit(deltas, this.#router), explicit, undefined);
+  }
+
+  /**
+   * Begin a transaction: it reads the store as of `asOf` (default: the latest
+   * committed version) plus its own writes, and commits them at one new
+   * version unless a concurrent commit conflicts (see {@link Transaction}).
+   */
+  begin(options?: BeginOptions): Transaction {
+    this.#assertOpen();
+    return this.#begin(resolveBegin(options));
+  }
+
+  /**
+   * Run `fn` in a transaction and commit it, running it again in a fresh
+   * transaction when the commit conflicts (at most `retries` more times,
+   * default 3); returns what `fn` returned. If `fn` throws (or its promise
+   * rejects) the transaction is rolled back and the error passed on.
+   */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => T, options?: TransactionOptions): T;
+  transaction<T>(fn: (tx: Transaction) => T, options?: TransactionOptions): T {
+    this.#assertOpen();
+    if (typeof fn !== 'function') {
+      throw new InvalidInputError('INVALID_ARGUMENT', `fn must be a function, got ${describe(fn)}`);
     }
+    const { begin, retries } = resolveTransaction(options);
+    return this.#attempt(fn, begin, retries);
   }
 
   /**
@@ -215,7 +283,7 @@ export class MultiStore {
   get(key: BytesLike, version?: number): StoreEntry | undefined {
     this.#assertOpen();
     const bytes = readKey(key);
-    const entry = this.#tier.get(this.#router.route(bytes).name, bytes, this.#readVersion(version));
+    const entry = this.#read(bytes, this.#readVersion(version));
     if (entry?.value === undefined) return undefined;
     // The tier's fresh key, never the caller's own array (which may be a Buffer).
     return { key: entry.key, value: entry.value, version: entry.version };
@@ -226,19 +294,24 @@ export class MultiStore {
     return this.get(key, version) !== undefined;
   }
 
-  /** Live entries of a key range at a version, in key order (or reverse), paged through the tier. */
+  /**
+   * Live entries of a key range at a version (default: the latest), in key
+   * order (or reverse), paged through the tier. The iterator reads one state:
+   * it holds a snapshot at its version until it is exhausted or returned
+   * (a version above the latest reads, and holds, the latest).
+   */
   range(spec?: RangeSpec, options?: RangeOptions): IterableIterator<StoreEntry> {
     this.#assertOpen();
     const range = resolveRange(spec);
     const { version, reverse, pageSize } = resolveRangeOptions(options);
-    return readRange({
-      tier: this.#tier,
-      router: this.#router,
-      range,
-      version: version ?? this.#latestVersion,
-      reverse,
-      pageSize,
-    });
+    const latest = this.#oracle.latest;
+    const at = version === undefined || version > latest ? latest : version;
+    return new SnapshotRange(
+      this.#snapshots,
+      at,
+      () => this.#assertOpen(),
+      (v) => this.#readRange(range, v, reverse, pageSize),
+    );
   }
 
   /** Every stored version of `key`, newest first (`value` undefined = tombstone). */
@@ -261,10 +334,22 @@ export class MultiStore {
     await this.#bus.idle();
   }
 
-  /** Storage figures per table and in total (exact after `await flush()`), and events shed. */
+  /**
+   * Storage figures per table and in total (exact after `await flush()`),
+   * events shed, and the open snapshots with their watermark.
+   */
   stats(): StoreStats {
     this.#assertOpen();
-    return Object.freeze({ ...this.#tracker.stats(), eventsShed: this.#bus.shed });
+    const open = this.#snapshots.list();
+    let oldestAgeMs: number | undefined;
+    for (const lease of open)
+      if (oldestAgeMs === undefined || lease.ageMs > oldestAgeMs) oldestAgeMs = lease.ageMs;
+    const snapshots = Object.freeze({
+      watermark: this.#snapshots.watermark(),
+      open: open.length,
+      oldestAgeMs,
+    });
+    return Object.freeze({ ...this.#tracker.stats(), eventsShed: this.#bus.shed, snapshots });
   }
 
   /** Counters of the drop worker. */
@@ -273,7 +358,11 @@ export class MultiStore {
     return this.#worker.stats();
   }
 
-  /** Drain the drop worker, stop the runtime and close the tier. Closing twice is harmless. */
+  /**
+   * Roll back every open transaction (and end every range iterator), drain
+   * the drop worker, stop the runtime and close the tier. Closing twice is
+   * harmless.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
@@ -285,6 +374,8 @@ export class MultiStore {
   }
 
   async #shutdown(): Promise<void> {
+    // Before anything else: open snapshots no longer hold back any drop.
+    this.#snapshots.closeAll();
     try {
       await this.#finishSweep();
       await this.#worker.shutdown();
@@ -305,7 +396,7 @@ export class MultiStore {
     const target: SweepTarget = {
       tier: this.#tier,
       tables,
-      ceiling: this.#latestVersion,
+      ceiling: this.#oracle.latest,
       submit: (requests) => this.#worker.submit(requests),
       isOpen: () => this.#closing === undefined,
     };
@@ -324,6 +415,111 @@ export class MultiStore {
     this.#sweep = undefined;
   }
 
+  /**
+   * The commit path of `commit` and `tx.commit`: conflicts (a transaction's),
+   * the version, the write, then what follows it (conflict records, drop
+   * requests, the event). Returns the version used.
+   */
+  #commit(plan: CommitPlan, explicit: number | undefined, tx: TransactionWork | undefined) {
+    if (tx !== undefined) checkConflicts(this.#conflicts, tx, this.#history);
+    const empty = plan.writes.length === 0 && plan.drops.length === 0;
+    const highestOpen = explicit === undefined ? undefined : this.#snapshots.highestOpen(tx?.lease);
+    const version = this.#oracle.versionFor({ explicit, empty, highestOpen });
+    if (version === undefined) return undefined;
+    const span = tracer.startSpan('store.commit', {
+      attributes: { version, deltas: plan.writes.length + plan.drops.length },
+    });
+    try {
+      const record = this.#write(plan, version);
+      this.#recordConflicts(plan, version, tx?.writes);
+      // The ceiling is the latest version now, before any listener can commit
+      // a later write; the requests are queued before listeners run, so that
+      // the queue keeps commit order even when a listener commits.
+      this.#worker.enqueue(this.#dropRequests(plan, version));
+      if (record !== undefined) this.#emit(record);
+      this.#worker.notify();
+      if (this.#config.actorMode === 'inline') this.#system.runTimers();
+    } finally {
+      span.end();
+    }
+    return version;
+  }
+
+  /**
+   * Keep the keys of a commit for the conflict checks of the open read-write
+   * transactions; with none open (the common case) only move the floor up.
+   */
+  #recordConflicts(plan: CommitPlan, version: number, keys: ReadonlySet<KeyId> | undefined): void {
+    const oldestBase = this.#snapshots.oldestBase();
+    if (oldestBase === undefined) {
+      this.#conflicts.prune(this.#oracle.latest);
+      return;
+    }
+    this.#conflicts.record(version, keys ?? keysOf(plan));
+    this.#conflicts.prune(oldestBase);
+  }
+
+  #begin(options: ResolvedBegin): Transaction {
+    const latest = this.#oracle.latest;
+    const version = options.asOf ?? latest;
+    return new Transaction(this.#transactions, {
+      readOnly: options.readOnly,
+      isolation: options.isolation,
+      version,
+      // Commits after `begin` are concurrent with it; as of the past: every commit above it.
+      base: Math.min(version, latest),
+      maxAgeMs: options.maxAgeMs,
+    });
+  }
+
+  /** One attempt of `transaction()`, and the ones after it on a conflict. */
+  #attempt<T>(fn: (tx: Transaction) => T, options: ResolvedBegin, retries: number): T {
+    const tx = this.#begin(options);
+    let result: T;
+    try {
+      result = fn(tx);
+    } catch (error) {
+      tx.rollback();
+      throw error;
+    }
+    const again = () => this.#attempt(fn, options, retries - 1);
+    if (!isPromiseLike(result)) return finishAttempt(tx, result, retries, again);
+    return Promise.resolve(result).then(
+      (value) => finishAttempt(tx, value, retries, again),
+      (error: unknown) => {
+        tx.rollback();
+        throw error;
+      },
+    ) as T;
+  }
+
+  /** The entry of `key` at `version` (a tombstone too: `value` undefined). */
+  #read(key: Uint8Array, version: number): TierEntry | undefined {
+    return this.#tier.get(this.#router.route(key).name, key, version);
+  }
+
+  #readRange(
+    range: ResolvedRange,
+    version: number,
+    reverse: boolean,
+    pageSize: number,
+  ): Generator<StoreEntry, void, undefined> {
+    return readRange({ tier: this.#tier, router: this.#router, range, version, reverse, pageSize });
+  }
+
+  /** What transactions see of the store. */
+  #transactionHost(): TransactionHost {
+    return Object.freeze({
+      snapshots: this.#snapshots,
+      assertOpen: () => this.#assertOpen(),
+      read: (key: Uint8Array, version: number) => this.#read(key, version),
+      readRange: (range: ResolvedRange, version: number, reverse: boolean, pageSize: number) =>
+        this.#readRange(range, version, reverse, pageSize),
+      commit: (work: TransactionWork) =>
+        this.#commit(planCommit(work.deltas, this.#router), work.explicit, work),
+    });
+  }
+
   /** Write the commit, raise the latest version and count it; returns its record, if any. */
   #write(plan: CommitPlan, version: number): StorageStatsRecorded | undefined {
     const stats = new StatsEventBuilder();
@@ -334,7 +530,7 @@ export class MultiStore {
       else writes.push(write);
     }
     this.#tier.set(version, byTable, statsObserver(stats, version));
-    if (version > this.#latestVersion) this.#latestVersion = version;
+    this.#oracle.record(version);
     if (stats.empty) return undefined;
     const record = stats.build(version);
     this.#tracker.record(record);
@@ -362,7 +558,7 @@ export class MultiStore {
    * ceiling is the latest version including this commit.
    */
   #dropRequests(plan: CommitPlan, version: number): DropRequest[] {
-    const ceiling = this.#latestVersion;
+    const ceiling = this.#oracle.latest;
     const requests: DropRequest[] = [];
     if (plan.drops.length > 0) {
       const written = new Set(plan.writes.map((write) => bytesToBinaryString(write.key)));
@@ -397,7 +593,7 @@ export class MultiStore {
   }
 
   #readVersion(version: number | undefined): number {
-    return version === undefined ? this.#latestVersion : checkVersion(version);
+    return version === undefined ? this.#oracle.latest : checkVersion(version);
   }
 
   #assertOpen(): void {
@@ -425,6 +621,36 @@ function frozen(record: StorageStatsRecorded): StorageStatsRecorded {
     drops: copy(record.drops),
     moves: copy(record.moves),
   });
+}
+
+/** The keys a commit writes or drops. */
+function keysOf(plan: CommitPlan): Set<KeyId> {
+  const keys = new Set<KeyId>();
+  for (const write of plan.writes) keys.add(keyIdOf(write.key));
+  for (const drop of plan.drops) keys.add(keyIdOf(drop.key));
+  return keys;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Commit an attempt's transaction (unless `fn` ended it itself) and return
+ * `fn`'s result; on a conflict, run `again` while retries are left.
+ */
+function finishAttempt<T>(tx: Transaction, result: T, retries: number, again: () => T): T {
+  try {
+    if (tx.state === 'open') tx.commit();
+    return result;
+  } catch (error) {
+    if (isStoreError(error, 'TRANSACTION_CONFLICT') && retries > 0) return again();
+    throw error;
+  }
 }
 
 /** A key for a read: validated, not copied (the store does not keep it). */

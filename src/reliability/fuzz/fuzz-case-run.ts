@@ -130,7 +130,8 @@ export class CaseRun {
       );
       return;
     }
-    this.model.commit(toModel(raw), version as number);
+    // Without a version the store picks the next one (none for an empty commit).
+    if (outcome.value !== undefined) this.model.commit(toModel(raw), outcome.value);
     assert.equal(this.store.latestVersion, this.model.latestVersion, 'latest version');
     if (spec.mutate) scribble(raw);
   }

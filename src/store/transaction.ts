@@ -1,0 +1,425 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+
+/**
+ * Transactions: a stable snapshot to read, a buffer of writes, one commit.
+ *
+ * A transaction reads the store as of its *read version* (`tx.version`) and
+ * sees its own writes on top; nothing it writes is visible to anyone else
+ * until it commits, and then all of it is, at one new version:
+ *
+ * ```
+ *   tx = store.begin()            read version = latest (5), base = 5, lease opened
+ *   tx.get(a)                     own write of a? else a as of 5 (history checked)
+ *   tx.set(b, 1)                  buffered (copied)
+ *   tx.commit()                   conflict check above the base ─► write at 6 ─► lease closed
+ *                                 (a conflict: nothing written, TRANSACTION_CONFLICT)
+ * ```
+ *
+ * The snapshot is held by a lease in the store's snapshot registry: while it
+ * is open no drop erases what the transaction can read and no explicit commit
+ * lands at or below it. The lease does not reference the transaction, so a
+ * transaction that is forgotten (never committed nor rolled back) is garbage
+ * collected, and its lease released with a warning in the log.
+ *
+ * Two versions, because the read version can move (`asOf`) while conflicts
+ * stay judged against the version the transaction *began* at, its base:
+ * moving the reads into the past is a request to read history, not a
+ * promise that the transaction's writes are based on it. A transaction begun
+ * as of a past version (`begin({ asOf })`) is that promise: its base is that
+ * version, and any commit above it that wrote what it writes is a conflict.
+ * A transaction begun as of a future version reads like the latest state
+ * until commits reach that version; its base is the latest version when it
+ * began.
+ *
+ * Every operation first checks that the store is open (`STORE_CLOSED`), the
+ * transaction too (`TRANSACTION_CLOSED`) and its lease usable
+ * (`TRANSACTION_TOO_OLD` past its `maxAgeMs`). A commit always ends the
+ * transaction: committed when it succeeds, rolled back (nothing written)
+ * when it throws. `rollback()` is harmless after the end, and `using tx =
+ * store.begin()` rolls back whatever was not committed.
+ *
+ * @module
+ */
+
+import { type BytesLike, toOwnedBytes } from '../common/bytes.js';
+import {
+  InvalidInputError,
+  ReadOnlyTransactionError,
+  TransactionClosedError,
+  type TransactionEnd,
+} from '../common/errors.js';
+import { rejectUnknownProperties } from '../common/properties.js';
+import { checkCount, checkVersion } from '../common/version.js';
+import type { TierEntry } from '../tier/tier.js';
+import {
+  type BufferedWrite,
+  type KeyId,
+  keyIdOf,
+  keyRangeOf,
+  overlay,
+  ReadSet,
+  type SnapshotLease,
+  type SnapshotRegistry,
+  WriteBuffer,
+} from '../transaction/index.js';
+import type { Delta } from './deltas.js';
+import {
+  type RangeSpec,
+  type ResolvedRange,
+  resolveRange,
+  resolveRangeOptions,
+  type StoreEntry,
+} from './range.js';
+import type { Isolation } from './transaction-options.js';
+
+/** A live key as a transaction reads it. */
+export interface TransactionEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  /** The version the value was committed at; `undefined` for the transaction's own write. */
+  readonly version: number | undefined;
+}
+
+/** How a transaction's range runs (the version is the transaction's). */
+export interface TransactionRangeOptions {
+  /** Descending key order. */
+  readonly reverse?: boolean;
+  /** Entries fetched per tier page (default 256). */
+  readonly pageSize?: number;
+}
+
+/** Constraints of `tx.drop`, as for a drop delta. */
+export interface DropOptions {
+  /** Erase only versions strictly below this one. */
+  readonly upToVersion?: number;
+  /** Keep this many newest versions. */
+  readonly keepLastVersions?: number;
+}
+
+/** What a transaction hands the store when it commits. */
+export interface TransactionWork {
+  /** Its writes (one per key) then its drops, as deltas. */
+  readonly deltas: readonly Delta[];
+  /** The version asked for (a replica's commit), or `undefined` for the next one. */
+  readonly explicit: number | undefined;
+  /** The version conflicts are judged above. */
+  readonly base: number;
+  /** Its lease (left out of the snapshots an explicit commit must stay above). */
+  readonly lease: SnapshotLease;
+  /** Every key it writes or drops. */
+  readonly writes: ReadonlySet<KeyId>;
+  /** What it read, in serializable mode; `undefined` otherwise. */
+  readonly reads: ReadSet | undefined;
+}
+
+/** What a transaction needs from its store. */
+export interface TransactionHost {
+  readonly snapshots: SnapshotRegistry;
+  /** Throw `STORE_CLOSED` once the store is closed. */
+  assertOpen(): void;
+  /** The entry of `key` visible at `version` (a tombstone: `value` undefined), history checked. */
+  read(key: Uint8Array, version: number): TierEntry | undefined;
+  /** The live entries of a range at `version`, history checked (the caller holds the snapshot). */
+  readRange(
+    range: ResolvedRange,
+    version: number,
+    reverse: boolean,
+    pageSize: number,
+  ): Iterable<StoreEntry>;
+  /** Check for conflicts and commit; returns the version used (`undefined`: none). */
+  commit(work: TransactionWork): number | undefined;
+}
+
+/** How a transaction begins (resolved by the store). */
+export interface TransactionStart {
+  readonly readOnly: boolean;
+  readonly isolation: Isolation;
+  /** The version it reads at. */
+  readonly version: number;
+  /** The version conflicts are judged above (read-write transactions). */
+  readonly base: number;
+  readonly maxAgeMs: number | undefined;
+}
+
+/** Where a transaction stands. */
+export type TransactionState = 'open' | TransactionEnd;
+
+const DROP_OPTIONS = ['upToVersion', 'keepLastVersions'];
+const RANGE_OPTIONS = ['reverse', 'pageSize'];
+
+/** A transaction; made by `store.begin()` (see the module documentation). */
+export class Transaction implements Disposable {
+  readonly #host: TransactionHost;
+  readonly #lease: SnapshotLease;
+  readonly #readOnly: boolean;
+  readonly #isolation: Isolation;
+  readonly #base: number;
+  readonly #buffer = new WriteBuffer();
+  /** Keys and ranges read, for serializable read-write transactions only. */
+  readonly #reads: ReadSet | undefined;
+  #end: TransactionEnd | undefined;
+  /** Reading "before everything" (`asOf(0, { exclusive: true })`): the snapshot shows nothing. */
+  #beforeAll = false;
+
+  /** Transactions are made by `store.begin()`. */
+  constructor(host: TransactionHost, start: TransactionStart) {
+    this.#host = host;
+    this.#readOnly = start.readOnly;
+    this.#isolation = start.isolation;
+    this.#base = start.base;
+    this.#reads = start.isolation === 'serializable' && !start.readOnly ? new ReadSet() : undefined;
+    this.#lease = host.snapshots.open({
+      version: start.version,
+      base: start.readOnly ? undefined : start.base,
+      maxAgeMs: start.maxAgeMs,
+      owner: this,
+      kind: 'transaction',
+    });
+  }
+
+  /** The version it reads at. */
+  get version(): number {
+    return this.#lease.version;
+  }
+
+  /** The version it began at: commits above it that wrote what it writes conflict with it. */
+  get baseVersion(): number {
+    return this.#base;
+  }
+
+  /** True for a read-only transaction. */
+  get readOnly(): boolean {
+    return this.#readOnly;
+  }
+
+  /** `snapshot` or `serializable`. */
+  get isolation(): Isolation {
+    return this.#isolation;
+  }
+
+  /**
+   * `open`, or how it ended: `committed`, `rolled back` (by `rollback`, a
+   * failed commit, or the store closing) or `released` (older than its
+   * `maxAgeMs`).
+   */
+  get state(): TransactionState {
+    if (this.#end !== undefined) return this.#end;
+    const reason = this.#lease.releaseReason;
+    if (reason === undefined) return 'open';
+    return reason === 'shutdown' ? 'rolled back' : 'released';
+  }
+
+  /** The value of `key` it sees: its own write, else the snapshot's; `undefined` when absent. */
+  get(key: BytesLike): TransactionEntry | undefined {
+    this.#assertUsable();
+    const bytes = toOwnedBytes(key, 'key');
+    const own = this.#buffer.get(bytes);
+    if (own !== undefined) return own.type === 'set' ? ownEntry(own) : undefined;
+    this.#reads?.addKey(keyIdOf(bytes));
+    if (this.#beforeAll) return undefined;
+    const entry = this.#host.read(bytes, this.#lease.version);
+    if (entry?.value === undefined) return undefined;
+    return { key: bytes, value: entry.value, version: entry.version };
+  }
+
+  /** True when {@link get} would find a value. */
+  contains(key: BytesLike): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /**
+   * The live entries of a key range as the transaction sees them (its own
+   * writes laid over its snapshot), in key order or reverse. The writes it
+   * shows are those made before the call: the iterator reads one state. It
+   * fails with `TRANSACTION_CLOSED` once the transaction has ended.
+   */
+  range(spec?: RangeSpec, options?: TransactionRangeOptions): IterableIterator<TransactionEntry> {
+    this.#assertUsable();
+    const range = resolveRange(spec);
+    if (options !== undefined && typeof options === 'object' && options !== null) {
+      rejectUnknownProperties(options, RANGE_OPTIONS, 'range options', 'INVALID_ARGUMENT');
+    }
+    const { reverse, pageSize } = resolveRangeOptions(options);
+    const keyRange = keyRangeOf(range.start, range.end);
+    const own = this.#buffer.within(keyRange, reverse);
+    this.#reads?.addRange(keyRange);
+    const snapshot = this.#beforeAll
+      ? []
+      : this.#host.readRange(range, this.#lease.version, reverse, pageSize);
+    return this.#guarded(overlay<TransactionEntry>(snapshot, own, reverse, ownEntry));
+  }
+
+  /** Buffer a value for `key` (copied; the last write of a key wins). */
+  set(key: BytesLike, value: BytesLike): void {
+    this.#assertWritable('set');
+    this.#buffer.put({
+      type: 'set',
+      key: toOwnedBytes(key, 'key'),
+      value: toOwnedBytes(value, 'value'),
+    });
+  }
+
+  /** Buffer a delete of `key` that carries its old value. */
+  unset(key: BytesLike, value: BytesLike): void {
+    this.#assertWritable('unset');
+    this.#buffer.put({
+      type: 'unset',
+      key: toOwnedBytes(key, 'key'),
+      value: toOwnedBytes(value, 'value'),
+    });
+  }
+
+  /** Buffer a delete of `key`. */
+  remove(key: BytesLike): void {
+    this.#assertWritable('remove');
+    this.#buffer.put({ type: 'remove', key: toOwnedBytes(key, 'key') });
+  }
+
+  /**
+   * Ask, with the commit, for stored versions of `key` to be erased (as a drop
+   * delta does). It does not change what this transaction reads, and counts as
+   * a write of `key` for conflict detection.
+   */
+  drop(key: BytesLike, options?: DropOptions): void {
+    this.#assertWritable('drop');
+    const bytes = toOwnedBytes(key, 'key');
+    if (options === undefined) {
+      this.#buffer.drop({ key: bytes });
+      return;
+    }
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidInputError('INVALID_ARGUMENT', 'drop options must be an object');
+    }
+    rejectUnknownProperties(options, DROP_OPTIONS, 'drop options', 'INVALID_ARGUMENT');
+    const { upToVersion, keepLastVersions } = options;
+    this.#buffer.drop({
+      key: bytes,
+      upToVersion:
+        upToVersion === undefined ? undefined : checkVersion(upToVersion, 'drop upToVersion'),
+      keepLastVersions:
+        keepLastVersions === undefined
+          ? undefined
+          : checkCount(keepLastVersions, 'drop keepLastVersions'),
+    });
+  }
+
+  /**
+   * Read as of another version from now on: `version` itself, or with
+   * `exclusive` the state just before it (`asOf(0, { exclusive: true })` reads
+   * nothing). The transaction's own writes stay visible, and conflicts stay
+   * judged against the version it began at. History erased before the move
+   * stays erased: reads there throw `VERSION_TOO_OLD`.
+   */
+  asOf(version: number, options?: { readonly exclusive?: boolean }): void {
+    this.#assertUsable();
+    const at = checkVersion(version);
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) {
+        throw new InvalidInputError('INVALID_ARGUMENT', 'asOf options must be an object');
+      }
+      rejectUnknownProperties(options, ['exclusive'], 'asOf options', 'INVALID_ARGUMENT');
+      if (options.exclusive !== undefined && typeof options.exclusive !== 'boolean') {
+        throw new InvalidInputError('INVALID_ARGUMENT', 'exclusive must be a boolean');
+      }
+    }
+    const exclusive = options?.exclusive === true;
+    this.#host.snapshots.move(this.#lease, exclusive && at > 0 ? at - 1 : at);
+    this.#beforeAll = exclusive && at === 0;
+  }
+
+  /**
+   * Commit: the buffered writes and drops at one new version (or at `version`,
+   * a replica's explicit commit), returned. A read-only transaction, or one
+   * that wrote nothing, takes no version and returns `undefined`. Throws
+   * `TRANSACTION_CONFLICT` (retryable: nothing was written) when a commit
+   * above its base wrote a key it writes (serializable: or read). Success or
+   * not, the transaction has ended.
+   */
+  commit(version?: number): number | undefined {
+    this.#assertUsable();
+    try {
+      const explicit = version === undefined ? undefined : checkVersion(version);
+      if (this.#readOnly) {
+        if (explicit !== undefined) throw new ReadOnlyTransactionError('commit at a version');
+        return undefined;
+      }
+      if (this.#buffer.empty && explicit === undefined) return undefined;
+      return this.#host.commit({
+        deltas: this.#deltas(),
+        explicit,
+        base: this.#base,
+        lease: this.#lease,
+        writes: this.#buffer.keys(),
+        reads: this.#reads,
+      });
+    } catch (error) {
+      this.#finish('rolled back');
+      throw error;
+    } finally {
+      this.#finish('committed');
+    }
+  }
+
+  /** Discard everything buffered and end the transaction. Harmless once it has ended. */
+  rollback(): void {
+    this.#finish('rolled back');
+  }
+
+  /** `rollback()`: what `using tx = store.begin()` calls when the block ends. */
+  [Symbol.dispose](): void {
+    this.rollback();
+  }
+
+  #finish(end: TransactionEnd): void {
+    if (this.#end !== undefined) return;
+    this.#end = end;
+    this.#buffer.clear();
+    this.#host.snapshots.close(this.#lease);
+  }
+
+  #assertUsable(): void {
+    this.#host.assertOpen();
+    if (this.#end !== undefined) throw new TransactionClosedError(this.#end);
+    this.#host.snapshots.assertUsable(this.#lease);
+  }
+
+  #assertWritable(operation: string): void {
+    this.#assertUsable();
+    if (this.#readOnly) throw new ReadOnlyTransactionError(operation);
+  }
+
+  /** The buffer as deltas: one write per key, in key order, then the drops in order. */
+  #deltas(): Delta[] {
+    const deltas: Delta[] = this.#buffer.writes().map(deltaOf);
+    for (const { key, upToVersion, keepLastVersions } of this.#buffer.drops()) {
+      deltas.push({ type: 'drop', key, upToVersion, keepLastVersions });
+    }
+    return deltas;
+  }
+
+  /** `entries`, checking before each step that the transaction can still read. */
+  *#guarded(entries: Iterator<TransactionEntry>): Generator<TransactionEntry, void, undefined> {
+    for (;;) {
+      this.#assertUsable();
+      const next = entries.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  }
+}
+
+function deltaOf(write: BufferedWrite): Delta {
+  switch (write.type) {
+    case 'set':
+      return { type: 'set', key: write.key, value: write.value };
+    case 'unset':
+      return { type: 'unset', key: write.key, value: write.value };
+    case 'remove':
+      return { type: 'remove', key: write.key };
+  }
+}
+
+/** A buffered set as an entry the caller owns (no version: not committed). */
+function ownEntry(write: Extract<BufferedWrite, { type: 'set' }>): TransactionEntry {
+  return { key: new Uint8Array(write.key), value: new Uint8Array(write.value), version: undefined };
+}
