@@ -16,10 +16,14 @@ import { compareBytes } from '../common/bytes.js';
 import { AbstractTier } from '../tier/abstract-tier.js';
 import type {
   Bound,
+  Horizon,
+  HorizonEntry,
+  HorizonPage,
   PageQuery,
   RangePage,
   TierDrops,
   TierEntry,
+  TierHorizons,
   TierWrites,
   VersionEntry,
   WriteObserver,
@@ -44,6 +48,7 @@ function inBound(key: Uint8Array, bound: Bound, side: 'start' | 'end'): boolean 
 export class BruteForceTier extends AbstractTier {
   readonly kind = 'model';
   readonly #tables = new Map<string, Map<string, ModelKey>>();
+  readonly #horizons = new Map<string, Map<string, HorizonEntry>>();
   readonly #settings = new Map<string, string>();
   #latest = 0;
 
@@ -96,7 +101,7 @@ export class BruteForceTier extends AbstractTier {
     return sorted.map((v) => ({ version: v.version, value: copy(v.value) }));
   }
 
-  protected _drop(drops: TierDrops): void {
+  protected _drop(drops: TierDrops, horizons: TierHorizons | undefined): void {
     for (const [table, list] of drops) {
       const keys = this.#tables.get(table);
       for (const { key, version } of list) {
@@ -106,6 +111,48 @@ export class BruteForceTier extends AbstractTier {
         if (found.versions.length === 0) keys?.delete(hex(key));
       }
     }
+    for (const [table, list] of horizons ?? []) {
+      this.#table(table);
+      let keys = this.#horizons.get(table);
+      if (keys === undefined) {
+        keys = new Map();
+        this.#horizons.set(table, keys);
+      }
+      for (const { key, horizon } of list) {
+        const old = keys.get(hex(key))?.horizon;
+        const erasedFrom = Math.min(old?.erasedFrom ?? horizon.erasedFrom, horizon.erasedFrom);
+        const readableFrom = Math.max(old?.readableFrom ?? 0, horizon.readableFrom);
+        keys.set(hex(key), { key: new Uint8Array(key), horizon: { erasedFrom, readableFrom } });
+      }
+    }
+  }
+
+  protected _horizon(table: string, key: Uint8Array): Horizon | undefined {
+    const found = this.#horizons.get(table)?.get(hex(key));
+    return found && { ...found.horizon };
+  }
+
+  protected _readableFloor(table: string): number {
+    let floor = 0;
+    for (const { horizon } of this.#horizons.get(table)?.values() ?? [])
+      floor = Math.max(floor, horizon.readableFrom);
+    return floor;
+  }
+
+  protected _horizonPage(table: string, query: PageQuery): HorizonPage {
+    const { cursor, start, end, version, limit, reverse } = query;
+    const direction = reverse ? -1 : 1;
+    const refused = [...(this.#horizons.get(table)?.values() ?? [])]
+      .filter((h) => inBound(h.key, start, 'start') && inBound(h.key, end, 'end'))
+      .filter((h) => !cursor || compareBytes(h.key, cursor.lastKey) * direction > 0)
+      .filter((h) => version >= h.horizon.erasedFrom && version < h.horizon.readableFrom)
+      .sort((a, b) => compareBytes(a.key, b.key) * direction);
+    const entries = refused
+      .slice(0, limit)
+      .map((h) => ({ key: new Uint8Array(h.key), horizon: { ...h.horizon } }));
+    const last = entries[entries.length - 1];
+    const full = entries.length === limit && last !== undefined;
+    return { entries, cursor: full ? { lastKey: new Uint8Array(last.key) } : undefined };
   }
 
   protected _ensureTable(table: string): void {
@@ -114,6 +161,7 @@ export class BruteForceTier extends AbstractTier {
 
   protected _clearTable(table: string): void {
     this.#tables.get(table)?.clear();
+    this.#horizons.get(table)?.clear();
   }
 
   protected _tables(): string[] {

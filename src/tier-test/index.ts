@@ -16,7 +16,7 @@
  * replacement, out-of-order versions, drops, the write observer, tables,
  * settings, the latest version, ownership of returned bytes, closing, ranges
  * in both directions with every bound kind, cursor resumption and byte order
- * (range.ts), and rejection of bad input leaving the tier unchanged
+ * (range.ts), horizons (horizons.ts), and rejection of bad input leaving the tier unchanged
  * (input.ts). Each case opens a fresh tier with `open` and closes it
  * afterwards. It needs nothing but Node (`node:test`, `node:assert`) and
  * this package.
@@ -27,6 +27,7 @@
 import { describe } from 'node:test';
 import { describePointContract, describeTableContract } from './contract.js';
 import type { OpenTier } from './helpers.js';
+import { describeHorizonContract } from './horizons.js';
 import { describeInputContract } from './input.js';
 import { describeRangeContract } from './range.js';
 
@@ -38,6 +39,7 @@ export function describeTierContract(name: string, open: OpenTier): void {
     describePointContract(open);
     describeTableContract(open);
     describeRangeContract(open);
+    describeHorizonContract(open);
     describeInputContract(open);
   });
 }

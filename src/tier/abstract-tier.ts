@@ -70,6 +70,30 @@
  * the page is full, a cursor past the one given) and reports a page that
  * breaks it as `TIER_IO`.
  *
+ * ## Horizons
+ *
+ * Erasing versions changes what reads at some older versions would answer,
+ * so the store records, per key, the interval of versions whose reads it
+ * must refuse: a {@link Horizon} `[erasedFrom, readableFrom)`. The tier keeps
+ * it beside the data and knows nothing of what it means:
+ *
+ * ```
+ *   drop(erasures, horizons)       erase the pairs AND widen the horizons, one atomic step
+ *   horizon(table, key)            the key's horizon, or undefined
+ *   readableFloor(table)           the highest readableFrom of the table (0: none);
+ *                                  reads at or above it need no horizon lookup
+ *   horizonPage(table, request)    the keys of a range whose horizon refuses
+ *                                  request.version, paged like page()
+ * ```
+ *
+ * A horizon only widens: recording one for a key that has one keeps the
+ * lower `erasedFrom` and the higher `readableFrom`. A key keeps its horizon
+ * when its last version is erased (a fully erased key is still refused
+ * there), and `clearTable` forgets the table's horizons with its entries.
+ * A durable tier keeps horizons and floors across reopening, and writes them
+ * in the same transaction as the erasure, so that a crash never leaves
+ * erased versions without their horizon.
+ *
  * ## Extending the contract
  *
  * A new capability is one public method here (open check, validation, then
@@ -85,12 +109,15 @@ import { compareBytes, describe, isReadableBytes } from '../common/bytes.js';
 import { isStoreError, StoreClosedError, TierIoError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import type {
+  Horizon,
+  HorizonPage,
   PageQuery,
   PageRequest,
   RangeCursor,
   RangePage,
   TierDrops,
   TierEntry,
+  TierHorizons,
   TierWrites,
   VersionEntry,
   VersionSize,
@@ -98,6 +125,7 @@ import type {
 } from './tier.js';
 import {
   checkDrops,
+  checkHorizons,
   checkKey,
   checkObserver,
   checkPage,
@@ -173,11 +201,46 @@ export abstract class AbstractTier {
     return this.#io('read', () => this._getVersionSizes(table, key));
   }
 
-  /** Physically erase the given `(key, version)` pairs, atomically. Missing pairs are ignored. */
-  drop(drops: TierDrops): void {
+  /**
+   * Physically erase the given `(key, version)` pairs and widen the given
+   * horizons, atomically. Missing pairs are ignored.
+   */
+  drop(drops: TierDrops, horizons?: TierHorizons): void {
     this.#assertOpen();
     checkDrops(drops);
-    this.#io('drop', () => this._drop(drops));
+    const checked = checkHorizons(horizons);
+    this.#io('drop', () => this._drop(drops, checked));
+  }
+
+  /** The horizon of `key` in `table`, or `undefined` when none was recorded. */
+  horizon(table: string, key: Uint8Array): Horizon | undefined {
+    this.#checkTable(table);
+    checkKey(key);
+    return this.#io('read a horizon', () => this._horizon(table, key));
+  }
+
+  /**
+   * The highest `readableFrom` of the table's horizons (0 when it has none):
+   * no horizon refuses a read at or above it. Constant time.
+   */
+  readableFloor(table: string): number {
+    this.#checkTable(table);
+    try {
+      // Inline rather than through #io: every read below the latest version asks.
+      return this._readableFloor(table);
+    } catch (error) {
+      throw this.#failure('read the readable floor', error);
+    }
+  }
+
+  /**
+   * One page of the keys of a range whose horizon refuses `request.version`,
+   * in key order (or reverse); cursors and limits as for {@link page}.
+   */
+  horizonPage(table: string, request: PageRequest): HorizonPage {
+    this.#checkTable(table);
+    const query = checkPage(request);
+    return this.#io('read horizons', () => this._horizonPage(table, query));
   }
 
   /** Create the table if it does not exist. */
@@ -186,7 +249,10 @@ export abstract class AbstractTier {
     this.#io('create a table', () => this._ensureTable(table));
   }
 
-  /** Erase every entry of the table (the table itself remains; an unknown table stays unknown). */
+  /**
+   * Erase every entry and horizon of the table (the table itself remains; an
+   * unknown table stays unknown).
+   */
   clearTable(table: string): void {
     this.#checkTable(table);
     this.#io('clear a table', () => this._clearTable(table));
@@ -252,8 +318,21 @@ export abstract class AbstractTier {
     }));
   }
 
-  /** Raw `drop`: ignore unknown tables and missing pairs; forget a key once it has no version. */
-  protected abstract _drop(drops: TierDrops): void;
+  /**
+   * Raw `drop`: ignore unknown tables and missing pairs; forget a key's
+   * entries once it has no version; widen the given horizons (keeping them
+   * for keys with no version left); all or nothing.
+   */
+  protected abstract _drop(drops: TierDrops, horizons: TierHorizons | undefined): void;
+
+  /** Raw `horizon`: `undefined` for an unknown table or key. */
+  protected abstract _horizon(table: string, key: Uint8Array): Horizon | undefined;
+
+  /** Raw `readableFloor`: 0 for an unknown table. */
+  protected abstract _readableFloor(table: string): number;
+
+  /** Raw `horizonPage`: an empty page for an unknown table. */
+  protected abstract _horizonPage(table: string, query: PageQuery): HorizonPage;
 
   /** Raw `ensureTable`: create the table if missing. */
   protected abstract _ensureTable(table: string): void;

@@ -6,18 +6,25 @@
  * `MultiStore.fromTier`; the base class validates every input, refuses calls
  * after `close` (`STORE_CLOSED`) and reports storage failures as `TIER_IO`,
  * so the custom tier behaves like the built-in ones. {@link readPage} turns
- * an ordered key index ({@link KeyWalker}) into range pages. The contract
+ * an ordered key index ({@link KeyWalker}) into range pages ({@link walkPage}
+ * into pages of anything, horizons included); {@link horizonPageOf} answers
+ * a horizon page from a table's horizons in any order. The contract
  * suite to run against a custom tier is `multistore/tier-test`.
  *
  * @module
  */
 
 export { AbstractTier } from './abstract-tier.js';
-export { type KeyWalker, readPage } from './range-walk.js';
+export { horizonPageOf, refuses, widen } from './horizons.js';
+export { type KeyIndex, type KeyWalker, readPage, walkPage } from './range-walk.js';
 export {
   type Bound,
   DEFAULT_TABLE,
+  EMPTY_HORIZON_PAGE,
   EMPTY_PAGE,
+  type Horizon,
+  type HorizonEntry,
+  type HorizonPage,
   type PageQuery,
   type PageRequest,
   type RangeCursor,
@@ -25,6 +32,7 @@ export {
   type TierDrop,
   type TierDrops,
   type TierEntry,
+  type TierHorizons,
   type TierWrite,
   type TierWrites,
   UNBOUNDED,

@@ -34,13 +34,14 @@
 import type { Bound, PageQuery, RangeCursor, RangePage, TierEntry } from './tier.js';
 
 /**
- * Ordered access to one table's keys, as a backend provides it.
+ * Ordered access to a set of keys (one table's, or its horizons'), as a
+ * backend provides it.
  *
  * `K` is the backend's key representation (ordered by `compare` exactly as
  * the bytes are ordered bytewise); `H` is a handle on one stored key that
- * `visible` can resolve without a second search.
+ * the caller can resolve without a second search.
  */
-export interface KeyWalker<K, H> {
+export interface KeyIndex<K, H> {
   /** The backend representation of a key given as bytes. */
   encode(bytes: Uint8Array): K;
   /** Bytewise order of two encoded keys. */
@@ -48,11 +49,15 @@ export interface KeyWalker<K, H> {
   /**
    * The first stored key at or after `from` (forward) or at or before it
    * (`reverse`), excluding `from` itself unless `inclusive`; with `from`
-   * undefined, the first (or last) key of the table.
+   * undefined, the first (or last) key.
    */
   seek(from: K | undefined, inclusive: boolean, reverse: boolean): H | undefined;
   /** The key of a handle. */
   keyOf(handle: H): K;
+}
+
+/** Ordered access to one table's keys and their visible entries (what {@link readPage} walks). */
+export interface KeyWalker<K, H> extends KeyIndex<K, H> {
   /** The key's newest entry at or below `version`, as a caller-owned entry. */
   visible(handle: H, version: number): TierEntry | undefined;
 }
@@ -65,23 +70,37 @@ interface Edge<K> {
 
 /** Read one page of a range through `walker`; the direction decides which bound the walk starts from. */
 export function readPage<K, H>(walker: KeyWalker<K, H>, request: PageQuery): RangePage {
-  const { reverse, version, limit } = request;
-  const origin = startEdge(walker, request);
-  const stop = toEdge(walker, reverse ? request.start : request.end);
-  const entries: TierEntry[] = [];
-  let handle = walker.seek(origin.key, origin.inclusive, reverse);
+  return walkPage(walker, request, (handle) => walker.visible(handle, request.version));
+}
+
+/**
+ * One page of whatever `pick` makes of the keys of a range: the walk of
+ * {@link readPage} over any {@link KeyIndex} (a key `pick` answers
+ * `undefined` for is stepped over). The horizon pages of the built-in tiers
+ * use it.
+ */
+export function walkPage<K, H, E extends { readonly key: Uint8Array }>(
+  index: KeyIndex<K, H>,
+  request: PageQuery,
+  pick: (handle: H) => E | undefined,
+): { entries: E[]; cursor: RangeCursor | undefined } {
+  const { reverse, limit } = request;
+  const origin = startEdge(index, request);
+  const stop = toEdge(index, reverse ? request.start : request.end);
+  const entries: E[] = [];
+  let handle = index.seek(origin.key, origin.inclusive, reverse);
   while (handle !== undefined) {
-    const key = walker.keyOf(handle);
-    if (isBeyond(walker, key, stop, reverse)) break;
-    const entry = walker.visible(handle, version);
+    const key = index.keyOf(handle);
+    if (isBeyond(index, key, stop, reverse)) break;
+    const entry = pick(handle);
     if (entry !== undefined && entries.push(entry) === limit) break;
-    handle = walker.seek(key, false, reverse);
+    handle = index.seek(key, false, reverse);
   }
   return { entries, cursor: cursorAfter(entries, limit) };
 }
 
 /** Where the walk begins: the start bound (end bound in reverse), tightened by the cursor. */
-function startEdge<K, H>(walker: KeyWalker<K, H>, request: PageQuery): Edge<K> {
+function startEdge<K, H>(walker: KeyIndex<K, H>, request: PageQuery): Edge<K> {
   const bound = toEdge(walker, request.reverse ? request.end : request.start);
   if (request.cursor === undefined) return bound;
   const resume: Edge<K> = { key: walker.encode(request.cursor.lastKey), inclusive: false };
@@ -91,20 +110,23 @@ function startEdge<K, H>(walker: KeyWalker<K, H>, request: PageQuery): Edge<K> {
   return resumeIsTighter ? resume : bound;
 }
 
-function toEdge<K, H>(walker: KeyWalker<K, H>, bound: Bound): Edge<K> {
+function toEdge<K, H>(walker: KeyIndex<K, H>, bound: Bound): Edge<K> {
   if (bound.kind === 'unbounded') return { key: undefined, inclusive: true };
   return { key: walker.encode(bound.key), inclusive: bound.kind === 'included' };
 }
 
 /** True when `key` lies past the far edge of the range in the walk's direction. */
-function isBeyond<K, H>(walker: KeyWalker<K, H>, key: K, stop: Edge<K>, reverse: boolean): boolean {
+function isBeyond<K, H>(walker: KeyIndex<K, H>, key: K, stop: Edge<K>, reverse: boolean): boolean {
   if (stop.key === undefined) return false;
   const order = walker.compare(key, stop.key);
   if (order === 0) return !stop.inclusive;
   return reverse ? order < 0 : order > 0;
 }
 
-function cursorAfter(entries: readonly TierEntry[], limit: number): RangeCursor | undefined {
+function cursorAfter(
+  entries: readonly { readonly key: Uint8Array }[],
+  limit: number,
+): RangeCursor | undefined {
   const last = entries[entries.length - 1];
   if (entries.length < limit || last === undefined) return undefined;
   return { lastKey: new Uint8Array(last.key) };

@@ -25,7 +25,10 @@
 import { AbstractTier } from './abstract-tier.js';
 import { type KeyWalker, readPage } from './range-walk.js';
 import {
+  EMPTY_HORIZON_PAGE,
   EMPTY_PAGE,
+  type Horizon,
+  type HorizonPage,
   type PageQuery,
   type RangePage,
   type TierEntry,
@@ -43,7 +46,13 @@ export interface TierTable<K, H> extends KeyWalker<K, H> {
   allVersions(key: Uint8Array): VersionEntry[];
   /** Every stored version's size, newest first, without reading values. */
   versionSizes(key: Uint8Array): VersionSize[];
-  /** Erase every entry. */
+  /** The horizon of `key`, if any. */
+  horizon(key: Uint8Array): Horizon | undefined;
+  /** The highest readableFrom of its horizons (0: none). */
+  readonly readableFloor: number;
+  /** The keys of a range whose horizon refuses `query.version`. */
+  horizonPage(query: PageQuery): HorizonPage;
+  /** Erase every entry and horizon. */
   clear(): void;
 }
 
@@ -95,6 +104,18 @@ export abstract class TableTier<T extends TierTable<any, any>> extends AbstractT
 
   protected override _getVersionSizes(table: string, key: Uint8Array): VersionSize[] {
     return this.#tables.get(table)?.versionSizes(key) ?? [];
+  }
+
+  protected _horizon(table: string, key: Uint8Array): Horizon | undefined {
+    return this.#tables.get(table)?.horizon(key);
+  }
+
+  protected _readableFloor(table: string): number {
+    return this.#tables.get(table)?.readableFloor ?? 0;
+  }
+
+  protected _horizonPage(table: string, query: PageQuery): HorizonPage {
+    return this.#tables.get(table)?.horizonPage(query) ?? EMPTY_HORIZON_PAGE;
   }
 
   protected _ensureTable(table: string): void {

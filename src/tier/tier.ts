@@ -62,6 +62,42 @@ export interface TierDrop {
   readonly version: number;
 }
 
+/**
+ * The versions of one key whose reads an erasure changed: reads at versions
+ * in `[erasedFrom, readableFrom)` must be refused (`VERSION_TOO_OLD`), reads
+ * below `erasedFrom` or from `readableFrom` on answer from the stored
+ * entries as usual.
+ */
+export interface Horizon {
+  /** The oldest erased version. */
+  readonly erasedFrom: number;
+  /** The oldest version that can be read again; greater than `erasedFrom`. */
+  readonly readableFrom: number;
+}
+
+/** A key and its horizon. */
+export interface HorizonEntry {
+  readonly key: Uint8Array;
+  readonly horizon: Horizon;
+}
+
+/** What `drop` records besides its erasures: per table name, horizons to widen. */
+export type TierHorizons = ReadonlyMap<string, readonly HorizonEntry[]>;
+
+/** One page of `horizonPage`: the keys whose horizon refuses the page's version. */
+export interface HorizonPage {
+  /** At most `limit` entries, one per key, in range order. */
+  readonly entries: readonly HorizonEntry[];
+  /** Resume here for the next page; `undefined` when the range is exhausted. */
+  readonly cursor: RangeCursor | undefined;
+}
+
+/** The horizon page with nothing in it. */
+export const EMPTY_HORIZON_PAGE: HorizonPage = Object.freeze({
+  entries: Object.freeze([]) as readonly HorizonEntry[],
+  cursor: undefined,
+});
+
 /** What `set` writes: per table name, the writes of that table. */
 export type TierWrites = ReadonlyMap<string, readonly TierWrite[]>;
 

@@ -16,6 +16,7 @@
  *   page limit                    INVALID_ARGUMENT   positive safe integer
  *   page request, bound, cursor,  INVALID_ARGUMENT   the documented shape (no
  *   writes, drops, settings                          unknown request property)
+ *   horizon                       INVALID_ARGUMENT   versions, erasedFrom < readableFrom
  * ```
  *
  * Table names are restricted so that every tier can store them faithfully:
@@ -37,7 +38,7 @@
 import { describe, isReadableBytes } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
-import type { Bound, PageQuery, RangeCursor, TierDrops, TierWrites } from './tier.js';
+import type { Bound, PageQuery, RangeCursor, TierDrops, TierHorizons, TierWrites } from './tier.js';
 import { UNBOUNDED } from './tier.js';
 
 /** The longest table name a tier accepts, in UTF-8 bytes. */
@@ -182,6 +183,33 @@ export function checkDrops(drops: unknown): TierDrops {
     }
   }
   return map as TierDrops;
+}
+
+/**
+ * Check the horizons of `drop` (optional): a Map of table name to an array
+ * of `{ key, horizon: { erasedFrom, readableFrom } }`, versions with
+ * `erasedFrom < readableFrom`.
+ */
+export function checkHorizons(horizons: unknown): TierHorizons | undefined {
+  if (horizons === undefined) return undefined;
+  const map = checkTableMap(horizons, 'horizons');
+  for (const [table, list] of map) {
+    checkTableName(table);
+    for (const entry of checkList(list, `horizons of table ${table}`)) {
+      if (!isObject(entry) || !isObject(entry.horizon)) {
+        throw invalidArgument(`a horizon entry must be { key, horizon }, got ${describe(entry)}`);
+      }
+      checkKey(entry.key);
+      const erasedFrom = checkVersion(entry.horizon.erasedFrom, 'horizon erasedFrom');
+      const readableFrom = checkVersion(entry.horizon.readableFrom, 'horizon readableFrom');
+      if (erasedFrom >= readableFrom) {
+        throw invalidArgument(
+          `a horizon must have erasedFrom < readableFrom, got [${erasedFrom}, ${readableFrom})`,
+        );
+      }
+    }
+  }
+  return map as TierHorizons;
 }
 
 function checkTableMap(value: unknown, what: string): Map<unknown, unknown> {

@@ -19,12 +19,43 @@
 
 import BTreeModule from 'sorted-btree';
 import type { TierTable } from '../table-tier.js';
-import type { TierEntry, TierWrite, VersionEntry, VersionSize, WriteObserver } from '../tier.js';
+import {
+  EMPTY_HORIZON_PAGE,
+  type Horizon,
+  type HorizonPage,
+  type PageQuery,
+  type TierEntry,
+  type TierWrite,
+  type VersionEntry,
+  type VersionSize,
+  type WriteObserver,
+} from '../tier.js';
 import { compareKeyStrings, keyString } from './key-string.js';
+import { MemoryHorizons } from './memory-horizons.js';
 import { VersionChain } from './version-chain.js';
 
 const BTree = BTreeModule.default;
 type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
+
+/**
+ * The first pair of `tree` at or after `from` (or at or before it, in
+ * `reverse`), excluding `from` unless `inclusive`; the first (or last) pair
+ * when `from` is undefined. `pair` is reused for the answer.
+ */
+export function seekPair<V>(
+  tree: BTree<string, V>,
+  pair: [string, V],
+  from: string | undefined,
+  inclusive: boolean,
+  reverse: boolean,
+): [string, V] | undefined {
+  if (from === undefined) {
+    return reverse ? tree.nextLowerPair(undefined, pair) : tree.nextHigherPair(undefined, pair);
+  }
+  if (reverse)
+    return inclusive ? tree.getPairOrNextLower(from, pair) : tree.nextLowerPair(from, pair);
+  return inclusive ? tree.getPairOrNextHigher(from, pair) : tree.nextHigherPair(from, pair);
+}
 
 /** The keys and versions of one table. */
 export class MemoryTable implements TierTable<string, VersionChain> {
@@ -34,6 +65,8 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   readonly #order: BTree<string, VersionChain> = new BTree(undefined, compareKeyStrings);
   /** Reused by seeks, which would otherwise allocate a pair per key visited. */
   readonly #pair = [] as unknown as [string, VersionChain];
+  /** Created by the first horizon: a table that never erased pays nothing. */
+  #horizons: MemoryHorizons | undefined;
 
   constructor(name: string) {
     this.name = name;
@@ -102,10 +135,29 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     this.#order.delete(id);
   }
 
-  /** Erase every key. */
+  /** Erase every key and horizon. */
   clear(): void {
     this.#chains.clear();
     this.#order.clear();
+    this.#horizons = undefined;
+  }
+
+  horizon(key: Uint8Array): Horizon | undefined {
+    return this.#horizons?.get(key);
+  }
+
+  get readableFloor(): number {
+    return this.#horizons?.floor ?? 0;
+  }
+
+  horizonPage(query: PageQuery): HorizonPage {
+    return this.#horizons?.page(query) ?? EMPTY_HORIZON_PAGE;
+  }
+
+  /** Widen the horizon of `key` to cover `horizon` too. */
+  widenHorizon(key: Uint8Array, horizon: Horizon): void {
+    this.#horizons ??= new MemoryHorizons();
+    this.#horizons.widen(key, horizon);
   }
 
   // KeyWalker: ranges walk the B+ tree.
@@ -119,19 +171,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   }
 
   seek(from: string | undefined, inclusive: boolean, reverse: boolean): VersionChain | undefined {
-    const order = this.#order;
-    const pair = this.#pair;
-    let found: [string, VersionChain] | undefined;
-    if (from === undefined) {
-      found = reverse
-        ? order.nextLowerPair(undefined, pair)
-        : order.nextHigherPair(undefined, pair);
-    } else if (reverse) {
-      found = inclusive ? order.getPairOrNextLower(from, pair) : order.nextLowerPair(from, pair);
-    } else {
-      found = inclusive ? order.getPairOrNextHigher(from, pair) : order.nextHigherPair(from, pair);
-    }
-    return found?.[1];
+    return seekPair(this.#order, this.#pair, from, inclusive, reverse)?.[1];
   }
 
   keyOf(chain: VersionChain): string {

@@ -4,7 +4,8 @@
  * ```
  *   MemoryTier
  *     tables    name -> MemoryTable        (memory-table.ts: Map + B+ tree;
- *                                           reads go through table-tier.ts)
+ *                                           reads go through table-tier.ts;
+ *                                           horizons: memory-horizons.ts)
  *     latest    highest version given to set
  *     settings  Map<name, string>
  * ```
@@ -24,7 +25,7 @@
  */
 
 import { TableTier } from '../table-tier.js';
-import type { TierDrop, TierDrops, TierWrites, WriteObserver } from '../tier.js';
+import type { TierDrop, TierDrops, TierHorizons, TierWrites, WriteObserver } from '../tier.js';
 import { keyString } from './key-string.js';
 import { MemoryTable } from './memory-table.js';
 
@@ -49,11 +50,15 @@ export class MemoryTier extends TableTier<MemoryTable> {
     if (version > this.#latest) this.#latest = version;
   }
 
-  protected _drop(drops: TierDrops): void {
+  protected _drop(drops: TierDrops, horizons: TierHorizons | undefined): void {
     for (const [name, list] of drops) {
       const table = this.held(name);
       if (table === undefined) continue;
       for (const [id, versions] of versionsByKey(list)) table.removeVersions(id, versions);
+    }
+    for (const [name, list] of horizons ?? []) {
+      const table = this.holdTable(name);
+      for (const { key, horizon } of list) table.widenHorizon(key, horizon);
     }
   }
 

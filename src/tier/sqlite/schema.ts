@@ -3,13 +3,16 @@
  *
  * ```
  *   multistore_meta (name TEXT PRIMARY KEY, value INTEGER)
- *       format          1
+ *       format          1, or 2 once a horizon was written
  *       latest_version  highest version ever passed to set
+ *       readable_floor:6d756c7469   the table's highest readable_from
  *   multistore_settings (name TEXT PRIMARY KEY, value TEXT)
  *       tables          the store's table declarations (JSON)
  *   t_6d756c7469 (key BLOB, version INTEGER, value BLOB NULL,
  *                 PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID
  *       ^ "multi" as hex of its UTF-8 bytes         value NULL = tombstone
+ *   h_6d756c7469 (key BLOB PRIMARY KEY, erased_from INTEGER, readable_from INTEGER)
+ *                 STRICT, WITHOUT ROWID       the table's horizons, created with the first
  * ```
  *
  * A store table name never reaches SQL: its SQL identifier is `t_` followed
@@ -44,15 +47,55 @@ export const WRITE_SETTING_SQL =
   `INSERT INTO ${SETTINGS_TABLE} (name, value) VALUES (?, ?) ` +
   'ON CONFLICT (name) DO UPDATE SET value = excluded.value';
 
-/** The on-disk layout this code reads and writes. */
-export const FORMAT_VERSION = 1;
+/** The layout of a file without horizons: what a new file starts as. */
+export const BASE_FORMAT = 1;
+
+/**
+ * The layout of a file that holds horizons (and the newest this code reads).
+ * The first horizon written raises a file to it, in the same transaction, so
+ * that code which knows nothing of horizons (and would read erased history
+ * as absent) refuses the file instead.
+ */
+export const FORMAT_VERSION = 2;
 
 const SQL_NAME = /^t_(?:[0-9a-f]{2})+$/;
 
+/** The hex of a store table name's UTF-8 bytes: the stem of its SQL names. */
+function hexOf(table: string): string {
+  return Buffer.from(table, 'utf8').toString('hex');
+}
+
 /** The SQL identifier (unquoted; only `[t_0-9a-f]`) of a store table. */
 export function sqlTableName(table: string): string {
-  return `t_${Buffer.from(table, 'utf8').toString('hex')}`;
+  return `t_${hexOf(table)}`;
 }
+
+/** The SQL identifier (unquoted; only `[h_0-9a-f]`) of a store table's horizons. */
+export function sqlHorizonTableName(table: string): string {
+  return `h_${hexOf(table)}`;
+}
+
+/** The meta row holding a store table's readable floor. */
+export function floorMetaName(table: string): string {
+  return `readable_floor:${hexOf(table)}`;
+}
+
+/** DDL creating the horizon table of a store table (on its first horizon). */
+export function createHorizonTableSql(table: string): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS "${sqlHorizonTableName(table)}" ` +
+    '(key BLOB NOT NULL PRIMARY KEY, erased_from INTEGER NOT NULL, ' +
+    'readable_from INTEGER NOT NULL) STRICT, WITHOUT ROWID'
+  );
+}
+
+/** Upsert raising a table's readable floor (bound: the meta name, the floor). */
+export const RAISE_FLOOR_SQL =
+  `INSERT INTO ${META_TABLE} (name, value) VALUES (?, ?) ` +
+  'ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)';
+
+/** Raise the file's format to {@link FORMAT_VERSION} (the first horizon). */
+export const RAISE_FORMAT_SQL = `UPDATE ${META_TABLE} SET value = ${FORMAT_VERSION} WHERE name = 'format' AND value < ${FORMAT_VERSION}`;
 
 /** The store table an SQL identifier stands for, or `undefined` if it is none of ours. */
 export function storeTableName(sqlName: string): string | undefined {
@@ -85,6 +128,8 @@ export const RAISE_LATEST_SQL =
 export interface StoredState {
   readonly latestVersion: number;
   readonly tables: readonly string[];
+  /** The tables that have a horizon table, each with its readable floor. */
+  readonly horizons: ReadonlyMap<string, number>;
 }
 
 /** Create the meta table if needed, check the format, and read the stored state. */
@@ -100,13 +145,18 @@ export function initSchema(db: Connection): StoredState {
           '(name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID',
       );
       db.prepare(`INSERT OR IGNORE INTO ${META_TABLE} (name, value) VALUES ('format', ?)`).run(
-        FORMAT_VERSION,
+        BASE_FORMAT,
       );
       const format = readMeta(db, 'format');
-      if (format !== FORMAT_VERSION) {
+      if (format === undefined || format < BASE_FORMAT || format > FORMAT_VERSION) {
         throw new TierIoError(`unsupported multistore file format ${format}`, undefined);
       }
-      return { latestVersion: readMeta(db, 'latest_version') ?? 0, tables: listTables(db) };
+      const tables = listTables(db);
+      return {
+        latestVersion: readMeta(db, 'latest_version') ?? 0,
+        tables,
+        horizons: listHorizons(db, tables),
+      };
     })
     .immediate();
 }
@@ -114,6 +164,19 @@ export function initSchema(db: Connection): StoredState {
 function readMeta(db: Connection, name: string): number | undefined {
   const row = db.prepare(`SELECT value FROM ${META_TABLE} WHERE name = ?`).pluck().get(name);
   return row === undefined ? undefined : Number(row);
+}
+
+/** The tables whose horizon table exists, with their floors (0 when none recorded). */
+function listHorizons(db: Connection, tables: readonly string[]): Map<string, number> {
+  const names = new Set(
+    db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[],
+  );
+  const horizons = new Map<string, number>();
+  for (const table of tables) {
+    if (!names.has(sqlHorizonTableName(table))) continue;
+    horizons.set(table, readMeta(db, floorMetaName(table)) ?? 0);
+  }
+  return horizons;
 }
 
 function listTables(db: Connection): string[] {

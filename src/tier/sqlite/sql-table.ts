@@ -18,10 +18,27 @@
  */
 
 import { compareBytes } from '../../common/bytes.js';
+import { refuses } from '../horizons.js';
+import { type KeyIndex, walkPage } from '../range-walk.js';
 import type { TierTable } from '../table-tier.js';
-import type { TierEntry, VersionEntry, VersionSize } from '../tier.js';
+import {
+  EMPTY_HORIZON_PAGE,
+  type Horizon,
+  type HorizonEntry,
+  type HorizonPage,
+  type PageQuery,
+  type TierEntry,
+  type VersionEntry,
+  type VersionSize,
+} from '../tier.js';
 import type { Connection } from './load.js';
-import { createTableSql } from './schema.js';
+import {
+  createHorizonTableSql,
+  createTableSql,
+  floorMetaName,
+  RAISE_FLOOR_SQL,
+  RAISE_FORMAT_SQL,
+} from './schema.js';
 import { type StatementName, TableStatements } from './statements.js';
 
 /** A row of `newest` / `allVersions` in raw mode. */
@@ -46,22 +63,117 @@ function seekStatement(bounded: boolean, inclusive: boolean, reverse: boolean): 
   return inclusive ? 'keyAtOrAfter' : 'keyAfter';
 }
 
+/** A row of the horizon table in raw mode. */
+type HorizonRow = [key: Buffer, erasedFrom: number, readableFrom: number];
+
+/** Which horizon seek statement answers `seek(from, inclusive, reverse)`. */
+function horizonSeekStatement(
+  bounded: boolean,
+  inclusive: boolean,
+  reverse: boolean,
+): StatementName {
+  if (!bounded) return reverse ? 'lastHorizon' : 'firstHorizon';
+  if (reverse) return inclusive ? 'horizonAtOrBefore' : 'horizonBefore';
+  return inclusive ? 'horizonAtOrAfter' : 'horizonAfter';
+}
+
+/** The horizons of one store table, as a key index for the page walk. */
+class HorizonIndex implements KeyIndex<Uint8Array, HorizonRow> {
+  constructor(readonly statements: TableStatements) {}
+
+  encode(bytes: Uint8Array): Uint8Array {
+    return bytes;
+  }
+
+  compare(a: Uint8Array, b: Uint8Array): number {
+    return compareBytes(a, b);
+  }
+
+  seek(from: Uint8Array | undefined, inclusive: boolean, reverse: boolean): HorizonRow | undefined {
+    const name = horizonSeekStatement(from !== undefined, inclusive, reverse);
+    const statement = this.statements.get(name);
+    return (from === undefined ? statement.get() : statement.get(from)) as HorizonRow | undefined;
+  }
+
+  keyOf(row: HorizonRow): Uint8Array {
+    return plain(row[0]);
+  }
+}
+
 /** The SQL side of one store table. */
 export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   /** The store table name. */
   readonly name: string;
+  readonly #db: Connection;
   readonly #statements: TableStatements;
+  /** Whether the horizon table exists (it is created by the first horizon). */
+  #horizons: boolean;
+  #floor: number;
 
-  /** A handle on an existing SQL table. */
-  constructor(db: Connection, name: string) {
+  /**
+   * A handle on an existing SQL table; `floor` is its readable floor when its
+   * horizon table exists, `undefined` when it does not.
+   */
+  constructor(db: Connection, name: string, floor?: number) {
     this.name = name;
+    this.#db = db;
     this.#statements = new TableStatements(db, name);
+    this.#horizons = floor !== undefined;
+    this.#floor = floor ?? 0;
   }
 
   /** Create the SQL table of `name` if needed, and return its handle. */
   static create(db: Connection, name: string): SqlTable {
     db.exec(createTableSql(name));
     return new SqlTable(db, name);
+  }
+
+  horizon(key: Uint8Array): Horizon | undefined {
+    if (!this.#horizons) return undefined;
+    const row = this.#statements.get('horizon').get(key) as [number, number] | undefined;
+    return row === undefined ? undefined : { erasedFrom: row[0], readableFrom: row[1] };
+  }
+
+  get readableFloor(): number {
+    return this.#floor;
+  }
+
+  horizonPage(query: PageQuery): HorizonPage {
+    if (!this.#horizons) return EMPTY_HORIZON_PAGE;
+    return walkPage(
+      new HorizonIndex(this.#statements),
+      query,
+      ([key, erasedFrom, readableFrom]) => {
+        const horizon = { erasedFrom, readableFrom };
+        return refuses(horizon, query.version) ? { key: plain(key), horizon } : undefined;
+      },
+    );
+  }
+
+  /**
+   * Widen horizons inside the caller's transaction (creating the horizon
+   * table and raising the file format on the first); returns the new floor
+   * for {@link horizonsCommitted} once the transaction has committed.
+   */
+  widenHorizons(entries: readonly HorizonEntry[]): number {
+    if (!this.#horizons) {
+      this.#db.exec(createHorizonTableSql(this.name));
+      this.#db.prepare(RAISE_FORMAT_SQL).run();
+    }
+    const widen = this.#statements.get('widenHorizon');
+    let floor = this.#floor;
+    for (const { key, horizon } of entries) {
+      widen.run(key, horizon.erasedFrom, horizon.readableFrom);
+      if (horizon.readableFrom > floor) floor = horizon.readableFrom;
+    }
+    if (floor > this.#floor) this.#db.prepare(RAISE_FLOOR_SQL).run(floorMetaName(this.name), floor);
+    return floor;
+  }
+
+  /** The transaction of {@link widenHorizons} committed: the mirrors follow the file. */
+  horizonsCommitted(floor: number): void {
+    this.#horizons = true;
+    this.#floor = floor;
   }
 
   /** The newest entry of `key` at or below `version`, with a copy of `key` the caller owns. */
@@ -122,9 +234,15 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
     else this.#statements.get('removeVersions').run(key, JSON.stringify(versions));
   }
 
-  /** Erase every row. */
+  /** Erase every row and horizon, atomically. */
   clear(): void {
-    this.#statements.get('clear').run();
+    this.#db.transaction(() => {
+      this.#statements.get('clear').run();
+      if (!this.#horizons) return;
+      this.#statements.get('clearHorizons').run();
+      this.#statements.get('clearFloor').run();
+    })();
+    this.#floor = 0;
   }
 
   // KeyWalker: keys are the stored BLOBs themselves.

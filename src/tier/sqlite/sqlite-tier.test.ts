@@ -16,7 +16,13 @@ import { isStoreError, StoreLockedError } from '../../common/errors.js';
 import { MAX_VERSION } from '../../common/version.js';
 import { b, scan, show, writes } from '../../tier-test/helpers.js';
 import { connect } from './load.js';
-import { sqlTableName, storeTableName } from './schema.js';
+import {
+  createHorizonTableSql,
+  floorMetaName,
+  sqlHorizonTableName,
+  sqlTableName,
+  storeTableName,
+} from './schema.js';
 import { SqliteTier } from './sqlite-tier.js';
 import { STATEMENT_NAMES, statementSql } from './statements.js';
 
@@ -270,6 +276,93 @@ describe('SqliteTier failures', () => {
   });
 });
 
+describe('SqliteTier horizons', () => {
+  const formatOf = (path: string) =>
+    raw(path, (db) =>
+      db.prepare("SELECT value FROM multistore_meta WHERE name = 'format'").pluck().get(),
+    );
+
+  it('horizons and floors survive reopening; the first horizon raises the file format to 2', () => {
+    const path = freshPath();
+    const tier = SqliteTier.open(path);
+    tier.set(
+      1,
+      writes('t', [
+        ['a', '1'],
+        ['b', '1'],
+      ]),
+    );
+    tier.set(4, writes('t', [['a', '4']]));
+    tier.drop(new Map([['t', [{ key: b('b'), version: 1 }]]]));
+    tier.close();
+    assert.equal(formatOf(path), 1, 'a drop without horizons leaves the format alone');
+    const again = SqliteTier.open(path);
+    again.drop(
+      new Map([['t', [{ key: b('a'), version: 1 }]]]),
+      new Map([['t', [{ key: b('a'), horizon: { erasedFrom: 1, readableFrom: 4 } }]]]),
+    );
+    again.close();
+    assert.equal(formatOf(path), 2);
+    const third = SqliteTier.open(path);
+    try {
+      assert.deepEqual(third.horizon('t', b('a')), { erasedFrom: 1, readableFrom: 4 });
+      assert.equal(third.readableFloor('t'), 4);
+      assert.equal(third.horizonPage('t', { version: 2, limit: 5 }).entries.length, 1);
+      third.clearTable('t');
+      assert.equal(third.readableFloor('t'), 0);
+    } finally {
+      third.close();
+    }
+    const fourth = SqliteTier.open(path);
+    try {
+      assert.equal(fourth.readableFloor('t'), 0, 'clearing the table cleared its stored floor');
+      assert.equal(fourth.horizon('t', b('a')), undefined);
+    } finally {
+      fourth.close();
+    }
+  });
+
+  it('a failed drop records neither its erasures nor its horizons', () => {
+    const path = freshPath();
+    const horizon = (key: string, erasedFrom: number, readableFrom: number) => ({
+      key: b(key),
+      horizon: { erasedFrom, readableFrom },
+    });
+    const tier = SqliteTier.open(path);
+    tier.set(1, writes('t', [['a', '1']]));
+    tier.set(2, writes('t', [['a', '2']]));
+    tier.drop(new Map(), new Map([['t', [horizon('x', 1, 2)]]]));
+    tier.close();
+    raw(path, (db) =>
+      db.exec(
+        `CREATE TRIGGER fail BEFORE INSERT ON "${sqlHorizonTableName('t')}" ` +
+          "WHEN NEW.key = CAST('bad' AS BLOB) BEGIN SELECT RAISE(ABORT, 'injected'); END",
+      ),
+    );
+    const again = SqliteTier.open(path);
+    try {
+      const erase = new Map([['t', [{ key: b('a'), version: 1 }]]]);
+      assertTierIo(() =>
+        again.drop(erase, new Map([['t', [horizon('a', 1, 2), horizon('bad', 1, 9)]]])),
+      );
+      assert.equal(again.getAllVersions('t', b('a')).length, 2, 'nothing was erased');
+      assert.equal(again.horizon('t', b('a')), undefined);
+      assert.equal(again.readableFloor('t'), 2);
+    } finally {
+      again.close();
+    }
+    assert.equal(
+      raw(path, (db) =>
+        db
+          .prepare('SELECT value FROM multistore_meta WHERE name = ?')
+          .pluck()
+          .get(floorMetaName('t')),
+      ),
+      2,
+    );
+  });
+});
+
 describe('SqliteTier statements', () => {
   it('every statement is a primary-key search or a one-row scan, never a sort', () => {
     const db = connect(':memory:');
@@ -278,9 +371,16 @@ describe('SqliteTier statements', () => {
       db.exec(
         `CREATE TABLE "${sqlTableName(name)}" (key BLOB NOT NULL, version INTEGER NOT NULL, value BLOB, PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID`,
       );
+      db.exec(createHorizonTableSql(name));
+      db.exec('CREATE TABLE multistore_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+      const own = [
+        `"${sqlTableName(name)}"`,
+        `"${sqlHorizonTableName(name)}"`,
+        floorMetaName(name),
+      ];
       for (const statement of STATEMENT_NAMES) {
         const sql = statementSql(statement, name);
-        assert.ok(sql.includes(`"${sqlTableName(name)}"`) && !sql.includes('DROP'), sql);
+        assert.ok(own.some((id) => sql.includes(id)) && !sql.includes('DROP'), sql);
         const parameters = (sql.match(/\?/g) ?? []).map(() => new Uint8Array([1]));
         const plan = (
           db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as { detail: string }[]
@@ -294,6 +394,11 @@ describe('SqliteTier statements', () => {
           assert.match(plan, /USING PRIMARY KEY \(key>\?\)$/);
         if (/^key(Before|AtOrBefore)$/.test(statement))
           assert.match(plan, /USING PRIMARY KEY \(key<\?\)$/);
+        if (/^horizon(After|AtOrAfter)$/.test(statement))
+          assert.match(plan, /USING PRIMARY KEY \(key>\?\)$/);
+        if (/^horizon(Before|AtOrBefore)$/.test(statement))
+          assert.match(plan, /USING PRIMARY KEY \(key<\?\)$/);
+        if (statement === 'horizon') assert.match(plan, /USING PRIMARY KEY \(key=\?\)$/);
         if (/^(newest|key|firstKey|lastKey)/.test(statement)) assert.match(sql, /LIMIT 1$/);
       }
     } finally {

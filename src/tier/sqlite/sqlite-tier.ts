@@ -10,7 +10,7 @@
  * ```
  *
  * `set` writes every table, and raises `latest_version`, in one transaction;
- * `drop` erases its pairs in one transaction. A transaction that fails rolls
+ * `drop` erases its pairs and widens its horizons in one transaction. A transaction that fails rolls
  * back in SQLite, and the in-process mirrors (tables created by it, the
  * latest version) are only updated once it has committed, so they never
  * disagree with the file. Reopening a file reads both back (schema.ts).
@@ -30,7 +30,7 @@
 import { describe, equalBytes } from '../../common/bytes.js';
 import { InvalidInputError, isStoreError, TierIoError } from '../../common/errors.js';
 import { TableTier } from '../table-tier.js';
-import type { TierDrop, TierDrops, TierWrites, WriteObserver } from '../tier.js';
+import type { TierDrop, TierDrops, TierHorizons, TierWrites, WriteObserver } from '../tier.js';
 import { claimFile, isBusy, lockedElsewhere, releaseFile } from './file-lock.js';
 import { type Connection, connect, MEMORY_PATH, type Statement } from './load.js';
 import { initSchema, RAISE_LATEST_SQL, READ_SETTING_SQL, WRITE_SETTING_SQL } from './schema.js';
@@ -50,7 +50,10 @@ export class SqliteTier extends TableTier<SqlTable> {
     writes: TierWrites,
     observe: WriteObserver | undefined,
   ) => SqlTable[];
-  readonly #dropTransaction: (drops: TierDrops) => void;
+  readonly #dropTransaction: (
+    drops: TierDrops,
+    horizons: TierHorizons | undefined,
+  ) => { created: SqlTable[]; widened: [SqlTable, number][] };
   #latest: number;
   /** The claimed canonical path of a file database (released on close). */
   readonly #claim: string | undefined;
@@ -61,13 +64,14 @@ export class SqliteTier extends TableTier<SqlTable> {
     db: Connection,
     latest: number,
     tables: readonly string[],
+    horizons: ReadonlyMap<string, number>,
   ) {
     super();
     this.path = path;
     this.#claim = claim;
     this.#db = db;
     this.#latest = latest;
-    for (const name of tables) this.adopt(new SqlTable(db, name));
+    for (const name of tables) this.adopt(new SqlTable(db, name, horizons.get(name)));
     this.#raiseLatest = db.prepare(RAISE_LATEST_SQL);
     this.#readSetting = db.prepare(READ_SETTING_SQL).pluck();
     this.#writeSetting = db.prepare(WRITE_SETTING_SQL);
@@ -75,7 +79,9 @@ export class SqliteTier extends TableTier<SqlTable> {
       (version: number, writes: TierWrites, observe: WriteObserver | undefined) =>
         this.#write(version, writes, observe),
     );
-    this.#dropTransaction = db.transaction((drops: TierDrops) => this.#erase(drops));
+    this.#dropTransaction = db.transaction((drops: TierDrops, horizons: TierHorizons | undefined) =>
+      this.#erase(drops, horizons),
+    );
   }
 
   /**
@@ -107,7 +113,7 @@ export class SqliteTier extends TableTier<SqlTable> {
     const db = connect(path);
     try {
       const state = initSchema(db);
-      return new SqliteTier(path, claim, db, state.latestVersion, state.tables);
+      return new SqliteTier(path, claim, db, state.latestVersion, state.tables, state.horizons);
     } catch (error) {
       db.close();
       throw error;
@@ -124,8 +130,10 @@ export class SqliteTier extends TableTier<SqlTable> {
     if (version > this.#latest) this.#latest = version;
   }
 
-  protected _drop(drops: TierDrops): void {
-    this.#dropTransaction(drops);
+  protected _drop(drops: TierDrops, horizons: TierHorizons | undefined): void {
+    const { created, widened } = this.#dropTransaction(drops, horizons);
+    for (const table of created) this.adopt(table);
+    for (const [table, floor] of widened) table.horizonsCommitted(floor);
   }
 
   protected _latestVersion(): number {
@@ -174,13 +182,33 @@ export class SqliteTier extends TableTier<SqlTable> {
     return created;
   }
 
-  /** The body of the `drop` transaction: one statement per key. */
-  #erase(drops: TierDrops): void {
+  /**
+   * The body of the `drop` transaction: one statement per key erased, one
+   * per horizon; returns the tables it created (for horizons of a table not
+   * held yet) and those whose horizons it widened, with their new floors
+   * (applied to the mirrors once it has committed).
+   */
+  #erase(
+    drops: TierDrops,
+    horizons: TierHorizons | undefined,
+  ): { created: SqlTable[]; widened: [SqlTable, number][] } {
     for (const [name, list] of drops) {
       const table = this.held(name);
       if (table === undefined) continue;
       for (const { key, versions } of groupByKey(list)) table.removeVersions(key, versions);
     }
+    const created: SqlTable[] = [];
+    const widened: [SqlTable, number][] = [];
+    for (const [name, list] of horizons ?? []) {
+      if (list.length === 0) continue;
+      let table = this.held(name);
+      if (table === undefined) {
+        table = this._createTable(name);
+        created.push(table);
+      }
+      widened.push([table, table.widenHorizons(list)]);
+    }
+    return { created, widened };
   }
 }
 

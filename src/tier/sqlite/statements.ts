@@ -21,7 +21,7 @@
  */
 
 import type { Connection, Statement } from './load.js';
-import { sqlTableName } from './schema.js';
+import { floorMetaName, sqlHorizonTableName, sqlTableName } from './schema.js';
 
 const TEMPLATES = {
   newest:
@@ -43,6 +43,23 @@ const TEMPLATES = {
   keyAtOrAfter: 'SELECT key FROM $t WHERE key >= ? ORDER BY key LIMIT 1',
   keyBefore: 'SELECT key FROM $t WHERE key < ? ORDER BY key DESC LIMIT 1',
   keyAtOrBefore: 'SELECT key FROM $t WHERE key <= ? ORDER BY key DESC LIMIT 1',
+  // The horizon table ($h) exists once the table's first horizon is written.
+  horizon: 'SELECT erased_from, readable_from FROM $h WHERE key = ?',
+  widenHorizon:
+    'INSERT INTO $h (key, erased_from, readable_from) VALUES (?, ?, ?) ' +
+    'ON CONFLICT (key) DO UPDATE SET erased_from = min(erased_from, excluded.erased_from), ' +
+    'readable_from = max(readable_from, excluded.readable_from)',
+  clearHorizons: 'DELETE FROM $h',
+  clearFloor: "DELETE FROM multistore_meta WHERE name = '$f'",
+  firstHorizon: 'SELECT key, erased_from, readable_from FROM $h ORDER BY key LIMIT 1',
+  lastHorizon: 'SELECT key, erased_from, readable_from FROM $h ORDER BY key DESC LIMIT 1',
+  horizonAfter: 'SELECT key, erased_from, readable_from FROM $h WHERE key > ? ORDER BY key LIMIT 1',
+  horizonAtOrAfter:
+    'SELECT key, erased_from, readable_from FROM $h WHERE key >= ? ORDER BY key LIMIT 1',
+  horizonBefore:
+    'SELECT key, erased_from, readable_from FROM $h WHERE key < ? ORDER BY key DESC LIMIT 1',
+  horizonAtOrBefore:
+    'SELECT key, erased_from, readable_from FROM $h WHERE key <= ? ORDER BY key DESC LIMIT 1',
 } as const;
 
 /** The name of one statement of a table. */
@@ -61,18 +78,28 @@ const KEY_STATEMENTS: ReadonlySet<StatementName> = new Set([
   'keyAtOrBefore',
 ]);
 
-/** Statements that return `[version, value-or-length]` rows, prepared in `raw` mode. */
+/** Statements that return rows as arrays, prepared in `raw` mode. */
 const ROW_STATEMENTS: ReadonlySet<StatementName> = new Set([
   'newest',
   'allVersions',
   'versionSizes',
   'newestSize',
   'sizeAt',
+  'horizon',
+  'firstHorizon',
+  'lastHorizon',
+  'horizonAfter',
+  'horizonAtOrAfter',
+  'horizonBefore',
+  'horizonAtOrBefore',
 ]);
 
 /** The SQL text of statement `name` for store table `table`. */
 export function statementSql(name: StatementName, table: string): string {
-  return TEMPLATES[name].replace('$t', `"${sqlTableName(table)}"`);
+  return TEMPLATES[name]
+    .replace('$t', `"${sqlTableName(table)}"`)
+    .replace('$h', `"${sqlHorizonTableName(table)}"`)
+    .replace('$f', floorMetaName(table));
 }
 
 /** The prepared statements of one store table, prepared on first use. */

@@ -1,0 +1,84 @@
+/**
+ * The horizons of one memory table: which versions of which keys an erasure
+ * made unreadable (see "Horizons" in abstract-tier.ts).
+ *
+ * ```
+ *   rows   BTree<string, row>     key order, O(log n): point lookups and horizon pages
+ *            "a" ──> { erasedFrom 1, readableFrom 9 }
+ *   floor  the highest readableFrom: reads at or above it never look here
+ * ```
+ *
+ * A table that never erased anything has no `MemoryHorizons` at all (its
+ * table creates one on the first horizon), so its reads pay nothing.
+ *
+ * @module
+ */
+
+import BTreeModule from 'sorted-btree';
+import { binaryStringToBytes } from '../../common/bytes.js';
+import { refuses, widen } from '../horizons.js';
+import { type KeyIndex, walkPage } from '../range-walk.js';
+import type { Horizon, HorizonEntry, HorizonPage, PageQuery } from '../tier.js';
+import { compareKeyStrings, keyString } from './key-string.js';
+import { seekPair } from './memory-table.js';
+
+const BTree = BTreeModule.default;
+type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
+
+/** One key's horizon, with the key's index string. */
+interface HorizonRow {
+  readonly id: string;
+  horizon: Horizon;
+}
+
+/** The horizons of one table. */
+export class MemoryHorizons implements KeyIndex<string, HorizonRow> {
+  readonly #rows: BTree<string, HorizonRow> = new BTree(undefined, compareKeyStrings);
+  readonly #pair = [] as unknown as [string, HorizonRow];
+  #floor = 0;
+
+  /** The highest readableFrom of the table. */
+  get floor(): number {
+    return this.#floor;
+  }
+
+  /** The horizon of `key`, if any (a copy). */
+  get(key: Uint8Array): Horizon | undefined {
+    const row = this.#rows.get(keyString(key));
+    return row === undefined ? undefined : { ...row.horizon };
+  }
+
+  /** Widen the horizon of `key` to cover `horizon` too. */
+  widen(key: Uint8Array, horizon: Horizon): void {
+    const id = keyString(key);
+    const row = this.#rows.get(id);
+    if (row === undefined) this.#rows.set(id, { id, horizon: { ...horizon } });
+    else row.horizon = widen(row.horizon, horizon);
+    if (horizon.readableFrom > this.#floor) this.#floor = horizon.readableFrom;
+  }
+
+  /** The keys of a range whose horizon refuses `query.version`. */
+  page(query: PageQuery): HorizonPage {
+    return walkPage(this, query, (row): HorizonEntry | undefined =>
+      refuses(row.horizon, query.version)
+        ? { key: binaryStringToBytes(row.id), horizon: { ...row.horizon } }
+        : undefined,
+    );
+  }
+
+  encode(bytes: Uint8Array): string {
+    return keyString(bytes);
+  }
+
+  compare(a: string, b: string): number {
+    return compareKeyStrings(a, b);
+  }
+
+  seek(from: string | undefined, inclusive: boolean, reverse: boolean): HorizonRow | undefined {
+    return seekPair(this.#rows, this.#pair, from, inclusive, reverse)?.[1];
+  }
+
+  keyOf(row: HorizonRow): string {
+    return row.id;
+  }
+}
