@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { utf8 } from '../common/bytes.js';
+import { isStoreError } from '../common/errors.js';
 import type { StorageStatsRecorded } from '../event/events.js';
 import type { Delta } from '../store/deltas.js';
 import { MultiStore } from '../store/multistore.js';
@@ -105,7 +106,12 @@ describe('tracked figures equal a full recount after every operation', () => {
             });
             try {
               for (const { deltas, step } of commits) {
-                store.commit(deltas, Math.max(0, store.latestVersion + step));
+                try {
+                  store.commit(deltas, Math.max(0, store.latestVersion + step));
+                } catch (error) {
+                  // A write where history was erased is refused and changes nothing.
+                  if (!isStoreError(error, 'VERSION_TOO_OLD')) throw error;
+                }
                 await store.flush();
                 const recount = Object.fromEntries(recountFigures(tier, ['multi', 'one', 'two']));
                 assert.deepEqual(store.stats().tables, recount);

@@ -24,6 +24,19 @@
  * not against what the tier held before the batch. Keys are independent, so
  * grouping by key changes nothing else.
  *
+ * History never lies (erasure.ts in the transaction core has the rules):
+ * a key only ever loses its oldest versions, the versions whose reads that
+ * changes are recorded as the key's horizon (in the same tier call as the
+ * erasure), and no open snapshot may see a read it made change. What an open
+ * snapshot still needs is left in place and the rest of the request parked,
+ * with every later request of the key, until that snapshot ends
+ * (parked-drops.ts):
+ *
+ * ```
+ *   a: versions 1 3 5 7, keep 1 @7, snapshot open at 6 (reads 5)
+ *      erase 1 3 now, horizon [1, 5); park "keep 1 @7" behind 6
+ * ```
+ *
  * A request that fails (its key cannot be read) is logged and counted; the
  * others are still applied. If the grouped erase itself fails, each key is
  * retried on its own so that one bad key cannot hold back the rest.
@@ -35,8 +48,10 @@ import { bytesToBinaryString } from '../common/bytes.js';
 import type { Logger } from '../common/logger.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import type { TierDrop, VersionSize } from '../tier/tier.js';
-import { type DropConstraints, firstAtOrBelow, versionsToDrop } from './drop-rules.js';
+import type { Horizon, HorizonEntry, TierDrop, VersionSize } from '../tier/tier.js';
+import { type OpenSnapshots, planKeyErasures } from '../transaction/index.js';
+import { type DropConstraints, versionsToDrop } from './drop-rules.js';
+import type { ParkedDrops } from './parked-drops.js';
 
 /** One request to erase versions of one key. */
 export interface DropRequest extends DropConstraints {
@@ -59,7 +74,25 @@ interface KeyPlan {
   readonly drops: TierDrop[];
   readonly dropped: StatsEntry[];
   readonly moves: StatsEntry[];
+  /** The key's new horizon, when the erasure changed it. */
+  readonly horizon: HorizonEntry | undefined;
+  /** The requests that must wait (parked once the erasure is applied), and for what. */
+  readonly parked: readonly DropRequest[];
+  readonly blockedBy: number | undefined;
   readonly requests: number;
+}
+
+/** What the applier needs besides the tier. */
+export interface DropApplierOptions {
+  readonly logger: Logger;
+  /** Hand over the statistics of a flush. */
+  readonly emit: (event: StorageStatsRecorded) => void;
+  /** The open snapshots (the store's snapshot registry). */
+  readonly snapshots: OpenSnapshots;
+  /** Where requests held back by a snapshot wait. */
+  readonly parked: ParkedDrops;
+  /** Told the highest `readableFrom` of the horizons each flush recorded. */
+  readonly horizonsRecorded?: ((readableFrom: number) => void) | undefined;
 }
 
 /** Plans and applies a batch of drop requests against a tier. */
@@ -67,11 +100,22 @@ export class DropApplier {
   readonly #tier: AbstractTier;
   readonly #logger: Logger;
   readonly #emit: (event: StorageStatsRecorded) => void;
+  readonly #snapshots: OpenSnapshots;
+  readonly #parked: ParkedDrops;
+  readonly #horizonsRecorded: ((readableFrom: number) => void) | undefined;
 
-  constructor(tier: AbstractTier, logger: Logger, emit: (event: StorageStatsRecorded) => void) {
+  constructor(tier: AbstractTier, options: DropApplierOptions) {
     this.#tier = tier;
-    this.#logger = logger;
-    this.#emit = emit;
+    this.#logger = options.logger;
+    this.#emit = options.emit;
+    this.#snapshots = options.snapshots;
+    this.#parked = options.parked;
+    this.#horizonsRecorded = options.horizonsRecorded;
+  }
+
+  /** The requests waiting for a snapshot to end. */
+  get parked(): ParkedDrops {
+    return this.#parked;
   }
 
   /** Apply `requests` (in order); emits one event when anything was requested. */
@@ -80,6 +124,11 @@ export class DropApplier {
     let failures = 0;
     const plans: KeyPlan[] = [];
     for (const group of groupByKey(requests)) {
+      const { table, key } = group[0] as DropRequest;
+      if (this.#parked.has(table, key)) {
+        this.#parked.append(group); // behind the key's parked requests: commit order
+        continue;
+      }
       try {
         plans.push(this.#planKey(group));
       } catch (error) {
@@ -88,42 +137,49 @@ export class DropApplier {
       }
     }
     const applied = this.#erase(plans);
-    failures += plans
-      .filter((plan) => !applied.has(plan))
-      .reduce((n, plan) => n + plan.requests, 0);
+    for (const plan of plans) {
+      if (!applied.has(plan)) failures += plan.requests + plan.parked.length;
+      else if (plan.blockedBy !== undefined) this.#parked.park(plan.parked, plan.blockedBy);
+    }
     const entriesDropped = this.#report(requests, applied);
     return { requests: requests.length, entriesDropped, failures };
   }
 
   /**
    * One key's requests, in commit order, each judged against what the earlier
-   * ones left: the same outcome as applying them one at a time. What a
-   * request erases lies at or below the first version it erases, so only that
-   * tail of the list is rebuilt: a hot key with thousands of requests in one
-   * flush costs O(versions + requests x the versions each judges), not
-   * O(requests x versions).
+   * ones left (the same outcome as applying them one at a time), erasing only
+   * what no open snapshot needs. Each request looks only at the versions it
+   * judges and erases the oldest ones, the tail of the list: a hot key with
+   * thousands of requests in one flush costs O(versions + requests x the
+   * versions each judges), not O(requests x versions).
    */
   #planKey(group: readonly DropRequest[]): KeyPlan {
     const { table, key } = group[0] as DropRequest;
     const stored = this.#tier.getVersionSizes(table, key);
-    const remaining = stored.map((entry) => entry.version);
-    const erase = new Set<number>();
-    for (const request of group) {
-      const dropped = versionsToDrop(remaining, request);
-      if (dropped.length === 0) continue;
-      for (const version of dropped) erase.add(version);
-      const cut = firstAtOrBelow(remaining, dropped[0] as number);
-      const tail = remaining.slice(cut);
-      remaining.length = cut;
-      for (const version of tail) if (!erase.has(version)) remaining.push(version);
-    }
-    return { table, ...statsOfErasure(table, key, stored, erase), requests: group.length };
+    // A table that never erased has no horizon to look up.
+    const before = this.#tier.readableFloor(table) > 0 ? this.#tier.horizon(table, key) : undefined;
+    const planned = planKeyErasures(
+      stored.map((entry) => entry.version),
+      group,
+      (request, versions) => versionsToDrop(versions, request),
+      before,
+      this.#snapshots,
+    );
+    const changed = planned.horizon !== undefined && !sameHorizon(before, planned.horizon);
+    return {
+      table,
+      ...statsOfErasure(table, key, stored, new Set(planned.erase)),
+      horizon: changed ? { key, horizon: planned.horizon as Horizon } : undefined,
+      parked: planned.parked,
+      blockedBy: planned.blockedBy,
+      requests: group.length - planned.parked.length,
+    };
   }
 
   /** Erase every plan in one call; on failure, plan by plan. Returns the plans applied. */
   #erase(plans: readonly KeyPlan[]): Set<KeyPlan> {
     try {
-      this.#tier.drop(dropsByTable(plans));
+      this.#drop(plans);
       return new Set(plans);
     } catch (error) {
       this.#logger.warn('drop batch failed; retrying key by key', { error });
@@ -131,13 +187,25 @@ export class DropApplier {
     const applied = new Set<KeyPlan>();
     for (const plan of plans) {
       try {
-        this.#tier.drop(dropsByTable([plan]));
+        this.#drop([plan]);
         applied.add(plan);
       } catch (error) {
         this.#logger.error('drop request failed', { table: plan.table, error });
       }
     }
     return applied;
+  }
+
+  /** One tier call: the plans' erasures and their horizons, atomically. */
+  #drop(plans: readonly KeyPlan[]): void {
+    const horizons = horizonsByTable(plans);
+    this.#tier.drop(dropsByTable(plans), horizons);
+    if (horizons === undefined) return;
+    let highest = 0;
+    for (const list of horizons.values()) {
+      for (const { horizon } of list) highest = Math.max(highest, horizon.readableFrom);
+    }
+    this.#horizonsRecorded?.(highest);
   }
 
   #report(requests: readonly DropRequest[], applied: Iterable<KeyPlan>): number {
@@ -215,6 +283,23 @@ function statsOfErasure(
     moves.push({ table, key, version, valueBytes, category: 'current' });
   }
   return { drops, dropped, moves };
+}
+
+function sameHorizon(a: Horizon | undefined, b: Horizon): boolean {
+  return a !== undefined && a.erasedFrom === b.erasedFrom && a.readableFrom === b.readableFrom;
+}
+
+/** The changed horizons of `plans` by table, or `undefined` when none changed. */
+function horizonsByTable(plans: readonly KeyPlan[]): Map<string, HorizonEntry[]> | undefined {
+  let byTable: Map<string, HorizonEntry[]> | undefined;
+  for (const plan of plans) {
+    if (plan.horizon === undefined) continue;
+    byTable ??= new Map();
+    const list = byTable.get(plan.table);
+    if (list === undefined) byTable.set(plan.table, [plan.horizon]);
+    else list.push(plan.horizon);
+  }
+  return byTable;
 }
 
 function dropsByTable(plans: readonly KeyPlan[]): Map<string, TierDrop[]> {

@@ -33,6 +33,23 @@
  * and `store.close()` can wait, so their message waits for room instead: the
  * actor lets it in as it takes a message out, without any polling.
  *
+ * ## Parked requests
+ *
+ * What an open snapshot still reads is not erased: the applier parks the
+ * rest of such a request (drop-batch.ts, parked-drops.ts). Every flush first
+ * takes back the parked keys whose snapshot has ended, ahead of the queue.
+ * Nothing polls for that moment:
+ *
+ * ```
+ *   a snapshot ends (commit, rollback, iterator done, GC) ──► wake ──► flush
+ *   a snapshot with maxAgeMs holds something back ──► one-shot timer at its deadline ──► expire, flush
+ *   store.flush() ──► applies what is queued; never waits for parked requests
+ *   store.close() ──► every snapshot released first: the shutdown flush applies everything
+ * ```
+ *
+ * A flush never runs inside another (a snapshot can end while one plans,
+ * when a lease expires): the inner one is remembered and run after.
+ *
  * @module
  */
 
@@ -43,12 +60,17 @@ import type { Clock } from '../runtime/clock.js';
 import type { ActorSystem } from '../runtime/system.js';
 import type { DropApplier, DropRequest } from './drop-batch.js';
 import type { DropWorkerConfig } from './options.js';
+import type { BlockingSnapshots } from './parked-drops.js';
 
 /** Messages the drop worker handles. */
 export type DropMessage =
   /** Requests were added to the queue (at clock time `sentAt`). */
   | { readonly type: 'requests'; readonly sentAt: number }
   | { readonly type: 'flush-due' }
+  /** A snapshot ended while requests were parked. */
+  | { readonly type: 'wake' }
+  /** A snapshot holding requests back may have passed its maxAgeMs. */
+  | { readonly type: 'expire' }
   | { readonly type: 'flush'; readonly done: () => void }
   | { readonly type: 'shutdown'; readonly done: () => void };
 
@@ -64,36 +86,79 @@ export interface DropWorkerStats {
   readonly backpressure: number;
   /** Requests that failed (logged) instead of being applied. */
   readonly failures: number;
+  /** Requests waiting for an open snapshot to end (see the README, "The drop rule"). */
+  readonly parked: number;
+}
+
+/** The open snapshots, as the worker asks about them (the store's snapshot registry). */
+export interface WorkerSnapshots extends BlockingSnapshots {
+  /** Release the leases older than their maxAgeMs. */
+  expire(): number;
+  /** When the next lease with a maxAgeMs expires (clock milliseconds), if any. */
+  nextDeadline(): number | undefined;
 }
 
 const tracer = trace.getTracer('multistore');
 
 const FLUSH_DUE: DropMessage = Object.freeze({ type: 'flush-due' });
+const WAKE: DropMessage = Object.freeze({ type: 'wake' });
+const EXPIRE: DropMessage = Object.freeze({ type: 'expire' });
 
 /** The queue and counters shared by the actor and the senders' backpressure path. */
 class DropQueue {
   pending: DropRequest[] = [];
   /** The flush timer, armed by the actor while requests are pending. */
   timer: TimerHandle | undefined;
+  /** The expiry timer, armed by the actor while requests are parked behind a maxAgeMs. */
+  expiry: TimerHandle | undefined;
+  /** A wake message is in the mailbox. */
+  wakeSent = false;
   requests = 0;
   batches = 0;
   entriesDropped = 0;
   backpressure = 0;
   failures = 0;
+  #flushing = false;
+  #again = false;
 
-  constructor(readonly applier: DropApplier) {}
+  constructor(
+    readonly applier: DropApplier,
+    readonly snapshots: WorkerSnapshots,
+  ) {}
 
   add(requests: readonly DropRequest[]): void {
     for (const request of requests) this.pending.push(request);
     this.requests += requests.length;
   }
 
-  /** Apply everything pending, in one batch; nothing is pending afterwards, so no timer either. */
+  /**
+   * Apply the parked requests whose snapshot ended and everything pending,
+   * in one batch; nothing is pending afterwards, so no timer either. Called
+   * while a flush runs (a snapshot ended during it), it runs after that one.
+   */
   flush(): void {
+    if (this.#flushing) {
+      this.#again = true;
+      return;
+    }
+    this.#flushing = true;
+    try {
+      do {
+        this.#again = false;
+        this.#flushOnce();
+      } while (this.#again);
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #flushOnce(): void {
     this.timer?.cancel();
     this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
+    const released = this.applier.parked.release(this.snapshots);
+    if (this.pending.length === 0 && released.length === 0) return;
+    // Released requests are older than any pending request of their key.
+    const batch = released.length === 0 ? this.pending : released.concat(this.pending);
     this.pending = [];
     tracer.startActiveSpan('drop.process_batch', (span) => {
       try {
@@ -135,17 +200,46 @@ class DropWorkerActor implements Actor<DropQueue, DropMessage> {
       case 'requests':
         if (queue.pending.length >= this.#config.batchSize) queue.flush();
         else this.#armTimer(queue, message.sentAt, ctx);
-        return 'continue';
+        break;
+      case 'wake':
+        queue.wakeSent = false;
+        queue.flush();
+        break;
+      case 'expire':
+        queue.expiry = undefined;
+        queue.snapshots.expire();
+        queue.flush();
+        break;
       case 'flush-due':
       case 'flush':
         queue.flush();
         if (message.type === 'flush') message.done();
-        return 'continue';
+        break;
       case 'shutdown':
         queue.flush();
+        queue.expiry?.cancel();
         message.done();
         return 'stop';
     }
+    this.#armExpiry(queue, ctx);
+    return 'continue';
+  }
+
+  /**
+   * While requests are parked and a snapshot has a maxAgeMs, one timer waits
+   * for the earliest deadline (releasing an expired snapshot frees what it
+   * held back without any other activity).
+   */
+  #armExpiry(queue: DropQueue, ctx: ActorContext<DropMessage>): void {
+    if (queue.expiry !== undefined || queue.applier.parked.size === 0) return;
+    const deadline = queue.snapshots.nextDeadline();
+    if (deadline === undefined) return;
+    // A lease expires once the clock is past its deadline: fire just after it.
+    const delay = Math.max(0, deadline - ctx.clock.nowMillis()) + 1;
+    queue.expiry = ctx.scheduleOnce(delay, () => {
+      queue.expiry = undefined;
+      return EXPIRE;
+    });
   }
 
   postStop(queue: DropQueue): void {
@@ -174,8 +268,14 @@ export class DropWorker {
   readonly #logger: Logger;
   readonly #clock: Clock;
 
-  constructor(system: ActorSystem, applier: DropApplier, config: DropWorkerConfig, logger: Logger) {
-    this.#queue = new DropQueue(applier);
+  constructor(
+    system: ActorSystem,
+    applier: DropApplier,
+    snapshots: WorkerSnapshots,
+    config: DropWorkerConfig,
+    logger: Logger,
+  ) {
+    this.#queue = new DropQueue(applier, snapshots);
     this.#logger = logger;
     this.#clock = system.clock;
     this.#ref = system.spawn('drop-worker', new DropWorkerActor(this.#queue, config));
@@ -210,7 +310,26 @@ export class DropWorker {
     this.#queue.flush();
   }
 
-  /** Resolves once every request submitted before the call has been applied (its event emitted). */
+  /**
+   * A snapshot ended: if requests are parked, have the worker take back
+   * those it held (at once in inline mode, on a later turn otherwise). O(1)
+   * when nothing is parked, and one message however many snapshots end.
+   */
+  wake(): void {
+    const queue = this.#queue;
+    if (queue.wakeSent || queue.applier.parked.size === 0) return;
+    queue.wakeSent = true;
+    const sent = this.#ref.send(WAKE);
+    if (sent.ok) return;
+    queue.wakeSent = false;
+    // A full mailbox: take them back on this call. A stopped worker applied everything.
+    if (sent.reason === 'full') queue.flush();
+  }
+
+  /**
+   * Resolves once every request submitted before the call has been applied
+   * (its event emitted), except those parked behind an open snapshot.
+   */
   flush(): Promise<void> {
     return this.#call('flush');
   }
@@ -221,10 +340,17 @@ export class DropWorker {
     await this.#ref.stopped;
   }
 
+  /** Every request not applied yet: queued or parked. */
+  *queued(): Generator<DropRequest, void, undefined> {
+    yield* this.#queue.pending;
+    yield* this.#queue.applier.parked.requests();
+  }
+
   /** The worker's counters. */
   stats(): DropWorkerStats {
     const { requests, batches, entriesDropped, backpressure, failures } = this.#queue;
-    return Object.freeze({ requests, batches, entriesDropped, backpressure, failures });
+    const parked = this.#queue.applier.parked.size;
+    return Object.freeze({ requests, batches, entriesDropped, backpressure, failures, parked });
   }
 
   /** Send a flush/shutdown message, waiting (without polling) for room in a full mailbox. */

@@ -7,16 +7,20 @@
  * Drops are judged on what a key holds when the worker applies them (up to the
  * request's ceiling), so a read is only compared once the drops pending on its
  * key are applied, and a write at or below the latest version first waits for
- * pending drops (see the README, "Semantics", and drop-rules.ts).
+ * pending drops (see the README, "Semantics", and drop-rules.ts). Reads of
+ * erased history, and writes into it, must be refused exactly where the
+ * model says (VERSION_TOO_OLD, with the model's oldest readable version).
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { bytesToBinaryString, utf8 } from '../common/bytes.js';
+import { VersionTooOldError } from '../common/errors.js';
 import {
   figuresOf,
   type ModelDelta,
   type ModelFigures,
+  type ModelRefusal,
   StoreModel,
 } from '../test-support/store-model.js';
 import { forEachStoreSetup, type StoreSetup } from '../test-support/store-setups.js';
@@ -122,6 +126,11 @@ class Harness {
       case 'commit': {
         const version = Math.max(0, latest + step.step);
         if (version <= latest) await this.settle('all');
+        const refused = model.refusesWrite(step.deltas, version);
+        if (refused !== undefined) {
+          assertRefused(() => store.commit(step.deltas as Delta[], version), refused);
+          return;
+        }
         store.commit(step.deltas as Delta[], version);
         model.commit(step.deltas, version);
         return;
@@ -131,6 +140,12 @@ class Harness {
       case 'get': {
         await this.settle([step.key]);
         const at = Math.max(0, latest - step.back);
+        const refused = model.refusal(step.key, at);
+        if (refused !== undefined) {
+          assertRefused(() => store.get(step.key, at), refused);
+          assertRefused(() => store.contains(step.key, at), refused);
+          return;
+        }
         const got = store.get(step.key, at);
         const want = model.get(step.key, at);
         assert.deepEqual(
@@ -155,17 +170,40 @@ class Harness {
   async range(step: Extract<Op, { op: 'range' }>, latest: number): Promise<void> {
     await this.settle('all');
     const at = Math.max(0, latest - step.back);
-    const got = [
-      ...this.store.range(
+    const got: { key: Uint8Array; value: Uint8Array; version: number }[] = [];
+    let error: unknown;
+    try {
+      const entries = this.store.range(
         { start: step.a, end: step.b, endInclusive: step.inclusive },
         { version: at, reverse: step.reverse, pageSize: step.pageSize },
-      ),
-    ];
-    const want = this.model.range(step.a, step.b, step.inclusive, at, step.reverse);
+      );
+      for (const entry of entries) got.push(entry);
+    } catch (caught) {
+      error = caught;
+    }
+    const want = this.model.rangeRead(step.a, step.b, step.inclusive, at, step.reverse);
     const plain = (list: { key: Uint8Array; value: Uint8Array; version: number }[]) =>
       list.map((e) => [bytesToBinaryString(e.key), [...e.value], e.version]);
-    assert.deepEqual(plain(got), plain(want));
+    assert.deepEqual(plain(got), plain(want.entries), 'the entries before any refusal');
+    if (want.refused === undefined) assert.equal(error, undefined);
+    else
+      assertRefused(() => {
+        if (error !== undefined) throw error;
+      }, want.refused);
   }
+}
+
+/** `action` throws VERSION_TOO_OLD for the refusal the model predicts. */
+function assertRefused(action: () => unknown, refusal: ModelRefusal): void {
+  assert.throws(action, (error: unknown) => {
+    assert.ok(
+      error instanceof VersionTooOldError,
+      `expected VERSION_TOO_OLD, got ${String(error)}`,
+    );
+    assert.equal(error.readableFrom, refusal.readableFrom);
+    assert.deepEqual(error.key && [...error.key], [...refusal.key]);
+    return true;
+  });
 }
 
 function figures(store: MultiStore): ModelFigures {

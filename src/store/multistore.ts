@@ -35,7 +35,12 @@
 
 import { trace } from '@opentelemetry/api';
 import { type BytesLike, bytesToBinaryString, describe, toBytes } from '../common/bytes.js';
-import { InvalidInputError, isStoreError, StoreClosedError } from '../common/errors.js';
+import {
+  InvalidInputError,
+  isStoreError,
+  StoreClosedError,
+  VersionTooOldError,
+} from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
@@ -61,6 +66,7 @@ import { planCommit } from './deltas.js';
 import { DropApplier, type DropRequest } from './drop-batch.js';
 import { DropWorker, type DropWorkerStats } from './drop-worker.js';
 import { type MultiStoreOptions, resolveOptions, type StoreConfig } from './options.js';
+import { ParkedDrops } from './parked-drops.js';
 import {
   type RangeOptions,
   type RangeSpec,
@@ -136,6 +142,11 @@ export class MultiStore {
   readonly #conflicts: ConflictTracker;
   readonly #history: StoredHistory;
   readonly #transactions: TransactionHost;
+  /**
+   * The highest readable floor of every table: reads at or above it (every
+   * read at the latest version) never look at a horizon.
+   */
+  #readableFloor: number;
   #closing: Promise<void> | undefined;
   /** The retention sweep of data found at open: running (event-loop) or waiting for flush (inline). */
   #sweep: Promise<void> | SweepTarget | undefined;
@@ -200,17 +211,32 @@ export class MultiStore {
     const latest = tier.latestVersion();
     this.#oracle = new VersionOracle(latest);
     this.#conflicts = new ConflictTracker(latest);
-    this.#history = storedHistory(tier, this.#router);
+    this.#readableFloor = Math.max(0, ...tableNames.map((name) => tier.readableFloor(name)));
     const { actorMode: mode, clock, logger } = config;
-    this.#snapshots = new SnapshotRegistry({ clock, logger });
+    // An ended snapshot may free parked drops.
+    this.#snapshots = new SnapshotRegistry({ clock, logger, onRelease: () => this.#worker.wake() });
     this.#transactions = this.#transactionHost();
     this.#system = new ActorSystem({ mode, clock, logger });
     this.#bus = new EventBus({ mode, logger });
     this.#events = new EventSubscriptions(this.#bus);
     this.#tracker = new StorageStatsTracker(recountFigures(tier, tableNames));
-    const applier = new DropApplier(tier, logger, (record) => this.#publish(record));
-    this.#worker = new DropWorker(this.#system, applier, config.dropWorker, logger);
+    this.#worker = this.#startWorker();
+    this.#history = storedHistory(tier, this.#router, () => this.#worker.queued());
     this.#sweep = this.#startSweep();
+  }
+
+  #startWorker(): DropWorker {
+    const { logger, dropWorker } = this.#config;
+    const applier = new DropApplier(this.#tier, {
+      logger,
+      emit: (record) => this.#publish(record),
+      snapshots: this.#snapshots,
+      parked: new ParkedDrops(),
+      horizonsRecorded: (readableFrom) => {
+        if (readableFrom > this.#readableFloor) this.#readableFloor = readableFrom;
+      },
+    });
+    return new DropWorker(this.#system, applier, this.#snapshots, dropWorker, logger);
   }
 
   /** The highest version committed so far (0 for a new store); survives reopening a file. */
@@ -426,6 +452,11 @@ export class MultiStore {
     const highestOpen = explicit === undefined ? undefined : this.#snapshots.highestOpen(tx?.lease);
     const version = this.#oracle.versionFor({ explicit, empty, highestOpen });
     if (version === undefined) return undefined;
+    // Only an explicit version can land where history was erased:
+    // a value written there could never be read back.
+    if (explicit !== undefined && version < this.#readableFloor) {
+      for (const write of plan.writes) this.#checkHorizon(write.table.name, write.key, version);
+    }
     const span = tracer.startSpan('store.commit', {
       attributes: { version, deltas: plan.writes.length + plan.drops.length },
     });
@@ -493,9 +524,23 @@ export class MultiStore {
     ) as T;
   }
 
-  /** The entry of `key` at `version` (a tombstone too: `value` undefined). */
+  /**
+   * The entry of `key` at `version` (a tombstone too: `value` undefined);
+   * `VERSION_TOO_OLD` when an erasure changed that answer.
+   */
   #read(key: Uint8Array, version: number): TierEntry | undefined {
-    return this.#tier.get(this.#router.route(key).name, key, version);
+    const table = this.#router.route(key).name;
+    if (version < this.#readableFloor) this.#checkHorizon(table, key, version);
+    return this.#tier.get(table, key, version);
+  }
+
+  /** Throw `VERSION_TOO_OLD` if the horizon of `key` refuses `version`. */
+  #checkHorizon(table: string, key: Uint8Array, version: number): void {
+    if (version >= this.#tier.readableFloor(table)) return;
+    const horizon = this.#tier.horizon(table, key);
+    if (horizon !== undefined && version >= horizon.erasedFrom && version < horizon.readableFrom) {
+      throw new VersionTooOldError(version, horizon.readableFrom, key);
+    }
   }
 
   #readRange(

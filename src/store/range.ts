@@ -13,6 +13,13 @@
  *   merged:   a ─ c ─ s:1 ─ s:2 ─ x   live keys only
  * ```
  *
+ * History is checked too: in a table that erased history above the read
+ * version (the version is below its readable floor), the horizons of the
+ * range are paged beside the entries, and reaching a key whose horizon
+ * refuses the version fails the range with `VERSION_TOO_OLD`, whether the key
+ * still has entries or was erased whole. A table that never erased, and any
+ * read at the latest version, pays nothing for it.
+ *
  * @module
  */
 
@@ -23,11 +30,11 @@ import {
   prefixEnd,
   toOwnedBytes,
 } from '../common/bytes.js';
-import { InvalidInputError } from '../common/errors.js';
+import { InvalidInputError, VersionTooOldError } from '../common/errors.js';
 import { rejectUnknownProperties } from '../common/properties.js';
 import { checkVersion } from '../common/version.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import { pages } from '../tier/paging.js';
+import { horizonPages, pages } from '../tier/paging.js';
 import { type Bound, type TierEntry, UNBOUNDED } from '../tier/tier.js';
 import type { TableRouter } from './routing.js';
 
@@ -163,10 +170,24 @@ export interface RangeRead {
   readonly pageSize: number;
 }
 
-/** Every live entry of the range, in key order (or reverse), paged through the tier. */
+/** A key whose answer at the read version was erased: reaching it fails the range. */
+interface Refused {
+  readonly key: Uint8Array;
+  readonly readableFrom: number;
+  readonly refused: true;
+}
+
+/** What a table's stream yields: entries, and the keys it must refuse, in range order. */
+type Item = TierEntry | Refused;
+
+/**
+ * Every live entry of the range, in key order (or reverse), paged through the
+ * tier; `VERSION_TOO_OLD` on reaching a key whose history at the version was
+ * erased.
+ */
 export function* readRange(read: RangeRead): Generator<StoreEntry, void, undefined> {
   const tables = read.router.tablesMeeting(boundKey(read.range.start), boundKey(read.range.end));
-  const streams = tables.map((table) => new Head(tablePages(read, table.name)));
+  const streams = tables.map((table) => new Head(tableItems(read, table.name)));
   const direction = read.reverse ? -1 : 1;
   for (;;) {
     let best: Head | undefined;
@@ -179,33 +200,69 @@ export function* readRange(read: RangeRead): Generator<StoreEntry, void, undefin
         best = stream;
       }
     }
-    const entry = best?.advance();
-    if (entry === undefined) return;
-    if (entry.value !== undefined)
-      yield { key: entry.key, value: entry.value, version: entry.version };
+    const item = best?.advance();
+    if (item === undefined) return;
+    if ('refused' in item) throw new VersionTooOldError(read.version, item.readableFrom, item.key);
+    if (item.value !== undefined) yield { key: item.key, value: item.value, version: item.version };
   }
 }
 
-/** A stream with its next entry looked at. */
+/** A stream with its next item looked at. */
 class Head {
-  readonly #stream: Iterator<TierEntry>;
-  entry: TierEntry | undefined;
+  readonly #stream: Iterator<Item>;
+  entry: Item | undefined;
 
-  constructor(stream: Iterable<TierEntry>) {
+  constructor(stream: Iterable<Item>) {
     this.#stream = stream[Symbol.iterator]();
     this.entry = this.#pull();
   }
 
-  /** Return the current entry and look at the next one. */
-  advance(): TierEntry | undefined {
+  /** Return the current item and look at the next one. */
+  advance(): Item | undefined {
     const entry = this.entry;
     this.entry = this.#pull();
     return entry;
   }
 
-  #pull(): TierEntry | undefined {
+  #pull(): Item | undefined {
     const next = this.#stream.next();
     return next.done === true ? undefined : next.value;
+  }
+}
+
+/**
+ * One table's part of the range: its entries, merged with the keys whose
+ * horizon refuses the version when the table erased history above it (a
+ * refused key comes before its entry, if it has one).
+ */
+function* tableItems(read: RangeRead, table: string): Generator<Item, void, undefined> {
+  const entries = tablePages(read, table);
+  if (read.version >= read.tier.readableFloor(table)) {
+    yield* entries;
+    return;
+  }
+  const refusals = new Head(refusedKeys(read, table));
+  const direction = read.reverse ? -1 : 1;
+  for (const entry of entries) {
+    while (
+      refusals.entry !== undefined &&
+      direction * compareBytes(refusals.entry.key, entry.key) <= 0
+    )
+      yield refusals.advance() as Refused;
+    yield entry;
+  }
+  while (refusals.entry !== undefined) yield refusals.advance() as Refused;
+}
+
+/** The keys of one table's part of the range whose horizon refuses the read version. */
+function* refusedKeys(read: RangeRead, table: string): Generator<Refused, void, undefined> {
+  const { tier, range, version, pageSize, reverse } = read;
+  const request = { start: range.start, end: range.end, version, limit: pageSize, reverse };
+  for (const page of horizonPages(tier, table, request)) {
+    for (const { key, horizon } of page.entries) {
+      if (horizon.erasedFrom <= version)
+        yield { key, readableFrom: horizon.readableFrom, refused: true };
+    }
   }
 }
 

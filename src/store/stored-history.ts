@@ -2,9 +2,12 @@
  * The stored history as the conflict check asks about it (conflict-check.ts):
  * when did a key, or any key of a range, last change?
  *
- * A key changed at its newest stored version (a tombstone counts). Reads go
- * through the tier at the highest version, one lookup per key; a range is
- * paged through every table it meets, tombstones included.
+ * A key changed at its newest stored version (a tombstone counts), at the
+ * `readableFrom` of its horizon (an erasure changed reads up to there; a
+ * deletion's is its commit version), and at the commit version of a drop
+ * request not applied yet. Reads go through the tier at the highest version,
+ * one lookup per key; a range is paged through every table it meets,
+ * tombstones included, and through its horizons.
  *
  * @module
  */
@@ -12,37 +15,74 @@
 import { binaryStringToBytes } from '../common/bytes.js';
 import { MAX_VERSION } from '../common/version.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import { pages } from '../tier/paging.js';
+import { horizonPages, pages } from '../tier/paging.js';
 import type { Bound } from '../tier/tier.js';
 import { UNBOUNDED } from '../tier/tier.js';
 import type { KeyBound, KeyId, KeyRange } from '../transaction/index.js';
-import { keyIdOf } from '../transaction/index.js';
+import { inRange, keyIdOf } from '../transaction/index.js';
 import type { StoredHistory } from './conflict-check.js';
+import type { DropRequest } from './drop-batch.js';
 import type { TableRouter } from './routing.js';
 
 const PAGE = 256;
 
-/** The history of `tier`, whose keys `router` places in tables. */
-export function storedHistory(tier: AbstractTier, router: TableRouter): StoredHistory {
+/** The history of `tier`, whose keys `router` places in tables; `queued` lists drops not applied yet. */
+export function storedHistory(
+  tier: AbstractTier,
+  router: TableRouter,
+  queued: () => Iterable<DropRequest>,
+): StoredHistory {
   return {
     lastChange(id: KeyId): number | undefined {
       const key = binaryStringToBytes(id);
-      return tier.get(router.route(key).name, key, MAX_VERSION)?.version;
+      const table = router.route(key).name;
+      let last = tier.get(table, key, MAX_VERSION)?.version;
+      const horizon = tier.readableFloor(table) > 0 ? tier.horizon(table, key) : undefined;
+      if (horizon !== undefined) last = Math.max(last ?? 0, horizon.readableFrom);
+      for (const request of queued()) {
+        if (request.table === table && keyIdOf(request.key) === id)
+          last = Math.max(last ?? 0, request.commitVersion);
+      }
+      return last;
     },
     changedIn(range: KeyRange, version: number) {
       const start = boundOf(range.start);
       const end = boundOf(range.end);
       const keyOf = (bound: Bound) => (bound.kind === 'unbounded' ? undefined : bound.key);
       for (const table of router.tablesMeeting(keyOf(start), keyOf(end))) {
-        const request = { start, end, version: MAX_VERSION, limit: PAGE };
-        for (const page of pages(tier, table.name, request)) {
-          const entry = page.entries.find((e) => e.version > version);
-          if (entry !== undefined) return { key: keyIdOf(entry.key), version: entry.version };
-        }
+        const found = changedInTable(tier, table.name, { start, end }, version);
+        if (found !== undefined) return found;
+      }
+      for (const request of queued()) {
+        const id = keyIdOf(request.key);
+        if (request.commitVersion > version && inRange(id, range))
+          return { key: id, version: request.commitVersion };
       }
       return undefined;
     },
   };
+}
+
+/** The first key of one table's part of a range that changed above `version`. */
+function changedInTable(
+  tier: AbstractTier,
+  table: string,
+  bounds: { readonly start: Bound; readonly end: Bound },
+  version: number,
+): { key: KeyId; version: number } | undefined {
+  const request = { ...bounds, version: MAX_VERSION, limit: PAGE };
+  for (const page of pages(tier, table, request)) {
+    const entry = page.entries.find((e) => e.version > version);
+    if (entry !== undefined) return { key: keyIdOf(entry.key), version: entry.version };
+  }
+  if (tier.readableFloor(table) <= version) return undefined;
+  // A horizon reaching above the version (erased, or deleted, after it) refuses reads at it.
+  for (const page of horizonPages(tier, table, { ...request, version })) {
+    const entry = page.entries[0];
+    if (entry !== undefined)
+      return { key: keyIdOf(entry.key), version: entry.horizon.readableFrom };
+  }
+  return undefined;
 }
 
 function boundOf(bound: KeyBound): Bound {

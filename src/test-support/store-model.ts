@@ -3,10 +3,13 @@
  *
  * Every key maps to a plain `Map<version, value | undefined>`; reads sort and
  * scan. Drops are queued like the real drop worker does and applied on
- * `flush()`, each judged by the rule table of the README ("Semantics", Drops)
- * written out longhand
- * (no code shared with the store). Keys are held as binary strings, whose
- * order is bytewise order.
+ * `flush()`, each judged by the drop rule of the README ("The drop rule")
+ * written out longhand (no code shared with the store): select by the
+ * constraints, erase only the selected versions older than every version
+ * kept, and remember the versions whose reads that changed (the key's
+ * horizon), which reads must then refuse. No snapshot is ever open in the
+ * tests that use it. Keys are held as binary strings, whose order is
+ * bytewise order.
  *
  * @module
  */
@@ -30,6 +33,19 @@ interface PendingDrop {
   readonly keepLastVersions: number | undefined;
   readonly pendingVersion: number | undefined;
   readonly ceiling: number;
+  readonly commitVersion: number;
+}
+
+/** Reads at versions in `[erasedFrom, readableFrom)` are refused. */
+interface ModelHorizon {
+  erasedFrom: number;
+  readableFrom: number;
+}
+
+/** A read the model refuses: the key, and its oldest readable version. */
+export interface ModelRefusal {
+  readonly key: Uint8Array;
+  readonly readableFrom: number;
 }
 
 /** Figures as the conformance README defines them. */
@@ -45,6 +61,7 @@ export interface ModelFigures {
 /** The model store. `retentionOf(key)` gives a key's table retention (or undefined). */
 export class StoreModel {
   readonly #keys = new Map<string, Map<number, Uint8Array | undefined>>();
+  readonly #horizons = new Map<string, ModelHorizon>();
   #pending: PendingDrop[] = [];
   latestVersion = 0;
 
@@ -74,6 +91,7 @@ export class StoreModel {
         keepLastVersions: delta.keepLastVersions,
         pendingVersion,
         ceiling,
+        commitVersion: version,
       });
     }
     // Retention keeps the N highest versions: no pending version to spare.
@@ -86,8 +104,30 @@ export class StoreModel {
           keepLastVersions: keep,
           pendingVersion: undefined,
           ceiling,
+          commitVersion: version,
         });
     }
+  }
+
+  /**
+   * The first key a commit at `version` writes where erased history refuses
+   * that version (the store refuses the whole commit), or `undefined`.
+   */
+  refusesWrite(deltas: readonly ModelDelta[], version: number): ModelRefusal | undefined {
+    for (const delta of deltas) {
+      if (delta.type === 'drop') continue;
+      const refusal = this.refusal(delta.key, version);
+      if (refusal !== undefined) return refusal;
+    }
+    return undefined;
+  }
+
+  /** The refusal of a read of `key` at `version`, or `undefined` when it is answered. */
+  refusal(key: Uint8Array, version: number): ModelRefusal | undefined {
+    const horizon = this.#horizons.get(bytesToBinaryString(key));
+    if (horizon === undefined || version < horizon.erasedFrom || version >= horizon.readableFrom)
+      return undefined;
+    return { key, readableFrom: horizon.readableFrom };
   }
 
   /** Apply every queued drop, one at a time, in commit order. */
@@ -101,7 +141,7 @@ export class StoreModel {
     return entry?.value === undefined ? undefined : { value: entry.value, version: entry.version };
   }
 
-  /** Live keys in `[start, end)` (or `]`), at a version, in order. */
+  /** Live keys in `[start, end)` (or `]`), at a version, in order (refused keys skipped). */
   range(
     start: Uint8Array | undefined,
     end: Uint8Array | undefined,
@@ -109,9 +149,26 @@ export class StoreModel {
     version: number,
     reverse: boolean,
   ): { key: Uint8Array; value: Uint8Array; version: number }[] {
+    return this.rangeRead(start, end, endInclusive, version, reverse).entries;
+  }
+
+  /**
+   * A range read as the store answers it: the live entries up to the first
+   * key whose history at `version` was erased, and that key's refusal.
+   */
+  rangeRead(
+    start: Uint8Array | undefined,
+    end: Uint8Array | undefined,
+    endInclusive: boolean,
+    version: number,
+    reverse: boolean,
+  ): {
+    entries: { key: Uint8Array; value: Uint8Array; version: number }[];
+    refused: ModelRefusal | undefined;
+  } {
     const low = start === undefined ? undefined : bytesToBinaryString(start);
     const high = end === undefined ? undefined : bytesToBinaryString(end);
-    const keys = [...this.#keys.keys()]
+    const keys = [...new Set([...this.#keys.keys(), ...this.#horizons.keys()])]
       .filter(
         (k) =>
           (low === undefined || k >= low) &&
@@ -119,13 +176,15 @@ export class StoreModel {
       )
       .sort();
     if (reverse) keys.reverse();
-    const result = [];
+    const entries = [];
     for (const key of keys) {
+      const refused = this.refusal(binaryStringToBytes(key), version);
+      if (refused !== undefined) return { entries, refused };
       const entry = this.#visible(key, version);
       if (entry?.value !== undefined)
-        result.push({ key: binaryStringToBytes(key), value: entry.value, version: entry.version });
+        entries.push({ key: binaryStringToBytes(key), value: entry.value, version: entry.version });
     }
-    return result;
+    return { entries, refused: undefined };
   }
 
   /** Stored versions of `key`, newest first. */
@@ -165,21 +224,44 @@ export class StoreModel {
     return versions;
   }
 
-  /** The rule table of the README ("Semantics", Drops), longhand. */
+  /**
+   * The drop rule of the README, longhand: list the versions at or below the
+   * ceiling newest first (the pending version counted), select by the
+   * constraints, keep the pending version and every unselected one, erase
+   * only the selected versions older than every kept one, and widen the
+   * horizon over the reads that changed (a request that erases every version
+   * it judged deletes the key from its commit version on).
+   */
   #applyDrop(drop: PendingDrop): void {
     const versions = this.#keys.get(drop.key);
     if (versions === undefined) return;
-    const listed = [...versions.keys()].filter((v) => v <= drop.ceiling);
+    const judged = [...versions.keys()].filter((v) => v <= drop.ceiling);
+    const listed = [...judged];
     if (drop.pendingVersion !== undefined && !listed.includes(drop.pendingVersion))
       listed.push(drop.pendingVersion);
     listed.sort((a, b) => b - a);
+    const selected = new Set<number>();
     listed.forEach((version, index) => {
       if (version === drop.pendingVersion) return;
       const belowThreshold = drop.upToVersion === undefined || version < drop.upToVersion;
       const beyondKept = drop.keepLastVersions === undefined || index >= drop.keepLastVersions;
-      if (belowThreshold && beyondKept) versions.delete(version);
+      if (belowThreshold && beyondKept) selected.add(version);
     });
+    const kept = listed.filter((version) => !selected.has(version));
+    const keepFrom = kept.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...kept);
+    const erase = judged.filter((version) => selected.has(version) && version < keepFrom);
+    if (erase.length === 0) return;
+    for (const version of erase) versions.delete(version);
     if (versions.size === 0) this.#keys.delete(drop.key);
+    const deletes = keepFrom === Number.POSITIVE_INFINITY;
+    this.#widen(drop.key, Math.min(...erase), deletes ? drop.commitVersion : keepFrom);
+  }
+
+  #widen(key: string, erasedFrom: number, readableFrom: number): void {
+    const old = this.#horizons.get(key);
+    const from = Math.min(old?.erasedFrom ?? erasedFrom, erasedFrom);
+    const to = Math.max(old?.readableFrom ?? readableFrom, readableFrom);
+    if (to > from) this.#horizons.set(key, { erasedFrom: from, readableFrom: to });
   }
 }
 

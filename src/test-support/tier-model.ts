@@ -145,7 +145,7 @@ export class BruteForceTier extends AbstractTier {
     const refused = [...(this.#horizons.get(table)?.values() ?? [])]
       .filter((h) => inBound(h.key, start, 'start') && inBound(h.key, end, 'end'))
       .filter((h) => !cursor || compareBytes(h.key, cursor.lastKey) * direction > 0)
-      .filter((h) => version >= h.horizon.erasedFrom && version < h.horizon.readableFrom)
+      .filter((h) => h.horizon.readableFrom > version)
       .sort((a, b) => compareBytes(a.key, b.key) * direction);
     const entries = refused
       .slice(0, limit)

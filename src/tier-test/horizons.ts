@@ -20,8 +20,8 @@ function horizons(table: string, pairs: readonly [string, Horizon][]): TierHoriz
   return new Map([[table, pairs.map(([key, horizon]) => ({ key: b(key), horizon }))]]);
 }
 
-/** Every key (as text) a horizon page walk returns, followed to the end. */
-function refusedKeys(tier: AbstractTier, request: Omit<PageRequest, 'cursor'>): string[] {
+/** Every key (as text) a horizon page walk returns (readableFrom above the version), to the end. */
+function horizonKeys(tier: AbstractTier, request: Omit<PageRequest, 'cursor'>): string[] {
   const keys: string[] = [];
   let cursor: PageRequest['cursor'];
   for (let step = 0; step < 1000; step++) {
@@ -75,12 +75,12 @@ export function describeHorizonContract(open: OpenTier): void {
       tier.clearTable('t');
       assert.equal(tier.horizon('t', b('gone')), undefined);
       assert.equal(tier.readableFloor('t'), 0);
-      assert.deepEqual(refusedKeys(tier, { version: 3, limit: 10 }), []);
+      assert.deepEqual(horizonKeys(tier, { version: 3, limit: 10 }), []);
     }),
   );
 
   it(
-    'horizonPage pages the keys whose horizon refuses the version, in both directions',
+    'horizonPage pages the keys whose horizon reaches above the version, in both directions',
     withTier(open, (tier) => {
       tier.ensureTable('t');
       tier.drop(
@@ -93,19 +93,18 @@ export function describeHorizonContract(open: OpenTier): void {
           ['e', h(2, 5)],
         ]),
       );
-      assert.deepEqual(refusedKeys(tier, { version: 3, limit: 2 }), ['a', 'b', 'c', 'e']);
-      assert.deepEqual(refusedKeys(tier, { version: 3, limit: 1, reverse: true }), [
+      assert.deepEqual(horizonKeys(tier, { version: 3, limit: 2 }), ['a', 'b', 'c', 'd', 'e']);
+      assert.deepEqual(horizonKeys(tier, { version: 4, limit: 1, reverse: true }), [
         'e',
+        'd',
         'c',
-        'b',
         'a',
       ]);
-      assert.deepEqual(refusedKeys(tier, { version: 5, limit: 3 }), ['c']);
-      assert.deepEqual(refusedKeys(tier, { version: 0, limit: 3 }), []);
-      assert.deepEqual(refusedKeys(tier, { version: 9, limit: 3 }), []);
+      assert.deepEqual(horizonKeys(tier, { version: 5, limit: 3 }), ['c', 'd']);
+      assert.deepEqual(horizonKeys(tier, { version: 9, limit: 3 }), []);
       const bounded = { version: 3, limit: 1, start: excluded('a'), end: included('c') };
-      assert.deepEqual(refusedKeys(tier, bounded), ['b', 'c']);
-      assert.deepEqual(refusedKeys(tier, { ...bounded, reverse: true }), ['c', 'b']);
+      assert.deepEqual(horizonKeys(tier, bounded), ['b', 'c']);
+      assert.deepEqual(horizonKeys(tier, { ...bounded, reverse: true }), ['c', 'b']);
       const page = tier.horizonPage('t', { version: 3, limit: 1 });
       assert.deepEqual(page.entries[0]?.horizon, h(1, 5));
       assert.deepEqual(tier.horizonPage('absent', { version: 3, limit: 1 }).entries, []);

@@ -82,8 +82,11 @@
  *   horizon(table, key)            the key's horizon, or undefined
  *   readableFloor(table)           the highest readableFrom of the table (0: none);
  *                                  reads at or above it need no horizon lookup
- *   horizonPage(table, request)    the keys of a range whose horizon refuses
- *                                  request.version, paged like page()
+ *   horizonPage(table, request)    the keys of a range whose horizon reaches above
+ *                                  request.version (readableFrom > version): every
+ *                                  key a read at that version may have to refuse,
+ *                                  and every key an erasure changed above it;
+ *                                  paged like page()
  * ```
  *
  * A horizon only widens: recording one for a key that has one keeps the
@@ -234,8 +237,9 @@ export abstract class AbstractTier {
   }
 
   /**
-   * One page of the keys of a range whose horizon refuses `request.version`,
-   * in key order (or reverse); cursors and limits as for {@link page}.
+   * One page of the keys of a range whose horizon reaches above
+   * `request.version` (`readableFrom > version`), in key order (or reverse);
+   * cursors and limits as for {@link page}.
    */
   horizonPage(table: string, request: PageRequest): HorizonPage {
     this.#checkTable(table);

@@ -29,7 +29,8 @@ export function widen(old: Horizon | undefined, added: Horizon): Horizon {
 
 /**
  * The `horizonPage` answer for `query` from every horizon of a table, in any
- * order: filtered by bounds, cursor and version, sorted, cut to the limit.
+ * order: filtered by bounds, cursor and `readableFrom > version`, sorted, cut
+ * to the limit.
  * O(n log n) per page: for small tiers and tests (the built-in tiers walk an
  * ordered index instead).
  */
@@ -39,7 +40,7 @@ export function horizonPageOf(horizons: Iterable<HorizonEntry>, query: PageQuery
   const refused = [...horizons]
     .filter((h) => within(h.key, start, 1) && within(h.key, end, -1))
     .filter((h) => cursor === undefined || compareBytes(h.key, cursor.lastKey) * direction > 0)
-    .filter((h) => refuses(h.horizon, version))
+    .filter((h) => h.horizon.readableFrom > version)
     .sort((a, b) => compareBytes(a.key, b.key) * direction);
   const entries = refused
     .slice(0, limit)

@@ -11,7 +11,7 @@
  */
 
 import type { AbstractTier } from './abstract-tier.js';
-import type { PageRequest, RangeCursor, RangePage } from './tier.js';
+import type { HorizonPage, PageRequest, RangeCursor, RangePage } from './tier.js';
 
 /** A page request without its cursor: the whole range, to be followed. */
 export type RangeRequest = Omit<PageRequest, 'cursor'>;
@@ -25,6 +25,20 @@ export function* pages(
   let cursor: RangeCursor | undefined;
   do {
     const page = tier.page(table, { ...request, cursor });
+    yield page;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+}
+
+/** Every page of `horizonPage` over a range, each read only when the previous one has been handed out. */
+export function* horizonPages(
+  tier: AbstractTier,
+  table: string,
+  request: RangeRequest,
+): Generator<HorizonPage, void, undefined> {
+  let cursor: RangeCursor | undefined;
+  do {
+    const page = tier.horizonPage(table, { ...request, cursor });
     yield page;
     cursor = page.cursor;
   } while (cursor !== undefined);

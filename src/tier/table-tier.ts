@@ -50,7 +50,7 @@ export interface TierTable<K, H> extends KeyWalker<K, H> {
   horizon(key: Uint8Array): Horizon | undefined;
   /** The highest readableFrom of its horizons (0: none). */
   readonly readableFloor: number;
-  /** The keys of a range whose horizon refuses `query.version`. */
+  /** The keys of a range whose horizon reaches above `query.version`. */
   horizonPage(query: PageQuery): HorizonPage;
   /** Erase every entry and horizon. */
   clear(): void;

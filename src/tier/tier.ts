@@ -84,7 +84,7 @@ export interface HorizonEntry {
 /** What `drop` records besides its erasures: per table name, horizons to widen. */
 export type TierHorizons = ReadonlyMap<string, readonly HorizonEntry[]>;
 
-/** One page of `horizonPage`: the keys whose horizon refuses the page's version. */
+/** One page of `horizonPage`: the keys whose horizon reaches above the page's version. */
 export interface HorizonPage {
   /** At most `limit` entries, one per key, in range order. */
   readonly entries: readonly HorizonEntry[];

@@ -130,12 +130,15 @@ describe('SnapshotRegistry', () => {
 
   it('expires leases in deadline order, whatever order they were opened in', () => {
     const { clock, registry } = setup();
+    assert.equal(registry.nextDeadline(), undefined);
     registry.open({ version: 1, maxAgeMs: 50 });
     clock.advanceMillis(10);
     const early = registry.open({ version: 2, maxAgeMs: 5 });
     registry.open({ version: 3, maxAgeMs: 1_000 });
+    assert.equal(registry.nextDeadline(), 15);
     clock.advanceMillis(6);
     assert.equal(registry.expire(), 1);
+    assert.equal(registry.nextDeadline(), 50);
     assert.equal(early.open, false);
     clock.advanceMillis(40);
     assert.equal(registry.expire(), 1);

@@ -262,6 +262,15 @@ export class SnapshotRegistry {
     }
   }
 
+  /**
+   * When the next lease with a maxAgeMs becomes too old (clock milliseconds:
+   * it expires once the clock is past this), or `undefined` when none has one.
+   */
+  nextDeadline(): number | undefined {
+    const first = this.#deadlines[0];
+    return first === undefined ? undefined : deadlineOf(first);
+  }
+
   /** The oldest version an open lease reads at (the drop watermark), or `undefined`. */
   watermark(): number | undefined {
     this.expire();

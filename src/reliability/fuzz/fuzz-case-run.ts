@@ -22,7 +22,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { bytesToBinaryString } from '../../common/bytes.js';
+import { bytesToBinaryString, prefixEnd } from '../../common/bytes.js';
 import { isVersion } from '../../common/version.js';
 import type { Delta } from '../../store/deltas.js';
 import type { MultiStore } from '../../store/multistore.js';
@@ -131,7 +131,12 @@ export class CaseRun {
       return;
     }
     // Without a version the store picks the next one (none for an empty commit).
-    if (outcome.value !== undefined) this.model.commit(toModel(raw), outcome.value);
+    const used = outcome.value;
+    if (used !== undefined) {
+      const refused = this.model.refusesWrite(toModel(raw), used);
+      assert.equal(refused, undefined, 'accepted a write where the model says history was erased');
+      this.model.commit(toModel(raw), used);
+    }
     assert.equal(this.store.latestVersion, this.model.latestVersion, 'latest version');
     if (spec.mutate) scribble(raw);
   }
@@ -150,7 +155,9 @@ export class CaseRun {
     const bytes = acceptedBytes(key, 'key');
     this.#track(bytes);
     if (this.#pending(bytes)) return;
-    const want = this.model.get(bytes, (version as number | undefined) ?? latest);
+    const at = (version as number | undefined) ?? latest;
+    assert.equal(this.model.refusal(bytes, at), undefined, 'answered a read of erased history');
+    const want = this.model.get(bytes, at);
     if (spec.m === 'contains') {
       assert.equal(read.value, want !== undefined, 'contains');
       return;
@@ -247,8 +254,13 @@ function expectedRange(
     );
   const at = version === undefined ? latest : (version as number);
   const bytes = (input: unknown) => (input === undefined ? undefined : acceptedBytes(input, 'key'));
-  const all = model.range(bytes(start), bytes(end), endInclusive === true, at, reverse === true);
   const wanted = bytes(prefix);
+  const read =
+    wanted === undefined
+      ? model.rangeRead(bytes(start), bytes(end), endInclusive === true, at, reverse === true)
+      : model.rangeRead(wanted, prefixEnd(wanted), false, at, reverse === true);
+  assert.equal(read.refused, undefined, 'answered a range over erased history');
+  const all = read.entries;
   if (wanted === undefined) return all;
   return all.filter(
     (entry) =>

@@ -16,7 +16,7 @@
 
 import BTreeModule from 'sorted-btree';
 import { binaryStringToBytes } from '../../common/bytes.js';
-import { refuses, widen } from '../horizons.js';
+import { widen } from '../horizons.js';
 import { type KeyIndex, walkPage } from '../range-walk.js';
 import type { Horizon, HorizonEntry, HorizonPage, PageQuery } from '../tier.js';
 import { compareKeyStrings, keyString } from './key-string.js';
@@ -57,10 +57,10 @@ export class MemoryHorizons implements KeyIndex<string, HorizonRow> {
     if (horizon.readableFrom > this.#floor) this.#floor = horizon.readableFrom;
   }
 
-  /** The keys of a range whose horizon refuses `query.version`. */
+  /** The keys of a range whose horizon reaches above `query.version`. */
   page(query: PageQuery): HorizonPage {
     return walkPage(this, query, (row): HorizonEntry | undefined =>
-      refuses(row.horizon, query.version)
+      row.horizon.readableFrom > query.version
         ? { key: binaryStringToBytes(row.id), horizon: { ...row.horizon } }
         : undefined,
     );

@@ -18,7 +18,6 @@
  */
 
 import { compareBytes } from '../../common/bytes.js';
-import { refuses } from '../horizons.js';
 import { type KeyIndex, walkPage } from '../range-walk.js';
 import type { TierTable } from '../table-tier.js';
 import {
@@ -145,7 +144,7 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
       query,
       ([key, erasedFrom, readableFrom]) => {
         const horizon = { erasedFrom, readableFrom };
-        return refuses(horizon, query.version) ? { key: plain(key), horizon } : undefined;
+        return readableFrom > query.version ? { key: plain(key), horizon } : undefined;
       },
     );
   }
