@@ -113,7 +113,7 @@ function checkBegin(options: BeginOptions): ResolvedBegin {
 }
 
 function checkObject(options: unknown, what: string): asserts options is object {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (typeof options !== 'object' || options === null) {
     throw invalid(`${what} must be an object, got ${describe(options)}`);
   }
 }

@@ -7,9 +7,12 @@
  * written out longhand (no code shared with the store): select by the
  * constraints, erase only the selected versions older than every version
  * kept, and remember the versions whose reads that changed (the key's
- * horizon), which reads must then refuse. No snapshot is ever open in the
- * tests that use it. Keys are held as binary strings, whose order is
- * bytewise order.
+ * horizon), which reads must then refuse. A flush may be told the versions
+ * open snapshots read at: it then erases, of each request, the longest
+ * prefix that changes no snapshot's read (found by trying them all), and
+ * parks the rest of the request, and every later request of its key, until
+ * the snapshot that held it back is gone. Keys are held as binary strings,
+ * whose order is bytewise order.
  *
  * @module
  */
@@ -63,6 +66,8 @@ export class StoreModel {
   readonly #keys = new Map<string, Map<number, Uint8Array | undefined>>();
   readonly #horizons = new Map<string, ModelHorizon>();
   #pending: PendingDrop[] = [];
+  /** Requests held back by a snapshot, per key, with the snapshot version holding them. */
+  readonly #parked = new Map<string, { requests: PendingDrop[]; blockedBy: number }>();
   latestVersion = 0;
 
   constructor(readonly retentionOf: (key: Uint8Array) => number | undefined = () => undefined) {}
@@ -130,10 +135,36 @@ export class StoreModel {
     return { key, readableFrom: horizon.readableFrom };
   }
 
-  /** Apply every queued drop, one at a time, in commit order. */
-  flush(): void {
-    for (const drop of this.#pending) this.#applyDrop(drop);
+  /** Requests parked behind an open snapshot. */
+  get parkedCount(): number {
+    let count = 0;
+    for (const { requests } of this.#parked.values()) count += requests.length;
+    return count;
+  }
+
+  /**
+   * Apply every queued drop, one at a time, in commit order, erasing nothing
+   * a snapshot at one of `snapshots` reads (the parked requests of a key
+   * whose snapshot is gone first, planned again).
+   */
+  flush(snapshots: readonly number[] = []): void {
+    const queue: PendingDrop[] = [];
+    for (const [key, parked] of this.#parked) {
+      if (snapshots.includes(parked.blockedBy)) continue;
+      this.#parked.delete(key);
+      queue.push(...parked.requests);
+    }
+    queue.push(...this.#pending);
     this.#pending = [];
+    for (const drop of queue) {
+      const parked = this.#parked.get(drop.key);
+      if (parked !== undefined) {
+        parked.requests.push(drop);
+        continue;
+      }
+      const blockedBy = this.#applyDrop(drop, snapshots);
+      if (blockedBy !== undefined) this.#parked.set(drop.key, { requests: [drop], blockedBy });
+    }
   }
 
   get(key: Uint8Array, version: number): { value: Uint8Array; version: number } | undefined {
@@ -232,9 +263,9 @@ export class StoreModel {
    * horizon over the reads that changed (a request that erases every version
    * it judged deletes the key from its commit version on).
    */
-  #applyDrop(drop: PendingDrop): void {
+  #applyDrop(drop: PendingDrop, snapshots: readonly number[]): number | undefined {
     const versions = this.#keys.get(drop.key);
-    if (versions === undefined) return;
+    if (versions === undefined) return undefined;
     const judged = [...versions.keys()].filter((v) => v <= drop.ceiling);
     const listed = [...judged];
     if (drop.pendingVersion !== undefined && !listed.includes(drop.pendingVersion))
@@ -249,20 +280,76 @@ export class StoreModel {
     });
     const kept = listed.filter((version) => !selected.has(version));
     const keepFrom = kept.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...kept);
-    const erase = judged.filter((version) => selected.has(version) && version < keepFrom);
-    if (erase.length === 0) return;
-    for (const version of erase) versions.delete(version);
-    if (versions.size === 0) this.#keys.delete(drop.key);
-    const deletes = keepFrom === Number.POSITIVE_INFINITY;
-    this.#widen(drop.key, Math.min(...erase), deletes ? drop.commitVersion : keepFrom);
+    const erase = judged
+      .filter((version) => selected.has(version) && version < keepFrom)
+      .sort((a, b) => a - b);
+    // The longest prefix of `erase` that changes what no open snapshot reads.
+    let count = erase.length;
+    let blockedBy: number | undefined;
+    for (; count > 0; count--) {
+      const changed = this.#changedReads(drop, erase, count, keepFrom, snapshots);
+      if (changed.length === 0) break;
+      blockedBy = Math.min(...changed);
+    }
+    if (count > 0) {
+      const after = this.#erased(drop, erase, count, keepFrom);
+      for (const version of erase.slice(0, count)) versions.delete(version);
+      if (versions.size === 0) this.#keys.delete(drop.key);
+      if (after.horizon !== undefined) this.#horizons.set(drop.key, after.horizon);
+    }
+    return blockedBy;
   }
 
-  #widen(key: string, erasedFrom: number, readableFrom: number): void {
-    const old = this.#horizons.get(key);
-    const from = Math.min(old?.erasedFrom ?? erasedFrom, erasedFrom);
-    const to = Math.max(old?.readableFrom ?? readableFrom, readableFrom);
-    if (to > from) this.#horizons.set(key, { erasedFrom: from, readableFrom: to });
+  /** The key's versions and horizon once the first `count` versions of `erase` are gone. */
+  #erased(
+    drop: PendingDrop,
+    erase: readonly number[],
+    count: number,
+    keepFrom: number,
+  ): { versions: Map<number, Uint8Array | undefined>; horizon: ModelHorizon | undefined } {
+    const versions = new Map(this.#keys.get(drop.key));
+    for (const version of erase.slice(0, count)) versions.delete(version);
+    const readableFrom =
+      count < erase.length
+        ? (erase[count] as number)
+        : keepFrom === Number.POSITIVE_INFINITY
+          ? drop.commitVersion
+          : keepFrom;
+    const old = this.#horizons.get(drop.key);
+    const from = Math.min(old?.erasedFrom ?? Number.POSITIVE_INFINITY, erase[0] as number);
+    const to = Math.max(old?.readableFrom ?? 0, readableFrom);
+    return { versions, horizon: to > from ? { erasedFrom: from, readableFrom: to } : old };
   }
+
+  /** The snapshot versions whose read of the key would change if `count` versions went. */
+  #changedReads(
+    drop: PendingDrop,
+    erase: readonly number[],
+    count: number,
+    keepFrom: number,
+    snapshots: readonly number[],
+  ): number[] {
+    const before = { versions: this.#keys.get(drop.key), horizon: this.#horizons.get(drop.key) };
+    const after = this.#erased(drop, erase, count, keepFrom);
+    return snapshots.filter((at) => {
+      const was = readOf(before.versions, before.horizon, at);
+      if (was === 'refused') return false; // already refused there: nothing to protect
+      return readOf(after.versions, after.horizon, at) !== was;
+    });
+  }
+}
+
+/** What a read at `at` answers, as text: the visible version, `none`, or `refused`. */
+function readOf(
+  versions: ReadonlyMap<number, Uint8Array | undefined> | undefined,
+  horizon: ModelHorizon | undefined,
+  at: number,
+): string {
+  if (horizon !== undefined && at >= horizon.erasedFrom && at < horizon.readableFrom)
+    return 'refused';
+  let best: number | undefined;
+  for (const v of versions?.keys() ?? []) if (v <= at && (best === undefined || v > best)) best = v;
+  return best === undefined ? 'none' : String(best);
 }
 
 /** Figures of keys, each with its stored versions newest first (the conformance README's rules). */

@@ -32,10 +32,10 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ERROR_CODES } from '../../common/errors.js';
 import { tempDir } from '../../test-support/store-setups.js';
+import { call } from './fuzz-calls.js';
 import { type FuzzCase, runCase } from './fuzz-harness.js';
 import { tempPaths } from './fuzz-materialize.js';
 import { openOptions, tables } from './fuzz-open-specs.js';
-import { call } from './fuzz-specs.js';
 import { FuzzTally, type Method } from './fuzz-tally.js';
 
 const MEMORY_CASES = 10_000;
@@ -81,23 +81,40 @@ const METHODS: Method[] = [
   'stats',
   'dropWorkerStats',
   'close',
+  'begin',
+  'transaction',
+  'tx.get',
+  'tx.contains',
+  'tx.range',
+  'tx.set',
+  'tx.unset',
+  'tx.remove',
+  'tx.drop',
+  'tx.asOf',
+  'tx.commit',
+  'tx.rollback',
 ];
-const REJECTING: Method[] = ['open', 'commit', 'get', 'contains', 'versions', 'range'];
-/**
- * Every code the fuzz must see: all but those no wrong input can cause, and
- * (until the fuzz calls transactions) those only transactions raise.
- */
-const NOT_FROM_INPUT = [
-  'STORE_LOCKED',
-  'TIER_IO',
-  'SCRIPT_ERROR',
-  'TRANSACTION_CONFLICT',
-  'SNAPSHOT_VIOLATION',
-  'VERSION_TOO_OLD',
-  'TRANSACTION_TOO_OLD',
-  'TRANSACTION_CLOSED',
-  'TRANSACTION_READ_ONLY',
+const REJECTING: Method[] = [
+  'open',
+  'commit',
+  'get',
+  'contains',
+  'versions',
+  'range',
+  'begin',
+  'transaction',
+  'tx.get',
+  'tx.contains',
+  'tx.range',
+  'tx.set',
+  'tx.unset',
+  'tx.remove',
+  'tx.drop',
+  'tx.asOf',
+  'tx.commit',
 ];
+/** Every code the fuzz must see: all but those no call can cause on a healthy store. */
+const NOT_FROM_INPUT = ['STORE_LOCKED', 'TIER_IO', 'SCRIPT_ERROR'];
 const CODES = ERROR_CODES.filter((code) => !NOT_FROM_INPUT.includes(code));
 
 describe('API fuzz', () => {

@@ -24,6 +24,7 @@
 import assert from 'node:assert/strict';
 import { bytesToBinaryString, prefixEnd } from '../../common/bytes.js';
 import { isVersion } from '../../common/version.js';
+import type { MockClock } from '../../runtime/clock.js';
 import type { Delta } from '../../store/deltas.js';
 import type { MultiStore } from '../../store/multistore.js';
 import type { RangeOptions, RangeSpec } from '../../store/range.js';
@@ -42,13 +43,18 @@ import {
 } from './fuzz-materialize.js';
 import {
   ACCEPT,
+  firstFault,
+  type Prediction,
   predictCommit,
   predictGet,
   predictRange,
   predictVersions,
+  reject,
 } from './fuzz-predict.js';
 import type { CallSpec } from './fuzz-specs.js';
 import type { FuzzTally } from './fuzz-tally.js';
+import { acceptedRange, TxModel } from './fuzz-tx-model.js';
+import { endAll, runTxCall, type TxContext } from './fuzz-tx-run.js';
 import { materialize } from './hostile-values.js';
 
 /** The bytes of `input` when it is a usable key (string or real Uint8Array), else undefined. */
@@ -66,12 +72,26 @@ function keyBytes(input: unknown): Uint8Array | undefined {
 export class CaseRun {
   readonly #keys = new Map<string, Uint8Array>();
   readonly #flushes: Promise<unknown>[] = [];
+  readonly #txs: TxModel;
+  readonly #tx: TxContext;
 
   constructor(
     readonly store: MultiStore,
     readonly model: StoreModel,
     readonly tally: FuzzTally,
-  ) {}
+    clock?: MockClock,
+  ) {
+    this.#txs = new TxModel(() => clock?.nowMillis() ?? 0);
+    this.#tx = {
+      store,
+      model,
+      tally,
+      txs: this.#txs,
+      clock,
+      settle: () => this.settle(),
+      track: (key) => this.#track(key),
+    };
+  }
 
   get keys(): Iterable<Uint8Array> {
     return this.#keys.values();
@@ -81,10 +101,10 @@ export class CaseRun {
     if (key !== undefined) this.#keys.set(bytesToBinaryString(key), key);
   }
 
-  /** Apply every pending drop to both sides. */
+  /** Apply every pending drop to both sides (both hold back what open snapshots read). */
   async settle(): Promise<void> {
     await this.store.flush();
-    this.model.flush();
+    this.model.flush(this.#txs.snapshotVersions());
   }
 
   #pending(key: Uint8Array): boolean {
@@ -107,6 +127,11 @@ export class CaseRun {
       case 'stats':
       case 'dropWorkerStats':
         return this.#stats(spec);
+      case 'scenario':
+        for (const call of spec.calls) await this.run(call);
+        return;
+      default:
+        return runTxCall(this.#tx, spec);
     }
   }
 
@@ -118,7 +143,10 @@ export class CaseRun {
     const { argument, raw } = deltasOf(spec.deltas);
     for (const delta of raw ?? []) this.#track(keyBytes(delta?.key));
     const before = snapshot(this.store, this.keys);
-    const prediction = predictCommit(spec.deltas, spec.version, latest);
+    const prediction = firstFault(
+      () => predictCommit(spec.deltas, spec.version, latest),
+      () => this.#commitState(raw, version as number | undefined),
+    );
     const outcome = judge(this.tally, 'commit', prediction, () =>
       this.store.commit(argument as Delta[], version as number),
     );
@@ -133,19 +161,50 @@ export class CaseRun {
     // Without a version the store picks the next one (none for an empty commit).
     const used = outcome.value;
     if (used !== undefined) {
-      const refused = this.model.refusesWrite(toModel(raw), used);
-      assert.equal(refused, undefined, 'accepted a write where the model says history was erased');
       this.model.commit(toModel(raw), used);
+      this.#txs.recordCommit(used, toModel(raw));
     }
     assert.equal(this.store.latestVersion, this.model.latestVersion, 'latest version');
     if (spec.mutate) scribble(raw);
   }
 
-  #get(spec: Extract<CallSpec, { m: 'get' | 'contains' }>): void {
+  /**
+   * What a commit whose input is valid must do given the state: an explicit
+   * version under an open snapshot, or where history was erased, is refused.
+   */
+  #commitState(
+    raw: readonly (Record<string, unknown> | undefined)[] | undefined,
+    version: number | undefined,
+  ): Prediction {
+    if (version === undefined)
+      return toModel(raw).length > 0 && this.model.latestVersion >= Number.MAX_SAFE_INTEGER
+        ? reject('INVALID_VERSION', 'no version is left for an automatic commit')
+        : ACCEPT;
+    const highest = this.#txs.highestOpen();
+    if (highest !== undefined && version <= highest)
+      return reject('SNAPSHOT_VIOLATION', `version ${version} under a snapshot at ${highest}`);
+    return this.model.refusesWrite(toModel(raw), version) === undefined
+      ? ACCEPT
+      : reject('VERSION_TOO_OLD', 'a write where history was erased');
+  }
+
+  /** Settle before a read below the latest version while drops are pending: refusals must agree. */
+  async #beforeRead(version: unknown, latest: number): Promise<void> {
+    const past = typeof version === 'number' && version < latest;
+    if (past && this.model.pendingKeys().size > 0) await this.settle();
+  }
+
+  async #get(spec: Extract<CallSpec, { m: 'get' | 'contains' }>): Promise<void> {
     const latest = this.model.latestVersion;
     const key = materialize(spec.key);
     const version = spec.version === undefined ? undefined : versionOf(spec.version, latest);
-    const prediction = predictGet(spec.key, spec.version, latest);
+    const input = predictGet(spec.key, spec.version, latest);
+    if (input.accept) await this.#beforeRead(version, latest);
+    const at = (version as number | undefined) ?? latest;
+    const prediction =
+      input.accept && this.model.refusal(acceptedBytes(key, 'key'), at) !== undefined
+        ? reject('VERSION_TOO_OLD', `erased history at ${at}`)
+        : input;
     const read = judge(this.tally, spec.m, prediction, () =>
       spec.m === 'get'
         ? this.store.get(key as Uint8Array, version as number | undefined)
@@ -155,8 +214,6 @@ export class CaseRun {
     const bytes = acceptedBytes(key, 'key');
     this.#track(bytes);
     if (this.#pending(bytes)) return;
-    const at = (version as number | undefined) ?? latest;
-    assert.equal(this.model.refusal(bytes, at), undefined, 'answered a read of erased history');
     const want = this.model.get(bytes, at);
     if (spec.m === 'contains') {
       assert.equal(read.value, want !== undefined, 'contains');
@@ -179,11 +236,28 @@ export class CaseRun {
     assert.deepEqual(versionsOf(read.value), versionsOf(this.model.versions(bytes)), 'versions');
   }
 
-  #range(spec: Extract<CallSpec, { m: 'range' }>): void {
+  async #range(spec: Extract<CallSpec, { m: 'range' }>): Promise<void> {
     const latest = this.model.latestVersion;
     const range = rangeSpecOf(spec.spec);
     const options = rangeOptionsOf(spec.options, latest);
-    const prediction = predictRange(spec.spec, spec.options, latest);
+    const input = predictRange(spec.spec, spec.options, latest);
+    let prediction = input;
+    if (input.accept) {
+      // Accepted options are plain (a throwing Proxy is rejected): safe to read.
+      const { version, reverse } = (options ?? {}) as Record<string, unknown>;
+      await this.#beforeRead(version, latest);
+      const bounds = acceptedRange(range);
+      const at = version === undefined ? latest : (version as number);
+      const read = this.model.rangeRead(
+        bounds.start,
+        bounds.end,
+        bounds.endInclusive,
+        at,
+        reverse === true,
+      );
+      if (read.refused !== undefined)
+        prediction = reject('VERSION_TOO_OLD', `a range over erased history at ${at}`);
+    }
     const read = judge(this.tally, 'range', prediction, () => [
       ...this.store.range(range as RangeSpec, options as RangeOptions),
     ]);
@@ -202,7 +276,7 @@ export class CaseRun {
       return;
     }
     const outcome = await judgeAsync(this.tally, 'flush', ACCEPT, () => flushed);
-    if (outcome.ok) this.model.flush();
+    if (outcome.ok) this.model.flush(this.#txs.snapshotVersions());
   }
 
   #stats(spec: Extract<CallSpec, { m: 'stats' | 'dropWorkerStats' }>): void {
@@ -218,6 +292,7 @@ export class CaseRun {
 
   /** Await the flushes left running, flush, and compare everything with the model. */
   async finish(): Promise<void> {
+    await endAll(this.#tx);
     for (const flushed of this.#flushes)
       await judgeAsync(this.tally, 'flush', ACCEPT, () => flushed);
     await this.settle();

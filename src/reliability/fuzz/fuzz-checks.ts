@@ -15,9 +15,12 @@ import { acceptedBytes } from './fuzz-materialize.js';
 export function snapshot(store: MultiStore, keys: Iterable<Uint8Array>): unknown {
   const versions: Record<string, unknown> = {};
   for (const key of keys) versions[bytesToBinaryString(key)] = versionsOf(store.versions(key));
+  // The age of the oldest snapshot moves with the clock, not with the call.
+  const { snapshots, ...stats } = store.stats();
   return {
     latestVersion: store.latestVersion,
-    stats: store.stats(),
+    stats,
+    snapshots: { watermark: snapshots.watermark, open: snapshots.open },
     dropWorker: store.dropWorkerStats(),
     versions,
   };

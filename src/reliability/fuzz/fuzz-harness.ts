@@ -6,7 +6,7 @@
  *   open attempt (hostile options) ─► succeeds (then closed) or StoreError;
  *                                     a failed open of a file leaves it openable
  *   working store (generated tables, or a fallback when they are rejected)
- *   calls ─► CaseRun (fuzz-case-run.ts), each judged by fuzz-judge.ts
+ *   calls ─► CaseRun (fuzz-case-run.ts; transactions: fuzz-tx-run.ts), each judged by fuzz-judge.ts
  *   end ─► flush; versions of every key used, full ranges and figures equal the model;
  *          close twice (concurrently); every method then throws STORE_CLOSED;
  *          a file is reopened and must still equal the model (nothing for its sweep to do)
@@ -86,12 +86,13 @@ async function expectUsable(path: string, tally: FuzzTally): Promise<void> {
 
 /** Open the case's working store; its tables when accepted, else the fallback. */
 async function openWorking(c: FuzzCase, env: FuzzEnv, path: string | undefined) {
+  const clock = c.mockClock ? new MockClock() : undefined;
   const base: MultiStoreOptions = {
     tier: env.tier,
     ...(path === undefined ? {} : { path }),
     actorMode: c.inline ? 'inline' : 'event-loop',
     dropWorker: { batchSize: c.batchSize, mailboxCapacity: c.mailboxCapacity },
-    ...(c.mockClock ? { clock: new MockClock() } : {}),
+    ...(clock === undefined ? {} : { clock }),
   };
   const tables = tablesOf(c.tables);
   const opened = judge(env.tally, 'open', predictTables(c.tables), () =>
@@ -102,6 +103,7 @@ async function openWorking(c: FuzzCase, env: FuzzEnv, path: string | undefined) 
   const store = opened.ok ? opened.value : MultiStore.open({ ...base, tables: FALLBACK_TABLES });
   return {
     store,
+    clock,
     reopen: () => MultiStore.open({ ...base, tables: accepted as MultiStoreOptions['tables'] }),
     accepted,
   };
@@ -117,6 +119,8 @@ async function expectClosed(store: MultiStore, tally: FuzzTally): Promise<void> 
     ['range', () => store.range()],
     ['stats', () => store.stats()],
     ['dropWorkerStats', () => store.dropWorkerStats()],
+    ['begin', () => store.begin()],
+    ['transaction', () => store.transaction(() => 1)],
   ];
   for (const [method, fn] of calls) {
     assert.throws(fn, (e: unknown) => isStoreError(e, 'STORE_CLOSED'), `${method} after close`);
@@ -142,9 +146,9 @@ export async function runCase(c: FuzzCase, env: FuzzEnv): Promise<void> {
   env.tally.cases++;
   await attemptOpen(c.attempt, env);
   const path = c.file ? env.tempPath() : undefined;
-  const { store, reopen, accepted } = await openWorking(c, env, path);
+  const { store, clock, reopen, accepted } = await openWorking(c, env, path);
   const model = new StoreModel(routeRetention(accepted));
-  const run = new CaseRun(store, model, env.tally);
+  const run = new CaseRun(store, model, env.tally, clock);
   try {
     for (const spec of c.calls) await run.run(spec);
     await run.finish();

@@ -31,6 +31,12 @@ import type {
   RangeSpecSpec,
   VersionSpec,
 } from './fuzz-specs.js';
+import type {
+  AsOfOptionsSpec,
+  BeginSpec,
+  DropOptionsSpec,
+  TxRangeOptionsSpec,
+} from './fuzz-tx-specs.js';
 import { materialize } from './hostile-values.js';
 
 /** A version spec as a value, relative to `latest`. */
@@ -273,4 +279,57 @@ export function rangeOptionsOf(spec: RangeOptionsSpec, latest: number): unknown 
   if (spec.pageSize !== undefined) options.pageSize = materialize(spec.pageSize);
   if (spec.misspelt === true) options.revers = true;
   return options;
+}
+
+// ---------------------------------------------------------------- transactions
+
+/**
+ * `begin` / `transaction` options. With a real clock a valid `maxAgeMs` is
+ * raised to a billion milliseconds (only a MockClock makes expiry predictable).
+ */
+export function beginOptionsOf(spec: BeginSpec, latest: number, realClock: boolean): unknown {
+  if (spec === undefined) return undefined;
+  if ('value' in spec) return materialize(spec.value);
+  const options: Record<string, unknown> = {};
+  if ('readOnly' in spec) options.readOnly = spec.readOnly && materialize(spec.readOnly);
+  if (spec.asOf !== undefined) options.asOf = versionOf(spec.asOf, latest);
+  if (spec.isolation !== undefined) options.isolation = materialize(spec.isolation);
+  if (spec.maxAgeMs !== undefined) {
+    const maxAgeMs = materialize(spec.maxAgeMs);
+    const valid = typeof maxAgeMs === 'number' && Number.isFinite(maxAgeMs) && maxAgeMs > 0;
+    options.maxAgeMs = realClock && valid ? 1e9 : maxAgeMs;
+  }
+  if (spec.retries !== undefined) options.retries = materialize(spec.retries);
+  if (spec.misspelt === true) options.isolaton = 'snapshot';
+  return options;
+}
+
+/** A transaction's `drop` options. */
+export function dropOptionsOf(spec: DropOptionsSpec): unknown {
+  if (spec === undefined) return undefined;
+  if ('value' in spec) return materialize(spec.value);
+  const options: Record<string, unknown> = {};
+  if (spec.upToVersion !== undefined) options.upToVersion = countOf(spec.upToVersion);
+  if (spec.keepLastVersions !== undefined)
+    options.keepLastVersions = countOf(spec.keepLastVersions);
+  if (spec.misspelt === true) options.keepLastVersion = 1;
+  return options;
+}
+
+/** A transaction's `range` options. */
+export function txRangeOptionsOf(spec: TxRangeOptionsSpec): unknown {
+  if (spec === undefined) return undefined;
+  if ('value' in spec) return materialize(spec.value);
+  const options: Record<string, unknown> = {};
+  if (spec.reverse !== undefined) options.reverse = materialize(spec.reverse);
+  if (spec.pageSize !== undefined) options.pageSize = materialize(spec.pageSize);
+  if (spec.version === true) options.version = 1;
+  return options;
+}
+
+/** `asOf` options. */
+export function asOfOptionsOf(spec: AsOfOptionsSpec): unknown {
+  if (spec === undefined) return undefined;
+  if ('value' in spec) return materialize(spec.value);
+  return { exclusive: materialize(spec.exclusive) };
 }

@@ -91,12 +91,13 @@ export function isNonNegativeInteger(value: unknown): boolean {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-function bytesCheck(spec: ValueSpec, code: ErrorCode, what: string): Prediction {
+/** Bytes, else `code`. */
+export function bytesCheck(spec: ValueSpec, code: ErrorCode, what: string): Prediction {
   return isBytes(spec) ? ACCEPT : reject(code, `${what} is not bytes`, isHostile(spec));
 }
 
 /** A version argument: `undefined` is absent (allowed where the version is optional). */
-function versionCheck(spec: VersionSpec, latest: number, what: string): Prediction {
+export function versionCheck(spec: VersionSpec, latest: number, what: string): Prediction {
   if ('rel' in spec)
     return isNonNegativeInteger(latest + spec.rel)
       ? ACCEPT
@@ -107,7 +108,8 @@ function versionCheck(spec: VersionSpec, latest: number, what: string): Predicti
     : reject('INVALID_VERSION', `${what} is not a version`, isHostile(spec.value));
 }
 
-function optionalVersion(spec: VersionSpec | undefined, latest: number, what: string) {
+/** A version that may be absent. */
+export function optionalVersion(spec: VersionSpec | undefined, latest: number, what: string) {
   if (spec === undefined || ('value' in spec && isAbsent(spec.value))) return ACCEPT;
   return versionCheck(spec, latest, what);
 }
@@ -117,7 +119,8 @@ function optionalVersion(spec: VersionSpec | undefined, latest: number, what: st
 /** `commit(deltas, version)`, with `latest` the store's latest version before it. */
 export function predictCommit(deltas: DeltasSpec, version: VersionSpec, latest: number) {
   return firstFault(
-    () => versionCheck(version, latest, 'commit version'),
+    // Without a version the store picks the next one.
+    () => optionalVersion(version, latest, 'commit version'),
     () => deltasCheck(deltas),
   );
 }
@@ -168,7 +171,7 @@ function dropBoundsCheck(delta: Extract<DeltaSpec, { shape: string }>, at: strin
 }
 
 /** `upToVersion` and `keepLastVersions` are both non-negative integers when present. */
-function countCheck(spec: CountSpec, code: ErrorCode, what: string): Prediction {
+export function countCheck(spec: CountSpec, code: ErrorCode, what: string): Prediction {
   if (spec === undefined || 'n' in spec || isAbsent(spec.value)) return ACCEPT;
   return isNonNegativeInteger(materialize(spec.value))
     ? ACCEPT
@@ -191,14 +194,19 @@ export function predictVersions(key: ValueSpec): Prediction {
 }
 
 /** The fields of an object argument: from a generated record, or read off a junk value. */
-type Fields = Readonly<Record<string, ValueSpec | VersionSpec | undefined>>;
+export type Fields = Readonly<Record<string, ValueSpec | VersionSpec | undefined>>;
 
 /**
  * A junk value passed where an object is wanted: `undefined` (absent), a
  * non-object (rejected with `code`), or an object whose fields are its own
  * properties, inherited ones included (an array's `reverse` is a function).
  */
-function junkObject(spec: ValueSpec, names: readonly string[], code: ErrorCode, what: string) {
+export function junkObject(
+  spec: ValueSpec,
+  names: readonly string[],
+  code: ErrorCode,
+  what: string,
+): { fault?: Prediction; fields?: Fields } {
   const value = materialize(spec);
   if (value === undefined) return { fields: {} as Fields };
   if (typeof value !== 'object' || value === null)
@@ -250,25 +258,33 @@ export function predictRange(
 }
 
 /** A range spec or range options: absent, junk, or a generated record (perhaps misspelt). */
-function objectArgument(
-  spec: RangeSpecSpec | RangeOptionsSpec,
+export function objectArgument(
+  spec: RangeSpecSpec | RangeOptionsSpec | { readonly value: ValueSpec } | object | undefined,
   names: readonly string[],
   what: string,
+  code: ErrorCode = 'INVALID_ARGUMENT',
 ): { fault?: Prediction; fields?: Fields } {
   if (spec === undefined) return { fields: {} };
-  if ('value' in spec) return junkObject(spec.value, names, 'INVALID_ARGUMENT', what);
-  if (spec.misspelt === true)
-    return { fault: reject('INVALID_ARGUMENT', `${what} has a misspelt property`) };
+  if ('value' in spec && !('rel' in spec))
+    return junkObject((spec as { value: ValueSpec }).value, names, code, what);
+  if ((spec as { misspelt?: boolean }).misspelt === true)
+    return { fault: reject(code, `${what} has a misspelt property`) };
   return { fields: spec as Fields };
 }
 
-function booleanCheck(spec: ValueSpec | undefined, what: string): Prediction {
+/** A boolean (or absent), else `code`. */
+export function booleanCheck(
+  spec: ValueSpec | undefined,
+  what: string,
+  code: ErrorCode = 'INVALID_ARGUMENT',
+): Prediction {
   // The junk pool holds `true` too.
   if (spec === undefined || typeof materialize(spec) === 'boolean' || isAbsent(spec)) return ACCEPT;
-  return reject('INVALID_ARGUMENT', `${what} is not a boolean`);
+  return reject(code, `${what} is not a boolean`, isHostile(spec));
 }
 
-function rangeSpecCheck(fields: Fields): Prediction {
+/** The fields of a range spec. */
+export function rangeSpecCheck(fields: Fields): Prediction {
   const [start, end, prefix] = [fields.start, fields.end, fields.prefix] as (
     | ValueSpec
     | undefined
@@ -286,7 +302,8 @@ function rangeSpecCheck(fields: Fields): Prediction {
   );
 }
 
-function pageSizeCheck(spec: ValueSpec | undefined): Prediction {
+/** A page size (or absent). */
+export function pageSizeCheck(spec: ValueSpec | undefined): Prediction {
   if (isAbsent(spec)) return ACCEPT;
   const value = materialize(spec as ValueSpec);
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0

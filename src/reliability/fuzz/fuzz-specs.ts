@@ -10,6 +10,7 @@
  *
  * ```
  *   call = commit | get | contains | versions | range | flush | stats | dropWorkerStats
+ *        | begin | tx.<method> | transaction | advance     (fuzz-tx-specs.ts)
  * ```
  *
  * Keys come from a small pool that overlaps the prefixes tables declare, so
@@ -20,6 +21,7 @@
  */
 
 import fc from 'fast-check';
+import type { TxCallSpec } from './fuzz-tx-specs.js';
 import { junkSpec, type ValueSpec } from './hostile-values.js';
 
 /** UTF-8 bytes of a string, as a plain list. */
@@ -84,7 +86,8 @@ export const validKey: fc.Arbitrary<ValueSpec> = fc.oneof(
 /** A key, wrong one time in ten. */
 export const anyKey = often(validKey, junkSpec);
 
-const validValue: fc.Arbitrary<ValueSpec> = fc.oneof(
+/** A valid value. */
+export const validValue: fc.Arbitrary<ValueSpec> = fc.oneof(
   fc.constantFrom('', 'v', 'value', 'é\u{1F600}').map((str) => ({ str })),
   fc.record({ bytes: fc.array(fc.nat(255), { maxLength: 5 }), as: bytesAs }),
 );
@@ -109,6 +112,12 @@ const wrongVersion: fc.Arbitrary<VersionSpec> = fc.oneof(
 
 /** A version, wrong some of the time. */
 export const anyVersion = often(validVersion, wrongVersion, 8);
+
+/** A read version: often in the recent past, where erased history is refused. */
+const readVersion: fc.Arbitrary<VersionSpec> = fc.oneof(
+  { weight: 3, arbitrary: anyVersion },
+  { weight: 2, arbitrary: fc.constantFrom(-1, -2, -3, -5).map((rel) => ({ rel })) },
+);
 
 /** A drop constraint: absent, a small count, or wrong. */
 export type CountSpec = { readonly n: number } | { readonly value: ValueSpec } | undefined;
@@ -187,7 +196,8 @@ const flag = often(
   fc.boolean().map((bool) => ({ bool })),
   junkSpec,
 );
-const rangeSpec: fc.Arbitrary<RangeSpecSpec> = fc.oneof(
+/** A range spec, valid or not. */
+export const rangeSpec: fc.Arbitrary<RangeSpecSpec> = fc.oneof(
   { weight: 2, arbitrary: fc.constant(undefined) },
   { weight: 1, arbitrary: junkSpec.map((value) => ({ value })) },
   {
@@ -239,7 +249,7 @@ const rangeOptions: fc.Arbitrary<RangeOptionsSpec> = fc.oneof(
   { weight: 1, arbitrary: junkSpec.map((value) => ({ value })) },
   {
     weight: 6,
-    arbitrary: fc.record({ version: anyVersion, reverse: flag, pageSize }, { requiredKeys: [] }),
+    arbitrary: fc.record({ version: readVersion, reverse: flag, pageSize }, { requiredKeys: [] }),
   },
   {
     weight: 1,
@@ -266,10 +276,11 @@ export type CallSpec =
   | { readonly m: 'versions'; readonly key: ValueSpec }
   | { readonly m: 'range'; readonly spec: RangeSpecSpec; readonly options: RangeOptionsSpec }
   | { readonly m: 'flush'; readonly wait: boolean }
-  | { readonly m: 'stats' | 'dropWorkerStats'; readonly extra: ValueSpec | undefined };
+  | { readonly m: 'stats' | 'dropWorkerStats'; readonly extra: ValueSpec | undefined }
+  | TxCallSpec;
 
-/** Any call. */
-export const call: fc.Arbitrary<CallSpec> = fc.oneof(
+/** The calls of the store's own methods, weighted (fuzz-calls.ts adds those of transactions). */
+export const storeCalls: { weight: number; arbitrary: fc.Arbitrary<CallSpec> }[] = [
   {
     weight: 8,
     arbitrary: fc.record({
@@ -284,7 +295,7 @@ export const call: fc.Arbitrary<CallSpec> = fc.oneof(
     arbitrary: fc.record({
       m: fc.constantFrom('get' as const, 'contains' as const),
       key: anyKey,
-      version: fc.option(anyVersion, { nil: undefined }),
+      version: fc.option(readVersion, { nil: undefined }),
     }),
   },
   { weight: 2, arbitrary: fc.record({ m: fc.constant('versions' as const), key: anyKey }) },
@@ -304,4 +315,4 @@ export const call: fc.Arbitrary<CallSpec> = fc.oneof(
       extra: fc.option(junkSpec, { nil: undefined }),
     }),
   },
-);
+];

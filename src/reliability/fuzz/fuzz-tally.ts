@@ -22,7 +22,19 @@ export type Method =
   | 'flush'
   | 'stats'
   | 'dropWorkerStats'
-  | 'close';
+  | 'close'
+  | 'begin'
+  | 'transaction'
+  | 'tx.get'
+  | 'tx.contains'
+  | 'tx.range'
+  | 'tx.set'
+  | 'tx.unset'
+  | 'tx.remove'
+  | 'tx.drop'
+  | 'tx.asOf'
+  | 'tx.commit'
+  | 'tx.rollback';
 
 /** `ok`, a StoreError code, or `hostile` (the caller's own error passed through). */
 export type Outcome = string;
