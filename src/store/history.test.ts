@@ -11,7 +11,7 @@ import { afterEach, beforeEach, it } from 'node:test';
 import { isStoreError, VersionTooOldError } from '../common/errors.js';
 import { MockClock } from '../runtime/clock.js';
 import { reopenable } from '../test-support/reopen.js';
-import { forEachStoreSetup, text } from '../test-support/store-setups.js';
+import { forEachStoreSetup, text, turns } from '../test-support/store-setups.js';
 import type { MultiStore } from './multistore.js';
 
 const set = (key: string, value: string) => ({ type: 'set' as const, key, value });
@@ -155,6 +155,39 @@ forEachStoreSetup((setup) => {
     assert.deepEqual(versions(store, 'k'), [2], 'the expired transaction no longer holds history');
     assert.throws(
       () => forgotten.get('k'),
+      (e: unknown) => isStoreError(e, 'TRANSACTION_TOO_OLD'),
+    );
+  });
+
+  it('nothing is scheduled for parked drops but the deadline of a maxAgeMs that holds them', async () => {
+    store.commit([set('k', 'v1')], 1);
+    store.commit([set('k', 'v2')], 2);
+    const open = store.begin({ asOf: 1 });
+    store.commit([{ type: 'drop', key: 'k', keepLastVersions: 1 }], 3);
+    await store.flush();
+    assert.equal(store.dropWorkerStats().parked, 1);
+    assert.equal(
+      clock.pendingTimers,
+      0,
+      'no timer, no polling: the end of the snapshot wakes the worker',
+    );
+    open.rollback();
+    await turns(); // no flush: the end of the snapshot wakes the worker
+    assert.equal(store.dropWorkerStats().parked, 0);
+    assert.deepEqual(versions(store, 'k'), [2]);
+    store.commit([set('k', 'v4')], 4);
+    const aging = store.begin({ asOf: 2, maxAgeMs: 50 });
+    store.commit([{ type: 'drop', key: 'k', keepLastVersions: 1 }], 5);
+    await store.flush();
+    assert.equal(store.dropWorkerStats().parked, 1);
+    assert.equal(clock.pendingTimers, 1, 'one timer, at the deadline of the maxAgeMs');
+    clock.advanceMillis(51);
+    await turns(); // no flush: the timer alone releases the expired snapshot and applies the drop
+    assert.equal(store.dropWorkerStats().parked, 0);
+    assert.deepEqual(versions(store, 'k'), [4]);
+    assert.equal(clock.pendingTimers, 0);
+    assert.throws(
+      () => aging.get('k'),
       (e: unknown) => isStoreError(e, 'TRANSACTION_TOO_OLD'),
     );
   });

@@ -34,13 +34,8 @@
  */
 
 import { trace } from '@opentelemetry/api';
-import { type BytesLike, bytesToBinaryString, describe, toBytes } from '../common/bytes.js';
-import {
-  InvalidInputError,
-  isStoreError,
-  StoreClosedError,
-  VersionTooOldError,
-} from '../common/errors.js';
+import { type BytesLike, describe, toBytes } from '../common/bytes.js';
+import { InvalidInputError, StoreClosedError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
@@ -51,27 +46,27 @@ import { recountFigures } from '../stats/recount.js';
 import { StorageStatsTracker } from '../stats/tracker.js';
 import { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
-import type { TierEntry, TierWrite } from '../tier/tier.js';
+import type { TierWrite } from '../tier/tier.js';
 import {
   ConflictTracker,
   type KeyId,
-  keyIdOf,
   SnapshotRegistry,
   VersionOracle,
 } from '../transaction/index.js';
+import { dropRequestsOf, keysOf } from './commit-requests.js';
 import { StatsEventBuilder, statsObserver } from './commit-stats.js';
 import { checkConflicts, type StoredHistory } from './conflict-check.js';
 import type { CommitPlan, Delta } from './deltas.js';
 import { planCommit } from './deltas.js';
-import { DropApplier, type DropRequest } from './drop-batch.js';
+import { DropApplier } from './drop-batch.js';
 import { DropWorker, type DropWorkerStats } from './drop-worker.js';
+import { HistoryReads } from './history-reads.js';
 import { type MultiStoreOptions, resolveOptions, type StoreConfig } from './options.js';
 import { ParkedDrops } from './parked-drops.js';
 import {
   type RangeOptions,
   type RangeSpec,
   type ResolvedRange,
-  readRange,
   resolveRange,
   resolveRangeOptions,
   type StoreEntry,
@@ -89,6 +84,7 @@ import {
   resolveTransaction,
   type TransactionOptions,
 } from './transaction-options.js';
+import { runTransaction } from './transaction-runner.js';
 
 /** What `stats()` reports: the storage figures, the events listeners missed, the open snapshots. */
 export interface StoreStats extends StorageStats {
@@ -142,11 +138,7 @@ export class MultiStore {
   readonly #conflicts: ConflictTracker;
   readonly #history: StoredHistory;
   readonly #transactions: TransactionHost;
-  /**
-   * The highest readable floor of every table: reads at or above it (every
-   * read at the latest version) never look at a horizon.
-   */
-  #readableFloor: number;
+  readonly #reads: HistoryReads;
   #closing: Promise<void> | undefined;
   /** The retention sweep of data found at open: running (event-loop) or waiting for flush (inline). */
   #sweep: Promise<void> | SweepTarget | undefined;
@@ -211,7 +203,7 @@ export class MultiStore {
     const latest = tier.latestVersion();
     this.#oracle = new VersionOracle(latest);
     this.#conflicts = new ConflictTracker(latest);
-    this.#readableFloor = Math.max(0, ...tableNames.map((name) => tier.readableFloor(name)));
+    this.#reads = new HistoryReads(tier, this.#router);
     const { actorMode: mode, clock, logger } = config;
     // An ended snapshot may free parked drops.
     this.#snapshots = new SnapshotRegistry({ clock, logger, onRelease: () => this.#worker.wake() });
@@ -232,9 +224,7 @@ export class MultiStore {
       emit: (record) => this.#publish(record),
       snapshots: this.#snapshots,
       parked: new ParkedDrops(),
-      horizonsRecorded: (readableFrom) => {
-        if (readableFrom > this.#readableFloor) this.#readableFloor = readableFrom;
-      },
+      horizonsRecorded: (readableFrom) => this.#reads.raiseFloor(readableFrom),
     });
     return new DropWorker(this.#system, applier, this.#snapshots, dropWorker, logger);
   }
@@ -299,7 +289,7 @@ export class MultiStore {
       throw new InvalidInputError('INVALID_ARGUMENT', `fn must be a function, got ${describe(fn)}`);
     }
     const { begin, retries } = resolveTransaction(options);
-    return this.#attempt(fn, begin, retries);
+    return runTransaction(() => this.#begin(begin), fn, retries);
   }
 
   /**
@@ -309,7 +299,7 @@ export class MultiStore {
   get(key: BytesLike, version?: number): StoreEntry | undefined {
     this.#assertOpen();
     const bytes = readKey(key);
-    const entry = this.#read(bytes, this.#readVersion(version));
+    const entry = this.#reads.read(bytes, this.#readVersion(version));
     if (entry?.value === undefined) return undefined;
     // The tier's fresh key, never the caller's own array (which may be a Buffer).
     return { key: entry.key, value: entry.value, version: entry.version };
@@ -336,7 +326,7 @@ export class MultiStore {
       this.#snapshots,
       at,
       () => this.#assertOpen(),
-      (v) => this.#readRange(range, v, reverse, pageSize),
+      (v) => this.#reads.range(range, v, reverse, pageSize),
     );
   }
 
@@ -454,8 +444,8 @@ export class MultiStore {
     if (version === undefined) return undefined;
     // Only an explicit version can land where history was erased:
     // a value written there could never be read back.
-    if (explicit !== undefined && version < this.#readableFloor) {
-      for (const write of plan.writes) this.#checkHorizon(write.table.name, write.key, version);
+    if (explicit !== undefined) {
+      for (const write of plan.writes) this.#reads.checkWrite(write.table.name, write.key, version);
     }
     const span = tracer.startSpan('store.commit', {
       attributes: { version, deltas: plan.writes.length + plan.drops.length },
@@ -466,7 +456,7 @@ export class MultiStore {
       // The ceiling is the latest version now, before any listener can commit
       // a later write; the requests are queued before listeners run, so that
       // the queue keeps commit order even when a listener commits.
-      this.#worker.enqueue(this.#dropRequests(plan, version));
+      this.#worker.enqueue(dropRequestsOf(plan, version, this.#oracle.latest));
       if (record !== undefined) this.#emit(record);
       this.#worker.notify();
       if (this.#config.actorMode === 'inline') this.#system.runTimers();
@@ -503,63 +493,14 @@ export class MultiStore {
     });
   }
 
-  /** One attempt of `transaction()`, and the ones after it on a conflict. */
-  #attempt<T>(fn: (tx: Transaction) => T, options: ResolvedBegin, retries: number): T {
-    const tx = this.#begin(options);
-    let result: T;
-    try {
-      result = fn(tx);
-    } catch (error) {
-      tx.rollback();
-      throw error;
-    }
-    const again = () => this.#attempt(fn, options, retries - 1);
-    if (!isPromiseLike(result)) return finishAttempt(tx, result, retries, again);
-    return Promise.resolve(result).then(
-      (value) => finishAttempt(tx, value, retries, again),
-      (error: unknown) => {
-        tx.rollback();
-        throw error;
-      },
-    ) as T;
-  }
-
-  /**
-   * The entry of `key` at `version` (a tombstone too: `value` undefined);
-   * `VERSION_TOO_OLD` when an erasure changed that answer.
-   */
-  #read(key: Uint8Array, version: number): TierEntry | undefined {
-    const table = this.#router.route(key).name;
-    if (version < this.#readableFloor) this.#checkHorizon(table, key, version);
-    return this.#tier.get(table, key, version);
-  }
-
-  /** Throw `VERSION_TOO_OLD` if the horizon of `key` refuses `version`. */
-  #checkHorizon(table: string, key: Uint8Array, version: number): void {
-    if (version >= this.#tier.readableFloor(table)) return;
-    const horizon = this.#tier.horizon(table, key);
-    if (horizon !== undefined && version >= horizon.erasedFrom && version < horizon.readableFrom) {
-      throw new VersionTooOldError(version, horizon.readableFrom, key);
-    }
-  }
-
-  #readRange(
-    range: ResolvedRange,
-    version: number,
-    reverse: boolean,
-    pageSize: number,
-  ): Generator<StoreEntry, void, undefined> {
-    return readRange({ tier: this.#tier, router: this.#router, range, version, reverse, pageSize });
-  }
-
   /** What transactions see of the store. */
   #transactionHost(): TransactionHost {
     return Object.freeze({
       snapshots: this.#snapshots,
       assertOpen: () => this.#assertOpen(),
-      read: (key: Uint8Array, version: number) => this.#read(key, version),
+      read: (key: Uint8Array, version: number) => this.#reads.read(key, version),
       readRange: (range: ResolvedRange, version: number, reverse: boolean, pageSize: number) =>
-        this.#readRange(range, version, reverse, pageSize),
+        this.#reads.range(range, version, reverse, pageSize),
       commit: (work: TransactionWork) =>
         this.#commit(planCommit(work.deltas, this.#router), work.explicit, work),
     });
@@ -596,47 +537,6 @@ export class MultiStore {
     if (this.#bus.hasListeners(record.type)) this.#bus.emit(frozen(record));
   }
 
-  /**
-   * Explicit drops (with the commit's version as pending version when the
-   * commit wrote the key), then an implicit `keepLastVersions` drop per key
-   * written to a retention table. Called once the commit is written, so the
-   * ceiling is the latest version including this commit.
-   */
-  #dropRequests(plan: CommitPlan, version: number): DropRequest[] {
-    const ceiling = this.#oracle.latest;
-    const requests: DropRequest[] = [];
-    if (plan.drops.length > 0) {
-      const written = new Set(plan.writes.map((write) => bytesToBinaryString(write.key)));
-      for (const drop of plan.drops) {
-        const pendingVersion = written.has(bytesToBinaryString(drop.key)) ? version : undefined;
-        const { upToVersion, keepLastVersions } = drop;
-        requests.push({
-          table: drop.table.name,
-          key: drop.key,
-          upToVersion,
-          keepLastVersions,
-          pendingVersion,
-          ceiling,
-          commitVersion: version,
-        });
-      }
-    }
-    // Retention keeps the N highest versions, whichever commit wrote them: no
-    // pending version, so an out-of-order write below them goes too.
-    for (const write of plan.writes) {
-      const keepLastVersions = write.table.keepLastVersions;
-      if (keepLastVersions === undefined) continue;
-      requests.push({
-        table: write.table.name,
-        key: write.key,
-        keepLastVersions,
-        ceiling,
-        commitVersion: version,
-      });
-    }
-    return requests;
-  }
-
   #readVersion(version: number | undefined): number {
     return version === undefined ? this.#oracle.latest : checkVersion(version);
   }
@@ -666,36 +566,6 @@ function frozen(record: StorageStatsRecorded): StorageStatsRecorded {
     drops: copy(record.drops),
     moves: copy(record.moves),
   });
-}
-
-/** The keys a commit writes or drops. */
-function keysOf(plan: CommitPlan): Set<KeyId> {
-  const keys = new Set<KeyId>();
-  for (const write of plan.writes) keys.add(keyIdOf(write.key));
-  for (const drop of plan.drops) keys.add(keyIdOf(drop.key));
-  return keys;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-/**
- * Commit an attempt's transaction (unless `fn` ended it itself) and return
- * `fn`'s result; on a conflict, run `again` while retries are left.
- */
-function finishAttempt<T>(tx: Transaction, result: T, retries: number, again: () => T): T {
-  try {
-    if (tx.state === 'open') tx.commit();
-    return result;
-  } catch (error) {
-    if (isStoreError(error, 'TRANSACTION_CONFLICT') && retries > 0) return again();
-    throw error;
-  }
 }
 
 /** A key for a read: validated, not copied (the store does not keep it). */

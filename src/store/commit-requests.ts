@@ -1,0 +1,66 @@
+/**
+ * What a written commit hands on: its drop requests (to the drop worker) and
+ * its keys (to the conflict tracker).
+ *
+ * ```
+ *   plan { writes: a=1 (sessions, keep 1), b=2 ; drops: b keep 1 }   at version 7, latest 7
+ *     ─► drop b keep 1, pending 7, ceiling 7        (the commit wrote b: 7 is its pending version)
+ *     ─► drop a keep 1, ceiling 7                   (retention: no pending version)
+ *     keys { a, b }
+ * ```
+ *
+ * @module
+ */
+
+import { bytesToBinaryString } from '../common/bytes.js';
+import { type KeyId, keyIdOf } from '../transaction/index.js';
+import type { CommitPlan } from './deltas.js';
+import type { DropRequest } from './drop-batch.js';
+
+/**
+ * Explicit drops (with the commit's version as pending version when the
+ * commit wrote the key), then an implicit `keepLastVersions` drop per key
+ * written to a retention table. `ceiling` is the latest version once the
+ * commit is written (before any listener ran).
+ */
+export function dropRequestsOf(plan: CommitPlan, version: number, ceiling: number): DropRequest[] {
+  const requests: DropRequest[] = [];
+  if (plan.drops.length > 0) {
+    const written = new Set(plan.writes.map((write) => bytesToBinaryString(write.key)));
+    for (const drop of plan.drops) {
+      const pendingVersion = written.has(bytesToBinaryString(drop.key)) ? version : undefined;
+      const { upToVersion, keepLastVersions } = drop;
+      requests.push({
+        table: drop.table.name,
+        key: drop.key,
+        upToVersion,
+        keepLastVersions,
+        pendingVersion,
+        ceiling,
+        commitVersion: version,
+      });
+    }
+  }
+  // Retention keeps the N highest versions, whichever commit wrote them: no
+  // pending version, so an out-of-order write below them goes too.
+  for (const write of plan.writes) {
+    const keepLastVersions = write.table.keepLastVersions;
+    if (keepLastVersions === undefined) continue;
+    requests.push({
+      table: write.table.name,
+      key: write.key,
+      keepLastVersions,
+      ceiling,
+      commitVersion: version,
+    });
+  }
+  return requests;
+}
+
+/** The keys a commit writes or drops. */
+export function keysOf(plan: CommitPlan): Set<KeyId> {
+  const keys = new Set<KeyId>();
+  for (const write of plan.writes) keys.add(keyIdOf(write.key));
+  for (const drop of plan.drops) keys.add(keyIdOf(drop.key));
+  return keys;
+}

@@ -1,0 +1,77 @@
+/**
+ * Reads that refuse erased history: the store's point reads and ranges, and
+ * the check of explicit writes, against the horizons the drop worker records.
+ *
+ * ```
+ *   read(key, V)        V >= floor (every read at the latest version)  ─► tier.get
+ *                       else V >= the table's floor                    ─► tier.get
+ *                       else horizon(key) refuses V ? VERSION_TOO_OLD  : tier.get
+ *   range(..., V)       store/range.ts: a table whose floor is above V pages its horizons too
+ *   checkWrite(k, V)    an explicit write into [erasedFrom, readableFrom) ─► VERSION_TOO_OLD
+ * ```
+ *
+ * `floor` is the highest readable floor of every table, kept here so that a
+ * read at or above it costs one comparison; the drop worker raises it as it
+ * records horizons (a horizon's `readableFrom` is never above the latest
+ * version, so reads at the latest version never look further).
+ *
+ * @module
+ */
+
+import { VersionTooOldError } from '../common/errors.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import type { TierEntry } from '../tier/tier.js';
+import { type ResolvedRange, readRange, type StoreEntry } from './range.js';
+import type { TableRouter } from './routing.js';
+
+/** The store's history-checked reads. */
+export class HistoryReads {
+  readonly #tier: AbstractTier;
+  readonly #router: TableRouter;
+  #floor: number;
+
+  constructor(tier: AbstractTier, router: TableRouter) {
+    this.#tier = tier;
+    this.#router = router;
+    const floors = router.tables.map((table) => tier.readableFloor(table.name));
+    this.#floor = Math.max(0, ...floors);
+  }
+
+  /** Horizons reaching up to `readableFrom` were recorded. */
+  raiseFloor(readableFrom: number): void {
+    if (readableFrom > this.#floor) this.#floor = readableFrom;
+  }
+
+  /**
+   * The entry of `key` at `version` (a tombstone too: `value` undefined);
+   * `VERSION_TOO_OLD` when an erasure changed that answer.
+   */
+  read(key: Uint8Array, version: number): TierEntry | undefined {
+    const table = this.#router.route(key).name;
+    if (version < this.#floor) this.#check(table, key, version);
+    return this.#tier.get(table, key, version);
+  }
+
+  /** Throw `VERSION_TOO_OLD` if a write of `key` at `version` would land in erased history. */
+  checkWrite(table: string, key: Uint8Array, version: number): void {
+    if (version < this.#floor) this.#check(table, key, version);
+  }
+
+  /** The live entries of a range at `version`, erased history refused as iteration reaches it. */
+  range(
+    range: ResolvedRange,
+    version: number,
+    reverse: boolean,
+    pageSize: number,
+  ): Generator<StoreEntry, void, undefined> {
+    return readRange({ tier: this.#tier, router: this.#router, range, version, reverse, pageSize });
+  }
+
+  #check(table: string, key: Uint8Array, version: number): void {
+    if (version >= this.#tier.readableFloor(table)) return;
+    const horizon = this.#tier.horizon(table, key);
+    if (horizon !== undefined && version >= horizon.erasedFrom && version < horizon.readableFrom) {
+      throw new VersionTooOldError(version, horizon.readableFrom, key);
+    }
+  }
+}
