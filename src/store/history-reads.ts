@@ -7,7 +7,7 @@
  *                       else V >= the table's floor                    ─► tier.get
  *                       else horizon(key) refuses V ? VERSION_TOO_OLD  : tier.get
  *   range(..., V)       store/range.ts: a table whose floor is above V pages its horizons too
- *   checkWrite(k, V)    an explicit write into [erasedFrom, readableFrom) ─► VERSION_TOO_OLD
+ *   checkWrites(ws, V)  an explicit write into [erasedFrom, readableFrom) ─► VERSION_TOO_OLD
  * ```
  *
  * `floor` is the highest readable floor of every table, kept here so that a
@@ -21,6 +21,7 @@
 import { VersionTooOldError } from '../common/errors.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import type { TierEntry } from '../tier/tier.js';
+import type { PlannedWrite } from './deltas.js';
 import { type ResolvedRange, readRange, type StoreEntry } from './range.js';
 import type { TableRouter } from './routing.js';
 
@@ -52,9 +53,13 @@ export class HistoryReads {
     return this.#tier.get(table, key, version);
   }
 
-  /** Throw `VERSION_TOO_OLD` if a write of `key` at `version` would land in erased history. */
-  checkWrite(table: string, key: Uint8Array, version: number): void {
-    if (version < this.#floor) this.#check(table, key, version);
+  /**
+   * Throw `VERSION_TOO_OLD` if a write at `version` would land in erased
+   * history (one comparison when `version` is at or above the floor).
+   */
+  checkWrites(writes: readonly PlannedWrite[], version: number): void {
+    if (version >= this.#floor) return;
+    for (const write of writes) this.#check(write.table.name, write.key, version);
   }
 
   /** The live entries of a range at `version`, erased history refused as iteration reaches it. */

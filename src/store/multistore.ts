@@ -444,9 +444,7 @@ export class MultiStore {
     if (version === undefined) return undefined;
     // Only an explicit version can land where history was erased:
     // a value written there could never be read back.
-    if (explicit !== undefined) {
-      for (const write of plan.writes) this.#reads.checkWrite(write.table.name, write.key, version);
-    }
+    if (explicit !== undefined) this.#reads.checkWrites(plan.writes, version);
     const span = tracer.startSpan('store.commit', {
       attributes: { version, deltas: plan.writes.length + plan.drops.length },
     });
