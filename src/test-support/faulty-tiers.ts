@@ -12,12 +12,17 @@
  */
 
 import { AbstractTier } from '../tier/abstract-tier.js';
+import { horizonPageOf, widen } from '../tier/horizons.js';
 import { type KeyWalker, readPage } from '../tier/range-walk.js';
 import type {
+  Horizon,
+  HorizonEntry,
+  HorizonPage,
   PageQuery,
   RangePage,
   TierDrops,
   TierEntry,
+  TierHorizons,
   TierWrites,
   VersionEntry,
   WriteObserver,
@@ -135,6 +140,8 @@ export function faultyTier(fault: Fault): AbstractTier {
 class FaultyTier extends AbstractTier {
   readonly kind = 'faulty';
   readonly #tables = new Map<string, Table>();
+  /** Horizons, kept right (none of the faults is about them): table -> hex key -> entry. */
+  readonly #horizons = new Map<string, Map<string, HorizonEntry>>();
   readonly #settings = new Map<string, string>();
   #latest = 0;
 
@@ -189,10 +196,35 @@ class FaultyTier extends AbstractTier {
     return copied.reverse();
   }
 
-  protected _drop(drops: TierDrops): void {
+  protected _drop(drops: TierDrops, horizons: TierHorizons | undefined): void {
     for (const [name, list] of drops) {
       for (const { key, version } of list) this.#tables.get(name)?.remove(key, version);
     }
+    for (const [name, list] of horizons ?? []) {
+      this.#table(name, true);
+      const held = this.#horizons.get(name) ?? new Map<string, HorizonEntry>();
+      this.#horizons.set(name, held);
+      for (const { key, horizon } of list) {
+        const widened = widen(held.get(hex(key))?.horizon, horizon);
+        held.set(hex(key), { key: new Uint8Array(key), horizon: widened });
+      }
+    }
+  }
+
+  protected _horizon(table: string, key: Uint8Array): Horizon | undefined {
+    const found = this.#horizons.get(table)?.get(hex(key));
+    return found && { ...found.horizon };
+  }
+
+  protected _readableFloor(table: string): number {
+    let floor = 0;
+    for (const { horizon } of this.#horizons.get(table)?.values() ?? [])
+      floor = Math.max(floor, horizon.readableFrom);
+    return floor;
+  }
+
+  protected _horizonPage(table: string, query: PageQuery): HorizonPage {
+    return horizonPageOf(this.#horizons.get(table)?.values() ?? [], query);
   }
 
   protected _ensureTable(table: string): void {
@@ -201,6 +233,7 @@ class FaultyTier extends AbstractTier {
 
   protected _clearTable(table: string): void {
     if (this.#tables.delete(table)) this.#table(table, true);
+    this.#horizons.delete(table);
   }
 
   protected _tables(): string[] {

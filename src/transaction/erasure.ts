@@ -189,16 +189,18 @@ interface Scope {
   readonly kept: readonly number[];
 }
 
+/**
+ * O(versions judged), not O(versions stored): the judged versions are the
+ * tail of the (descending) stored list, found by a binary search, so a key
+ * with a long history costs each request only what it looks at.
+ */
 function scopeOf(input: ErasureInput): Scope {
-  const { ceiling, pendingVersion } = input;
+  const { ceiling, pendingVersion, stored } = input;
   const selected = new Set(input.requested);
+  const first = firstAtOrBelow(stored, ceiling);
   const judged: number[] = [];
-  let laterFrom = Number.POSITIVE_INFINITY;
-  for (let index = input.stored.length - 1; index >= 0; index--) {
-    const version = input.stored[index] as number;
-    if (version <= ceiling) judged.push(version);
-    else if (version < laterFrom) laterFrom = version;
-  }
+  for (let index = stored.length - 1; index >= first; index--) judged.push(stored[index] as number);
+  const laterFrom = first > 0 ? (stored[first - 1] as number) : Number.POSITIVE_INFINITY;
   let keepFrom =
     pendingVersion !== undefined && pendingVersion <= ceiling
       ? pendingVersion
@@ -277,6 +279,18 @@ function horizonAfter(
   return { erasedFrom, readableFrom };
 }
 
+/** The index of the first version at or below `version` in descending `stored` (its length if none). */
+function firstAtOrBelow(stored: readonly number[], version: number): number {
+  let low = 0;
+  let high = stored.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((stored[middle] as number) > version) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /** The outcome of several requests for one key, applied in commit order. */
 export interface KeyErasures<R> {
   /** Versions to erase now, ascending. */
@@ -295,6 +309,11 @@ export interface KeyErasures<R> {
  * ones after it are parked, so that a key's requests always take effect in
  * commit order. `select` gives the versions a request selects from a list of
  * stored versions (newest first): the drop rules.
+ *
+ * A request erases the oldest versions, the tail of the list, so what it
+ * leaves is the list cut short: a hot key with thousands of requests costs
+ * O(versions + requests x the versions each judges), not O(requests x
+ * versions), provided `select` itself looks only at the versions judged.
  */
 export function planKeyErasures<R extends ErasureTerms>(
   stored: readonly number[],
@@ -303,7 +322,7 @@ export function planKeyErasures<R extends ErasureTerms>(
   horizon: Horizon | undefined,
   snapshots: OpenSnapshots,
 ): KeyErasures<R> {
-  let remaining = stored;
+  const remaining = stored.slice();
   let current = horizon;
   const erase: number[] = [];
   for (let index = 0; index < requests.length; index++) {
@@ -318,8 +337,8 @@ export function planKeyErasures<R extends ErasureTerms>(
       snapshots,
     });
     if (plan.erase.length > 0) {
-      const gone = new Set(plan.erase);
-      remaining = remaining.filter((version) => !gone.has(version));
+      // The erased versions are the oldest ones: the end of the descending list.
+      remaining.length -= plan.erase.length;
       for (const version of plan.erase) erase.push(version);
     }
     current = plan.horizon;
