@@ -14,7 +14,7 @@ import { MultiStore } from '../store/multistore.js';
 import { BruteForceTier } from '../test-support/tier-model.js';
 import { assertCode, b, writes } from '../tier-test/helpers.js';
 import { AbstractTier } from './abstract-tier.js';
-import type { PageQuery, RangePage, TierEntry, VersionEntry } from './tier.js';
+import type { HorizonPage, PageQuery, RangePage, TierEntry, VersionEntry } from './tier.js';
 
 const RAW_METHODS = [
   '_get',
@@ -198,6 +198,25 @@ describe('AbstractTier', () => {
         `${label}, through store.range`,
       );
       void store.close();
+    }
+  });
+
+  it('a horizon page that breaks the page rules is TIER_IO too, so that no time-travel range over it runs forever', () => {
+    const key = b('k');
+    const entry = { key: b('k'), horizon: { erasedFrom: 0, readableFrom: 5 } };
+    const broken: [string, (query: PageQuery) => HorizonPage][] = [
+      ['a short page with a cursor', () => ({ entries: [], cursor: { lastKey: key } })],
+      ['a full page without a cursor', () => ({ entries: [entry], cursor: undefined })],
+      [
+        'a cursor that does not move past the one it was given',
+        (query) => ({ entries: [entry], cursor: query.cursor ?? { lastKey: key } }),
+      ],
+    ];
+    for (const [label, page] of broken) {
+      const tier = new BruteForceTier();
+      (tier as unknown as { _horizonPage: typeof page })._horizonPage = page;
+      const request = { version: 1, limit: 1, cursor: { lastKey: key } };
+      assertCode(() => tier.horizonPage('t', request), 'TIER_IO', label);
     }
   });
 

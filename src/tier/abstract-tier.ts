@@ -187,7 +187,7 @@ export abstract class AbstractTier {
   page(table: string, request: PageRequest): RangePage {
     this.#checkTable(table);
     const query = checkPage(request);
-    return this.#io('read a range', () => checkPageRules(this._page(table, query), query));
+    return this.#io('read a range', () => checkPageRules(this._page(table, query), query, '_page'));
   }
 
   /** Every stored version of `key`, newest first, tombstones included. */
@@ -244,7 +244,9 @@ export abstract class AbstractTier {
   horizonPage(table: string, request: PageRequest): HorizonPage {
     this.#checkTable(table);
     const query = checkPage(request);
-    return this.#io('read horizons', () => this._horizonPage(table, query));
+    return this.#io('read horizons', () =>
+      checkPageRules(this._horizonPage(table, query), query, '_horizonPage'),
+    );
   }
 
   /** Create the table if it does not exist. */
@@ -390,24 +392,33 @@ export abstract class AbstractTier {
  * moves past the one the page resumed from (a backend ignoring the cursor
  * would hand out the same page forever).
  */
-function checkPageRules(page: RangePage, query: PageQuery): RangePage {
-  const entries = (page as Partial<RangePage> | undefined)?.entries;
-  if (!Array.isArray(entries)) throw new TypeError(`_page returned ${describe(page)}, not a page`);
+function checkPageRules<P extends RangePage | HorizonPage>(
+  page: P,
+  query: PageQuery,
+  method: '_page' | '_horizonPage',
+): P {
+  const entries = (page as Partial<P> | undefined)?.entries;
+  if (!Array.isArray(entries))
+    throw new TypeError(`${method} returned ${describe(page)}, not a page`);
   if (entries.length > query.limit) {
-    throw new TypeError(`_page returned ${entries.length} entries for a limit of ${query.limit}`);
+    throw new TypeError(
+      `${method} returned ${entries.length} entries for a limit of ${query.limit}`,
+    );
   }
   const { cursor } = page;
   if ((cursor !== undefined) !== (entries.length === query.limit)) {
-    throw new TypeError('_page must return a cursor exactly when the page is full');
+    throw new TypeError(`${method} must return a cursor exactly when the page is full`);
   }
   if (cursor === undefined) return page;
   if (!isReadableBytes((cursor as Partial<RangeCursor>).lastKey)) {
-    throw new TypeError('_page returned a cursor without a lastKey');
+    throw new TypeError(`${method} returned a cursor without a lastKey`);
   }
   if (query.cursor !== undefined) {
     const order = compareBytes(cursor.lastKey, query.cursor.lastKey);
     if (query.reverse ? order >= 0 : order <= 0) {
-      throw new TypeError('_page returned a cursor that does not move past the one it was given');
+      throw new TypeError(
+        `${method} returned a cursor that does not move past the one it was given`,
+      );
     }
   }
   return page;
