@@ -42,9 +42,9 @@ describe('multistore run', () => {
     const result = multistore('run', '--tier', 'all', TIER_SCRIPTS);
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.deepEqual(lines(result.stdout).slice(-3), [
-      'memory: 23 passed, 0 failed',
-      'sqlite: 23 passed, 0 failed',
-      '46 passed, 0 failed',
+      'memory: 23 passed, 0 failed, 0 excluded',
+      'sqlite: 23 passed, 0 failed, 0 excluded',
+      '46 passed, 0 failed, 0 excluded',
     ]);
   });
 
@@ -53,7 +53,10 @@ describe('multistore run', () => {
     assert.equal(result.status, 0);
     const out = lines(result.stdout);
     assert.equal(out.filter((line) => line.startsWith('PASS [sqlite] ')).length, 23);
-    assert.deepEqual(out.slice(-2), ['sqlite: 23 passed, 0 failed', '23 passed, 0 failed']);
+    assert.deepEqual(out.slice(-2), [
+      'sqlite: 23 passed, 0 failed, 0 excluded',
+      '23 passed, 0 failed, 0 excluded',
+    ]);
   });
 
   it('prints a failing file with its diff and exits 1', () => {
@@ -70,8 +73,8 @@ describe('multistore run', () => {
       '  +++ actual',
       '  -  "a" => "2"',
       '  +  "a" => "1"',
-      'memory: 0 passed, 1 failed',
-      '0 passed, 1 failed',
+      'memory: 0 passed, 1 failed, 0 excluded',
+      '0 passed, 1 failed, 0 excluded',
     ]);
   });
 
@@ -81,7 +84,7 @@ describe('multistore run', () => {
     writeFileSync(good, 'set a=1\n---\nok\n\nget a\n---\n"a" => "1"\n');
     assert.equal(
       lines(multistore('run', '--tier', 'all', good).stdout).at(-1),
-      '2 passed, 0 failed',
+      '2 passed, 0 failed, 0 excluded',
     );
     const bad = join(scratch, 'store', 'bad');
     writeFileSync(bad, 'get a\n---\n"a" => "1"\n');
@@ -89,7 +92,7 @@ describe('multistore run', () => {
     assert.equal(result.status, 1);
     assert.match(result.stdout, /FAIL \[memory\] /);
     assert.match(result.stdout, /"a" => None/);
-    assert.equal(lines(result.stdout).at(-1), '0 passed, 1 failed');
+    assert.equal(lines(result.stdout).at(-1), '0 passed, 1 failed, 0 excluded');
   });
 
   it('exits non-zero with one line for a missing path or a folder without scripts', () => {

@@ -3,14 +3,15 @@
  *
  * A thin shell over `script/run.ts`: it parses options, streams each failing
  * file's report as it finishes, and ends with the per-tier summary lines and
- * the combined `N passed, N failed` line. Scripts follow the goldenscript
- * format, with `!command` for a command that must fail (`script/runner.ts`).
- * Exit status:
+ * the combined `N passed, N failed, N excluded` line. Scripts follow the
+ * goldenscript format, with `!command` for a command that must fail
+ * (`script/runner.ts`); scripts listed in the exclusion file are reported with
+ * their reason on every run (`script/exclusions.ts`). Exit status:
  *
  * | status | when |
  * |---|---|
- * | 0 | every file passed on every selected tier |
- * | 1 | at least one file failed |
+ * | 0 | every file passed (or failed as its exclusion expects) on every selected tier |
+ * | 1 | at least one file failed, or an exclusion names no script |
  * | 2 | a path does not exist or holds no script (nothing was run) |
  *
  * @module
@@ -49,7 +50,7 @@ export function addRunCommand(program: Command, output: Output = consoleOutput):
   program
     .command('run')
     .description(
-      'run goldenscript conformance scripts (runner chosen by folder: store, tier, stats; ' +
+      'run goldenscript conformance scripts (runner chosen by folder: store, tier, stats, txn; ' +
         "'!command' must fail and prints 'Error: CODE: message')",
     )
     .argument('<paths...>', 'script files or folders (searched recursively)')
@@ -84,6 +85,7 @@ export async function runCommand(
   const report = await runScripts(runOptions);
   for (const problem of report.problems) output.err(`multistore run: ${problem}`);
   if (report.problems.length > 0) return EXIT_USAGE;
+  for (const error of report.exclusionErrors) output.out(`error: ${error}`);
   for (const line of formatSummary(report.results, tiers)) output.out(line);
   return report.ok ? 0 : EXIT_FAILED;
 }

@@ -9,6 +9,10 @@ const TABLE: CommandTable = {
   set: { pair: true, named: ['version'] },
   get: { positional: ['KEY'], named: ['version', 'reverse'] },
   scan: {},
+  import: { pairs: true },
+  commit_at: { positional: ['VERSION'], pairs: true },
+  begin: { prefixed: true, flags: ['readonly'], named: ['version'] },
+  keys: { prefixed: true, positional: ['KEY...'] },
 };
 
 function read(line: string) {
@@ -39,8 +43,44 @@ describe('readArgs', () => {
     assert.equal(get.has('version'), false);
   });
 
+  it('reads many pairs, flags, variadic positionals and integer positionals', () => {
+    const imported = read('import a=1 version=2 c=');
+    assert.deepEqual(imported.pairs(), [
+      { key: utf8('a'), value: utf8('1') },
+      { key: utf8('version'), value: utf8('2') },
+      { key: utf8('c'), value: utf8('') },
+    ]);
+    const at = read('commit_at 7 a=1');
+    assert.deepEqual([at.integerAt(0), at.pairs().length], [7, 1]);
+    const begin = read('t1: begin readonly version=3');
+    assert.deepEqual([begin.flag('readonly'), begin.integer('version')], [true, 3]);
+    const keys = read('t1: keys a b "c"');
+    assert.equal(keys.count, 3);
+    assert.deepEqual(keys.bytes(2), utf8('c'));
+  });
+
+  it('rejects a missing pair, a repeated flag, a non-integer and a missing variadic argument', () => {
+    assertScriptError(() => read('import'), /import: expected at least one KEY=VALUE argument/);
+    assertScriptError(() => read('import b=1 a'), /import: unexpected argument a/);
+    assertScriptError(() => read('t1: begin "readonly"'), /begin: unexpected argument "readonly"/);
+    assertScriptError(() => read('t1: begin readonly readonly'), /begin: readonly given twice/);
+    assertScriptError(
+      () => read('commit_at x a=1').integerAt(0),
+      /commit_at: x: expected an integer/,
+    );
+    assertScriptError(() => read('t1: keys'), /keys: missing argument KEY\.\.\./);
+  });
+
+  it('checks the NAME: prefix: required where declared, refused elsewhere', () => {
+    assertScriptError(() => read('begin'), /begin needs a NAME: prefix/);
+    assertScriptError(() => read('t1: get a'), /get takes no NAME: prefix/);
+  });
+
   it('rejects an unknown command, listing the known ones', () => {
-    assertScriptError(() => read('gett a'), /unknown command 'gett' \(known: get, scan, set\)/);
+    assertScriptError(
+      () => read('gett a'),
+      /unknown command 'gett' \(known: begin, commit_at, get, import, keys, scan, set\)/,
+    );
     assertScriptError(() => read('toString'), /unknown command 'toString'/);
   });
 

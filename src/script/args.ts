@@ -34,10 +34,22 @@ import type { Arg, Command, Word } from './words.js';
 export interface ArgSpec {
   /** The first argument must be a `KEY=VALUE` pair (as for `set`/`unset`). */
   readonly pair?: boolean;
-  /** Names (for messages) of the required positional arguments, in order. */
+  /**
+   * Every `KEY=VALUE` argument is a pair, and there is at least one
+   * (`set a=1 b=2`); the command then takes no named arguments.
+   */
+  readonly pairs?: boolean;
+  /**
+   * Names (for messages) of the required positional arguments, in order. A
+   * last name ending in `...` (`KEY...`) takes one or more arguments.
+   */
   readonly positional?: readonly string[];
+  /** Bare words the command accepts as switches among its arguments (`begin readonly`). */
+  readonly flags?: readonly string[];
   /** Names of the optional `name=value` arguments. */
   readonly named?: readonly string[];
+  /** The command needs a `NAME:` prefix (`t1: get a`); without this, a prefix is refused. */
+  readonly prefixed?: boolean;
 }
 
 /** Every command a runner accepts, with its arguments. */
@@ -60,7 +72,17 @@ export function readArgs(file: string, command: Command, table: CommandTable): C
       `unknown command '${command.name}' (known: ${known})`,
     );
   }
+  checkPrefix(file, command, spec);
   return new CommandArgs(file, command, spec);
+}
+
+function checkPrefix(file: string, command: Command, spec: ArgSpec): void {
+  if (spec.prefixed === true && command.prefix === undefined) {
+    throw new ScriptError(file, command.line, `${command.name} needs a NAME: prefix`);
+  }
+  if (spec.prefixed !== true && command.prefix !== undefined) {
+    throw new ScriptError(file, command.line, `${command.name} takes no NAME: prefix`);
+  }
 }
 
 /** The checked arguments of one command, with decoders that throw {@link ScriptError}. */
@@ -68,20 +90,49 @@ export class CommandArgs {
   readonly #file: string;
   readonly #command: Command;
   readonly #pair: Arg | undefined;
+  readonly #pairs: readonly Arg[];
+  readonly #flags: ReadonlySet<string>;
   readonly #positional: readonly Word[];
   readonly #named: ReadonlyMap<string, Word>;
 
   constructor(file: string, command: Command, spec: ArgSpec) {
     this.#file = file;
     this.#command = command;
-    const rest = [...command.args];
+    let rest = [...command.args];
     this.#pair = spec.pair ? this.#takePair(rest) : undefined;
+    this.#pairs = spec.pairs ? this.#takePairs(rest) : [];
+    if (spec.pairs) rest = rest.filter((arg) => arg.key === undefined);
+    this.#flags = this.#takeFlags(rest, spec.flags ?? []);
+    rest = rest.filter((arg) => !isFlag(arg, spec.flags ?? []));
     const positional = rest.filter((arg) => arg.key === undefined).map((arg) => arg.value);
     this.#positional = this.#checkPositional(positional, spec.positional ?? []);
     this.#named = this.#checkNamed(
       rest.filter((arg) => arg.key !== undefined),
       spec.named ?? [],
     );
+  }
+
+  /** The `KEY=VALUE` pairs of a `pairs` command, in script order. */
+  pairs(): { readonly key: Uint8Array; readonly value: Uint8Array }[] {
+    return this.#pairs.map((arg) => ({ key: (arg.key as Word).bytes, value: arg.value.bytes }));
+  }
+
+  /** True when the bare word `name` (one of the spec's flags) was given. */
+  flag(name: string): boolean {
+    return this.#flags.has(name);
+  }
+
+  /** How many positional arguments were given. */
+  get count(): number {
+    return this.#positional.length;
+  }
+
+  /** Positional argument `index` as an integer (any integer literal, as {@link integer}). */
+  integerAt(index: number): number {
+    const word = this.#positionalWord(index);
+    const text = fromUtf8(word.bytes);
+    if (!/^-?[0-9]+$/.test(text)) throw this.#error(`${word.text}: expected an integer`);
+    return Number(text);
   }
 
   /** The `KEY=VALUE` pair of a `pair` command. */
@@ -152,12 +203,29 @@ export class CommandArgs {
     return first;
   }
 
+  #takePairs(args: readonly Arg[]): Arg[] {
+    const pairs = args.filter((arg) => arg.key !== undefined);
+    if (pairs.length === 0) throw this.#error('expected at least one KEY=VALUE argument');
+    return pairs;
+  }
+
+  #takeFlags(args: readonly Arg[], flags: readonly string[]): ReadonlySet<string> {
+    const given = new Set<string>();
+    for (const arg of args.filter((a) => isFlag(a, flags))) {
+      if (given.has(arg.text)) throw this.#error(`${arg.text} given twice`);
+      given.add(arg.text);
+    }
+    return given;
+  }
+
   #checkPositional(words: readonly Word[], names: readonly string[]): readonly Word[] {
+    const last = names.at(-1);
+    const variadic = last?.endsWith('...') === true;
     if (words.length < names.length) {
       throw this.#error(`missing argument ${names[words.length]}`);
     }
     const extra = words[names.length];
-    if (extra !== undefined) throw this.#error(`unexpected argument ${extra.text}`);
+    if (extra !== undefined && !variadic) throw this.#error(`unexpected argument ${extra.text}`);
     return words;
   }
 
@@ -184,6 +252,11 @@ export class CommandArgs {
   #error(message: string): ScriptError {
     return new ScriptError(this.#file, this.#command.line, `${this.#command.name}: ${message}`);
   }
+}
+
+/** A bare (unquoted) lone word that names one of `flags`. */
+function isFlag(arg: Arg, flags: readonly string[]): boolean {
+  return arg.key === undefined && !arg.value.quoted && flags.includes(arg.value.text);
 }
 
 /**

@@ -11,12 +11,15 @@
  *   (`LICENSE-APACHE-2.0`, `README.txt`; but `licensed_keys` is a script),
  * - symbolic links to folders (not followed, so a link cannot loop).
  *
- * The runner is chosen by the nearest enclosing folder named `store`, `tier`
- * or `stats`:
+ * The runner is chosen by the nearest enclosing folder named `store`, `tier`,
+ * `stats`, `txn` or `txn-conformance` (the last two select the transaction
+ * runner):
  *
  * ```
  *   conformance/reference/tier/drop/parity/01_parity    -> tier
  *   conformance/seed/stats/drop/01_keep_last            -> stats
+ *   txn-conformance/reference/multi/bank                -> txn
+ *   conformance/txn/anomaly/write_skew                  -> txn
  *   somewhere/else/script                                -> none (the file fails)
  * ```
  *
@@ -29,10 +32,24 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** The runner families, named after the folders that select them. */
-export type RunnerKind = 'store' | 'tier' | 'stats';
+export type RunnerKind = 'store' | 'tier' | 'stats' | 'txn';
 
 /** Every runner kind. */
-export const RUNNER_KINDS: readonly RunnerKind[] = Object.freeze(['store', 'tier', 'stats']);
+export const RUNNER_KINDS: readonly RunnerKind[] = Object.freeze(['store', 'tier', 'stats', 'txn']);
+
+/** Folder names that select a runner. */
+const SELECTING_FOLDERS: ReadonlyMap<string, RunnerKind> = new Map([
+  ['store', 'store'],
+  ['tier', 'tier'],
+  ['stats', 'stats'],
+  ['txn', 'txn'],
+  ['txn-conformance', 'txn'],
+]);
+
+/** The folder names that select a runner, for messages. */
+export const SELECTING_FOLDER_NAMES: readonly string[] = Object.freeze([
+  ...SELECTING_FOLDERS.keys(),
+]);
 
 /** One script to run. */
 export interface ScriptFile {
@@ -70,10 +87,15 @@ export async function discoverScripts(paths: readonly string[]): Promise<Discove
 
 /** The runner kind selected by the nearest enclosing folder of `file`, if any. */
 export function runnerKindOf(file: string): RunnerKind | undefined {
+  return selectingFolderOf(file)?.kind;
+}
+
+/** The nearest enclosing folder of `file` that selects a runner (absolute path), if any. */
+export function selectingFolderOf(file: string): { kind: RunnerKind; folder: string } | undefined {
   let folder = dirname(resolve(file));
   for (;;) {
-    const name = basename(folder);
-    if ((RUNNER_KINDS as readonly string[]).includes(name)) return name as RunnerKind;
+    const kind = SELECTING_FOLDERS.get(basename(folder));
+    if (kind !== undefined) return { kind, folder };
     const parent = dirname(folder);
     if (parent === folder) return undefined;
     folder = parent;

@@ -242,6 +242,36 @@ describe('parseScript: malformed input names file and line', () => {
     assertMalformed('!!get a\n---\nok\n', 1, /expected a command name, got "!get"/);
   });
 
+  it('reads a NAME: prefix before the command (and its !)', () => {
+    const text = 't1: begin\n  bob: !commit\nr_1:\tget b\nget c\n---\nok\n';
+    const [block] = parseScript(text, FILE).blocks;
+    assert.deepEqual(
+      block?.commands.map((c) => [c.prefix, c.name, c.expectFailure, c.args.length, c.text]),
+      [
+        ['t1', 'begin', false, 0, 't1: begin'],
+        ['bob', 'commit', true, 0, 'bob: !commit'],
+        ['r_1', 'get', false, 1, 'r_1:\tget b'],
+        [undefined, 'get', false, 1, 'get c'],
+      ],
+    );
+  });
+
+  it('needs whitespace after a prefix, and a command after it', () => {
+    assertMalformed('t1:get a\n---\nok\n', 1, /expected a command name, got "t1:get"/);
+    assertMalformed('t1:\n---\nok\n', 1, /expected a command name, got ""/);
+    assertMalformed('t-1: get a\n---\nok\n', 1, /expected a command name, got "t-1:"/);
+  });
+
+  it('ends a command line at a # or // that follows whitespace, outside quotes', () => {
+    const text = 't2: set balance=70 # balance - 30\nget a // why\nget "b #c" x#y\n---\nok\n';
+    const commands = commandsOf(text);
+    assert.deepEqual(
+      commands.map((c) => c.args.map((arg) => arg.text)),
+      [['balance=70'], ['a'], ['"b #c"', 'x#y']],
+    );
+    assert.equal(commands[0]?.text, 't2: set balance=70 # balance - 30');
+  });
+
   it('reports the column of the problem', () => {
     assertMalformed('get a "b\n---\nok\n', 1, /column 7/);
   });

@@ -17,6 +17,7 @@ import type { RunnerKind } from './discover.js';
 import type { RunnerFactory } from './runner.js';
 import { createStatsRunner, createStoreRunner } from './store-runner.js';
 import { createTierRunner } from './tier-runner.js';
+import { createTxnRunner } from './txn-runner.js';
 
 /** Finds the factory for a runner kind; `undefined` when there is none yet. */
 export type RunnerLookup = (kind: RunnerKind) => RunnerFactory | undefined;
@@ -25,6 +26,7 @@ const RUNNERS: Readonly<Record<RunnerKind, RunnerFactory | undefined>> = Object.
   tier: (context) => createTierRunner(context),
   store: (context) => createStoreRunner(context),
   stats: (context) => createStatsRunner(context),
+  txn: (context) => createTxnRunner(context),
 });
 
 /** The registered factory for `kind`, or `undefined` when that runner does not exist yet. */

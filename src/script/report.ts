@@ -17,8 +17,15 @@
  * ```
  *
  * A file that could not run at all (malformed, no runner) shows one error
- * line instead. The run ends with one summary line per tier and the combined
- * `N passed, N failed` line, always last.
+ * line instead. A script listed in the exclusion file that failed as expected
+ * shows one line with its reason, on every run:
+ *
+ * ```
+ *   EXCLUDED [memory] txn-conformance/reference/multi/x: why we decided against it
+ * ```
+ *
+ * The run ends with one summary line per tier and the combined
+ * `N passed, N failed, N excluded` line, always last.
  *
  * @module
  */
@@ -26,15 +33,19 @@
 import type { FileResult } from './run.js';
 import type { TierKind } from './runner.js';
 
-/** Passed/failed file counts. */
+/** Passed/failed/excluded file counts. */
 export interface Tally {
   readonly passed: number;
   readonly failed: number;
+  readonly excluded: number;
 }
 
-/** The report of one failing file (empty for a passing one). */
+/** The report of one failing or excluded file (empty for a passing one). */
 export function formatFailure(result: FileResult): string[] {
   if (result.passed) return [];
+  if (result.excluded !== undefined) {
+    return [`EXCLUDED [${result.tierKind}] ${result.file}: ${result.excluded}`];
+  }
   const lines = [`FAIL [${result.tierKind}] ${result.file}`];
   for (const error of result.errors) lines.push(`  error: ${error}`);
   for (const block of result.failures) {
@@ -46,7 +57,7 @@ export function formatFailure(result: FileResult): string[] {
   return lines;
 }
 
-/** `memory: 23 passed, 0 failed` per tier, then `46 passed, 0 failed` over all. */
+/** `memory: 23 passed, 0 failed, 0 excluded` per tier, then the same over all. */
 export function formatSummary(
   results: readonly FileResult[],
   tiers: readonly TierKind[],
@@ -59,14 +70,15 @@ export function formatSummary(
   return lines;
 }
 
-/** Count passed and failed results. */
+/** Count passed, failed and excluded results. */
 export function tallyOf(results: readonly FileResult[]): Tally {
   const passed = results.filter((result) => result.passed).length;
-  return { passed, failed: results.length - passed };
+  const excluded = results.filter((result) => result.excluded !== undefined).length;
+  return { passed, failed: results.length - passed - excluded, excluded };
 }
 
 function formatTally(tally: Tally): string {
-  return `${tally.passed} passed, ${tally.failed} failed`;
+  return `${tally.passed} passed, ${tally.failed} failed, ${tally.excluded} excluded`;
 }
 
 /**

@@ -103,7 +103,10 @@ describe('runScripts', () => {
     const stats = await runOne('e/stats/x', 'stats\n---\nok\n', none);
     assert.deepEqual(stats.errors, ['no stats runner yet']);
     const loose = await runOne('e/loose', 'get a\n---\nok\n');
-    assert.match(loose.errors[0] ?? '', /not inside a folder named store, tier or stats/);
+    assert.match(
+      loose.errors[0] ?? '',
+      /not inside a folder named store, tier, stats, txn, txn-conformance/,
+    );
   });
 
   it('uses the runner of the nearest enclosing folder, from the lookup it is given', async () => {
@@ -187,9 +190,9 @@ describe('runScripts', () => {
       'sqlite /i/tier/sub/3',
     ]);
     assert.deepEqual(formatSummary(report.results, ['memory', 'sqlite']), [
-      'memory: 2 passed, 1 failed',
-      'sqlite: 2 passed, 1 failed',
-      '4 passed, 2 failed',
+      'memory: 2 passed, 1 failed, 0 excluded',
+      'sqlite: 2 passed, 1 failed, 0 excluded',
+      '4 passed, 2 failed, 0 excluded',
     ]);
   });
 
@@ -216,6 +219,71 @@ describe('runScripts', () => {
   });
 });
 
+describe('exclusions', () => {
+  const failing = 'get a\n---\n"a" => "1"\n';
+  const passing = 'get a\n---\n"a" => None\n';
+  const listed = (script: string) => [{ folder: 'tier', script, reason: 'we decided against it' }];
+
+  it('counts a listed script that fails as excluded, with its reason, on every run', async () => {
+    const path = write('x1/tier/sub/fails', failing);
+    const report = await runScripts({
+      ...modelOptions,
+      paths: [path],
+      exclusions: listed('sub/fails'),
+    });
+    const [result] = report.results;
+    assert.ok(result);
+    assert.deepEqual(
+      [report.ok, result.passed, result.excluded],
+      [true, false, 'we decided against it'],
+    );
+    assert.deepEqual(formatFailure(result), [`EXCLUDED [memory] ${path}: we decided against it`]);
+    assert.deepEqual(formatSummary(report.results, ['memory']), [
+      'memory: 0 passed, 0 failed, 1 excluded',
+      '0 passed, 0 failed, 1 excluded',
+    ]);
+  });
+
+  it('fails a listed script that passes: the exclusion must go', async () => {
+    const path = write('x2/tier/passes', passing);
+    const report = await runScripts({
+      ...modelOptions,
+      paths: [path],
+      exclusions: listed('passes'),
+    });
+    const [result] = report.results;
+    assert.ok(result);
+    assert.deepEqual([report.ok, result.passed, result.excluded], [false, false, undefined]);
+    assert.match(
+      result.errors.join('\n'),
+      /listed in the exclusion file, but it passes: remove the exclusion/,
+    );
+    assert.deepEqual(
+      formatSummary(report.results, ['memory']).at(-1),
+      '0 passed, 1 failed, 0 excluded',
+    );
+  });
+
+  it('fails the run when an exclusion names no script under a runner folder it reached', async () => {
+    const path = write('x3/tier/present', passing);
+    const report = await runScripts({ ...modelOptions, paths: [path], exclusions: listed('gone') });
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.exclusionErrors, [
+      `exclusion names no script: ${join(root, 'x3', 'tier', 'gone')}`,
+    ]);
+  });
+
+  it('leaves scripts that are not listed alone, and ignores exclusions of folders not run', async () => {
+    const path = write('x4/tier/other', failing);
+    const exclusions = [{ folder: 'stats', script: 'missing', reason: 'elsewhere' }];
+    const report = await runScripts({ ...modelOptions, paths: [path], exclusions });
+    assert.deepEqual(
+      [report.ok, report.results[0]?.excluded, report.exclusionErrors],
+      [false, undefined, []],
+    );
+  });
+});
+
 describe('discovery rules', () => {
   it('skips dotfiles and documentation', () => {
     const skipped = ['.x', '.git', 'README.md', 'readme', 'README.txt', 'NOTICE.md', 'NOTICE'];
@@ -226,8 +294,11 @@ describe('discovery rules', () => {
     }
   });
 
-  it('picks the nearest enclosing store, tier or stats folder', () => {
+  it('picks the nearest enclosing store, tier, stats, txn or txn-conformance folder', () => {
     assert.equal(runnerKindOf('/c/reference/tier/drop/parity/01'), 'tier');
+    assert.equal(runnerKindOf('/s/txn-conformance/reference/multi/bank'), 'txn');
+    assert.equal(runnerKindOf('/p/conformance/txn/anomaly/write_skew'), 'txn');
+    assert.equal(runnerKindOf('/p/txn-other/01'), undefined);
     assert.equal(runnerKindOf('/c/seed/stats/drop/01'), 'stats');
     assert.equal(runnerKindOf('/c/store/x/tier/01'), 'tier');
     assert.equal(runnerKindOf('/c/tier'), undefined, 'the file itself does not count');

@@ -15,6 +15,11 @@
  * other (all files on memory, then all on SQLite); each file gets a fresh
  * runner and fresh storage.
  *
+ * A script listed in the exclusion file (`exclusions.ts`) still runs: when it
+ * fails it counts as excluded, with its reason; when it passes it fails ("remove
+ * the exclusion"); an exclusion that names no script under a runner folder the
+ * run reached fails the run.
+ *
  * Paths that do not exist or hold no script are returned as `problems`
  * without running anything: the caller decides how to report them.
  *
@@ -22,7 +27,13 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { type Discovery, discoverScripts, type ScriptFile } from './discover.js';
+import {
+  type Discovery,
+  discoverScripts,
+  type ScriptFile,
+  SELECTING_FOLDER_NAMES,
+} from './discover.js';
+import { EXCLUSIONS, type Exclusion, exclusionOf, missingExclusions } from './exclusions.js';
 import { parseScript } from './parser.js';
 import { type RunnerLookup, runnerFor } from './registry.js';
 import {
@@ -40,7 +51,13 @@ export interface FileResult {
   /** The file as shown to the user. */
   readonly file: string;
   readonly tierKind: TierKind;
+  /** True when every block matched (never for a listed script: see `excluded`). */
   readonly passed: boolean;
+  /**
+   * The reason of the exclusion, when the file is listed in the exclusion file
+   * and failed as expected (it then counts as excluded, not failed).
+   */
+  readonly excluded?: string;
   /** Why the file could not run or finish (malformed, no runner, close failed). */
   readonly errors: readonly string[];
   /** The blocks whose output did not match. */
@@ -61,6 +78,8 @@ export interface RunOptions {
   readonly sqliteFile?: boolean;
   /** Called after each file, for progress output. */
   readonly onResult?: (result: FileResult) => void;
+  /** Scripts expected to fail (default: the project's compiled list, `exclusions.ts`). */
+  readonly exclusions?: readonly Exclusion[];
 }
 
 /** The outcome of a run. */
@@ -68,7 +87,12 @@ export interface RunReport {
   /** Unusable paths; when any, nothing ran. */
   readonly problems: readonly string[];
   readonly results: readonly FileResult[];
-  /** True when there were no problems, at least one file ran, and every file passed. */
+  /** Exclusions that name no script under a runner folder the run reached. */
+  readonly exclusionErrors: readonly string[];
+  /**
+   * True when there were no problems, at least one file ran, every file
+   * passed or was excluded, and every exclusion named a script.
+   */
   readonly ok: boolean;
 }
 
@@ -76,8 +100,13 @@ export interface RunReport {
 export async function runScripts(options: RunOptions): Promise<RunReport> {
   const discovery: Discovery = await discoverScripts(options.paths);
   if (discovery.problems.length > 0) {
-    return { problems: discovery.problems, results: [], ok: false };
+    return { problems: discovery.problems, results: [], exclusionErrors: [], ok: false };
   }
+  const exclusions = options.exclusions ?? EXCLUSIONS;
+  const exclusionErrors = missingExclusions(
+    discovery.files.map((file) => file.path),
+    exclusions,
+  );
   const results: FileResult[] = [];
   for (const tierKind of options.tiers) {
     for (const file of discovery.files) {
@@ -86,8 +115,11 @@ export async function runScripts(options: RunOptions): Promise<RunReport> {
       options.onResult?.(result);
     }
   }
-  const ok = results.length > 0 && results.every((result) => result.passed);
-  return { problems: [], results, ok };
+  const ok =
+    exclusionErrors.length === 0 &&
+    results.length > 0 &&
+    results.every((result) => result.passed || result.excluded !== undefined);
+  return { problems: [], results, exclusionErrors, ok };
 }
 
 /** Run one script file on one tier. Never throws: every problem becomes a failure. */
@@ -104,7 +136,12 @@ export async function runScriptFile(
     errors.push(messageOf(error));
   }
   const passed = errors.length === 0 && failures.length === 0;
-  return { file: file.path, tierKind, passed, errors, failures };
+  const exclusion = exclusionOf(file.path, options.exclusions ?? EXCLUSIONS);
+  if (exclusion === undefined) return { file: file.path, tierKind, passed, errors, failures };
+  if (!passed)
+    return { file: file.path, tierKind, passed, excluded: exclusion.reason, errors, failures };
+  const stale = 'listed in the exclusion file, but it passes: remove the exclusion';
+  return { file: file.path, tierKind, passed: false, errors: [stale], failures };
 }
 
 async function parseAndRun(
@@ -142,7 +179,9 @@ function findFactory(
   errors: string[],
 ): RunnerFactory | undefined {
   if (file.kind === undefined) {
-    errors.push('no runner: the file is not inside a folder named store, tier or stats');
+    errors.push(
+      `no runner: the file is not inside a folder named ${SELECTING_FOLDER_NAMES.join(', ')}`,
+    );
     return undefined;
   }
   const factory = runners(file.kind);

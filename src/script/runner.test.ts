@@ -146,3 +146,15 @@ describe('runBlocks: !command (expected failure)', () => {
     assert.deepEqual(failures[0]?.actual, ['Error: TIER_IO: the disk is on fire', 'second line']);
   });
 });
+
+describe('runBlocks: a runner that formats its expected errors', () => {
+  it('prints what formatError returns for a !command, given the error and the command', async () => {
+    class Formatting extends EchoRunner {
+      formatError(error: StoreError, command: Parameters<ScriptRunner['execute']>[0]): string[] {
+        return [`${command.text} failed with ${error.code}`];
+      }
+    }
+    const script = parseScript('!fail\necho a\n---\n!fail failed with TIER_IO\na\n', 't');
+    assert.deepEqual(await runBlocks(script, new Formatting()), []);
+  });
+});

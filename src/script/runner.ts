@@ -79,6 +79,12 @@ export interface ScriptRunner {
    * file then fails. Optional; called before `close`.
    */
   finish?(): void | Promise<void>;
+  /**
+   * The output of a `!command` that failed as expected (default:
+   * {@link formatExpectedError}); the transaction runner prefixes it with the
+   * command's `NAME: ` and prints conflicts as its scripts expect. Optional.
+   */
+  formatError?(error: StoreError, command: Command): readonly string[];
   /** Release everything; called once after the last block, even when blocks failed. */
   close(): void | Promise<void>;
 }
@@ -121,7 +127,8 @@ async function runBlock(block: Block, runner: ScriptRunner): Promise<BlockFailur
       continue;
     }
     if (!outcome.ok && command.expectFailure && isStoreError(outcome.error)) {
-      actual.push(...formatExpectedError(outcome.error));
+      const format = runner.formatError?.bind(runner) ?? formatExpectedError;
+      actual.push(...format(outcome.error, command));
       continue;
     }
     if (outcome.ok) {

@@ -266,7 +266,8 @@ export class StoreSession {
   }
 }
 
-function rangeSpec(range: KeyRange): RangeSpec {
+/** The store's range spec for a script's key range. */
+export function rangeSpec(range: KeyRange): RangeSpec {
   return { ...startOf(range.start), ...endOf(range.end) };
 }
 

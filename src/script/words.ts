@@ -22,6 +22,18 @@
  * a command that must fail ({@link Command.expectFailure}); what that means
  * for a block is the engine's business (see `runner.ts`).
  *
+ * A line may start with a `NAME:` prefix (letters, digits, `_`, then `:` and
+ * whitespace), which the transaction scripts use to say which transaction
+ * runs the command ({@link Command.prefix}):
+ *
+ * ```
+ *   t2: !commit                  prefix t2, name commit, expected to fail
+ *   t2: set balance=70 # why     a # (or //) after whitespace, outside quotes,
+ *                                starts a comment that runs to the end of the line
+ * ```
+ *
+ * Which commands accept a prefix is the runner's business (`args.ts`).
+ *
  * The lexer does not know which commands take which arguments; runners check
  * that (see `args.ts`). It keeps the spelling of every word so that error
  * messages can quote the script.
@@ -59,6 +71,8 @@ export interface Arg {
 export interface Command {
   /** 1-based line number in the script file. */
   readonly line: number;
+  /** The `NAME` of a `NAME:` prefix (`t1` in `t1: get a`), or `undefined` without one. */
+  readonly prefix: string | undefined;
   /** The command name, e.g. `set` (without the `!` of an expected failure). */
   readonly name: string;
   /** True when the line starts with `!`: the command must fail (see `runner.ts`). */
@@ -70,6 +84,8 @@ export interface Command {
 }
 
 const COMMAND_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A `NAME:` prefix followed by whitespace (or the end of the line). */
+const PREFIX = /^([A-Za-z0-9_]+):(?=[ \t]|$)/;
 /** Marks a command that must fail, glued to its name: `!commit`. */
 export const EXPECT_FAILURE = '!';
 const SIMPLE_ESCAPES: ReadonlyMap<string, number> = new Map([
@@ -84,10 +100,11 @@ const SIMPLE_ESCAPES: ReadonlyMap<string, number> = new Map([
 /** Parse one (non-blank, non-comment) command line. Throws {@link ScriptError}. */
 export function parseCommandLine(source: string, line: number, file: string): Command {
   const lexer = new LineLexer(source, line, file);
+  const prefix = lexer.prefix();
   const { name, expectFailure } = lexer.commandName();
   const args: Arg[] = [];
   while (lexer.skipSpace()) args.push(lexer.arg());
-  return { line, name, expectFailure, args, text: source.trim() };
+  return { line, prefix, name, expectFailure, args, text: source.trim() };
 }
 
 function isSpace(char: string | undefined): boolean {
@@ -107,10 +124,25 @@ class LineLexer {
     this.#file = file;
   }
 
-  /** Skip whitespace; true when there is more text on the line. */
+  /** Skip whitespace and a trailing comment; true when there is more text on the line. */
   skipSpace(): boolean {
+    const start = this.#pos;
     while (isSpace(this.#peek())) this.#pos++;
+    if (this.#pos > start && this.#atComment()) this.#pos = this.#source.length;
     return this.#pos < this.#source.length;
+  }
+
+  /** The `NAME` of a leading `NAME:` prefix (consumed), if the line has one. */
+  prefix(): string | undefined {
+    this.skipSpace();
+    const match = PREFIX.exec(this.#source.slice(this.#pos));
+    if (match === null) return undefined;
+    this.#pos += match[0].length;
+    return match[1];
+  }
+
+  #atComment(): boolean {
+    return this.#peek() === '#' || this.#source.startsWith('//', this.#pos);
   }
 
   commandName(): { name: string; expectFailure: boolean } {
