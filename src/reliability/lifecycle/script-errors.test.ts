@@ -61,7 +61,10 @@ function assertFailsAt(result: SpawnSyncReturns<string>, file: string, line: num
     `names ${file}:${line}:\n${result.stdout}`,
   );
   assert.ok(!out.some((text) => text.startsWith('PASS')), 'nothing passes');
-  assert.deepEqual(out.slice(-2), ['memory: 0 passed, 1 failed, 0 excluded', '0 passed, 1 failed, 0 excluded']);
+  assert.deepEqual(out.slice(-2), [
+    'memory: 0 passed, 1 failed, 0 excluded',
+    '0 passed, 1 failed, 0 excluded',
+  ]);
   return out;
 }
 
@@ -128,6 +131,9 @@ describe('multistore run on malformed store scripts', () => {
     assert.ok(out.includes(`FAIL [memory] ${bad}`));
     assert.ok(out.some((text) => text.includes(`${bad}:5`)));
     assert.ok(!out.some((text) => text.includes(`FAIL [memory] ${good}`)));
-    assert.deepEqual(out.slice(-2), ['memory: 1 passed, 1 failed, 0 excluded', '1 passed, 1 failed, 0 excluded']);
+    assert.deepEqual(out.slice(-2), [
+      'memory: 1 passed, 1 failed, 0 excluded',
+      '1 passed, 1 failed, 0 excluded',
+    ]);
   });
 });
