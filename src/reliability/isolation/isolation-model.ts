@@ -1,0 +1,233 @@
+/**
+ * The serial model of the randomized isolation test.
+ *
+ * Written from the README's rules, with no code shared with the store or
+ * `src/transaction/`: what a history of commits means, which answers a read
+ * may give, which commits must conflict, and which versions survive once
+ * every drop is applied.
+ *
+ * ```
+ *   truth      per key, every committed write (version -> value | tombstone), never erased
+ *   commits    the log: version, keys written or dropped, in commit order
+ *   requests   every drop request (explicit drops and retention), with its ceiling
+ *   deletions  the drop requests that erase a key's whole judged history
+ *   eventual   StoreModel with every request applied at once: the versions that
+ *              survive once the drop worker has caught up (test-support/store-model.ts)
+ * ```
+ *
+ * A read at version V of key k may answer, and nothing else:
+ *
+ * | answer | when |
+ * |---|---|
+ * | the truth at V | always (a drop takes effect when the worker applies it) |
+ * | absent | a deletion of k at D <= V, and k not written in [D, V] |
+ * | VERSION_TOO_OLD | a drop request of k whose ceiling is above V |
+ *
+ * Inside a transaction only the requests committed before its snapshot was
+ * taken (at begin, or at its last `asOf`) may make a read absent or refused:
+ * later ones must wait for the snapshot. Together with "a transaction reads
+ * the same answer twice", that is what protects a snapshot's history.
+ *
+ * @module
+ */
+
+import { type ModelDelta, StoreModel } from '../../test-support/store-model.js';
+
+/** A key of the test (ASCII, so that string order is byte order). */
+export type Key = string;
+
+/** A read version: a version, or `BEFORE` (`asOf(0, { exclusive: true })`: nothing visible). */
+export const BEFORE = -1;
+
+/** One committed write. */
+export type Written = { readonly value: string } | { readonly value: undefined };
+
+/** A commit in the log. */
+export interface LoggedCommit {
+  readonly version: number;
+  /** Keys it wrote or dropped (retention drops are of written keys). */
+  readonly keys: ReadonlySet<Key>;
+}
+
+/** A drop request, explicit or implicit (retention). */
+export interface Request {
+  readonly key: Key;
+  readonly version: number;
+  /** The latest version when it was committed: it judges versions up to it. */
+  readonly ceiling: number;
+}
+
+/** A key range as the test reads it. */
+export interface ModelRange {
+  readonly start?: Key;
+  readonly end?: Key;
+  readonly endInclusive?: boolean;
+  readonly prefix?: Key;
+}
+
+/** What a read may answer, encoded: `v:<value>`, `absent`, `too-old`. */
+export type Answers = ReadonlySet<string>;
+
+/** A tombstone or a value, as a buffered transaction write leaves a key. */
+export type Own = { readonly value: string | undefined };
+
+/** The write of one delta, as the model commits it. */
+export type ModelWrite =
+  | { readonly type: 'set'; readonly key: Key; readonly value: string }
+  | { readonly type: 'remove'; readonly key: Key }
+  | { readonly type: 'unset'; readonly key: Key; readonly value: string }
+  | {
+      readonly type: 'drop';
+      readonly key: Key;
+      readonly upToVersion?: number;
+      readonly keepLastVersions?: number;
+    };
+
+const encoder = new TextEncoder();
+
+/** The history the test has committed, and what it allows a read to answer. */
+export class HistoryModel {
+  readonly #truth = new Map<Key, Map<number, string | undefined>>();
+  readonly commits: LoggedCommit[] = [];
+  readonly requests: Request[] = [];
+  readonly #deletions: { key: Key; version: number; index: number }[] = [];
+  readonly #eventual: StoreModel;
+  readonly #used = new Set<number>();
+  latest = 0;
+
+  constructor(readonly retentionOf: (key: Key) => number | undefined) {
+    this.#eventual = new StoreModel((bytes) => retentionOf(new TextDecoder().decode(bytes)));
+  }
+
+  /** True when a commit already took `version`. */
+  used(version: number): boolean {
+    return this.#used.has(version);
+  }
+
+  /** Record a successful commit at `version` (writes in key order, drops after). */
+  commit(version: number, writes: readonly ModelWrite[]): void {
+    this.#used.add(version);
+    const keys = new Set(writes.map((w) => w.key));
+    for (const w of writes) if (w.type !== 'drop') this.#write(w.key, version, w);
+    this.latest = Math.max(this.latest, version);
+    this.commits.push({ version, keys });
+    this.#eventual.commit(writes.map(toStoreDelta), version);
+    this.#eventual.flush();
+    this.#recordRequests(version, writes);
+  }
+
+  #write(key: Key, version: number, w: ModelWrite): void {
+    const versions = this.#truth.get(key) ?? new Map<number, string | undefined>();
+    this.#truth.set(key, versions);
+    versions.set(version, w.type === 'set' ? w.value : undefined);
+  }
+
+  #recordRequests(version: number, writes: readonly ModelWrite[]): void {
+    const written = new Set(writes.filter((w) => w.type !== 'drop').map((w) => w.key));
+    for (const w of writes) {
+      if (w.type !== 'drop') continue;
+      const index = this.requests.length;
+      this.requests.push({ key: w.key, version, ceiling: this.latest });
+      const gone = this.#eventual.versions(encoder.encode(w.key)).length === 0;
+      if (gone && !written.has(w.key) && this.#truth.has(w.key)) {
+        this.#deletions.push({ key: w.key, version, index });
+      }
+    }
+    for (const key of written) {
+      if (this.retentionOf(key) !== undefined) {
+        this.requests.push({ key, version, ceiling: this.latest });
+      }
+    }
+  }
+
+  /** The newest committed write of `key` at or below `version` (never erased). */
+  truth(key: Key, version: number): string | undefined {
+    let best: number | undefined;
+    const versions = this.#truth.get(key);
+    for (const v of versions?.keys() ?? []) {
+      if (v <= version && (best === undefined || v > best)) best = v;
+    }
+    return best === undefined ? undefined : versions?.get(best);
+  }
+
+  /**
+   * What a read of `key` at `version` may answer, counting only the requests
+   * before index `known` (the snapshot's; every request for a plain read).
+   */
+  answers(key: Key, version: number, known = this.requests.length): Answers {
+    const answers = new Set<string>();
+    const truth = this.truth(key, version);
+    answers.add(truth === undefined ? 'absent' : `v:${truth}`);
+    if (this.#deleted(key, version, known)) answers.add('absent');
+    const reach = this.requests.slice(0, known).some((r) => r.key === key && r.ceiling > version);
+    if (reach) answers.add('too-old');
+    return answers;
+  }
+
+  #deleted(key: Key, version: number, known: number): boolean {
+    return this.#deletions.some(
+      (d) =>
+        d.index < known &&
+        d.key === key &&
+        d.version <= version &&
+        !this.#writtenIn(key, d.version, version),
+    );
+  }
+
+  #writtenIn(key: Key, from: number, to: number): boolean {
+    for (const v of this.#truth.get(key)?.keys() ?? []) if (v >= from && v <= to) return true;
+    return false;
+  }
+
+  /** True when a drop request of one of `keys` could have erased history at or above `version`. */
+  mayRefuseWrite(keys: readonly Key[], version: number): boolean {
+    return this.requests.some((r) => keys.includes(r.key) && r.ceiling > version);
+  }
+
+  /** The versions of `key` that survive once every drop request is applied, newest first. */
+  survivors(key: Key): { version: number; value: string | undefined }[] {
+    return this.#eventual.versions(encoder.encode(key)).map(({ version, value }) => ({
+      version,
+      value: value === undefined ? undefined : new TextDecoder().decode(value),
+    }));
+  }
+
+  /** Commits above `version` (in commit order) that wrote or dropped one of `keys` or a key in `ranges`. */
+  conflicting(
+    version: number,
+    keys: ReadonlySet<Key>,
+    ranges: readonly ModelRange[],
+  ): LoggedCommit[] {
+    return this.commits.filter(
+      (c) =>
+        c.version > version &&
+        [...c.keys].some((k) => keys.has(k) || ranges.some((r) => inModelRange(k, r))),
+    );
+  }
+}
+
+/** True when `key` is inside `range`. */
+export function inModelRange(key: Key, range: ModelRange): boolean {
+  if (range.prefix !== undefined) return key.startsWith(range.prefix);
+  if (range.start !== undefined && key < range.start) return false;
+  if (range.end === undefined) return true;
+  return range.endInclusive === true ? key <= range.end : key < range.end;
+}
+
+function toStoreDelta(w: ModelWrite): ModelDelta {
+  const key = encoder.encode(w.key);
+  switch (w.type) {
+    case 'set':
+    case 'unset':
+      return { type: w.type, key, value: encoder.encode(w.value) };
+    case 'remove':
+      return { type: 'remove', key };
+    case 'drop':
+      return {
+        type: 'drop',
+        key,
+        ...(w.upToVersion === undefined ? {} : { upToVersion: w.upToVersion }),
+        ...(w.keepLastVersions === undefined ? {} : { keepLastVersions: w.keepLastVersions }),
+      };
+  }
+}

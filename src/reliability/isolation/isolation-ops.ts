@@ -1,0 +1,209 @@
+/**
+ * The operations of the randomized isolation test, and their generator.
+ *
+ * A run is an array of operations over a few keys (two of them in a
+ * single-version retention table) and four transaction slots:
+ *
+ * ```
+ *   begin     slot, read-only?, isolation, asOf (latest, older, future), maxAgeMs?
+ *   read      slot, get or contains of a key           (skipped on an empty slot)
+ *   scan      slot, a range or prefix, either direction
+ *   write     slot, set / remove / unset / drop of a key
+ *   rmw       slot, read one key then write another     (the shape of write skew)
+ *   move      slot, asOf(version, { exclusive? })
+ *   commit    slot, automatic or at an explicit version
+ *   rollback  slot
+ *   plain     a commit outside any transaction: automatic, explicit above or below the latest
+ *   peek      a read or range outside any transaction, at a random version
+ *   flush     await store.flush()
+ *   clock     advance the mock clock (maxAgeMs expiry)
+ *   reopen    close and reopen the store (SQLite file setups)
+ * ```
+ *
+ * Versions are relative (`back`, `ahead`) so that every generated run is
+ * meaningful whatever happened before; the harness resolves them.
+ *
+ * @module
+ */
+
+import fc from 'fast-check';
+import type { Key, ModelRange } from './isolation-model.js';
+
+/** The keys of the test; `s:` keys live in a keep-1 retention table. */
+export const KEYS: readonly Key[] = ['a', 'b', 'ba', 'bb', 's:a', 's:b'];
+/** The retention table of `s:` keys. */
+export const RETENTION_PREFIX = 's:';
+/** Ranges the test reads. */
+export const RANGES: readonly ModelRange[] = [
+  {},
+  { prefix: 'b' },
+  { prefix: RETENTION_PREFIX },
+  { start: 'a', end: 'bb' },
+  { start: 'b', end: 's:a', endInclusive: true },
+];
+/** Transaction slots. */
+export const SLOTS = 4;
+
+/** A write inside a transaction or a plain commit. */
+export type WriteOp =
+  | { readonly type: 'set'; readonly key: Key }
+  | { readonly type: 'remove'; readonly key: Key }
+  | { readonly type: 'unset'; readonly key: Key }
+  | {
+      readonly type: 'drop';
+      readonly key: Key;
+      readonly upToAhead?: number;
+      readonly keepLastVersions?: number;
+    };
+
+/** One step of a run. */
+export type Op =
+  | {
+      readonly op: 'begin';
+      readonly slot: number;
+      readonly readOnly: boolean;
+      readonly serializable: boolean;
+      readonly asOf: 'latest' | { readonly back: number } | { readonly ahead: number };
+      readonly maxAgeMs: number | undefined;
+    }
+  | { readonly op: 'read'; readonly slot: number; readonly key: Key; readonly contains: boolean }
+  | {
+      readonly op: 'scan';
+      readonly slot: number;
+      readonly range: number;
+      readonly reverse: boolean;
+    }
+  | { readonly op: 'write'; readonly slot: number; readonly write: WriteOp }
+  | { readonly op: 'rmw'; readonly slot: number; readonly read: Key; readonly write: Key }
+  | {
+      readonly op: 'move';
+      readonly slot: number;
+      readonly back: number;
+      readonly exclusive: boolean;
+    }
+  | { readonly op: 'commit'; readonly slot: number; readonly explicitAhead: number | undefined }
+  | { readonly op: 'rollback'; readonly slot: number }
+  | {
+      readonly op: 'plain';
+      readonly writes: readonly WriteOp[];
+      readonly at: 'auto' | { readonly ahead: number } | { readonly back: number };
+    }
+  | {
+      readonly op: 'peek';
+      readonly key: Key;
+      readonly range: number | undefined;
+      readonly back: number;
+    }
+  | { readonly op: 'flush' }
+  | { readonly op: 'clock'; readonly ms: number }
+  | { readonly op: 'reopen' };
+
+const key = fc.constantFrom(...KEYS);
+const slot = fc.nat(SLOTS - 1);
+
+const writeOp: fc.Arbitrary<WriteOp> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ type: fc.constant('set' as const), key }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('remove' as const), key }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('unset' as const), key }) },
+  {
+    weight: 2,
+    arbitrary: fc.record(
+      {
+        type: fc.constant('drop' as const),
+        key,
+        upToAhead: fc.integer({ min: -3, max: 1 }),
+        keepLastVersions: fc.nat(2),
+      },
+      { requiredKeys: ['type', 'key'] },
+    ),
+  },
+);
+
+const begin = fc.record({
+  op: fc.constant('begin' as const),
+  slot,
+  readOnly: fc.nat(3).map((n) => n === 0),
+  serializable: fc.boolean(),
+  asOf: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('latest' as const) },
+    { weight: 3, arbitrary: fc.record({ back: fc.integer({ min: 1, max: 4 }) }) },
+    { weight: 1, arbitrary: fc.record({ ahead: fc.integer({ min: 1, max: 3 }) }) },
+  ),
+  maxAgeMs: fc.option(fc.integer({ min: 5, max: 40 }), { nil: undefined, freq: 4 }),
+});
+
+/** The generator of one operation (weights chosen so that conflicts, skew, parking and refusals all happen). */
+export const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: begin },
+  {
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constant('read' as const), slot, key, contains: fc.boolean() }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('scan' as const),
+      slot,
+      range: fc.nat(RANGES.length - 1),
+      reverse: fc.boolean(),
+    }),
+  },
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('write' as const), slot, write: writeOp }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constant('rmw' as const), slot, read: key, write: key }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('move' as const),
+      slot,
+      back: fc.integer({ min: -2, max: 4 }),
+      exclusive: fc.boolean(),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('commit' as const),
+      slot,
+      explicitAhead: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 8 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('rollback' as const), slot }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('plain' as const),
+      writes: fc.array(writeOp, { minLength: 0, maxLength: 3 }),
+      at: fc.oneof(
+        { weight: 6, arbitrary: fc.constant('auto' as const) },
+        { weight: 1, arbitrary: fc.record({ ahead: fc.integer({ min: 1, max: 3 }) }) },
+        { weight: 2, arbitrary: fc.record({ back: fc.integer({ min: 0, max: 5 }) }) },
+      ),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('peek' as const),
+      key,
+      range: fc.option(fc.nat(RANGES.length - 1), { nil: undefined }),
+      back: fc.integer({ min: -1, max: 5 }),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('flush' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('clock' as const),
+      ms: fc.integer({ min: 1, max: 25 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('reopen' as const) }) },
+);
+
+/** A run: a few dozen operations. */
+export function runOf(maxLength: number): fc.Arbitrary<Op[]> {
+  return fc.array(op, { minLength: 10, maxLength, size: 'max' });
+}
