@@ -15,13 +15,21 @@
  * Every `drop` (and every `commit` of a batch) awaits the store's flush, so
  * the script sees the drop worker's result without ever sleeping.
  *
+ * Both also run named transactions (`t1: begin`, `t1: set a=1`, `t1: commit`;
+ * the language of `txn-commands.ts`, snapshot isolation by default): their
+ * commits take the next version and raise `current`. A transaction still
+ * open when the script ends is rolled back. The error of a `NAME: !command`
+ * prints with the `NAME: ` prefix.
+ *
  * @module
  */
 
+import type { StoreError } from '../common/errors.js';
 import { MultiStore } from '../store/multistore.js';
 import type { Command } from './parser.js';
-import type { RunnerContext, ScriptRunner } from './runner.js';
+import { formatExpectedError, type RunnerContext, type ScriptRunner } from './runner.js';
 import { commandsOf, type RemoveMode, StoreSession } from './store-session.js';
+import { prefixLines, TransactionNames } from './txn-commands.js';
 
 const STORE_COMMANDS = commandsOf(
   'set',
@@ -54,21 +62,31 @@ const STATS_COMMANDS = commandsOf(
 class StoreRunner implements ScriptRunner {
   readonly #store: MultiStore;
   readonly #session: StoreSession;
+  readonly #names: TransactionNames;
 
   constructor(context: RunnerContext, commands: typeof STORE_COMMANDS, removeMode: RemoveMode) {
     this.#store = MultiStore.fromTier(context.openTier());
     this.#session = new StoreSession(this.#store, context.file, commands, removeMode);
+    this.#names = new TransactionNames(this.#store, context.file, 'snapshot');
   }
 
-  execute(command: Command): Promise<readonly string[]> {
+  async execute(command: Command): Promise<readonly string[]> {
+    if (command.prefix !== undefined) return this.#names.execute(command);
     return this.#session.execute(command);
   }
 
+  formatError(error: StoreError, command: Command): readonly string[] {
+    const lines = formatExpectedError(error);
+    return command.prefix === undefined ? lines : prefixLines(command.prefix, lines);
+  }
+
   finish(): void {
+    this.#names.rollbackAll();
     this.#session.finish();
   }
 
   close(): Promise<void> {
+    this.#names.rollbackAll();
     return this.#store.close();
   }
 }

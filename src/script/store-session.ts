@@ -16,7 +16,8 @@
  * ```
  *
  * `current` is the highest commit version used so far (it starts at the
- * store's latest version); reads without `version=` read at it. Each runner
+ * store's latest version, and follows commits made by transactions); reads
+ * without `version=` read at it. Each runner
  * (or the shell) picks which commands it accepts through a command table, so
  * a script can only use the commands its runner documents.
  *
@@ -103,13 +104,15 @@ export class StoreSession {
     this.#handlers = this.#makeHandlers();
   }
 
-  /** The highest commit version used so far. */
+  /** The highest commit version used so far (transactions' commits included). */
   get current(): number {
+    this.#follow();
     return this.#current;
   }
 
   /** Run one command; returns the lines it prints. */
   async execute(command: Command): Promise<readonly string[]> {
+    this.#follow();
     const args = readArgs(this.#file, command, this.#commands);
     const handler = this.#handlers[command.name] as Handler;
     this.#checkBatchRules(command, args);
@@ -131,6 +134,11 @@ export class StoreSession {
       line,
       'the script ends inside this batch: it was never committed, so its writes would be discarded',
     );
+  }
+
+  /** Commits made through the store's other doors (a transaction's) raise current too. */
+  #follow(): void {
+    this.#current = Math.max(this.#current, this.#store.latestVersion);
   }
 
   /** Inside `batch ... commit` only writes (without `version=`) and `commit` are allowed. */

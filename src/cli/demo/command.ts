@@ -22,6 +22,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createProgress } from './progress.js';
 import { formatDemoReport } from './report.js';
 import { type DemoProgress, openDemoStore, runDemo } from './run.js';
+import { WORKERS } from './workers.js';
 import { ACTIVE_PER_COMMIT, DROP_EVERY, HISTORY_WINDOW, USER_COUNT } from './workload.js';
 
 /** The file the demo uses when neither `--db` nor `--memory` is given. */
@@ -59,8 +60,9 @@ export function addDemoCommand(program: Command, output: DemoOutput = consoleOut
   program
     .command('demo')
     .description(
-      'run a realistic workload (profiles, event history with a drop window, sessions keeping ' +
-        'one version) and print what the store did; a second run on the same file continues',
+      'run a realistic workload (concurrent transactions over profiles, an event history with a ' +
+        'drop window, sessions keeping one version) and print what the store did, conflicts ' +
+        'retried included; a second run on the same file continues',
     )
     .addOption(
       new Option('--db <file>', `SQLite file to use (default ${DEFAULT_DEMO_DB})`).conflicts(
@@ -94,7 +96,8 @@ export async function demoCommand(options: DemoCommandOptions, output: DemoOutpu
       (start > 0 ? `continuing from version ${start}` : 'new store, starting at version 1'),
   );
   output.out(
-    `workload: ${USER_COUNT.toLocaleString('en-US')} users, ~${ACTIVE_PER_COMMIT} active per commit, ` +
+    `workload: ${WORKERS} app workers committing transactions concurrently, ` +
+      `${USER_COUNT.toLocaleString('en-US')} users, ~${ACTIVE_PER_COMMIT} active per commit, ` +
       `history window ${HISTORY_WINDOW.toLocaleString('en-US')} versions (drops every ${DROP_EVERY} commits); ` +
       `stops after ${options.commits.toLocaleString('en-US')} commits or ${options.seconds} s`,
   );

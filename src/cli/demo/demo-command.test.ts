@@ -56,6 +56,7 @@ describe('multistore demo', () => {
       'drops applied (versions erased)',
       'drop-worker batches',
       'drop-worker backpressure',
+      'conflicts retried',
       'commits/s',
     ]) {
       row(stdout, label);
@@ -76,6 +77,18 @@ describe('multistore demo', () => {
     assert.ok(erased > 0, 'the sessions retention and demo:totals make the worker drop');
     assert.equal(figure(stdout, 'versions stored'), written - erased);
     assert.equal(figure(stdout, 'total'), written - erased);
+  });
+
+  it('commits through concurrent transactions and retries their conflicts', () => {
+    const { stdout } = demo(['--memory', '--commits', '300', '--seconds', '10']);
+    const retried = figure(stdout, 'conflicts retried');
+    assert.ok(retried > 0, `two workers over a shared featured user must conflict:\n${stdout}`);
+    assert.match(stdout, new RegExp(`conflicts: ${retried} transactions? ran again`));
+    assert.match(
+      stdout,
+      /e\.g\. worker [01] lost "[^"]+" to the commit at v[\d,]+, then committed at v[\d,]+/,
+    );
+    assert.equal(figure(stdout, 'commits'), 300, 'every commit counted once, retries not');
   });
 
   it('continues from the stored version on a second run', () => {

@@ -4,7 +4,10 @@
  * ```
  *                              this run        total
  *   commits                      15,000       30,000
+ *   conflicts retried               112          230
  *   ...
+ *   conflicts: 112 transactions ran again after the other worker committed first,
+ *     e.g. worker 1 lost "history:user:00007" to the commit at v41 and committed at v43
  *   table     prefix    retention  versions stored  current bytes  historical bytes
  *   history   history:  every      ...
  *
@@ -29,6 +32,8 @@ export function formatDemoReport(result: DemoResult): string[] {
   return [
     ...summaryTable(result),
     '',
+    ...conflictLines(result),
+    '',
     ...tableTable(result),
     '',
     ...timeTravelLines(result.timeTravel),
@@ -46,6 +51,7 @@ function summaryTable(result: DemoResult): string[] {
     ['commits', ...both(result.run.commits, result.total.commits)],
     ['versions written', ...both(result.run.versionsWritten, result.total.versionsWritten)],
     ['drop deltas committed', ...both(result.run.dropDeltas, result.total.dropDeltas)],
+    ['conflicts retried', ...both(result.run.conflictsRetried, result.total.conflictsRetried)],
     ['commits/s', ...one(num(Math.round(result.run.commits / result.elapsedSeconds)))],
     ['elapsed', ...one(`${result.elapsedSeconds.toFixed(1)} s`)],
     ['versions stored', ...one(num(stored))],
@@ -56,6 +62,23 @@ function summaryTable(result: DemoResult): string[] {
     ['drop-worker failures', ...one(num(worker.failures))],
   ];
   return alignRows(rows);
+}
+
+/** What the workers' conflicts were, with the first one as an example. */
+function conflictLines(result: DemoResult): string[] {
+  const retried = result.run.conflictsRetried;
+  const head =
+    `conflicts: ${num(retried)} transaction${retried === 1 ? '' : 's'} ran again after the ` +
+    `other worker committed a key ${retried === 1 ? 'it' : 'they'} wrote first (nothing of a ` +
+    'conflicting commit is written; the retry reads the new state)';
+  const first = result.conflict;
+  if (first === undefined) return [head];
+  const key = first.key === undefined ? 'a key' : `"${first.key}"`;
+  return [
+    head,
+    `  e.g. worker ${first.worker} lost ${key} to the commit at v${num(first.wonBy)}, ` +
+      `then committed at v${num(first.retriedAt)}`,
+  ];
 }
 
 function tableTable(result: DemoResult): string[] {

@@ -2,22 +2,24 @@
  * Running the demo: open the store, commit the workload, measure, read back.
  *
  * ```
- *   open (file or memory) ─► read demo:totals ─► loop: next deltas + totals ─► commit at V+1
- *                                                 │    yield to the event loop (drop worker, progress)
- *                                                 └─ until N commits, S seconds, or Ctrl-C
- *   flush ─► stats, drop-worker counters, time travel on one history key ─► close
+ *   open (file or memory) ─► read demo:totals:* ─► WORKERS workers, concurrently:
+ *        loop: begin ─► read, await, write, totals ─► commit (the next version)
+ *              conflict? run the transaction again    │ yield to the event loop
+ *        until N commits, S seconds, or Ctrl-C  ◄─────┘
+ *   flush ─► stats, drop-worker counters, conflicts retried, time travel ─► close
  * ```
  *
- * Versions continue from `store.latestVersion`, so a second run on the same
- * file carries on where the first stopped. The running totals of every run
- * live in the store itself (`demo:totals`, a retention table keeping one
- * version), written in every commit: an interrupted run leaves totals that
- * match what it committed.
+ * Every commit is a transaction (see `workers.ts`): the store picks its
+ * version, so versions continue from `store.latestVersion` and a second run
+ * on the same file carries on where the first stopped. The running totals of
+ * every run live in the store itself (`demo:totals:<worker>`, a retention
+ * table keeping one version), written by every commit of that worker: an
+ * interrupted run leaves totals that match what it committed.
  *
- * The loop yields to the event loop after each commit: the drop worker and
- * its timer run on later turns (event-loop actor mode), as they would in an
- * app serving requests. Without the yields every drop would be applied by
- * backpressure on the committing turn.
+ * The workers yield to the event loop inside each transaction (between its
+ * reads and its commit) and after it: the other worker, the drop worker and
+ * its timer run on those turns (event-loop actor mode), as they would in an
+ * app serving requests.
  *
  * @module
  */
@@ -27,7 +29,14 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { StorageStats } from '../../stats/figures.js';
 import type { DropWorkerStats } from '../../store/drop-worker.js';
 import { MultiStore } from '../../store/multistore.js';
-import { DEMO_TABLES, DemoWorkload, FEATURED_USER, historyKey, TOTALS_KEY } from './workload.js';
+import {
+  DemoWorker,
+  type RetriedConflict,
+  totalsKey,
+  WORKERS,
+  type WorkerTotals,
+} from './workers.js';
+import { DEMO_TABLES, DemoWorkload, FEATURED_USER, historyKey } from './workload.js';
 
 /** What to run. */
 export interface DemoSettings {
@@ -42,12 +51,7 @@ export interface DemoSettings {
 }
 
 /** Running totals over every run on one file. */
-export interface DemoTotals {
-  readonly runs: number;
-  readonly commits: number;
-  readonly versionsWritten: number;
-  readonly dropDeltas: number;
-}
+export type DemoTotals = WorkerTotals;
 
 /** Told about progress after every commit. */
 export interface DemoProgress {
@@ -74,6 +78,8 @@ export interface DemoResult {
   readonly interrupted: boolean;
   readonly stats: StorageStats;
   readonly dropWorker: DropWorkerStats;
+  /** The first conflict a worker retried this run, if any. */
+  readonly conflict: RetriedConflict | undefined;
   readonly timeTravel: {
     readonly key: string;
     readonly storedVersions: readonly number[];
@@ -86,6 +92,7 @@ const EMPTY_TOTALS: DemoTotals = Object.freeze({
   commits: 0,
   versionsWritten: 0,
   dropDeltas: 0,
+  conflictsRetried: 0,
 });
 
 /** Open the store of `settings`. */
@@ -104,8 +111,11 @@ export async function runDemo(
 ): Promise<DemoResult> {
   try {
     const startVersion = store.latestVersion;
-    const previous = readTotals(store);
-    const loop = await commitLoop(store, settings, progress, previous ?? EMPTY_TOTALS);
+    const stored = readTotals(store);
+    const previous = stored.every((totals) => totals === undefined)
+      ? undefined
+      : sumTotals(stored.map((totals) => totals ?? EMPTY_TOTALS));
+    const loop = await commitLoop(store, settings, progress, stored);
     await store.flush();
     return {
       startVersion,
@@ -117,6 +127,7 @@ export async function runDemo(
       interrupted: settings.signal?.aborted === true,
       stats: store.stats(),
       dropWorker: store.dropWorkerStats(),
+      conflict: loop.conflict,
       timeTravel: timeTravel(store),
     };
   } finally {
@@ -129,51 +140,66 @@ async function commitLoop(
   store: MultiStore,
   settings: DemoSettings,
   progress: DemoProgress,
-  previous: DemoTotals,
-): Promise<{ run: DemoTotals; elapsedSeconds: number }> {
+  stored: readonly (DemoTotals | undefined)[],
+): Promise<{ run: DemoTotals; elapsedSeconds: number; conflict: RetriedConflict | undefined }> {
   const workload = new DemoWorkload(store.latestVersion + 1, (key) => store.get(key)?.value);
-  const encoder = new TextEncoder();
+  const workers = stored.map(
+    (totals, id) => new DemoWorker(store, workload, id, totals ?? EMPTY_TOTALS),
+  );
   const started = performance.now();
   let run: DemoTotals = { ...EMPTY_TOTALS, runs: 1 };
-  let elapsed = 0;
-  while (
-    run.commits < settings.commits &&
-    elapsed < settings.seconds &&
-    !settings.signal?.aborted
-  ) {
-    const version = store.latestVersion + 1;
-    const commit = workload.next(version);
-    run = {
-      runs: 1,
-      commits: run.commits + 1,
-      versionsWritten: run.versionsWritten + commit.writes + 1,
-      dropDeltas: run.dropDeltas + commit.drops,
-    };
-    const totals = encoder.encode(JSON.stringify(addTotals(previous, run)));
-    store.commit([...commit.deltas, { type: 'set', key: TOTALS_KEY, value: totals }], version);
-    elapsed = (performance.now() - started) / 1_000;
-    const fraction = Math.max(run.commits / settings.commits, elapsed / settings.seconds);
-    progress.update(run.commits, Math.min(1, fraction), elapsed);
-    await nextTurn();
-  }
-  return { run, elapsedSeconds: (performance.now() - started) / 1_000 };
+  let claimed = 0;
+  const elapsed = () => (performance.now() - started) / 1_000;
+  const more = () =>
+    claimed < settings.commits && elapsed() < settings.seconds && !settings.signal?.aborted;
+  const loop = async (worker: DemoWorker) => {
+    while (more()) {
+      claimed++;
+      const tick = await worker.tick();
+      run = {
+        runs: 1,
+        commits: run.commits + 1,
+        versionsWritten: run.versionsWritten + tick.writes,
+        dropDeltas: run.dropDeltas + tick.drops,
+        conflictsRetried: run.conflictsRetried + tick.conflicts,
+      };
+      const fraction = Math.max(run.commits / settings.commits, elapsed() / settings.seconds);
+      progress.update(run.commits, Math.min(1, fraction), elapsed());
+      await nextTurn();
+    }
+  };
+  await Promise.all(workers.map(loop));
+  const conflict = workers.map((worker) => worker.firstConflict).find((c) => c !== undefined);
+  return { run, elapsedSeconds: elapsed(), conflict };
 }
 
-/** The totals stored by earlier runs, or `undefined` (a new store, or one the demo never wrote). */
-function readTotals(store: MultiStore): DemoTotals | undefined {
-  const stored = store.get(TOTALS_KEY)?.value;
-  if (stored === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(new TextDecoder().decode(stored)) as Partial<DemoTotals>;
-    return {
-      runs: count(parsed.runs),
-      commits: count(parsed.commits),
-      versionsWritten: count(parsed.versionsWritten),
-      dropDeltas: count(parsed.dropDeltas),
-    };
-  } catch {
-    return undefined;
-  }
+/**
+ * The totals each worker stored in earlier runs (`undefined` for a worker
+ * that never wrote them: a new store, or one the demo never wrote).
+ */
+function readTotals(store: MultiStore): (DemoTotals | undefined)[] {
+  return Array.from({ length: WORKERS }, (_, worker) => {
+    const stored = store.get(totalsKey(worker))?.value;
+    if (stored === undefined) return undefined;
+    try {
+      const parsed = JSON.parse(new TextDecoder().decode(stored)) as Partial<DemoTotals>;
+      return {
+        runs: count(parsed.runs),
+        commits: count(parsed.commits),
+        versionsWritten: count(parsed.versionsWritten),
+        dropDeltas: count(parsed.dropDeltas),
+        conflictsRetried: count(parsed.conflictsRetried),
+      };
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+/** The workers' totals added up (runs: every worker takes part in every run). */
+function sumTotals(all: readonly DemoTotals[]): DemoTotals {
+  const sum = all.reduce(addTotals, EMPTY_TOTALS);
+  return { ...sum, runs: Math.max(...all.map((totals) => totals.runs)) };
 }
 
 function count(value: unknown): number {
@@ -186,6 +212,7 @@ function addTotals(a: DemoTotals, b: DemoTotals): DemoTotals {
     commits: a.commits + b.commits,
     versionsWritten: a.versionsWritten + b.versionsWritten,
     dropDeltas: a.dropDeltas + b.dropDeltas,
+    conflictsRetried: a.conflictsRetried + b.conflictsRetried,
   };
 }
 

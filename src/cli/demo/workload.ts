@@ -10,7 +10,7 @@
  *   history:user:00042       history   every one, until the   every action (the user's latest event)
  *                                      window drop erases it
  *   session:00042            sessions  1 (retention)          every action; removed on logout (5%)
- *   demo:totals              demo      1 (retention)          every commit (running totals of the demo)
+ *   demo:totals:<worker>     demo      1 (retention)          every commit of that worker (its running totals)
  * ```
  *
  * Every {@link DROP_EVERY} commits a "compaction" rides along: drop deltas
@@ -39,7 +39,7 @@ export const DEMO_TABLES: readonly TableDeclaration[] = Object.freeze([
   Object.freeze({ name: 'demo', prefix: 'demo:', retention: { keepLastVersions: 1 } }),
 ]);
 
-/** The key holding the demo's running totals. */
+/** The prefix of the keys holding the demo's running totals (one per worker, see workers.ts). */
 export const TOTALS_KEY = 'demo:totals';
 
 /** Users of the app. */
@@ -94,11 +94,15 @@ export class DemoWorkload {
     this.#read = read;
   }
 
-  /** The deltas of the commit at `version` (without the totals key). */
-  next(version: number): DemoCommit {
+  /**
+   * The deltas of the commit at `version` (without the totals key); `read`
+   * (default: the reader given at construction) is how the app reads the
+   * profiles it edits, e.g. through the transaction that will commit them.
+   */
+  next(version: number, read: LatestReader = this.#read): DemoCommit {
     const deltas: Delta[] = [];
     let writes = 0;
-    for (const user of this.#activeUsers()) writes += this.#act(user, version, deltas);
+    for (const user of this.#activeUsers()) writes += this.#act(user, version, deltas, read);
     const drops = version % DROP_EVERY === 0 ? this.#compaction(version, deltas) : 0;
     return { deltas, writes, drops };
   }
@@ -112,22 +116,22 @@ export class DemoWorkload {
   }
 
   /** One user's action: an event, a session touch, maybe a profile change. */
-  #act(user: number, version: number, deltas: Delta[]): number {
+  #act(user: number, version: number, deltas: Delta[], read: LatestReader): number {
     const id = userId(user);
     deltas.push({ type: 'set', key: historyKey(user), value: this.#event(user, version) });
     if (this.#random.chance(0.05)) deltas.push({ type: 'remove', key: `session:${id}` });
     else deltas.push({ type: 'set', key: `session:${id}`, value: this.#session(user, version) });
-    const profile = this.#profileChange(user, version);
+    const profile = this.#profileChange(user, version, read);
     if (profile !== undefined) deltas.push(profile);
     return profile === undefined ? 2 : 3;
   }
 
   /** 15%: edit (or create) the profile; 1%: delete the account (unset carries the old value). */
-  #profileChange(user: number, version: number): Delta | undefined {
+  #profileChange(user: number, version: number, read: LatestReader): Delta | undefined {
     const roll = this.#random.next();
     if (roll >= 0.16) return undefined;
     const key = `user:${userId(user)}`;
-    const current = this.#read(key);
+    const current = read(key);
     if (roll < 0.01)
       return current === undefined ? undefined : { type: 'unset', key, value: current };
     const edits = current === undefined ? 0 : this.#editsOf(current) + 1;

@@ -2,13 +2,16 @@
  * The shell's `help`: usage lines built from the store language's own
  * argument table, plus one sentence per command.
  *
- * Usage is derived from `STORE_LANGUAGE` (the table the session checks
- * arguments against), so help can never disagree with what the shell
- * accepts; only the descriptions are written here.
+ * Usage is derived from `STORE_LANGUAGE` and `TRANSACTION_LANGUAGE` (the
+ * tables the session checks arguments against), so help can never disagree
+ * with what the shell accepts; only the descriptions are written here.
  *
  * ```
- *   help          -> every command, one line each, and how to write keys
+ *   help          -> every command, one line each (the transaction commands
+ *                    with their NAME: prefix), and how to write keys
  *   help drop     -> drop KEY [up_to_version=V] [keep_last_versions=K] [version=N]
+ *                    <description>
+ *                    NAME: drop KEY [up_to_version=V] [keep_last_versions=K]
  *                    <description>
  * ```
  *
@@ -17,6 +20,7 @@
 
 import type { ArgSpec } from '../../script/args.js';
 import { STORE_LANGUAGE } from '../../script/store-session.js';
+import { TRANSACTION_LANGUAGE } from '../../script/txn-commands.js';
 
 /** Commands the shell handles itself, with their usage. */
 export const SHELL_COMMANDS: Readonly<Record<string, string>> = Object.freeze({
@@ -61,7 +65,40 @@ export const DESCRIPTIONS: Readonly<Record<string, readonly [string, string?]>> 
   exit: ['same as quit'],
 });
 
+/** Per transaction command (`NAME: command`): a short summary, and details. */
+export const TRANSACTION_DESCRIPTIONS: Readonly<Record<string, readonly [string, string?]>> =
+  Object.freeze({
+    begin: [
+      'open the transaction NAME',
+      'Reads as of the latest version (or version=N), sees its own writes, commits at the next ' +
+        'version. readonly refuses writes; isolation=serializable also refuses to commit when ' +
+        'what it read changed (default snapshot); max_age_ms=MS releases it when older.',
+    ],
+    begin_replica: ['open NAME to commit at exactly version=N (commit_replica)'],
+    commit: [
+      'commit NAME',
+      'Prints nothing; fails with TRANSACTION_CONFLICT (nothing written) when a commit since ' +
+        'NAME began wrote what it writes: begin again and retry.',
+    ],
+    commit_replica: ['commit a begin_replica transaction at its version'],
+    rollback: ['discard NAME and its writes'],
+    get: ['the value of KEY as NAME reads it (its own writes first)'],
+    contains: ['is a value of KEY visible to NAME'],
+    set: ['buffer writes in NAME'],
+    unset: ['buffer deletes that carry the old value'],
+    remove: ['buffer deletes'],
+    drop: ['buffer a drop of KEY, applied after the commit'],
+    scan: ['every live key NAME sees'],
+    prefix: ['live keys starting with PREFIX, as NAME sees them'],
+    range: ['live keys of a range, as NAME sees them'],
+    version: ['the version NAME reads at'],
+    set_as_of_inclusive: ["move NAME's reads to version N"],
+    set_as_of_exclusive: ["move NAME's reads to just before version N"],
+  });
+
 const PLACEHOLDERS: Readonly<Record<string, string>> = Object.freeze({
+  isolation: 'snapshot|serializable',
+  max_age_ms: 'MS',
   version: 'N',
   reverse: 'BOOL',
   up_to_version: 'V',
@@ -74,13 +111,27 @@ const SYNTAX = [
   'help COMMAND tells more about one command.',
 ];
 
+const TRANSACTIONS_INTRO =
+  'Transactions (NAME is any name, e.g. t1; several may be open; NAME: COMMAND runs in NAME):';
+
 /** The usage line of a command, or `undefined` when there is no such command. */
 export function usageOf(name: string): string | undefined {
   if (Object.hasOwn(SHELL_COMMANDS, name)) return SHELL_COMMANDS[name];
   if (!Object.hasOwn(STORE_LANGUAGE, name)) return undefined;
-  const spec = STORE_LANGUAGE[name] as ArgSpec;
+  return usageFrom(name, STORE_LANGUAGE[name] as ArgSpec);
+}
+
+/** The usage line of a transaction command (`NAME: begin ...`), or `undefined`. */
+export function transactionUsageOf(name: string): string | undefined {
+  if (!Object.hasOwn(TRANSACTION_LANGUAGE, name)) return undefined;
+  return `NAME: ${usageFrom(name, TRANSACTION_LANGUAGE[name] as ArgSpec)}`;
+}
+
+function usageFrom(name: string, spec: ArgSpec): string {
   const parts = [name];
   if (spec.pair) parts.push('KEY=VALUE');
+  if (spec.pairs) parts.push('KEY=VALUE...');
+  for (const flag of spec.flags ?? []) parts.push(`[${flag}]`);
   parts.push(...(spec.positional ?? []));
   for (const named of spec.named ?? []) parts.push(`[${named}=${PLACEHOLDERS[named] ?? 'X'}]`);
   return parts.join(' ');
@@ -91,19 +142,34 @@ export function commandNames(): string[] {
   return [...Object.keys(STORE_LANGUAGE), ...Object.keys(SHELL_COMMANDS)];
 }
 
+/** The transaction commands, in the order help lists them. */
+export function transactionCommandNames(): string[] {
+  return Object.keys(TRANSACTION_LANGUAGE);
+}
+
 /** The lines `help` prints: the overview, or one command (`undefined` when unknown). */
 export function helpLines(name?: string): string[] | undefined {
-  if (name !== undefined) {
-    const usage = usageOf(name);
-    if (usage === undefined) return undefined;
-    const [summary, details] = DESCRIPTIONS[name] ?? [''];
-    return [usage, `  ${summary}.`, ...(details === undefined ? [] : [`  ${details}`])];
-  }
-  const usages = commandNames().map((command) => usageOf(command) as string);
-  const width = Math.max(...usages.map((usage) => usage.length));
-  const lines = commandNames().map(
-    (command, index) =>
-      `  ${(usages[index] as string).padEnd(width)}  ${DESCRIPTIONS[command]?.[0]}`,
+  if (name !== undefined) return commandHelp(name);
+  const store = commandNames().map((c) => [usageOf(c) as string, DESCRIPTIONS[c]?.[0]] as const);
+  const txn = transactionCommandNames().map(
+    (c) => [transactionUsageOf(c) as string, TRANSACTION_DESCRIPTIONS[c]?.[0]] as const,
   );
-  return ['Commands:', ...lines, '', ...SYNTAX];
+  const width = Math.max(...[...store, ...txn].map(([usage]) => usage.length));
+  const line = ([usage, summary]: readonly [string, string | undefined]) =>
+    `  ${usage.padEnd(width)}  ${summary}`;
+  return ['Commands:', ...store.map(line), '', TRANSACTIONS_INTRO, ...txn.map(line), '', ...SYNTAX];
+}
+
+/** `help COMMAND`: the store command and the transaction command of that name, when they exist. */
+function commandHelp(name: string): string[] | undefined {
+  const lines: string[] = [];
+  for (const [usage, descriptions] of [
+    [usageOf(name), DESCRIPTIONS],
+    [transactionUsageOf(name), TRANSACTION_DESCRIPTIONS],
+  ] as const) {
+    if (usage === undefined) continue;
+    const [summary, details] = descriptions[name] ?? [''];
+    lines.push(usage, `  ${summary}.`, ...(details === undefined ? [] : [`  ${details}`]));
+  }
+  return lines.length === 0 ? undefined : lines;
 }

@@ -10,8 +10,11 @@
  * ```
  *
  * Both loops print a command's output on stdout and `error: ...` on stderr,
- * and go on after an error. Input that ends inside a `batch` counts as a
- * failure: nothing of the batch was committed, and saying nothing would hide it.
+ * and go on after an error. Input that ends inside a `batch`, or with a
+ * transaction still open, counts as a failure: nothing of the batch or the
+ * transaction was committed (open transactions are rolled back), and saying
+ * nothing would hide it. The prompt lists the open transactions:
+ * `multistore v3 [t1 t2]> `.
  *
  * @module
  */
@@ -40,7 +43,7 @@ export async function runPiped(shell: ShellSession, streams: ShellStreams): Prom
     if (reply.quit) break;
   }
   rl.close();
-  return failures + unfinishedBatch(shell, streams);
+  return failures + unfinishedBatch(shell, streams) + unfinishedTransactions(shell, streams);
 }
 
 /** Run an interactive session on a terminal; returns how many commands failed. */
@@ -83,12 +86,14 @@ export async function runInteractive(shell: ShellSession, streams: ShellStreams)
   rl.close();
   if (!quit) streams.output.write('\n'); // Ctrl-D / Ctrl-C leave the cursor after the prompt
   saveHistory(file, history);
-  return failures + unfinishedBatch(shell, streams);
+  return failures + unfinishedBatch(shell, streams) + unfinishedTransactions(shell, streams);
 }
 
-/** The prompt shows the current version, and whether a batch is open. */
+/** The prompt shows the current version, whether a batch is open, and the open transactions. */
 export function promptOf(shell: ShellSession): string {
-  return `multistore v${shell.version}${shell.inBatch ? ' batch' : ''}> `;
+  const names = shell.transactions;
+  const open = names.length === 0 ? '' : ` [${names.join(' ')}]`;
+  return `multistore v${shell.version}${shell.inBatch ? ' batch' : ''}${open}> `;
 }
 
 /** On a terminal a command that printed nothing says `ok` (blank and comment lines stay silent). */
@@ -102,6 +107,16 @@ function forTerminal(reply: ShellReply, text: string): ShellReply {
 function print(reply: ShellReply, streams: ShellStreams, where: string): void {
   for (const line of reply.lines) streams.output.write(`${line}\n`);
   if (reply.error !== undefined) streams.errors.write(`error: ${where}${reply.error}\n`);
+}
+
+/** Transactions still open when the input ends are rolled back, and reported (their writes are lost). */
+function unfinishedTransactions(shell: ShellSession, streams: ShellStreams): number {
+  const names = shell.transactions;
+  shell.rollbackAll();
+  for (const name of names) {
+    streams.errors.write(`error: transaction ${name} was never committed: it was rolled back\n`);
+  }
+  return names.length;
 }
 
 function unfinishedBatch(shell: ShellSession, streams: ShellStreams): number {

@@ -12,9 +12,15 @@
  *   help [COMMAND]             -> help.ts
  *   quit | exit                -> { quit: true }
  *   !command                   -> { error } (expected failures are for scripts)
+ *   NAME: command              -> TransactionNames.execute (the transaction NAME)
  *   a store-language command   -> StoreSession.execute
  *   anything else              -> { error: "unknown command 'x' (type help for the list)" }
  * ```
+ *
+ * Transactions are named, as in the transaction scripts: `t1: begin`,
+ * `t1: get a`, `t1: set a=2`, `t1: commit` (or `rollback`); several can be
+ * open at once, interleaved line by line, and `quit` rolls back whatever is
+ * still open. A transaction's output lines start with its `NAME: `.
  *
  * Errors come back as one line of text, never as a thrown error or a stack
  * trace: script errors without the `file:line:` prefix the runners need,
@@ -26,6 +32,7 @@
 import { isStoreError } from '../../common/errors.js';
 import { ScriptError } from '../../script/script-error.js';
 import { STORE_LANGUAGE, StoreSession } from '../../script/store-session.js';
+import { TransactionNames } from '../../script/txn-commands.js';
 import { type Command, parseCommandLine } from '../../script/words.js';
 import type { MultiStore } from '../../store/multistore.js';
 import { helpLines } from './help.js';
@@ -47,9 +54,21 @@ const NOTHING: ShellReply = Object.freeze({ lines: [] });
 /** Runs shell lines against one store. */
 export class ShellSession {
   readonly #session: StoreSession;
+  readonly #names: TransactionNames;
 
   constructor(store: MultiStore) {
     this.#session = new StoreSession(store, INPUT, STORE_LANGUAGE, 'remove');
+    this.#names = new TransactionNames(store, INPUT, 'snapshot');
+  }
+
+  /** The names of the open transactions, in the order they began. */
+  get transactions(): readonly string[] {
+    return this.#names.openNames;
+  }
+
+  /** Roll back every open transaction (the shell is leaving). */
+  rollbackAll(): void {
+    this.#names.rollbackAll();
   }
 
   /** The current version: reads default to it, writes commit after it. */
@@ -76,6 +95,7 @@ export class ShellSession {
   async #dispatch(command: Command): Promise<ShellReply> {
     if (command.expectFailure)
       return { lines: [], error: "'!' (a command that must fail) is for scripts, not the shell" };
+    if (command.prefix !== undefined) return { lines: this.#names.execute(command) };
     switch (command.name) {
       case 'help':
         return help(command);
