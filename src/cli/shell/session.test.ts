@@ -6,7 +6,15 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { STORE_LANGUAGE } from '../../script/store-session.js';
 import { MultiStore } from '../../store/multistore.js';
-import { commandNames, DESCRIPTIONS, helpLines, usageOf } from './help.js';
+import {
+  commandNames,
+  DESCRIPTIONS,
+  helpLines,
+  TRANSACTION_DESCRIPTIONS,
+  transactionCommandNames,
+  transactionUsageOf,
+  usageOf,
+} from './help.js';
 import { HISTORY_SIZE, historyPath, loadHistory, saveHistory } from './history-file.js';
 import { promptOf, runPiped } from './repl.js';
 import { ShellSession } from './session.js';
@@ -112,6 +120,52 @@ describe('runPiped', () => {
     }));
 });
 
+describe('ShellSession: named transactions', () => {
+  it('runs NAME: commands in their transaction, interleaved, and follows their commits', () =>
+    withShell(async (shell) => {
+      await shell.run('set a=1', 1);
+      assert.deepEqual(await shell.run('t1: begin', 2), { lines: [] });
+      await shell.run('t2: begin', 3);
+      assert.deepEqual(shell.transactions, ['t1', 't2']);
+      assert.equal(promptOf(shell), 'multistore v1 [t1 t2]> ');
+      await shell.run('t1: set a=2', 4);
+      assert.deepEqual((await shell.run('t1: get a', 5)).lines, ['t1: "a" => "2"']);
+      assert.deepEqual((await shell.run('t2: get a', 6)).lines, ['t2: "a" => "1"']);
+      assert.deepEqual((await shell.run('get a', 7)).lines, ['"a" => "1"']);
+      assert.deepEqual(await shell.run('t1: commit', 8), { lines: [] });
+      assert.equal(shell.version, 2, 'current follows the transaction commit');
+      assert.deepEqual((await shell.run('get a', 9)).lines, ['"a" => "2"']);
+      await shell.run('t2: set a=3', 10);
+      const conflict = await shell.run('t2: commit', 11);
+      assert.match(conflict.error ?? '', /\(TRANSACTION_CONFLICT\)$/);
+      assert.deepEqual(shell.transactions, [], 'a failed commit ends the transaction');
+      assert.equal(
+        (await shell.run('t2: get a', 12)).error,
+        'no open transaction t2 (begin it first)',
+      );
+    }));
+
+  it('rolls back and reports transactions left open when the input ends', async () => {
+    const store = MultiStore.open();
+    try {
+      const input = new PassThrough();
+      const output = new PassThrough();
+      const errors = new PassThrough();
+      input.end('t1: begin\nt1: set a=1\n');
+      const failures = await runPiped(new ShellSession(store), { input, output, errors });
+      assert.equal(failures, 1);
+      assert.equal(
+        String(errors.read()),
+        'error: transaction t1 was never committed: it was rolled back\n',
+      );
+      assert.equal(store.get('a'), undefined);
+      assert.equal(store.stats().snapshots.open, 0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('help', () => {
   it('describes every command the shell accepts', () => {
     for (const name of commandNames()) {
@@ -127,7 +181,30 @@ describe('help', () => {
     assert.equal(usageOf('flush'), 'flush');
     assert.equal(usageOf('nope'), undefined);
     assert.equal(helpLines('nope'), undefined);
-    assert.deepEqual(helpLines('get'), ['get KEY [version=N]', '  the value of KEY at version N.']);
+    assert.deepEqual(helpLines('get'), [
+      'get KEY [version=N]',
+      '  the value of KEY at version N.',
+      'NAME: get KEY...',
+      '  the value of KEY as NAME reads it (its own writes first).',
+    ]);
+  });
+
+  it('describes every transaction command, with its NAME: prefix', () => {
+    for (const name of transactionCommandNames()) {
+      assert.ok(TRANSACTION_DESCRIPTIONS[name] !== undefined, `description of ${name}`);
+      assert.ok(transactionUsageOf(name)?.startsWith(`NAME: ${name}`), `usage of ${name}`);
+      assert.ok(
+        helpLines()?.some((line) => line.includes(`NAME: ${name}`)),
+        `${name} in help`,
+      );
+    }
+    assert.equal(
+      transactionUsageOf('begin'),
+      'NAME: begin [readonly] [version=N] [isolation=snapshot|serializable] [max_age_ms=MS]',
+    );
+    assert.equal(transactionUsageOf('set'), 'NAME: set KEY=VALUE...');
+    assert.equal(usageOf('begin'), undefined, 'begin exists only with a prefix');
+    assert.equal(helpLines('begin')?.[0], transactionUsageOf('begin'));
   });
 });
 
