@@ -157,6 +157,15 @@ export class IsolationHarness {
           this.#read(s, step.read, false);
           if (this.#slots[step.slot] === s) this.#write(s, { type: 'set', key: step.write });
         });
+      case 'cross': {
+        const [first, second] = step.slots;
+        const [x, y] = step.keys;
+        await this.#step({ op: 'rmw', slot: first, read: x, write: y });
+        await this.#step({ op: 'rmw', slot: second, read: y, write: x });
+        if (!step.commit) return;
+        await this.#step({ op: 'commit', slot: first, explicitAhead: undefined });
+        return this.#step({ op: 'commit', slot: second, explicitAhead: undefined });
+      }
       case 'move':
         return this.#onSlot(step.slot, (s) => this.#move(s, step.back, step.exclusive));
       case 'commit':
@@ -209,10 +218,24 @@ export class IsolationHarness {
     assert.equal(tx.version, read, 'tx.version is the version it reads at');
   }
 
-  /** Run `fn` on an open slot; an expired transaction must refuse with TRANSACTION_TOO_OLD. */
+  /**
+   * Run `fn` on the slot's transaction, beginning one (read-write; slots 0-1
+   * snapshot, 2-3 serializable) on an empty slot; an expired transaction must
+   * refuse with TRANSACTION_TOO_OLD.
+   */
   #onSlot(index: number, fn: (slot: Slot) => void): void {
-    const slot = this.#slots[index];
-    if (slot === undefined) return;
+    if (this.#slots[index] === undefined) {
+      const serializable = index >= SLOTS / 2;
+      this.#begin({
+        op: 'begin',
+        slot: index,
+        readOnly: false,
+        serializable,
+        asOf: 'latest',
+        maxAgeMs: undefined,
+      });
+    }
+    const slot = this.#slots[index] as Slot;
     if (this.#expired(slot)) {
       assert.throws(() => slot.tx.get(bytes('a')), code('TRANSACTION_TOO_OLD'));
       this.coverage.expired++;

@@ -6,10 +6,13 @@
  *
  * ```
  *   begin     slot, read-only?, isolation, asOf (latest, older, future), maxAgeMs?
- *   read      slot, get or contains of a key           (skipped on an empty slot)
+ *   read      slot, get or contains of a key
  *   scan      slot, a range or prefix, either direction
  *   write     slot, set / remove / unset / drop of a key
  *   rmw       slot, read one key then write another     (the shape of write skew)
+ *   cross     slots 0 and 1 (or 2 and 3): each reads the key the other writes
+ *             (a write skew in the making, under one isolation level), then
+ *             maybe both commit, in order
  *   move      slot, asOf(version, { exclusive? })
  *   commit    slot, automatic or at an explicit version
  *   rollback  slot
@@ -20,7 +23,9 @@
  *   reopen    close and reopen the store (SQLite file setups)
  * ```
  *
- * Versions are relative (`back`, `ahead`) so that every generated run is
+ * An operation on an empty slot first begins a read-write transaction there
+ * (slots 0 and 1 snapshot, 2 and 3 serializable), so that most operations
+ * act. Versions are relative (`back`, `ahead`) so that every generated run is
  * meaningful whatever happened before; the harness resolves them.
  *
  * @module
@@ -76,6 +81,12 @@ export type Op =
   | { readonly op: 'write'; readonly slot: number; readonly write: WriteOp }
   | { readonly op: 'rmw'; readonly slot: number; readonly read: Key; readonly write: Key }
   | {
+      readonly op: 'cross';
+      readonly slots: readonly [number, number];
+      readonly keys: readonly [Key, Key];
+      readonly commit: boolean;
+    }
+  | {
       readonly op: 'move';
       readonly slot: number;
       readonly back: number;
@@ -99,6 +110,11 @@ export type Op =
   | { readonly op: 'reopen' };
 
 const key = fc.constantFrom(...KEYS);
+/** Read-modify-writes mostly cross two keys: the shape of write skew and lost updates. */
+const skewKey = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('a', 'b') },
+  { weight: 1, arbitrary: key },
+);
 const slot = fc.nat(SLOTS - 1);
 
 const writeOp: fc.Arbitrary<WriteOp> = fc.oneof(
@@ -129,12 +145,12 @@ const begin = fc.record({
     { weight: 3, arbitrary: fc.record({ back: fc.integer({ min: 1, max: 4 }) }) },
     { weight: 1, arbitrary: fc.record({ ahead: fc.integer({ min: 1, max: 3 }) }) },
   ),
-  maxAgeMs: fc.option(fc.integer({ min: 5, max: 40 }), { nil: undefined, freq: 4 }),
+  maxAgeMs: fc.option(fc.integer({ min: 5, max: 40 }), { nil: undefined, freq: 2 }),
 });
 
 /** The generator of one operation (weights chosen so that conflicts, skew, parking and refusals all happen). */
 export const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: begin },
+  { weight: 4, arbitrary: begin },
   {
     weight: 6,
     arbitrary: fc.record({ op: fc.constant('read' as const), slot, key, contains: fc.boolean() }),
@@ -150,8 +166,17 @@ export const op: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 5, arbitrary: fc.record({ op: fc.constant('write' as const), slot, write: writeOp }) },
   {
-    weight: 4,
-    arbitrary: fc.record({ op: fc.constant('rmw' as const), slot, read: key, write: key }),
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constant('rmw' as const), slot, read: skewKey, write: skewKey }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('cross' as const),
+      slots: fc.constantFrom<[number, number]>([0, 1], [1, 0], [2, 3], [3, 2]),
+      keys: fc.uniqueArray(skewKey, { minLength: 2, maxLength: 2 }) as fc.Arbitrary<[Key, Key]>,
+      commit: fc.boolean(),
+    }),
   },
   {
     weight: 1,
@@ -163,7 +188,7 @@ export const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   {
-    weight: 5,
+    weight: 8,
     arbitrary: fc.record({
       op: fc.constant('commit' as const),
       slot,
