@@ -106,6 +106,11 @@ export interface StoreOpener {
   readonly durable: boolean;
 }
 
+/** The maxAgeMs of the transactions odd slots begin on their own. */
+const IMPLICIT_MAX_AGE_MS = 20;
+/** How many versions back `settle` reads every key. */
+const SETTLE_DEPTH = 4;
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const bytes = (key: Key) => encoder.encode(key);
@@ -178,6 +183,8 @@ export class IsolationHarness {
         return this.#peek(step.key, step.range, step.back);
       case 'flush':
         return this.#flush();
+      case 'settle':
+        return this.#settle();
       case 'clock':
         this.clock.advanceMillis(step.ms);
         return;
@@ -220,8 +227,8 @@ export class IsolationHarness {
 
   /**
    * Run `fn` on the slot's transaction, beginning one (read-write; slots 0-1
-   * snapshot, 2-3 serializable) on an empty slot; an expired transaction must
-   * refuse with TRANSACTION_TOO_OLD.
+   * snapshot, 2-3 serializable; odd slots with a maxAgeMs) on an empty slot;
+   * an expired transaction must refuse with TRANSACTION_TOO_OLD.
    */
   #onSlot(index: number, fn: (slot: Slot) => void): void {
     if (this.#slots[index] === undefined) {
@@ -232,7 +239,7 @@ export class IsolationHarness {
         readOnly: false,
         serializable,
         asOf: 'latest',
-        maxAgeMs: undefined,
+        maxAgeMs: index % 2 === 1 ? IMPLICIT_MAX_AGE_MS : undefined,
       });
     }
     const slot = this.#slots[index] as Slot;
@@ -400,9 +407,11 @@ export class IsolationHarness {
     if (at === 'auto') return this.#plainCommit(writes, undefined);
     if ('ahead' in at) return this.#plainCommit(writes, latest + at.ahead);
     const version = latest - at.back;
-    if (version < 0 || this.model.used(version)) return;
+    if (version < 0) return;
     writes = writes.filter((w) => w.type !== 'drop');
+    // Refused before anything else, even at a version a commit already took.
     if (version <= (this.#highestOpen() ?? -1)) return this.#plainCommit(writes, version);
+    if (this.model.used(version)) return;
     if (this.#slots.some((s) => s !== undefined)) return; // history writes only when no snapshot could park a drop
     await this.#store.flush();
     return this.#plainCommit(writes, version);
@@ -452,9 +461,20 @@ export class IsolationHarness {
     this.#judgeList(listed.entries, inRange, (k) => this.model.answers(k, version));
   }
 
+  /** Commit every open transaction, flush, then read every key at the last few versions. */
+  async #settle(): Promise<void> {
+    for (const [index, slot] of this.#slots.entries()) {
+      if (slot !== undefined) this.#onSlot(index, (s) => this.#commit(index, s, undefined));
+    }
+    await this.#flush();
+    for (let back = 0; back <= SETTLE_DEPTH; back++) {
+      for (const key of KEYS) this.#peek(key, undefined, back);
+      this.#peek(KEYS[0] as Key, 0, back);
+    }
+  }
+
   async #flush(): Promise<void> {
     await this.#store.flush();
-    if (this.#store.dropWorkerStats().parked > 0) this.coverage.parkedSeen++;
   }
 
   async #reopen(): Promise<void> {
@@ -535,6 +555,7 @@ export class IsolationHarness {
   }
 
   #checkRegistry(): void {
+    if (this.#store.dropWorkerStats().parked > 0) this.coverage.parkedSeen++;
     const open = this.#slots.filter((s): s is Slot => s !== undefined && !this.#expired(s));
     const { snapshots } = this.#store.stats();
     assert.equal(snapshots.open, open.length, 'open snapshots');

@@ -19,12 +19,15 @@
  *   plain     a commit outside any transaction: automatic, explicit above or below the latest
  *   peek      a read or range outside any transaction, at a random version
  *   flush     await store.flush()
+ *   settle    commit every open transaction (slot order), flush, then read every
+ *             key at each of the last few versions: an idle moment, when the
+ *             drops held back by snapshots are applied and history is checked
  *   clock     advance the mock clock (maxAgeMs expiry)
  *   reopen    close and reopen the store (SQLite file setups)
  * ```
  *
  * An operation on an empty slot first begins a read-write transaction there
- * (slots 0 and 1 snapshot, 2 and 3 serializable), so that most operations
+ * (slots 0 and 1 snapshot, 2 and 3 serializable; 1 and 3 with a maxAgeMs), so that most operations
  * act. Versions are relative (`back`, `ahead`) so that every generated run is
  * meaningful whatever happened before; the harness resolves them.
  *
@@ -106,6 +109,7 @@ export type Op =
       readonly back: number;
     }
   | { readonly op: 'flush' }
+  | { readonly op: 'settle' }
   | { readonly op: 'clock'; readonly ms: number }
   | { readonly op: 'reopen' };
 
@@ -145,12 +149,12 @@ const begin = fc.record({
     { weight: 3, arbitrary: fc.record({ back: fc.integer({ min: 1, max: 4 }) }) },
     { weight: 1, arbitrary: fc.record({ ahead: fc.integer({ min: 1, max: 3 }) }) },
   ),
-  maxAgeMs: fc.option(fc.integer({ min: 5, max: 40 }), { nil: undefined, freq: 2 }),
+  maxAgeMs: fc.option(fc.integer({ min: 2, max: 20 }), { nil: undefined, freq: 2 }),
 });
 
 /** The generator of one operation (weights chosen so that conflicts, skew, parking and refusals all happen). */
 export const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: begin },
+  { weight: 5, arbitrary: begin },
   {
     weight: 6,
     arbitrary: fc.record({ op: fc.constant('read' as const), slot, key, contains: fc.boolean() }),
@@ -197,7 +201,7 @@ export const op: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('rollback' as const), slot }) },
   {
-    weight: 4,
+    weight: 7,
     arbitrary: fc.record({
       op: fc.constant('plain' as const),
       writes: fc.array(writeOp, { minLength: 0, maxLength: 3 }),
@@ -209,7 +213,7 @@ export const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   {
-    weight: 3,
+    weight: 5,
     arbitrary: fc.record({
       op: fc.constant('peek' as const),
       key,
@@ -218,11 +222,12 @@ export const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('flush' as const) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('settle' as const) }) },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({
       op: fc.constant('clock' as const),
-      ms: fc.integer({ min: 1, max: 25 }),
+      ms: fc.integer({ min: 1, max: 30 }),
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('reopen' as const) }) },
