@@ -47,6 +47,17 @@ export interface LoggedCommit {
   readonly version: number;
   /** Keys it wrote or dropped (retention drops are of written keys). */
   readonly keys: ReadonlySet<Key>;
+  /** The keys it wrote (set, remove, unset). */
+  readonly written: ReadonlySet<Key>;
+}
+
+/**
+ * The commits a committing transaction conflicts with: `certain` ones must
+ * make it fail; `possible` ones may (see {@link HistoryModel.conflicting}).
+ */
+export interface Conflicts {
+  readonly certain: readonly LoggedCommit[];
+  readonly possible: readonly LoggedCommit[];
 }
 
 /** A drop request, explicit or implicit (retention). */
@@ -110,7 +121,8 @@ export class HistoryModel {
     const keys = new Set(writes.map((w) => w.key));
     for (const w of writes) if (w.type !== 'drop') this.#write(w.key, version, w);
     this.latest = Math.max(this.latest, version);
-    this.commits.push({ version, keys });
+    const written = new Set(writes.filter((w) => w.type !== 'drop').map((w) => w.key));
+    this.commits.push({ version, keys, written });
     this.#eventual.commit(writes.map(toStoreDelta), version);
     this.#eventual.flush();
     this.#recordRequests(version, writes);
@@ -192,17 +204,30 @@ export class HistoryModel {
     }));
   }
 
-  /** Commits above `version` (in commit order) that wrote or dropped one of `keys` or a key in `ranges`. */
+  /**
+   * Commits above `base` that wrote or dropped one of `keys` or a key in
+   * `ranges`. A commit made before the transaction began (index below
+   * `beganAt`, so only for transactions begun as of a past version) whose
+   * only touch of those keys is a drop is a *possible* conflict: the store
+   * judges those commits on stored history, where a drop that changed
+   * nothing readable leaves no trace (a limit the README states).
+   */
   conflicting(
-    version: number,
+    base: number,
     keys: ReadonlySet<Key>,
     ranges: readonly ModelRange[],
-  ): LoggedCommit[] {
-    return this.commits.filter(
-      (c) =>
-        c.version > version &&
-        [...c.keys].some((k) => keys.has(k) || ranges.some((r) => inModelRange(k, r))),
-    );
+    beganAt = Number.POSITIVE_INFINITY,
+  ): Conflicts {
+    const touches = (k: Key) => keys.has(k) || ranges.some((r) => inModelRange(k, r));
+    const above = this.commits
+      .map((c, index) => ({ c, index }))
+      .filter(({ c }) => c.version > base && [...c.keys].some(touches));
+    const byDropOnly = ({ c, index }: { c: LoggedCommit; index: number }) =>
+      index < beganAt && ![...c.written].some(touches);
+    return {
+      certain: above.filter((x) => !byDropOnly(x)).map(({ c }) => c),
+      possible: above.filter(byDropOnly).map(({ c }) => c),
+    };
   }
 }
 
