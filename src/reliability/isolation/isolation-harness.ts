@@ -113,7 +113,7 @@ export interface StoreOpener {
 }
 
 /** The maxAgeMs of the transactions odd slots begin on their own. */
-const IMPLICIT_MAX_AGE_MS = 20;
+const IMPLICIT_MAX_AGE_MS = 10;
 /** How many versions back `settle` reads every key. */
 const SETTLE_DEPTH = 4;
 

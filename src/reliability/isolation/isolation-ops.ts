@@ -232,9 +232,9 @@ export const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('flush' as const) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('settle' as const) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('settle' as const) }) },
   {
-    weight: 2,
+    weight: 3,
     arbitrary: fc.record({
       op: fc.constant('clock' as const),
       ms: fc.integer({ min: 1, max: 30 }),

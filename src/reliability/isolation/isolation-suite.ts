@@ -52,7 +52,8 @@ import { RETENTION_PREFIX, runOf } from './isolation-ops.js';
 
 /** How big a run of the suite is. */
 export interface SuiteSize {
-  readonly numRuns: number;
+  /** Histories per setup (SQLite files, which fsync every commit, may run fewer). */
+  readonly numRuns: number | { readonly memory: number; readonly sqlite: number };
   /**
    * A fixed seed (the unit run: the same histories every time, so its
    * coverage assertion cannot flake), or `undefined` for a new random seed
@@ -114,7 +115,10 @@ function suite(size: SuiteSize, tier: 'memory' | 'sqlite', actorMode: ActorMode)
     const coverage = emptyCoverage();
     await fc.assert(
       fc.asyncProperty(runOf(size.maxLength), (ops) => runOnce(tier, actorMode, ops, coverage)),
-      { numRuns: size.numRuns, ...(size.seed === undefined ? {} : { seed: size.seed }) },
+      {
+        numRuns: typeof size.numRuns === 'number' ? size.numRuns : size.numRuns[tier],
+        ...(size.seed === undefined ? {} : { seed: size.seed }),
+      },
     );
     if (size.report) process.stderr.write(`  ${tier}/${actorMode}: ${JSON.stringify(coverage)}\n`);
     assertCovered(coverage, tier);
