@@ -491,8 +491,16 @@ export class IsolationHarness {
     }
   }
 
+  /** Flush, then every open snapshot reads again what it read at its version: nothing may have changed. */
   async #flush(): Promise<void> {
     await this.#store.flush();
+    for (const slot of this.#slots) {
+      if (slot === undefined || this.#expired(slot)) continue;
+      for (const at of [...slot.seen.keys()]) {
+        const key = at.slice(0, at.lastIndexOf('@'));
+        if (at === `${key}@${slot.read}` && !slot.own.has(key)) this.#read(slot, key, false);
+      }
+    }
   }
 
   async #reopen(): Promise<void> {
