@@ -491,14 +491,27 @@ export class IsolationHarness {
     }
   }
 
-  /** Flush, then every open snapshot reads again what it read at its version: nothing may have changed. */
+  /**
+   * Flush, then check that no open snapshot lost anything: every key, read
+   * outside the transaction at the snapshot's version (a plain read changes
+   * no read set), must answer as the snapshot allows, and as it read before.
+   */
   async #flush(): Promise<void> {
     await this.#store.flush();
     for (const slot of this.#slots) {
-      if (slot === undefined || this.#expired(slot)) continue;
-      for (const at of [...slot.seen.keys()]) {
-        const key = at.slice(0, at.lastIndexOf('@'));
-        if (at === `${key}@${slot.read}` && !slot.own.has(key)) this.#read(slot, key, false);
+      if (slot === undefined || this.#expired(slot) || slot.read === BEFORE) continue;
+      if (slot.read > this.model.latest) continue;
+      for (const key of KEYS) {
+        const actual = attempt(() => {
+          const entry = this.#store.get(bytes(key), slot.read);
+          return entry === undefined ? 'absent' : `v:${decoder.decode(entry.value)}`;
+        });
+        this.#judge(
+          `get ${key} under the snapshot at ${slot.read}`,
+          this.#answers(slot, key),
+          actual,
+        );
+        this.#stable(slot, key, actual);
       }
     }
   }
