@@ -52,8 +52,8 @@ import { RETENTION_PREFIX, runOf } from './isolation-ops.js';
 
 /** How big a run of the suite is. */
 export interface SuiteSize {
-  /** Histories per setup (SQLite files, which fsync every commit, may run fewer). */
-  readonly numRuns: number | { readonly memory: number; readonly sqlite: number };
+  /** Histories per setup. */
+  readonly numRuns: number;
   /**
    * A fixed seed (the unit run: the same histories every time, so its
    * coverage assertion cannot flake), or `undefined` for a new random seed
@@ -116,7 +116,7 @@ function suite(size: SuiteSize, tier: 'memory' | 'sqlite', actorMode: ActorMode)
     await fc.assert(
       fc.asyncProperty(runOf(size.maxLength), (ops) => runOnce(tier, actorMode, ops, coverage)),
       {
-        numRuns: typeof size.numRuns === 'number' ? size.numRuns : size.numRuns[tier],
+        numRuns: size.numRuns,
         ...(size.seed === undefined ? {} : { seed: size.seed }),
       },
     );

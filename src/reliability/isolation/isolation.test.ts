@@ -6,4 +6,4 @@
  */
 import { isolationSuite } from './isolation-suite.js';
 
-isolationSuite({ numRuns: { memory: 30, sqlite: 15 }, maxLength: 50, seed: 20_261_129 });
+isolationSuite({ numRuns: 30, maxLength: 50, seed: 20_261_129 });
