@@ -13,7 +13,9 @@
  * 1. Reads never lie: every read answers the truth at its version, or absent
  *    after a deletion, or VERSION_TOO_OLD below a drop's reach; inside a
  *    transaction only drops committed before its snapshot count, and the
- *    same read gives the same answer twice.
+ *    same read gives the same answer twice; after every flush every key is
+ *    read again at each open snapshot's version, and at idle moments
+ *    (`settle`) at each of the last few versions.
  * 2. Snapshot isolation: every commit outcome is predicted exactly: a
  *    conflict exactly when a commit above the transaction's base wrote or
  *    dropped a key it writes (no lost update, no false abort).
