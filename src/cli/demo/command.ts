@@ -29,7 +29,7 @@ import { ACTIVE_PER_COMMIT, DROP_EVERY, HISTORY_WINDOW, USER_COUNT } from './wor
 export const DEFAULT_DEMO_DB = './multistore-demo.db';
 /**
  * Default commit cap. On a 2-core machine neither tier reaches it in
- * {@link DEFAULT_SECONDS} (SQLite file ~550 commits/s, memory ~1,400), so by
+ * {@link DEFAULT_SECONDS} (two workers committing transactions: SQLite file ~350 commits/s, memory ~850), so by
  * default the time budget ends the run: ~15 s on any machine, whatever the tier.
  */
 export const DEFAULT_COMMITS = 50_000;
