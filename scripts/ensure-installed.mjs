@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes `npm start` and `npm test` work on a fresh clone: installs the
 // dependencies (npm ci) when node_modules is missing or older than the lock
-// file, then builds dist/ when it is missing or older than the sources.
+// file (or the SQLite driver was not built), then builds dist/ when it is
+// missing or older than the sources.
 // Uses only Node's standard library: it runs before anything is installed.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -29,6 +30,15 @@ const installed = at('node_modules', '.package-lock.json');
 const sqlite = at('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
 if (!existsSync(sqlite) || mtime(installed) < mtime(at('package-lock.json'))) {
   run('npm ci');
+}
+// better-sqlite3 is optional for users of the package (npm skips it when its
+// native build fails), but this repository's tests run the SQLite tier.
+if (!existsSync(sqlite)) {
+  console.error(
+    'better-sqlite3 did not build (see the npm output above): the tests need it; ' +
+      'install python3, make and a C++ compiler (what node-gyp needs), then run npm ci',
+  );
+  process.exit(1);
 }
 
 const built = at('dist', 'index.js');

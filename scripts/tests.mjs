@@ -1,23 +1,37 @@
 #!/usr/bin/env node
-// Runs the built tests in two steps, so that a long test never hides in the
-// quick one:
+// Runs the built tests in steps, so that a long test never hides in a quick
+// one, and ends every run with the plain line `N passed, N failed`:
 //
-//   node scripts/tests.mjs unit   every dist/**/*.test.js except *.slow.test.js,
-//                                 with node --test (two files at a time)
-//   node scripts/tests.mjs slow   every dist/**/*.slow.test.js, one file at a
-//                                 time, each announced and timed; the tests
-//                                 themselves print progress on stderr while
-//                                 they run (fuzz cases done, benchmark rounds...)
+//   node scripts/tests.mjs conformance  the goldenscript scripts on both tiers: the
+//                                       shared suite (../shared/conformance, see
+//                                       shared-suite.mjs) and conformance/
+//   node scripts/tests.mjs crash        the crash test, 25 kills
+//   node scripts/tests.mjs unit         every dist/**/*.test.js except *.slow.test.js,
+//                                       with node --test (two files at a time)
+//   node scripts/tests.mjs slow         every dist/**/*.slow.test.js, one file at a
+//                                       time, each announced and timed; the tests
+//                                       themselves print progress on stderr while
+//                                       they run (fuzz cases done, benchmark rounds...)
+//   node scripts/tests.mjs all          the four above, in that order (npm test)
+//
+// Each step's own output is passed through as it comes; the counts are read
+// from it (`N passed, N failed` from the conformance runner and the crash
+// test, node:test's `pass N` / `fail N`). A step that fails without counts
+// (it crashed) counts as one failure. `all` runs every step even after a
+// failure, then prints one line per step and, last, the total.
 //
 // A slow test is one that takes more than about 5 s even on an idle machine
 // and cannot be made smaller without losing what it proves. Extra arguments
-// are passed on to node (e.g. --test-name-pattern).
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+// of unit and slow are passed on to node (e.g. --test-name-pattern).
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { conformancePlan, sharedDir, sharedRequired } from './shared-suite.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const SLOW = '.slow.test.js';
+const CRASH_ITERATIONS = '25';
 
 function testFiles(dir) {
   const found = [];
@@ -29,36 +43,121 @@ function testFiles(dir) {
   return found.sort();
 }
 
+/** Run node with `args`; stdout is shown as it comes and kept, stderr goes straight through. */
 function node(args) {
-  return spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
+  return new Promise((done) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      stdio: ['inherit', 'pipe', 'inherit'],
+      env: process.stdout.isTTY ? { ...process.env, FORCE_COLOR: '1' } : process.env,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      output += chunk;
+    });
+    child.on('close', (code) => done({ status: code ?? 1, output }));
+  });
 }
 
-const [step, ...extra] = process.argv.slice(2);
-const files = testFiles(join(root, 'dist'));
-const slow = files.filter((file) => file.endsWith(SLOW));
+const plain = (text) => stripVTControlCharacters(text);
 
-if (step === 'unit') {
-  const unit = files.filter((file) => !file.endsWith(SLOW));
+/** The last `N passed, N failed` line of `output`. */
+function runnerCounts(output) {
+  const lines = [...plain(output).matchAll(/^(\d+) passed, (\d+) failed$/gm)];
+  const last = lines.at(-1);
+  return last && { passed: Number(last[1]), failed: Number(last[2]) };
+}
+
+/** node:test's summary (`ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`) in `output`. */
+function nodeTestCounts(output) {
+  const figure = (name) => {
+    const found = [...plain(output).matchAll(new RegExp(`^\\S+ ${name} (\\d+)$`, 'gm'))].at(-1);
+    return found && Number(found[1]);
+  };
+  const passed = figure('pass');
+  const failed = figure('fail');
+  if (passed === undefined || failed === undefined) return undefined;
+  return { passed, failed: failed + (figure('cancelled') ?? 0) };
+}
+
+/** Counts of a finished step: a failing exit counts as at least one failure. */
+function settle({ status, output }, read) {
+  const counts = read(output) ?? { passed: 0, failed: 0 };
+  if (status !== 0 && counts.failed === 0) counts.failed = 1;
+  return counts;
+}
+
+async function conformance() {
+  const shared = sharedDir(root);
+  const plan = conformancePlan({
+    shared,
+    present: existsSync(join(shared, 'conformance')),
+    required: sharedRequired(),
+  });
+  if (plan.error !== undefined) {
+    console.log(plan.error);
+    return { passed: 0, failed: 1 };
+  }
+  if (plan.notice !== undefined) console.log(plan.notice);
+  const run = await node(['dist/cli/main.js', 'run', '--tier', 'all', ...plan.paths]);
+  return settle(run, runnerCounts);
+}
+
+async function crash() {
+  const run = await node(['dist/reliability/crash/main.js', '--iterations', CRASH_ITERATIONS]);
+  return settle(run, runnerCounts);
+}
+
+async function unit(extra) {
+  const files = testFiles(join(root, 'dist')).filter((file) => !file.endsWith(SLOW));
   const reporter = ['--test-reporter=spec', '--test-concurrency=2'];
-  process.exitCode = node(['--test', ...reporter, ...extra, ...unit]);
-} else if (step === 'slow') {
-  let failed = 0;
-  for (const [index, file] of slow.entries()) {
+  return settle(await node(['--test', ...reporter, ...extra, ...files]), nodeTestCounts);
+}
+
+async function slow(extra) {
+  const files = testFiles(join(root, 'dist')).filter((file) => file.endsWith(SLOW));
+  const total = { passed: 0, failed: files.length === 0 ? 1 : 0 };
+  for (const [index, file] of files.entries()) {
     const name = relative(root, file);
-    console.log(`\nslow test ${index + 1}/${slow.length}: ${name}`);
+    console.log(`\nslow test ${index + 1}/${files.length}: ${name}`);
     const started = Date.now();
     // Run in this file's own process (not under --test), so that the
     // progress it writes on stderr shows up as it happens.
-    const status = node(['--test-reporter=spec', ...extra, file]);
+    const run = await node(['--test-reporter=spec', ...extra, file]);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
-      `slow test ${index + 1}/${slow.length}: ${status === 0 ? 'passed' : 'FAILED'} in ${seconds} s`,
+      `slow test ${index + 1}/${files.length}: ${run.status === 0 ? 'passed' : 'FAILED'} in ${seconds} s`,
     );
-    if (status !== 0) failed++;
+    const counts = settle(run, nodeTestCounts);
+    total.passed += counts.passed;
+    total.failed += counts.failed;
   }
-  console.log(`\nslow tests: ${slow.length - failed} passed, ${failed} failed`);
-  if (slow.length === 0 || failed > 0) process.exitCode = 1;
+  return total;
+}
+
+const STEPS = { conformance, crash, unit, slow };
+const line = ({ passed, failed }) => `${passed} passed, ${failed} failed`;
+
+async function main(step, extra) {
+  const names = step === 'all' ? Object.keys(STEPS) : [step];
+  const results = [];
+  for (const name of names) {
+    if (step === 'all') console.log(`\n=== ${name} ===`);
+    results.push([name, await STEPS[name](extra)]);
+  }
+  const sum = (field) => results.reduce((total, [, counts]) => total + counts[field], 0);
+  const total = { passed: sum('passed'), failed: sum('failed') };
+  console.log('');
+  if (step === 'all') for (const [name, counts] of results) console.log(`${name}: ${line(counts)}`);
+  console.log(line(total));
+  if (total.failed > 0) process.exitCode = 1;
+}
+
+const [step, ...extra] = process.argv.slice(2);
+if (step === 'all' || Object.hasOwn(STEPS, step ?? '')) {
+  await main(step, extra);
 } else {
-  console.error('usage: node scripts/tests.mjs unit|slow [node options...]');
+  console.error('usage: node scripts/tests.mjs conformance|crash|unit|slow|all [node options...]');
   process.exitCode = 2;
 }

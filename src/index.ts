@@ -3,17 +3,17 @@
  *
  * The package's main entry: what a user of the store needs, and nothing of
  * its internals (every name here is documented in the README, "Package
- * entries"). Custom tiers have their own entries, `multistore/tier` and
- * `multistore/tier-test`. The layers behind it, bottom up (each imports only
+ * entries"). Custom tiers have their own entries, `multistore-kv/tier` and
+ * `multistore-kv/tier-test`. The layers behind it, bottom up (each imports only
  * from below; docs/architecture.md describes them):
  *
  * ```
  *   cli        shell, demo, bench, run
  *   script     goldenscript parser and runners
- *   tier-test  the tier contract suite (multistore/tier-test)
+ *   tier-test  the tier contract suite (multistore-kv/tier-test)
  *   store      MultiStore, the drop worker
  *   stats      StorageStatsTracker
- *   tier       AbstractTier, memory/, sqlite/ (multistore/tier)
+ *   tier       AbstractTier, memory/, sqlite/ (multistore-kv/tier)
  *   event      EventBus, store.events, event types
  *   runtime    Clock, MockClock, the actor system
  *   common     errors, bytes, versions, logger

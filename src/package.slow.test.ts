@@ -12,16 +12,22 @@
  *   dependency, an optional peer, or a Node built-in;
  * - every document the README links to, or a shipped file cites
  *   (docs/architecture.md), is shipped too;
- * - each entry (`multistore`, `multistore/tier`, `multistore/tier-test`)
+ * - each entry (`multistore-kv`, `multistore-kv/tier`, `multistore-kv/tier-test`)
  *   exports exactly the values and types the README's "Package entries"
  *   section lists;
  * - the README's TypeScript snippets type-check (strict, NodeNext, with the
  *   repository's TypeScript) and print what the README says;
- * - CommonJS works as the README says: `require('multistore')`, `import()`,
+ * - CommonJS works as the README says: `require('multistore-kv')`, `import()`,
  *   and TypeScript compiled to CommonJS;
  * - the installed `multistore` command runs the README's shell snippet;
  * - the installed `multistore bench` reports the peers that are not
- *   installed (the optional ones) as missing and measures the rest.
+ *   installed (the optional ones) as missing and measures the rest;
+ * - better-sqlite3 is an optional dependency: before its native module is
+ *   there (the skipped install script), opening a SQLite tier is `TIER_IO`
+ *   saying how to build it; a memory-only install (`--omit=optional`, which
+ *   is also what npm leaves when the driver's build fails) runs the memory
+ *   tier, library and command, and answers the SQLite tier with `TIER_IO`
+ *   saying how to install the driver.
  */
 
 import assert from 'node:assert/strict';
@@ -51,9 +57,26 @@ import {
 
 const root = mkdtempSync(join(tmpdir(), 'multistore-package-'));
 const project = join(root, 'project');
-const installed = join(project, 'node_modules', 'multistore');
+const installed = join(project, 'node_modules', 'multistore-kv');
 const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 let packedFiles: string[] = [];
+let tarballPath = '';
+/** What opening a SQLite tier printed before the native driver was put in place. */
+let unbuiltDriver = '';
+
+/** A memory store, then a SQLite one: prints the memory store's value and `CODE: message` or `opened`. */
+const MEMORY_THEN_SQLITE = `
+import { MultiStore } from 'multistore-kv';
+const memory = MultiStore.open();
+memory.commit([{ type: 'set', key: 'k', value: 'v' }], 1);
+console.log(new TextDecoder().decode(memory.get('k')?.value));
+await memory.close();
+try {
+  await MultiStore.open({ tier: 'sqlite' }).close();
+  console.log('opened');
+} catch (error) {
+  console.log(\`\${error.code}: \${error.message}\`);
+}`;
 
 /** CommonJS code that uses the package: loaded by require, by import(), and typed (.cts). */
 const COMMONJS_USE = `
@@ -96,8 +119,10 @@ before(() => {
     join(project, 'package.json'),
     JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
   );
+  tarballPath = join(root, tarball.filename);
   const install = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline'];
-  run('npm', [...install, join(root, tarball.filename)]);
+  run('npm', [...install, tarballPath]);
+  unbuiltDriver = node(['--input-type=module', '-e', MEMORY_THEN_SQLITE]);
   provideNativeDriver();
   compileScratchSources();
 });
@@ -135,10 +160,12 @@ describe('the packed package', () => {
     );
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
+      optionalDependencies: Record<string, string>;
       peerDependencies: Record<string, string>;
     };
     const allowed = new Set([
       ...Object.keys(manifest.dependencies),
+      ...Object.keys(manifest.optionalDependencies),
       ...Object.keys(manifest.peerDependencies),
     ]);
     const problems: string[] = [];
@@ -179,7 +206,7 @@ describe('the packed package', () => {
     const documented = documentedEntries();
     assert.deepEqual(
       documented.map((entry) => entry.specifier),
-      ['multistore', 'multistore/tier', 'multistore/tier-test'],
+      ['multistore-kv', 'multistore-kv/tier', 'multistore-kv/tier-test'],
     );
     const probe = documented.map(
       (entry) =>
@@ -209,7 +236,7 @@ describe('the packed package', () => {
 
   it('loads from CommonJS: require, import(), and TypeScript compiled to CommonJS', () => {
     const typed = join(project, 'out', 'cjs', 'typed.cjs');
-    assert.match(readFileSync(typed, 'utf8'), /require\("multistore"\)/);
+    assert.match(readFileSync(typed, 'utf8'), /require\("multistore-kv"\)/);
     for (const file of [
       join(project, 'cjs', 'required.cjs'),
       join(project, 'cjs', 'imported.cjs'),
@@ -240,6 +267,68 @@ describe('the packed package', () => {
       ]);
       if (snippet.output !== undefined) assert.equal(output, snippet.output);
     }
+  });
+});
+
+describe('the SQLite driver, an optional dependency', () => {
+  it('is optional in the manifest, and the only optional dependency', () => {
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      optionalDependencies: Record<string, string>;
+    };
+    assert.deepEqual(Object.keys(manifest.optionalDependencies), ['better-sqlite3']);
+    assert.equal(manifest.dependencies['better-sqlite3'], undefined);
+  });
+
+  it('answers TIER_IO with how to build it while its native module is missing', () => {
+    const [value, error] = unbuiltDriver.trim().split('\n');
+    assert.equal(value, 'v', 'the memory tier works meanwhile');
+    assert.match(error ?? '', /^TIER_IO: the SQLite driver's native module cannot be loaded/);
+    assert.match(error ?? '', /npm rebuild better-sqlite3/);
+  });
+
+  describe('a memory-only install (npm install --omit=optional)', () => {
+    const memoryOnly = join(root, 'memory-only');
+    const inMemoryOnly = { cwd: memoryOnly };
+    before(() => {
+      mkdirSync(memoryOnly);
+      writeFileSync(
+        join(memoryOnly, 'package.json'),
+        JSON.stringify({ name: 'memory-only', private: true, type: 'module' }),
+      );
+      const install = ['install', '--no-audit', '--no-fund', '--omit=optional', '--prefer-offline'];
+      run('npm', [...install, tarballPath], inMemoryOnly);
+    });
+
+    it('installs without the driver', () => {
+      assert.ok(existsSync(join(memoryOnly, 'node_modules', 'multistore-kv', 'package.json')));
+      assert.equal(existsSync(join(memoryOnly, 'node_modules', 'better-sqlite3')), false);
+    });
+
+    it('runs the memory tier and answers the SQLite tier with TIER_IO and how to install it', () => {
+      const [value, error] = node(['--input-type=module', '-e', MEMORY_THEN_SQLITE], inMemoryOnly)
+        .trim()
+        .split('\n');
+      assert.equal(value, 'v');
+      assert.match(error ?? '', /^TIER_IO: the SQLite driver is not installed: better-sqlite3 is/);
+      assert.match(error ?? '', /npm install better-sqlite3@\^12/);
+    });
+
+    it('runs the multistore command on memory, and says in one line why --db cannot', () => {
+      const bin = join(memoryOnly, 'node_modules', '.bin', 'multistore');
+      assert.equal(
+        run('bash', ['-c', `printf 'set a=1\\nget a\\n' | ${bin} shell`], inMemoryOnly),
+        '"a" => "1"\n',
+      );
+      const db = spawnSync(bin, ['shell', '--db', join(memoryOnly, 'x.db')], {
+        ...inMemoryOnly,
+        encoding: 'utf8',
+        input: '',
+        env: childEnv(),
+      });
+      assert.equal(db.status, 2);
+      assert.match(db.stderr, /^multistore: the SQLite driver is not installed: .*\n$/);
+    });
   });
 });
 
@@ -304,12 +393,12 @@ function compileScratchSources(): void {
   const cjs = join(project, 'cjs');
   mkdirSync(cjs);
   const load = (how: (entry: string) => string) =>
-    `const { MultiStore } = ${how('multistore')};\nconst { AbstractTier } = ${how('multistore/tier')};\n`;
+    `const { MultiStore } = ${how('multistore-kv')};\nconst { AbstractTier } = ${how('multistore-kv/tier')};\n`;
   writeFileSync(join(cjs, 'required.cjs'), load((e) => `require('${e}')`) + COMMONJS_USE);
   const imported = `(async () => {\n${load((e) => `await import('${e}')`)}${COMMONJS_USE}\n})();`;
   writeFileSync(join(cjs, 'imported.cjs'), imported);
   const typed =
-    "import { MultiStore } from 'multistore';\nimport { AbstractTier } from 'multistore/tier';\n";
+    "import { MultiStore } from 'multistore-kv';\nimport { AbstractTier } from 'multistore-kv/tier';\n";
   writeFileSync(join(cjs, 'typed.cts'), typed + COMMONJS_USE);
   const compilerOptions = {
     rootDir: '.',

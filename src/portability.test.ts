@@ -1,7 +1,7 @@
 /**
  * What the README says is, and is not, Node-only ("Platforms and CommonJS").
  *
- * - Statically: the modules `multistore` loads import no Node built-in and no
+ * - Statically: the modules `multistore-kv` loads import no Node built-in and no
  *   package but `@opentelemetry/api` and `sorted-btree`, and the core's
  *   modules (every one of them but the SQLite tier's, which only run once a
  *   SQLite tier is opened) name no Node global (`Buffer`, `process`,

@@ -2,8 +2,8 @@
  * The README's snippets run, and print what the README says they print.
  *
  * Every ```ts block is transpiled (TypeScript's `transpileModule`), its
- * `from 'multistore'` imports (and the `multistore/tier`,
- * `multistore/tier-test` subpaths) pointed at the built tree, and run as an
+ * `from 'multistore-kv'` imports (and the `multistore-kv/tier`,
+ * `multistore-kv/tier-test` subpaths) pointed at the built tree, and run as an
  * ES module in a child process, in README order (a snippet that starts with
  * `// file: name.ts` is saved under that name, for later ones to import); every ```sh block that pipes into
  * `npx multistore` runs with the built CLI. When a ```text block follows a
@@ -23,9 +23,9 @@ import { readmeText, type Snippet, snippetFile, snippets } from './test-support/
 const readme = readmeText();
 /** Each package entry and the built module it stands for. */
 const ENTRIES: Readonly<Record<string, string>> = {
-  multistore: new URL('./index.js', import.meta.url).href,
-  'multistore/tier': new URL('./tier/index.js', import.meta.url).href,
-  'multistore/tier-test': new URL('./tier-test/index.js', import.meta.url).href,
+  'multistore-kv': new URL('./index.js', import.meta.url).href,
+  'multistore-kv/tier': new URL('./tier/index.js', import.meta.url).href,
+  'multistore-kv/tier-test': new URL('./tier-test/index.js', import.meta.url).href,
 };
 const cli = fileURLToPath(new URL('./cli/main.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'multistore-readme-'));
@@ -37,11 +37,14 @@ function runTypeScript(snippet: Snippet): string {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   });
   const file = join(scratch, snippetFile(snippet).replace(/\.ts$/, '.js'));
-  const code = outputText.replace(/from '(multistore(?:\/[\w-]+)?)'/g, (_whole, entry: string) => {
-    const target = ENTRIES[entry];
-    assert.ok(target !== undefined, `README line ${snippet.line} imports unknown entry ${entry}`);
-    return `from '${target}'`;
-  });
+  const code = outputText.replace(
+    /from '(multistore[\w-]*(?:\/[\w-]+)?)'/g,
+    (_whole, entry: string) => {
+      const target = ENTRIES[entry];
+      assert.ok(target !== undefined, `README line ${snippet.line} imports unknown entry ${entry}`);
+      return `from '${target}'`;
+    },
+  );
   writeFileSync(file, code);
   const run = spawnSync(process.execPath, [file], { encoding: 'utf8', cwd: scratch });
   assert.equal(run.status, 0, `README line ${snippet.line} failed:\n${run.stderr}${run.stdout}`);
@@ -63,6 +66,21 @@ describe('README snippets', () => {
   it('has snippets to check', () => {
     assert.ok(typescript.length >= 4, 'the API tour has its TypeScript snippets');
     assert.ok(piped.length >= 1, 'the CLI section pipes into the shell');
+  });
+
+  it('names the package by its published name wherever code loads or installs it', () => {
+    const code = all.map((snippet) => snippet.code).join('\n');
+    const loaded = [
+      ...code.matchAll(/(?:from |require\(|import\()'([^']+)'/g),
+      ...code.matchAll(/npm install ([\w-]+)/g),
+    ].map((match) => match[1] as string);
+    const ours = loaded.filter((name) => name.startsWith('multistore'));
+    assert.ok(ours.length >= 10, 'the README loads the package in many places');
+    assert.deepEqual(
+      ours.filter((name) => !/^multistore-kv(\/tier|\/tier-test)?$/.test(name)),
+      [],
+      'every one is multistore-kv or one of its subpaths',
+    );
   });
 
   for (const snippet of typescript) {

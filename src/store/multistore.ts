@@ -151,7 +151,7 @@ export class MultiStore {
 
   /**
    * Open a store over a tier you built (an {@link AbstractTier} from
-   * `multistore/tier`); the store owns it from now on and closes it. Throws
+   * `multistore-kv/tier`); the store owns it from now on and closes it. Throws
    * `INVALID_ARGUMENT` for anything that does not extend `AbstractTier`, and
    * for a tier already given to a store.
    * `path` and `tier` options are ignored.
@@ -163,7 +163,7 @@ export class MultiStore {
     if (!(tier instanceof AbstractTier)) {
       throw new InvalidInputError(
         'INVALID_ARGUMENT',
-        `a tier must extend AbstractTier (from multistore/tier), got ${describe(tier)}`,
+        `a tier must extend AbstractTier (from multistore-kv/tier), got ${describe(tier)}`,
       );
     }
     if (ownedTiers.has(tier)) {

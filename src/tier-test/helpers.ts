@@ -2,7 +2,7 @@
  * Helpers for tier tests: building writes and bounds, showing entries as
  * text, following range cursors to the end, asserting error codes.
  *
- * Shipped with the contract suite (`multistore/tier-test`), so it uses only
+ * Shipped with the contract suite (`multistore-kv/tier-test`), so it uses only
  * Node's own `node:assert` besides the tier layer.
  *
  * @module

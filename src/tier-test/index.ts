@@ -1,13 +1,13 @@
 /**
- * `multistore/tier-test`: the tier contract as a test suite, for anyone
+ * `multistore-kv/tier-test`: the tier contract as a test suite, for anyone
  * writing a tier.
  *
  * The same suite runs against the memory tier, the SQLite tier and the
  * brute-force model in this repository; a custom tier built on
- * `AbstractTier` (from `multistore/tier`) runs it the same way:
+ * `AbstractTier` (from `multistore-kv/tier`) runs it the same way:
  *
  * ```ts
- *   import { describeTierContract } from 'multistore/tier-test';
+ *   import { describeTierContract } from 'multistore-kv/tier-test';
  *   describeTierContract('my tier', () => new MyTier());   // then: node --test
  * ```
  *

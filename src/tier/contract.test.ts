@@ -1,6 +1,6 @@
 /**
  * The tier contract, run against every tier (and the brute-force model the
- * randomized test trusts), through the suite shipped as `multistore/tier-test`.
+ * randomized test trusts), through the suite shipped as `multistore-kv/tier-test`.
  */
 
 import { BruteForceTier } from '../test-support/tier-model.js';

@@ -1,5 +1,5 @@
 /**
- * `multistore/tier`: the extension point for custom tiers.
+ * `multistore-kv/tier`: the extension point for custom tiers.
  *
  * A tier stores the store's versioned entries. Extend {@link AbstractTier},
  * implement its protected `_`-methods, and pass an instance to
@@ -9,7 +9,7 @@
  * an ordered key index ({@link KeyWalker}) into range pages ({@link walkPage}
  * into pages of anything, horizons included); {@link horizonPageOf} answers
  * a horizon page from a table's horizons in any order. The contract
- * suite to run against a custom tier is `multistore/tier-test`.
+ * suite to run against a custom tier is `multistore-kv/tier-test`.
  *
  * @module
  */

@@ -26,7 +26,7 @@
  * holds `limit` entries returns a cursor at its last key (the next page may
  * turn out empty); a shorter page means the range is exhausted. Both built-in
  * tiers implement their `_page` as `readPage(table, query)`; so can a custom
- * tier (the function is exported from `multistore/tier`).
+ * tier (the function is exported from `multistore-kv/tier`).
  *
  * @module
  */

@@ -12,12 +12,17 @@
  * connection holds the file in exclusive locking mode (see file-lock.ts).
  * `:memory:` has no journal to tune.
  *
- * Errors are not translated here; the tier wraps them as `TIER_IO`.
+ * better-sqlite3 is an optional dependency: a memory-only install may leave
+ * it out (`--omit=optional`, or a failed native build, which npm skips for an
+ * optional dependency). Then opening a SQLite tier fails with a `TIER_IO`
+ * that says how to install it, and nothing else changes. Other errors are
+ * not translated here; the tier wraps them as `TIER_IO`.
  *
  * @module
  */
 
 import type Database from 'better-sqlite3';
+import { TierIoError } from '../../common/errors.js';
 import { nodeBuiltin } from './node-builtins.js';
 
 /** An open better-sqlite3 connection. */
@@ -31,19 +36,44 @@ export const MEMORY_PATH = ':memory:';
 
 let driver: typeof Database | undefined;
 
+/** How to get the driver, for the errors of a missing or unbuilt one. */
+const INSTALL_HINT =
+  'better-sqlite3 is an optional dependency of multistore-kv, needed only by the SQLite tier; ' +
+  'install it beside multistore-kv (npm install better-sqlite3@^12: it downloads a prebuilt ' +
+  'binary or compiles one with python3, make and a C++ compiler)';
+
 function loadDriver(): typeof Database {
-  driver ??= nodeBuiltin('node:module').createRequire(import.meta.url)(
-    'better-sqlite3',
-  ) as typeof Database;
+  if (driver !== undefined) return driver;
+  const require = nodeBuiltin('node:module').createRequire(import.meta.url);
+  try {
+    driver = require('better-sqlite3') as typeof Database;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new TierIoError(`the SQLite driver is not installed: ${INSTALL_HINT}`, error);
+  }
   return driver;
+}
+
+/** A new connection; a driver whose native part is missing or was built for another Node is TIER_IO with the fix. */
+function open(Driver: typeof Database, path: string): Connection {
+  try {
+    // A short busy timeout: the file is held in exclusive mode, so waiting for
+    // another process to let go of it would only delay the STORE_LOCKED error.
+    return new Driver(path, { timeout: 100 });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (!/bindings file|NODE_MODULE_VERSION|better_sqlite3\.node/.test(reason)) throw error;
+    const first = reason.split('\n')[0];
+    throw new TierIoError(
+      `the SQLite driver's native module cannot be loaded (${first}): run npm rebuild better-sqlite3, or ${INSTALL_HINT}`,
+      error,
+    );
+  }
 }
 
 /** Open and configure a connection to `path` (a file, or `:memory:`). */
 export function connect(path: string): Connection {
-  const Driver = loadDriver();
-  // A short busy timeout: the file is held in exclusive mode, so waiting for
-  // another process to let go of it would only delay the STORE_LOCKED error.
-  const db = new Driver(path, { timeout: 100 });
+  const db = open(loadDriver(), path);
   try {
     if (path !== MEMORY_PATH) {
       db.pragma('locking_mode = EXCLUSIVE');
