@@ -169,6 +169,21 @@ export function toBytes(input: unknown, what: 'key' | 'value' | 'prefix'): Uint8
   throw notBytes(input, what);
 }
 
+/**
+ * Bytes as readable text in double quotes: printable ASCII (0x20..0x7e) as
+ * is, except `"` and `\`, and every other byte as `\xNN` (lower-case hex).
+ * One spelling per byte string, so it is also how the CLI and the
+ * conformance scripts print keys and values: `"b\xff\x00"` is 62 ff 00.
+ */
+export function printableBytes(bytes: Uint8Array): string {
+  let out = '"';
+  for (const byte of bytes) {
+    const printable = byte >= 0x20 && byte <= 0x7e && byte !== 0x22 && byte !== 0x5c;
+    out += printable ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}"`;
+}
+
 /** A short description of a value's type for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -18,15 +18,10 @@
  * @module
  */
 
-/** Format bytes in double quotes, per the module rules. */
-export function formatBytes(bytes: Uint8Array): string {
-  let out = '"';
-  for (const byte of bytes) {
-    const printable = byte >= 0x20 && byte <= 0x7e && byte !== 0x22 && byte !== 0x5c;
-    out += printable ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
-  }
-  return `${out}"`;
-}
+import { printableBytes } from '../common/bytes.js';
+
+/** Format bytes in double quotes, per the module rules (the store's own error messages spell bytes the same way). */
+export const formatBytes: (bytes: Uint8Array) => string = printableBytes;
 
 /** `"KEY" => "VALUE"`, or `"KEY" => None` when `value` is `undefined` (absent or tombstone). */
 export function formatEntry(key: Uint8Array, value: Uint8Array | undefined): string {

@@ -13,7 +13,12 @@
  *   yes       no          any      use the stored tables
  *   yes       yes         no       use the declared tables, store them
  *   yes       yes         yes      same names and prefixes: use them (retention
- *                                  may change); else INVALID_OPTIONS
+ *                                  may change); other ones that move no stored
+ *                                  key to another table (a table added whose
+ *                                  prefix captures no stored key, a table removed
+ *                                  that holds none): use them, store them; else
+ *                                  INVALID_OPTIONS, with the keys that would move
+ *                                  (table-moves.ts)
  * ```
  *
  * Stored declarations that cannot be read back (not JSON, not an array of
@@ -28,10 +33,12 @@
  * @module
  */
 
+import { printableBytes } from '../common/bytes.js';
 import { InvalidInputError, TierIoError } from '../common/errors.js';
 import { MAX_VERSION } from '../common/version.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { resolveTables, type TableConfig, type TableDeclaration } from './options.js';
+import { describeMoves, tableMoves } from './table-moves.js';
 
 /** The setting holding the declarations. */
 export const TABLES_SETTING = 'tables';
@@ -56,10 +63,15 @@ export function reconcileTables(
   const stored = parseStored(text);
   if (!tablesDeclared) return stored;
   if (routingKey(stored) !== routingKey(declared)) {
-    throw new InvalidInputError(
-      'INVALID_OPTIONS',
-      `this store was created with tables ${describeTables(stored)}; open it with the same names and prefixes (or without tables, to use them), not ${describeTables(declared)}`,
-    );
+    const moves = tableMoves(tier, stored, declared);
+    if (moves.length > 0) {
+      throw new InvalidInputError(
+        'INVALID_OPTIONS',
+        `the declared tables (${describeTables(declared)}) would hide stored data: ${describeMoves(moves)}. ` +
+          `The stored tables are ${describeTables(stored)}: open without tables to use them, ` +
+          'or add and remove only tables whose prefixes capture no stored key',
+      );
+    }
   }
   return remember(tier, declared, text);
 }
@@ -122,6 +134,6 @@ function routingKey(tables: readonly TableConfig[]): string {
 }
 
 function describeTables(tables: readonly TableConfig[]): string {
-  const named = tables.slice(1).map((table) => `${table.name}(${toStored(table).prefix})`);
-  return named.length === 0 ? '(none)' : named.join(', ');
+  const named = tables.slice(1).map((table) => `${table.name} ${printableBytes(table.prefix)}`);
+  return named.length === 0 ? 'none' : named.join(', ');
 }
