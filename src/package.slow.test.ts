@@ -19,7 +19,8 @@
  *   repository's TypeScript) and print what the README says;
  * - CommonJS works as the README says: `require('multistore-kv')`, `import()`,
  *   and TypeScript compiled to CommonJS;
- * - the installed `multistore` command runs the README's shell snippet;
+ * - the installed `multistore` command prints its version and runs the
+ *   README's shell snippet;
  * - the installed `multistore bench` reports the peers that are not
  *   installed (the optional ones) as missing and measures the rest;
  * - better-sqlite3 is an optional dependency: before its native module is
@@ -256,6 +257,10 @@ describe('the packed package', () => {
   it("runs the installed multistore command (the README's shell snippet)", () => {
     const bin = join(project, 'node_modules', '.bin', 'multistore');
     assert.ok(existsSync(bin), 'npm linked the bin');
+    const { version } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    assert.equal(run(bin, ['--version']), `${version}\n`);
     const piped = snippets(readmeText()).filter(
       (s) => s.language === 'sh' && s.code.includes('| npx multistore'),
     );

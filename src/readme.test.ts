@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { STORE_LANGUAGE } from './script/store-session.js';
 import { readmeText, type Snippet, snippetFile, snippets } from './test-support/readme-snippets.js';
 
 const readme = readmeText();
@@ -81,6 +82,18 @@ describe('README snippets', () => {
       [],
       'every one is multistore-kv or one of its subpaths',
     );
+  });
+
+  it('documents every command of the store language, and no other', () => {
+    const section = readme
+      .split(/^### /m)
+      .find((part) => part.startsWith('The store command language'));
+    assert.ok(section !== undefined, 'the README has the section');
+    const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+    const documented = rows.flatMap((row) =>
+      [...(row.split(' | ')[0] ?? '').matchAll(/`(\w+)/g)].map((match) => match[1] as string),
+    );
+    assert.deepEqual(documented.sort(), Object.keys(STORE_LANGUAGE).sort());
   });
 
   for (const snippet of typescript) {

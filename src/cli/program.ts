@@ -8,16 +8,24 @@
  * @module
  */
 
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { addBenchCommand } from './bench/command.js';
 import { addDemoCommand } from './demo/command.js';
 import { addRunCommand } from './run-command.js';
 import { addShellCommand } from './shell/command.js';
 
+/** The version of the package this command belongs to (its package.json, shipped beside dist/). */
+export function packageVersion(): string {
+  const manifest = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
 /** Build the `multistore` program with every subcommand. */
 export function buildProgram(): Command {
   const program = new Command('multistore')
     .description('an embedded multi-version key-value store: tools and conformance runner')
+    .version(packageVersion(), '-V, --version', 'print the version of multistore-kv and exit')
     .showSuggestionAfterError(true);
   addRunCommand(program);
   addBenchCommand(program);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -94,6 +94,49 @@ describe('multistore run', () => {
     assert.match(result.stdout, /FAIL \[memory\] /);
     assert.match(result.stdout, /"a" => None/);
     assert.equal(lines(result.stdout).at(-1), '0 passed, 1 failed, 0 excluded');
+  });
+
+  it('runs in a store script whatever the shell runs, with the same output', () => {
+    const session = [
+      'set a=1',
+      'set a=2 version=5',
+      'remove a',
+      'get a',
+      'get a version=1',
+      'get never',
+      'versions a',
+      'versions never',
+      'count_versions a',
+      'drop a up_to_version=5',
+      'flush',
+      'versions a',
+      'stats',
+      'stats_totals',
+    ];
+    const shell = spawnSync(process.execPath, [MAIN, 'shell'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      input: `${session.join('\n')}\n`,
+    });
+    assert.equal(shell.status, 0, shell.stderr);
+    assert.match(shell.stdout, /^"a"@6 => None$/m, 'the shell printed what it should');
+    mkdirSync(join(scratch, 'store'), { recursive: true });
+    const script = join(scratch, 'store', 'pasted-session');
+    writeFileSync(script, `${session.join('\n')}\n---\n${shell.stdout}`);
+    const result = multistore('run', '--tier', 'all', script);
+    assert.equal(result.status, 0, result.stdout);
+    assert.equal(lines(result.stdout).at(-1), '2 passed, 0 failed');
+  });
+
+  it('prints the package version with --version', () => {
+    const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const result = multistore(flag);
+      assert.equal(result.status, 0);
+      assert.equal(result.stdout, `${manifest.version}\n`);
+    }
   });
 
   it('exits non-zero with one line for a missing path or a folder without scripts', () => {

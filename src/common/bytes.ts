@@ -184,13 +184,47 @@ export function printableBytes(bytes: Uint8Array): string {
   return `${out}"`;
 }
 
-/** A short description of a value's type for error messages. */
+/** Longest string quoted whole by {@link describe}; longer ones are cut. */
+const QUOTED_CHARS = 40;
+
+/**
+ * What a value is, for the end of an error message ("..., got X"): reads as
+ * English whatever the value, and shows it when it is short and harmless.
+ *
+ * ```
+ *   undefined -> undefined           "sett"      -> the string "sett"
+ *   null      -> null                [1]         -> an array
+ *   -1        -> the number -1       new Map()   -> an object (Map)
+ *   true      -> the boolean true    {}          -> an object
+ *   5n        -> the bigint 5n       () => 1     -> a function
+ * ```
+ */
 export function describe(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === undefined || value === null) return String(value);
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return `the number ${value}`;
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
-  return `a ${typeof value}`;
+  switch (typeof value) {
+    case 'number':
+    case 'boolean':
+      return `the ${typeof value} ${value}`;
+    case 'bigint':
+      return `the bigint ${value}n`;
+    case 'string':
+      return `the string ${quoteShort(value)}`;
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+  }
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' && name !== 'Object'
+    ? `an object (${name})`
+    : 'an object';
+}
+
+/** A string in double quotes (JSON escapes), cut after {@link QUOTED_CHARS} characters. */
+export function quoteShort(text: string): string {
+  if (text.length <= QUOTED_CHARS) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, QUOTED_CHARS))}... (${text.length} characters)`;
 }
 
 /** Room for converting short byte strings through Node's native latin1 codec. */

@@ -6,11 +6,17 @@
  * accept and in what `remove` means:
  *
  * ```
- *   store runner   set unset remove drop batch/commit get contains scan range prefix count_versions
- *                  remove = a Remove delta
- *   stats runner   set get contains scan drop remove stats stats_current stats_historical stats_totals
+ *   store runner   the whole store language (STORE_LANGUAGE), the same table the shell
+ *                  uses: set unset remove drop batch/commit get contains scan range prefix
+ *                  count_versions versions flush stats stats_current stats_historical
+ *                  stats_totals; remove = a Remove delta
+ *   stats runner   set get contains scan drop remove stats stats_current stats_historical
+ *                  stats_totals (no other command, as the conformance README says)
  *                  remove = an Unset carrying the value visible just before (so its bytes are known)
  * ```
+ *
+ * So a shell session can be pasted into a store script, and a store script
+ * piped into the shell: one language, one command table, one output.
  *
  * Every `drop` (and every `commit` of a batch) awaits the store's flush, so
  * the script sees the drop worker's result without ever sleeping.
@@ -28,23 +34,8 @@ import type { StoreError } from '../common/errors.js';
 import { MultiStore } from '../store/multistore.js';
 import type { Command } from './parser.js';
 import { formatExpectedError, type RunnerContext, type ScriptRunner } from './runner.js';
-import { commandsOf, type RemoveMode, StoreSession } from './store-session.js';
+import { commandsOf, type RemoveMode, STORE_LANGUAGE, StoreSession } from './store-session.js';
 import { prefixLines, TransactionNames } from './txn-commands.js';
-
-const STORE_COMMANDS = commandsOf(
-  'set',
-  'unset',
-  'remove',
-  'drop',
-  'batch',
-  'commit',
-  'get',
-  'contains',
-  'scan',
-  'range',
-  'prefix',
-  'count_versions',
-);
 
 const STATS_COMMANDS = commandsOf(
   'set',
@@ -64,7 +55,7 @@ class StoreRunner implements ScriptRunner {
   readonly #session: StoreSession;
   readonly #names: TransactionNames;
 
-  constructor(context: RunnerContext, commands: typeof STORE_COMMANDS, removeMode: RemoveMode) {
+  constructor(context: RunnerContext, commands: typeof STORE_LANGUAGE, removeMode: RemoveMode) {
     this.#store = MultiStore.fromTier(context.openTier());
     this.#session = new StoreSession(this.#store, context.file, commands, removeMode);
     this.#names = new TransactionNames(this.#store, context.file, 'snapshot');
@@ -93,7 +84,7 @@ class StoreRunner implements ScriptRunner {
 
 /** The store runner: the store layer, commits at versions, reads at versions. */
 export function createStoreRunner(context: RunnerContext): ScriptRunner {
-  return new StoreRunner(context, STORE_COMMANDS, 'remove');
+  return new StoreRunner(context, STORE_LANGUAGE, 'remove');
 }
 
 /** The stats runner: the store layer plus the statistics its events feed. */

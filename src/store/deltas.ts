@@ -108,11 +108,16 @@ export function planCommit(deltas: unknown, router: TableRouter): CommitPlan {
   return { writes, drops };
 }
 
+const DELTA_TYPES = ['set', 'unset', 'remove', 'drop'];
+
 function planDelta(delta: unknown, index: number, router: TableRouter): PlannedWrite | PlannedDrop {
   if (typeof delta !== 'object' || delta === null)
     invalid(index, `a delta must be an object, got ${describe(delta)}`);
   const { type, key } = delta as { type?: unknown; key?: unknown };
-  if (key === undefined) invalid(index, `the delta of type ${describe(type)} has no key`);
+  if (typeof type !== 'string' || !DELTA_TYPES.includes(type)) {
+    invalid(index, `the delta type must be set, unset, remove or drop, got ${describe(type)}`);
+  }
+  if (key === undefined) invalid(index, `the ${type} delta has no key`);
   switch (type) {
     case 'set':
     case 'unset':
@@ -121,13 +126,8 @@ function planDelta(delta: unknown, index: number, router: TableRouter): PlannedW
       const bytes = toOwnedBytes(key, 'key');
       return { table: router.route(bytes), key: bytes, value: undefined };
     }
-    case 'drop':
+    default: // 'drop', the only type left
       return planDrop(delta as DropDelta, index, router);
-    default:
-      return invalid(
-        index,
-        `unknown delta type ${describe(type)} (expected set, unset, remove or drop)`,
-      );
   }
 }
 

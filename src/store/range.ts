@@ -99,7 +99,10 @@ export function resolveRangeOptions(options: RangeOptions | undefined): Resolved
   rejectUnknownProperties(options, OPTION_PROPERTIES, 'range options', 'INVALID_ARGUMENT');
   const { version, reverse, pageSize } = options;
   if (reverse !== undefined && typeof reverse !== 'boolean') {
-    throw new InvalidInputError('INVALID_ARGUMENT', 'reverse must be a boolean');
+    throw new InvalidInputError(
+      'INVALID_ARGUMENT',
+      `reverse must be a boolean, got ${describe(reverse)}`,
+    );
   }
   return {
     version: version === undefined ? undefined : checkVersion(version),
@@ -119,7 +122,10 @@ export function resolveRange(spec: RangeSpec | undefined): ResolvedRange {
   }
   rejectUnknownProperties(spec, SPEC_PROPERTIES, 'range', 'INVALID_ARGUMENT');
   if (spec.endInclusive !== undefined && typeof spec.endInclusive !== 'boolean') {
-    throw new InvalidInputError('INVALID_ARGUMENT', 'endInclusive must be a boolean');
+    throw new InvalidInputError(
+      'INVALID_ARGUMENT',
+      `endInclusive must be a boolean, got ${describe(spec.endInclusive)}`,
+    );
   }
   if (spec.prefix !== undefined) {
     if (spec.start !== undefined || spec.end !== undefined) {

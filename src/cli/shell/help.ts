@@ -54,9 +54,18 @@ export const DESCRIPTIONS: Readonly<Record<string, readonly [string, string?]>> 
   ],
   prefix: ['live keys starting with PREFIX'],
   count_versions: ['how many versions of KEY are stored'],
-  versions: ['every stored version of KEY, newest first', 'None marks a tombstone.'],
+  versions: [
+    'every stored version of KEY, newest first',
+    'Prints "KEY"@VERSION => "VALUE" per version; None marks a tombstone; a key without ' +
+      'stored versions prints nothing.',
+  ],
   flush: ['wait until every requested drop is applied'],
-  stats: ['storage figures summed over all tables'],
+  stats: [
+    'storage figures summed over all tables',
+    'Current and historical counts and bytes, then cdc_count, cdc_key_bytes and ' +
+      'cdc_value_bytes, always 0 (the reference stats format has them for a change log, ' +
+      'which this store does not keep), then total_bytes.',
+  ],
   stats_current: ['current versions: count and bytes'],
   stats_historical: ['historical versions: count and bytes'],
   stats_totals: ['versions stored, current/historical bytes'],

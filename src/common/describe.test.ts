@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { it, describe as suite } from 'node:test';
+import { describe, quoteShort } from './bytes.js';
+
+suite('describe: what a value is, for "..., got X" in error messages', () => {
+  it('reads as English for every kind of value, showing short values', () => {
+    class Thing {}
+    const cases: [unknown, string][] = [
+      [undefined, 'undefined'],
+      [null, 'null'],
+      [-1, 'the number -1'],
+      [Number.NaN, 'the number NaN'],
+      [true, 'the boolean true'],
+      [5n, 'the bigint 5n'],
+      ['sett', 'the string "sett"'],
+      ['', 'the string ""'],
+      ['a"b\n', 'the string "a\\"b\\n"'],
+      [Symbol('s'), 'a symbol'],
+      [() => 1, 'a function'],
+      [[1], 'an array'],
+      [{}, 'an object'],
+      [Object.create(null), 'an object'],
+      [new Map(), 'an object (Map)'],
+      [new Thing(), 'an object (Thing)'],
+    ];
+    for (const [value, expected] of cases) assert.equal(describe(value), expected);
+  });
+
+  it('cuts long strings, saying how long they were', () => {
+    assert.equal(quoteShort('x'.repeat(40)), `"${'x'.repeat(40)}"`);
+    assert.equal(quoteShort('y'.repeat(41)), `"${'y'.repeat(40)}"... (41 characters)`);
+  });
+});
