@@ -2,7 +2,7 @@
  * The contract suite can fail: run against deliberately wrong tiers (one
  * mistake each, test-support/faulty-tiers.ts), it must fail every one of
  * them, and pass the same tier without a fault. A fault the suite lets
- * through is a hole in what `multistore/tier-test` promises custom tiers.
+ * through is a hole in what `multistore-kv/tier-test` promises custom tiers.
  */
 
 import assert from 'node:assert/strict';
