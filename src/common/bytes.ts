@@ -198,8 +198,20 @@ const QUOTED_CHARS = 40;
  *   true      -> the boolean true    {}          -> an object
  *   5n        -> the bigint 5n       () => 1     -> a function
  * ```
+ *
+ * It never throws, whatever it is given: a Proxy that refuses every access
+ * (or a revoked one) is "an object", so that the error being built is the
+ * one the caller gets.
  */
 export function describe(value: unknown): string {
+  try {
+    return describeValue(value);
+  } catch {
+    return typeof value === 'function' ? 'a function' : 'an object';
+  }
+}
+
+function describeValue(value: unknown): string {
   if (value === undefined || value === null) return String(value);
   if (Array.isArray(value)) return 'an array';
   switch (typeof value) {

@@ -26,6 +26,18 @@ suite('describe: what a value is, for "..., got X" in error messages', () => {
     for (const [value, expected] of cases) assert.equal(describe(value), expected);
   });
 
+  it('never throws: a Proxy refusing every access, or a revoked one, is an object', () => {
+    const refuse = () => {
+      throw new Error('refused');
+    };
+    const hostile = new Proxy({}, { get: refuse, getPrototypeOf: refuse, has: refuse });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    assert.equal(describe(hostile), 'an object');
+    assert.equal(describe(proxy), 'an object');
+    assert.equal(describe(new Proxy(() => 1, { get: refuse })), 'a function');
+  });
+
   it('cuts long strings, saying how long they were', () => {
     assert.equal(quoteShort('x'.repeat(40)), `"${'x'.repeat(40)}"`);
     assert.equal(quoteShort('y'.repeat(41)), `"${'y'.repeat(40)}"... (41 characters)`);
