@@ -77,16 +77,13 @@ for (const tier of ['memory', 'sqlite'] as const) {
       await nested.close();
     });
 
-    it('removes a table that holds no key: never written, or every version dropped', async () => {
-      await seed([SESSIONS, { name: 'empty', prefix: 'e:' }], ['s:1', 'e:1']);
-      const dropper = place.open();
-      dropper.commit([{ type: 'drop', key: 'e:1' }], 10);
-      await dropper.close();
+    it('removes a table that holds no key', async () => {
+      await seed([SESSIONS, { name: 'empty', prefix: 'e:' }], ['s:1', 'user:1']);
       const fewer = place.open({ tables: [{ name: 'orders', prefix: 'o:' }, SESSIONS] });
-      assert.deepEqual(await tablesOf(fewer), { sessions: 1 });
+      assert.deepEqual(await tablesOf(fewer), { multi: 1, sessions: 1 });
       await fewer.close();
       const alone = place.open({ tables: [SESSIONS] });
-      assert.deepEqual(await tablesOf(alone), { sessions: 1 }, 'orders, empty, removed again');
+      assert.deepEqual(await tablesOf(alone), { multi: 1, sessions: 1 }, 'orders removed too');
       await alone.close();
     });
 
@@ -120,6 +117,29 @@ for (const tier of ['memory', 'sqlite'] as const) {
       assert.match(renamed, /2 stored keys under "s:" from table sessions to carts/);
       const again = place.open();
       assert.deepEqual(await tablesOf(again), { orders: 1, sessions: 2 });
+      await again.close();
+    });
+
+    it('counts a key whose versions were all erased: its refused history stays where it is', async () => {
+      await seed([SESSIONS], ['s:1', 'other', 's:2', 's:2']);
+      const dropper = place.open();
+      dropper.commit([{ type: 'drop', key: 's:1' }], 10);
+      dropper.commit([{ type: 'drop', key: 's:2', upToVersion: 4 }], 11); // s:2 keeps version 4
+      await dropper.flush();
+      assert.throws(
+        () => dropper.get('s:1', 1),
+        (e: unknown) => isStoreError(e, 'VERSION_TOO_OLD'),
+      );
+      await dropper.close();
+      const message = refusal(() => place.open({ tables: [] }));
+      // s:2 has a version and erased history: counted once.
+      assert.match(message, /: 2 stored keys would move .*under "s:" from table sessions to multi/);
+      const again = place.open();
+      assert.throws(
+        () => again.get('s:1', 1),
+        (e: unknown) => isStoreError(e, 'VERSION_TOO_OLD'),
+      );
+      assert.equal(text(again.get('other')?.value), 'v1');
       await again.close();
     });
 

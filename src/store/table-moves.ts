@@ -23,9 +23,13 @@
  *   no key under "s:hot:"            nothing moves: hot is added
  * ```
  *
- * Tombstones count: a key whose newest version is a tombstone still has
- * history in its table. The cost is one walk over the keys under the changed
- * prefixes, at open, and only when the declarations changed.
+ * A stored key is one with a stored version (a tombstone too: it is history)
+ * or with erased history: a key the drop worker erased keeps its horizon in
+ * its table (reads at the erased versions are refused with VERSION_TOO_OLD),
+ * and looked for in another table it would answer "absent" there instead.
+ * The keys of both kinds come from two walks in key order (`page` and
+ * `horizonPage`), merged, each key once. The cost is one walk over the keys
+ * under the changed prefixes, at open, and only when the declarations changed.
  *
  * @module
  */
@@ -33,8 +37,7 @@
 import { compareBytes, hasPrefix, prefixEnd, printableBytes } from '../common/bytes.js';
 import { MAX_VERSION } from '../common/version.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import { pages } from '../tier/paging.js';
-import type { Bound } from '../tier/tier.js';
+import type { Bound, RangeCursor } from '../tier/tier.js';
 import type { TableConfig } from './options.js';
 import { TableRouter } from './routing.js';
 
@@ -116,8 +119,8 @@ function outermost(prefixes: Uint8Array[]): Uint8Array[] {
   return kept;
 }
 
-/** Every key stored in `table` under `prefix`, tombstones included, page by page. */
-function* keysUnder(
+/** Every key of `table` under `prefix` with a stored version or erased history, in key order, once. */
+function keysUnder(
   tier: AbstractTier,
   table: string,
   prefix: Uint8Array,
@@ -125,8 +128,34 @@ function* keysUnder(
 ): Generator<Uint8Array> {
   const start: Bound = { kind: 'included', key: prefix };
   const stop: Bound = end === undefined ? { kind: 'unbounded' } : { kind: 'excluded', key: end };
-  const request = { start, end: stop, version: MAX_VERSION, limit: PAGE };
-  for (const page of pages(tier, table, request)) {
+  const range = { start, end: stop, limit: PAGE };
+  const stored = walk((cursor) => tier.page(table, { ...range, version: MAX_VERSION, cursor }));
+  // Version 0: every horizon reaches above it (readableFrom > erasedFrom >= 0).
+  const erased = walk((cursor) => tier.horizonPage(table, { ...range, version: 0, cursor }));
+  return mergeKeys(stored, erased);
+}
+
+type Paged = { entries: readonly { key: Uint8Array }[]; cursor: RangeCursor | undefined };
+
+/** The keys of a paged walk, in its order. */
+function* walk(read: (cursor: RangeCursor | undefined) => Paged): Generator<Uint8Array> {
+  let cursor: RangeCursor | undefined;
+  do {
+    const page = read(cursor);
     for (const entry of page.entries) yield entry.key;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+}
+
+/** Two ascending key streams as one, each key once. */
+function* mergeKeys(a: Iterator<Uint8Array>, b: Iterator<Uint8Array>): Generator<Uint8Array> {
+  let x = a.next();
+  let y = b.next();
+  while (!x.done || !y.done) {
+    const order = x.done ? 1 : y.done ? -1 : compareBytes(x.value, y.value);
+    if (order <= 0) yield (x as IteratorYieldResult<Uint8Array>).value;
+    else yield (y as IteratorYieldResult<Uint8Array>).value;
+    if (order <= 0) x = a.next();
+    if (order >= 0) y = b.next();
   }
 }
