@@ -3,7 +3,8 @@
 // one, and ends every run with the plain line `N passed, N failed`:
 //
 //   node scripts/tests.mjs conformance  the goldenscript scripts on both tiers: the
-//                                       shared suite (../shared/conformance, see
+//                                       shared suites (../shared/conformance and
+//                                       ../shared/txn-conformance, see
 //                                       shared-suite.mjs) and conformance/
 //   node scripts/tests.mjs crash        the crash test, 25 kills
 //   node scripts/tests.mjs unit         every dist/**/*.test.js except *.slow.test.js,
@@ -15,9 +16,11 @@
 //   node scripts/tests.mjs all          the four above, in that order (npm test)
 //
 // Each step's own output is passed through as it comes; the counts are read
-// from it (`N passed, N failed` from the conformance runner and the crash
-// test, node:test's `pass N` / `fail N`). A step that fails without counts
-// (it crashed) counts as one failure. `all` runs every step even after a
+// from it (`N passed, N failed, N excluded` from the conformance runner,
+// `N passed, N failed` from the crash test, node:test's `pass N` / `fail N`).
+// A step that fails without counts (it crashed) counts as one failure.
+// Excluded scripts (the runner's exclusion file) are neither passed nor
+// failed: the step's line shows them, the total counts passed and failed. `all` runs every step even after a
 // failure, then prints one line per step and, last, the total.
 //
 // A slow test is one that takes more than about 5 s even on an idle machine
@@ -27,7 +30,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { conformancePlan, sharedDir, sharedRequired } from './shared-suite.mjs';
+import { conformancePlan, SHARED_SUITES, sharedDir, sharedRequired } from './shared-suite.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const SLOW = '.slow.test.js';
@@ -62,11 +65,13 @@ function node(args) {
 
 const plain = (text) => stripVTControlCharacters(text);
 
-/** The last `N passed, N failed` line of `output`. */
+/** The last `N passed, N failed` line of `output` (with `, N excluded` when the runner has it). */
 function runnerCounts(output) {
-  const lines = [...plain(output).matchAll(/^(\d+) passed, (\d+) failed$/gm)];
+  const lines = [...plain(output).matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) excluded)?$/gm)];
   const last = lines.at(-1);
-  return last && { passed: Number(last[1]), failed: Number(last[2]) };
+  if (last === undefined) return undefined;
+  const counts = { passed: Number(last[1]), failed: Number(last[2]) };
+  return last[3] === undefined ? counts : { ...counts, excluded: Number(last[3]) };
 }
 
 /** node:test's summary (`ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`) in `output`. */
@@ -92,7 +97,7 @@ async function conformance() {
   const shared = sharedDir(root);
   const plan = conformancePlan({
     shared,
-    present: existsSync(join(shared, 'conformance')),
+    present: SHARED_SUITES.filter((name) => existsSync(join(shared, name))),
     required: sharedRequired(),
   });
   if (plan.error !== undefined) {
@@ -137,7 +142,8 @@ async function slow(extra) {
 }
 
 const STEPS = { conformance, crash, unit, slow };
-const line = ({ passed, failed }) => `${passed} passed, ${failed} failed`;
+const line = ({ passed, failed, excluded }) =>
+  `${passed} passed, ${failed} failed${excluded === undefined ? '' : `, ${excluded} excluded`}`;
 
 async function main(step, extra) {
   const names = step === 'all' ? Object.keys(STEPS) : [step];
@@ -148,6 +154,7 @@ async function main(step, extra) {
   }
   const sum = (field) => results.reduce((total, [, counts]) => total + counts[field], 0);
   const total = { passed: sum('passed'), failed: sum('failed') };
+  // A step's own line keeps its excluded count; the total is passed and failed.
   console.log('');
   if (step === 'all') for (const [name, counts] of results) console.log(`${name}: ${line(counts)}`);
   console.log(line(total));

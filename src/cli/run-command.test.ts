@@ -96,7 +96,7 @@ describe('multistore run', () => {
     assert.equal(lines(result.stdout).at(-1), '0 passed, 1 failed, 0 excluded');
   });
 
-  it('runs in a store script whatever the shell runs, with the same output', () => {
+  it('runs in a store script whatever the shell runs, named transactions included, with the same output', () => {
     const session = [
       'set a=1',
       'set a=2 version=5',
@@ -110,6 +110,17 @@ describe('multistore run', () => {
       'drop a up_to_version=5',
       'flush',
       'versions a',
+      't1: begin',
+      't2: begin readonly',
+      't1: set b=1 c=2',
+      't1: get b',
+      'get b',
+      't1: scan',
+      't1: commit',
+      't2: contains b',
+      't2: version',
+      't2: rollback',
+      'versions b',
       'stats',
       'stats_totals',
     ];
@@ -120,12 +131,14 @@ describe('multistore run', () => {
     });
     assert.equal(shell.status, 0, shell.stderr);
     assert.match(shell.stdout, /^"a"@6 => None$/m, 'the shell printed what it should');
+    assert.match(shell.stdout, /^t1: "b" => "1"$/m, 'and ran the transactions');
+    assert.match(shell.stdout, /^"b"@8 => "1"$/m, 'whose commit took the next version');
     mkdirSync(join(scratch, 'store'), { recursive: true });
     const script = join(scratch, 'store', 'pasted-session');
     writeFileSync(script, `${session.join('\n')}\n---\n${shell.stdout}`);
     const result = multistore('run', '--tier', 'all', script);
     assert.equal(result.status, 0, result.stdout);
-    assert.equal(lines(result.stdout).at(-1), '2 passed, 0 failed');
+    assert.equal(lines(result.stdout).at(-1), '2 passed, 0 failed, 0 excluded');
   });
 
   it('prints the package version with --version', () => {
