@@ -1,11 +1,14 @@
 /**
  * The package as npm ships it, installed where a user would install it.
  *
- * `npm pack` makes the tarball; a scratch TypeScript project in a temporary
- * folder installs it (`npm install --ignore-scripts --prefer-offline`, so it
- * works offline from npm's cache; the native SQLite driver, which the
- * skipped install script would compile, is taken from this repository's own
- * build of the same version). Then, against the installed package only:
+ * `npm pack` makes the tarball (multistore-kv-VERSION.tgz); a scratch strict
+ * TypeScript project in a temporary folder installs it (`npm install
+ * --ignore-scripts --prefer-offline`, so it works offline from npm's cache;
+ * the native SQLite driver, which the skipped install script would compile,
+ * is taken from this repository's own build of the same version). No
+ * node_modules may sit above the scratch folder (it would lend the scratch
+ * project packages a fresh one lacks). Then, against the installed package
+ * only:
  *
  * - the tarball holds only what runs: no test, source map, test helper or
  *   harness, and every import of a shipped file resolves to a shipped file, a
@@ -108,7 +111,26 @@ function run(command: string, args: readonly string[], options: SpawnSyncOptions
 const node = (args: readonly string[], options?: SpawnSyncOptions) =>
   run(process.execPath, args, options);
 
+/**
+ * A node_modules folder above the scratch folder (say /tmp/node_modules)
+ * would resolve packages that the scratch install left out (the optional
+ * driver, the bench's peers), which a user's fresh project does not have:
+ * refuse to test in such a place, saying so, rather than fail obscurely.
+ */
+function assertNoInheritedNodeModules(): void {
+  for (let dir = dirname(root); ; dir = dirname(dir)) {
+    const inherited = join(dir, 'node_modules');
+    assert.ok(
+      !existsSync(inherited),
+      `${inherited} exists above the scratch project, so packages it does not install would ` +
+        'still resolve there: remove it, or point TMPDIR at a folder without one above it',
+    );
+    if (dirname(dir) === dir) return;
+  }
+}
+
 before(() => {
+  assertNoInheritedNodeModules();
   mkdirSync(project);
   const packed = JSON.parse(
     run('npm', ['pack', '--json', '--pack-destination', root], { cwd: REPO_ROOT }),
@@ -144,6 +166,20 @@ function provideNativeDriver(): void {
 }
 
 describe('the packed package', () => {
+  it('installs by its name, multistore-kv, with the ES module import the README shows typed', () => {
+    assert.match(tarballPath, /\/multistore-kv-\d+\.\d+\.\d+\.tgz$/);
+    const scratch = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    assert.deepEqual(Object.keys(scratch.dependencies), ['multistore-kv']);
+    const install = typeScriptSnippets().find((snippet) =>
+      snippet.code.startsWith("import { MultiStore } from 'multistore-kv';"),
+    );
+    assert.ok(install !== undefined, "the Install section's snippet is among the compiled ones");
+    const compiled = join(project, 'out', 'src', snippetFile(install).replace(/\.ts$/, '.js'));
+    assert.match(readFileSync(compiled, 'utf8'), /^import \{ MultiStore \} from 'multistore-kv';/m);
+  });
+
   it('ships only what runs', () => {
     for (const needed of [
       'package.json',

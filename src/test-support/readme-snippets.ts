@@ -63,7 +63,7 @@ export function typeScriptSnippets(): Snippet[] {
 
 /** One entry of the "Package entries" section: its names, values and types apart. */
 export interface DocumentedEntry {
-  /** `multistore`, `multistore-kv/tier`, ... */
+  /** `multistore-kv`, `multistore-kv/tier`, ... */
   readonly specifier: string;
   readonly values: readonly string[];
   readonly types: readonly string[];
