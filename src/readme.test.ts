@@ -19,6 +19,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { STORE_LANGUAGE } from './script/store-session.js';
+import { TRANSACTION_LANGUAGE } from './script/txn-commands.js';
 import { readmeText, type Snippet, snippetFile, snippets } from './test-support/readme-snippets.js';
 
 const readme = readmeText();
@@ -94,6 +95,19 @@ describe('README snippets', () => {
       [...(row.split(' | ')[0] ?? '').matchAll(/`(\w+)/g)].map((match) => match[1] as string),
     );
     assert.deepEqual(documented.sort(), Object.keys(STORE_LANGUAGE).sort());
+  });
+
+  it('documents every named-transaction command of the shell and store scripts', () => {
+    const paragraph = readme
+      .split('\n\n')
+      .find((part) => part.startsWith('A line starting with a name and a colon'));
+    assert.ok(paragraph !== undefined, 'the README has the paragraph');
+    const words = new Set([...paragraph.matchAll(/`(?:NAME: )?(\w+)/g)].map((m) => m[1]));
+    assert.deepEqual(
+      Object.keys(TRANSACTION_LANGUAGE).filter((name) => !words.has(name)),
+      [],
+      'every transaction command is named',
+    );
   });
 
   for (const snippet of typescript) {
