@@ -1,6 +1,6 @@
 /**
  * Error messages read as English: a sweep over bad input at every entry
- * point (store, options, ranges, events, a tier) checks that no message
+ * point (store, options, ranges, transactions, events, a tier) checks that no message
  * says "a undefined", "type a string" and the like, and a few messages are
  * pinned whole.
  */
@@ -108,6 +108,56 @@ const CASES: [string, () => string, string | RegExp][] = [
     'a tier table name that is none',
     () => failure(() => tier.get(7 as never, new Uint8Array(), 1)),
     /table name must be a string, got the number 7$/,
+  ],
+  [
+    'begin options as a string',
+    () => failure(() => store.begin('x' as never)),
+    'INVALID_OPTIONS: begin options must be an object, got the string "x"',
+  ],
+  [
+    'an unknown isolation',
+    () => failure(() => store.begin({ isolation: 'strict' as never })),
+    `INVALID_OPTIONS: isolation must be 'snapshot' or 'serializable', got the string "strict"`,
+  ],
+  [
+    'a readOnly that is no boolean',
+    () => failure(() => store.begin({ readOnly: 1 as never })),
+    /readOnly must be a boolean, got the number 1$/,
+  ],
+  [
+    'a negative maxAgeMs',
+    () => failure(() => store.begin({ maxAgeMs: -1 })),
+    /maxAgeMs must be a positive number of milliseconds, got the number -1$/,
+  ],
+  [
+    'an asOf that is no version',
+    () => failure(() => store.begin({ asOf: 'x' as never })),
+    'INVALID_VERSION: asOf must be a non-negative safe integer, got the string "x"',
+  ],
+  [
+    'a transaction body that is no function',
+    () => failure(() => store.transaction(5 as never)),
+    'INVALID_ARGUMENT: fn must be a function, got the number 5',
+  ],
+  [
+    'a transaction write without a value',
+    () => failure(() => store.begin().set('a', undefined as never)),
+    'INVALID_VALUE: value must be a Uint8Array or a string, got undefined',
+  ],
+  [
+    'a write in a read-only transaction',
+    () => failure(() => store.begin({ readOnly: true }).remove('a')),
+    'TRANSACTION_READ_ONLY: remove is not allowed in a read-only transaction',
+  ],
+  [
+    'a read after rollback',
+    () =>
+      failure(() => {
+        const tx = store.begin();
+        tx.rollback();
+        tx.get('a');
+      }),
+    'TRANSACTION_CLOSED: the transaction was rolled back; begin a new one',
   ],
 ];
 
