@@ -278,8 +278,11 @@ export class MultiStore {
   /**
    * Run `fn` in a transaction and commit it, running it again in a fresh
    * transaction when the commit conflicts (at most `retries` more times,
-   * default 3); returns what `fn` returned. If `fn` throws (or its promise
-   * rejects) the transaction is rolled back and the error passed on.
+   * default 3), also when the conflict is thrown by `fn` (its own
+   * `tx.commit()`); returns what `fn` returned. If `fn` throws (or its promise
+   * rejects) the transaction is rolled back and the error passed on. A
+   * transaction that expired, or whose store closed, while `fn` ran fails
+   * (`TRANSACTION_TOO_OLD`, `STORE_CLOSED`) rather than returning.
    */
   transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   transaction<T>(fn: (tx: Transaction) => T, options?: TransactionOptions): T;
@@ -289,7 +292,8 @@ export class MultiStore {
       throw new InvalidInputError('INVALID_ARGUMENT', `fn must be a function, got ${describe(fn)}`);
     }
     const { begin, retries } = resolveTransaction(options);
-    return runTransaction(() => this.#begin(begin), fn, retries);
+    const host = { begin: () => this.#begin(begin), assertOpen: () => this.#assertOpen() };
+    return runTransaction(host, fn, retries);
   }
 
   /**

@@ -2,15 +2,25 @@
  * `store.transaction(fn)`: begin, run, commit, and start again on a conflict.
  *
  * ```
- *   attempt: tx = begin() ─► result = fn(tx) ─► (await it, if a promise) ─► tx.commit()
- *              fn throws / rejects  ─► tx rolled back, the error passed on
- *              TRANSACTION_CONFLICT ─► a new attempt while retries are left, else thrown
+ *   attempt: tx = begin() ─► result = fn(tx) ─► (await it, if a promise) ─► settle tx
+ *              fn throws / rejects   ─► tx rolled back; a TRANSACTION_CONFLICT (fn's own
+ *                                       commit's included) starts a new attempt while
+ *                                       retries are left, anything else is passed on
+ *              settle: committed by fn        ─► fn's result
+ *                      rolled back by fn      ─► fn's result (its decision), unless the
+ *                                                store closed meanwhile: STORE_CLOSED
+ *                      open, or released      ─► tx.commit() (TRANSACTION_TOO_OLD when
+ *                                                its maxAgeMs passed while fn ran)
  * ```
  *
- * There is no pause between attempts (time is the caller's to spend: a
- * backoff belongs in `fn`), so the runner stays deterministic in both actor
- * modes. If `fn` commits or rolls back the transaction itself, the runner
- * leaves it at that.
+ * Nothing is reported as done that was not committed: a transaction that
+ * expired, or whose store closed, while `fn` ran fails rather than returning
+ * `fn`'s result over writes that were never made.
+ *
+ * Attempts run in a loop, not by recursion, so any number of retries costs
+ * no stack. There is no pause between attempts (time is the caller's to
+ * spend: a backoff belongs in `fn`), so the runner stays deterministic in
+ * both actor modes.
  *
  * @module
  */
@@ -18,43 +28,69 @@
 import { isStoreError } from '../common/errors.js';
 import type { Transaction } from './transaction.js';
 
-/** Run `fn` in transactions from `begin` until one commits, at most `retries` more times. */
-export function runTransaction<T>(
-  begin: () => Transaction,
-  fn: (tx: Transaction) => T,
-  retries: number,
-): T {
-  const tx = begin();
-  let result: T;
-  try {
-    result = fn(tx);
-  } catch (error) {
-    tx.rollback();
-    throw error;
-  }
-  const again = () => runTransaction(begin, fn, retries - 1);
-  if (!isPromiseLike(result)) return finish(tx, result, retries, again);
-  return Promise.resolve(result).then(
-    (value) => finish(tx, value, retries, again),
-    (error: unknown) => {
-      tx.rollback();
-      throw error;
-    },
-  ) as T;
+/** What the runner needs from the store. */
+export interface RunnerHost {
+  /** Begin an attempt's transaction. */
+  begin(): Transaction;
+  /** Throw `STORE_CLOSED` once the store is closed. */
+  assertOpen(): void;
 }
 
-/**
- * Commit an attempt's transaction (unless `fn` ended it) and return `fn`'s
- * result; on a conflict, run `again` while retries are left.
- */
-function finish<T>(tx: Transaction, result: T, retries: number, again: () => T): T {
-  try {
-    if (tx.state === 'open') tx.commit();
-    return result;
-  } catch (error) {
-    if (isStoreError(error, 'TRANSACTION_CONFLICT') && retries > 0) return again();
-    throw error;
+/** Run `fn` in transactions from `host.begin` until one commits, at most `retries` more times. */
+export function runTransaction<T>(host: RunnerHost, fn: (tx: Transaction) => T, retries: number): T {
+  for (let left = retries; ; left--) {
+    const tx = host.begin();
+    try {
+      const result = fn(tx);
+      if (isPromiseLike(result)) return runAsync(host, fn, tx, result, left) as T;
+      settle(tx, host);
+      return result;
+    } catch (error) {
+      tx.rollback();
+      if (!retryable(error, left)) throw error;
+    }
   }
+}
+
+/** The async attempts: `first` is the pending result of the attempt running in `tx`. */
+async function runAsync<T>(
+  host: RunnerHost,
+  fn: (tx: Transaction) => T,
+  tx: Transaction,
+  first: PromiseLike<unknown>,
+  retries: number,
+): Promise<unknown> {
+  let current = tx;
+  let pending: unknown = first;
+  for (let left = retries; ; left--) {
+    try {
+      const result = await pending;
+      settle(current, host);
+      return result;
+    } catch (error) {
+      current.rollback();
+      if (!retryable(error, left)) throw error;
+    }
+    const next = host.begin();
+    current = next;
+    // A synchronous throw of fn becomes a rejection, handled like the others.
+    pending = new Promise((resolve) => resolve(fn(next)));
+  }
+}
+
+/** Commit the attempt's transaction unless `fn` ended it (see the module documentation). */
+function settle(tx: Transaction, host: RunnerHost): void {
+  const state = tx.state;
+  if (state === 'committed') return;
+  if (state === 'rolled back') {
+    host.assertOpen(); // a store closing rolls its transactions back
+    return;
+  }
+  tx.commit();
+}
+
+function retryable(error: unknown, left: number): boolean {
+  return left > 0 && isStoreError(error, 'TRANSACTION_CONFLICT');
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
