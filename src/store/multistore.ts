@@ -324,11 +324,20 @@ export class MultiStore {
     this.#assertOpen();
     const range = resolveRange(spec);
     const { version, reverse, pageSize } = resolveRangeOptions(options);
+    return this.#snapshotRange(range, version ?? this.#oracle.latest, reverse, pageSize);
+  }
+
+  /** A range read at `version` (the latest, when above it) under a snapshot it holds. */
+  #snapshotRange(
+    range: ResolvedRange,
+    version: number,
+    reverse: boolean,
+    pageSize: number,
+  ): SnapshotRange {
     const latest = this.#oracle.latest;
-    const at = version === undefined || version > latest ? latest : version;
     return new SnapshotRange(
       this.#snapshots,
-      at,
+      Math.min(version, latest),
       () => this.#assertOpen(),
       (v) => this.#reads.range(range, v, reverse, pageSize),
     );
@@ -501,8 +510,8 @@ export class MultiStore {
       snapshots: this.#snapshots,
       assertOpen: () => this.#assertOpen(),
       read: (key: Uint8Array, version: number) => this.#reads.read(key, version),
-      readRange: (range: ResolvedRange, version: number, reverse: boolean, pageSize: number) =>
-        this.#reads.range(range, version, reverse, pageSize),
+      snapshotRange: (range: ResolvedRange, version: number, reverse: boolean, pageSize: number) =>
+        this.#snapshotRange(range, version, reverse, pageSize),
       commit: (work: TransactionWork) =>
         this.#commit(planCommit(work.deltas, this.#router), work.explicit, work),
     });

@@ -37,7 +37,11 @@ export interface RunnerHost {
 }
 
 /** Run `fn` in transactions from `host.begin` until one commits, at most `retries` more times. */
-export function runTransaction<T>(host: RunnerHost, fn: (tx: Transaction) => T, retries: number): T {
+export function runTransaction<T>(
+  host: RunnerHost,
+  fn: (tx: Transaction) => T,
+  retries: number,
+): T {
   for (let left = retries; ; left--) {
     const tx = host.begin();
     try {

@@ -71,6 +71,7 @@ import {
   type StoreEntry,
 } from './range.js';
 import type { Isolation } from './transaction-options.js';
+import { TransactionRange } from './transaction-range.js';
 
 /** A live key as a transaction reads it. */
 export interface TransactionEntry {
@@ -119,13 +120,17 @@ export interface TransactionHost {
   assertOpen(): void;
   /** The entry of `key` visible at `version` (a tombstone: `value` undefined), history checked. */
   read(key: Uint8Array, version: number): TierEntry | undefined;
-  /** The live entries of a range at `version`, history checked (the caller holds the snapshot). */
-  readRange(
+  /**
+   * The live entries of a range at `version` (the latest version when it is
+   * in the future), history checked, read under a snapshot the iterator
+   * holds until it is exhausted or returned.
+   */
+  snapshotRange(
     range: ResolvedRange,
     version: number,
     reverse: boolean,
     pageSize: number,
-  ): Iterable<StoreEntry>;
+  ): IterableIterator<StoreEntry>;
   /** Check for conflicts and commit; returns the version used (`undefined`: none). */
   commit(work: TransactionWork): number | undefined;
 }
@@ -157,6 +162,8 @@ export class Transaction implements Disposable {
   readonly #buffer = new WriteBuffer();
   /** Keys and ranges read, for serializable read-write transactions only. */
   readonly #reads: ReadSet | undefined;
+  /** Its range iterators still running: each holds a snapshot, released when it ends. */
+  readonly #ranges = new Set<TransactionRange<TransactionEntry>>();
   #end: TransactionEnd | undefined;
   /** Reading "before everything" (`asOf(0, { exclusive: true })`): the snapshot shows nothing. */
   #beforeAll = false;
@@ -229,9 +236,13 @@ export class Transaction implements Disposable {
 
   /**
    * The live entries of a key range as the transaction sees them (its own
-   * writes laid over its snapshot), in key order or reverse. The writes it
-   * shows are those made before the call: the iterator reads one state. It
-   * fails with `TRANSACTION_CLOSED` once the transaction has ended.
+   * writes laid over its snapshot), in key order or reverse. The iterator
+   * reads one state: the writes made before the call, over the snapshot at
+   * the transaction's read version when the call was made (the latest
+   * version, for a read version in the future), which it holds until it is
+   * exhausted or returned, whatever `asOf` does meanwhile. It fails with
+   * `TRANSACTION_CLOSED` once the transaction has ended (and no longer holds
+   * anything then).
    */
   range(spec?: RangeSpec, options?: TransactionRangeOptions): IterableIterator<TransactionEntry> {
     this.#assertUsable();
@@ -244,9 +255,16 @@ export class Transaction implements Disposable {
     const own = this.#buffer.within(keyRange, reverse);
     this.#reads?.addRange(keyRange);
     const snapshot = this.#beforeAll
-      ? []
-      : this.#host.readRange(range, this.#lease.version, reverse, pageSize);
-    return this.#guarded(overlay<TransactionEntry>(snapshot, own, reverse, ownEntry));
+      ? undefined
+      : this.#host.snapshotRange(range, this.#lease.version, reverse, pageSize);
+    const iterator = new TransactionRange<TransactionEntry>({
+      snapshot,
+      entries: overlay<TransactionEntry>(snapshot ?? [], own, reverse, ownEntry),
+      assertUsable: () => this.#assertUsable(),
+      ended: (ended) => this.#ranges.delete(ended),
+    });
+    this.#ranges.add(iterator);
+    return iterator;
   }
 
   /** Buffer a value for `key` (copied; the last write of a key wins). */
@@ -374,6 +392,8 @@ export class Transaction implements Disposable {
     if (this.#end !== undefined) return;
     this.#end = end;
     this.#buffer.clear();
+    for (const range of this.#ranges) range.release();
+    this.#ranges.clear();
     this.#host.snapshots.close(this.#lease);
   }
 
@@ -395,16 +415,6 @@ export class Transaction implements Disposable {
       deltas.push({ type: 'drop', key, upToVersion, keepLastVersions });
     }
     return deltas;
-  }
-
-  /** `entries`, checking before each step that the transaction can still read. */
-  *#guarded(entries: Iterator<TransactionEntry>): Generator<TransactionEntry, void, undefined> {
-    for (;;) {
-      this.#assertUsable();
-      const next = entries.next();
-      if (next.done === true) return;
-      yield next.value;
-    }
   }
 }
 
