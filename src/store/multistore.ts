@@ -450,9 +450,12 @@ export class MultiStore {
    * requests, the event). Returns the version used.
    */
   #commit(plan: CommitPlan, explicit: number | undefined, tx: TransactionWork | undefined) {
+    // Asking the registry releases expired snapshots, which (inline) may apply
+    // parked drops and run listeners that commit: do it before judging
+    // anything, so that no commit slips in between the checks and the write.
+    const highestOpen = explicit === undefined ? undefined : this.#snapshots.highestOpen(tx?.lease);
     if (tx !== undefined) checkConflicts(this.#conflicts, tx, this.#history);
     const empty = plan.writes.length === 0 && plan.drops.length === 0;
-    const highestOpen = explicit === undefined ? undefined : this.#snapshots.highestOpen(tx?.lease);
     const version = this.#oracle.versionFor({ explicit, empty, highestOpen });
     if (version === undefined) return undefined;
     // Only an explicit version can land where history was erased:
@@ -463,11 +466,13 @@ export class MultiStore {
     });
     try {
       const record = this.#write(plan, version);
-      this.#recordConflicts(plan, version, tx?.writes);
+      tx?.written();
       // The ceiling is the latest version now, before any listener can commit
-      // a later write; the requests are queued before listeners run, so that
+      // a later write; the requests are queued before listeners run (the
+      // conflict records may release an expired snapshot, see above), so that
       // the queue keeps commit order even when a listener commits.
       this.#worker.enqueue(dropRequestsOf(plan, version, this.#oracle.latest));
+      this.#recordConflicts(plan, version, tx?.writes);
       if (record !== undefined) this.#emit(record);
       this.#worker.notify();
       if (this.#config.actorMode === 'inline') this.#system.runTimers();

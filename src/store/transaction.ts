@@ -111,6 +111,11 @@ export interface TransactionWork {
   readonly writes: ReadonlySet<KeyId>;
   /** What it read, in serializable mode; `undefined` otherwise. */
   readonly reads: ReadSet | undefined;
+  /**
+   * Called once its writes are stored, before anything else can run (a
+   * listener, in inline mode): from then on the transaction is committed.
+   */
+  readonly written: () => void;
 }
 
 /** What a transaction needs from its store. */
@@ -165,6 +170,10 @@ export class Transaction implements Disposable {
   /** Its range iterators still running: each holds a snapshot, released when it ends. */
   readonly #ranges = new Set<TransactionRange<TransactionEntry>>();
   #end: TransactionEnd | undefined;
+  /** Its snapshot and buffer are released (the end is settled). */
+  #released = false;
+  /** `commit()` is running: calls made meanwhile (by a listener, inline) cannot change it. */
+  #committing = false;
   /** Reading "before everything" (`asOf(0, { exclusive: true })`): the snapshot shows nothing. */
   #beforeAll = false;
 
@@ -355,6 +364,7 @@ export class Transaction implements Disposable {
    */
   commit(version?: number): number | undefined {
     this.#assertUsable();
+    this.#committing = true;
     try {
       const explicit = version === undefined ? undefined : checkVersion(version);
       if (this.#readOnly) {
@@ -369,18 +379,25 @@ export class Transaction implements Disposable {
         lease: this.#lease,
         writes: this.#buffer.keys(),
         reads: this.#reads,
+        written: () => {
+          this.#end = 'committed';
+        },
       });
     } catch (error) {
-      this.#finish('rolled back');
+      this.#finish('rolled back'); // unless its writes were stored: then it stays committed
       throw error;
     } finally {
+      this.#committing = false;
       this.#finish('committed');
     }
   }
 
-  /** Discard everything buffered and end the transaction. Harmless once it has ended. */
+  /**
+   * Discard everything buffered and end the transaction. Harmless once it has
+   * ended, and while it commits (a listener running inside the commit).
+   */
   rollback(): void {
-    this.#finish('rolled back');
+    if (!this.#committing) this.#finish('rolled back');
   }
 
   /** `rollback()`: what `using tx = store.begin()` calls when the block ends. */
@@ -389,8 +406,9 @@ export class Transaction implements Disposable {
   }
 
   #finish(end: TransactionEnd): void {
-    if (this.#end !== undefined) return;
-    this.#end = end;
+    if (this.#released) return;
+    this.#released = true;
+    this.#end ??= end;
     this.#buffer.clear();
     for (const range of this.#ranges) range.release();
     this.#ranges.clear();
@@ -400,6 +418,8 @@ export class Transaction implements Disposable {
   #assertUsable(): void {
     this.#host.assertOpen();
     if (this.#end !== undefined) throw new TransactionClosedError(this.#end);
+    // Re-entered from inside its own commit: it is being committed.
+    if (this.#committing) throw new TransactionClosedError('committed');
     this.#host.snapshots.assertUsable(this.#lease);
   }
 
