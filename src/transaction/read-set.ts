@@ -3,14 +3,18 @@
  *
  * A serializable transaction must fail if a newer commit wrote anything it
  * read: a key it got, or any key inside a range it scanned (a key that
- * appeared there is a phantom). Ranges are kept sorted and merged, so the set
- * stays small however many overlapping scans a transaction makes, and asking
- * "is this written key inside something I read" is a binary search:
+ * appeared there is a phantom). Ranges are kept sorted and merged (in a B+
+ * tree ordered by start), so the set stays small however many overlapping
+ * scans a transaction makes, adding a scan costs O(log n) however many
+ * disjoint ones it made before (each kept range is merged away at most once),
+ * and asking "is this written key inside something I read" is one search:
  *
  * ```
  *   scans:   [b, d)   [c, f)   [k, m]   (x, ∞)
  *   kept:    [b,      f)       [k, m]   (x, ∞)     sorted by start, disjoint
- *   covers("e")  -> search the last range starting at or before "e": [b, f) -> yes
+ *   add [d, l)   -> the last range starting at or before d, [b, f), reaches d:
+                   it and the ranges after it that start before l merge: [b, m]
+   covers("e")  -> search the last range starting at or before "e": [b, f) -> yes
  *   covers("h")  -> [b, f) ends before "h" -> no
  * ```
  *
@@ -19,21 +23,26 @@
  * @module
  */
 
+import BTreeModule from 'sorted-btree';
 import {
   compareStarts,
   endReachesStart,
   inRange,
   isEmptyRange,
+  type KeyBound,
   type KeyId,
   type KeyRange,
   laterEnd,
 } from './keys.js';
 
+const BTree = BTreeModule.default;
+type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
+
 /** The keys and ranges one transaction read. */
 export class ReadSet {
   readonly #keys = new Set<KeyId>();
-  /** Disjoint, not touching, sorted by start. */
-  #ranges: KeyRange[] = [];
+  /** Disjoint, not touching, by start. */
+  #ranges: BTree<KeyBound, KeyRange> = new BTree(undefined, compareStarts);
   #everything = false;
 
   /** Remember that `key` was read. */
@@ -46,10 +55,10 @@ export class ReadSet {
     if (this.#everything || isEmptyRange(range)) return;
     if (range.start.kind === 'unbounded' && range.end.kind === 'unbounded') {
       this.#everything = true;
-      this.#ranges = [];
+      this.#ranges = new BTree(undefined, compareStarts);
       return;
     }
-    this.#ranges = mergeInto(this.#ranges, range);
+    this.#merge(range);
   }
 
   /** True when `key` was read, directly or inside a range. */
@@ -69,7 +78,7 @@ export class ReadSet {
 
   /** True when nothing was read. */
   get empty(): boolean {
-    return !this.#everything && this.#keys.size === 0 && this.#ranges.length === 0;
+    return !this.#everything && this.#keys.size === 0 && this.#ranges.size === 0;
   }
 
   /** True when a range of every key was read. */
@@ -82,50 +91,37 @@ export class ReadSet {
     return this.#keys;
   }
 
-  /** The merged ranges read, sorted (empty when {@link everything}). */
+  /** The merged ranges read, sorted (empty when {@link everything}); a fresh array. */
   get ranges(): readonly KeyRange[] {
-    return this.#ranges;
+    return this.#ranges.valuesArray();
   }
 
   #inSomeRange(key: KeyId): boolean {
-    const ranges = this.#ranges;
     // The last range whose start is at or before the key is the only candidate.
-    let low = 0;
-    let high = ranges.length - 1;
-    let candidate = -1;
-    const point: KeyRange['start'] = { kind: 'included', key };
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      if (compareStarts((ranges[middle] as KeyRange).start, point) <= 0) {
-        candidate = middle;
-        low = middle + 1;
-      } else {
-        high = middle - 1;
-      }
-    }
-    return candidate >= 0 && inRange(key, ranges[candidate] as KeyRange);
+    const candidate = this.#ranges.getPairOrNextLower({ kind: 'included', key });
+    return candidate !== undefined && inRange(key, candidate[1]);
   }
-}
 
-/** `ranges` (sorted, disjoint) with `range` merged in, as a new array. */
-function mergeInto(ranges: readonly KeyRange[], range: KeyRange): KeyRange[] {
-  const merged: KeyRange[] = [];
-  let current = range;
-  let placed = false;
-  for (const existing of ranges) {
-    if (placed) {
-      merged.push(existing);
-    } else if (!endReachesStart(existing.end, current.start)) {
-      merged.push(existing); // entirely before the new range
-    } else if (!endReachesStart(current.end, existing.start)) {
-      merged.push(current, existing); // entirely after it: the new range goes here
-      placed = true;
-    } else {
-      const start =
-        compareStarts(existing.start, current.start) <= 0 ? existing.start : current.start;
-      current = { start, end: laterEnd(existing.end, current.end) };
+  /**
+   * Merge `range` with the kept ranges it overlaps or touches: they follow
+   * one another, from the last one starting at or before it (when that one
+   * reaches it) up to the first one starting after its end.
+   */
+  #merge(range: KeyRange): void {
+    const ranges = this.#ranges;
+    let start = range.start;
+    let end = range.end;
+    const before = ranges.getPairOrNextLower(range.start)?.[1];
+    let next = before;
+    if (before === undefined || !endReachesStart(before.end, range.start)) {
+      next = ranges.nextHigherPair(range.start)?.[1];
     }
+    while (next !== undefined && endReachesStart(end, next.start)) {
+      if (compareStarts(next.start, start) < 0) start = next.start;
+      end = laterEnd(end, next.end);
+      ranges.delete(next.start);
+      next = ranges.nextHigherPair(next.start)?.[1];
+    }
+    ranges.set(start, start === range.start && end === range.end ? range : { start, end });
   }
-  if (!placed) merged.push(current);
-  return merged;
 }
