@@ -173,7 +173,8 @@ export class SnapshotViolationError extends StoreError {
 /**
  * The answer of a read at `version` was erased (a drop or retention erased the
  * history it needs); `readableFrom` is the oldest version that can still be
- * read for the key.
+ * read for the key. Also thrown for an explicit commit writing the key at
+ * such a version (`operation` `write`: the value could never be read back).
  */
 export class VersionTooOldError extends StoreError {
   /** The version the read asked for. */
@@ -183,12 +184,22 @@ export class VersionTooOldError extends StoreError {
   /** The key, when known. */
   readonly key: Uint8Array | undefined;
 
-  constructor(version: number, readableFrom: number, key?: Uint8Array) {
+  /** What was refused: a read at `version`, or a write there. */
+  readonly operation: 'read' | 'write';
+
+  constructor(
+    version: number,
+    readableFrom: number,
+    key?: Uint8Array,
+    operation: 'read' | 'write' = 'read',
+  ) {
     const what = key === undefined ? 'the key' : `key ${quoteKey(key)}`;
+    const verb = operation === 'read' ? 'read' : 'written';
     super(
       'VERSION_TOO_OLD',
-      `${what} cannot be read at version ${version}: its history there was erased; the oldest readable version is ${readableFrom}`,
+      `${what} cannot be ${verb} at version ${version}: its history there was erased; the oldest readable version is ${readableFrom}`,
     );
+    this.operation = operation;
     this.version = version;
     this.readableFrom = readableFrom;
     this.key = key;

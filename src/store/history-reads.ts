@@ -49,7 +49,7 @@ export class HistoryReads {
    */
   read(key: Uint8Array, version: number): TierEntry | undefined {
     const table = this.#router.route(key).name;
-    if (version < this.#floor) this.#check(table, key, version);
+    if (version < this.#floor) this.#check(table, key, version, 'read');
     return this.#tier.get(table, key, version);
   }
 
@@ -59,7 +59,7 @@ export class HistoryReads {
    */
   checkWrites(writes: readonly PlannedWrite[], version: number): void {
     if (version >= this.#floor) return;
-    for (const write of writes) this.#check(write.table.name, write.key, version);
+    for (const write of writes) this.#check(write.table.name, write.key, version, 'write');
   }
 
   /** The live entries of a range at `version`, erased history refused as iteration reaches it. */
@@ -72,11 +72,11 @@ export class HistoryReads {
     return readRange({ tier: this.#tier, router: this.#router, range, version, reverse, pageSize });
   }
 
-  #check(table: string, key: Uint8Array, version: number): void {
+  #check(table: string, key: Uint8Array, version: number, operation: 'read' | 'write'): void {
     if (version >= this.#tier.readableFloor(table)) return;
     const horizon = this.#tier.horizon(table, key);
     if (horizon !== undefined && version >= horizon.erasedFrom && version < horizon.readableFrom) {
-      throw new VersionTooOldError(version, horizon.readableFrom, key);
+      throw new VersionTooOldError(version, horizon.readableFrom, key, operation);
     }
   }
 }

@@ -86,6 +86,11 @@ forEachStoreSetup((setup) => {
     store.commit([{ type: 'drop', key: 'a', upToVersion: 5 }], 6);
     await store.flush();
     assert.throws(() => store.commit([set('other', 'x'), set('a', '3')], 3), tooOld(5));
+    assert.throws(
+      () => store.commit([set('a', '3')], 3),
+      /key "a" cannot be written at version 3: its history there was erased/,
+      'the message says what was refused: a write, not a read',
+    );
     assert.equal(store.get('other'), undefined);
     assert.equal(
       store.commit([set('a', '0')], 0),
