@@ -145,6 +145,23 @@ describe('SnapshotRegistry', () => {
     assert.equal(registry.watermark(), 3);
   });
 
+  it('the warning of a collected lease names what held it: a transaction, a range iterator', () => {
+    const { registry, finalizer, logger } = setup();
+    const tx = {};
+    const range = {};
+    registry.open({ version: 1, owner: tx, kind: 'transaction' });
+    registry.open({ version: 1, owner: range, kind: 'range' });
+    finalizer.collect(tx);
+    finalizer.collect(range);
+    assert.deepEqual(
+      logger.records.map((record) => record.message),
+      [
+        'a transaction was garbage-collected while open; its snapshot is released',
+        'a range iterator was garbage-collected while open; its snapshot is released',
+      ],
+    );
+  });
+
   it('releases and logs a lease whose owner was garbage-collected while open', () => {
     const { registry, finalizer, logger, released } = setup();
     const owner = {};

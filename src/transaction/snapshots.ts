@@ -353,15 +353,25 @@ export class SnapshotRegistry {
   #collected(id: number): void {
     const lease = this.#leases.get(id);
     if (lease === undefined) return;
-    this.#logger.warn('a transaction was garbage-collected while open; its snapshot is released', {
-      lease: id,
-      kind: lease.kind,
-      version: lease.version,
-      ageMs: this.#clock.nowMillis() - lease.openedAt,
-    });
+    this.#logger.warn(
+      `${HOLDERS[lease.kind]} was garbage-collected while open; its snapshot is released`,
+      {
+        lease: id,
+        kind: lease.kind,
+        version: lease.version,
+        ageMs: this.#clock.nowMillis() - lease.openedAt,
+      },
+    );
     this.#release(lease, 'collected');
   }
 }
+
+/** What holds a lease of each kind, as log messages name it. */
+const HOLDERS: Readonly<Record<LeaseKind, string>> = {
+  transaction: 'a transaction',
+  range: 'a range iterator',
+  commit: 'a commit',
+};
 
 function checkMaxAge(maxAgeMs: unknown): void {
   if (maxAgeMs === undefined) return;
