@@ -333,6 +333,7 @@ export class MultiStore {
     version: number,
     reverse: boolean,
     pageSize: number,
+    maxAgeMs?: number,
   ): SnapshotRange {
     const latest = this.#oracle.latest;
     return new SnapshotRange(
@@ -340,6 +341,7 @@ export class MultiStore {
       Math.min(version, latest),
       () => this.#assertOpen(),
       (v) => this.#reads.range(range, v, reverse, pageSize),
+      maxAgeMs,
     );
   }
 
@@ -515,8 +517,13 @@ export class MultiStore {
       snapshots: this.#snapshots,
       assertOpen: () => this.#assertOpen(),
       read: (key: Uint8Array, version: number) => this.#reads.read(key, version),
-      snapshotRange: (range: ResolvedRange, version: number, reverse: boolean, pageSize: number) =>
-        this.#snapshotRange(range, version, reverse, pageSize),
+      snapshotRange: (
+        range: ResolvedRange,
+        version: number,
+        reverse: boolean,
+        pageSize: number,
+        maxAgeMs: number | undefined,
+      ) => this.#snapshotRange(range, version, reverse, pageSize, maxAgeMs),
       commit: (work: TransactionWork) =>
         this.#commit(planCommit(work.deltas, this.#router), work.explicit, work),
     });

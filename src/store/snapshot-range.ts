@@ -35,18 +35,21 @@ export class SnapshotRange implements IterableIterator<StoreEntry> {
   #entries: Iterator<StoreEntry> | undefined;
 
   /**
-   * Open the snapshot at `version` now; `read` builds the entries' iterator
-   * (it runs now too, but reads nothing before the first `next()`).
+   * Open the snapshot at `version` now (released after `maxAgeMs`, when
+   * given: a transaction's range expires with it); `read` builds the
+   * entries' iterator (it runs now too, but reads nothing before the first
+   * `next()`).
    */
   constructor(
     snapshots: SnapshotRegistry,
     version: number,
     assertOpen: () => void,
     read: (version: number) => Iterator<StoreEntry>,
+    maxAgeMs?: number,
   ) {
     this.#snapshots = snapshots;
     this.#assertOpen = assertOpen;
-    this.#lease = snapshots.open({ version, kind: 'range', owner: this });
+    this.#lease = snapshots.open({ version, kind: 'range', owner: this, maxAgeMs });
     this.#entries = read(version);
   }
 

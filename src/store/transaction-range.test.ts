@@ -9,8 +9,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isStoreError } from '../common/errors.js';
+import { MockClock } from '../runtime/clock.js';
 import { forEachStoreSetup, text } from '../test-support/store-setups.js';
-import type { MultiStore } from './multistore.js';
+import { MultiStore } from './multistore.js';
 
 const set = (key: string, value: string) => ({ type: 'set' as const, key, value });
 const throwsCode = (fn: () => unknown, code: string) =>
@@ -104,5 +105,27 @@ forEachStoreSetup((setup) => {
       tx.set('c', '3');
       assert.equal(tx.commit(), 2);
     });
+  });
+});
+
+describe('a running range of a transaction with a maxAgeMs', () => {
+  it('stops holding history when its transaction expires, even if never stepped again', async () => {
+    const clock = new MockClock();
+    const store = MultiStore.open({ clock });
+    store.commit([set('a', '1'), set('b', '2')]);
+    const tx = store.begin({ maxAgeMs: 10 });
+    const entries = tx.range(undefined, { pageSize: 1 });
+    entries.next();
+    assert.equal(store.stats().snapshots.open, 2);
+    clock.advanceMillis(11);
+    assert.equal(store.stats().snapshots.open, 0, 'the transaction and its range, both released');
+    throwsCode(() => entries.next(), 'TRANSACTION_TOO_OLD');
+    const onTime = store.begin({ maxAgeMs: 10 });
+    clock.advanceMillis(10); // exactly at its deadline: still usable
+    const late = onTime.range();
+    assert.equal(late.next().done, false);
+    clock.advanceMillis(1);
+    assert.equal(store.stats().snapshots.open, 0);
+    await store.close();
   });
 });

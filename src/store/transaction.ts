@@ -135,6 +135,7 @@ export interface TransactionHost {
     version: number,
     reverse: boolean,
     pageSize: number,
+    maxAgeMs: number | undefined,
   ): IterableIterator<StoreEntry>;
   /** Check for conflicts and commit; returns the version used (`undefined`: none). */
   commit(work: TransactionWork): number | undefined;
@@ -265,7 +266,14 @@ export class Transaction implements Disposable {
     this.#reads?.addRange(keyRange);
     const snapshot = this.#beforeAll
       ? undefined
-      : this.#host.snapshotRange(range, this.#lease.version, reverse, pageSize);
+      : this.#host.snapshotRange(
+          range,
+          this.#lease.version,
+          reverse,
+          pageSize,
+          // It expires with the transaction (which is usable: time is left).
+          this.#host.snapshots.remainingMs(this.#lease),
+        );
     const iterator = new TransactionRange<TransactionEntry>({
       snapshot,
       entries: overlay<TransactionEntry>(snapshot ?? [], own, reverse, ownEntry),

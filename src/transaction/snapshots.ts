@@ -240,6 +240,17 @@ export class SnapshotRegistry {
     throw new TransactionClosedError('released');
   }
 
+  /**
+   * The milliseconds `lease` has left before its maxAgeMs passes (`undefined`
+   * without one): a lease opened with this `maxAgeMs` expires with it.
+   */
+  remainingMs(lease: SnapshotLease): number | undefined {
+    if (lease.maxAgeMs === undefined) return undefined;
+    // At its deadline a lease is not yet expired (it expires once the clock
+    // is past it): the smallest positive age, not 0, which is no maxAgeMs.
+    return Math.max(deadlineOf(lease) - this.#clock.nowMillis(), Number.MIN_VALUE);
+  }
+
   /** Close a lease (its owner is done). Closing twice, or after a release, is harmless. */
   close(lease: SnapshotLease): void {
     if (lease.open) this.#release(lease, 'closed');
