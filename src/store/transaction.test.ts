@@ -334,6 +334,14 @@ forEachStoreSetup((setup) => {
       assert.equal(text(store.get('a')?.value), '1');
     });
 
+    it('a transaction older than its maxAgeMs says released before anything noticed', () => {
+      const tx = store.begin({ maxAgeMs: 10 });
+      clock.advanceMillis(11); // nothing is parked: no timer fires, the registry has not looked
+      assert.equal(tx.state, 'released');
+      throwsCode(() => tx.get('a'), 'TRANSACTION_TOO_OLD');
+      assert.equal(tx.state, 'released');
+    });
+
     it('stats() reports the watermark, the open snapshots and the oldest age', () => {
       assert.deepEqual(
         { ...store.stats().snapshots },

@@ -222,7 +222,10 @@ export class Transaction implements Disposable {
   get state(): TransactionState {
     if (this.#end !== undefined) return this.#end;
     const reason = this.#lease.releaseReason;
-    if (reason === undefined) return 'open';
+    if (reason === undefined) {
+      // Older than its maxAgeMs is released, whether or not the registry has looked yet.
+      return this.#host.snapshots.isExpired(this.#lease) ? 'released' : 'open';
+    }
     return reason === 'shutdown' ? 'rolled back' : 'released';
   }
 

@@ -251,6 +251,15 @@ export class SnapshotRegistry {
     return Math.max(deadlineOf(lease) - this.#clock.nowMillis(), Number.MIN_VALUE);
   }
 
+  /**
+   * True when `lease` is older than its maxAgeMs, released or not yet (a
+   * pure look: it releases nothing, so it runs no release callback).
+   */
+  isExpired(lease: SnapshotLease): boolean {
+    if (lease.releaseReason === 'expired') return true;
+    return lease.open && this.#isExpired(lease, this.#clock.nowMillis());
+  }
+
   /** Close a lease (its owner is done). Closing twice, or after a release, is harmless. */
   close(lease: SnapshotLease): void {
     if (lease.open) this.#release(lease, 'closed');
