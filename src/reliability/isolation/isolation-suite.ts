@@ -44,13 +44,10 @@ import type { ActorMode } from '../../runtime/actor.js';
 import { MockClock } from '../../runtime/clock.js';
 import { MultiStore } from '../../store/multistore.js';
 import { tempDir } from '../../test-support/store-setups.js';
-import {
-  type Coverage,
-  emptyCoverage,
-  IsolationHarness,
-  type StoreOpener,
-} from './isolation-harness.js';
+import { type Coverage, emptyCoverage } from './isolation-coverage.js';
+import { IsolationHarness } from './isolation-harness.js';
 import { RETENTION_PREFIX, runOf } from './isolation-ops.js';
+import type { StoreOpener } from './isolation-state.js';
 
 /** How big a run of the suite is. */
 export interface SuiteSize {
