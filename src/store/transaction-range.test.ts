@@ -93,6 +93,17 @@ forEachStoreSetup((setup) => {
       throwsCode(() => entries.next(), 'TRANSACTION_CLOSED');
     });
 
+    it("a transaction's own running range does not block its own explicit commit (a replica's)", () => {
+      store.commit([set('a', '1'), set('b', '2')], 5);
+      const replica = store.begin();
+      const entries = replica.range(undefined, { pageSize: 1 });
+      entries.next();
+      replica.set('c', '3');
+      assert.equal(replica.commit(5), 5, 'at its own read version, as without a range');
+      throwsCode(() => entries.next(), 'TRANSACTION_CLOSED');
+      assert.equal(store.stats().snapshots.open, 0);
+    });
+
     it('a range ended early (return, or exhausted) releases its snapshot, not the transaction', () => {
       store.commit([set('a', '1'), set('b', '2')]);
       const tx = store.begin();

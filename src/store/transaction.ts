@@ -375,6 +375,9 @@ export class Transaction implements Disposable {
    */
   commit(version?: number): number | undefined {
     this.#assertUsable();
+    // The commit ends the transaction, whatever its outcome, and its ranges
+    // with it: their snapshots hold nothing back from its own commit.
+    this.#releaseRanges();
     this.#committing = true;
     try {
       const explicit = version === undefined ? undefined : checkVersion(version);
@@ -421,9 +424,13 @@ export class Transaction implements Disposable {
     this.#released = true;
     this.#end ??= end;
     this.#buffer.clear();
+    this.#releaseRanges();
+    this.#host.snapshots.close(this.#lease);
+  }
+
+  #releaseRanges(): void {
     for (const range of this.#ranges) range.release();
     this.#ranges.clear();
-    this.#host.snapshots.close(this.#lease);
   }
 
   #assertUsable(): void {
