@@ -113,4 +113,33 @@ describe('a listener that commits inside a commit (inline mode)', () => {
     assert.equal(store.latestVersion, 1, 'written once');
     await store.close();
   });
+
+  it("a listener woken by the end of the committing transaction's ranges cannot commit or roll it back", async () => {
+    const store = MultiStore.open({ actorMode: 'inline' });
+    store.commit([set('held', '1')]); // 1
+    store.commit([set('held', '2')]); // 2
+    const tx = store.begin({ asOf: 1 });
+    const entries = tx.range(undefined, { pageSize: 1 });
+    entries.next();
+    tx.asOf(2); // only the range still reads at 1
+    store.commit([{ type: 'drop', key: 'held', upToVersion: 2 }]); // 3
+    await store.flush();
+    assert.equal(store.dropWorkerStats().parked, 1, 'held back by the range');
+    const seen: string[] = [];
+    store.events.on('storage-stats', (event) => {
+      if (event.drops.length === 0) return;
+      try {
+        tx.commit();
+      } catch (error) {
+        seen.push(isStoreError(error) ? error.code : String(error));
+      }
+      tx.rollback();
+    });
+    tx.set('k', 'mine');
+    assert.equal(tx.commit(), 4, 'the outer commit is the one that commits');
+    assert.deepEqual(seen, ['TRANSACTION_CLOSED']);
+    assert.equal(tx.state, 'committed');
+    assert.equal(text(store.get('k')?.value), 'mine');
+    await store.close();
+  });
 });

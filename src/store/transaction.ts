@@ -375,11 +375,12 @@ export class Transaction implements Disposable {
    */
   commit(version?: number): number | undefined {
     this.#assertUsable();
-    // The commit ends the transaction, whatever its outcome, and its ranges
-    // with it: their snapshots hold nothing back from its own commit.
-    this.#releaseRanges();
     this.#committing = true;
     try {
+      // The commit ends the transaction, whatever its outcome, and its ranges
+      // with it: their snapshots hold nothing back from its own commit (and
+      // a listener their end wakes, inline, finds the transaction committing).
+      this.#releaseRanges();
       const explicit = version === undefined ? undefined : checkVersion(version);
       if (this.#readOnly) {
         if (explicit !== undefined) throw new ReadOnlyTransactionError('commit at a version');
