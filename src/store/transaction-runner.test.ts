@@ -108,6 +108,41 @@ forEachStoreSetup((setup) => {
       assert.deepEqual([result, text(store.get('a')?.value)], [2, 'attempt 2']);
     });
 
+    it('a conflict thrown after fn committed its transaction is passed on, never retried (no double commit)', async () => {
+      let attempts = 0;
+      const nestedConflict = (tx: { set(k: string, v: string): void; commit(): unknown }) => {
+        tx.set('counter', `attempt ${attempts}`);
+        tx.commit();
+        // then something else conflicts: a nested transaction without retries
+        store.transaction(
+          (inner) => {
+            inner.set('other', 'x');
+            store.commit([set('other', 'first')]);
+          },
+          { retries: 0 },
+        );
+      };
+      assert.throws(
+        () =>
+          store.transaction((tx) => {
+            attempts++;
+            nestedConflict(tx);
+          }),
+        hasCode('TRANSACTION_CONFLICT'),
+      );
+      assert.equal(attempts, 1);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          attempts++;
+          await Promise.resolve();
+          nestedConflict(tx);
+        }),
+        hasCode('TRANSACTION_CONFLICT'),
+      );
+      assert.equal(attempts, 2);
+      assert.equal(store.versions('counter').length, 2, 'each attempt committed once');
+    });
+
     it('runs 1 + retries attempts however many retries are allowed (no stack growth)', () => {
       let attempts = 0;
       const retries = 20_000;

@@ -5,7 +5,8 @@
  *   attempt: tx = begin() ─► result = fn(tx) ─► (await it, if a promise) ─► settle tx
  *              fn throws / rejects   ─► tx rolled back; a TRANSACTION_CONFLICT (fn's own
  *                                       commit's included) starts a new attempt while
- *                                       retries are left, anything else is passed on
+ *                                       retries are left, unless fn committed tx (no
+ *                                       double commit); anything else is passed on
  *              settle: committed by fn        ─► fn's result
  *                      rolled back by fn      ─► fn's result (its decision), unless the
  *                                                store closed meanwhile: STORE_CLOSED
@@ -51,7 +52,7 @@ export function runTransaction<T>(
       return result;
     } catch (error) {
       tx.rollback();
-      if (!retryable(error, left)) throw error;
+      if (!retryable(error, tx, left)) throw error;
     }
   }
 }
@@ -73,7 +74,7 @@ async function runAsync<T>(
       return result;
     } catch (error) {
       current.rollback();
-      if (!retryable(error, left)) throw error;
+      if (!retryable(error, current, left)) throw error;
     }
     const next = host.begin();
     current = next;
@@ -93,8 +94,13 @@ function settle(tx: Transaction, host: RunnerHost): void {
   tx.commit();
 }
 
-function retryable(error: unknown, left: number): boolean {
-  return left > 0 && isStoreError(error, 'TRANSACTION_CONFLICT');
+/**
+ * A conflict is worth another attempt while retries are left, unless the
+ * attempt's transaction committed (fn committed it, then something else
+ * conflicted): running fn again would commit its work twice.
+ */
+function retryable(error: unknown, tx: Transaction, left: number): boolean {
+  return left > 0 && tx.state !== 'committed' && isStoreError(error, 'TRANSACTION_CONFLICT');
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
