@@ -84,7 +84,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
 
   /** The newest entry of `key` at or below `version`, its key a fresh copy from the chain. */
   newest(key: Uint8Array, version: number): TierEntry | undefined {
-    return this.chain(key)?.visible(version);
+    return this.chain(key)?.visible(version, key);
   }
 
   allVersions(key: Uint8Array): VersionEntry[] {

@@ -111,12 +111,17 @@ export class VersionChain {
     values.length = kept;
   }
 
-  /** The newest entry at or below `version`, key and value copied for the caller. */
-  visible(version: number): TierEntry | undefined {
+  /**
+   * The newest entry at or below `version`, key and value copied for the
+   * caller. A point read passes the key it looked the chain up with (the
+   * same bytes): copying that array is cheaper than decoding `id`.
+   */
+  visible(version: number, key?: Uint8Array): TierEntry | undefined {
     const at = floorIndex(this.#versions, version);
     if (at < 0) return undefined;
     const value = ownedBytes(this.#values[at]);
-    return { key: this.key, version: this.#versions[at] as number, value };
+    const copy = key === undefined ? this.key : new Uint8Array(key);
+    return { key: copy, version: this.#versions[at] as number, value };
   }
 
   /** The newest version's size, if any. */
