@@ -71,7 +71,7 @@ export interface FlushOutcome {
 /** Work out and apply the erasures of one key; what the event should say of it. */
 interface KeyPlan {
   readonly table: string;
-  readonly drops: TierDrop[];
+  /** The erased versions, as stats entries; each names its `(key, version)`, a tier erasure too. */
   readonly dropped: StatsEntry[];
   readonly moves: StatsEntry[];
   /** The key's new horizon, when the erasure changed it. */
@@ -254,15 +254,16 @@ function groupByKey(requests: readonly DropRequest[]): DropRequest[][] {
 /**
  * The stats entries of erasing `erase` from a key's `stored` versions (newest
  * first). The newest version, when a value, was counted as current; if it goes,
- * the newest survivor (when a value) becomes current.
+ * the newest survivor (when a value) becomes current. Each entry of `dropped`
+ * names a `(key, version)` pair, so the same objects are the tier's erasures:
+ * one object per erased version, not two.
  */
 function statsOfErasure(
   table: string,
   key: Uint8Array,
   stored: readonly VersionSize[],
   erase: ReadonlySet<number>,
-): Pick<KeyPlan, 'drops' | 'dropped' | 'moves'> {
-  const drops: TierDrop[] = [];
+): Pick<KeyPlan, 'dropped' | 'moves'> {
   const dropped: StatsEntry[] = [];
   const moves: StatsEntry[] = [];
   let survivor: VersionSize | undefined;
@@ -274,7 +275,6 @@ function statsOfErasure(
     }
     const { version, valueBytes } = entry;
     const category = index === 0 && valueBytes !== undefined ? 'current' : 'historical';
-    drops.push({ key, version });
     dropped.push({ table, key, version, valueBytes: valueBytes ?? 0, category });
   }
   const newestErased = stored.length > 0 && erase.has((stored[0] as VersionSize).version);
@@ -282,7 +282,7 @@ function statsOfErasure(
     const { version, valueBytes } = survivor;
     moves.push({ table, key, version, valueBytes, category: 'current' });
   }
-  return { drops, dropped, moves };
+  return { dropped, moves };
 }
 
 function sameHorizon(a: Horizon | undefined, b: Horizon): boolean {
@@ -305,10 +305,10 @@ function horizonsByTable(plans: readonly KeyPlan[]): Map<string, HorizonEntry[]>
 function dropsByTable(plans: readonly KeyPlan[]): Map<string, TierDrop[]> {
   const byTable = new Map<string, TierDrop[]>();
   for (const plan of plans) {
-    if (plan.drops.length === 0) continue;
+    if (plan.dropped.length === 0) continue;
     const list = byTable.get(plan.table);
-    if (list === undefined) byTable.set(plan.table, plan.drops.slice());
-    else for (const drop of plan.drops) list.push(drop);
+    if (list === undefined) byTable.set(plan.table, plan.dropped.slice());
+    else for (const drop of plan.dropped) list.push(drop);
   }
   return byTable;
 }
