@@ -50,17 +50,27 @@ async function run(params: RunParams): Promise<RunResult> {
     sizes: sizesFor(params.n, params.shape, params.scanKeys),
     seed: params.seed,
     retention: params.retention,
+    transactional: params.transactional === true,
   };
   const warmupDir = join(params.dir, 'warmup');
   mkdirSync(warmupDir, { recursive: true });
-  const warmup = await openSubject(params.impl, { dir: warmupDir, ...(table && { table }) });
+  const transactional = params.transactional === true;
+  const warmup = await openSubject(params.impl, {
+    dir: warmupDir,
+    transactional,
+    ...(table && { table }),
+  });
   try {
     const sizes = sizesFor(Math.min(params.n, WARMUP_OPS), params.shape, params.scanKeys);
     await runWorkload(params.workload, warmup, { ...context, seed: context.seed + 1, sizes });
   } finally {
     await warmup.close();
   }
-  const subject = await openSubject(params.impl, { dir: params.dir, ...(table && { table }) });
+  const subject = await openSubject(params.impl, {
+    dir: params.dir,
+    transactional,
+    ...(table && { table }),
+  });
   try {
     const measured = await runWorkload(params.workload, subject, context);
     return { ...measured, opsPerSec: measured.ops / (measured.elapsedMs / 1000) };

@@ -1,7 +1,7 @@
 /**
  * `multistore bench [--quick] [--json FILE] [--tier T] [--shape S] [--workloads W1,W3] [--quiet]`.
  *
- * Runs the workloads W1-W7 on both data shapes against the peers
+ * Runs the workloads W1-W7, W9 and W10 on both data shapes against the peers
  * (harness.ts), prints one table per tier, the targets and the bytes per
  * stored version (report.ts) and, with `--json`, writes every figure to a
  * file. Progress goes to stderr (progress.ts): a bar on a terminal, one
@@ -76,7 +76,7 @@ export function addBenchCommand(program: Command, output: BenchOutput = consoleO
   program
     .command('bench')
     .description(
-      'measure multistore against sorted-btree, better-sqlite3, lmdb, LevelDB and Hyperbee (workloads W1-W7, shallow and deep histories)',
+      'measure multistore against sorted-btree, better-sqlite3, lmdb, LevelDB and Hyperbee (workloads W1-W7, W9, W10; shallow and deep histories)',
     )
     .option(
       '--quick',

@@ -12,6 +12,8 @@
  *            what W1 inserts beside, and what W3-W6 read or drop
  *   insert   N new keys, commit c = writes 100c..100c+99 at version first + c
  *   update   N writes over the shape's keys (at most N), round-robin in commits of 100
+ *   counters N increments of 10 distinct random keys per transaction (W9: the shape's
+ *            keys, at most N; W10: 50 hot keys)
  * ```
  *
  * Keys are 16 random bytes (update keys start with a fixed byte, the prefix
@@ -53,6 +55,7 @@ const STREAM = Object.freeze({
   latest: 4,
   historical: 5,
   scans: 6,
+  counters: 7,
 });
 
 /** W1: N new keys, each written once, the first commit at `firstVersion`. */
@@ -158,4 +161,56 @@ export function dropGroups(history: WriteData): Uint8Array[][] {
   for (let i = 0; i < history.keys.length; i += BATCH)
     groups.push(history.keys.slice(i, i + BATCH));
   return groups;
+}
+
+/** Keys each W9/W10 transaction increments. */
+export const INCREMENTS_PER_TRANSACTION = 10;
+/** The keys W10's transactions contend for. */
+export const HOT_KEYS = 50;
+
+/** W9, W10: transactions of read-modify-writes, each a group of distinct keys. */
+export interface CounterData {
+  readonly keys: readonly Uint8Array[];
+  /** Keys of each transaction, in order (every key a copy, as a caller would pass it). */
+  readonly transactions: readonly (readonly Uint8Array[])[];
+}
+
+/**
+ * N increments: N / 10 transactions of 10 distinct keys drawn at random from
+ * the shape's keys (at most N of them) or, `hot`, from {@link HOT_KEYS} keys.
+ */
+export function counterData(sizes: Sizes, seed: number, hot: boolean): CounterData {
+  const random = new SeededRandom(seed, STREAM.counters);
+  const keyCount = hot ? HOT_KEYS : Math.min(sizes.keys, sizes.n);
+  const keys = arrays(random, Math.max(keyCount, INCREMENTS_PER_TRANSACTION), KEY_BYTES);
+  const transactions: Uint8Array[][] = [];
+  for (let done = 0; done < sizes.n; done += INCREMENTS_PER_TRANSACTION) {
+    const picked = new Set<number>();
+    while (picked.size < INCREMENTS_PER_TRANSACTION) picked.add(random.below(keys.length));
+    transactions.push([...picked].map((index) => (keys[index] as Uint8Array).slice()));
+  }
+  return { keys, transactions };
+}
+
+/** The counter a W9/W10 value holds: its first four bytes, little-endian (0 for none). */
+export function counterOf(value: Uint8Array | undefined): number {
+  if (value === undefined || value.length < 4) return 0;
+  return (
+    ((value[0] as number) |
+      ((value[1] as number) << 8) |
+      ((value[2] as number) << 16) |
+      ((value[3] as number) << 24)) >>>
+    0
+  );
+}
+
+/** A value of {@link VALUE_BYTES} bytes holding `counter` (fresh, as a caller would pass it). */
+export function counterValue(counter: number): Uint8Array {
+  const value = new Uint8Array(VALUE_BYTES);
+  value[0] = counter & 0xff;
+  value[1] = (counter >>> 8) & 0xff;
+  value[2] = (counter >>> 16) & 0xff;
+  value[3] = (counter >>> 24) & 0xff;
+  value.fill(counter & 0xff, 4);
+  return value;
 }

@@ -33,6 +33,8 @@ interface RunIdentity {
   readonly label: string;
   readonly role: RunSpec['role'];
   readonly retention: boolean;
+  /** W9, W10: the run in transactions (absent for other workloads). */
+  readonly transactional?: boolean;
 }
 
 /** A run that was measured. */
@@ -48,6 +50,8 @@ export interface MeasuredRun extends RunIdentity {
   readonly childWallMs: readonly number[];
   readonly checksum: number;
   readonly versionsPerKey?: { readonly min: number; readonly max: number };
+  /** W10: transactions that conflicted and were run again. */
+  readonly conflicts?: number;
 }
 
 /** A run that was not measured, and why. */
@@ -134,7 +138,13 @@ export function summarizeGroup(group: Group, outcomes: readonly RunOutcome[]): G
 }
 
 function runFigures(run: RunSpec, outcome: RunOutcome | undefined): RunFigures {
-  const identity = { impl: run.impl, label: run.label, role: run.role, retention: run.retention };
+  const identity = {
+    impl: run.impl,
+    label: run.label,
+    role: run.role,
+    retention: run.retention,
+    ...(run.transactional !== undefined && { transactional: run.transactional }),
+  };
   if (outcome === undefined) throw new BenchError(`${run.label}: no outcome`);
   if (!('results' in outcome)) return { ...identity, ...outcome };
   const [first] = outcome.results;
@@ -157,6 +167,7 @@ function runFigures(run: RunSpec, outcome: RunOutcome | undefined): RunFigures {
     childWallMs: outcome.results.map((result) => Math.round(result.childWallMs)),
     checksum: first.checksum,
     ...(first.versionsPerKey && { versionsPerKey: first.versionsPerKey }),
+    ...(first.conflicts !== undefined && { conflicts: first.conflicts }),
   };
 }
 

@@ -193,6 +193,7 @@ async function runRound(
     impl: run.impl,
     shape: group.shape,
     retention: run.retention,
+    ...(run.transactional !== undefined && { transactional: run.transactional }),
     n: state.options.n,
     scanKeys: state.scanKeys,
     seed: state.options.seed,

@@ -15,9 +15,16 @@
  *   deep     N/100 x 100 (1,000 x 100 at N = 100,000)
  * ```
  *
- * W7 is the one workload without a peer: it compares multistore with itself,
- * W2 on a `keepLastVersions: 1` table against W2 on a plain table, so its
- * "peer" slot holds the plain run and its ratio is the price of retention.
+ * W7, W9 and W10 have no peer: they compare multistore with itself, so
+ * their "peer" slot holds the baseline run and their ratio is the price of
+ * the feature measured:
+ *
+ * ```
+ *   W7   retention     W2 on a `keepLastVersions: 1` table   / W2 on a plain table
+ *   W9   transactions  read-modify-writes in transactions    / the same in plain commits
+ *   W10  contention    the same, 4 transactions at a time
+ *                      on a few hot keys, conflicts retried  / the same in plain commits
+ * ```
  *
  * Ours and the main peer run every round; the other peers run
  * {@link OTHER_PEER_ROUNDS} unless asked for more (`--other-rounds`): their
@@ -31,8 +38,18 @@
 
 import { IMPLEMENTATIONS_BY_TIER, type ImplId, implementation } from './catalog.js';
 
-/** The seven workloads of the issue. */
-export const WORKLOADS = Object.freeze(['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7'] as const);
+/** The seven workloads of the issue, and the two of transactions. */
+export const WORKLOADS = Object.freeze([
+  'W1',
+  'W2',
+  'W3',
+  'W4',
+  'W5',
+  'W6',
+  'W7',
+  'W9',
+  'W10',
+] as const);
 
 /** One workload id. */
 export type WorkloadId = (typeof WORKLOADS)[number];
@@ -49,6 +66,9 @@ export const SHAPES = Object.freeze(['shallow', 'deep'] as const);
 /** One data shape. */
 export type ShapeId = (typeof SHAPES)[number];
 
+/** The workloads that compare multistore with itself (no peer; see the module documentation). */
+export const SELF_COMPARED: readonly WorkloadId[] = Object.freeze(['W7', 'W9', 'W10']);
+
 /** Short descriptions of the workloads, as the tables print them. */
 export const WORKLOAD_TITLES: Readonly<Record<WorkloadId, string>> = Object.freeze({
   W1: 'insert',
@@ -58,6 +78,8 @@ export const WORKLOAD_TITLES: Readonly<Record<WorkloadId, string>> = Object.free
   W5: 'scan',
   W6: 'drop',
   W7: 'retention/plain',
+  W9: 'txn/plain',
+  W10: 'txn conflicts/plain',
 });
 
 /** N of `--quick` and of the full run, and their rounds. */
@@ -85,6 +107,8 @@ export interface RunSpec {
   readonly label: string;
   /** W7 only: run on a `keepLastVersions: 1` table. */
   readonly retention: boolean;
+  /** W9, W10 only: read-modify-writes in transactions (else in plain commits). */
+  readonly transactional?: boolean;
   /** Rounds this implementation runs (ours and the main peer: all; the others: their own count). */
   readonly rounds: number;
   /** Why this implementation cannot run this workload (then it is reported, not run). */
@@ -123,6 +147,19 @@ function runsOf(workload: WorkloadId, tier: TierId, selection: Selection): RunSp
     return [
       { impl: ours, role: 'ours', label: 'retention', retention: true, rounds },
       { impl: ours, role: 'peer', label: 'plain', retention: false, rounds },
+    ];
+  }
+  if (workload === 'W9' || workload === 'W10') {
+    return [
+      {
+        impl: ours,
+        role: 'ours',
+        label: 'transactions',
+        retention: false,
+        transactional: true,
+        rounds,
+      },
+      { impl: ours, role: 'peer', label: 'plain', retention: false, transactional: false, rounds },
     ];
   }
   const run = (impl: ImplId, role: RunSpec['role']): RunSpec => {

@@ -44,6 +44,8 @@ export interface RunParams extends DataParams {
   readonly workload: WorkloadId;
   /** W7: run on a `keepLastVersions: 1` table (else on the same table without retention). */
   readonly retention: boolean;
+  /** W9, W10: read-modify-writes in transactions (absent or false: in plain commits). */
+  readonly transactional?: boolean;
 }
 
 /** The footprint of one implementation holding one shape's history. */
@@ -97,6 +99,8 @@ export function parseChildParams(text: string | undefined): ChildParams {
         throw new BenchError(`child: unknown workload ${String(params.workload)}`);
       if (typeof params.retention !== 'boolean')
         throw new BenchError('child: retention must be a boolean');
+      if (params.transactional !== undefined && typeof params.transactional !== 'boolean')
+        throw new BenchError('child: transactional must be a boolean');
       return params as unknown as RunParams;
     default:
       throw new BenchError(`child: unknown job ${String(params.job)}`);

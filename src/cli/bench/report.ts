@@ -17,8 +17,9 @@
  *   multistore-memory  heap         412   350
  * ```
  *
- * W7's row compares multistore with itself: the first column is a
- * `keepLastVersions: 1` table, the second a plain one. A run that was not
+ * The rows of W7, W9 and W10 compare multistore with itself: the first
+ * column is a `keepLastVersions: 1` table (W7) or transactions (W9, W10),
+ * the second a plain table or plain commits. A run that was not
  * measured shows `missing` (not loaded) or `n/a` (cannot do the workload),
  * with the reasons listed under the tables. The JSON file (`--json`) holds
  * the full {@link BenchReport}: every round, not only medians.
@@ -28,7 +29,7 @@
 
 import { implementation } from './catalog.js';
 import type { BenchReport, FootprintFigures, GroupFigures, RunFigures } from './figures.js';
-import { type ShapeId, type TierId, WORKLOAD_TITLES } from './plan.js';
+import { SELF_COMPARED, type ShapeId, type TierId, WORKLOAD_TITLES } from './plan.js';
 import type { TargetResult } from './targets.js';
 
 /** The report as printable lines. */
@@ -45,7 +46,7 @@ export function formatReport(report: BenchReport): string[] {
 }
 
 function formatTier(tier: TierId, groups: readonly GroupFigures[], report: BenchReport): string[] {
-  const template = groups.find((group) => group.workload !== 'W7') ?? groups[0];
+  const template = groups.find((group) => !SELF_COMPARED.includes(group.workload)) ?? groups[0];
   const peers = template?.runs.slice(1).map((run) => run.label) ?? [];
   const others = peers.slice(1);
   const header = ['workload', 'shape', 'multistore', peers[0] ?? 'plain', 'ratio', ...others];
@@ -120,7 +121,7 @@ function footprintCell(figures: FootprintFigures, storage: 'heap' | 'files'): st
 
 function legend(report: BenchReport): string[] {
   const lines = [
-    'ratio = multistore / the main peer (W7: keepLastVersions: 1 table / plain table).',
+    'ratio = multistore / the main peer (W7: keepLastVersions: 1 table / plain table; W9, W10: transactions / plain commits).',
     `W5 counts entries returned by scans of up to ${count(report.sizes.shallow?.scanKeys ?? report.sizes.deep?.scanKeys ?? 0)} keys, W6 keys whose older versions were dropped (timed until flush).`,
     `shapes: ${report.shapes.map((shape) => shapeText(report, shape)).join('; ')}.`,
     'heap: V8 heap and array buffers retained; disk: allocated file bytes after close.',

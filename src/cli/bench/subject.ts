@@ -16,6 +16,8 @@
  *   dropOld(keys, v)    erase every version but the newest of each key (optional)
  *   settle()            wait until queued work is applied (drop worker, lmdb commits)
  *   versionCount(key)   stored versions of key (optional; for checks, never timed)
+ *   increment(txs, c)   W9/W10: each group's counters + 1 in one transaction, c at a time (optional)
+ *   counter(key)        the counter a key holds (optional; for checks, never timed)
  * ```
  *
  * An engine with only an asynchronous API (LevelDB, Hyperbee) returns
@@ -52,6 +54,14 @@ export interface BenchSubject {
   settle(): Promise<void>;
   /** How many versions of `key` are stored. */
   versionCount?(key: Uint8Array): MaybePromise<number>;
+  /**
+   * W9, W10: add one to the counter of every key of each group, a group per
+   * commit; `concurrency` transactions are open at a time (a conflict runs
+   * its group again). Returns the conflicts met.
+   */
+  increment?(groups: readonly (readonly Uint8Array[])[], concurrency: number): MaybePromise<number>;
+  /** The counter `key` holds (0 when absent). */
+  counter?(key: Uint8Array): MaybePromise<number>;
   /** Release everything (files are removed by the caller). */
   close(): Promise<void>;
 }
@@ -62,4 +72,6 @@ export interface SubjectOptions {
   readonly dir: string;
   /** W7: keys starting with this byte go to a table with this retention (`undefined`: plain table). */
   readonly table?: { readonly prefix: number; readonly keepLastVersions: number | undefined };
+  /** W9, W10: `increment` in transactions (else in plain commits, one group after the other). */
+  readonly transactional?: boolean;
 }

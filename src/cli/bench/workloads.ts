@@ -18,13 +18,18 @@
  *   W5 scan            scans of 1,000 consecutive keys at random versions (ops: entries)
  *   W6 drop            per key, drop all but the newest version (ops: keys), until flushed
  *   W7 retention       W2 on a keepLastVersions: 1 table, and on a plain table
+ *   W9 transactions    N increments (read, add one, write), 10 keys per transaction,
+ *                      and the same in plain commits (get, then commit the sets)
+ *   W10 contention     W9 on 50 hot keys, 4 transactions open at a time, first
+ *                      committer wins and the others run again; and in plain commits
  * ```
  *
  * The check yields a checksum that depends only on the data, never on the
  * implementation: the harness compares it across the implementations of a
  * group, so a peer that silently did less work cannot win. W6 and W7 also
  * require every key to hold exactly one version once settled, and throw if
- * one does not.
+ * one does not. W9 and W10 require the counters to add up to N (no increment
+ * lost, none applied twice), and W10's transactions to have conflicted.
  *
  * Asynchronous engines return promises (subject.ts): each loop awaits a
  * result only when it is one, so the same loop times both kinds fairly.
@@ -33,8 +38,10 @@
  */
 
 import {
+  counterData,
   dropGroups,
   historyData,
+  INCREMENTS_PER_TRANSACTION,
   insertData,
   pointReads,
   scanPlan,
@@ -55,6 +62,8 @@ export interface Measurement {
   readonly checksum: number;
   /** W6, W7: fewest and most versions a key holds after settling. */
   readonly versionsPerKey?: { readonly min: number; readonly max: number };
+  /** W10: transactions that conflicted and were run again. */
+  readonly conflicts?: number;
 }
 
 /** What a workload needs besides the subject. */
@@ -63,12 +72,16 @@ export interface WorkloadContext {
   readonly seed: number;
   /** W7 on a retention table: every key must end with one version. */
   readonly retention: boolean;
+  /** W9, W10: the subject was opened to increment in transactions (else in plain commits). */
+  readonly transactional?: boolean;
 }
 
 type Workload = (subject: BenchSubject, context: WorkloadContext) => Promise<Measurement>;
 
 /** Keys read back by the checks of the write workloads. */
 const CHECK_SAMPLE = 100;
+/** W10: transactions open at a time. */
+export const CONTENDING = 4;
 
 /** Collect garbage when the child runs with `--expose-gc` (it always does). */
 export const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -104,7 +117,44 @@ const WORKLOAD_RUNNERS: Readonly<Record<WorkloadId, Workload>> = Object.freeze({
     }
     return { ...measured, versionsPerKey };
   },
+  W9: (subject, context) => timedIncrements(subject, context, false),
+  W10: (subject, context) => timedIncrements(subject, context, true),
 });
+
+/**
+ * Time N increments, 10 keys per commit: one transaction at a time (W9), or
+ * {@link CONTENDING} at a time on the hot keys (W10); then check that the
+ * counters add up.
+ */
+async function timedIncrements(
+  subject: BenchSubject,
+  context: WorkloadContext,
+  hot: boolean,
+): Promise<Measurement> {
+  const workload = hot ? 'W10' : 'W9';
+  const increment = subject.increment?.bind(subject);
+  const counter = subject.counter?.bind(subject);
+  if (increment === undefined || counter === undefined) {
+    throw new BenchError(`${workload}: this implementation has no read-modify-write transactions`);
+  }
+  const data = counterData(context.sizes, context.seed, hot);
+  gc();
+  const started = process.hrtime.bigint();
+  const done = increment(data.transactions, hot ? CONTENDING : 1);
+  const conflicts = typeof done === 'number' ? done : await done;
+  await subject.settle();
+  const elapsedMs = sinceMs(started);
+  const ops = data.transactions.length * INCREMENTS_PER_TRANSACTION;
+  let checksum = 0;
+  for (const key of data.keys) checksum += await counter(key);
+  if (checksum !== ops) {
+    throw new BenchError(`${workload}: the counters add up to ${checksum} after ${ops} increments`);
+  }
+  if (hot && context.transactional === true && conflicts === 0) {
+    throw new BenchError(`${workload}: no transaction conflicted`);
+  }
+  return { ops, elapsedMs, checksum, ...(hot && { conflicts }) };
+}
 
 /** Time a stream of commits, until the subject has settled. */
 async function timedWrites(subject: BenchSubject, data: WriteData): Promise<Measurement> {

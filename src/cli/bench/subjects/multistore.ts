@@ -8,6 +8,12 @@
  * `keepLastVersions: 1`; its plain run declares the same table without
  * retention, so routing costs the same and only retention differs.
  *
+ * W9 and W10 increment counters, a group of keys per commit: opened
+ * `transactional`, each group is a transaction (`begin`, `get` and `set` per
+ * key, `commit`), `concurrency` of them open at once and committed in order,
+ * a conflicting one run again with the next ones; otherwise each group is a
+ * plain commit of the sets, after a `get` of each key.
+ *
  * Each implementation id of the store maps to its open options in
  * {@link STORE_VARIANTS}: the SQLite tier with the store's default
  * durability (WAL, `synchronous=NORMAL`). A variant with other options
@@ -18,10 +24,12 @@
  */
 
 import { join } from 'node:path';
+import { isStoreError } from '../../../common/errors.js';
 import type { Delta } from '../../../store/deltas.js';
 import { MultiStore } from '../../../store/multistore.js';
 import type { MultiStoreOptions, TableDeclaration } from '../../../store/options.js';
-import type { WriteBatch } from '../data.js';
+import type { Transaction } from '../../../store/transaction.js';
+import { counterOf, counterValue, type WriteBatch } from '../data.js';
 import type { BenchSubject, ScanResult, SubjectOptions } from '../subject.js';
 
 /** Entries per tier page of a W5 scan: one page per 1,000-key scan. */
@@ -45,14 +53,19 @@ export function openMultiStore(impl: MultiStoreImpl, options: SubjectOptions): B
     const retention = keepLastVersions === undefined ? undefined : { keepLastVersions };
     tables.push({ name: 'bench', prefix: Uint8Array.of(prefix), ...(retention && { retention }) });
   }
-  return new MultiStoreSubject(MultiStore.open({ ...STORE_VARIANTS[impl](options.dir), tables }));
+  const store = MultiStore.open({ ...STORE_VARIANTS[impl](options.dir), tables });
+  return new MultiStoreSubject(store, options.transactional === true);
 }
+
+type Keys = readonly Uint8Array[];
 
 class MultiStoreSubject implements BenchSubject {
   readonly #store: MultiStore;
+  readonly #transactional: boolean;
 
-  constructor(store: MultiStore) {
+  constructor(store: MultiStore, transactional: boolean) {
     this.#store = store;
+    this.#transactional = transactional;
   }
 
   write(batch: WriteBatch): void {
@@ -91,6 +104,53 @@ class MultiStoreSubject implements BenchSubject {
 
   versionCount(key: Uint8Array): number {
     return this.#store.versions(key).length;
+  }
+
+  increment(groups: readonly Keys[], concurrency: number): number {
+    if (!this.#transactional) {
+      for (const keys of groups) this.#commitIncrements(keys);
+      return 0;
+    }
+    let conflicts = 0;
+    let next = 0;
+    let retry: Keys[] = [];
+    while (next < groups.length || retry.length > 0) {
+      const window = retry;
+      while (window.length < concurrency && next < groups.length)
+        window.push(groups[next++] as Keys);
+      const transactions = window.map((keys) => this.#beginIncrements(keys));
+      retry = [];
+      for (const [index, tx] of transactions.entries()) {
+        try {
+          tx.commit();
+        } catch (error) {
+          if (!isStoreError(error) || error.code !== 'TRANSACTION_CONFLICT') throw error;
+          conflicts++;
+          retry.push(window[index] as Keys);
+        }
+      }
+    }
+    return conflicts;
+  }
+
+  counter(key: Uint8Array): number {
+    return counterOf(this.#store.get(key)?.value);
+  }
+
+  #commitIncrements(keys: Keys): void {
+    const deltas = new Array<Delta>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as Uint8Array;
+      const value = counterValue(counterOf(this.#store.get(key)?.value) + 1);
+      deltas[i] = { type: 'set', key, value };
+    }
+    this.#store.commit(deltas);
+  }
+
+  #beginIncrements(keys: Keys): Transaction {
+    const tx = this.#store.begin();
+    for (const key of keys) tx.set(key, counterValue(counterOf(tx.get(key)?.value) + 1));
+    return tx;
   }
 
   close(): Promise<void> {

@@ -16,6 +16,17 @@ import { sizesFor } from '../sizes.js';
 import { type Measurement, runWorkload } from '../workloads.js';
 import { openSubject } from './open.js';
 
+const SELF_COMPARED: readonly string[] = ['W7', 'W9', 'W10'];
+
+/** The runs of each workload: W7 with and without retention, W9/W10 with and without transactions. */
+function variantsOf(workload: string) {
+  const plain = { label: 'plain', retention: false, transactional: false };
+  if (workload === 'W7') return [{ ...plain, label: 'retention', retention: true }, plain];
+  if (workload === 'W9' || workload === 'W10')
+    return [{ ...plain, label: 'transactions', transactional: true }, plain];
+  return [plain];
+}
+
 describe('bench subjects agree on every workload (N = 200, in process)', () => {
   for (const shape of SHAPES) {
     for (const workload of WORKLOADS) {
@@ -26,21 +37,31 @@ describe('bench subjects agree on every workload (N = 200, in process)', () => {
         try {
           for (const impl of IMPLEMENTATIONS) {
             if (implementation(impl).unsupported?.[workload] !== undefined) continue;
-            // W7 compares multistore with itself: only the store has retention tables.
-            if (workload === 'W7' && !impl.startsWith('multistore-')) continue;
-            for (const retention of workload === 'W7' ? [true, false] : [false]) {
+            // W7, W9 and W10 compare multistore with itself (retention, transactions).
+            if (SELF_COMPARED.includes(workload) && !impl.startsWith('multistore-')) continue;
+            for (const variant of variantsOf(workload)) {
+              const { retention, transactional } = variant;
               const dir = await mkdtemp(join(root, `${impl}-`));
               const table =
                 workload === 'W7'
                   ? { prefix: UPDATE_PREFIX, keepLastVersions: retention ? 1 : undefined }
                   : undefined;
-              const subject = await openSubject(impl, { dir, ...(table && { table }) });
+              const subject = await openSubject(impl, {
+                dir,
+                transactional,
+                ...(table && { table }),
+              });
               try {
-                const context = { sizes, seed: 7, retention };
-                seen.set(
-                  `${impl}${retention ? ' retention' : ''}`,
-                  await runWorkload(workload, subject, context),
-                );
+                const context = { sizes, seed: 7, retention, transactional };
+                const measured = await runWorkload(workload, subject, context);
+                if (workload === 'W10') {
+                  assert.equal(
+                    measured.conflicts === 0,
+                    !transactional,
+                    'conflicts in transactions only',
+                  );
+                }
+                seen.set(`${impl} ${variant.label}`, measured);
               } finally {
                 await subject.close();
               }
