@@ -3,10 +3,17 @@
  * made unreadable (see "Horizons" in abstract-tier.ts).
  *
  * ```
- *   rows   BTree<string, row>     key order, O(log n): point lookups and horizon pages
+ *   byKey  Map<string, row>       point lookups, O(1): every drop of a key reads and widens its horizon
+ *   rows   BTree<string, row>     key order, O(log n): horizon pages
  *            "a" ──> { erasedFrom 1, readableFrom 9 }
  *   floor  the highest readableFrom: reads at or above it never look here
  * ```
+ *
+ * Both indexes hold the same rows, and a row is never removed (a key keeps
+ * its horizon for good), so they cannot disagree. A retention table gives
+ * every key it trims a horizon, and each flush looks it up and widens it:
+ * through the B+ tree alone its lookups were 4.5 % of a retention workload
+ * (W7, memory tier, deep shape; BNodeInternal.get self time).
  *
  * A table that never erased anything has no `MemoryHorizons` at all (its
  * table creates one on the first horizon), so its reads pay nothing.
@@ -33,6 +40,7 @@ interface HorizonRow {
 
 /** The horizons of one table. */
 export class MemoryHorizons implements KeyIndex<string, HorizonRow> {
+  readonly #byKey = new Map<string, HorizonRow>();
   readonly #rows: BTree<string, HorizonRow> = new BTree(undefined, compareKeyStrings);
   readonly #pair = [] as unknown as [string, HorizonRow];
   #floor = 0;
@@ -44,16 +52,21 @@ export class MemoryHorizons implements KeyIndex<string, HorizonRow> {
 
   /** The horizon of `key`, if any (a copy). */
   get(key: Uint8Array): Horizon | undefined {
-    const row = this.#rows.get(keyString(key));
+    const row = this.#byKey.get(keyString(key));
     return row === undefined ? undefined : { ...row.horizon };
   }
 
   /** Widen the horizon of `key` to cover `horizon` too. */
   widen(key: Uint8Array, horizon: Horizon): void {
     const id = keyString(key);
-    const row = this.#rows.get(id);
-    if (row === undefined) this.#rows.set(id, { id, horizon: { ...horizon } });
-    else row.horizon = widen(row.horizon, horizon);
+    const row = this.#byKey.get(id);
+    if (row === undefined) {
+      const added = { id, horizon: { ...horizon } };
+      this.#byKey.set(id, added);
+      this.#rows.set(id, added);
+    } else {
+      row.horizon = widen(row.horizon, horizon);
+    }
     if (horizon.readableFrom > this.#floor) this.#floor = horizon.readableFrom;
   }
 
