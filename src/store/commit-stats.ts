@@ -58,9 +58,13 @@ export function statsObserver(out: StatsEventBuilder, version: number): WriteObs
     if (newest !== undefined && newest.version < version && newest.valueBytes !== undefined) {
       out.moves.push(entryOf(table, write.key, newest, false));
     }
-    const written = { version, valueBytes: write.value?.length };
-    if (write.value === undefined) out.deletes.push(entryOf(table, write.key, written, false));
-    else out.writes.push(entryOf(table, write.key, written, becomesNewest));
+    const { key, value } = write;
+    if (value === undefined) {
+      out.deletes.push({ table, key, version, valueBytes: 0, category: 'historical' });
+    } else {
+      const category = becomesNewest ? 'current' : 'historical';
+      out.writes.push({ table, key, version, valueBytes: value.length, category });
+    }
   };
 }
 

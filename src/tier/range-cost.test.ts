@@ -87,7 +87,7 @@ function pageCosts<K, H>(index: KeyWalker<K, H>): void {
 describe('range page cost with a key of 100,000 versions', () => {
   it('memory tier: one hop and one lookup per key visited', () => {
     const table = new MemoryTable('t');
-    fill((key, version, value) => table.put(key, version, value));
+    fill((key, version, value) => table.put({ key, value }, version));
     assert.equal(table.keyCount, 4, 'the key index holds keys, not versions');
     pageCosts(table);
   });

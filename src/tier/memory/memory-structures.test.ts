@@ -134,9 +134,9 @@ describe('VersionChain', () => {
 describe('MemoryTable', () => {
   it('forgets a key from both indexes once its last version is dropped', () => {
     const table = new MemoryTable('t');
-    table.put(bytes(1), 1, bytes(1));
-    table.put(bytes(1), 2, undefined);
-    table.put(bytes(2), 1, bytes(2));
+    table.put({ key: bytes(1), value: bytes(1) }, 1);
+    table.put({ key: bytes(1), value: undefined }, 2);
+    table.put({ key: bytes(2), value: bytes(2) }, 1);
     table.removeVersions(keyString(bytes(1)), new Set([1]));
     assert.equal(table.keyCount, 2);
     table.removeVersions(keyString(bytes(1)), new Set([2, 3]));
@@ -153,7 +153,7 @@ describe('MemoryTable', () => {
   it('keeps its own copy of a key', () => {
     const table = new MemoryTable('t');
     const key = bytes(7);
-    table.put(key, 1, bytes(1));
+    table.put({ key, value: bytes(1) }, 1);
     key[0] = 8;
     assert.deepEqual(table.seek(undefined, true, false)?.key, bytes(7));
   });

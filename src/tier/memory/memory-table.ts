@@ -96,24 +96,15 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   }
 
   /**
-   * Store one version of `key`; with `observe`, first tell it (as table
-   * `name`) what the key holds (see `WriteObserver`).
+   * Store `write` at `version`; with `observe`, first tell it what the key
+   * holds (see `WriteObserver`).
    */
-  put(
-    key: Uint8Array,
-    version: number,
-    value: Uint8Array | undefined,
-    observed?: {
-      readonly name: string;
-      readonly write: TierWrite;
-      readonly observe: WriteObserver;
-    },
-  ): void {
-    const id = keyString(key);
+  put(write: TierWrite, version: number, observe?: WriteObserver): void {
+    const id = keyString(write.key);
     const chain = this.#chains.get(id);
-    observed?.observe(observed.name, observed.write, chain?.newestSize(), chain?.sizeOf(version));
-    if (chain === undefined) this.#add(new VersionChain(id, version, value));
-    else chain.put(version, value);
+    observe?.(this.name, write, chain?.newestSize(), chain?.sizeOf(version));
+    if (chain === undefined) this.#add(new VersionChain(id, version, write.value));
+    else chain.put(version, write.value);
   }
 
   #add(chain: VersionChain): void {

@@ -42,10 +42,7 @@ export class MemoryTier extends TableTier<MemoryTable> {
   protected _set(version: number, writes: TierWrites, observe?: WriteObserver): void {
     for (const [name, list] of writes) {
       const table = this.holdTable(name);
-      for (const write of list) {
-        const observed = observe && { name, write, observe };
-        table.put(write.key, version, write.value, observed);
-      }
+      for (const write of list) table.put(write, version, observe);
     }
     if (version > this.#latest) this.#latest = version;
   }
