@@ -52,6 +52,9 @@ export type {
   StorageStatsRecorded,
 } from './event/events.js';
 export type { EventListener, StoreEvents } from './event/subscriptions.js';
+export type { AsyncMultiStore, AsyncStoreStats } from './postgres/async-store.js';
+export type { AsyncTransaction } from './postgres/async-transaction.js';
+export type { ConnectOptions, PostgresOptions } from './postgres/setup.js';
 export type { ActorMode } from './runtime/actor.js';
 export { type Clock, Instant, MockClock } from './runtime/clock.js';
 export type { StorageFigures, StorageStats } from './stats/figures.js';

@@ -60,13 +60,19 @@ export function checkConflicts(
   }
 }
 
-interface Found {
+/** A conflict found in stored history: why, which key, and the newer version. */
+export interface Found {
   readonly reason: ConflictReason;
   readonly key: KeyId;
   readonly version: number;
 }
 
-function checkHistory(
+/**
+ * Judge `subject` on stored history above `base`: its writes first, then its
+ * read keys, then its read ranges (serializable). Pure given `history`, so an
+ * asynchronous shell can fetch what `history` answers first.
+ */
+export function checkHistory(
   subject: ConflictSubject,
   history: StoredHistory,
   base: number,

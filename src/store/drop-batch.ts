@@ -69,7 +69,7 @@ export interface FlushOutcome {
 }
 
 /** Work out and apply the erasures of one key; what the event should say of it. */
-interface KeyPlan {
+export interface KeyPlan {
   readonly table: string;
   /** The erased versions, as stats entries; each names its `(key, version)`, a tier erasure too. */
   readonly dropped: StatsEntry[];
@@ -158,22 +158,7 @@ export class DropApplier {
     const stored = this.#tier.getVersionSizes(table, key);
     // A table that never erased has no horizon to look up.
     const before = this.#tier.readableFloor(table) > 0 ? this.#tier.horizon(table, key) : undefined;
-    const planned = planKeyErasures(
-      stored.map((entry) => entry.version),
-      group,
-      (request, versions) => versionsToDrop(versions, request),
-      before,
-      this.#snapshots,
-    );
-    const changed = planned.horizon !== undefined && !sameHorizon(before, planned.horizon);
-    return {
-      table,
-      ...statsOfErasure(table, key, stored, new Set(planned.erase)),
-      horizon: changed ? { key, horizon: planned.horizon as Horizon } : undefined,
-      parked: planned.parked,
-      blockedBy: planned.blockedBy,
-      requests: group.length - planned.parked.length,
-    };
+    return planKeyDrops(group, stored, before, this.#snapshots);
   }
 
   /** Erase every plan in one call; on failure, plan by plan. Returns the plans applied. */
@@ -209,17 +194,9 @@ export class DropApplier {
   }
 
   #report(requests: readonly DropRequest[], applied: Iterable<KeyPlan>): number {
-    const drops: StatsEntry[] = [];
-    const moves: StatsEntry[] = [];
-    for (const plan of applied) {
-      for (const entry of plan.dropped) drops.push(entry);
-      for (const entry of plan.moves) moves.push(entry);
-    }
-    let version = 0;
-    for (const request of requests)
-      if (request.commitVersion > version) version = request.commitVersion;
-    this.#emit({ type: 'storage-stats', version, writes: [], deletes: [], drops, moves });
-    return drops.length;
+    const record = flushRecord(requests, applied);
+    this.#emit(record);
+    return record.drops.length;
   }
 
   #logFailure(group: readonly DropRequest[], error: unknown): void {
@@ -228,8 +205,55 @@ export class DropApplier {
   }
 }
 
+/**
+ * The erasures of one key's requests (in commit order), from what the key
+ * stores (`stored`, newest first, with value sizes) and its horizon: no I/O,
+ * so that every shell (this applier, the PostgreSQL store's) plans alike.
+ */
+export function planKeyDrops(
+  group: readonly DropRequest[],
+  stored: readonly VersionSize[],
+  before: Horizon | undefined,
+  snapshots: OpenSnapshots,
+): KeyPlan {
+  const { table, key } = group[0] as DropRequest;
+  const planned = planKeyErasures(
+    stored.map((entry) => entry.version),
+    group,
+    (request, versions) => versionsToDrop(versions, request),
+    before,
+    snapshots,
+  );
+  const changed = planned.horizon !== undefined && !sameHorizon(before, planned.horizon);
+  return {
+    table,
+    ...statsOfErasure(table, key, stored, new Set(planned.erase)),
+    horizon: changed ? { key, horizon: planned.horizon as Horizon } : undefined,
+    parked: planned.parked,
+    blockedBy: planned.blockedBy,
+    requests: group.length - planned.parked.length,
+  };
+}
+
+/** The statistics record of a flush: what the applied plans erased and moved. */
+export function flushRecord(
+  requests: readonly DropRequest[],
+  applied: Iterable<KeyPlan>,
+): StorageStatsRecorded {
+  const drops: StatsEntry[] = [];
+  const moves: StatsEntry[] = [];
+  for (const plan of applied) {
+    for (const entry of plan.dropped) drops.push(entry);
+    for (const entry of plan.moves) moves.push(entry);
+  }
+  let version = 0;
+  for (const request of requests)
+    if (request.commitVersion > version) version = request.commitVersion;
+  return { type: 'storage-stats', version, writes: [], deletes: [], drops, moves };
+}
+
 /** Requests grouped by (table, key), in order of first appearance. */
-function groupByKey(requests: readonly DropRequest[]): DropRequest[][] {
+export function groupByKey(requests: readonly DropRequest[]): DropRequest[][] {
   const groups: DropRequest[][] = [];
   const byTable = new Map<string, Map<string, DropRequest[]>>();
   for (const request of requests) {

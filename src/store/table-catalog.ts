@@ -56,12 +56,33 @@ export function reconcileTables(
   declared: readonly TableConfig[],
   tablesDeclared: boolean,
 ): readonly TableConfig[] {
-  const text = tier.readSetting(TABLES_SETTING);
-  if (text === undefined || (tablesDeclared && !holdsData(tier))) {
-    return remember(tier, declared, text);
-  }
+  const stored = tier.readSetting(TABLES_SETTING);
+  const decision = decideTables(stored, declared, tablesDeclared, () => holdsData(tier));
+  if (decision.store !== undefined) tier.writeSetting(TABLES_SETTING, decision.store);
+  return decision.tables;
+}
+
+/** What {@link decideTables} decided: the tables, and the setting to write, if it changes. */
+export interface TablesDecision {
+  readonly tables: readonly TableConfig[];
+  /** The new text of the `tables` setting, or `undefined` when it stays. */
+  readonly store: string | undefined;
+}
+
+/**
+ * The module table as a pure rule, for every shell: the stored setting (if
+ * any), the declared tables, and whether the storage holds data (asked only
+ * when it matters).
+ */
+export function decideTables(
+  text: string | undefined,
+  declared: readonly TableConfig[],
+  tablesDeclared: boolean,
+  hasData: () => boolean,
+): TablesDecision {
+  if (text === undefined || (tablesDeclared && !hasData())) return remember(declared, text);
   const stored = parseStored(text);
-  if (!tablesDeclared) return stored;
+  if (!tablesDeclared) return { tables: stored, store: undefined };
   if (routingKey(stored) !== routingKey(declared)) {
     const moves = tableMoves(tier, stored, declared);
     if (moves.length > 0) {
@@ -73,7 +94,7 @@ export function reconcileTables(
       );
     }
   }
-  return remember(tier, declared, text);
+  return remember(declared, text);
 }
 
 /** True when any table of the tier stores any version (a one-entry page per table). */
@@ -83,14 +104,9 @@ export function holdsData(tier: AbstractTier): boolean {
     .some((table) => tier.page(table, { version: MAX_VERSION, limit: 1 }).entries.length > 0);
 }
 
-function remember(
-  tier: AbstractTier,
-  tables: readonly TableConfig[],
-  previous: string | undefined,
-): readonly TableConfig[] {
+function remember(tables: readonly TableConfig[], previous: string | undefined): TablesDecision {
   const text = JSON.stringify(tables.slice(1).map(toStored));
-  if (text !== previous) tier.writeSetting(TABLES_SETTING, text);
-  return tables;
+  return { tables, store: text === previous ? undefined : text };
 }
 
 function toStored(table: TableConfig): StoredTable {

@@ -52,6 +52,7 @@ import { rejectUnknownProperties } from '../common/properties.js';
 import { checkCount, checkVersion } from '../common/version.js';
 import type { TierEntry } from '../tier/tier.js';
 import {
+  type BufferedDrop,
   type BufferedWrite,
   type KeyId,
   keyIdOf,
@@ -156,7 +157,8 @@ export interface TransactionStart {
 export type TransactionState = 'open' | TransactionEnd;
 
 const DROP_OPTIONS = ['upToVersion', 'keepLastVersions'];
-const RANGE_OPTIONS = ['reverse', 'pageSize'];
+/** The options a transaction's `range` takes. */
+export const RANGE_OPTIONS: readonly string[] = ['reverse', 'pageSize'];
 
 /** A transaction; made by `store.begin()` (see the module documentation). */
 export class Transaction implements Disposable {
@@ -320,25 +322,7 @@ export class Transaction implements Disposable {
    */
   drop(key: BytesLike, options?: DropOptions): void {
     this.#assertWritable('drop');
-    const bytes = toOwnedBytes(key, 'key');
-    if (options === undefined) {
-      this.#buffer.drop({ key: bytes });
-      return;
-    }
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidInputError('INVALID_ARGUMENT', 'drop options must be an object');
-    }
-    rejectUnknownProperties(options, DROP_OPTIONS, 'drop options', 'INVALID_ARGUMENT');
-    const { upToVersion, keepLastVersions } = options;
-    this.#buffer.drop({
-      key: bytes,
-      upToVersion:
-        upToVersion === undefined ? undefined : checkVersion(upToVersion, 'drop upToVersion'),
-      keepLastVersions:
-        keepLastVersions === undefined
-          ? undefined
-          : checkCount(keepLastVersions, 'drop keepLastVersions'),
-    });
+    this.#buffer.drop(bufferedDrop(key, options));
   }
 
   /**
@@ -350,19 +334,9 @@ export class Transaction implements Disposable {
    */
   asOf(version: number, options?: { readonly exclusive?: boolean }): void {
     this.#assertUsable();
-    const at = checkVersion(version);
-    if (options !== undefined) {
-      if (typeof options !== 'object' || options === null) {
-        throw new InvalidInputError('INVALID_ARGUMENT', 'asOf options must be an object');
-      }
-      rejectUnknownProperties(options, ['exclusive'], 'asOf options', 'INVALID_ARGUMENT');
-      if (options.exclusive !== undefined && typeof options.exclusive !== 'boolean') {
-        throw new InvalidInputError('INVALID_ARGUMENT', 'exclusive must be a boolean');
-      }
-    }
-    const exclusive = options?.exclusive === true;
-    this.#host.snapshots.move(this.#lease, exclusive && at > 0 ? at - 1 : at);
-    this.#beforeAll = exclusive && at === 0;
+    const { at, beforeAll } = resolveAsOf(version, options);
+    this.#host.snapshots.move(this.#lease, at);
+    this.#beforeAll = beforeAll;
   }
 
   /**
@@ -449,11 +423,7 @@ export class Transaction implements Disposable {
 
   /** The buffer as deltas: one write per key, in key order, then the drops in order. */
   #deltas(): Delta[] {
-    const deltas: Delta[] = this.#buffer.writes().map(deltaOf);
-    for (const { key, upToVersion, keepLastVersions } of this.#buffer.drops()) {
-      deltas.push({ type: 'drop', key, upToVersion, keepLastVersions });
-    }
-    return deltas;
+    return bufferedDeltas(this.#buffer);
   }
 }
 
@@ -469,6 +439,58 @@ function deltaOf(write: BufferedWrite): Delta {
 }
 
 /** A buffered set as an entry the caller owns (no version: not committed). */
-function ownEntry(write: Extract<BufferedWrite, { type: 'set' }>): TransactionEntry {
+/** A buffered set as the entry a transaction read returns (fresh bytes, no version yet). */
+export function ownEntry(write: Extract<BufferedWrite, { type: 'set' }>): TransactionEntry {
   return { key: new Uint8Array(write.key), value: new Uint8Array(write.value), version: undefined };
+}
+
+/** Validate a transaction's `drop` and make the buffered drop. */
+export function bufferedDrop(key: BytesLike, options: DropOptions | undefined): BufferedDrop {
+  const bytes = toOwnedBytes(key, 'key');
+  if (options === undefined) return { key: bytes };
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidInputError('INVALID_ARGUMENT', 'drop options must be an object');
+  }
+  rejectUnknownProperties(options, DROP_OPTIONS, 'drop options', 'INVALID_ARGUMENT');
+  const { upToVersion, keepLastVersions } = options;
+  return {
+    key: bytes,
+    upToVersion:
+      upToVersion === undefined ? undefined : checkVersion(upToVersion, 'drop upToVersion'),
+    keepLastVersions:
+      keepLastVersions === undefined
+        ? undefined
+        : checkCount(keepLastVersions, 'drop keepLastVersions'),
+  };
+}
+
+/**
+ * Validate `asOf`: the version the lease moves to, and whether the
+ * transaction then reads before everything (exclusive of version 0).
+ */
+export function resolveAsOf(
+  version: number,
+  options: { readonly exclusive?: boolean } | undefined,
+): { at: number; beforeAll: boolean } {
+  const at = checkVersion(version);
+  if (options !== undefined) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidInputError('INVALID_ARGUMENT', 'asOf options must be an object');
+    }
+    rejectUnknownProperties(options, ['exclusive'], 'asOf options', 'INVALID_ARGUMENT');
+    if (options.exclusive !== undefined && typeof options.exclusive !== 'boolean') {
+      throw new InvalidInputError('INVALID_ARGUMENT', 'exclusive must be a boolean');
+    }
+  }
+  const exclusive = options?.exclusive === true;
+  return { at: exclusive && at > 0 ? at - 1 : at, beforeAll: exclusive && at === 0 };
+}
+
+/** The deltas of a transaction's buffer: its writes, then its drops. */
+export function bufferedDeltas(buffer: WriteBuffer): Delta[] {
+  const deltas: Delta[] = buffer.writes().map(deltaOf);
+  for (const { key, upToVersion, keepLastVersions } of buffer.drops()) {
+    deltas.push({ type: 'drop', key, upToVersion, keepLastVersions });
+  }
+  return deltas;
 }

@@ -1,0 +1,122 @@
+/**
+ * The pool, transactions and error mapping of the PostgreSQL shell.
+ *
+ * ```
+ *   db.transaction(work)                     work(client) inside BEGIN ... COMMIT
+ *     serialization failure (40001), deadlock (40P01)
+ *        -> ROLLBACK, run work again (at most `retries` more times)
+ *        -> still failing: TRANSACTION_CONFLICT (nothing written)
+ *     any other failure: ROLLBACK, TIER_IO with the driver's error as cause
+ *     a StoreError thrown by work (a conflict, SNAPSHOT_VIOLATION): ROLLBACK, passed on
+ * ```
+ *
+ * A COMMIT that fails because the connection broke leaves the outcome
+ * unknown to this process; it is reported as `TIER_IO` (the database either
+ * applied the whole transaction or none of it).
+ *
+ * @module
+ */
+
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { isStoreError, TierIoError, TransactionConflictError } from '../common/errors.js';
+
+/** SQLSTATEs a transaction may simply be run again after. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** How many times a transaction is run again after a serialization failure. */
+export const DEFAULT_RETRIES = 8;
+
+/** The SQL client a transaction step runs its statements on. */
+export type Sql = Pick<PoolClient, 'query'>;
+
+/** A pool with the store's transaction and error rules. */
+export class Database {
+  readonly #pool: Pool;
+  readonly #owned: boolean;
+
+  /** `owned`: the pool was made here, and `close` ends it. */
+  constructor(pool: Pool, owned: boolean) {
+    this.#pool = pool;
+    this.#owned = owned;
+  }
+
+  /** Statements on the pool outside any transaction (each on its own); failures are `TIER_IO`. */
+  get sql(): Sql {
+    const pool = this.#pool;
+    const query = async (text: string, values?: unknown[]) => {
+      try {
+        return await pool.query(text, values);
+      } catch (error) {
+        throw tierIo('read', error);
+      }
+    };
+    return { query } as unknown as Sql;
+  }
+
+  /** One statement outside any transaction; failures are `TIER_IO`. */
+  async query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
+    try {
+      return (await this.#pool.query<R>(text, values)).rows;
+    } catch (error) {
+      throw tierIo('query', error);
+    }
+  }
+
+  /**
+   * Run `work` in one database transaction (READ COMMITTED), retried on
+   * serialization failures; see the module documentation.
+   */
+  async transaction<T>(work: (sql: Sql) => Promise<T>, retries = DEFAULT_RETRIES): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#once(work);
+      } catch (error) {
+        if (isStoreError(error)) throw error;
+        if (isRetryable(error)) {
+          if (attempt < retries) continue;
+          const conflict = new TransactionConflictError('write', 0);
+          (conflict as { cause?: unknown }).cause = error;
+          throw conflict;
+        }
+        throw tierIo('run a transaction', error);
+      }
+    }
+  }
+
+  async #once<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true; // the connection is gone: never hand it out again
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** End the pool when it was made here. */
+  async close(): Promise<void> {
+    if (this.#owned) await this.#pool.end();
+  }
+}
+
+/** True for a serialization failure or a deadlock (the work may be run again). */
+export function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE.has(code);
+}
+
+/** The driver's (or the network's) error as `TIER_IO`, with it as the cause. */
+export function tierIo(what: string, error: unknown): TierIoError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new TierIoError(`the postgres tier failed to ${what}: ${reason}`, error);
+}

@@ -1,0 +1,113 @@
+/**
+ * The SQL schema of a store on PostgreSQL, created on first connect.
+ *
+ * ```
+ *   "<schema>"."settings"       name text PK, value text            (the table declarations)
+ *   "<schema>"."oracle"         id 1, latest bigint                 (the version oracle's one row)
+ *   "<schema>"."stats"          table_name PK, six figures, readable_floor
+ *   "<schema>"."drop_requests"  id (commit order), table, key, constraints, ceiling, commit_version
+ *   "<schema>"."horizons"       (table_name, key) PK, erased_from, readable_from
+ *   "<schema>"."t:<name>"       key bytea, version bigint, value bytea NULL, PK (key, version)
+ * ```
+ *
+ * Every identifier goes through {@link quoteIdent}, so a schema or store
+ * table name with quotes, dots or capitals is never read as SQL. A store
+ * table's SQL name is `t:` and its name; a name too long for PostgreSQL's
+ * 63-byte identifiers is `t#` and a SHA-256 prefix of it instead, so no two
+ * store tables share a SQL table.
+ *
+ * @module
+ */
+
+import { createHash } from 'node:crypto';
+
+/** PostgreSQL cuts identifiers at 63 bytes. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/** `"name"`, with embedded quotes doubled. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The quoted, schema-qualified names of one store's SQL objects. */
+export class SqlNames {
+  readonly schema: string;
+  readonly settings: string;
+  readonly oracle: string;
+  readonly stats: string;
+  readonly dropRequests: string;
+  readonly horizons: string;
+  readonly #tables = new Map<string, string>();
+
+  constructor(schema: string) {
+    this.schema = quoteIdent(schema);
+    this.settings = this.#qualified('settings');
+    this.oracle = this.#qualified('oracle');
+    this.stats = this.#qualified('stats');
+    this.dropRequests = this.#qualified('drop_requests');
+    this.horizons = this.#qualified('horizons');
+  }
+
+  /** The qualified SQL table of store table `name`. */
+  table(name: string): string {
+    let sql = this.#tables.get(name);
+    if (sql === undefined) {
+      const plain = `t:${name}`;
+      const fits = Buffer.byteLength(plain, 'utf8') <= MAX_IDENTIFIER_BYTES;
+      const hashed = `t#${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 40)}`;
+      sql = this.#qualified(fits ? plain : hashed);
+      this.#tables.set(name, sql);
+    }
+    return sql;
+  }
+
+  #qualified(name: string): string {
+    return `${this.schema}.${quoteIdent(name)}`;
+  }
+}
+
+/** Statements creating the shared objects (idempotent). */
+export function schemaStatements(names: SqlNames): string[] {
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${names.schema}`,
+    `CREATE TABLE IF NOT EXISTS ${names.settings} (name text PRIMARY KEY, value text NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${names.oracle} (id integer PRIMARY KEY CHECK (id = 1), latest bigint NOT NULL)`,
+    `INSERT INTO ${names.oracle} (id, latest) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`,
+    `CREATE TABLE IF NOT EXISTS ${names.stats} (
+       table_name text PRIMARY KEY,
+       current_count bigint NOT NULL DEFAULT 0,
+       current_key_bytes bigint NOT NULL DEFAULT 0,
+       current_value_bytes bigint NOT NULL DEFAULT 0,
+       historical_count bigint NOT NULL DEFAULT 0,
+       historical_key_bytes bigint NOT NULL DEFAULT 0,
+       historical_value_bytes bigint NOT NULL DEFAULT 0,
+       readable_floor bigint NOT NULL DEFAULT 0)`,
+    `CREATE TABLE IF NOT EXISTS ${names.dropRequests} (
+       id bigserial PRIMARY KEY,
+       table_name text NOT NULL,
+       key bytea NOT NULL,
+       up_to_version bigint,
+       keep_last_versions bigint,
+       pending_version bigint,
+       ceiling bigint NOT NULL,
+       commit_version bigint NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${names.horizons} (
+       table_name text NOT NULL,
+       key bytea NOT NULL,
+       erased_from bigint NOT NULL,
+       readable_from bigint NOT NULL,
+       PRIMARY KEY (table_name, key))`,
+  ];
+}
+
+/** Statements creating one store table (idempotent). */
+export function tableStatements(names: SqlNames, table: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${names.table(table)} (
+       key bytea NOT NULL,
+       version bigint NOT NULL,
+       value bytea,
+       PRIMARY KEY (key, version))`,
+    `INSERT INTO ${names.stats} (table_name) VALUES ($1) ON CONFLICT (table_name) DO NOTHING`,
+  ];
+}
