@@ -18,9 +18,10 @@
  */
 
 import { type Command, Option } from 'commander';
+import { PostgresScripts } from '../script/postgres-scripts.js';
 import { formatFailure, formatSummary } from '../script/report.js';
 import { type RunOptions, runScripts } from '../script/run.js';
-import { TIER_KINDS, type TierKind } from '../script/runner.js';
+import { type ScriptTierKind, TIER_KINDS } from '../script/runner.js';
 
 /** Exit status of `run` when a path is unusable. */
 export const EXIT_USAGE = 2;
@@ -29,7 +30,7 @@ export const EXIT_FAILED = 1;
 
 /** Options of `run` as commander parses them. */
 export interface RunCommandOptions {
-  readonly tier: TierKind | 'all';
+  readonly tier: ScriptTierKind | 'all';
   readonly sqliteFile?: boolean;
   readonly verbose?: boolean;
 }
@@ -55,8 +56,11 @@ export function addRunCommand(program: Command, output: Output = consoleOutput):
     )
     .argument('<paths...>', 'script files or folders (searched recursively)')
     .addOption(
-      new Option('--tier <tier>', 'tier(s) to run every script on')
-        .choices(['memory', 'sqlite', 'all'])
+      new Option(
+        '--tier <tier>',
+        'tier(s) to run every script on (all: memory, sqlite, and postgres when a server can be started or MULTISTORE_PG_URL is set)',
+      )
+        .choices(['memory', 'sqlite', 'postgres', 'all'])
         .default('all'),
     )
     .option('--sqlite-file', 'put SQLite tiers in a temporary file instead of :memory:')
@@ -72,7 +76,7 @@ export async function runCommand(
   options: RunCommandOptions,
   output: Output,
 ): Promise<number> {
-  const tiers = options.tier === 'all' ? TIER_KINDS : [options.tier];
+  const tiers = await tiersOf(options.tier, output);
   const runOptions: RunOptions = {
     paths,
     tiers,
@@ -88,4 +92,19 @@ export async function runCommand(
   for (const error of report.exclusionErrors) output.out(`error: ${error}`);
   for (const line of formatSummary(report.results, tiers)) output.out(line);
   return report.ok ? 0 : EXIT_FAILED;
+}
+
+/**
+ * The tiers of `--tier`: `all` is memory and SQLite, and PostgreSQL when a
+ * server can be reached or started; in CI (`CI=true`) a missing PostgreSQL
+ * is an error rather than a skipped tier.
+ */
+async function tiersOf(tier: ScriptTierKind | 'all', output: Output): Promise<ScriptTierKind[]> {
+  if (tier !== 'all') return [tier];
+  if (await PostgresScripts.available()) return [...TIER_KINDS, 'postgres'];
+  if (process.env.CI === 'true') {
+    throw new Error('CI=true but PostgreSQL is missing: install it or set MULTISTORE_PG_URL');
+  }
+  output.err('multistore run: postgres skipped (no initdb found and no MULTISTORE_PG_URL)');
+  return [...TIER_KINDS];
 }

@@ -74,6 +74,20 @@ export interface AsyncStoreStats extends StorageStats {
   readonly pendingDrops: number;
 }
 
+/** What this process's drop flushes did, as `dropWorkerStats()` reports it. */
+export interface AsyncDropStats {
+  /** Flushes run (each applies every stored request it may, batch after batch). */
+  readonly flushes: number;
+  /** Requests applied and removed from the database by this process. */
+  readonly requestsApplied: number;
+  /** Stored versions erased by this process. */
+  readonly entriesDropped: number;
+  /** Requests the last flush left stored because an open snapshot of this process holds them back. */
+  readonly parked: number;
+  /** Flushes that failed (the requests stay stored). */
+  readonly failures: number;
+}
+
 /** An asynchronous multi-version store on PostgreSQL; see `MultiStore.connect`. */
 export class AsyncMultiStore {
   readonly #config: StoreConfig;
@@ -88,6 +102,13 @@ export class AsyncMultiStore {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pendingLocal = 0;
   #flushing: Promise<DropFlushOutcome> | undefined;
+  #dropStats: AsyncDropStats = Object.freeze({
+    flushes: 0,
+    requestsApplied: 0,
+    entriesDropped: 0,
+    parked: 0,
+    failures: 0,
+  });
 
   /** Connect (creating the schema and tables on first use); see the README, "PostgreSQL". */
   static async connect(options: ConnectOptions): Promise<AsyncMultiStore> {
@@ -256,6 +277,12 @@ export class AsyncMultiStore {
     await this.#flushNow();
   }
 
+  /** Counters of this process's drop flushes. */
+  dropWorkerStats(): AsyncDropStats {
+    this.#assertOpen();
+    return this.#dropStats;
+  }
+
   /** Storage figures from the database (exact after `flush()`), and this process's snapshots. */
   async stats(): Promise<AsyncStoreStats> {
     this.#assertOpen();
@@ -420,19 +447,33 @@ export class AsyncMultiStore {
   /** One flush at a time in this process; a flush asked during one runs after it. */
   #flushNow(): Promise<DropFlushOutcome> {
     const previous = this.#flushing ?? Promise.resolve(undefined);
-    const next = previous
-      .catch(() => undefined)
-      .then(() =>
-        applyDropRequests({
-          db: this.#db,
-          names: this.#names,
-          rows: this.#rows,
-          snapshots: this.#snapshots,
-          batchSize: this.#config.dropWorker.batchSize,
-        }),
-      );
+    const next = previous.catch(() => undefined).then(() => this.#flushOnce());
     this.#flushing = next;
     return next;
+  }
+
+  async #flushOnce(): Promise<DropFlushOutcome> {
+    const stats = this.#dropStats;
+    try {
+      const outcome = await applyDropRequests({
+        db: this.#db,
+        names: this.#names,
+        rows: this.#rows,
+        snapshots: this.#snapshots,
+        batchSize: this.#config.dropWorker.batchSize,
+      });
+      this.#dropStats = Object.freeze({
+        ...stats,
+        flushes: stats.flushes + 1,
+        requestsApplied: stats.requestsApplied + outcome.applied,
+        entriesDropped: stats.entriesDropped + outcome.erased,
+        parked: outcome.parked,
+      });
+      return outcome;
+    } catch (error) {
+      this.#dropStats = Object.freeze({ ...stats, failures: stats.failures + 1 });
+      throw error;
+    }
   }
 
   #seen(latest: number): number {

@@ -31,7 +31,7 @@
  */
 
 import type { FileResult } from './run.js';
-import type { TierKind } from './runner.js';
+import type { ScriptTierKind } from './runner.js';
 
 /** Passed/failed/excluded file counts. */
 export interface Tally {
@@ -60,7 +60,7 @@ export function formatFailure(result: FileResult): string[] {
 /** `memory: 23 passed, 0 failed, 0 excluded` per tier, then the same over all. */
 export function formatSummary(
   results: readonly FileResult[],
-  tiers: readonly TierKind[],
+  tiers: readonly ScriptTierKind[],
 ): string[] {
   const lines = tiers.map((tier) => {
     const tally = tallyOf(results.filter((result) => result.tierKind === tier));

@@ -34,7 +34,8 @@ import {
   SELECTING_FOLDER_NAMES,
 } from './discover.js';
 import { EXCLUSIONS, type Exclusion, exclusionOf, missingExclusions } from './exclusions.js';
-import { parseScript } from './parser.js';
+import { parseScript, type Script } from './parser.js';
+import { PostgresScripts } from './postgres-scripts.js';
 import { type RunnerLookup, runnerFor } from './registry.js';
 import {
   type BlockFailure,
@@ -42,7 +43,7 @@ import {
   type RunnerFactory,
   runBlocks,
   type ScriptRunner,
-  type TierKind,
+  type ScriptTierKind,
 } from './runner.js';
 import { defaultTierOpener, type TierOpener, TierSession } from './tier-session.js';
 
@@ -50,7 +51,7 @@ import { defaultTierOpener, type TierOpener, TierSession } from './tier-session.
 export interface FileResult {
   /** The file as shown to the user. */
   readonly file: string;
-  readonly tierKind: TierKind;
+  readonly tierKind: ScriptTierKind;
   /** True when every block matched (never for a listed script: see `excluded`). */
   readonly passed: boolean;
   /**
@@ -69,7 +70,7 @@ export interface RunOptions {
   /** Files or folders (searched recursively). */
   readonly paths: readonly string[];
   /** Tiers to run every file on, in order. */
-  readonly tiers: readonly TierKind[];
+  readonly tiers: readonly ScriptTierKind[];
   /** Where runners come from (default: the registry). */
   readonly runners?: RunnerLookup;
   /** How tiers are opened (default: the tier factory). */
@@ -108,12 +109,17 @@ export async function runScripts(options: RunOptions): Promise<RunReport> {
     exclusions,
   );
   const results: FileResult[] = [];
-  for (const tierKind of options.tiers) {
-    for (const file of discovery.files) {
-      const result = await runScriptFile(file, tierKind, options);
-      results.push(result);
-      options.onResult?.(result);
+  const postgres = options.tiers.includes('postgres') ? new PostgresScripts() : undefined;
+  try {
+    for (const tierKind of options.tiers) {
+      for (const file of discovery.files) {
+        const result = await runScriptFile(file, tierKind, { ...options, postgres });
+        results.push(result);
+        options.onResult?.(result);
+      }
     }
+  } finally {
+    await postgres?.close();
   }
   const ok =
     exclusionErrors.length === 0 &&
@@ -125,8 +131,8 @@ export async function runScripts(options: RunOptions): Promise<RunReport> {
 /** Run one script file on one tier. Never throws: every problem becomes a failure. */
 export async function runScriptFile(
   file: ScriptFile,
-  tierKind: TierKind,
-  options: Omit<RunOptions, 'paths' | 'tiers'> = {},
+  tierKind: ScriptTierKind,
+  options: FileOptions = {},
 ): Promise<FileResult> {
   const errors: string[] = [];
   let failures: readonly BlockFailure[] = [];
@@ -144,10 +150,15 @@ export async function runScriptFile(
   return { file: file.path, tierKind, passed: false, errors: [stale], failures };
 }
 
+/** How one file runs: the run's options, and its PostgreSQL access on the `postgres` tier. */
+export type FileOptions = Omit<RunOptions, 'paths' | 'tiers'> & {
+  readonly postgres?: PostgresScripts | undefined;
+};
+
 async function parseAndRun(
   file: ScriptFile,
-  tierKind: TierKind,
-  options: Omit<RunOptions, 'paths' | 'tiers'>,
+  tierKind: ScriptTierKind,
+  options: FileOptions,
   errors: string[],
 ): Promise<readonly BlockFailure[]> {
   const script = parseScript(await readFile(file.path, 'utf8'), file.path);
@@ -157,6 +168,7 @@ async function parseAndRun(
   }
   const factory = findFactory(file, options.runners ?? runnerFor, errors);
   if (factory === undefined) return [];
+  if (tierKind === 'postgres') return runOnPostgres(file, script, factory, options, errors);
   const opener = options.openTier ?? defaultTierOpener;
   const session = new TierSession(tierKind, { opener, sqliteFile: options.sqliteFile ?? false });
   try {
@@ -170,6 +182,41 @@ async function parseAndRun(
     }
   } finally {
     errors.push(...session.dispose());
+  }
+}
+
+/** One file on a fresh PostgreSQL schema, removed afterwards. */
+async function runOnPostgres(
+  file: ScriptFile,
+  script: Script,
+  factory: RunnerFactory,
+  options: FileOptions,
+  errors: string[],
+): Promise<readonly BlockFailure[]> {
+  const scripts = options.postgres ?? new PostgresScripts();
+  const { target, dispose } = await scripts.target();
+  try {
+    const openTier = () => {
+      throw new Error('the postgres tier has no embedded tier: use context.postgres');
+    };
+    const runner = await factory({
+      file: file.path,
+      tierKind: 'postgres',
+      openTier,
+      postgres: target,
+    });
+    try {
+      const failures = await runBlocks(script, runner);
+      await finishRunner(runner, errors);
+      return failures;
+    } finally {
+      await closeRunner(runner, errors);
+    }
+  } finally {
+    await dispose().catch((error: unknown) =>
+      errors.push(`removing the schema failed: ${messageOf(error)}`),
+    );
+    if (options.postgres === undefined) await scripts.close();
   }
 }
 

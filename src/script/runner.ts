@@ -47,20 +47,42 @@
  */
 
 import { isStoreError, type StoreError } from '../common/errors.js';
+import type { Clock } from '../runtime/clock.js';
+import type { TableDeclaration } from '../store/options.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import type { TierKind } from '../tier/factory.js';
 import type { Block, Command, Script } from './parser.js';
 import { ScriptError } from './script-error.js';
+import type { ScriptStore } from './script-store.js';
+import type { RunnerTier } from './tier-runner.js';
 
-/** The storage tiers a script can run on (`memory`, `sqlite`), in the order `--tier all` runs them. */
+/** The embedded storage tiers (`memory`, `sqlite`). */
 export { TIER_KINDS, type TierKind } from '../tier/factory.js';
+
+/** The tiers a script can run on, in the order `--tier all` runs them. */
+export const SCRIPT_TIER_KINDS = Object.freeze(['memory', 'sqlite', 'postgres'] as const);
+
+/** A tier a script can run on: an embedded one or `postgres` (the asynchronous store). */
+export type ScriptTierKind = (typeof SCRIPT_TIER_KINDS)[number];
+
+/** Where the runners of a `postgres` run get their storage (a fresh schema per script). */
+export interface PostgresTarget {
+  /** Connect a store to the script's schema. */
+  connect(options: {
+    readonly clock?: Clock;
+    readonly tables?: readonly TableDeclaration[];
+  }): Promise<ScriptStore>;
+  /** The script's schema as a tier for the tier runner. */
+  openTier(): Promise<RunnerTier>;
+}
 
 /** What a runner is created with. */
 export interface RunnerContext {
   /** The script file (as shown in messages); pass it to `ScriptError`s and `readArgs`. */
   readonly file: string;
   /** Which tier this run targets. */
-  readonly tierKind: TierKind;
+  readonly tierKind: ScriptTierKind;
+  /** With `tierKind` `postgres`: where the store or tier comes from (`openTier` then throws). */
+  readonly postgres?: PostgresTarget;
   /**
    * Open a fresh, empty tier of `tierKind` for this script (in-memory SQLite by
    * default). The runner owns it and must close it in `close()`; the engine

@@ -33,7 +33,13 @@
 import type { StoreError } from '../common/errors.js';
 import { MultiStore } from '../store/multistore.js';
 import type { Command } from './parser.js';
-import { formatExpectedError, type RunnerContext, type ScriptRunner } from './runner.js';
+import {
+  formatExpectedError,
+  type PostgresTarget,
+  type RunnerContext,
+  type ScriptRunner,
+} from './runner.js';
+import type { ScriptStore } from './script-store.js';
 import { commandsOf, type RemoveMode, STORE_LANGUAGE, StoreSession } from './store-session.js';
 import { prefixLines, TransactionNames } from './txn-commands.js';
 
@@ -51,19 +57,23 @@ const STATS_COMMANDS = commandsOf(
 );
 
 class StoreRunner implements ScriptRunner {
-  readonly #store: MultiStore;
-  readonly #session: StoreSession;
-  readonly #names: TransactionNames;
+  readonly #context: RunnerContext;
+  readonly #commands: typeof STORE_LANGUAGE;
+  readonly #removeMode: RemoveMode;
+  #opened: { store: ScriptStore; session: StoreSession; names: TransactionNames } | undefined;
 
   constructor(context: RunnerContext, commands: typeof STORE_LANGUAGE, removeMode: RemoveMode) {
-    this.#store = MultiStore.fromTier(context.openTier());
-    this.#session = new StoreSession(this.#store, context.file, commands, removeMode);
-    this.#names = new TransactionNames(this.#store, context.file, 'snapshot');
+    this.#context = context;
+    this.#commands = commands;
+    this.#removeMode = removeMode;
+    // The embedded store opens now (a tier that fails to open fails the file at once).
+    if (context.postgres === undefined) this.#use(MultiStore.fromTier(context.openTier()));
   }
 
   async execute(command: Command): Promise<readonly string[]> {
-    if (command.prefix !== undefined) return this.#names.execute(command);
-    return this.#session.execute(command);
+    const opened = this.#opened ?? this.#use(await this.#connect());
+    if (command.prefix !== undefined) return opened.names.execute(command);
+    return opened.session.execute(command);
   }
 
   formatError(error: StoreError, command: Command): readonly string[] {
@@ -72,13 +82,27 @@ class StoreRunner implements ScriptRunner {
   }
 
   finish(): void {
-    this.#names.rollbackAll();
-    this.#session.finish();
+    this.#opened?.names.rollbackAll();
+    this.#opened?.session.finish();
   }
 
-  close(): Promise<void> {
-    this.#names.rollbackAll();
-    return this.#store.close();
+  async close(): Promise<void> {
+    this.#opened?.names.rollbackAll();
+    await this.#opened?.store.close();
+  }
+
+  #connect(): Promise<ScriptStore> {
+    return (this.#context.postgres as PostgresTarget).connect({});
+  }
+
+  #use(store: ScriptStore) {
+    const { file } = this.#context;
+    this.#opened = {
+      store,
+      session: new StoreSession(store, file, this.#commands, this.#removeMode),
+      names: new TransactionNames(store, file, 'snapshot'),
+    };
+    return this.#opened;
   }
 }
 

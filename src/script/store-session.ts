@@ -27,7 +27,6 @@
 import { isVersion } from '../common/version.js';
 import type { StorageFigures } from '../stats/figures.js';
 import type { Delta } from '../store/deltas.js';
-import type { MultiStore } from '../store/multistore.js';
 import type { RangeSpec } from '../store/range.js';
 import type { Bound } from '../tier/tier.js';
 import {
@@ -40,6 +39,7 @@ import {
 import { formatBytes, formatEntry } from './format.js';
 import type { Command } from './parser.js';
 import { ScriptError } from './script-error.js';
+import { collect, type ScriptStore } from './script-store.js';
 
 const VERSION = ['version'] as const;
 const READ = ['version', 'reverse'] as const;
@@ -85,7 +85,7 @@ type Handler = (args: CommandArgs) => readonly string[] | Promise<readonly strin
 
 /** Executes store-language commands against one store. */
 export class StoreSession {
-  readonly #store: MultiStore;
+  readonly #store: ScriptStore;
   readonly #file: string;
   readonly #commands: CommandTable;
   readonly #removeMode: RemoveMode;
@@ -95,7 +95,7 @@ export class StoreSession {
   /** The line of the command being executed. */
   #line = 0;
 
-  constructor(store: MultiStore, file: string, commands: CommandTable, removeMode: RemoveMode) {
+  constructor(store: ScriptStore, file: string, commands: CommandTable, removeMode: RemoveMode) {
     this.#store = store;
     this.#file = file;
     this.#commands = commands;
@@ -166,17 +166,17 @@ export class StoreSession {
       drop: (a) => this.#drop(a),
       batch: (a) => this.#beginBatch(a),
       commit: () => this.#commitBatch(),
-      get: (a) => [
-        formatEntry(a.bytes(0), this.#store.get(a.bytes(0), this.#readVersion(a))?.value),
+      get: async (a) => [
+        formatEntry(a.bytes(0), (await this.#store.get(a.bytes(0), this.#readVersion(a)))?.value),
       ],
-      contains: (a) => [
-        `${formatBytes(a.bytes(0))} => ${this.#store.contains(a.bytes(0), this.#readVersion(a))}`,
+      contains: async (a) => [
+        `${formatBytes(a.bytes(0))} => ${await this.#store.contains(a.bytes(0), this.#readVersion(a))}`,
       ],
       scan: (a) => this.#scan(a, {}),
       range: (a) => this.#scan(a, rangeSpec(a.range(0))),
       prefix: (a) => this.#scan(a, { prefix: a.bytes(0) }),
-      count_versions: (a) => [
-        `${formatBytes(a.bytes(0))} => ${this.#store.versions(a.bytes(0)).length} versions`,
+      count_versions: async (a) => [
+        `${formatBytes(a.bytes(0))} => ${(await this.#store.versions(a.bytes(0))).length} versions`,
       ],
       versions: (a) => this.#versions(a.bytes(0)),
       flush: async () => {
@@ -196,17 +196,17 @@ export class StoreSession {
       this.#batch.deltas.push(delta);
       return [];
     }
-    this.#commit([delta], args.integer('version'));
+    await this.#commit([delta], args.integer('version'));
     if (delta.type === 'drop') await this.#store.flush();
     return [];
   }
 
-  #remove(args: CommandArgs): Promise<readonly string[]> {
+  async #remove(args: CommandArgs): Promise<readonly string[]> {
     const key = args.bytes(0);
     if (this.#removeMode === 'unset-visible' && this.#batch === undefined) {
       const at = args.integer('version') ?? this.#current + 1;
       // A version the store refuses: let the commit say so, not a read below it.
-      const visible = isVersion(at) && at > 0 ? this.#store.get(key, at - 1) : undefined;
+      const visible = isVersion(at) && at > 0 ? await this.#store.get(key, at - 1) : undefined;
       if (visible !== undefined)
         return this.#write(args, { type: 'unset', key, value: visible.value });
     }
@@ -232,36 +232,34 @@ export class StoreSession {
   async #commitBatch(): Promise<readonly string[]> {
     const batch = this.#batch as { version: number | undefined; deltas: Delta[] };
     this.#batch = undefined;
-    this.#commit(batch.deltas, batch.version);
+    await this.#commit(batch.deltas, batch.version);
     await this.#store.flush();
     return [];
   }
 
-  #scan(args: CommandArgs, spec: RangeSpec): readonly string[] {
+  async #scan(args: CommandArgs, spec: RangeSpec): Promise<readonly string[]> {
     const options = { version: this.#readVersion(args), reverse: args.boolean('reverse') ?? false };
-    return [...this.#store.range(spec, options)].map((entry) =>
+    return (await collect(this.#store.range(spec, options))).map((entry) =>
       formatEntry(entry.key, entry.value),
     );
   }
 
-  #versions(key: Uint8Array): readonly string[] {
-    return this.#store
-      .versions(key)
-      .map(
-        ({ version, value }) =>
-          `${formatBytes(key)}@${version} => ${value === undefined ? 'None' : formatBytes(value)}`,
-      );
+  async #versions(key: Uint8Array): Promise<readonly string[]> {
+    return (await this.#store.versions(key)).map(
+      ({ version, value }) =>
+        `${formatBytes(key)}@${version} => ${value === undefined ? 'None' : formatBytes(value)}`,
+    );
   }
 
   async #figures(print: (figures: StorageFigures) => string[]): Promise<readonly string[]> {
     await this.#store.flush();
-    return print(this.#store.stats().total);
+    return print((await this.#store.stats()).total);
   }
 
   /** Commit at `version=N` (raising current), else at current + 1; current moves only once the commit succeeded. */
-  #commit(deltas: readonly Delta[], given: number | undefined): void {
+  async #commit(deltas: readonly Delta[], given: number | undefined): Promise<void> {
     const version = given ?? this.#current + 1;
-    this.#store.commit(deltas, version);
+    await this.#store.commit(deltas, version);
     if (version > this.#current) this.#current = version;
   }
 

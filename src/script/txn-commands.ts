@@ -32,18 +32,23 @@
  * @module
  */
 
-import type { MultiStore } from '../store/multistore.js';
 import type { RangeSpec } from '../store/range.js';
 import { type CommandArgs, type CommandTable, readArgs } from './args.js';
 import { formatBytes, formatEntry } from './format.js';
 import type { Command } from './parser.js';
 import { ScriptError } from './script-error.js';
+import {
+  type Awaitable,
+  collect,
+  type ScriptStore,
+  type ScriptTransaction,
+} from './script-store.js';
 import { rangeSpec } from './store-session.js';
 
 /** A transaction, as `store.begin()` returns it. */
-export type Transaction = ReturnType<MultiStore['begin']>;
+export type Transaction = ScriptTransaction;
 /** What `store.begin()` accepts. */
-export type BeginOptions = NonNullable<Parameters<MultiStore['begin']>[0]>;
+export type BeginOptions = NonNullable<Parameters<ScriptStore['begin']>[0]>;
 /** A transaction's isolation level. */
 export type Isolation = NonNullable<BeginOptions['isolation']>;
 
@@ -78,11 +83,11 @@ interface Named {
   readonly replicaVersion: number | undefined;
 }
 
-type Handler = (name: string, args: CommandArgs) => readonly string[];
+type Handler = (name: string, args: CommandArgs) => Awaitable<readonly string[]>;
 
 /** The open transactions of a script or shell, by name. */
 export class TransactionNames {
-  readonly #store: MultiStore;
+  readonly #store: ScriptStore;
   readonly #file: string;
   readonly #isolation: Isolation;
   readonly #open = new Map<string, Named>();
@@ -93,7 +98,7 @@ export class TransactionNames {
    * @param isolation what `begin` uses without `isolation=` (scripts of
    *   ReifyDB's suite run serializable, ours snapshot unless they say otherwise)
    */
-  constructor(store: MultiStore, file: string, isolation: Isolation) {
+  constructor(store: ScriptStore, file: string, isolation: Isolation) {
     this.#store = store;
     this.#file = file;
     this.#isolation = isolation;
@@ -106,11 +111,11 @@ export class TransactionNames {
   }
 
   /** Run one prefixed command; returns its lines, each prefixed `NAME: `. */
-  execute(command: Command): readonly string[] {
+  async execute(command: Command): Promise<readonly string[]> {
     const args = readArgs(this.#file, command, TRANSACTION_LANGUAGE);
     const name = command.prefix as string;
     this.#line = command.line;
-    const lines = (this.#handlers[command.name] as Handler)(name, args);
+    const lines = await (this.#handlers[command.name] as Handler)(name, args);
     return prefixLines(name, lines);
   }
 
@@ -130,9 +135,10 @@ export class TransactionNames {
         return this.#end(name, (n) => n.tx.commit(version));
       },
       rollback: (name) => this.#end(name, (n) => n.tx.rollback()),
-      get: (name, a) => this.#keys(a).map((k) => formatEntry(k, this.#tx(name).get(k)?.value)),
+      get: (name, a) =>
+        this.#eachKey(a, async (k) => formatEntry(k, (await this.#tx(name).get(k))?.value)),
       contains: (name, a) =>
-        this.#keys(a).map((k) => `${formatBytes(k)} => ${this.#tx(name).contains(k)}`),
+        this.#eachKey(a, async (k) => `${formatBytes(k)} => ${await this.#tx(name).contains(k)}`),
       set: (name, a) => this.#each(a.pairs(), (p) => this.#tx(name).set(p.key, p.value)),
       unset: (name, a) => this.#each(a.pairs(), (p) => this.#tx(name).unset(p.key, p.value)),
       remove: (name, a) => this.#each(this.#keys(a), (k) => this.#tx(name).remove(k)),
@@ -147,9 +153,13 @@ export class TransactionNames {
     };
   }
 
-  #begin(name: string, args: CommandArgs, replicaVersion: number | undefined): readonly string[] {
+  async #begin(
+    name: string,
+    args: CommandArgs,
+    replicaVersion: number | undefined,
+  ): Promise<readonly string[]> {
     if (this.#open.has(name)) throw this.#error(`transaction ${name} is already open`);
-    const tx = this.#store.begin(this.#beginOptions(args, replicaVersion !== undefined));
+    const tx = await this.#store.begin(this.#beginOptions(args, replicaVersion !== undefined));
     this.#open.set(name, { tx, replicaVersion });
     return [];
   }
@@ -179,11 +189,11 @@ export class TransactionNames {
    * failed commit has rolled the transaction back; rolling back again is
    * harmless and makes sure nothing stays open).
    */
-  #end(name: string, end: (named: Named) => unknown): readonly string[] {
+  async #end(name: string, end: (named: Named) => unknown): Promise<readonly string[]> {
     const named = this.#named(name);
     this.#open.delete(name);
     try {
-      end(named);
+      await end(named);
     } catch (error) {
       named.tx.rollback();
       throw error;
@@ -208,9 +218,20 @@ export class TransactionNames {
     return [];
   }
 
-  #range(name: string, args: CommandArgs, spec: RangeSpec): readonly string[] {
+  async #range(name: string, args: CommandArgs, spec: RangeSpec): Promise<readonly string[]> {
     const reverse = args.boolean('reverse') ?? false;
-    return [...this.#tx(name).range(spec, { reverse })].map((e) => formatEntry(e.key, e.value));
+    const entries = await collect(this.#tx(name).range(spec, { reverse }));
+    return entries.map((e) => formatEntry(e.key, e.value));
+  }
+
+  /** One line per key, read one after the other. */
+  async #eachKey(
+    args: CommandArgs,
+    line: (key: Uint8Array) => Promise<string>,
+  ): Promise<readonly string[]> {
+    const lines: string[] = [];
+    for (const key of this.#keys(args)) lines.push(await line(key));
+    return lines;
   }
 
   #keys(args: CommandArgs): Uint8Array[] {

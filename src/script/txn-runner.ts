@@ -48,13 +48,13 @@ import type { Delta } from '../store/deltas.js';
 import { MultiStore } from '../store/multistore.js';
 import type { TableDeclaration } from '../store/options.js';
 import type { RangeSpec } from '../store/range.js';
-import type { AbstractTier } from '../tier/abstract-tier.js';
 import { type CommandArgs, type CommandTable, readArgs } from './args.js';
 import { selectingFolderOf } from './discover.js';
 import { formatBytes, formatEntry } from './format.js';
 import type { Command } from './parser.js';
 import { formatExpectedError, type RunnerContext, type ScriptRunner } from './runner.js';
 import { ScriptError } from './script-error.js';
+import { collect, type ScriptStore } from './script-store.js';
 import { rangeSpec } from './store-session.js';
 import {
   type Isolation,
@@ -100,7 +100,7 @@ type Handler = (args: CommandArgs) => readonly string[] | Promise<readonly strin
 
 /** The store of a script, opened at its first command that needs it. */
 interface Opened {
-  readonly store: MultiStore;
+  readonly store: ScriptStore;
   readonly names: TransactionNames;
 }
 
@@ -120,11 +120,12 @@ class TxnRunner implements ScriptRunner {
     this.#handlers = this.#makeHandlers();
   }
 
-  execute(command: Command): readonly string[] | Promise<readonly string[]> {
+  async execute(command: Command): Promise<readonly string[]> {
     this.#line = command.line;
-    if (command.prefix !== undefined) return this.#open().names.execute(command);
+    if (command.prefix !== undefined) return (await this.#open()).names.execute(command);
     if (!Object.hasOwn(TXN_STORE_LANGUAGE, command.name)) this.#unknown(command);
     const args = readArgs(this.#context.file, command, TXN_STORE_LANGUAGE);
+    if (command.name !== 'table' && command.name !== 'advance_clock') await this.#open();
     return (this.#handlers[command.name] as Handler)(args);
   }
 
@@ -155,11 +156,15 @@ class TxnRunner implements ScriptRunner {
     );
   }
 
-  #open(): Opened {
+  async #open(): Promise<Opened> {
     if (this.#opened !== undefined) return this.#opened;
-    const tier: AbstractTier = this.#context.openTier();
-    const store = MultiStore.fromTier(tier, { clock: this.#clock, tables: this.#tables });
-    store.commit([], 1);
+    const options = { clock: this.#clock, tables: this.#tables };
+    const postgres = this.#context.postgres;
+    const store: ScriptStore =
+      postgres === undefined
+        ? MultiStore.fromTier(this.#context.openTier(), options)
+        : await postgres.connect(options);
+    await store.commit([], 1);
     this.#opened = {
       store,
       names: new TransactionNames(store, this.#context.file, this.#isolation),
@@ -167,8 +172,9 @@ class TxnRunner implements ScriptRunner {
     return this.#opened;
   }
 
-  get #store(): MultiStore {
-    return this.#open().store;
+  /** The store, once a command other than `table` and `advance_clock` has opened it. */
+  get #store(): ScriptStore {
+    return (this.#opened as Opened).store;
   }
 
   #makeHandlers(): Record<string, Handler> {
@@ -177,10 +183,14 @@ class TxnRunner implements ScriptRunner {
       advance_replica: (a) => this.#silently(() => this.#store.commit([], this.#required(a))),
       commit_at: (a) => this.#silently(() => this.#store.commit(deltasOf(a), a.integerAt(0))),
       get: (a) =>
-        keysOf(a).map((k) => formatEntry(k, this.#store.get(k, a.integer('version'))?.value)),
+        this.#eachKey(a, async (k) =>
+          formatEntry(k, (await this.#store.get(k, a.integer('version')))?.value),
+        ),
       contains: (a) =>
-        keysOf(a).map(
-          (k) => `${formatBytes(k)} => ${this.#store.contains(k, a.integer('version'))}`,
+        this.#eachKey(
+          a,
+          async (k) =>
+            `${formatBytes(k)} => ${await this.#store.contains(k, a.integer('version'))}`,
         ),
       scan: (a) => this.#scan(a, {}),
       prefix: (a) => this.#scan(a, { prefix: a.bytes(0) }),
@@ -197,30 +207,40 @@ class TxnRunner implements ScriptRunner {
     };
   }
 
-  #silently(run: () => unknown): readonly string[] {
-    run();
+  async #silently(run: () => unknown): Promise<readonly string[]> {
+    await run();
     return [];
   }
 
-  #scan(args: CommandArgs, spec: RangeSpec): readonly string[] {
+  async #eachKey(
+    args: CommandArgs,
+    line: (key: Uint8Array) => Promise<string>,
+  ): Promise<readonly string[]> {
+    const lines: string[] = [];
+    for (const key of keysOf(args)) lines.push(await line(key));
+    return lines;
+  }
+
+  async #scan(args: CommandArgs, spec: RangeSpec): Promise<readonly string[]> {
     const version = args.integer('version');
     const options = {
       reverse: args.boolean('reverse') ?? false,
       ...(version === undefined ? {} : { version }),
     };
-    return [...this.#store.range(spec, options)].map((e) => formatEntry(e.key, e.value));
+    const entries = await collect(this.#store.range(spec, options));
+    return entries.map((e) => formatEntry(e.key, e.value));
   }
 
-  #versions(key: Uint8Array): readonly string[] {
-    return this.#store.versions(key).map(({ version, value }) => {
+  async #versions(key: Uint8Array): Promise<readonly string[]> {
+    return (await this.#store.versions(key)).map(({ version, value }) => {
       const shown = value === undefined ? 'None' : formatBytes(value);
       return `${formatBytes(key)}@${version} => ${shown}`;
     });
   }
 
-  #snapshots(): readonly string[] {
-    const { watermark, open } = this.#store.stats().snapshots;
-    const { parked } = this.#store.dropWorkerStats();
+  async #snapshots(): Promise<readonly string[]> {
+    const { watermark, open } = (await this.#store.stats()).snapshots;
+    const { parked } = await this.#store.dropWorkerStats();
     return [`watermark: ${watermark ?? 'none'}`, `open: ${open}`, `parked: ${parked}`];
   }
 

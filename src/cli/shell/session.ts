@@ -95,7 +95,7 @@ export class ShellSession {
   async #dispatch(command: Command): Promise<ShellReply> {
     if (command.expectFailure)
       return { lines: [], error: "'!' (a command that must fail) is for scripts, not the shell" };
-    if (command.prefix !== undefined) return { lines: this.#names.execute(command) };
+    if (command.prefix !== undefined) return { lines: await this.#names.execute(command) };
     switch (command.name) {
       case 'help':
         return help(command);
