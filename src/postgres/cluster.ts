@@ -111,6 +111,12 @@ export async function startCluster(): Promise<LocalCluster> {
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', stopNow);
+  // Killed by a signal (a test runner's timeout): remove the cluster, then die of it.
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopNow();
+    process.kill(process.pid, signal);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal);
   try {
     await run('initdb', ['-D', data, '--auth=trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
     await run('pg_ctl', startArgs);
@@ -125,6 +131,7 @@ export async function startCluster(): Promise<LocalCluster> {
     start: () => run('pg_ctl', startArgs),
     remove: async () => {
       process.removeListener('exit', stopNow);
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeListener(signal, onSignal);
       stopNow();
     },
   };

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MultiStore } from '../store/multistore.js';
+import { recountSchema } from '../test-support/pg-recount.js';
+import { CHILD_TABLES } from '../test-support/pg-workload.js';
+import { postgresAvailable, type TestServer, testServer } from './cluster.js';
+
+const CHILD = fileURLToPath(new URL('../test-support/pg-child.js', import.meta.url));
+const WRITERS = 4;
+const READERS = 2;
+const COMMITS = 50;
+
+/** Run a child to its end; its stdout as JSON lines. */
+function child(args: string[]): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const process_ = spawn(process.execPath, [CHILD, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    process_.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    process_.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    process_.on('error', reject);
+    process_.on('close', (code) => {
+      if (code !== 0) reject(new Error(`child ${args[0]} exited ${code}: ${err}`));
+      else
+        resolve(
+          out
+            .split('\n')
+            .filter((line) => line !== '')
+            .map((line) => JSON.parse(line)),
+        );
+    });
+  });
+}
+
+describe('many processes on one PostgreSQL store', { skip: !postgresAvailable() }, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await testServer();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it('gives every acknowledged commit its own version, readable, with no gap a reader can see, and exact statistics', async () => {
+    const schema = `multi_process_${process.pid}`;
+    const stopFile = join(mkdtempSync(join(tmpdir(), 'multistore-mp-')), 'writers-done');
+    const setup = await MultiStore.connect({
+      postgres: { connectionString: server.url, schema },
+      tables: CHILD_TABLES,
+    });
+    await setup.close();
+    const writers = Array.from({ length: WRITERS }, (_, id) =>
+      child(['writer', server.url, schema, String(id), String(COMMITS)]),
+    );
+    const readers = Array.from({ length: READERS }, () =>
+      child(['reader', server.url, schema, String(WRITERS * COMMITS), stopFile]),
+    );
+    const acked = (
+      await Promise.all(writers).finally(() => writeFileSync(stopFile, ''))
+    ).flat() as {
+      key: string;
+      version: number;
+    }[];
+    const checks = (await Promise.all(readers)).flat() as { version: number; versions: number[] }[];
+
+    // No version lost or repeated: the acknowledged versions are exactly 1..N.
+    const total = WRITERS * COMMITS;
+    assert.equal(acked.length, total);
+    const versions = acked.map((ack) => ack.version).sort((a, b) => a - b);
+    assert.deepEqual(
+      versions,
+      Array.from({ length: total }, (_, i) => i + 1),
+    );
+
+    // Readers saw, at each latest version V, exactly the commits 1..V.
+    assert.ok(checks.length >= READERS);
+    assert.ok(
+      checks.some((check) => check.version > 0 && check.version < total),
+      'a check mid-way',
+    );
+    for (const check of checks) {
+      const seen = [...check.versions].sort((a, b) => a - b);
+      assert.deepEqual(
+        seen,
+        Array.from({ length: check.version }, (_, i) => i + 1),
+      );
+    }
+
+    const store = await MultiStore.connect({ postgres: { connectionString: server.url, schema } });
+    try {
+      assert.equal(await store.latest(), total);
+      // Every acknowledged commit is readable at its version.
+      for (const { key, version } of acked) {
+        const entry = await store.get(key, version);
+        assert.equal(entry?.version, version, key);
+      }
+      await store.flush();
+      // Retention (keep 2) applied to the key every commit wrote.
+      assert.deepEqual(
+        (await store.versions('shared:counter')).map((v) => v.version),
+        [total, total - 1],
+      );
+      const stats = await store.stats();
+      const recount = await recountSchema(server.url, schema);
+      for (const [table, figures] of recount) assert.deepEqual(stats.tables[table], figures, table);
+      assert.equal(stats.tables.multi?.currentCount, total);
+      assert.equal(stats.pendingDrops, 0);
+      process.stderr.write(
+        `multi-process: ${acked.length} commits by ${WRITERS} writers, ${checks.length} reader checks (latest seen up to ${Math.max(...checks.map((c) => c.version))})\n`,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
