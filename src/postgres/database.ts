@@ -86,6 +86,12 @@ export class Database {
   async #once<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let broken = false;
+    // The server may drop the connection between two statements: the next
+    // statement fails with the cause, so the event itself must not crash the process.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -99,6 +105,7 @@ export class Database {
       }
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
