@@ -360,6 +360,7 @@ export class AsyncMultiStore {
     const context: CommitContext = { names: this.#names, rows: this.#rows, router: this.#router };
     const request = { plan, explicit, highestOpen, subject: tx };
     const outcome = await this.#db.transaction((sql) => commitIn(sql, context, request));
+    tx?.written();
     this.#seen(outcome.latest);
     if (outcome.requests > 0) this.#requested(outcome.requests);
     return outcome.version;

@@ -225,6 +225,9 @@ export class AsyncTransaction {
         lease: this.#lease,
         writes: this.#buffer.keys(),
         reads: this.#reads,
+        written: () => {
+          this.#end = 'committed';
+        },
       });
     } catch (error) {
       this.#finish('rolled back');

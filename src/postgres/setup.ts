@@ -135,7 +135,18 @@ export async function setUpTables(
     ]);
     const text = (rows[0] as { value: string } | undefined)?.value;
     const data = await holdsData(sql, names);
-    const decision = decideTables(text, config.tables, config.tablesDeclared, () => data);
+    const decision = decideTables(
+      text,
+      config.tables,
+      config.tablesDeclared,
+      () => data,
+      () => {
+        throw new InvalidInputError(
+          'INVALID_OPTIONS',
+          'the declared tables change the routing of a store that holds data: connect without tables to use the stored ones (the postgres store does not check which keys would move)',
+        );
+      },
+    );
     if (decision.store !== undefined) {
       await sql.query(
         `INSERT INTO ${names.settings} (name, value) VALUES ($1, $2)

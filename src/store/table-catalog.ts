@@ -38,7 +38,7 @@ import { InvalidInputError, TierIoError } from '../common/errors.js';
 import { MAX_VERSION } from '../common/version.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { resolveTables, type TableConfig, type TableDeclaration } from './options.js';
-import { describeMoves, tableMoves } from './table-moves.js';
+import { describeMoves, type TableMove, tableMoves } from './table-moves.js';
 
 /** The setting holding the declarations. */
 export const TABLES_SETTING = 'tables';
@@ -57,7 +57,13 @@ export function reconcileTables(
   tablesDeclared: boolean,
 ): readonly TableConfig[] {
   const stored = tier.readSetting(TABLES_SETTING);
-  const decision = decideTables(stored, declared, tablesDeclared, () => holdsData(tier));
+  const decision = decideTables(
+    stored,
+    declared,
+    tablesDeclared,
+    () => holdsData(tier),
+    (from, to) => tableMoves(tier, from, to),
+  );
   if (decision.store !== undefined) tier.writeSetting(TABLES_SETTING, decision.store);
   return decision.tables;
 }
@@ -72,19 +78,21 @@ export interface TablesDecision {
 /**
  * The module table as a pure rule, for every shell: the stored setting (if
  * any), the declared tables, and whether the storage holds data (asked only
- * when it matters).
+ * when it matters), and the stored keys a change of routing would move
+ * (`movesOf`, asked only when the routing changes).
  */
 export function decideTables(
   text: string | undefined,
   declared: readonly TableConfig[],
   tablesDeclared: boolean,
   hasData: () => boolean,
+  movesOf: (stored: readonly TableConfig[], declared: readonly TableConfig[]) => TableMove[],
 ): TablesDecision {
   if (text === undefined || (tablesDeclared && !hasData())) return remember(declared, text);
   const stored = parseStored(text);
   if (!tablesDeclared) return { tables: stored, store: undefined };
   if (routingKey(stored) !== routingKey(declared)) {
-    const moves = tableMoves(tier, stored, declared);
+    const moves = movesOf(stored, declared);
     if (moves.length > 0) {
       throw new InvalidInputError(
         'INVALID_OPTIONS',
