@@ -124,6 +124,13 @@ export class VersionChain {
     return { key: copy, version: this.#versions[at] as number, value };
   }
 
+  /** The entry stored at exactly `version`, key and value copied for the caller, if any. */
+  at(version: number): TierEntry | undefined {
+    const at = floorIndex(this.#versions, version);
+    if (at < 0 || this.#versions[at] !== version) return undefined;
+    return { key: this.key, version, value: ownedBytes(this.#values[at]) };
+  }
+
   /** The newest version's size, if any. */
   newestSize(): VersionSize | undefined {
     const at = this.#versions.length - 1;

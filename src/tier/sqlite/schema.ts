@@ -11,6 +11,8 @@
  *   t_6d756c7469 (key BLOB, version INTEGER, value BLOB NULL,
  *                 PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID
  *       ^ "multi" as hex of its UTF-8 bytes         value NULL = tombstone
+ *   v_6d756c7469 ON t_6d756c7469 (version, key)   the table's index by version
+ *                 (change pages; created with the table, or at open for older files)
  *   h_6d756c7469 (key BLOB PRIMARY KEY, erased_from INTEGER, readable_from INTEGER)
  *                 STRICT, WITHOUT ROWID       the table's horizons, created with the first
  * ```
@@ -73,6 +75,21 @@ export function sqlTableName(table: string): string {
 /** The SQL identifier (unquoted; only `[h_0-9a-f]`) of a store table's horizons. */
 export function sqlHorizonTableName(table: string): string {
   return `h_${hexOf(table)}`;
+}
+
+/** The SQL identifier (unquoted; only `[v_0-9a-f]`) of a store table's index by version. */
+export function sqlVersionIndexName(table: string): string {
+  return `v_${hexOf(table)}`;
+}
+
+/**
+ * DDL creating the index by version of a store table's SQL table: run with
+ * the table's creation, and at every open (a file written before the index
+ * existed gets it then, once; the format stays the same, since code without
+ * change reads simply never uses it).
+ */
+export function createVersionIndexSql(table: string): string {
+  return `CREATE INDEX IF NOT EXISTS "${sqlVersionIndexName(table)}" ON "${sqlTableName(table)}" (version, key)`;
 }
 
 /** The meta row holding a store table's readable floor. */
@@ -152,6 +169,7 @@ export function initSchema(db: Connection): StoredState {
         throw new TierIoError(`unsupported multistore file format ${format}`, undefined);
       }
       const tables = listTables(db);
+      for (const table of tables) db.exec(createVersionIndexSql(table));
       return {
         latestVersion: readMeta(db, 'latest_version') ?? 0,
         tables,

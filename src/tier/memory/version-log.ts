@@ -1,0 +1,133 @@
+/**
+ * The memory tier's index by version: which keys each version wrote.
+ *
+ * ```
+ *   byVersion  BTree<version, VersionKeys>
+ *     3 ──> { a, c }        a Set of index strings, sorted on demand
+ *     5 ──> { b }
+ *     9 ──> { a, d, x }
+ * ```
+ *
+ * A change page (tier/changes.ts) walks it from its `from` version upward and,
+ * in each version, from the first key of the range (a binary search over that
+ * version's sorted keys), so a page costs O(limit) plus one seek per version
+ * it steps over, never a walk of every key. Writes nearly always come one
+ * commit (one version) at a time, so the last version's keys are kept at hand
+ * and a write of the same version skips the tree: a write costs one `Set.add`.
+ * The sorted list of a version is built when a page first reads it and
+ * forgotten when the version's keys change (a later write at that version,
+ * or an erasure).
+ *
+ * @module
+ */
+
+import BTreeModule from 'sorted-btree';
+import { changeCursorOf } from '../changes.js';
+import type { ChangePage, ChangeQuery, TierEntry } from '../tier.js';
+import { compareKeyStrings, keyString } from './key-string.js';
+import type { VersionChain } from './version-chain.js';
+
+const BTree = BTreeModule.default;
+type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
+
+/** The keys one version wrote. */
+class VersionKeys {
+  readonly ids = new Set<string>();
+  #sorted: string[] | undefined;
+
+  add(id: string): void {
+    if (this.ids.has(id)) return;
+    this.ids.add(id);
+    this.#sorted = undefined;
+  }
+
+  delete(id: string): void {
+    if (this.ids.delete(id)) this.#sorted = undefined;
+  }
+
+  /** The keys in key order (built once per change of the set). */
+  sorted(): readonly string[] {
+    this.#sorted ??= [...this.ids].sort(compareKeyStrings);
+    return this.#sorted;
+  }
+}
+
+/** Index of the first id of `sorted` after `from` (at or after it when `inclusive`). */
+function firstIndex(sorted: readonly string[], from: string, inclusive: boolean): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const id = sorted[middle] as string;
+    if (id < from || (!inclusive && id === from)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** One table's keys by the versions that wrote them. */
+export class VersionLog {
+  readonly #byVersion: BTree<number, VersionKeys> = new BTree();
+  /** The version written last, and its keys: a commit's writes skip the tree. */
+  #lastVersion = -1;
+  #lastKeys: VersionKeys | undefined;
+
+  /** Record that `id` has a stored version `version`. */
+  add(version: number, id: string): void {
+    if (version !== this.#lastVersion || this.#lastKeys === undefined) {
+      let keys = this.#byVersion.get(version);
+      if (keys === undefined) {
+        keys = new VersionKeys();
+        this.#byVersion.set(version, keys);
+      }
+      this.#lastVersion = version;
+      this.#lastKeys = keys;
+    }
+    this.#lastKeys.add(id);
+  }
+
+  /** Forget the stored version `version` of `id` (erased); ignored when not recorded. */
+  delete(version: number, id: string): void {
+    const keys = this.#byVersion.get(version);
+    if (keys === undefined) return;
+    keys.delete(id);
+    if (keys.ids.size > 0) return;
+    this.#byVersion.delete(version);
+    if (version === this.#lastVersion) this.#lastKeys = undefined;
+  }
+
+  clear(): void {
+    this.#byVersion.clear();
+    this.#lastKeys = undefined;
+  }
+
+  /** One change page, reading each entry from its key's chain. */
+  page(query: ChangeQuery, chainOf: (id: string) => VersionChain | undefined): ChangePage {
+    const entries: TierEntry[] = [];
+    const { cursor, limit } = query;
+    const startId = query.start.kind === 'unbounded' ? undefined : keyString(query.start.key);
+    const cursorId = cursor === undefined ? undefined : keyString(cursor.lastKey);
+    const endId = query.end.kind === 'unbounded' ? undefined : keyString(query.end.key);
+    const endIncluded = query.end.kind === 'included';
+    let version = cursor === undefined ? query.from : Math.max(query.from, cursor.lastVersion - 1);
+    for (;;) {
+      const pair = this.#byVersion.nextHigherPair(version);
+      if (pair === undefined || pair[0] > query.to) break;
+      version = pair[0];
+      const sorted = pair[1].sorted();
+      let at =
+        startId === undefined ? 0 : firstIndex(sorted, startId, query.start.kind === 'included');
+      if (cursorId !== undefined && version === cursor?.lastVersion) {
+        at = Math.max(at, firstIndex(sorted, cursorId, false));
+      }
+      for (; at < sorted.length && entries.length < limit; at++) {
+        const id = sorted[at] as string;
+        if (endId !== undefined && (id > endId || (id === endId && !endIncluded))) break;
+        const entry = chainOf(id)?.at(version);
+        if (entry !== undefined) entries.push(entry);
+      }
+      if (entries.length === limit) break;
+    }
+    return { entries, cursor: changeCursorOf(entries, limit) };
+  }
+}
