@@ -61,7 +61,7 @@ import {
 
 /** What `store.changes` reads: a key range (as for `range`) and a version interval. */
 export interface ChangeOptions extends RangeSpec {
-  /** Writes strictly above this version (default 0: from the start). */
+  /** Writes strictly above this version (default: every write, version 0 included). */
   readonly from?: number;
   /** Writes at or below this version (default, and at most: the latest committed). */
   readonly to?: number;
@@ -106,6 +106,7 @@ const RANGE_PROPERTIES = ['start', 'end', 'endInclusive', 'prefix'];
 /** {@link ChangeOptions}, validated. */
 export interface ResolvedChanges {
   readonly range: ResolvedRange;
+  /** -1 when absent: every version is above it. */
   readonly from: number;
   readonly to: number | undefined;
   readonly pageSize: number;
@@ -121,7 +122,7 @@ export function resolveChangeOptions(options: ChangeOptions | undefined): Resolv
     'INVALID_ARGUMENT',
   );
   const { from, to, pageSize, ...spec } = given as ChangeOptions;
-  const lower = from === undefined ? 0 : checkVersion(from, 'from');
+  const lower = from === undefined ? -1 : checkVersion(from, 'from');
   const upper = to === undefined ? undefined : checkVersion(to, 'to');
   if (upper !== undefined && lower > upper) {
     throw new InvalidInputError(
@@ -172,6 +173,7 @@ function optionsObject(options: unknown, what: string): object {
 export interface HistoryRead {
   readonly reads: HistoryReads;
   readonly range: ResolvedRange;
+  /** -1: from the very first write (version 0 included). */
   readonly from: number;
   readonly to: number;
   readonly pageSize: number;
@@ -194,7 +196,7 @@ export function checkHistory(read: HistoryRead): void {
     refused ??= key;
     resume = Math.max(resume, floor);
   }
-  if (refused !== undefined) throw new VersionTooOldError(read.from, resume, refused);
+  if (refused !== undefined) throw new VersionTooOldError(Math.max(0, read.from), resume, refused);
 }
 
 /** The first key of the table's part of the range whose horizon refuses the interval. */
@@ -206,7 +208,9 @@ function refusedKey(read: HistoryRead, table: string): Uint8Array | undefined {
 /** The horizons of the table's part of the range that reach into the interval. */
 function* refusingHorizons(read: HistoryRead, table: string): Generator<{ key: Uint8Array }> {
   const { range, from, to, pageSize } = read;
-  const request = { start: range.start, end: range.end, version: from, limit: pageSize };
+  // readableFrom > 0 is readableFrom > -1: a horizon's readableFrom is above its erasedFrom.
+  const version = Math.max(0, from);
+  const request = { start: range.start, end: range.end, version, limit: pageSize };
   for (const page of horizonPages(read.reads.tier, table, request)) {
     for (const entry of page.entries) if (entry.horizon.erasedFrom <= to) yield entry;
   }
@@ -225,7 +229,13 @@ interface TableWrite extends TierEntry {
 /** Every stored write of one table's part of the interval, page by page. */
 function* tableChanges(read: HistoryRead, table: string): Generator<TableWrite, void, undefined> {
   const { range, from, to, pageSize } = read;
-  const request = { start: range.start, end: range.end, from, to, limit: pageSize };
+  const request = {
+    start: range.start,
+    end: range.end,
+    from: from < 0 ? undefined : from,
+    to,
+    limit: pageSize,
+  };
   for (const page of changePages(read.reads.tier, table, request)) {
     for (const entry of page.entries) yield { ...entry, table };
   }
@@ -304,6 +314,7 @@ export function* readDiff(
  * horizon reaching into it (its reads there then refuse, or it was deleted).
  */
 function candidateKeys(read: HistoryRead): Uint8Array[] {
+  if (read.from >= read.to) return []; // a version does not differ from itself
   const seen = new Map<string, Uint8Array>();
   const add = (key: Uint8Array) => {
     const id = bytesToBinaryString(key);

@@ -381,7 +381,7 @@ export class MultiStore {
       () => this.#assertOpen(),
       () => readChanges({ reads: this.#reads, range, from, to: upper, pageSize }),
       undefined,
-      from,
+      Math.max(0, from),
     );
   }
 

@@ -180,8 +180,8 @@ export interface ChangeRequest {
   readonly start?: Bound | undefined;
   /** The last key of the range; unbounded when absent. */
   readonly end?: Bound | undefined;
-  /** Writes strictly above this version. */
-  readonly from: number;
+  /** Writes strictly above this version; absent: every write, version 0 included. */
+  readonly from?: number | undefined;
   /** Writes at or below this version. */
   readonly to: number;
   /** Most entries in the page: a positive safe integer. */
@@ -190,7 +190,11 @@ export interface ChangeRequest {
   readonly cursor?: ChangeCursor | undefined;
 }
 
-/** A {@link ChangeRequest} as a backend's `_changePage` receives it: checked, every field present. */
+/**
+ * A {@link ChangeRequest} as a backend's `_changePage` receives it: checked,
+ * every field present; `from` is -1 when the request had none (so that
+ * `version > from` holds for every version).
+ */
 export interface ChangeQuery {
   readonly start: Bound;
   readonly end: Bound;

@@ -184,7 +184,7 @@ export function checkChangePage(request: unknown): ChangeQuery {
     if (!CHANGE_REQUEST_KEYS.has(name))
       throw invalidArgument(`unknown change request property ${name}`);
   }
-  const from = checkVersion(request.from, 'from');
+  const from = request.from === undefined ? -1 : checkVersion(request.from, 'from');
   const to = checkVersion(request.to, 'to');
   if (from > to) throw invalidArgument(`from (${from}) must not be above to (${to})`);
   const { start, end } = request;

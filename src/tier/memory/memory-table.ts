@@ -111,7 +111,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     const chain = this.#chains.get(id);
     observe?.(this.name, write, chain?.newestSize(), chain?.sizeOf(version));
     if (chain === undefined) this.#add(new VersionChain(id, version, write.value));
-    else chain.put(version, write.value);
+    else if (!chain.put(version, write.value)) return; // a replacement: the log has the pair
     this.#log.add(version, id);
   }
 
@@ -128,8 +128,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   removeVersions(id: string, versions: ReadonlySet<number>): void {
     const chain = this.#chains.get(id);
     if (chain === undefined) return;
-    chain.removeAll(versions);
-    for (const version of versions) this.#log.delete(version, id);
+    for (const version of chain.removeAll(versions)) this.#log.delete(version, id);
     if (chain.size > 0) return;
     this.#chains.delete(id);
     this.#order.delete(id);
@@ -141,6 +140,11 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     this.#order.clear();
     this.#log.clear();
     this.#horizons = undefined;
+  }
+
+  /** How many (version, key) pairs the version log indexes (one per stored version). */
+  get indexedVersions(): number {
+    return this.#log.size;
   }
 
   changePage(query: ChangeQuery): ChangePage {

@@ -13,10 +13,10 @@
  * version's sorted keys), so a page costs O(limit) plus one seek per version
  * it steps over, never a walk of every key. Writes nearly always come one
  * commit (one version) at a time, so the last version's keys are kept at hand
- * and a write of the same version skips the tree: a write costs one `Set.add`.
- * The sorted list of a version is built when a page first reads it and
- * forgotten when the version's keys change (a later write at that version,
- * or an erasure).
+ * and a write of the same version skips the tree: a write costs one array
+ * push (a replacement of a stored version none). An erased key may linger
+ * in its version's array until it is compacted; a page skips it, since it
+ * reads every entry from its key's chain.
  *
  * @module
  */
@@ -30,25 +30,51 @@ import type { VersionChain } from './version-chain.js';
 const BTree = BTreeModule.default;
 type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
 
-/** The keys one version wrote. */
+/**
+ * The keys one version wrote: an array, appended to by writes and sorted by
+ * the first page that reads it (most commits write their keys in order, and
+ * then it is sorted already). Erasures are exact (`delete` is only told of
+ * pairs that were stored), but lazy: they count, and the array is compacted
+ * once half of it is gone, so a drop of a version's keys one by one costs
+ * O(keys) in all, not O(keys^2).
+ */
 class VersionKeys {
-  readonly ids = new Set<string>();
-  #sorted: string[] | undefined;
+  ids: string[] = [];
+  #sorted = true;
+  /** Ids of `ids` erased since the last compaction (created by the first). */
+  #erased: Set<string> | undefined;
 
   add(id: string): void {
-    if (this.ids.has(id)) return;
-    this.ids.add(id);
-    this.#sorted = undefined;
+    const ids = this.ids;
+    if (this.#sorted && ids.length > 0 && (ids[ids.length - 1] as string) >= id)
+      this.#sorted = false;
+    if (this.#erased?.delete(id) === true) return; // erased, then written again: listed once
+    ids.push(id);
   }
 
-  delete(id: string): void {
-    if (this.ids.delete(id)) this.#sorted = undefined;
+  /** Forget `id` (stored at this version until now); true when nothing is left. */
+  delete(id: string): boolean {
+    this.#erased ??= new Set();
+    const erased = this.#erased;
+    erased.add(id);
+    if (erased.size * 2 < this.ids.length) return false;
+    this.ids = this.ids.filter((kept) => !erased.has(kept));
+    this.#erased = undefined;
+    return this.ids.length === 0;
   }
 
-  /** The keys in key order (built once per change of the set). */
+  /** How many keys this version holds. */
+  get size(): number {
+    return this.ids.length - (this.#erased?.size ?? 0);
+  }
+
+  /** The keys in key order (sorted in place when needed); may list erased ones (pages skip them). */
   sorted(): readonly string[] {
-    this.#sorted ??= [...this.ids].sort(compareKeyStrings);
-    return this.#sorted;
+    if (!this.#sorted) {
+      this.ids.sort(compareKeyStrings);
+      this.#sorted = true;
+    }
+    return this.ids;
   }
 }
 
@@ -72,7 +98,7 @@ export class VersionLog {
   #lastVersion = -1;
   #lastKeys: VersionKeys | undefined;
 
-  /** Record that `id` has a stored version `version`. */
+  /** Record that `id` has a new stored version `version` (not a replacement: once per pair). */
   add(version: number, id: string): void {
     if (version !== this.#lastVersion || this.#lastKeys === undefined) {
       let keys = this.#byVersion.get(version);
@@ -86,14 +112,19 @@ export class VersionLog {
     this.#lastKeys.add(id);
   }
 
-  /** Forget the stored version `version` of `id` (erased); ignored when not recorded. */
+  /** Forget the stored version `version` of `id` (erased; it must have been recorded). */
   delete(version: number, id: string): void {
     const keys = this.#byVersion.get(version);
-    if (keys === undefined) return;
-    keys.delete(id);
-    if (keys.ids.size > 0) return;
+    if (keys === undefined || !keys.delete(id)) return;
     this.#byVersion.delete(version);
     if (version === this.#lastVersion) this.#lastKeys = undefined;
+  }
+
+  /** How many (version, key) pairs are indexed: what the log costs in memory. */
+  get size(): number {
+    let pairs = 0;
+    for (const keys of this.#byVersion.values()) pairs += keys.size;
+    return pairs;
   }
 
   clear(): void {
