@@ -28,7 +28,8 @@
  * A watch ends with `close()` (or `return()`, which a `for await` that breaks
  * calls): done at once, what it buffered let go; with its `signal` aborting:
  * the iterator throws the signal's reason; and with `store.close()`: it
- * delivers what it buffered, then is done.
+ * delivers what it buffered, then is done. An iterator throws its error
+ * once, and is done from then on.
  *
  * @module
  */
@@ -259,7 +260,8 @@ export class Watch implements AsyncIterableIterator<Change> {
       waiter.reject(new WatchOverflowError(this.#lastVersion, this.#bufferSize));
     else if (this.#state === 'aborted') waiter.reject(this.#signal?.reason);
     else waiter.resolve({ done: true, value: undefined });
-    if (this.#state === 'ending') this.#state = 'done';
+    // An error is thrown once; the watch is done after it, as after its last change.
+    this.#state = 'done';
   }
 
   #take(): Change {
