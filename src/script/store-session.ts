@@ -272,7 +272,9 @@ export class StoreSession {
     const lines: string[] = [];
     for (const { version, writes } of this.#store.changes(options)) {
       for (const { key, value } of writes) {
-        lines.push(`${formatBytes(key)}@${version} => ${value === undefined ? 'None' : formatBytes(value)}`);
+        lines.push(
+          `${formatBytes(key)}@${version} => ${value === undefined ? 'None' : formatBytes(value)}`,
+        );
       }
     }
     return lines;
@@ -282,7 +284,8 @@ export class StoreSession {
   #diff(args: CommandArgs): readonly string[] {
     const prefix = args.namedBytes('prefix');
     const spec = prefix === undefined ? {} : { prefix };
-    const show = (value: Uint8Array | undefined) => (value === undefined ? 'None' : formatBytes(value));
+    const show = (value: Uint8Array | undefined) =>
+      value === undefined ? 'None' : formatBytes(value);
     return [...this.#store.diff(args.integerAt(0), args.integerAt(1), spec)].map(
       ({ key, before, after }) => `${formatBytes(key)} => ${show(before)} -> ${show(after)}`,
     );
