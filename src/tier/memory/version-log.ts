@@ -2,7 +2,7 @@
  * The memory tier's index by version: which keys each version wrote.
  *
  * ```
- *   byVersion  BTree<version, VersionKeys>
+ *   byVersion  Map<version, VersionKeys>, with the versions in order beside it
  *     3 ──> { a, c }        a Set of index strings, sorted on demand
  *     5 ──> { b }
  *     9 ──> { a, d, x }
@@ -21,14 +21,10 @@
  * @module
  */
 
-import BTreeModule from 'sorted-btree';
 import { changeCursorOf } from '../changes.js';
 import type { ChangePage, ChangeQuery, TierEntry } from '../tier.js';
 import { compareKeyStrings, keyString } from './key-string.js';
 import type { VersionChain } from './version-chain.js';
-
-const BTree = BTreeModule.default;
-type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
 
 /**
  * The keys one version wrote: an array, appended to by writes and sorted by
@@ -91,25 +87,55 @@ function firstIndex(sorted: readonly string[], from: string, inclusive: boolean)
   return low;
 }
 
+/** Index of the first version of ascending `versions` above `version`. */
+function firstAbove(versions: readonly number[], version: number): number {
+  let low = 0;
+  let high = versions.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((versions[middle] as number) <= version) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /** One table's keys by the versions that wrote them. */
 export class VersionLog {
-  readonly #byVersion: BTree<number, VersionKeys> = new BTree();
-  /** The version written last, and its keys: a commit's writes skip the tree. */
+  readonly #byVersion = new Map<number, VersionKeys>();
+  /**
+   * Every version of `#byVersion` in ascending order, plus versions whose keys
+   * were all erased since the last compaction (`#dead` of them; pages skip
+   * them). Compacted by one filter once they are half of it: erasing a
+   * version costs O(1) amortized, never a splice.
+   */
+  #order: number[] = [];
+  #dead = 0;
+  /** The version written last, and its keys: a commit's writes skip the lookup. */
   #lastVersion = -1;
   #lastKeys: VersionKeys | undefined;
 
   /** Record that `id` has a new stored version `version` (not a replacement: once per pair). */
   add(version: number, id: string): void {
     if (version !== this.#lastVersion || this.#lastKeys === undefined) {
-      let keys = this.#byVersion.get(version);
-      if (keys === undefined) {
-        keys = new VersionKeys();
-        this.#byVersion.set(version, keys);
-      }
+      this.#lastKeys = this.#byVersion.get(version) ?? this.#addVersion(version);
       this.#lastVersion = version;
-      this.#lastKeys = keys;
     }
     this.#lastKeys.add(id);
+  }
+
+  #addVersion(version: number): VersionKeys {
+    const keys = new VersionKeys();
+    this.#byVersion.set(version, keys);
+    const order = this.#order;
+    if (order.length === 0 || (order[order.length - 1] as number) < version) {
+      order.push(version);
+      return keys;
+    }
+    const at = firstAbove(order, version);
+    if (order[at - 1] === version)
+      this.#dead--; // a dead version written again
+    else order.splice(at, 0, version); // a write into history: O(versions), rare
+    return keys;
   }
 
   /** Forget the stored version `version` of `id` (erased; it must have been recorded). */
@@ -118,6 +144,10 @@ export class VersionLog {
     if (keys === undefined || !keys.delete(id)) return;
     this.#byVersion.delete(version);
     if (version === this.#lastVersion) this.#lastKeys = undefined;
+    this.#dead++;
+    if (this.#dead * 2 < this.#order.length) return;
+    this.#order = this.#order.filter((kept) => this.#byVersion.has(kept));
+    this.#dead = 0;
   }
 
   /** How many (version, key) pairs are indexed: what the log costs in memory. */
@@ -129,6 +159,8 @@ export class VersionLog {
 
   clear(): void {
     this.#byVersion.clear();
+    this.#order = [];
+    this.#dead = 0;
     this.#lastKeys = undefined;
   }
 
@@ -140,12 +172,14 @@ export class VersionLog {
     const cursorId = cursor === undefined ? undefined : keyString(cursor.lastKey);
     const endId = query.end.kind === 'unbounded' ? undefined : keyString(query.end.key);
     const endIncluded = query.end.kind === 'included';
-    let version = cursor === undefined ? query.from : Math.max(query.from, cursor.lastVersion - 1);
-    for (;;) {
-      const pair = this.#byVersion.nextHigherPair(version);
-      if (pair === undefined || pair[0] > query.to) break;
-      version = pair[0];
-      const sorted = pair[1].sorted();
+    const order = this.#order;
+    const after = cursor === undefined ? query.from : Math.max(query.from, cursor.lastVersion - 1);
+    for (let index = firstAbove(order, after); index < order.length; index++) {
+      const version = order[index] as number;
+      if (version > query.to) break;
+      const keys = this.#byVersion.get(version);
+      if (keys === undefined) continue; // dead, awaiting compaction
+      const sorted = keys.sorted();
       let at =
         startId === undefined ? 0 : firstIndex(sorted, startId, query.start.kind === 'included');
       if (cursorId !== undefined && version === cursor?.lastVersion) {

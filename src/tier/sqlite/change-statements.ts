@@ -5,7 +5,9 @@
  * Every SQL table of a store table has an index on `(version, key)`
  * (`v_` + the table's hex stem), which SQLite keeps up to date inside the
  * transaction of every insert and delete: a commit's writes and a drop's
- * erasures maintain it with no code of ours, atomically with the data.
+ * erasures maintain it with no code of ours, atomically with the data. (A
+ * table of a file written before the index existed gets it from its first
+ * change page, sql-table.ts.)
  *
  * ```
  *   v_6d756c7469 ON t_6d756c7469 (version, key)
@@ -18,7 +20,7 @@
  * `limit` rows: a page costs O(limit) rows plus the rows of other keys in
  * that version interval that the key bounds filter out. `INDEXED BY` pins the
  * plan (a key-bounded page would otherwise be tempted by the primary key and
- * a sort); the query-plan test checks it. The statement text depends on the
+ * a sort; SQLite refuses a statement its named index cannot serve). The statement text depends on the
  * kinds of bounds and on the cursor, so each of the (at most 18) variants is
  * prepared on first use and kept.
  *

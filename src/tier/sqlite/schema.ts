@@ -12,7 +12,8 @@
  *                 PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID
  *       ^ "multi" as hex of its UTF-8 bytes         value NULL = tombstone
  *   v_6d756c7469 ON t_6d756c7469 (version, key)   the table's index by version
- *                 (change pages; created with the table, or at open for older files)
+ *                 (change pages; created with the table, or by the first change page
+ *                 of a table an older file holds)
  *   h_6d756c7469 (key BLOB PRIMARY KEY, erased_from INTEGER, readable_from INTEGER)
  *                 STRICT, WITHOUT ROWID       the table's horizons, created with the first
  * ```
@@ -84,9 +85,10 @@ export function sqlVersionIndexName(table: string): string {
 
 /**
  * DDL creating the index by version of a store table's SQL table: run with
- * the table's creation, and at every open (a file written before the index
- * existed gets it then, once; the format stays the same, since code without
- * change reads simply never uses it).
+ * the table's creation, and by the first change page of a table found in a
+ * file (a file written before the index existed gets it then, once, built
+ * from its rows; opening writes nothing for it, and the format stays the
+ * same, since code without change reads simply never uses it).
  */
 export function createVersionIndexSql(table: string): string {
   return `CREATE INDEX IF NOT EXISTS "${sqlVersionIndexName(table)}" ON "${sqlTableName(table)}" (version, key)`;
@@ -169,7 +171,6 @@ export function initSchema(db: Connection): StoredState {
         throw new TierIoError(`unsupported multistore file format ${format}`, undefined);
       }
       const tables = listTables(db);
-      for (const table of tables) db.exec(createVersionIndexSql(table));
       return {
         latestVersion: readMeta(db, 'latest_version') ?? 0,
         tables,

@@ -111,6 +111,8 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   readonly #db: Connection;
   readonly #statements: TableStatements;
   readonly #changes: ChangeStatements;
+  /** Whether the index by version is known to exist (see createVersionIndexSql). */
+  #indexed = false;
   /** Whether the horizon table exists (it is created by the first horizon). */
   #horizons: boolean;
   #floor: number;
@@ -132,7 +134,9 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   static create(db: Connection, name: string): SqlTable {
     db.exec(createTableSql(name));
     db.exec(createVersionIndexSql(name));
-    return new SqlTable(db, name);
+    const table = new SqlTable(db, name);
+    table.#indexed = true;
+    return table;
   }
 
   horizon(key: Uint8Array): Horizon | undefined {
@@ -185,6 +189,10 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
 
   /** One change page, from the table's index by version (change-statements.ts). */
   changePage(query: ChangeQuery): ChangePage {
+    if (!this.#indexed) {
+      this.#db.exec(createVersionIndexSql(this.name));
+      this.#indexed = true;
+    }
     const entries = this.#changes.rows(query).map(([key, version, value]: ChangeRow) => ({
       key: plain(key),
       version,
