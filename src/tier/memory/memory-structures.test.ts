@@ -163,9 +163,10 @@ describe('MemoryTable version log', () => {
   it('indexes one (version, key) pair per stored version and lets erased ones go', () => {
     const table = new MemoryTable('t');
     for (let version = 1; version <= 50; version++) {
-      for (let key = 0; key < 4; key++) table.put(bytes(key), version, bytes(version));
+      for (let key = 0; key < 4; key++)
+        table.put({ key: bytes(key), value: bytes(version) }, version);
     }
-    table.put(bytes(0), 50, bytes(9)); // a replacement is still one pair
+    table.put({ key: bytes(0), value: bytes(9) }, 50); // a replacement is still one pair
     assert.equal(table.indexedVersions, 200);
     // A retention-like erasure: every key keeps its newest version only.
     const older = new Set(Array.from({ length: 49 }, (_, i) => i + 1));
