@@ -143,7 +143,7 @@ async function erase(sql: Sql, rows: Rows, plans: readonly KeyPlan[]): Promise<v
   const horizons = new Map<string, NonNullable<KeyPlan['horizon']>[]>();
   for (const plan of plans) {
     const list = drops.get(plan.table) ?? [];
-    for (const drop of plan.drops) list.push(drop);
+    for (const drop of plan.dropped) list.push(drop);
     drops.set(plan.table, list);
     if (plan.horizon === undefined) continue;
     const changed = horizons.get(plan.table) ?? [];
