@@ -29,6 +29,14 @@ import { InvalidInputError, StoreClosedError, VersionTooOldError } from '../comm
 import type { Logger } from '../common/logger.js';
 import { checkVersion, MAX_VERSION } from '../common/version.js';
 import { FigureCounter, type StorageFigures, type StorageStats } from '../stats/figures.js';
+import {
+  type Change,
+  type ChangeOptions,
+  type DiffEntry,
+  type DiffOptions,
+  resolveChangeOptions,
+  resolveDiffOptions,
+} from '../store/changes.js';
 import { type CommitPlan, type Delta, planCommit } from '../store/deltas.js';
 import type { SnapshotStats, StoredVersion } from '../store/multistore.js';
 import type { StoreConfig } from '../store/options.js';
@@ -51,6 +59,7 @@ import {
 } from '../store/transaction-options.js';
 import type { TierEntry } from '../tier/tier.js';
 import { SnapshotRegistry } from '../transaction/index.js';
+import { type AsyncHistoryRead, readChangesAsync, readDiffAsync } from './async-changes.js';
 import { readRangeAsync } from './async-range.js';
 import { AsyncTransaction, type AsyncTransactionHost } from './async-transaction.js';
 import { type CommitContext, commitIn } from './commit.js';
@@ -259,6 +268,46 @@ export class AsyncMultiStore {
     return this.#range(range, version, reverse, pageSize);
   }
 
+  /**
+   * Every stored write with `from < version <= to` (defaults: every write,
+   * and the database's latest version) of a key range, one {@link Change}
+   * per version in version order, its writes in key order, tombstones
+   * included (`for await`). Throws `VERSION_TOO_OLD` when drops erased
+   * history of the range reaching into the interval, as the embedded store
+   * does. While it runs it holds snapshots at `from` and `to` in this process.
+   */
+  changes(options?: ChangeOptions): AsyncIterableIterator<Change> {
+    this.#assertOpen();
+    const { range, from, to, pageSize } = resolveChangeOptions(options);
+    return this.#history(from, to, (upper) =>
+      readChangesAsync(this.#historyRead(range, from, upper, pageSize)),
+    );
+  }
+
+  /**
+   * The keys of a range whose visible value differs between `fromVersion`
+   * and `toVersion` (either order; a version above the latest reads the
+   * latest), with the value at each (`undefined`: absent), in key order (or
+   * reverse). Costs O(keys written between the two versions); reads refuse
+   * erased history as `get` does (`VERSION_TOO_OLD`).
+   */
+  diff(
+    fromVersion: number,
+    toVersion: number,
+    options?: DiffOptions,
+  ): AsyncIterableIterator<DiffEntry> {
+    this.#assertOpen();
+    const before = checkVersion(fromVersion, 'fromVersion');
+    const after = checkVersion(toVersion, 'toVersion');
+    const { range, reverse, pageSize } = resolveDiffOptions(options);
+    const lower = Math.min(before, after);
+    return this.#history(lower, Math.max(before, after), (upper) => {
+      const read = this.#historyRead(range, Math.min(lower, upper), upper, pageSize);
+      const readAt = (key: Uint8Array, version: number) => this.#read(key, version);
+      return readDiffAsync(read, readAt, before, after, reverse);
+    });
+  }
+
   /** Every stored version of `key`, newest first (`value` undefined = tombstone). */
   async versions(key: BytesLike): Promise<StoredVersion[]> {
     this.#assertOpen();
@@ -414,6 +463,37 @@ export class AsyncMultiStore {
     } finally {
       this.#snapshots.close(lease);
     }
+  }
+
+  /**
+   * Run a history read of `(from, min(to, latest)]` holding snapshots at
+   * both ends; nothing above the latest version means no read at all.
+   */
+  async *#history<T>(
+    from: number,
+    to: number | undefined,
+    read: (upper: number) => AsyncGenerator<T, void>,
+  ): AsyncGenerator<T, void> {
+    const latest = await this.latest();
+    const upper = Math.min(to ?? latest, latest);
+    const lease = this.#snapshots.open({ version: upper, kind: 'range' });
+    const lower =
+      from >= 0 && from < upper
+        ? this.#snapshots.open({ version: from, kind: 'range' })
+        : undefined;
+    try {
+      for await (const entry of read(upper)) {
+        this.#assertOpen();
+        yield entry;
+      }
+    } finally {
+      this.#snapshots.close(lease);
+      if (lower !== undefined) this.#snapshots.close(lower);
+    }
+  }
+
+  #historyRead(range: ResolvedRange, from: number, to: number, pageSize: number): AsyncHistoryRead {
+    return { sql: this.#db.sql, rows: this.#rows, router: this.#router, range, from, to, pageSize };
   }
 
   #rangeAt(range: ResolvedRange, version: number, reverse: boolean, pageSize: number) {

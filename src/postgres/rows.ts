@@ -11,6 +11,9 @@
  *                   ORDER BY key, version DESC LIMIT n     (one row per key, tombstones too)
  *   write(v, rows)  INSERT ... FROM unnest(keys, values) ON CONFLICT (key, version) DO UPDATE
  *   erase(pairs)    DELETE ... USING unnest(keys, versions)
+ *   changes(...)    SELECT key, version, value ... WHERE from < version <= to
+ *                   AND (version, key) > cursor ORDER BY version, key LIMIT n
+ *                   (the index on (version, key): a page costs its rows)
  * ```
  *
  * Keys and values cross the driver as Buffers viewing the caller's bytes;
@@ -56,6 +59,19 @@ export interface PageQuery {
   readonly version: number;
   readonly limit: number;
   readonly reverse: boolean;
+}
+
+/** One page request of the change feed on one table. */
+export interface ChangeQuery {
+  readonly start: Bound;
+  readonly end: Bound;
+  /** Writes strictly above this version (-1: every write). */
+  readonly from: number;
+  /** Writes at or below this version. */
+  readonly to: number;
+  /** Strictly after this (version, key) in (version, key) order. */
+  readonly after: { readonly version: number; readonly key: Uint8Array } | undefined;
+  readonly limit: number;
 }
 
 /** Statements on the store tables of one schema. */
@@ -124,6 +140,90 @@ export class Rows {
       key: ownBytes(row.key),
       version: int(row.version),
       value: row.value === null ? undefined : ownBytes(row.value),
+    }));
+  }
+
+  /**
+   * One page of the stored writes of a table's part of a range with
+   * `from < version <= to`, in (version, key) order, strictly after the
+   * cursor; tombstones included.
+   */
+  async changes(sql: Sql, table: string, query: ChangeQuery): Promise<TierEntry[]> {
+    const values: unknown[] = [query.from, query.to, query.limit];
+    const where = [
+      'version > $1',
+      'version <= $2',
+      ...bounds({ ...query, after: undefined, reverse: false }, values),
+    ];
+    if (query.after !== undefined) {
+      values.push(query.after.version, asBuffer(query.after.key));
+      where.push(`(version, key) > ($${values.length - 1}, $${values.length})`);
+    }
+    const { rows } = await sql.query(
+      `SELECT key, version, value FROM ${this.#names.table(table)}
+        WHERE ${where.join(' AND ')} ORDER BY version, key LIMIT $3`,
+      values,
+    );
+    return rows.map((row: { key: Buffer; version: unknown; value: Buffer | null }) => ({
+      key: ownBytes(row.key),
+      version: int(row.version),
+      value: row.value === null ? undefined : ownBytes(row.value),
+    }));
+  }
+
+  /**
+   * Per table of `tables`, the first key of the range (and the table's
+   * readable floor) whose horizon reaches into `(from, to]`: `readableFrom >
+   * from` and `erasedFrom <= to` (changes.ts, "Erased history").
+   */
+  async refusingHorizons(
+    sql: Sql,
+    tables: readonly string[],
+    query: Omit<ChangeQuery, 'after' | 'limit'>,
+  ): Promise<Map<string, { key: Uint8Array; floor: number }>> {
+    const values: unknown[] = [tables, Math.max(0, query.from), query.to];
+    const where = [
+      'h.table_name = ANY($1::text[])',
+      'h.readable_from > $2',
+      'h.erased_from <= $3',
+      ...bounds({ ...query, after: undefined, reverse: false }, values).map((term) => `h.${term}`),
+    ];
+    const { rows } = await sql.query(
+      `SELECT DISTINCT ON (h.table_name) h.table_name, h.key, s.readable_floor
+         FROM ${this.#names.horizons} AS h JOIN ${this.#names.stats} AS s USING (table_name)
+        WHERE ${where.join(' AND ')} ORDER BY h.table_name, h.key`,
+      values,
+    );
+    const found = new Map<string, { key: Uint8Array; floor: number }>();
+    for (const row of rows as { table_name: string; key: Buffer; readable_floor: unknown }[]) {
+      found.set(row.table_name, { key: ownBytes(row.key), floor: int(row.readable_floor) });
+    }
+    return found;
+  }
+
+  /**
+   * Every key of the range in `tables` whose horizon reaches into `(from,
+   * to]` (a diff's candidates besides the keys written), in no order.
+   */
+  async horizonKeys(
+    sql: Sql,
+    tables: readonly string[],
+    query: Omit<ChangeQuery, 'after' | 'limit'>,
+  ): Promise<{ table: string; key: Uint8Array }[]> {
+    const values: unknown[] = [tables, Math.max(0, query.from), query.to];
+    const where = [
+      'table_name = ANY($1::text[])',
+      'readable_from > $2',
+      'erased_from <= $3',
+      ...bounds({ ...query, after: undefined, reverse: false }, values),
+    ];
+    const { rows } = await sql.query(
+      `SELECT table_name, key FROM ${this.#names.horizons} WHERE ${where.join(' AND ')}`,
+      values,
+    );
+    return (rows as { table_name: string; key: Buffer }[]).map((row) => ({
+      table: row.table_name,
+      key: ownBytes(row.key),
     }));
   }
 

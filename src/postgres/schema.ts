@@ -8,6 +8,7 @@
  *   "<schema>"."drop_requests"  id (commit order), table, key, constraints, ceiling, commit_version
  *   "<schema>"."horizons"       (table_name, key) PK, erased_from, readable_from
  *   "<schema>"."t:<name>"       key bytea, version bigint, value bytea NULL, PK (key, version)
+ *                               index "v:<name>" on (version, key): the change feed's order
  * ```
  *
  * Every identifier goes through {@link quoteIdent}, so a schema or store
@@ -52,18 +53,31 @@ export class SqlNames {
   table(name: string): string {
     let sql = this.#tables.get(name);
     if (sql === undefined) {
-      const plain = `t:${name}`;
-      const fits = Buffer.byteLength(plain, 'utf8') <= MAX_IDENTIFIER_BYTES;
-      const hashed = `t#${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 40)}`;
-      sql = this.#qualified(fits ? plain : hashed);
+      sql = this.#qualified(`t${sqlSuffix(name)}`);
       this.#tables.set(name, sql);
     }
     return sql;
   }
 
+  /**
+   * The (unqualified: an index lives in its table's schema) name of the
+   * index by `(version, key)` of store table `name`: `v:<name>`, hashed as
+   * the table's name is.
+   */
+  versionIndex(name: string): string {
+    return quoteIdent(`v${sqlSuffix(name)}`);
+  }
+
   #qualified(name: string): string {
     return `${this.schema}.${quoteIdent(name)}`;
   }
+}
+
+/** `:<name>`, or `#` and a SHA-256 prefix of it when `t:<name>` would not fit an identifier. */
+function sqlSuffix(name: string): string {
+  const plain = `:${name}`;
+  const fits = Buffer.byteLength(plain, 'utf8') + 1 <= MAX_IDENTIFIER_BYTES;
+  return fits ? plain : `#${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 40)}`;
 }
 
 /** Statements creating the shared objects (idempotent). */
@@ -108,6 +122,8 @@ export function tableStatements(names: SqlNames, table: string): string[] {
        version bigint NOT NULL,
        value bytea,
        PRIMARY KEY (key, version))`,
+    `CREATE INDEX IF NOT EXISTS ${names.versionIndex(table)}
+       ON ${names.table(table)} (version, key)`,
     `INSERT INTO ${names.stats} (table_name) VALUES ($1) ON CONFLICT (table_name) DO NOTHING`,
   ];
 }

@@ -161,8 +161,9 @@ export async function setUpTables(
 
 /** Create a store table and its stats row (idempotent). */
 export async function ensureTable(sql: Sql, names: SqlNames, table: string): Promise<void> {
-  const [create, stats] = tableStatements(names, table) as [string, string];
+  const [create, index, stats] = tableStatements(names, table) as [string, string, string];
   await sql.query(create);
+  await sql.query(index);
   await sql.query(stats, [table]);
 }
 

@@ -16,6 +16,7 @@
  */
 
 import type { StorageFigures } from '../stats/figures.js';
+import type { Change, ChangeOptions, DiffEntry, DiffOptions } from '../store/changes.js';
 import type { Delta } from '../store/deltas.js';
 import type { SnapshotStats, StoredVersion } from '../store/multistore.js';
 import type { RangeOptions, RangeSpec } from '../store/range.js';
@@ -58,6 +59,10 @@ export interface ScriptStore {
   contains(key: Uint8Array, version?: number): Awaitable<boolean>;
   range(spec?: RangeSpec, options?: RangeOptions): Entries<ScriptEntry>;
   versions(key: Uint8Array): Awaitable<StoredVersion[]>;
+  /** The change feed (store/changes.ts), synchronous or not. */
+  changes(options?: ChangeOptions): Entries<Change>;
+  /** The keys differing between two versions, synchronous or not. */
+  diff(fromVersion: number, toVersion: number, options?: DiffOptions): Entries<DiffEntry>;
   begin(options?: BeginOptions): Awaitable<ScriptTransaction>;
   flush(): Promise<void>;
   stats(): Awaitable<{ readonly total: StorageFigures; readonly snapshots: SnapshotStats }>;

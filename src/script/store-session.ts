@@ -258,7 +258,7 @@ export class StoreSession {
   }
 
   /** Every stored write in (from, to] (by default all), one line each, in version then key order. */
-  #changes(args: CommandArgs): readonly string[] {
+  async #changes(args: CommandArgs): Promise<readonly string[]> {
     const from = args.integer('from');
     const to = args.integer('to');
     const prefix = args.namedBytes('prefix');
@@ -268,7 +268,7 @@ export class StoreSession {
       ...(prefix === undefined ? {} : { prefix }),
     };
     const lines: string[] = [];
-    for (const { version, writes } of this.#store.changes(options)) {
+    for await (const { version, writes } of this.#store.changes(options)) {
       for (const { key, value } of writes) {
         lines.push(
           `${formatBytes(key)}@${version} => ${value === undefined ? 'None' : formatBytes(value)}`,
@@ -279,12 +279,12 @@ export class StoreSession {
   }
 
   /** The keys whose value differs between V1 and V2: `KEY => BEFORE -> AFTER` (None: absent). */
-  #diff(args: CommandArgs): readonly string[] {
+  async #diff(args: CommandArgs): Promise<readonly string[]> {
     const prefix = args.namedBytes('prefix');
     const spec = prefix === undefined ? {} : { prefix };
     const show = (value: Uint8Array | undefined) =>
       value === undefined ? 'None' : formatBytes(value);
-    return [...this.#store.diff(args.integerAt(0), args.integerAt(1), spec)].map(
+    return (await collect(this.#store.diff(args.integerAt(0), args.integerAt(1), spec))).map(
       ({ key, before, after }) => `${formatBytes(key)} => ${show(before)} -> ${show(after)}`,
     );
   }
