@@ -4,7 +4,8 @@
  * The package's main entry: what a user of the store needs, and nothing of
  * its internals (every name here is documented in the README, "Package
  * entries"). Custom tiers have their own entries, `multistore-kv/tier` and
- * `multistore-kv/tier-test`. The layers behind it, bottom up (each imports only
+ * `multistore-kv/tier-test`; the store on PostgreSQL has `multistore-kv/postgres`
+ * (this entry never loads it, nor its driver). The layers behind it, bottom up (each imports only
  * from below; docs/architecture.md describes them):
  *
  * ```
@@ -53,9 +54,6 @@ export type {
   StorageStatsRecorded,
 } from './event/events.js';
 export type { EventListener, StoreEvents } from './event/subscriptions.js';
-export type { AsyncMultiStore, AsyncStoreStats } from './postgres/async-store.js';
-export type { AsyncTransaction } from './postgres/async-transaction.js';
-export type { ConnectOptions, PostgresOptions } from './postgres/setup.js';
 export type { ActorMode } from './runtime/actor.js';
 export { type Clock, Instant, MockClock } from './runtime/clock.js';
 export type { StorageFigures, StorageStats } from './stats/figures.js';

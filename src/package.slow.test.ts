@@ -15,8 +15,8 @@
  *   dependency, an optional peer, or a Node built-in;
  * - every document the README links to, or a shipped file cites
  *   (docs/architecture.md), is shipped too;
- * - each entry (`multistore-kv`, `multistore-kv/tier`, `multistore-kv/tier-test`)
- *   exports exactly the values and types the README's "Package entries"
+ * - each entry (`multistore-kv`, `multistore-kv/tier`, `multistore-kv/tier-test`,
+ *   `multistore-kv/postgres`) exports exactly the values and types the README's "Package entries"
  *   section lists;
  * - the README's TypeScript snippets type-check (strict, NodeNext, with the
  *   repository's TypeScript) and print what the README says;
@@ -243,7 +243,7 @@ describe('the packed package', () => {
     const documented = documentedEntries();
     assert.deepEqual(
       documented.map((entry) => entry.specifier),
-      ['multistore-kv', 'multistore-kv/tier', 'multistore-kv/tier-test'],
+      ['multistore-kv', 'multistore-kv/tier', 'multistore-kv/tier-test', 'multistore-kv/postgres'],
     );
     const probe = documented.map(
       (entry) =>

@@ -28,6 +28,7 @@ const ENTRIES: Readonly<Record<string, string>> = {
   'multistore-kv': new URL('./index.js', import.meta.url).href,
   'multistore-kv/tier': new URL('./tier/index.js', import.meta.url).href,
   'multistore-kv/tier-test': new URL('./tier-test/index.js', import.meta.url).href,
+  'multistore-kv/postgres': new URL('./postgres/index.js', import.meta.url).href,
 };
 const cli = fileURLToPath(new URL('./cli/main.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'multistore-readme-'));
@@ -79,7 +80,7 @@ describe('README snippets', () => {
     const ours = loaded.filter((name) => name.startsWith('multistore'));
     assert.ok(ours.length >= 10, 'the README loads the package in many places');
     assert.deepEqual(
-      ours.filter((name) => !/^multistore-kv(\/tier|\/tier-test)?$/.test(name)),
+      ours.filter((name) => !/^multistore-kv(\/tier|\/tier-test|\/postgres)?$/.test(name)),
       [],
       'every one is multistore-kv or one of its subpaths',
     );

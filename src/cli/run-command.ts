@@ -1,5 +1,5 @@
 /**
- * `multistore run [--tier memory|sqlite|all] PATH...`: the conformance runner.
+ * `multistore run [--tier memory|sqlite|postgres|all] PATH...`: the conformance runner.
  *
  * A thin shell over `script/run.ts`: it parses options, streams each failing
  * file's report as it finishes, and ends with the per-tier summary lines and

@@ -4,6 +4,7 @@ import type { Delta } from '../store/deltas.js';
 import { MultiStore } from '../store/multistore.js';
 import type { AsyncMultiStore } from './async-store.js';
 import { postgresAvailable, type TestServer, testServer } from './cluster.js';
+import { connect } from './index.js';
 
 const TABLES = [{ name: 'users', prefix: 'u:' }] as const;
 const text = new TextEncoder();
@@ -49,7 +50,7 @@ describe('change feed and diff on PostgreSQL', { skip: !postgresAvailable() }, (
   let memory: MultiStore;
   before(async () => {
     server = await testServer();
-    pg = await MultiStore.connect({
+    pg = await connect({
       postgres: { connectionString: server.url, schema: `changes_${process.pid}` },
       tables: TABLES,
     });

@@ -23,7 +23,6 @@
  * @module
  */
 
-import type { Pool } from 'pg';
 import { type BytesLike, describe, toBytes } from '../common/bytes.js';
 import { InvalidInputError, StoreClosedError, VersionTooOldError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -63,7 +62,7 @@ import { type AsyncHistoryRead, readChangesAsync, readDiffAsync } from './async-
 import { readRangeAsync } from './async-range.js';
 import { AsyncTransaction, type AsyncTransactionHost } from './async-transaction.js';
 import { type CommitContext, commitIn } from './commit.js';
-import { Database, isRetryable } from './database.js';
+import { Database, isRetryable, type PostgresPool } from './database.js';
 import { applyDropRequests, type DropFlushOutcome } from './drops.js';
 import { int, Rows } from './rows.js';
 import type { SqlNames } from './schema.js';
@@ -97,7 +96,7 @@ export interface AsyncDropStats {
   readonly failures: number;
 }
 
-/** An asynchronous multi-version store on PostgreSQL; see `MultiStore.connect`. */
+/** An asynchronous multi-version store on PostgreSQL; see `connect` (`multistore-kv/postgres`). */
 export class AsyncMultiStore {
   readonly #config: StoreConfig;
   readonly #db: Database;
@@ -124,7 +123,7 @@ export class AsyncMultiStore {
     const config = resolveConnect(options);
     const { default: pg } = await import('pg');
     const owned = config.pool === undefined;
-    const pool =
+    const pool: PostgresPool =
       config.pool ??
       new pg.Pool({ connectionString: config.connectionString, max: config.maxConnections });
     // An idle client whose server went away must not crash the process.
@@ -593,6 +592,3 @@ function figuresOf(row: StatsRow): StorageFigures {
     historicalValueBytes: int(row.historical_value_bytes),
   });
 }
-
-/** The pool type `connect` accepts (re-exported for the README). */
-export type { Pool };

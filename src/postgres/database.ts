@@ -17,7 +17,6 @@
  * @module
  */
 
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { isStoreError, TierIoError, TransactionConflictError } from '../common/errors.js';
 
 /** SQLSTATEs a transaction may simply be run again after. */
@@ -26,16 +25,47 @@ const RETRYABLE = new Set(['40001', '40P01']);
 /** How many times a transaction is run again after a serialization failure. */
 export const DEFAULT_RETRIES = 8;
 
+/** A row as the driver returns it: column name to value. */
+export type SqlRow = Record<string, unknown>;
+
+/** What the store reads of a statement's result. */
+export interface SqlResult {
+  /** The driver's rows are untyped (as node-postgres types them): each reader names its columns. */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  readonly rows: any[];
+  readonly rowCount: number | null;
+}
+
 /** The SQL client a transaction step runs its statements on. */
-export type Sql = Pick<PoolClient, 'query'>;
+export interface Sql {
+  query(text: string, values?: unknown[]): Promise<SqlResult>;
+}
+
+/** A connection checked out of a pool (node-postgres' `PoolClient` is one). */
+export interface PostgresClient extends Sql {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
+  release(destroy?: boolean): void;
+}
+
+/**
+ * The part of a node-postgres `Pool` the store uses: a `pg.Pool` is one.
+ * Typed structurally, so that the package's types never name the driver's
+ * (a TypeScript user needs no `@types/pg`).
+ */
+export interface PostgresPool extends Sql {
+  connect(): Promise<PostgresClient>;
+  end(): Promise<void>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
 
 /** A pool with the store's transaction and error rules. */
 export class Database {
-  readonly #pool: Pool;
+  readonly #pool: PostgresPool;
   readonly #owned: boolean;
 
   /** `owned`: the pool was made here, and `close` ends it. */
-  constructor(pool: Pool, owned: boolean) {
+  constructor(pool: PostgresPool, owned: boolean) {
     this.#pool = pool;
     this.#owned = owned;
   }
@@ -50,13 +80,13 @@ export class Database {
         throw tierIo('read', error);
       }
     };
-    return { query } as unknown as Sql;
+    return { query };
   }
 
   /** One statement outside any transaction; failures are `TIER_IO`. */
-  async query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
+  async query<R extends SqlRow>(text: string, values?: unknown[]): Promise<R[]> {
     try {
-      return (await this.#pool.query<R>(text, values)).rows;
+      return (await this.#pool.query(text, values)).rows as R[];
     } catch (error) {
       throw tierIo('query', error);
     }

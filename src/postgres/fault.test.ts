@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isStoreError } from '../common/errors.js';
-import { MultiStore } from '../store/multistore.js';
 import { recountSchema } from '../test-support/pg-recount.js';
 import type { AsyncMultiStore } from './async-store.js';
 import { findPostgresBin, type LocalCluster, startCluster } from './cluster.js';
+import { connect } from './index.js';
 
 /** A workload committing pairs ("a<i>", "b<i>") until told to stop, recording what happened. */
 class Workload {
@@ -66,7 +66,7 @@ describe('the PostgreSQL server stopped and restarted under a workload', {
 
   it('fails with TIER_IO while the server is down, loses nothing acknowledged, and works again after', async () => {
     const schema = 'fault';
-    const store = await MultiStore.connect({
+    const store = await connect({
       postgres: { connectionString: cluster.url, schema },
     });
     const workload = new Workload(store);

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MultiStore } from '../store/multistore.js';
 import { recountSchema } from '../test-support/pg-recount.js';
 import { CHILD_TABLES } from '../test-support/pg-workload.js';
 import { postgresAvailable, type TestServer, testServer } from './cluster.js';
+import { connect } from './index.js';
 
 const CHILD = fileURLToPath(new URL('../test-support/pg-child.js', import.meta.url));
 const WRITERS = 4;
@@ -55,7 +55,7 @@ describe('many processes on one PostgreSQL store', { skip: !postgresAvailable() 
   it('gives every acknowledged commit its own version, readable, with no gap a reader can see, and exact statistics', async () => {
     const schema = `multi_process_${process.pid}`;
     const stopFile = join(mkdtempSync(join(tmpdir(), 'multistore-mp-')), 'writers-done');
-    const setup = await MultiStore.connect({
+    const setup = await connect({
       postgres: { connectionString: server.url, schema },
       tables: CHILD_TABLES,
     });
@@ -97,7 +97,7 @@ describe('many processes on one PostgreSQL store', { skip: !postgresAvailable() 
       );
     }
 
-    const store = await MultiStore.connect({ postgres: { connectionString: server.url, schema } });
+    const store = await connect({ postgres: { connectionString: server.url, schema } });
     try {
       assert.equal(await store.latest(), total);
       // Every acknowledged commit is readable at its version.

@@ -1,5 +1,5 @@
 /**
- * Connecting: the options of `MultiStore.connect`, the pool, the schema and
+ * Connecting: the options of `connect`, the pool, the schema and
  * the table declarations.
  *
  * ```
@@ -17,7 +17,6 @@
  * @module
  */
 
-import type { Pool } from 'pg';
 import { describe } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
 import { rejectUnknownProperties } from '../common/properties.js';
@@ -29,22 +28,22 @@ import {
 } from '../store/options.js';
 import { decideTables, TABLES_SETTING } from '../store/table-catalog.js';
 import { lockOracle } from './commit.js';
-import type { Database, Sql } from './database.js';
+import type { Database, PostgresPool, Sql } from './database.js';
 import { quoteIdent, SqlNames, schemaStatements, tableStatements } from './schema.js';
 
 /** Where the store lives on PostgreSQL. */
 export interface PostgresOptions {
   /** A connection string (`postgresql://user@host:port/db`); without it and `pool`, libpq's PG* variables apply. */
   readonly connectionString?: string;
-  /** A pool of your own (the store uses it and never ends it). */
-  readonly pool?: Pool;
+  /** A pool of your own, a node-postgres `pg.Pool` (the store uses it and never ends it). */
+  readonly pool?: PostgresPool;
   /** The schema holding the store's tables (default `multistore`); created when missing. */
   readonly schema?: string;
   /** Most connections of the pool the store makes (default 10). */
   readonly maxConnections?: number;
 }
 
-/** What `MultiStore.connect` accepts. */
+/** What `connect` accepts. */
 export interface ConnectOptions extends Omit<MultiStoreOptions, 'path' | 'tier' | 'actorMode'> {
   readonly postgres: PostgresOptions;
 }
@@ -53,7 +52,7 @@ export interface ConnectOptions extends Omit<MultiStoreOptions, 'path' | 'tier' 
 export interface ConnectConfig {
   readonly store: StoreConfig;
   readonly schema: string;
-  readonly pool: Pool | undefined;
+  readonly pool: PostgresPool | undefined;
   readonly connectionString: string | undefined;
   readonly maxConnections: number;
 }

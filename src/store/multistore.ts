@@ -42,8 +42,6 @@ import { checkVersion } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
 import { EventSubscriptions, type StoreEvents } from '../event/subscriptions.js';
-import type { AsyncMultiStore } from '../postgres/async-store.js';
-import type { ConnectOptions } from '../postgres/setup.js';
 import { ActorSystem } from '../runtime/system.js';
 import type { StorageStats } from '../stats/figures.js';
 import { recountFigures } from '../stats/recount.js';
@@ -163,16 +161,6 @@ export class MultiStore {
   static open(options?: MultiStoreOptions): MultiStore {
     const config = resolveOptions(options);
     return MultiStore.#build(config, openTier({ kind: config.tier, path: config.path }));
-  }
-
-  /**
-   * Connect to a store on PostgreSQL, shared by every process that connects
-   * to the same schema: an {@link AsyncMultiStore}, whose calls are awaited
-   * (README, "PostgreSQL"). The driver (`pg`) is loaded only here.
-   */
-  static async connect(options: ConnectOptions): Promise<AsyncMultiStore> {
-    const { AsyncMultiStore: Store } = await import('../postgres/async-store.js');
-    return Store.connect(options);
   }
 
   /**

@@ -19,7 +19,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { MultiStore } from '../store/multistore.js';
+import { connect } from '../postgres/index.js';
 
 /** The tables every child (and the parent) connects with. */
 export const CHILD_TABLES = [
@@ -33,7 +33,7 @@ export async function writer(
   id: string,
   commits: number,
 ): Promise<void> {
-  const store = await MultiStore.connect({
+  const store = await connect({
     postgres: { connectionString: url, schema, maxConnections: 2 },
     tables: CHILD_TABLES,
   });
@@ -59,7 +59,7 @@ export async function reader(
   target: number,
   stopFile: string,
 ): Promise<void> {
-  const store = await MultiStore.connect({
+  const store = await connect({
     postgres: { connectionString: url, schema, maxConnections: 2 },
     tables: CHILD_TABLES,
   });
