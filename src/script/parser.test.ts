@@ -192,8 +192,13 @@ describe('parseScript: malformed input names file and line', () => {
     assertMalformed("set 'a=1\n---\nok\n", 1, /unterminated quote/);
   });
 
+  it('shows a bad escape as it was typed, one backslash', () => {
+    assertMalformed('set c="\\u00e9"\n---\nok\n', 1, /: bad escape \\u \(allowed: \\0 \\xNN/);
+    assertMalformed('get "\\x4"\n---\nok\n', 1, /: bad escape \\x4" \(allowed/);
+  });
+
   it('rejects a bad escape', () => {
-    assertMalformed('\nget "a\\q"\n---\nok\n', 2, /bad escape "\\\\q"/);
+    assertMalformed('\nget "a\\q"\n---\nok\n', 2, /bad escape \\q \(allowed/);
     assertMalformed('get "\\x4"\n---\nok\n', 1, /bad escape/);
     assertMalformed('get "\\xzz"\n---\nok\n', 1, /bad escape/);
     assertMalformed('get "abc\\"\n---\nok\n', 1, /unterminated quote/);

@@ -224,10 +224,10 @@ class LineLexer {
       return;
     }
     const shown = code === 'x' ? `\\x${hex}` : `\\${code ?? ''}`;
-    throw this.#error(
-      at,
-      `bad escape ${JSON.stringify(shown)} (allowed: \\0 \\xNN \\n \\t \\\\ \\" \\')`,
-    );
+    // As typed (one backslash); JSON quoting would double it. Only an
+    // unprintable character after the backslash needs quoting to be seen.
+    const typed = /^[\x21-\x7e]+$/.test(shown) ? shown : JSON.stringify(shown);
+    throw this.#error(at, `bad escape ${typed} (allowed: \\0 \\xNN \\n \\t \\\\ \\" \\')`);
   }
 
   #codePoint(bytes: number[]): void {
