@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { EXIT_USAGE, type Output, runCommand } from './run-command.js';
 
 /** The repository root (this file runs from dist/cli/). */
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -179,5 +180,45 @@ describe('multistore run', () => {
     assert.match(result.stdout, /Usage: multistore run \[options\] <paths\.\.\.>/);
     assert.match(result.stdout, /--tier <tier>/);
     assert.match(result.stdout, /'!command' must fail/);
+  });
+});
+
+describe('multistore run without the SQLite driver (a memory-only install)', () => {
+  const NOT_INSTALLED = 'the SQLite driver is not installed: install better-sqlite3';
+  const noDriver = () => NOT_INSTALLED;
+  const STORE_SCRIPTS = join(REPO, 'conformance', 'store', 'language');
+
+  function collect(): { out: string[]; err: string[]; output: Output } {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, output: { out: (line) => out.push(line), err: (line) => err.push(line) } };
+  }
+
+  it('runs the memory tier by default and says once, in one line, why not SQLite', async () => {
+    const { out, err, output } = collect();
+    const status = await runCommand([STORE_SCRIPTS], {}, output, noDriver);
+    assert.equal(status, 0, out.join('\n'));
+    assert.deepEqual(err, [`multistore run: the sqlite tier is not run: ${NOT_INSTALLED}`]);
+    assert.equal(out.filter((line) => line.includes('sqlite')).length, 0, out.join('\n'));
+    assert.match(out.at(-2) ?? '', /^memory: \d+ passed, 0 failed, 0 excluded$/);
+  });
+
+  it('refuses an explicit SQLite tier with one line, running nothing', async () => {
+    for (const tier of ['sqlite', 'all'] as const) {
+      const { out, err, output } = collect();
+      const status = await runCommand([STORE_SCRIPTS], { tier }, output, noDriver);
+      assert.equal(status, EXIT_USAGE);
+      assert.deepEqual(err, [`multistore run: ${NOT_INSTALLED}`]);
+      assert.deepEqual(out, []);
+    }
+  });
+
+  it('runs every tier by default when the driver is installed', async () => {
+    const { out, err, output } = collect();
+    const status = await runCommand([STORE_SCRIPTS], {}, output, () => undefined);
+    assert.equal(status, 0, out.join('\n'));
+    assert.deepEqual(err, []);
+    assert.match(out.at(-3) ?? '', /^memory: \d+ passed/);
+    assert.match(out.at(-2) ?? '', /^sqlite: \d+ passed/);
   });
 });
