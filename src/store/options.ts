@@ -18,7 +18,7 @@
  * @module
  */
 
-import { describe, equalBytes, toOwnedBytes } from '../common/bytes.js';
+import { describe, equalBytes, printableBytes, toOwnedBytes } from '../common/bytes.js';
 import { InvalidInputError, StoreError } from '../common/errors.js';
 import { guardedLogger, type Logger, silentLogger } from '../common/logger.js';
 import { rejectUnknownProperties } from '../common/properties.js';
@@ -244,15 +244,22 @@ export function resolveTables(tables: unknown): TableConfig[] {
   for (const [index, declaration] of tables.entries()) {
     const table = resolveTable(declaration, index);
     for (const other of resolved) {
-      if (other.name === table.name)
-        fail(`table name '${table.name}' is declared twice (or is reserved)`);
+      if (other.name === table.name) fail(`tables[${index}]: ${sameName(table.name)}`);
       if (other !== resolved[0] && equalBytes(other.prefix, table.prefix)) {
-        fail(`tables '${other.name}' and '${table.name}' declare the same prefix`);
+        fail(
+          `tables[${index}]: tables '${other.name}' and '${table.name}' declare the same prefix ${printableBytes(table.prefix)}`,
+        );
       }
     }
     resolved.push(table);
   }
   return resolved;
+}
+
+function sameName(name: string): string {
+  return name === DEFAULT_TABLE
+    ? `the table name '${name}' is reserved: that table holds the keys under no declared prefix`
+    : `the table name '${name}' is declared twice`;
 }
 
 function resolveTable(declaration: unknown, index: number): TableConfig {
