@@ -267,6 +267,17 @@ describe('parseScript: malformed input names file and line', () => {
     assertMalformed('t-1: get a\n---\nok\n', 1, /expected a command name, got "t-1:"/);
   });
 
+  it('says how to write a transaction command when its name is glued on or its ! comes first', () => {
+    const hint = /, got "t1:get"; a transaction's command is written NAME: COMMAND \(t1: get a\)/;
+    assertMalformed('t1:get a\n---\nok\n', 1, hint);
+    assertMalformed(
+      '!t1: commit\n---\nok\n',
+      1,
+      /got "t1:"; .* its ! after the name \(t1: !commit\)/,
+    );
+    assertMalformed('!get: a\n---\nok\n', 1, /got "get:"; a transaction's command/);
+  });
+
   it('ends a command line at a # or // that follows whitespace, outside quotes', () => {
     const text = 't2: set balance=70 # balance - 30\nget a // why\nget "b #c" x#y\n---\nok\n';
     const commands = commandsOf(text);
