@@ -42,6 +42,7 @@ export {
   type TransactionEnd,
   TransactionTooOldError,
   VersionTooOldError,
+  WatchOverflowError,
 } from './common/errors.js';
 export { consoleLogger, type LogFields, type Logger } from './common/logger.js';
 export type {
@@ -55,6 +56,13 @@ export type { EventListener, StoreEvents } from './event/subscriptions.js';
 export type { ActorMode } from './runtime/actor.js';
 export { type Clock, Instant, MockClock } from './runtime/clock.js';
 export type { StorageFigures, StorageStats } from './stats/figures.js';
+export type {
+  Change,
+  ChangeOptions,
+  ChangeWrite,
+  DiffEntry,
+  DiffOptions,
+} from './store/changes.js';
 export type { Delta, DropDelta, RemoveDelta, SetDelta, UnsetDelta } from './store/deltas.js';
 export type { DropWorkerStats } from './store/drop-worker.js';
 export {
@@ -78,3 +86,4 @@ export type {
   TransactionState,
 } from './store/transaction.js';
 export type { BeginOptions, Isolation, TransactionOptions } from './store/transaction-options.js';
+export type { Watch, WatchOptions } from './store/watch.js';

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { addBenchCommand } from './bench/command.js';
+import { addChangesCommand } from './changes-command.js';
 import { addDemoCommand } from './demo/command.js';
 import { addRunCommand } from './run-command.js';
 import { addShellCommand } from './shell/command.js';
@@ -31,5 +32,6 @@ export function buildProgram(): Command {
   addBenchCommand(program);
   addDemoCommand(program);
   addShellCommand(program);
+  addChangesCommand(program);
   return program;
 }

@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   'TRANSACTION_TOO_OLD',
   'TRANSACTION_CLOSED',
   'TRANSACTION_READ_ONLY',
+  'WATCH_OVERFLOW',
 ] as const;
 
 /** A stable, documented error code. */
@@ -241,6 +242,29 @@ export class TransactionClosedError extends StoreError {
 export class ReadOnlyTransactionError extends StoreError {
   constructor(operation: string) {
     super('TRANSACTION_READ_ONLY', `${operation} is not allowed in a read-only transaction`);
+  }
+}
+
+/**
+ * A watch's consumer fell behind: more changes waited for it than its buffer
+ * holds, so the watch ended (and let go of what it buffered). `lastVersion`
+ * is the version of the last change it delivered (the store's latest version
+ * when the watch began, if it delivered none): `store.changes({ from:
+ * lastVersion })` resumes from there.
+ */
+export class WatchOverflowError extends StoreError {
+  /** The version of the last change the watch delivered. */
+  readonly lastVersion: number;
+  /** The buffer size that was exceeded. */
+  readonly bufferSize: number;
+
+  constructor(lastVersion: number, bufferSize: number) {
+    super(
+      'WATCH_OVERFLOW',
+      `the watch fell more than ${bufferSize} changes behind and ended; resume with changes from version ${lastVersion}`,
+    );
+    this.lastVersion = lastVersion;
+    this.bufferSize = bufferSize;
   }
 }
 

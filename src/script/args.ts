@@ -172,6 +172,11 @@ export class CommandArgs {
     return word === undefined ? undefined : fromUtf8(word.bytes);
   }
 
+  /** The bytes of the named argument, or `undefined` when absent. */
+  namedBytes(name: string): Uint8Array | undefined {
+    return this.#named.get(name)?.bytes;
+  }
+
   /**
    * The named argument as an integer, or `undefined` when absent. Any integer
    * literal (`-1`, `9007199254740993`) passes: whether it is a valid version

@@ -13,6 +13,8 @@
  *                         -> ONE commit of both deltas at 9, then await the drop worker
  *   get a version=3       -> "a" => "1"
  *   stats_current         -> await every drop, then the figures summed over tables
+ *   changes from=2 prefix=a  -> the change feed: "a"@3 => "x", "ab"@4 => None, ...
+ *   diff 2 4              -> "a" => "1" -> "2", "b" => None -> "3", ... (None: absent)
  * ```
  *
  * `current` is the highest commit version used so far (it starts at the
@@ -60,6 +62,8 @@ export const STORE_LANGUAGE: CommandTable = Object.freeze({
   prefix: { positional: ['PREFIX'], named: READ },
   count_versions: { positional: ['KEY'] },
   versions: { positional: ['KEY'] },
+  changes: { named: ['from', 'to', 'prefix'] },
+  diff: { positional: ['V1', 'V2'], named: ['prefix'] },
   flush: {},
   stats: {},
   stats_current: {},
@@ -179,6 +183,8 @@ export class StoreSession {
         `${formatBytes(a.bytes(0))} => ${this.#store.versions(a.bytes(0)).length} versions`,
       ],
       versions: (a) => this.#versions(a.bytes(0)),
+      changes: (a) => this.#changes(a),
+      diff: (a) => this.#diff(a),
       flush: async () => {
         await this.#store.flush();
         return [];
@@ -251,6 +257,38 @@ export class StoreSession {
         ({ version, value }) =>
           `${formatBytes(key)}@${version} => ${value === undefined ? 'None' : formatBytes(value)}`,
       );
+  }
+
+  /** Every stored write in (from, to] (by default all), one line each, in version then key order. */
+  #changes(args: CommandArgs): readonly string[] {
+    const from = args.integer('from');
+    const to = args.integer('to');
+    const prefix = args.namedBytes('prefix');
+    const options = {
+      ...(from === undefined ? {} : { from }),
+      ...(to === undefined ? {} : { to }),
+      ...(prefix === undefined ? {} : { prefix }),
+    };
+    const lines: string[] = [];
+    for (const { version, writes } of this.#store.changes(options)) {
+      for (const { key, value } of writes) {
+        lines.push(
+          `${formatBytes(key)}@${version} => ${value === undefined ? 'None' : formatBytes(value)}`,
+        );
+      }
+    }
+    return lines;
+  }
+
+  /** The keys whose value differs between V1 and V2: `KEY => BEFORE -> AFTER` (None: absent). */
+  #diff(args: CommandArgs): readonly string[] {
+    const prefix = args.namedBytes('prefix');
+    const spec = prefix === undefined ? {} : { prefix };
+    const show = (value: Uint8Array | undefined) =>
+      value === undefined ? 'None' : formatBytes(value);
+    return [...this.#store.diff(args.integerAt(0), args.integerAt(1), spec)].map(
+      ({ key, before, after }) => `${formatBytes(key)} => ${show(before)} -> ${show(after)}`,
+    );
   }
 
   async #figures(print: (figures: StorageFigures) => string[]): Promise<readonly string[]> {

@@ -30,6 +30,7 @@ export class HistoryReads {
   readonly #tier: AbstractTier;
   readonly #router: TableRouter;
   #floor: number;
+  #erasures = 0;
 
   constructor(tier: AbstractTier, router: TableRouter) {
     this.#tier = tier;
@@ -40,7 +41,25 @@ export class HistoryReads {
 
   /** Horizons reaching up to `readableFrom` were recorded. */
   raiseFloor(readableFrom: number): void {
+    this.#erasures++;
     if (readableFrom > this.#floor) this.#floor = readableFrom;
+  }
+
+  /**
+   * How many erasures recorded horizons so far: a reader of history between
+   * two versions (changes.ts) checks its horizons again when it moved.
+   */
+  get erasures(): number {
+    return this.#erasures;
+  }
+
+  /** The tier and router, for the history reads of changes.ts. */
+  get tier(): AbstractTier {
+    return this.#tier;
+  }
+
+  get router(): TableRouter {
+    return this.#router;
   }
 
   /**

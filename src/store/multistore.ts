@@ -9,8 +9,10 @@
  *                                     store.events listeners ◄────────────────┘ last
  *   get / contains / range / versions (at version V) ─► tier reads, newest version <= V
  *   begin() ─► Transaction: a lease on a snapshot, a write buffer (transaction.ts)
+ *   changes / diff (from, to) ─► tier.changePage (the index by version), history-checked (changes.ts)
+ *   watch() ─► a live iterator of later commits, fed after each commit (watch.ts)
  *   flush() ─► drop worker applied everything sent before, events delivered (or shed)
- *   close() ─► roll back open transactions, drain the worker, stop the runtime, close the tier
+ *   close() ─► roll back open transactions, end watches, drain the worker, stop the runtime, close the tier
  * ```
  *
  * Visibility has one rule: at version V a key shows its newest stored version
@@ -53,6 +55,16 @@ import {
   SnapshotRegistry,
   VersionOracle,
 } from '../transaction/index.js';
+import {
+  type Change,
+  type ChangeOptions,
+  type DiffEntry,
+  type DiffOptions,
+  readChanges,
+  readDiff,
+  resolveChangeOptions,
+  resolveDiffOptions,
+} from './changes.js';
 import { dropRequestsOf, keysOf } from './commit-requests.js';
 import { StatsEventBuilder, statsObserver } from './commit-stats.js';
 import { checkConflicts, type StoredHistory } from './conflict-check.js';
@@ -85,6 +97,7 @@ import {
   type TransactionOptions,
 } from './transaction-options.js';
 import { runTransaction } from './transaction-runner.js';
+import { type Watch, WatchHub, type WatchOptions } from './watch.js';
 
 /** What `stats()` reports: the storage figures, the events listeners missed, the open snapshots. */
 export interface StoreStats extends StorageStats {
@@ -139,6 +152,7 @@ export class MultiStore {
   readonly #history: StoredHistory;
   readonly #transactions: TransactionHost;
   readonly #reads: HistoryReads;
+  readonly #watches: WatchHub;
   #closing: Promise<void> | undefined;
   /** The retention sweep of data found at open: running (event-loop) or waiting for flush (inline). */
   #sweep: Promise<void> | SweepTarget | undefined;
@@ -209,6 +223,7 @@ export class MultiStore {
     this.#snapshots = new SnapshotRegistry({ clock, logger, onRelease: () => this.#worker.wake() });
     this.#transactions = this.#transactionHost();
     this.#system = new ActorSystem({ mode, clock, logger });
+    this.#watches = new WatchHub(mode);
     this.#bus = new EventBus({ mode, logger });
     this.#events = new EventSubscriptions(this.#bus);
     this.#tracker = new StorageStatsTracker(recountFigures(tier, tableNames));
@@ -345,6 +360,69 @@ export class MultiStore {
     );
   }
 
+  /**
+   * Every stored write with `from < version <= to` (defaults: 0 and the
+   * latest version) of a key range, one {@link Change} per version in
+   * version order, its writes in key order, tombstones included (`value`
+   * undefined). Throws `VERSION_TOO_OLD` when drops erased history of the
+   * range reaching into the interval (see the README). The iterator holds
+   * snapshots at `from` and `to` until it is exhausted or returned.
+   */
+  changes(options?: ChangeOptions): IterableIterator<Change> {
+    this.#assertOpen();
+    const { range, from, to, pageSize } = resolveChangeOptions(options);
+    const latest = this.#oracle.latest;
+    const upper = Math.min(to ?? latest, latest);
+    // Nothing is above the latest version: an empty feed holds no snapshot.
+    if (from >= upper) return [][Symbol.iterator]();
+    return new SnapshotRange(
+      this.#snapshots,
+      upper,
+      () => this.#assertOpen(),
+      () => readChanges({ reads: this.#reads, range, from, to: upper, pageSize }),
+      undefined,
+      Math.max(0, from),
+    );
+  }
+
+  /**
+   * The keys of a range whose visible value differs between `fromVersion`
+   * and `toVersion` (either order; a version above the latest reads the
+   * latest), with the value at each (`undefined`: absent), in key order (or
+   * reverse). Costs O(keys written between the two versions); reads refuse
+   * erased history as `get` does (`VERSION_TOO_OLD`).
+   */
+  diff(fromVersion: number, toVersion: number, options?: DiffOptions): IterableIterator<DiffEntry> {
+    this.#assertOpen();
+    const before = checkVersion(fromVersion, 'fromVersion');
+    const after = checkVersion(toVersion, 'toVersion');
+    const { range, reverse, pageSize } = resolveDiffOptions(options);
+    const latest = this.#oracle.latest;
+    const lo = Math.min(before, after, latest);
+    const hi = Math.min(Math.max(before, after), latest);
+    return new SnapshotRange(
+      this.#snapshots,
+      hi,
+      () => this.#assertOpen(),
+      () =>
+        readDiff({ reads: this.#reads, range, from: lo, to: hi, pageSize }, before, after, reverse),
+      undefined,
+      lo,
+    );
+  }
+
+  /**
+   * Watch a key range: an async iterator of every commit after this call
+   * whose writes touch the range (only those writes, in the shape of a
+   * `changes` entry), delivered after the commit. A consumer that falls
+   * `bufferSize` changes behind (default 1,024) gets `WATCH_OVERFLOW`;
+   * `signal` and `watch.close()` end it, and so does `store.close()`.
+   */
+  watch(spec?: RangeSpec, options?: WatchOptions): Watch {
+    this.#assertOpen();
+    return this.#watches.open(spec, options, this.#oracle.latest);
+  }
+
   /** Every stored version of `key`, newest first (`value` undefined = tombstone). */
   versions(key: BytesLike): StoredVersion[] {
     this.#assertOpen();
@@ -407,6 +485,7 @@ export class MultiStore {
   async #shutdown(): Promise<void> {
     // Before anything else: open snapshots no longer hold back any drop.
     this.#snapshots.closeAll();
+    this.#watches.endAll();
     try {
       await this.#finishSweep();
       await this.#worker.shutdown();
@@ -469,6 +548,7 @@ export class MultiStore {
     try {
       const record = this.#write(plan, version);
       tx?.written();
+      this.#watches.publish(version, plan.writes);
       // The ceiling is the latest version now, before any listener can commit
       // a later write; the requests are queued before listeners run (the
       // conflict records may release an expired snapshot, see above), so that

@@ -28,28 +28,35 @@ import type { SnapshotLease, SnapshotRegistry } from '../transaction/index.js';
 import type { StoreEntry } from './range.js';
 
 /** Live entries of a range read at one version, with the snapshot held while they are read. */
-export class SnapshotRange implements IterableIterator<StoreEntry> {
+export class SnapshotRange<T = StoreEntry> implements IterableIterator<T> {
   readonly #snapshots: SnapshotRegistry;
   readonly #lease: SnapshotLease;
+  /** A second lease, below the first (history reads: see the module documentation). */
+  readonly #lower: SnapshotLease | undefined;
   readonly #assertOpen: () => void;
-  #entries: Iterator<StoreEntry> | undefined;
+  #entries: Iterator<T> | undefined;
 
   /**
    * Open the snapshot at `version` now (released after `maxAgeMs`, when
-   * given: a transaction's range expires with it); `read` builds the
-   * entries' iterator (it runs now too, but reads nothing before the first
-   * `next()`).
+   * given: a transaction's range expires with it), and one at `lower`, when
+   * given and below it; `read` builds the entries' iterator (it runs now
+   * too, but reads nothing before the first `next()`).
    */
   constructor(
     snapshots: SnapshotRegistry,
     version: number,
     assertOpen: () => void,
-    read: (version: number) => Iterator<StoreEntry>,
+    read: (version: number) => Iterator<T>,
     maxAgeMs?: number,
+    lower?: number,
   ) {
     this.#snapshots = snapshots;
     this.#assertOpen = assertOpen;
     this.#lease = snapshots.open({ version, kind: 'range', owner: this, maxAgeMs });
+    this.#lower =
+      lower === undefined || lower >= version
+        ? undefined
+        : snapshots.open({ version: lower, kind: 'range', owner: this });
     this.#entries = read(version);
   }
 
@@ -58,11 +65,11 @@ export class SnapshotRange implements IterableIterator<StoreEntry> {
     return this.#lease.version;
   }
 
-  next(): IteratorResult<StoreEntry, undefined> {
+  next(): IteratorResult<T, undefined> {
     const entries = this.#entries;
     if (entries === undefined) return { done: true, value: undefined };
     this.#assertOpen();
-    let next: IteratorResult<StoreEntry>;
+    let next: IteratorResult<T>;
     try {
       next = entries.next();
     } catch (error) {
@@ -74,14 +81,14 @@ export class SnapshotRange implements IterableIterator<StoreEntry> {
     return { done: true, value: undefined };
   }
 
-  return(): IteratorResult<StoreEntry, undefined> {
+  return(): IteratorResult<T, undefined> {
     const entries = this.#entries;
     this.#end();
     entries?.return?.();
     return { done: true, value: undefined };
   }
 
-  throw(error?: unknown): IteratorResult<StoreEntry, undefined> {
+  throw(error?: unknown): IteratorResult<T, undefined> {
     this.return();
     throw error;
   }
@@ -93,5 +100,6 @@ export class SnapshotRange implements IterableIterator<StoreEntry> {
   #end(): void {
     this.#entries = undefined;
     this.#snapshots.close(this.#lease);
+    if (this.#lower !== undefined) this.#snapshots.close(this.#lower);
   }
 }

@@ -12,9 +12,12 @@
  */
 
 import { AbstractTier } from '../tier/abstract-tier.js';
+import { changeCursorOf, changePageOf } from '../tier/changes.js';
 import { horizonPageOf, widen } from '../tier/horizons.js';
 import { type KeyWalker, readPage } from '../tier/range-walk.js';
 import type {
+  ChangePage,
+  ChangeQuery,
   Horizon,
   HorizonEntry,
   HorizonPage,
@@ -41,6 +44,8 @@ export const FAULTS = {
   'reverse-cursor-ignores-end': 'in reverse, a cursor beyond the end bound wins over it',
   'forward-cursor-ignores-start': 'forward, a cursor before the start bound wins over it',
   'empty-value-is-a-tombstone': 'get and pages read an empty value as a tombstone',
+  'changes-keep-erased': 'change pages still list versions that drop erased',
+  'changes-in-key-order': 'change pages list writes in (key, version) order',
 } as const;
 
 /** The name of a fault, or `none` for the correct tier. */
@@ -56,6 +61,8 @@ interface Stored {
 /** One table: each key's versions (oldest first), its key ids in order, its key arrays. */
 class Table {
   readonly versions = new Map<string, Stored[]>();
+  /** What `drop` erased, kept by `changes-keep-erased` (and shown by its change pages). */
+  readonly erased: TierEntry[] = [];
   readonly keyArrays = new Map<string, Uint8Array>();
   ids: string[] = [];
 
@@ -78,6 +85,8 @@ class Table {
 
   remove(key: Uint8Array, version: number): void {
     const id = hex(key);
+    const gone = this.versions.get(id)?.find((v) => v.version === version);
+    if (gone && this.fault === 'changes-keep-erased') this.erased.push({ key: unhex(id), ...gone });
     const kept = (this.versions.get(id) ?? []).filter((v) => v.version !== version);
     if (kept.length > 0) this.versions.set(id, kept);
     else if (this.versions.delete(id)) {
@@ -184,6 +193,26 @@ class FaultyTier extends AbstractTier {
     const last = page.entries.at(-1);
     if (this.fault !== 'cursor-is-an-entry-key' || page.cursor === undefined || !last) return page;
     return { entries: page.entries, cursor: { lastKey: last.key } };
+  }
+
+  protected _changePage(table: string, query: ChangeQuery): ChangePage {
+    const held = this.#table(table, false);
+    if (held === undefined) return { entries: [], cursor: undefined };
+    const stored: TierEntry[] = [...held.erased];
+    for (const [id, versions] of held.versions) {
+      for (const v of versions) stored.push({ key: unhex(id), version: v.version, value: v.value });
+    }
+    if (this.fault !== 'changes-in-key-order') return changePageOf(stored, query);
+    const all = changePageOf(stored, {
+      ...query,
+      cursor: undefined,
+      limit: Number.MAX_SAFE_INTEGER,
+    });
+    const sorted = [...all.entries].sort(
+      (a, b) => hex(a.key).localeCompare(hex(b.key)) || a.version - b.version,
+    );
+    const entries = sorted.slice(0, query.limit);
+    return { entries, cursor: changeCursorOf(entries, query.limit) };
   }
 
   protected _getAllVersions(table: string, key: Uint8Array): VersionEntry[] {

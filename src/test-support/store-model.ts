@@ -135,6 +135,12 @@ export class StoreModel {
     return { key, readableFrom: horizon.readableFrom };
   }
 
+  /** The horizon of `key` (the versions whose reads erasures changed), if any. */
+  horizon(key: Uint8Array): { erasedFrom: number; readableFrom: number } | undefined {
+    const horizon = this.#horizons.get(bytesToBinaryString(key));
+    return horizon && { erasedFrom: horizon.erasedFrom, readableFrom: horizon.readableFrom };
+  }
+
   /** Requests parked behind an open snapshot. */
   get parkedCount(): number {
     let count = 0;

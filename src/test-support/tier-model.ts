@@ -16,6 +16,8 @@ import { compareBytes } from '../common/bytes.js';
 import { AbstractTier } from '../tier/abstract-tier.js';
 import type {
   Bound,
+  ChangePage,
+  ChangeQuery,
   Horizon,
   HorizonEntry,
   HorizonPage,
@@ -92,6 +94,31 @@ export class BruteForceTier extends AbstractTier {
     const last = entries[entries.length - 1];
     const full = entries.length === limit && last !== undefined;
     return { entries, cursor: full ? { lastKey: new Uint8Array(last.key) } : undefined };
+  }
+
+  protected _changePage(table: string, query: ChangeQuery): ChangePage {
+    const { cursor, start, end, from, to, limit } = query;
+    const all: TierEntry[] = [];
+    for (const k of this.#tables.get(table)?.values() ?? []) {
+      if (!inBound(k.key, start, 'start') || !inBound(k.key, end, 'end')) continue;
+      for (const v of k.versions) {
+        if (v.version <= from || v.version > to) continue;
+        all.push({ key: new Uint8Array(k.key), version: v.version, value: copy(v.value) });
+      }
+    }
+    const order = (a: TierEntry, b: { version: number; key: Uint8Array }) =>
+      a.version - b.version || compareBytes(a.key, b.key);
+    const after = cursor && { version: cursor.lastVersion, key: cursor.lastKey };
+    const entries = all
+      .filter((e) => after === undefined || order(e, after) > 0)
+      .sort(order)
+      .slice(0, limit);
+    const last = entries[entries.length - 1];
+    const full = entries.length === limit && last !== undefined;
+    return {
+      entries,
+      cursor: full ? { lastVersion: last.version, lastKey: new Uint8Array(last.key) } : undefined,
+    };
   }
 
   protected _getAllVersions(table: string, key: Uint8Array): VersionEntry[] {

@@ -25,6 +25,7 @@
  */
 
 import { describe } from 'node:test';
+import { describeChangeContract } from './changes.js';
 import { describePointContract, describeTableContract } from './contract.js';
 import type { OpenTier } from './helpers.js';
 import { describeHorizonContract } from './horizons.js';
@@ -40,6 +41,7 @@ export function describeTierContract(name: string, open: OpenTier): void {
     describeTableContract(open);
     describeRangeContract(open);
     describeHorizonContract(open);
+    describeChangeContract(open);
     describeInputContract(open);
   });
 }

@@ -97,6 +97,27 @@
  * in the same transaction as the erasure, so that a crash never leaves
  * erased versions without their horizon.
  *
+ * ## Changes
+ *
+ * `changePage` lists the stored writes (tombstones included) of a key range
+ * whose version is in `(from, to]`, in (version, key) order, paged like
+ * `page` with a cursor of (version, key). A tier answers it from an index by
+ * version that its `set` and `drop` keep up to date in the same atomic step
+ * (an erased version leaves the index with its entry), so that a page costs
+ * O(limit) plus the writes of the table it steps over in that version
+ * interval, never a walk of every key. The store builds its change feed,
+ * its diffs and the history check of both on it (store/changes.ts):
+ *
+ * ```
+ *   changePage(table, request)    request: start?, end?, from, to, limit, cursor?
+ *     -> { entries: [k@v ...] in (version, key) order, cursor: {lastVersion, lastKey} | undefined }
+ * ```
+ *
+ * The page rules are those of `page`: at most `limit` entries, a cursor
+ * exactly when the page is full, a cursor past the one given; a page that
+ * breaks them is `TIER_IO`. `changePageOf` (tier/changes.ts) answers it from
+ * all of a table's stored versions, for small tiers.
+ *
  * ## Extending the contract
  *
  * A new capability is one public method here (open check, validation, then
@@ -111,7 +132,11 @@
 import { compareBytes, describe, isReadableBytes } from '../common/bytes.js';
 import { isStoreError, StoreClosedError, TierIoError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
+import { compareChanges } from './changes.js';
 import type {
+  ChangePage,
+  ChangeQuery,
+  ChangeRequest,
   Horizon,
   HorizonPage,
   PageQuery,
@@ -127,6 +152,7 @@ import type {
   WriteObserver,
 } from './tier.js';
 import {
+  checkChangePage,
   checkDrops,
   checkHorizons,
   checkKey,
@@ -249,6 +275,20 @@ export abstract class AbstractTier {
     );
   }
 
+  /**
+   * One page of the stored writes of a key range with a version in
+   * `(request.from, request.to]`, in (version, key) order; see "Changes" in
+   * the module documentation. A backend page that breaks the page and cursor
+   * rules is `TIER_IO`.
+   */
+  changePage(table: string, request: ChangeRequest): ChangePage {
+    this.#checkTable(table);
+    const query = checkChangePage(request);
+    return this.#io('read changes', () =>
+      checkChangePageRules(this._changePage(table, query), query),
+    );
+  }
+
   /** Create the table if it does not exist. */
   ensureTable(table: string): void {
     this.#checkTable(table);
@@ -340,6 +380,9 @@ export abstract class AbstractTier {
   /** Raw `horizonPage`: an empty page for an unknown table. */
   protected abstract _horizonPage(table: string, query: PageQuery): HorizonPage;
 
+  /** Raw `changePage`: an empty page for an unknown table. */
+  protected abstract _changePage(table: string, query: ChangeQuery): ChangePage;
+
   /** Raw `ensureTable`: create the table if missing. */
   protected abstract _ensureTable(table: string): void;
 
@@ -420,6 +463,39 @@ function checkPageRules<P extends RangePage | HorizonPage>(
         `${method} returned a cursor that does not move past the one it was given`,
       );
     }
+  }
+  return page;
+}
+
+/** The page rules of {@link AbstractTier.changePage}, checked in O(1) per page. */
+function checkChangePageRules(page: ChangePage, query: ChangeQuery): ChangePage {
+  const entries = (page as Partial<ChangePage> | undefined)?.entries;
+  if (!Array.isArray(entries))
+    throw new TypeError(`_changePage returned ${describe(page)}, not a page`);
+  if (entries.length > query.limit) {
+    throw new TypeError(
+      `_changePage returned ${entries.length} entries for a limit of ${query.limit}`,
+    );
+  }
+  const { cursor } = page;
+  if ((cursor !== undefined) !== (entries.length === query.limit)) {
+    throw new TypeError('_changePage must return a cursor exactly when the page is full');
+  }
+  if (cursor === undefined) return page;
+  if (!isReadableBytes(cursor.lastKey) || typeof cursor.lastVersion !== 'number') {
+    throw new TypeError('_changePage returned a cursor without a lastVersion and lastKey');
+  }
+  const previous = query.cursor;
+  if (
+    previous !== undefined &&
+    compareChanges(
+      { version: cursor.lastVersion, key: cursor.lastKey },
+      { version: previous.lastVersion, key: previous.lastKey },
+    ) <= 0
+  ) {
+    throw new TypeError(
+      '_changePage returned a cursor that does not move past the one it was given',
+    );
   }
   return page;
 }

@@ -51,7 +51,7 @@ export function horizonPageOf(horizons: Iterable<HorizonEntry>, query: PageQuery
 }
 
 /** True when `key` is on the inner side of `bound` (`side` 1: a start bound, -1: an end bound). */
-function within(key: Uint8Array, bound: Bound, side: 1 | -1): boolean {
+export function within(key: Uint8Array, bound: Bound, side: 1 | -1): boolean {
   if (bound.kind === 'unbounded') return true;
   const order = compareBytes(key, bound.key) * side;
   return order > 0 || (order === 0 && bound.kind === 'included');

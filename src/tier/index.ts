@@ -15,11 +15,17 @@
  */
 
 export { AbstractTier } from './abstract-tier.js';
+export { changePageOf, compareChanges } from './changes.js';
 export { horizonPageOf, refuses, widen } from './horizons.js';
 export { type KeyIndex, type KeyWalker, readPage, walkPage } from './range-walk.js';
 export {
   type Bound,
+  type ChangeCursor,
+  type ChangePage,
+  type ChangeQuery,
+  type ChangeRequest,
   DEFAULT_TABLE,
+  EMPTY_CHANGE_PAGE,
   EMPTY_HORIZON_PAGE,
   EMPTY_PAGE,
   type Horizon,

@@ -11,7 +11,15 @@
  */
 
 import type { AbstractTier } from './abstract-tier.js';
-import type { HorizonPage, PageRequest, RangeCursor, RangePage } from './tier.js';
+import type {
+  ChangeCursor,
+  ChangePage,
+  ChangeRequest,
+  HorizonPage,
+  PageRequest,
+  RangeCursor,
+  RangePage,
+} from './tier.js';
 
 /** A page request without its cursor: the whole range, to be followed. */
 export type RangeRequest = Omit<PageRequest, 'cursor'>;
@@ -39,6 +47,23 @@ export function* horizonPages(
   let cursor: RangeCursor | undefined;
   do {
     const page = tier.horizonPage(table, { ...request, cursor });
+    yield page;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+}
+
+/** A change request without its cursor: the whole version interval, to be followed. */
+export type ChangeRange = Omit<ChangeRequest, 'cursor'>;
+
+/** Every page of `changePage` over a version interval, each read only when the previous one has been handed out. */
+export function* changePages(
+  tier: AbstractTier,
+  table: string,
+  request: ChangeRange,
+): Generator<ChangePage, void, undefined> {
+  let cursor: ChangeCursor | undefined;
+  do {
+    const page = tier.changePage(table, { ...request, cursor });
     yield page;
     cursor = page.cursor;
   } while (cursor !== undefined);

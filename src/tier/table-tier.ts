@@ -25,6 +25,9 @@
 import { AbstractTier } from './abstract-tier.js';
 import { type KeyWalker, readPage } from './range-walk.js';
 import {
+  type ChangePage,
+  type ChangeQuery,
+  EMPTY_CHANGE_PAGE,
   EMPTY_HORIZON_PAGE,
   EMPTY_PAGE,
   type Horizon,
@@ -52,6 +55,8 @@ export interface TierTable<K, H> extends KeyWalker<K, H> {
   readonly readableFloor: number;
   /** The keys of a range whose horizon reaches above `query.version`. */
   horizonPage(query: PageQuery): HorizonPage;
+  /** One page of the stored writes of a range in a version interval, from its index by version. */
+  changePage(query: ChangeQuery): ChangePage;
   /** Erase every entry and horizon. */
   clear(): void;
 }
@@ -116,6 +121,10 @@ export abstract class TableTier<T extends TierTable<any, any>> extends AbstractT
 
   protected _horizonPage(table: string, query: PageQuery): HorizonPage {
     return this.#tables.get(table)?.horizonPage(query) ?? EMPTY_HORIZON_PAGE;
+  }
+
+  protected _changePage(table: string, query: ChangeQuery): ChangePage {
+    return this.#tables.get(table)?.changePage(query) ?? EMPTY_CHANGE_PAGE;
   }
 
   protected _ensureTable(table: string): void {

@@ -160,3 +160,60 @@ export const EMPTY_PAGE: RangePage = Object.freeze({
 
 /** The name of the table used when a store declares no other: `multi`. */
 export const DEFAULT_TABLE = 'multi';
+
+/**
+ * Where the next page of a change read starts: strictly after the write of
+ * `lastKey` at `lastVersion`, in (version, key) order.
+ */
+export interface ChangeCursor {
+  readonly lastVersion: number;
+  readonly lastKey: Uint8Array;
+}
+
+/**
+ * What `AbstractTier.changePage` reads: one page of the stored writes of a
+ * key range whose version is above `from` and at most `to`, in (version, key)
+ * order.
+ */
+export interface ChangeRequest {
+  /** The first key of the range; unbounded when absent. */
+  readonly start?: Bound | undefined;
+  /** The last key of the range; unbounded when absent. */
+  readonly end?: Bound | undefined;
+  /** Writes strictly above this version; absent: every write, version 0 included. */
+  readonly from?: number | undefined;
+  /** Writes at or below this version. */
+  readonly to: number;
+  /** Most entries in the page: a positive safe integer. */
+  readonly limit: number;
+  /** Resume after the previous page (its `cursor`); from `from` when absent. */
+  readonly cursor?: ChangeCursor | undefined;
+}
+
+/**
+ * A {@link ChangeRequest} as a backend's `_changePage` receives it: checked,
+ * every field present; `from` is -1 when the request had none (so that
+ * `version > from` holds for every version).
+ */
+export interface ChangeQuery {
+  readonly start: Bound;
+  readonly end: Bound;
+  readonly from: number;
+  readonly to: number;
+  readonly limit: number;
+  readonly cursor: ChangeCursor | undefined;
+}
+
+/** One page of a change read: stored writes (tombstones included), oldest version first. */
+export interface ChangePage {
+  /** At most `limit` entries, in (version, key) order. */
+  readonly entries: readonly TierEntry[];
+  /** Resume here for the next page; `undefined` when the range is exhausted. */
+  readonly cursor: ChangeCursor | undefined;
+}
+
+/** The change page with nothing in it. */
+export const EMPTY_CHANGE_PAGE: ChangePage = Object.freeze({
+  entries: Object.freeze([]) as readonly TierEntry[],
+  cursor: undefined,
+});

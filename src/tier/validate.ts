@@ -14,8 +14,9 @@
  *   value                         INVALID_VALUE      a readable Uint8Array, or undefined
  *   version                       INVALID_VERSION    non-negative safe integer
  *   page limit                    INVALID_ARGUMENT   positive safe integer
- *   page request, bound, cursor,  INVALID_ARGUMENT   the documented shape (no
- *   writes, drops, settings                          unknown request property)
+ *   page request, change request, INVALID_ARGUMENT   the documented shape (no
+ *   bound, cursor, writes, drops,                    unknown request property;
+ *   settings                                         a change request's from <= to)
  *   horizon                       INVALID_ARGUMENT   versions, erasedFrom < readableFrom
  * ```
  *
@@ -38,7 +39,16 @@
 import { describe, isReadableBytes } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
-import type { Bound, PageQuery, RangeCursor, TierDrops, TierHorizons, TierWrites } from './tier.js';
+import type {
+  Bound,
+  ChangeCursor,
+  ChangeQuery,
+  PageQuery,
+  RangeCursor,
+  TierDrops,
+  TierHorizons,
+  TierWrites,
+} from './tier.js';
 import { UNBOUNDED } from './tier.js';
 
 /** The longest table name a tier accepts, in UTF-8 bytes. */
@@ -154,6 +164,49 @@ export function checkPage(request: unknown): PageQuery {
     cursor: checkCursor(request.cursor),
     reverse: reverse === true,
   };
+}
+
+const CHANGE_REQUEST_KEYS: ReadonlySet<string> = new Set([
+  'start',
+  'end',
+  'from',
+  'to',
+  'limit',
+  'cursor',
+]);
+
+/** Check a change request and fill in its defaults (the table name is checked apart). */
+export function checkChangePage(request: unknown): ChangeQuery {
+  if (!isObject(request)) {
+    throw invalidArgument(`a change request must be an object, got ${describe(request)}`);
+  }
+  for (const name in request) {
+    if (!CHANGE_REQUEST_KEYS.has(name))
+      throw invalidArgument(`unknown change request property ${name}`);
+  }
+  const from = request.from === undefined ? -1 : checkVersion(request.from, 'from');
+  const to = checkVersion(request.to, 'to');
+  if (from > to) throw invalidArgument(`from (${from}) must not be above to (${to})`);
+  const { start, end } = request;
+  return {
+    start: start === undefined ? UNBOUNDED : checkBound(start, 'start'),
+    end: end === undefined ? UNBOUNDED : checkBound(end, 'end'),
+    from,
+    to,
+    limit: checkLimit(request.limit),
+    cursor: checkChangeCursor(request.cursor),
+  };
+}
+
+/** Return `cursor` if it is `undefined` or a well-formed {@link ChangeCursor}, else throw. */
+function checkChangeCursor(cursor: unknown): ChangeCursor | undefined {
+  if (cursor === undefined) return undefined;
+  if (!isObject(cursor)) {
+    throw invalidArgument(`cursor must be a ChangeCursor or undefined, got ${describe(cursor)}`);
+  }
+  checkVersion(cursor.lastVersion, 'cursor lastVersion');
+  checkKey(cursor.lastKey, 'cursor lastKey');
+  return cursor as unknown as ChangeCursor;
 }
 
 /** Check the argument of `set`: a Map of table name to an array of writes. */

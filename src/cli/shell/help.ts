@@ -59,12 +59,23 @@ export const DESCRIPTIONS: Readonly<Record<string, readonly [string, string?]>> 
     'Prints "KEY"@VERSION => "VALUE" per version; None marks a tombstone; a key without ' +
       'stored versions prints nothing.',
   ],
+  changes: [
+    'the change feed: every stored write, in version order',
+    'Lists each write with from < version <= to (default: every write, up to the latest version) as KEY@V => VALUE ' +
+      '(None: a tombstone); prefix=P keeps the keys starting with P. Fails with VERSION_TOO_OLD ' +
+      'when drops erased history there.',
+  ],
+  diff: [
+    'keys whose value differs between versions V1 and V2',
+    'Prints KEY => BEFORE -> AFTER in key order (None: absent there); prefix=P keeps the keys ' +
+      'starting with P.',
+  ],
   flush: ['wait until every requested drop is applied'],
   stats: [
     'storage figures summed over all tables',
     'Current and historical counts and bytes, then cdc_count, cdc_key_bytes and ' +
       'cdc_value_bytes, always 0 (the reference stats format has them for a change log, ' +
-      'which this store does not keep), then total_bytes.',
+      'which this store does not keep apart: changes reads the index by version), then total_bytes.',
   ],
   stats_current: ['current versions: count and bytes'],
   stats_historical: ['historical versions: count and bytes'],
@@ -112,6 +123,9 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = Object.freeze({
   reverse: 'BOOL',
   up_to_version: 'V',
   keep_last_versions: 'K',
+  from: 'V',
+  to: 'V',
+  prefix: 'P',
 });
 
 const SYNTAX = [

@@ -158,3 +158,23 @@ describe('MemoryTable', () => {
     assert.deepEqual(table.seek(undefined, true, false)?.key, bytes(7));
   });
 });
+
+describe('MemoryTable version log', () => {
+  it('indexes one (version, key) pair per stored version and lets erased ones go', () => {
+    const table = new MemoryTable('t');
+    for (let version = 1; version <= 50; version++) {
+      for (let key = 0; key < 4; key++)
+        table.put({ key: bytes(key), value: bytes(version) }, version);
+    }
+    table.put({ key: bytes(0), value: bytes(9) }, 50); // a replacement is still one pair
+    assert.equal(table.indexedVersions, 200);
+    // A retention-like erasure: every key keeps its newest version only.
+    const older = new Set(Array.from({ length: 49 }, (_, i) => i + 1));
+    for (let key = 0; key < 4; key++) table.removeVersions(keyString(bytes(key)), older);
+    assert.equal(table.indexedVersions, 4, 'the log holds what is stored, nothing erased');
+    table.removeVersions(keyString(bytes(0)), new Set([50]));
+    assert.equal(table.indexedVersions, 3);
+    table.clear();
+    assert.equal(table.indexedVersions, 0);
+  });
+});

@@ -8,6 +8,9 @@
  *             "b" ──> [v2 "z"]
  * ```
  *
+ * A third index, the version log (version-log.ts), lists the keys each
+ * version wrote, for change pages; `put` and `removeVersions` keep it in step.
+ *
  * Keys are index strings (key-string.ts), whose string order is bytewise key
  * order. Both indexes hold the same chain objects; a key is in both or in
  * neither, and a chain is never empty: dropping its last version removes the
@@ -20,6 +23,8 @@
 import BTreeModule from 'sorted-btree';
 import type { TierTable } from '../table-tier.js';
 import {
+  type ChangePage,
+  type ChangeQuery,
   EMPTY_HORIZON_PAGE,
   type Horizon,
   type HorizonPage,
@@ -33,6 +38,7 @@ import {
 import { compareKeyStrings, keyString } from './key-string.js';
 import { MemoryHorizons } from './memory-horizons.js';
 import { VersionChain } from './version-chain.js';
+import { VersionLog } from './version-log.js';
 
 const BTree = BTreeModule.default;
 type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
@@ -65,6 +71,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   readonly #order: BTree<string, VersionChain> = new BTree(undefined, compareKeyStrings);
   /** Reused by seeks, which would otherwise allocate a pair per key visited. */
   readonly #pair = [] as unknown as [string, VersionChain];
+  readonly #log = new VersionLog();
   /** Created by the first horizon: a table that never erased pays nothing. */
   #horizons: MemoryHorizons | undefined;
 
@@ -104,7 +111,8 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     const chain = this.#chains.get(id);
     observe?.(this.name, write, chain?.newestSize(), chain?.sizeOf(version));
     if (chain === undefined) this.#add(new VersionChain(id, version, write.value));
-    else chain.put(version, write.value);
+    else if (!chain.put(version, write.value)) return; // a replacement: the log has the pair
+    this.#log.add(version, id);
   }
 
   #add(chain: VersionChain): void {
@@ -120,7 +128,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   removeVersions(id: string, versions: ReadonlySet<number>): void {
     const chain = this.#chains.get(id);
     if (chain === undefined) return;
-    chain.removeAll(versions);
+    for (const version of chain.removeAll(versions)) this.#log.delete(version, id);
     if (chain.size > 0) return;
     this.#chains.delete(id);
     this.#order.delete(id);
@@ -130,7 +138,17 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   clear(): void {
     this.#chains.clear();
     this.#order.clear();
+    this.#log.clear();
     this.#horizons = undefined;
+  }
+
+  /** How many (version, key) pairs the version log indexes (one per stored version). */
+  get indexedVersions(): number {
+    return this.#log.size;
+  }
+
+  changePage(query: ChangeQuery): ChangePage {
+    return this.#log.page(query, (id) => this.#chains.get(id));
   }
 
   horizon(key: Uint8Array): Horizon | undefined {

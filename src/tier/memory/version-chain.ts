@@ -77,38 +77,50 @@ export class VersionChain {
     return this.#versions.length;
   }
 
-  /** Store `value` (undefined: tombstone) at `version`, replacing that version if present. */
-  put(version: number, bytes: Uint8Array | undefined): void {
+  /**
+   * Store `value` (undefined: tombstone) at `version`, replacing that version
+   * if present; true when the version is new to the chain.
+   */
+  put(version: number, bytes: Uint8Array | undefined): boolean {
     const value = bytes === undefined ? undefined : bytesToBinaryString(bytes);
     const at = floorIndex(this.#versions, version);
     if (at >= 0 && this.#versions[at] === version) {
       this.#values[at] = value;
-    } else if (at === this.#versions.length - 1) {
+      return false;
+    }
+    if (at === this.#versions.length - 1) {
       this.#versions.push(version);
       this.#values.push(value);
     } else {
       this.#versions.splice(at + 1, 0, version);
       this.#values.splice(at + 1, 0, value);
     }
+    return true;
   }
 
   /**
    * Erase every stored version in `erase` (others are ignored), in one pass
-   * that keeps the survivors in order: O(versions of the key).
+   * that keeps the survivors in order: O(versions of the key). Returns the
+   * versions it erased.
    */
-  removeAll(erase: ReadonlySet<number>): void {
+  removeAll(erase: ReadonlySet<number>): number[] {
     const versions = this.#versions;
     const values = this.#values;
+    const erased: number[] = [];
     let kept = 0;
     for (let at = 0; at < versions.length; at++) {
       const version = versions[at] as number;
-      if (erase.has(version)) continue;
+      if (erase.has(version)) {
+        erased.push(version);
+        continue;
+      }
       versions[kept] = version;
       values[kept] = values[at];
       kept++;
     }
     versions.length = kept;
     values.length = kept;
+    return erased;
   }
 
   /**
@@ -122,6 +134,13 @@ export class VersionChain {
     const value = ownedBytes(this.#values[at]);
     const copy = key === undefined ? this.key : new Uint8Array(key);
     return { key: copy, version: this.#versions[at] as number, value };
+  }
+
+  /** The entry stored at exactly `version`, key and value copied for the caller, if any. */
+  at(version: number): TierEntry | undefined {
+    const at = floorIndex(this.#versions, version);
+    if (at < 0 || this.#versions[at] !== version) return undefined;
+    return { key: this.key, version, value: ownedBytes(this.#values[at]) };
   }
 
   /** The newest version's size, if any. */

@@ -11,6 +11,9 @@
  *   t_6d756c7469 (key BLOB, version INTEGER, value BLOB NULL,
  *                 PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID
  *       ^ "multi" as hex of its UTF-8 bytes         value NULL = tombstone
+ *   v_6d756c7469 ON t_6d756c7469 (version, key)   the table's index by version
+ *                 (change pages; created with the table, or by the first change page
+ *                 of a table an older file holds)
  *   h_6d756c7469 (key BLOB PRIMARY KEY, erased_from INTEGER, readable_from INTEGER)
  *                 STRICT, WITHOUT ROWID       the table's horizons, created with the first
  * ```
@@ -73,6 +76,22 @@ export function sqlTableName(table: string): string {
 /** The SQL identifier (unquoted; only `[h_0-9a-f]`) of a store table's horizons. */
 export function sqlHorizonTableName(table: string): string {
   return `h_${hexOf(table)}`;
+}
+
+/** The SQL identifier (unquoted; only `[v_0-9a-f]`) of a store table's index by version. */
+export function sqlVersionIndexName(table: string): string {
+  return `v_${hexOf(table)}`;
+}
+
+/**
+ * DDL creating the index by version of a store table's SQL table: run with
+ * the table's creation, and by the first change page of a table found in a
+ * file (a file written before the index existed gets it then, once, built
+ * from its rows; opening writes nothing for it, and the format stays the
+ * same, since code without change reads simply never uses it).
+ */
+export function createVersionIndexSql(table: string): string {
+  return `CREATE INDEX IF NOT EXISTS "${sqlVersionIndexName(table)}" ON "${sqlTableName(table)}" (version, key)`;
 }
 
 /** The meta row holding a store table's readable floor. */

@@ -18,9 +18,12 @@
  */
 
 import { compareBytes } from '../../common/bytes.js';
+import { changeCursorOf } from '../changes.js';
 import { type KeyIndex, walkPage } from '../range-walk.js';
 import type { TierTable } from '../table-tier.js';
 import {
+  type ChangePage,
+  type ChangeQuery,
   EMPTY_HORIZON_PAGE,
   type Horizon,
   type HorizonEntry,
@@ -30,10 +33,12 @@ import {
   type VersionEntry,
   type VersionSize,
 } from '../tier.js';
+import { type ChangeRow, ChangeStatements } from './change-statements.js';
 import type { Connection } from './load.js';
 import {
   createHorizonTableSql,
   createTableSql,
+  createVersionIndexSql,
   floorMetaName,
   RAISE_FLOOR_SQL,
   RAISE_FORMAT_SQL,
@@ -105,6 +110,9 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   readonly name: string;
   readonly #db: Connection;
   readonly #statements: TableStatements;
+  readonly #changes: ChangeStatements;
+  /** Whether the index by version is known to exist (see createVersionIndexSql). */
+  #indexed = false;
   /** Whether the horizon table exists (it is created by the first horizon). */
   #horizons: boolean;
   #floor: number;
@@ -117,6 +125,7 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
     this.name = name;
     this.#db = db;
     this.#statements = new TableStatements(db, name);
+    this.#changes = new ChangeStatements(db, name);
     this.#horizons = floor !== undefined;
     this.#floor = floor ?? 0;
   }
@@ -124,7 +133,10 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   /** Create the SQL table of `name` if needed, and return its handle. */
   static create(db: Connection, name: string): SqlTable {
     db.exec(createTableSql(name));
-    return new SqlTable(db, name);
+    db.exec(createVersionIndexSql(name));
+    const table = new SqlTable(db, name);
+    table.#indexed = true;
+    return table;
   }
 
   horizon(key: Uint8Array): Horizon | undefined {
@@ -173,6 +185,20 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   horizonsCommitted(floor: number): void {
     this.#horizons = true;
     this.#floor = floor;
+  }
+
+  /** One change page, from the table's index by version (change-statements.ts). */
+  changePage(query: ChangeQuery): ChangePage {
+    if (!this.#indexed) {
+      this.#db.exec(createVersionIndexSql(this.name));
+      this.#indexed = true;
+    }
+    const entries = this.#changes.rows(query).map(([key, version, value]: ChangeRow) => ({
+      key: plain(key),
+      version,
+      value: value === null ? undefined : plain(value),
+    }));
+    return { entries, cursor: changeCursorOf(entries, query.limit) };
   }
 
   /** The newest entry of `key` at or below `version`, with a copy of `key` the caller owns. */

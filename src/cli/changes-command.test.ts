@@ -1,0 +1,99 @@
+/**
+ * `multistore changes`: the feed of a file, from a version and a prefix, a
+ * refused feed, and `--follow` picking up commits made between polls (the
+ * polls are driven by the test: no timers).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { MultiStore } from '../store/multistore.js';
+import { tempDir } from '../test-support/store-setups.js';
+import { type ChangesIo, changesCommand, EXIT_REFUSED } from './changes-command.js';
+
+const set = (key: string, value: string) => ({ type: 'set' as const, key, value });
+
+async function write(path: string, deltas: Parameters<MultiStore['commit']>[0]): Promise<void> {
+  const store = MultiStore.open({ path });
+  store.commit(deltas);
+  await store.close();
+}
+
+function capture(waits: ((resolve: () => void) => void)[] = []) {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const controller = new AbortController();
+  const io: ChangesIo = {
+    print: (line) => lines.push(line),
+    error: (line) => errors.push(line),
+    // Each poll's wait runs the test's next step, then resolves; none left: stop following.
+    wait: () =>
+      new Promise<void>((resolve) => {
+        const step = waits.shift();
+        if (step === undefined) controller.abort();
+        if (step === undefined) resolve();
+        else step(resolve);
+      }),
+    signal: controller.signal,
+  };
+  return { lines, errors, io };
+}
+
+it('prints the feed of a file, from a version and under a prefix, and exits', async () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'feed.db');
+    await write(db, [set('a', '1'), set('b', '1')]);
+    await write(db, [set('a', '2'), { type: 'remove', key: 'b' }]);
+    const all = capture();
+    assert.equal(await changesCommand({ db }, all.io), 0);
+    assert.deepEqual(all.lines, ['"a"@1 => "1"', '"b"@1 => "1"', '"a"@2 => "2"', '"b"@2 => None']);
+    const some = capture();
+    assert.equal(await changesCommand({ db, from: 1, prefix: 'b' }, some.io), 0);
+    assert.deepEqual(some.lines, ['"b"@2 => None']);
+    await assert.rejects(
+      changesCommand({ db: join(dir.path, 'missing.db') }, capture().io),
+      /no such file/,
+    );
+  } finally {
+    dir.cleanup();
+  }
+});
+
+it('exits 1 when drops erased history the feed needs', async () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'erased.db');
+    await write(db, [set('a', '1')]);
+    await write(db, [set('a', '2')]);
+    await write(db, [{ type: 'drop', key: 'a', upToVersion: 2 }]);
+    const out = capture();
+    assert.equal(await changesCommand({ db }, out.io), EXIT_REFUSED);
+    assert.match(out.errors[0] ?? '', /VERSION_TOO_OLD|cannot be read at version 0/);
+    const resumed = capture();
+    assert.equal(await changesCommand({ db, from: 2 }, resumed.io), 0);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+it('--follow prints the commits that reach the file between polls, skipping a poll while it is held', async () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'follow.db');
+    await write(db, [set('k', '1')]);
+    let holder: MultiStore | undefined;
+    const out = capture([
+      (next) => void write(db, [set('k', '2'), set('x', 'not under the prefix')]).then(next),
+      (next) => {
+        holder = MultiStore.open({ path: db }); // held: the next poll prints nothing
+        holder.commit([set('k', '3')]);
+        next();
+      },
+      (next) => void holder?.close().then(next),
+    ]);
+    assert.equal(await changesCommand({ db, prefix: 'k', follow: true, interval: 1 }, out.io), 0);
+    assert.deepEqual(out.lines, ['"k"@1 => "1"', '"k"@2 => "2"', '"k"@3 => "3"']);
+  } finally {
+    dir.cleanup();
+  }
+});

@@ -1,0 +1,352 @@
+/**
+ * History between two versions: the change feed and diffs.
+ *
+ * Both read the tiers' index by version (`tier.changePage`, see "Changes" in
+ * abstract-tier.ts), never every key of a range:
+ *
+ * ```
+ *   changes(from, to)   every stored write with from < version <= to, merged
+ *                       across tables in (version, key) order, grouped by version:
+ *                         multi:     a@3  c@3        x@9
+ *                         sessions:            s:1@5
+ *                         feed:      {3: a c}  {5: s:1}  {9: x}
+ *   diff(a, b)          the keys written in (min, max], plus the keys whose
+ *                       erased history reaches into it, each read at a and at b
+ *                       (history-checked): those whose value differs, in key order
+ * ```
+ *
+ * So a feed costs O(writes returned) (plus the writes of the same tables in
+ * the interval that the key bounds filter out) and a diff O(keys written
+ * between the versions), memory O(keys written) for the diff's sort.
+ *
+ * ## Erased history
+ *
+ * A feed must never skip what drops erased. Drops erase a prefix of a key's
+ * versions and record the horizon `[erasedFrom, readableFrom)` of reads they
+ * changed (transaction/erasure.ts); the feed from `from` to `to` of a range
+ * is refused (`VERSION_TOO_OLD`) when a key of the range has a horizon with
+ * `readableFrom > from` and `erasedFrom <= to`: erased versions may lie in
+ * the interval, or the state at `from` itself was erased (a deletion, which
+ * is no write and so in no feed). A table whose readable floor (its highest
+ * `readableFrom`, constant time) is at or below `from` is skipped without
+ * looking at a key, so a consumer that keeps up pays nothing; otherwise the
+ * table's horizons above `from` are paged (`horizonPage`). The error's
+ * `readableFrom` is the highest floor of the range's tables: a feed from
+ * there is accepted.
+ *
+ * The iterator holds snapshots at `from` and `to` while it runs (see
+ * snapshot-range.ts), and checks the horizons again before it hands out a
+ * version if a drop recorded horizons meanwhile: an erasure it cannot hold
+ * back (of versions of a key that did not exist yet at `from`) fails it
+ * rather than shortens it.
+ *
+ * @module
+ */
+
+import { bytesToBinaryString, compareBytes, describe, equalBytes } from '../common/bytes.js';
+import { InvalidInputError, VersionTooOldError } from '../common/errors.js';
+import { rejectUnknownProperties } from '../common/properties.js';
+import { checkVersion } from '../common/version.js';
+import { compareChanges } from '../tier/changes.js';
+import { changePages, horizonPages } from '../tier/paging.js';
+import type { TierEntry } from '../tier/tier.js';
+import type { HistoryReads } from './history-reads.js';
+import {
+  boundKey,
+  checkPageSize,
+  type RangeSpec,
+  type ResolvedRange,
+  resolveRange,
+} from './range.js';
+
+/** What `store.changes` reads: a key range (as for `range`) and a version interval. */
+export interface ChangeOptions extends RangeSpec {
+  /** Writes strictly above this version (default: every write, version 0 included). */
+  readonly from?: number;
+  /** Writes at or below this version (default, and at most: the latest committed). */
+  readonly to?: number;
+  /** Writes fetched per tier page (default 256). */
+  readonly pageSize?: number;
+}
+
+/** One stored write of a change: a value, or a tombstone (`value` undefined). */
+export interface ChangeWrite {
+  readonly key: Uint8Array;
+  /** The value written, or `undefined` for a tombstone (`unset` or `remove`). */
+  readonly value: Uint8Array | undefined;
+  /** The table the key belongs to. */
+  readonly table: string;
+}
+
+/** The stored writes of one commit version, in key order. */
+export interface Change {
+  readonly version: number;
+  readonly writes: readonly ChangeWrite[];
+}
+
+/** What `store.diff` compares: a key range (as for `range`), its order and page size. */
+export interface DiffOptions extends RangeSpec {
+  /** Descending key order. */
+  readonly reverse?: boolean;
+  /** Writes (and horizons) fetched per tier page (default 256). */
+  readonly pageSize?: number;
+}
+
+/** A key whose visible value differs between the two versions of a diff. */
+export interface DiffEntry {
+  readonly key: Uint8Array;
+  /** The value at the first version, `undefined` when absent there. */
+  readonly before: Uint8Array | undefined;
+  /** The value at the second version, `undefined` when absent there. */
+  readonly after: Uint8Array | undefined;
+}
+
+const RANGE_PROPERTIES = ['start', 'end', 'endInclusive', 'prefix'];
+
+/** {@link ChangeOptions}, validated. */
+export interface ResolvedChanges {
+  readonly range: ResolvedRange;
+  /** -1 when absent: every version is above it. */
+  readonly from: number;
+  readonly to: number | undefined;
+  readonly pageSize: number;
+}
+
+/** Validate {@link ChangeOptions}; `from` above an explicit `to` is `INVALID_ARGUMENT`. */
+export function resolveChangeOptions(options: ChangeOptions | undefined): ResolvedChanges {
+  const given = optionsObject(options, 'change options');
+  rejectUnknownProperties(
+    given,
+    [...RANGE_PROPERTIES, 'from', 'to', 'pageSize'],
+    'change options',
+    'INVALID_ARGUMENT',
+  );
+  const { from, to, pageSize, ...spec } = given as ChangeOptions;
+  const lower = from === undefined ? -1 : checkVersion(from, 'from');
+  const upper = to === undefined ? undefined : checkVersion(to, 'to');
+  if (upper !== undefined && lower > upper) {
+    throw new InvalidInputError(
+      'INVALID_ARGUMENT',
+      `from (${lower}) must not be above to (${upper})`,
+    );
+  }
+  return { range: resolveRange(spec), from: lower, to: upper, pageSize: checkPageSize(pageSize) };
+}
+
+/** {@link DiffOptions}, validated. */
+export interface ResolvedDiff {
+  readonly range: ResolvedRange;
+  readonly reverse: boolean;
+  readonly pageSize: number;
+}
+
+/** Validate {@link DiffOptions}. */
+export function resolveDiffOptions(options: DiffOptions | undefined): ResolvedDiff {
+  const given = optionsObject(options, 'diff options');
+  rejectUnknownProperties(
+    given,
+    [...RANGE_PROPERTIES, 'reverse', 'pageSize'],
+    'diff options',
+    'INVALID_ARGUMENT',
+  );
+  const { reverse, pageSize, ...spec } = given as DiffOptions;
+  if (reverse !== undefined && typeof reverse !== 'boolean') {
+    throw new InvalidInputError('INVALID_ARGUMENT', 'reverse must be a boolean');
+  }
+  return {
+    range: resolveRange(spec),
+    reverse: reverse === true,
+    pageSize: checkPageSize(pageSize),
+  };
+}
+
+function optionsObject(options: unknown, what: string): object {
+  if (options === undefined) return {};
+  if (typeof options === 'object' && options !== null) return options;
+  throw new InvalidInputError(
+    'INVALID_ARGUMENT',
+    `${what} must be an object, got ${describe(options)}`,
+  );
+}
+
+/** One history read: the interval `(from, to]` of a range. */
+export interface HistoryRead {
+  readonly reads: HistoryReads;
+  readonly range: ResolvedRange;
+  /** -1: from the very first write (version 0 included). */
+  readonly from: number;
+  readonly to: number;
+  readonly pageSize: number;
+}
+
+/**
+ * Throw `VERSION_TOO_OLD` when erased history of the range reaches into
+ * `(from, to]` or erased the state at `from` (see the module documentation).
+ */
+export function checkHistory(read: HistoryRead): void {
+  if (read.from >= read.to) return;
+  const { tier } = read.reads;
+  let refused: Uint8Array | undefined;
+  let resume = 0;
+  for (const table of tablesOf(read)) {
+    const floor = tier.readableFloor(table);
+    if (read.from >= floor) continue;
+    const key = refusedKey(read, table);
+    if (key === undefined) continue;
+    refused ??= key;
+    resume = Math.max(resume, floor);
+  }
+  if (refused !== undefined) throw new VersionTooOldError(Math.max(0, read.from), resume, refused);
+}
+
+/** The first key of the table's part of the range whose horizon refuses the interval. */
+function refusedKey(read: HistoryRead, table: string): Uint8Array | undefined {
+  for (const { key } of refusingHorizons(read, table)) return key;
+  return undefined;
+}
+
+/** The horizons of the table's part of the range that reach into the interval. */
+function* refusingHorizons(read: HistoryRead, table: string): Generator<{ key: Uint8Array }> {
+  const { range, from, to, pageSize } = read;
+  // readableFrom > 0 is readableFrom > -1: a horizon's readableFrom is above its erasedFrom.
+  const version = Math.max(0, from);
+  const request = { start: range.start, end: range.end, version, limit: pageSize };
+  for (const page of horizonPages(read.reads.tier, table, request)) {
+    for (const entry of page.entries) if (entry.horizon.erasedFrom <= to) yield entry;
+  }
+}
+
+function tablesOf(read: HistoryRead): string[] {
+  const { start, end } = read.range;
+  return read.reads.router.tablesMeeting(boundKey(start), boundKey(end)).map((t) => t.name);
+}
+
+/** A stored write and its table. */
+interface TableWrite extends TierEntry {
+  readonly table: string;
+}
+
+/** Every stored write of one table's part of the interval, page by page. */
+function* tableChanges(read: HistoryRead, table: string): Generator<TableWrite, void, undefined> {
+  const { range, from, to, pageSize } = read;
+  const request = {
+    start: range.start,
+    end: range.end,
+    from: from < 0 ? undefined : from,
+    to,
+    limit: pageSize,
+  };
+  for (const page of changePages(read.reads.tier, table, request)) {
+    for (const entry of page.entries) yield { ...entry, table };
+  }
+}
+
+/** Every stored write of the interval, merged across tables in (version, key) order. */
+function* mergedChanges(read: HistoryRead): Generator<TableWrite, void, undefined> {
+  const heads = tablesOf(read).map((table) => new Head(tableChanges(read, table)));
+  for (;;) {
+    let best: Head | undefined;
+    for (const head of heads) {
+      if (head.item === undefined) continue;
+      if (best?.item === undefined || compareChanges(head.item, best.item) < 0) best = head;
+    }
+    const item = best?.advance();
+    if (item === undefined) return;
+    yield item;
+  }
+}
+
+/**
+ * The change feed of the interval: one {@link Change} per version, its
+ * writes in key order; refused as a whole, before anything is handed out,
+ * when erased history reaches into it, and checked again after any erasure
+ * recorded while it runs.
+ */
+export function* readChanges(read: HistoryRead): Generator<Change, void, undefined> {
+  checkHistory(read);
+  let erasures = read.reads.erasures;
+  let current: { version: number; writes: ChangeWrite[] } | undefined;
+  for (const { key, version, value, table } of mergedChanges(read)) {
+    if (current !== undefined && current.version !== version) {
+      erasures = recheck(read, erasures);
+      yield current;
+      current = undefined;
+    }
+    current ??= { version, writes: [] };
+    current.writes.push({ key, value, table });
+  }
+  if (current === undefined) return;
+  recheck(read, erasures);
+  yield current;
+}
+
+/** Check the horizons again if an erasure was recorded since `seen`; the new count. */
+function recheck(read: HistoryRead, seen: number): number {
+  const now = read.reads.erasures;
+  if (now !== seen) checkHistory(read);
+  return now;
+}
+
+/**
+ * The keys of the range whose visible value differs between `before` and
+ * `after` (either order), in key order (or reverse).
+ */
+export function* readDiff(
+  read: HistoryRead,
+  before: number,
+  after: number,
+  reverse: boolean,
+): Generator<DiffEntry, void, undefined> {
+  const keys = candidateKeys(read);
+  keys.sort(compareBytes);
+  if (reverse) keys.reverse();
+  for (const key of keys) {
+    const old = read.reads.read(key, before)?.value;
+    const now = read.reads.read(key, after)?.value;
+    if (old === now) continue;
+    if (old !== undefined && now !== undefined && equalBytes(old, now)) continue;
+    yield { key, before: old, after: now };
+  }
+}
+
+/**
+ * Every key that may differ over the interval: written in it, or with a
+ * horizon reaching into it (its reads there then refuse, or it was deleted).
+ */
+function candidateKeys(read: HistoryRead): Uint8Array[] {
+  if (read.from >= read.to) return []; // a version does not differ from itself
+  const seen = new Map<string, Uint8Array>();
+  const add = (key: Uint8Array) => {
+    const id = bytesToBinaryString(key);
+    if (!seen.has(id)) seen.set(id, key);
+  };
+  for (const table of tablesOf(read)) {
+    for (const { key } of tableChanges(read, table)) add(key);
+    if (read.from < read.reads.tier.readableFloor(table)) {
+      for (const { key } of refusingHorizons(read, table)) add(key);
+    }
+  }
+  return [...seen.values()];
+}
+
+/** A stream with its next item looked at. */
+class Head {
+  readonly #stream: Iterator<TableWrite>;
+  item: TableWrite | undefined;
+
+  constructor(stream: Iterator<TableWrite>) {
+    this.#stream = stream;
+    this.item = this.#pull();
+  }
+
+  advance(): TableWrite | undefined {
+    const item = this.item;
+    this.item = this.#pull();
+    return item;
+  }
+
+  #pull(): TableWrite | undefined {
+    const next = this.#stream.next();
+    return next.done === true ? undefined : next.value;
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The memory tier's index by version: which keys each version wrote.
+ *
+ * ```
+ *   byVersion  Map<version, VersionKeys>, with the versions in order beside it
+ *     3 ──> { a, c }        a Set of index strings, sorted on demand
+ *     5 ──> { b }
+ *     9 ──> { a, d, x }
+ * ```
+ *
+ * A change page (tier/changes.ts) walks it from its `from` version upward and,
+ * in each version, from the first key of the range (a binary search over that
+ * version's sorted keys), so a page costs O(limit) plus one seek per version
+ * it steps over, never a walk of every key. Writes nearly always come one
+ * commit (one version) at a time, so the last version's keys are kept at hand
+ * and a write of the same version skips the tree: a write costs one array
+ * push (a replacement of a stored version none). An erased key may linger
+ * in its version's array until it is compacted; a page skips it, since it
+ * reads every entry from its key's chain.
+ *
+ * @module
+ */
+
+import { changeCursorOf } from '../changes.js';
+import type { ChangePage, ChangeQuery, TierEntry } from '../tier.js';
+import { compareKeyStrings, keyString } from './key-string.js';
+import type { VersionChain } from './version-chain.js';
+
+/**
+ * The keys one version wrote: an array, appended to by writes and sorted by
+ * the first page that reads it (most commits write their keys in order, and
+ * then it is sorted already). Erasures are exact (`delete` is only told of
+ * pairs that were stored), but lazy: they count, and the array is compacted
+ * once half of it is gone, so a drop of a version's keys one by one costs
+ * O(keys) in all, not O(keys^2).
+ */
+class VersionKeys {
+  ids: string[] = [];
+  #sorted = true;
+  /** Ids of `ids` erased since the last compaction (created by the first). */
+  #erased: Set<string> | undefined;
+
+  add(id: string): void {
+    const ids = this.ids;
+    if (this.#sorted && ids.length > 0 && (ids[ids.length - 1] as string) >= id)
+      this.#sorted = false;
+    if (this.#erased?.delete(id) === true) return; // erased, then written again: listed once
+    ids.push(id);
+  }
+
+  /** Forget `id` (stored at this version until now); true when nothing is left. */
+  delete(id: string): boolean {
+    this.#erased ??= new Set();
+    const erased = this.#erased;
+    erased.add(id);
+    if (erased.size * 2 < this.ids.length) return false;
+    this.ids = this.ids.filter((kept) => !erased.has(kept));
+    this.#erased = undefined;
+    return this.ids.length === 0;
+  }
+
+  /** How many keys this version holds. */
+  get size(): number {
+    return this.ids.length - (this.#erased?.size ?? 0);
+  }
+
+  /** The keys in key order (sorted in place when needed); may list erased ones (pages skip them). */
+  sorted(): readonly string[] {
+    if (!this.#sorted) {
+      this.ids.sort(compareKeyStrings);
+      this.#sorted = true;
+    }
+    return this.ids;
+  }
+}
+
+/** Index of the first id of `sorted` after `from` (at or after it when `inclusive`). */
+function firstIndex(sorted: readonly string[], from: string, inclusive: boolean): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const id = sorted[middle] as string;
+    if (id < from || (!inclusive && id === from)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Index of the first version of ascending `versions` above `version`. */
+function firstAbove(versions: readonly number[], version: number): number {
+  let low = 0;
+  let high = versions.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((versions[middle] as number) <= version) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** One table's keys by the versions that wrote them. */
+export class VersionLog {
+  readonly #byVersion = new Map<number, VersionKeys>();
+  /**
+   * Every version of `#byVersion` in ascending order, plus versions whose keys
+   * were all erased since the last compaction (`#dead` of them; pages skip
+   * them). Compacted by one filter once they are half of it: erasing a
+   * version costs O(1) amortized, never a splice.
+   */
+  #order: number[] = [];
+  #dead = 0;
+  /** The version written last, and its keys: a commit's writes skip the lookup. */
+  #lastVersion = -1;
+  #lastKeys: VersionKeys | undefined;
+
+  /** Record that `id` has a new stored version `version` (not a replacement: once per pair). */
+  add(version: number, id: string): void {
+    if (version !== this.#lastVersion || this.#lastKeys === undefined) {
+      this.#lastKeys = this.#byVersion.get(version) ?? this.#addVersion(version);
+      this.#lastVersion = version;
+    }
+    this.#lastKeys.add(id);
+  }
+
+  #addVersion(version: number): VersionKeys {
+    const keys = new VersionKeys();
+    this.#byVersion.set(version, keys);
+    const order = this.#order;
+    if (order.length === 0 || (order[order.length - 1] as number) < version) {
+      order.push(version);
+      return keys;
+    }
+    const at = firstAbove(order, version);
+    if (order[at - 1] === version)
+      this.#dead--; // a dead version written again
+    else order.splice(at, 0, version); // a write into history: O(versions), rare
+    return keys;
+  }
+
+  /** Forget the stored version `version` of `id` (erased; it must have been recorded). */
+  delete(version: number, id: string): void {
+    const keys = this.#byVersion.get(version);
+    if (keys === undefined || !keys.delete(id)) return;
+    this.#byVersion.delete(version);
+    if (version === this.#lastVersion) this.#lastKeys = undefined;
+    this.#dead++;
+    if (this.#dead * 2 < this.#order.length) return;
+    this.#order = this.#order.filter((kept) => this.#byVersion.has(kept));
+    this.#dead = 0;
+  }
+
+  /** How many (version, key) pairs are indexed: what the log costs in memory. */
+  get size(): number {
+    let pairs = 0;
+    for (const keys of this.#byVersion.values()) pairs += keys.size;
+    return pairs;
+  }
+
+  clear(): void {
+    this.#byVersion.clear();
+    this.#order = [];
+    this.#dead = 0;
+    this.#lastKeys = undefined;
+  }
+
+  /** One change page, reading each entry from its key's chain. */
+  page(query: ChangeQuery, chainOf: (id: string) => VersionChain | undefined): ChangePage {
+    const entries: TierEntry[] = [];
+    const { cursor, limit } = query;
+    const startId = query.start.kind === 'unbounded' ? undefined : keyString(query.start.key);
+    const cursorId = cursor === undefined ? undefined : keyString(cursor.lastKey);
+    const endId = query.end.kind === 'unbounded' ? undefined : keyString(query.end.key);
+    const endIncluded = query.end.kind === 'included';
+    const order = this.#order;
+    const after = cursor === undefined ? query.from : Math.max(query.from, cursor.lastVersion - 1);
+    for (let index = firstAbove(order, after); index < order.length; index++) {
+      const version = order[index] as number;
+      if (version > query.to) break;
+      const keys = this.#byVersion.get(version);
+      if (keys === undefined) continue; // dead, awaiting compaction
+      const sorted = keys.sorted();
+      let at =
+        startId === undefined ? 0 : firstIndex(sorted, startId, query.start.kind === 'included');
+      if (cursorId !== undefined && version === cursor?.lastVersion) {
+        at = Math.max(at, firstIndex(sorted, cursorId, false));
+      }
+      for (; at < sorted.length && entries.length < limit; at++) {
+        const id = sorted[at] as string;
+        if (endId !== undefined && (id > endId || (id === endId && !endIncluded))) break;
+        const entry = chainOf(id)?.at(version);
+        if (entry !== undefined) entries.push(entry);
+      }
+      if (entries.length === limit) break;
+    }
+    return { entries, cursor: changeCursorOf(entries, limit) };
+  }
+}
