@@ -78,3 +78,4 @@ export type {
   TransactionState,
 } from './store/transaction.js';
 export type { BeginOptions, Isolation, TransactionOptions } from './store/transaction-options.js';
+export type { CompactResult } from './tier/tier.js';

@@ -46,7 +46,7 @@ import { recountFigures } from '../stats/recount.js';
 import { StorageStatsTracker } from '../stats/tracker.js';
 import { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
-import type { TierWrite } from '../tier/tier.js';
+import type { CompactResult, TierWrite } from '../tier/tier.js';
 import {
   ConflictTracker,
   type KeyId,
@@ -363,6 +363,28 @@ export class MultiStore {
     await this.#finishSweep();
     await this.#worker.flush();
     await this.#bus.idle();
+  }
+
+  /**
+   * Give back the disk space that drops freed: apply every pending drop (as
+   * `flush` does), then compact the tier (SQLite: VACUUM, then a WAL
+   * checkpoint that empties the WAL; memory: nothing to give back, drops
+   * free their memory as they apply). Entries, versions, horizons and
+   * statistics are unchanged. Resolves to the storage size before and after
+   * (`undefined` for memory). Synchronous once the drops are applied: the
+   * store answers nothing else meanwhile (see the README for when to use it).
+   */
+  async compact(): Promise<CompactResult> {
+    this.#assertOpen();
+    await this.flush();
+    // Closed while the drops were applied: the tier is gone.
+    this.#assertOpen();
+    const span = tracer.startSpan('store.compact');
+    try {
+      return this.#tier.compact();
+    } finally {
+      span.end();
+    }
   }
 
   /**

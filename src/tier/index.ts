@@ -19,6 +19,7 @@ export { horizonPageOf, refuses, widen } from './horizons.js';
 export { type KeyIndex, type KeyWalker, readPage, walkPage } from './range-walk.js';
 export {
   type Bound,
+  type CompactResult,
   DEFAULT_TABLE,
   EMPTY_HORIZON_PAGE,
   EMPTY_PAGE,
