@@ -57,10 +57,20 @@ export { type Clock, Instant, MockClock } from './runtime/clock.js';
 export type { StorageFigures, StorageStats } from './stats/figures.js';
 export type { Delta, DropDelta, RemoveDelta, SetDelta, UnsetDelta } from './store/deltas.js';
 export type { DropWorkerStats } from './store/drop-worker.js';
+export type {
+  Input,
+  KeyEncoding,
+  KeyOf,
+  OrderedKey,
+  OrderedKeyPart,
+  ValueEncoding,
+  ValueOf,
+} from './store/encodings.js';
 export {
   MultiStore,
   type SnapshotStats,
   type StoredVersion,
+  type StoreFor,
   type StoreStats,
 } from './store/multistore.js';
 export type {

@@ -28,11 +28,11 @@ import type { SnapshotLease, SnapshotRegistry } from '../transaction/index.js';
 import type { StoreEntry } from './range.js';
 
 /** Live entries of a range read at one version, with the snapshot held while they are read. */
-export class SnapshotRange implements IterableIterator<StoreEntry> {
+export class SnapshotRange<E = StoreEntry> implements IterableIterator<E> {
   readonly #snapshots: SnapshotRegistry;
   readonly #lease: SnapshotLease;
   readonly #assertOpen: () => void;
-  #entries: Iterator<StoreEntry> | undefined;
+  #entries: Iterator<E> | undefined;
 
   /**
    * Open the snapshot at `version` now (released after `maxAgeMs`, when
@@ -44,7 +44,7 @@ export class SnapshotRange implements IterableIterator<StoreEntry> {
     snapshots: SnapshotRegistry,
     version: number,
     assertOpen: () => void,
-    read: (version: number) => Iterator<StoreEntry>,
+    read: (version: number) => Iterator<E>,
     maxAgeMs?: number,
   ) {
     this.#snapshots = snapshots;
@@ -58,11 +58,11 @@ export class SnapshotRange implements IterableIterator<StoreEntry> {
     return this.#lease.version;
   }
 
-  next(): IteratorResult<StoreEntry, undefined> {
+  next(): IteratorResult<E, undefined> {
     const entries = this.#entries;
     if (entries === undefined) return { done: true, value: undefined };
     this.#assertOpen();
-    let next: IteratorResult<StoreEntry>;
+    let next: IteratorResult<E>;
     try {
       next = entries.next();
     } catch (error) {
@@ -74,14 +74,14 @@ export class SnapshotRange implements IterableIterator<StoreEntry> {
     return { done: true, value: undefined };
   }
 
-  return(): IteratorResult<StoreEntry, undefined> {
+  return(): IteratorResult<E, undefined> {
     const entries = this.#entries;
     this.#end();
     entries?.return?.();
     return { done: true, value: undefined };
   }
 
-  throw(error?: unknown): IteratorResult<StoreEntry, undefined> {
+  throw(error?: unknown): IteratorResult<E, undefined> {
     this.return();
     throw error;
   }
