@@ -64,6 +64,27 @@ forEachStoreSetup((setup) => {
     }
   });
 
+  it('compact leaves what an open snapshot reads, and the drops it holds back, in place', async () => {
+    const store = setup.open();
+    try {
+      store.commit([{ type: 'set', key: 'doc', value: 'v1' }]);
+      const reader = store.begin({ readOnly: true });
+      store.commit([{ type: 'set', key: 'doc', value: 'v2' }]);
+      store.commit([{ type: 'drop', key: 'doc', keepLastVersions: 1 }]);
+      await store.compact();
+      assert.equal(text(reader.get('doc')?.value), 'v1');
+      assert.equal(store.dropWorkerStats().parked, 1);
+      reader.rollback();
+      await store.compact();
+      assert.deepEqual(
+        store.versions('doc').map((v) => text(v.value)),
+        ['v2'],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   it('compact on a closed store, or one closed while its drops apply, is STORE_CLOSED', async () => {
     const store = setup.open();
     fillAndDrop(store);
