@@ -30,7 +30,9 @@
  * @module
  */
 
-import { Packr } from 'msgpackr';
+// msgpackr's plain-JavaScript entry: its Node entry reads `process` and
+// loads a native helper, and the core loads no Node global or built-in.
+import { Packr } from 'msgpackr/pack';
 import { fromBufferKey, toBufferKey } from 'ordered-binary';
 import { describe, fromUtf8, toBytes, toOwnedBytes, utf8 } from '../common/bytes.js';
 import { InvalidInputError, TierIoError } from '../common/errors.js';
