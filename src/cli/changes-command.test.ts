@@ -97,3 +97,24 @@ it('--follow prints the commits that reach the file between polls, skipping a po
     dir.cleanup();
   }
 });
+
+it('refuses --from above --to instead of printing an empty feed', async () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'feed.db');
+    await write(db, [set('a', '1')]);
+    await write(db, [set('a', '2')]);
+    const out = capture();
+    await assert.rejects(
+      changesCommand({ db, from: 2, to: 1 }, out.io),
+      /--from \(2\) must not be above --to \(1\)/,
+    );
+    await assert.rejects(
+      changesCommand({ db, from: 2, to: 1, follow: true }, out.io),
+      /must not be above/,
+    );
+    assert.deepEqual(out.lines, []);
+  } finally {
+    dir.cleanup();
+  }
+});
