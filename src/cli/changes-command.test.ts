@@ -4,6 +4,7 @@
  * polls are driven by the test: no timers).
  */
 import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { MultiStore } from '../store/multistore.js';
@@ -114,6 +115,26 @@ it('refuses --from above --to instead of printing an empty feed', async () => {
       /must not be above/,
     );
     assert.deepEqual(out.lines, []);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+it('--follow stops with "no such file" when the file disappears, and never creates it', async () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'gone.db');
+    await write(db, [set('k', '1')]);
+    const out = capture([
+      (next) => {
+        for (const suffix of ['', '-wal', '-shm', '-journal'])
+          rmSync(`${db}${suffix}`, { force: true });
+        next();
+      },
+    ]);
+    await assert.rejects(changesCommand({ db, follow: true, interval: 1 }, out.io), /no such file/);
+    assert.deepEqual(out.lines, ['"k"@1 => "1"']);
+    assert.equal(existsSync(db), false);
   } finally {
     dir.cleanup();
   }

@@ -98,7 +98,6 @@ export async function changesCommand(
   options: ChangesCommandOptions,
   io: ChangesIo,
 ): Promise<number> {
-  if (!existsSync(options.db)) throw new Error(`no such file: ${options.db}`);
   const { from, to } = options;
   // As store.changes does: an empty interval asked backwards is a mistake, not an empty feed.
   if (from !== undefined && to !== undefined && from > to) {
@@ -130,6 +129,8 @@ async function readOnce(
   from: number | undefined,
   io: ChangesIo,
 ): Promise<number | 'locked' | 'refused'> {
+  // Checked at every poll: opening a path that is gone would create it.
+  if (!existsSync(options.db)) throw new Error(`no such file: ${options.db}`);
   let store: MultiStore;
   try {
     store = MultiStore.open({ path: options.db });
