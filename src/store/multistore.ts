@@ -452,8 +452,15 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       this.#snapshots,
       hi,
       () => this.#assertOpen(),
+      // Each side read at most at the latest version of this call: a commit
+      // landing while the diff runs shows in neither side.
       () =>
-        readDiff({ reads: this.#reads, range, from: lo, to: hi, pageSize }, before, after, reverse),
+        readDiff(
+          { reads: this.#reads, range, from: lo, to: hi, pageSize },
+          Math.min(before, latest),
+          Math.min(after, latest),
+          reverse,
+        ),
       undefined,
       lo,
     );
