@@ -66,10 +66,20 @@ export type {
 } from './store/changes.js';
 export type { Delta, DropDelta, RemoveDelta, SetDelta, UnsetDelta } from './store/deltas.js';
 export type { DropWorkerStats } from './store/drop-worker.js';
+export type {
+  Input,
+  KeyEncoding,
+  KeyOf,
+  OrderedKey,
+  OrderedKeyPart,
+  ValueEncoding,
+  ValueOf,
+} from './store/encodings.js';
 export {
   MultiStore,
   type SnapshotStats,
   type StoredVersion,
+  type StoreFor,
   type StoreStats,
 } from './store/multistore.js';
 export type {
@@ -88,3 +98,4 @@ export type {
 } from './store/transaction.js';
 export type { BeginOptions, Isolation, TransactionOptions } from './store/transaction-options.js';
 export type { Watch, WatchOptions } from './store/watch.js';
+export type { CompactResult } from './tier/tier.js';

@@ -370,6 +370,35 @@ describe('the SQLite driver, an optional dependency', () => {
       assert.equal(db.status, 2);
       assert.match(db.stderr, /^multistore: the SQLite driver is not installed: .*\n$/);
     });
+
+    it('runs store scripts on the memory tier by default, saying in one line why not SQLite', () => {
+      const bin = join(memoryOnly, 'node_modules', '.bin', 'multistore');
+      const folder = join(memoryOnly, 'scripts', 'store');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'one'), 'set a=1\nget a\n---\n"a" => "1"\n');
+      const byDefault = spawnSync(bin, ['run', folder], {
+        ...inMemoryOnly,
+        encoding: 'utf8',
+        env: childEnv(),
+      });
+      assert.equal(byDefault.status, 0, byDefault.stdout + byDefault.stderr);
+      assert.match(
+        byDefault.stderr,
+        /^multistore run: the sqlite tier is not run: the SQLite driver is not installed: .*\n$/,
+      );
+      assert.equal(
+        byDefault.stdout,
+        'memory: 1 passed, 0 failed, 0 excluded\n1 passed, 0 failed, 0 excluded\n',
+      );
+      const asked = spawnSync(bin, ['run', '--tier', 'sqlite', folder], {
+        ...inMemoryOnly,
+        encoding: 'utf8',
+        env: childEnv(),
+      });
+      assert.equal(asked.status, 2);
+      assert.match(asked.stderr, /^multistore run: the SQLite driver is not installed: .*\n$/);
+      assert.equal(asked.stdout, '');
+    });
   });
 });
 

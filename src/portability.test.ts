@@ -2,7 +2,8 @@
  * What the README says is, and is not, Node-only ("Platforms and CommonJS").
  *
  * - Statically: the modules `multistore-kv` loads import no Node built-in and no
- *   package but `@opentelemetry/api` and `sorted-btree`, and the core's
+ *   package but `@opentelemetry/api`, `sorted-btree`, and the encodings'
+ *   `ordered-binary` and `msgpackr/pack` (msgpackr's plain entry), and the core's
  *   modules (every one of them but the SQLite tier's, which only run once a
  *   SQLite tier is opened) name no Node global (`Buffer`, `process`,
  *   `setImmediate`, `require`) except through a `globalThis` lookup.
@@ -50,7 +51,12 @@ function moduleGraph(start: string): { files: string[]; packages: string[] } {
 
 it('importing multistore loads no Node built-in, and the core names no Node global', () => {
   const { files, packages } = moduleGraph(entry);
-  assert.deepEqual(packages, ['@opentelemetry/api', 'sorted-btree']);
+  assert.deepEqual(packages, [
+    '@opentelemetry/api',
+    'msgpackr/pack',
+    'ordered-binary',
+    'sorted-btree',
+  ]);
   const core = files.filter((file) => !file.startsWith(join('tier', 'sqlite')));
   assert.ok(core.includes(join('tier', 'memory', 'memory-tier.js')));
   const nodeGlobal = /(?<![.\w$])(Buffer|process|setImmediate|require|__dirname)\b(?!\s*:)/;

@@ -4,6 +4,7 @@
  * polls are driven by the test: no timers).
  */
 import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { MultiStore } from '../store/multistore.js';
@@ -93,6 +94,47 @@ it('--follow prints the commits that reach the file between polls, skipping a po
     ]);
     assert.equal(await changesCommand({ db, prefix: 'k', follow: true, interval: 1 }, out.io), 0);
     assert.deepEqual(out.lines, ['"k"@1 => "1"', '"k"@2 => "2"', '"k"@3 => "3"']);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+it('refuses --from above --to instead of printing an empty feed', async () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'feed.db');
+    await write(db, [set('a', '1')]);
+    await write(db, [set('a', '2')]);
+    const out = capture();
+    await assert.rejects(
+      changesCommand({ db, from: 2, to: 1 }, out.io),
+      /--from \(2\) must not be above --to \(1\)/,
+    );
+    await assert.rejects(
+      changesCommand({ db, from: 2, to: 1, follow: true }, out.io),
+      /must not be above/,
+    );
+    assert.deepEqual(out.lines, []);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+it('--follow stops with "no such file" when the file disappears, and never creates it', async () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'gone.db');
+    await write(db, [set('k', '1')]);
+    const out = capture([
+      (next) => {
+        for (const suffix of ['', '-wal', '-shm', '-journal'])
+          rmSync(`${db}${suffix}`, { force: true });
+        next();
+      },
+    ]);
+    await assert.rejects(changesCommand({ db, follow: true, interval: 1 }, out.io), /no such file/);
+    assert.deepEqual(out.lines, ['"k"@1 => "1"']);
+    assert.equal(existsSync(db), false);
   } finally {
     dir.cleanup();
   }

@@ -23,7 +23,7 @@
  * |---|---|
  * | 0 | done (or interrupted while following) |
  * | 1 | the feed was refused (`VERSION_TOO_OLD`: drops erased history above --from) |
- * | 2 | the file is missing, or could not be opened or read (one line, from main.ts) |
+ * | 2 | the file is missing, or could not be opened or read, or --from is above --to (one line, from main.ts) |
  *
  * @module
  */
@@ -98,7 +98,11 @@ export async function changesCommand(
   options: ChangesCommandOptions,
   io: ChangesIo,
 ): Promise<number> {
-  if (!existsSync(options.db)) throw new Error(`no such file: ${options.db}`);
+  const { from, to } = options;
+  // As store.changes does: an empty interval asked backwards is a mistake, not an empty feed.
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new Error(`--from (${from}) must not be above --to (${to})`);
+  }
   let last = options.from;
   for (;;) {
     const read = await readOnce(options, last, io);
@@ -125,6 +129,8 @@ async function readOnce(
   from: number | undefined,
   io: ChangesIo,
 ): Promise<number | 'locked' | 'refused'> {
+  // Checked at every poll: opening a path that is gone would create it.
+  if (!existsSync(options.db)) throw new Error(`no such file: ${options.db}`);
   let store: MultiStore;
   try {
     store = MultiStore.open({ path: options.db });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { postgresAvailable } from '../postgres/cluster.js';
+import { EXIT_USAGE, type Output, runCommand } from './run-command.js';
 
 /** The repository root (this file runs from dist/cli/). */
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,7 +32,7 @@ function assertOneLineError(result: SpawnSyncReturns<string>, pattern: RegExp): 
 
 let scratch: string;
 
-/** `--tier all` runs PostgreSQL too when a server can be started (always in CI). */
+/** Without `--tier`, every tier that can run here: PostgreSQL too when a server can be started (always in CI). */
 const ALL_TIERS = postgresAvailable() ? ['memory', 'sqlite', 'postgres'] : ['memory', 'sqlite'];
 
 before(() => {
@@ -44,7 +45,7 @@ after(() => {
 
 describe('multistore run', () => {
   it("passes the repository's tier scripts on every tier", () => {
-    const result = multistore('run', '--tier', 'all', TIER_SCRIPTS);
+    const result = multistore('run', TIER_SCRIPTS);
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.deepEqual(lines(result.stdout).slice(-1 - ALL_TIERS.length), [
       ...ALL_TIERS.map((tier) => `${tier}: 1 passed, 0 failed, 0 excluded`),
@@ -87,7 +88,7 @@ describe('multistore run', () => {
     const good = join(scratch, 'store', 'good');
     writeFileSync(good, 'set a=1\n---\nok\n\nget a\n---\n"a" => "1"\n');
     assert.equal(
-      lines(multistore('run', '--tier', 'all', good).stdout).at(-1),
+      lines(multistore('run', good).stdout).at(-1),
       `${ALL_TIERS.length} passed, 0 failed, 0 excluded`,
     );
     const bad = join(scratch, 'store', 'bad');
@@ -139,7 +140,7 @@ describe('multistore run', () => {
     mkdirSync(join(scratch, 'store'), { recursive: true });
     const script = join(scratch, 'store', 'pasted-session');
     writeFileSync(script, `${session.join('\n')}\n---\n${shell.stdout}`);
-    const result = multistore('run', '--tier', 'all', script);
+    const result = multistore('run', script);
     assert.equal(result.status, 0, result.stdout);
     assert.equal(lines(result.stdout).at(-1), `${ALL_TIERS.length} passed, 0 failed, 0 excluded`);
   });
@@ -182,5 +183,93 @@ describe('multistore run', () => {
     assert.match(result.stdout, /Usage: multistore run \[options\] <paths\.\.\.>/);
     assert.match(result.stdout, /--tier <tier>/);
     assert.match(result.stdout, /'!command' must fail/);
+  });
+});
+
+/** Run `work` with `CI` set to `value` (unset for `undefined`), then restore it. */
+async function withCi<T>(value: string | undefined, work: () => Promise<T>): Promise<T> {
+  const before = process.env.CI;
+  if (value === undefined) delete process.env.CI;
+  else process.env.CI = value;
+  try {
+    return await work();
+  } finally {
+    if (before === undefined) delete process.env.CI;
+    else process.env.CI = before;
+  }
+}
+
+describe('multistore run without the SQLite driver (a memory-only install)', () => {
+  const NOT_INSTALLED = 'the SQLite driver is not installed: install better-sqlite3';
+  const NO_SERVER = 'PostgreSQL is not installed';
+  /** No SQLite driver; PostgreSQL as `postgres` says (missing by default, to keep these runs embedded). */
+  const noDriver = { sqlite: () => NOT_INSTALLED, postgres: async () => NO_SERVER };
+  const STORE_SCRIPTS = join(REPO, 'conformance', 'store', 'language');
+
+  function collect(): { out: string[]; err: string[]; output: Output } {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, output: { out: (line) => out.push(line), err: (line) => err.push(line) } };
+  }
+
+  it('runs the memory tier by default and says in one line per tier why not SQLite, nor PostgreSQL', async () => {
+    const { out, err, output } = collect();
+    const status = await withCi(undefined, () => runCommand([STORE_SCRIPTS], {}, output, noDriver));
+    assert.equal(status, 0, out.join('\n'));
+    assert.deepEqual(err, [
+      `multistore run: the sqlite tier is not run: ${NOT_INSTALLED}`,
+      `multistore run: the postgres tier is not run: ${NO_SERVER}`,
+    ]);
+    assert.equal(out.filter((line) => line.includes('sqlite')).length, 0, out.join('\n'));
+    assert.match(out.at(-2) ?? '', /^memory: \d+ passed, 0 failed, 0 excluded$/);
+  });
+
+  it('refuses an explicit SQLite tier with one line, running nothing', async () => {
+    for (const tier of ['sqlite', 'all'] as const) {
+      const { out, err, output } = collect();
+      const status = await runCommand([STORE_SCRIPTS], { tier }, output, noDriver);
+      assert.equal(status, EXIT_USAGE);
+      assert.deepEqual(err, [`multistore run: ${NOT_INSTALLED}`]);
+      assert.deepEqual(out, []);
+    }
+  });
+
+  it('runs both embedded tiers by default when the driver is installed, saying why not PostgreSQL', async () => {
+    const { out, err, output } = collect();
+    const drivers = { sqlite: () => undefined, postgres: async () => NO_SERVER };
+    const status = await withCi(undefined, () => runCommand([STORE_SCRIPTS], {}, output, drivers));
+    assert.equal(status, 0, out.join('\n'));
+    assert.deepEqual(err, [`multistore run: the postgres tier is not run: ${NO_SERVER}`]);
+    assert.match(out.at(-3) ?? '', /^memory: \d+ passed/);
+    assert.match(out.at(-2) ?? '', /^sqlite: \d+ passed/);
+  });
+});
+
+describe('multistore run without PostgreSQL', () => {
+  const NO_SERVER = 'PostgreSQL is not installed (no initdb found)';
+  const noServer = { sqlite: () => undefined, postgres: async () => NO_SERVER };
+  const SCRIPTS = join(REPO, 'conformance', 'tier');
+  const quiet = (): { out: string[]; err: string[]; output: Output } => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, output: { out: (line) => out.push(line), err: (line) => err.push(line) } };
+  };
+
+  it('refuses --tier postgres and --tier all in one line, running nothing', async () => {
+    for (const tier of ['postgres', 'all'] as const) {
+      const { out, err, output } = quiet();
+      const status = await runCommand([SCRIPTS], { tier }, output, noServer);
+      assert.equal(status, EXIT_USAGE);
+      assert.deepEqual(err, [`multistore run: ${NO_SERVER}`]);
+      assert.deepEqual(out, []);
+    }
+  });
+
+  it('refuses the default run under CI=true instead of skipping the tier', async () => {
+    const { out, err, output } = quiet();
+    const status = await withCi('true', () => runCommand([SCRIPTS], {}, output, noServer));
+    assert.equal(status, EXIT_USAGE);
+    assert.deepEqual(err, [`multistore run: ${NO_SERVER}`]);
+    assert.deepEqual(out, []);
   });
 });

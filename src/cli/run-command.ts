@@ -12,7 +12,16 @@
  * |---|---|
  * | 0 | every file passed (or failed as its exclusion expects) on every selected tier |
  * | 1 | at least one file failed, or an exclusion names no script |
- * | 2 | a path does not exist or holds no script (nothing was run) |
+ * | 2 | a path does not exist or holds no script, or a tier asked for cannot run here (nothing was run) |
+ *
+ * Without `--tier`, the scripts run on every tier that can run here, after
+ * one line for each one left out saying why: memory always, SQLite unless
+ * its driver (better-sqlite3, an optional dependency) is not installed,
+ * PostgreSQL when a server can be started (`initdb` found) or
+ * `MULTISTORE_PG_URL` names one. Under `CI=true` a missing PostgreSQL is
+ * refused instead (CI must not pass by skipping a tier). A tier asked for by
+ * name, `all` included (all three), is refused in one line when it cannot run,
+ * rather than failing every script.
  *
  * @module
  */
@@ -21,7 +30,8 @@ import { type Command, Option } from 'commander';
 import { PostgresScripts } from '../script/postgres-scripts.js';
 import { formatFailure, formatSummary } from '../script/report.js';
 import { type RunOptions, runScripts } from '../script/run.js';
-import { type ScriptTierKind, TIER_KINDS } from '../script/runner.js';
+import { SCRIPT_TIER_KINDS, type ScriptTierKind } from '../script/runner.js';
+import { sqliteDriverProblem } from '../tier/sqlite/load.js';
 
 /** Exit status of `run` when a path is unusable. */
 export const EXIT_USAGE = 2;
@@ -30,7 +40,7 @@ export const EXIT_FAILED = 1;
 
 /** Options of `run` as commander parses them. */
 export interface RunCommandOptions {
-  readonly tier: ScriptTierKind | 'all';
+  readonly tier?: ScriptTierKind | 'all';
   readonly sqliteFile?: boolean;
   readonly verbose?: boolean;
 }
@@ -58,10 +68,8 @@ export function addRunCommand(program: Command, output: Output = consoleOutput):
     .addOption(
       new Option(
         '--tier <tier>',
-        'tier(s) to run every script on (all: memory, sqlite, and postgres when a server can be started or MULTISTORE_PG_URL is set)',
-      )
-        .choices(['memory', 'sqlite', 'postgres', 'all'])
-        .default('all'),
+        'tier(s) to run every script on (default: every tier that can run here; all: memory, sqlite and postgres)',
+      ).choices(['memory', 'sqlite', 'postgres', 'all']),
     )
     .option('--sqlite-file', 'put SQLite tiers in a temporary file instead of :memory:')
     .option('-v, --verbose', 'also list the files that pass')
@@ -70,13 +78,29 @@ export function addRunCommand(program: Command, output: Output = consoleOutput):
     });
 }
 
-/** Run the scripts under `paths`, print the report, and return the exit status. */
+/** Why a tier cannot run here (`undefined`: it can); tests pass their own. */
+export interface TierProblems {
+  readonly sqlite: () => string | undefined;
+  readonly postgres: () => Promise<string | undefined>;
+}
+
+const DEFAULT_PROBLEMS: TierProblems = Object.freeze({
+  sqlite: sqliteDriverProblem,
+  postgres: postgresProblem,
+});
+
+/**
+ * Run the scripts under `paths`, print the report, and return the exit status.
+ * `problems` tells why a tier cannot run here, if it cannot.
+ */
 export async function runCommand(
   paths: readonly string[],
   options: RunCommandOptions,
   output: Output,
+  problems: TierProblems = DEFAULT_PROBLEMS,
 ): Promise<number> {
-  const tiers = await tiersOf(options.tier, output);
+  const tiers = await selectTiers(options.tier, problems, output);
+  if (tiers === undefined) return EXIT_USAGE;
   const runOptions: RunOptions = {
     paths,
     tiers,
@@ -95,16 +119,35 @@ export async function runCommand(
 }
 
 /**
- * The tiers of `--tier`: `all` is memory and SQLite, and PostgreSQL when a
- * server can be reached or started; in CI (`CI=true`) a missing PostgreSQL
- * is an error rather than a skipped tier.
+ * The tiers to run on (see the module), or `undefined` when the asked ones
+ * cannot run (the reason printed).
  */
-async function tiersOf(tier: ScriptTierKind | 'all', output: Output): Promise<ScriptTierKind[]> {
-  if (tier !== 'all') return [tier];
-  if (await PostgresScripts.available()) return [...TIER_KINDS, 'postgres'];
-  if (process.env.CI === 'true') {
-    throw new Error('CI=true but PostgreSQL is missing: install it or set MULTISTORE_PG_URL');
+async function selectTiers(
+  asked: ScriptTierKind | 'all' | undefined,
+  problems: TierProblems,
+  output: Output,
+): Promise<readonly ScriptTierKind[] | undefined> {
+  const wanted = asked === 'all' || asked === undefined ? SCRIPT_TIER_KINDS : [asked];
+  const selected: ScriptTierKind[] = [];
+  for (const tier of wanted) {
+    const problem = await problemOf(tier, problems);
+    if (problem === undefined) selected.push(tier);
+    else if (asked !== undefined || (tier === 'postgres' && process.env.CI === 'true')) {
+      output.err(`multistore run: ${problem}`);
+      return undefined;
+    } else output.err(`multistore run: the ${tier} tier is not run: ${problem}`);
   }
-  output.err('multistore run: postgres skipped (no initdb found and no MULTISTORE_PG_URL)');
-  return [...TIER_KINDS];
+  return selected;
+}
+
+function problemOf(tier: ScriptTierKind, problems: TierProblems): Promise<string | undefined> {
+  if (tier === 'sqlite') return Promise.resolve(problems.sqlite());
+  if (tier === 'postgres') return problems.postgres();
+  return Promise.resolve(undefined);
+}
+
+/** Why the PostgreSQL tier cannot run here, if it cannot. */
+async function postgresProblem(): Promise<string | undefined> {
+  if (await PostgresScripts.available()) return undefined;
+  return 'PostgreSQL is not installed (no initdb found) and MULTISTORE_PG_URL is not set';
 }

@@ -29,11 +29,11 @@
 export type StatsCategory = 'current' | 'historical';
 
 /** One stored version that an event accounts for. */
-export interface StatsEntry {
+export interface StatsEntry<K = Uint8Array> {
   /** The table that stores it. */
   readonly table: string;
-  /** The user key (without version suffix). */
-  readonly key: Uint8Array;
+  /** The user key (without version suffix), in the store's key encoding. */
+  readonly key: K;
   /** Its version. */
   readonly version: number;
   /** Bytes of its value; 0 for a tombstone. */
@@ -46,23 +46,23 @@ export interface StatsEntry {
 }
 
 /** Statistics of one commit or one drop-worker flush. */
-export interface StorageStatsRecorded {
+export interface StorageStatsRecorded<K = Uint8Array> {
   readonly type: 'storage-stats';
   /** The commit version, or the highest commit/pending version of a drop batch. */
   readonly version: number;
   /** Values stored. */
-  readonly writes: readonly StatsEntry[];
+  readonly writes: readonly StatsEntry<K>[];
   /** Tombstones stored (always historical, `valueBytes` 0). */
-  readonly deletes: readonly StatsEntry[];
+  readonly deletes: readonly StatsEntry<K>[];
   /** Versions physically erased. */
-  readonly drops: readonly StatsEntry[];
+  readonly drops: readonly StatsEntry<K>[];
   /** Stored versions whose category changed (`category` is the new one). */
-  readonly moves: readonly StatsEntry[];
+  readonly moves: readonly StatsEntry<K>[];
 }
 
 /** Every event type, keyed by its `type`. */
-export interface EventMap {
-  'storage-stats': StorageStatsRecorded;
+export interface EventMap<K = Uint8Array> {
+  'storage-stats': StorageStatsRecorded<K>;
 }
 
 /** The name of an event type. */

@@ -17,23 +17,23 @@
 
 import { describe } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
-import type { BusListener, EventBus } from './bus.js';
-import type { EventType } from './events.js';
+import type { EventBus } from './bus.js';
+import type { EventMap, EventType } from './events.js';
 
-/** A function called with each event of one type. */
-export type EventListener<T extends EventType> = BusListener<T>;
+/** A function called with each event of one type (keys in the store's key encoding, `K`). */
+export type EventListener<T extends EventType, K = Uint8Array> = (event: EventMap<K>[T]) => void;
 
 /** Every event type a store publishes. */
 const EVENT_TYPES: readonly EventType[] = Object.freeze(['storage-stats']);
 
 /** Subscriptions to a store's events (`store.events`). */
-export interface StoreEvents {
+export interface StoreEvents<K = Uint8Array> {
   /**
    * Call `listener` with every event of `type` from now on; returns a function
    * that unsubscribes (calling it twice is harmless). Throws
    * `INVALID_ARGUMENT` for an unknown type or a listener that is not a function.
    */
-  on<T extends EventType>(type: T, listener: EventListener<T>): () => void;
+  on<T extends EventType>(type: T, listener: EventListener<T, K>): () => void;
 }
 
 /** The read-only view of a bus that a store hands out. */

@@ -192,7 +192,7 @@ export class AsyncTransaction {
   /** Ask, with the commit, for stored versions of `key` to be erased. */
   drop(key: BytesLike, options?: DropOptions): void {
     this.#assertWritable('drop');
-    this.#buffer.drop(bufferedDrop(key, options));
+    this.#buffer.drop(bufferedDrop(toOwnedBytes(key, 'key'), options));
   }
 
   /** Read as of another version from now on (see the embedded `Transaction.asOf`). */

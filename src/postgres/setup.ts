@@ -43,8 +43,13 @@ export interface PostgresOptions {
   readonly maxConnections?: number;
 }
 
-/** What `connect` accepts. */
-export interface ConnectOptions extends Omit<MultiStoreOptions, 'path' | 'tier' | 'actorMode'> {
+/**
+ * What `connect` accepts: the embedded store's options but the file, the tier,
+ * the actor mode and the key and value encodings (keys and values are bytes
+ * or strings, as with the default `binary` encodings).
+ */
+export interface ConnectOptions
+  extends Omit<MultiStoreOptions, 'path' | 'tier' | 'actorMode' | 'keyEncoding' | 'valueEncoding'> {
   readonly postgres: PostgresOptions;
 }
 
@@ -58,6 +63,8 @@ export interface ConnectConfig {
 }
 
 const CONNECT_OPTIONS = ['postgres', 'tables', 'clock', 'dropWorker', 'logger'];
+/** Options of the embedded store the PostgreSQL store does not take (yet): refused by name. */
+const EMBEDDED_ONLY = ['keyEncoding', 'valueEncoding', 'path', 'tier', 'actorMode'];
 const POSTGRES_OPTIONS = ['connectionString', 'pool', 'schema', 'maxConnections'];
 
 function fail(message: string): never {
@@ -68,6 +75,13 @@ function fail(message: string): never {
 export function resolveConnect(options: unknown): ConnectConfig {
   if (typeof options !== 'object' || options === null) {
     fail(`connect options must be an object, got ${describe(options)}`);
+  }
+  for (const name of EMBEDDED_ONLY) {
+    if (name in options) {
+      fail(
+        `the PostgreSQL store does not take ${name} (keys and values are bytes or strings there); see the README, "PostgreSQL"`,
+      );
+    }
   }
   rejectUnknownProperties(options, CONNECT_OPTIONS, 'connect options', 'INVALID_OPTIONS');
   const { postgres, ...rest } = options as ConnectOptions;

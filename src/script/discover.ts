@@ -6,6 +6,8 @@
  * file is a script except:
  *
  * - names starting with `.` (dotfiles and dot-folders such as `.git`),
+ * - `node_modules` folders (a project's dependencies: `multistore run .` in
+ *   an app must not read every file of every package as a script),
  * - documentation: `*.md`, and `README`, `NOTICE`, `LICENSE`, `LICENCE`,
  *   `COPYING` (any case), alone or followed by `.`, `-` or `_` and more
  *   (`LICENSE-APACHE-2.0`, `README.txt`; but `licensed_keys` is a script),
@@ -125,8 +127,9 @@ async function walk(folder: string, found: string[]): Promise<void> {
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const path = join(folder, entry.name);
-    if (entry.isDirectory()) await walk(path, found);
-    else if (!isScriptName(entry.name)) continue;
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') await walk(path, found);
+    } else if (!isScriptName(entry.name)) continue;
     else if (entry.isFile() || (entry.isSymbolicLink() && (await linksToFile(path)))) {
       found.push(path);
     }

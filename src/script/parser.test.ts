@@ -192,8 +192,13 @@ describe('parseScript: malformed input names file and line', () => {
     assertMalformed("set 'a=1\n---\nok\n", 1, /unterminated quote/);
   });
 
+  it('shows a bad escape as it was typed, one backslash', () => {
+    assertMalformed('set c="\\u00e9"\n---\nok\n', 1, /: bad escape \\u \(allowed: \\0 \\xNN/);
+    assertMalformed('get "\\x4"\n---\nok\n', 1, /: bad escape \\x4" \(allowed/);
+  });
+
   it('rejects a bad escape', () => {
-    assertMalformed('\nget "a\\q"\n---\nok\n', 2, /bad escape "\\\\q"/);
+    assertMalformed('\nget "a\\q"\n---\nok\n', 2, /bad escape \\q \(allowed/);
     assertMalformed('get "\\x4"\n---\nok\n', 1, /bad escape/);
     assertMalformed('get "\\xzz"\n---\nok\n', 1, /bad escape/);
     assertMalformed('get "abc\\"\n---\nok\n', 1, /unterminated quote/);
@@ -260,6 +265,17 @@ describe('parseScript: malformed input names file and line', () => {
     assertMalformed('t1:get a\n---\nok\n', 1, /expected a command name, got "t1:get"/);
     assertMalformed('t1:\n---\nok\n', 1, /expected a command name, got ""/);
     assertMalformed('t-1: get a\n---\nok\n', 1, /expected a command name, got "t-1:"/);
+  });
+
+  it('says how to write a transaction command when its name is glued on or its ! comes first', () => {
+    const hint = /, got "t1:get"; a transaction's command is written NAME: COMMAND \(t1: get a\)/;
+    assertMalformed('t1:get a\n---\nok\n', 1, hint);
+    assertMalformed(
+      '!t1: commit\n---\nok\n',
+      1,
+      /got "t1:"; .* its ! after the name \(t1: !commit\)/,
+    );
+    assertMalformed('!get: a\n---\nok\n', 1, /got "get:"; a transaction's command/);
   });
 
   it('ends a command line at a # or // that follows whitespace, outside quotes', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InspectableTier as ModelTier } from '../test-support/tier-model.js';
-import { isScriptName, runnerKindOf } from './discover.js';
+import { discoverScripts, isScriptName, runnerKindOf } from './discover.js';
 import { runnerFor } from './registry.js';
 import { formatFailure, formatSummary } from './report.js';
 import { type FileResult, type RunOptions, runScripts } from './run.js';
@@ -292,6 +292,18 @@ describe('discovery rules', () => {
     for (const name of ['01_get', 'script.txt', 'licensed_keys', 'noticed', 'readmes', 'md']) {
       assert.equal(isScriptName(name), true, name);
     }
+  });
+
+  it("does not walk into node_modules: a project's dependencies hold no scripts", async () => {
+    const script = write('project/conformance/store/01_get', 'get a\n---\nok\n');
+    write('project/node_modules/some-lib/store/index.js', 'module.exports = 1;\n');
+    write('project/conformance/node_modules/store/x', 'get a\n---\nok\n');
+    const { files, problems } = await discoverScripts([join(root, 'project')]);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      files.map((file) => file.path),
+      [script],
+    );
   });
 
   it('picks the nearest enclosing store, tier, stats, txn or txn-conformance folder', () => {

@@ -88,6 +88,11 @@ const COMMAND_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PREFIX = /^([A-Za-z0-9_]+):(?=[ \t]|$)/;
 /** Marks a command that must fail, glued to its name: `!commit`. */
 export const EXPECT_FAILURE = '!';
+
+/** Said when a would-be command name holds a colon: a transaction prefix written wrong. */
+const TRANSACTION_HINT =
+  "; a transaction's command is written NAME: COMMAND (t1: get a), a space after the colon, " +
+  'its ! after the name (t1: !commit)';
 const SIMPLE_ESCAPES: ReadonlyMap<string, number> = new Map([
   ['0', 0x00],
   ['n', 0x0a],
@@ -153,7 +158,8 @@ class LineLexer {
     while (this.#pos < this.#source.length && !isSpace(this.#peek())) this.#pos++;
     const name = this.#source.slice(start, this.#pos);
     if (!COMMAND_NAME.test(name)) {
-      throw this.#error(start, `expected a command name, got ${JSON.stringify(name)}`);
+      const hint = name.includes(':') ? TRANSACTION_HINT : '';
+      throw this.#error(start, `expected a command name, got ${JSON.stringify(name)}${hint}`);
     }
     return { name, expectFailure };
   }
@@ -224,10 +230,10 @@ class LineLexer {
       return;
     }
     const shown = code === 'x' ? `\\x${hex}` : `\\${code ?? ''}`;
-    throw this.#error(
-      at,
-      `bad escape ${JSON.stringify(shown)} (allowed: \\0 \\xNN \\n \\t \\\\ \\" \\')`,
-    );
+    // As typed (one backslash); JSON quoting would double it. Only an
+    // unprintable character after the backslash needs quoting to be seen.
+    const typed = /^[\x21-\x7e]+$/.test(shown) ? shown : JSON.stringify(shown);
+    throw this.#error(at, `bad escape ${typed} (allowed: \\0 \\xNN \\n \\t \\\\ \\" \\')`);
   }
 
   #codePoint(bytes: number[]): void {

@@ -24,45 +24,53 @@
  * @module
  */
 
-import { type BytesLike, describe, toBytes, toOwnedBytes } from '../common/bytes.js';
+import { type BytesLike, describe } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
 import { rejectUnknownProperties } from '../common/properties.js';
 import { checkCount, checkVersion } from '../common/version.js';
+import { BINARY_CODECS, type Codecs } from './encodings.js';
 import type { TableConfig } from './options.js';
 import type { TableRouter } from './routing.js';
 
 /** Store a value. */
-export interface SetDelta {
+export interface SetDelta<K = BytesLike, V = BytesLike> {
   readonly type: 'set';
-  readonly key: BytesLike;
-  readonly value: BytesLike;
+  readonly key: K;
+  readonly value: V;
 }
 
 /** Delete the key, carrying the value it had. */
-export interface UnsetDelta {
+export interface UnsetDelta<K = BytesLike, V = BytesLike> {
   readonly type: 'unset';
-  readonly key: BytesLike;
-  readonly value: BytesLike;
+  readonly key: K;
+  readonly value: V;
 }
 
 /** Delete the key without its old value. */
-export interface RemoveDelta {
+export interface RemoveDelta<K = BytesLike> {
   readonly type: 'remove';
-  readonly key: BytesLike;
+  readonly key: K;
 }
 
 /** Ask the drop worker to erase stored versions of the key (README, "Semantics": Drops). */
-export interface DropDelta {
+export interface DropDelta<K = BytesLike> {
   readonly type: 'drop';
-  readonly key: BytesLike;
+  readonly key: K;
   /** Erase only versions strictly below this one. */
   readonly upToVersion?: number;
   /** Keep this many newest versions. */
   readonly keepLastVersions?: number;
 }
 
-/** One change of a commit. */
-export type Delta = SetDelta | UnsetDelta | RemoveDelta | DropDelta;
+/**
+ * One change of a commit. `K` and `V` are what the store's encodings take
+ * (bytes or strings by default; see encodings.ts).
+ */
+export type Delta<K = BytesLike, V = BytesLike> =
+  | SetDelta<K, V>
+  | UnsetDelta<K, V>
+  | RemoveDelta<K>
+  | DropDelta<K>;
 
 /** A validated write: a value, or a tombstone when `value` is undefined. */
 export interface PlannedWrite {
@@ -91,7 +99,11 @@ function invalid(index: number, message: string): never {
 }
 
 /** Validate every delta and build the plan; throws before anything is written. */
-export function planCommit(deltas: unknown, router: TableRouter): CommitPlan {
+export function planCommit(
+  deltas: unknown,
+  router: TableRouter,
+  codecs: Codecs = BINARY_CODECS,
+): CommitPlan {
   if (!Array.isArray(deltas)) {
     throw new InvalidInputError(
       'INVALID_DELTA',
@@ -101,7 +113,7 @@ export function planCommit(deltas: unknown, router: TableRouter): CommitPlan {
   const writes: PlannedWrite[] = [];
   const drops: PlannedDrop[] = [];
   for (let index = 0; index < deltas.length; index++) {
-    const planned = planDelta(deltas[index], index, router);
+    const planned = planDelta(deltas[index], index, router, codecs);
     if ('upToVersion' in planned) drops.push(planned);
     else writes.push(planned);
   }
@@ -110,7 +122,12 @@ export function planCommit(deltas: unknown, router: TableRouter): CommitPlan {
 
 const DELTA_TYPES = ['set', 'unset', 'remove', 'drop'];
 
-function planDelta(delta: unknown, index: number, router: TableRouter): PlannedWrite | PlannedDrop {
+function planDelta(
+  delta: unknown,
+  index: number,
+  router: TableRouter,
+  codecs: Codecs,
+): PlannedWrite | PlannedDrop {
   if (typeof delta !== 'object' || delta === null)
     invalid(index, `a delta must be an object, got ${describe(delta)}`);
   const { type, key } = delta as { type?: unknown; key?: unknown };
@@ -121,13 +138,13 @@ function planDelta(delta: unknown, index: number, router: TableRouter): PlannedW
   switch (type) {
     case 'set':
     case 'unset':
-      return planWrite(delta as SetDelta, index, router, type === 'set');
+      return planWrite(delta as SetDelta, index, router, codecs, type === 'set');
     case 'remove': {
-      const bytes = toOwnedBytes(key, 'key');
+      const bytes = codecs.key(key);
       return { table: router.route(bytes), key: bytes, value: undefined };
     }
     default: // 'drop', the only type left
-      return planDrop(delta as DropDelta, index, router);
+      return planDrop(delta as DropDelta, index, router, codecs);
   }
 }
 
@@ -135,12 +152,13 @@ function planWrite(
   delta: SetDelta | UnsetDelta,
   index: number,
   router: TableRouter,
+  codecs: Codecs,
   keep: boolean,
 ): PlannedWrite {
   if (delta.value === undefined) invalid(index, `the ${delta.type} delta has no value`);
-  const key = toOwnedBytes(delta.key, 'key');
+  const key = codecs.key(delta.key);
   // Values are only passed on to the tier, which copies what it keeps.
-  const value = toBytes(delta.value, 'value');
+  const value = codecs.value(delta.value, false);
   return { table: router.route(key), key, value: keep ? value : undefined };
 }
 
@@ -151,9 +169,14 @@ function planWrite(
  */
 const DROP_PROPERTIES = ['type', 'key', 'value', 'upToVersion', 'keepLastVersions'];
 
-function planDrop(delta: DropDelta, index: number, router: TableRouter): PlannedDrop {
+function planDrop(
+  delta: DropDelta,
+  index: number,
+  router: TableRouter,
+  codecs: Codecs,
+): PlannedDrop {
   rejectUnknownProperties(delta, DROP_PROPERTIES, `deltas[${index}]`, 'INVALID_DELTA');
-  const key = toOwnedBytes(delta.key, 'key');
+  const key = codecs.key(delta.key);
   const upToVersion =
     delta.upToVersion === undefined
       ? undefined

@@ -92,6 +92,33 @@ const CASES: [string, () => string, string | RegExp][] = [
   ['an unknown tier', () => open({ tier: 'disk' }), /got the string "disk"$/],
   ['tables as an object', () => open({ tables: {} }), /tables must be an array, got an object$/],
   ['a table without a prefix', () => open({ tables: [{ name: 'a' }] }), /got undefined$/],
+  [
+    "a table named 'multi'",
+    () => open({ tables: [{ name: 'multi', prefix: 'm:' }] }),
+    "INVALID_OPTIONS: tables[0]: the table name 'multi' is reserved: that table holds the keys under no declared prefix",
+  ],
+  [
+    'a table declared twice',
+    () =>
+      open({
+        tables: [
+          { name: 'a', prefix: 'a:' },
+          { name: 'a', prefix: 'b:' },
+        ],
+      }),
+    "INVALID_OPTIONS: tables[1]: the table name 'a' is declared twice",
+  ],
+  [
+    'two tables with one prefix',
+    () =>
+      open({
+        tables: [
+          { name: 'a', prefix: 'a:' },
+          { name: 'b', prefix: 'a:' },
+        ],
+      }),
+    `INVALID_OPTIONS: tables[1]: tables 'a' and 'b' declare the same prefix "a:"`,
+  ],
   ['a bad batch size', () => open({ dropWorker: { batchSize: -1 } }), /got the number -1$/],
   ['options as a string', () => open('x'), /options must be an object, got the string "x"$/],
   [

@@ -14,8 +14,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { bytesToBinaryString, utf8 } from '../common/bytes.js';
+import { bytesToBinaryString } from '../common/bytes.js';
 import { VersionTooOldError } from '../common/errors.js';
+import { MODEL_KEYS, MODEL_TABLES, modelRetentionOf } from '../test-support/model-keys.js';
 import {
   figuresOf,
   type ModelDelta,
@@ -27,16 +28,9 @@ import { forEachStoreSetup, type StoreSetup } from '../test-support/store-setups
 import type { Delta } from './deltas.js';
 import type { MultiStore } from './multistore.js';
 
-const KEYS = ['', 'a', 'ab', 'b', 's:1', 's:2', 'r:1', 'r:2', 't:1', '\u00ff'].map((k) =>
-  k === '\u00ff' ? new Uint8Array([0xff]) : utf8(k),
-);
-const TABLES = [
-  { name: 'single', prefix: 's:', retention: { keepLastVersions: 1 } },
-  { name: 'recent', prefix: 'r:', retention: { keepLastVersions: 2 } },
-  { name: 'plain', prefix: 't:' },
-];
-const retentionOf = (key: Uint8Array) =>
-  TABLES.find((t) => bytesToBinaryString(key).startsWith(t.prefix))?.retention?.keepLastVersions;
+const KEYS = MODEL_KEYS;
+const TABLES = MODEL_TABLES;
+const retentionOf = modelRetentionOf;
 
 const key = fc.constantFrom(...KEYS);
 const value = fc.uint8Array({ maxLength: 4 });

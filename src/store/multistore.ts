@@ -36,7 +36,7 @@
  */
 
 import { trace } from '@opentelemetry/api';
-import { type BytesLike, describe, toBytes } from '../common/bytes.js';
+import { describe, toBytes } from '../common/bytes.js';
 import { InvalidInputError, StoreClosedError } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
@@ -48,7 +48,7 @@ import { recountFigures } from '../stats/recount.js';
 import { StorageStatsTracker } from '../stats/tracker.js';
 import { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
-import type { TierWrite } from '../tier/tier.js';
+import type { CompactResult, TierWrite } from '../tier/tier.js';
 import {
   ConflictTracker,
   type KeyId,
@@ -72,6 +72,15 @@ import type { CommitPlan, Delta } from './deltas.js';
 import { planCommit } from './deltas.js';
 import { DropApplier } from './drop-batch.js';
 import { DropWorker, type DropWorkerStats } from './drop-worker.js';
+import { reconcileEncodings } from './encoding-setting.js';
+import {
+  type Codecs,
+  decodedEntries,
+  decodeEntry,
+  type Input,
+  type KeyOf,
+  type ValueOf,
+} from './encodings.js';
 import { HistoryReads } from './history-reads.js';
 import { type MultiStoreOptions, resolveOptions, type StoreConfig } from './options.js';
 import { ParkedDrops } from './parked-drops.js';
@@ -121,11 +130,26 @@ export interface SnapshotStats {
 }
 
 /** One stored version of a key, as `versions` lists it. */
-export interface StoredVersion {
+export interface StoredVersion<V = Uint8Array> {
   readonly version: number;
   /** The value, or `undefined` for a tombstone. */
-  readonly value: Uint8Array | undefined;
+  readonly value: V | undefined;
 }
+
+/** The encoding an options object names (`undefined` when it names none). */
+type Named<O, P extends string> = O extends { readonly [key in P]?: infer E } ? E : undefined;
+
+/** Options that name no encoding: what `open()` without options types as. */
+interface NoEncodings {
+  readonly keyEncoding?: undefined;
+  readonly valueEncoding?: undefined;
+}
+
+/** The store `open` returns for options `O`: its key and value types follow the encodings. */
+export type StoreFor<O> = MultiStore<
+  KeyOf<Named<O, 'keyEncoding'>>,
+  ValueOf<Named<O, 'valueEncoding'>>
+>;
 
 const tracer = trace.getTracer('multistore');
 
@@ -136,9 +160,15 @@ const tracer = trace.getTracer('multistore');
  */
 const ownedTiers = new WeakSet<AbstractTier>();
 
-/** An embedded multi-version key-value store. */
-export class MultiStore {
+/**
+ * An embedded multi-version key-value store. `K` and `V` are the key and value
+ * types reads return, set by the encodings it was opened with (bytes by
+ * default); what it accepts is `Input<K>` and `Input<V>` (bytes also take a
+ * string).
+ */
+export class MultiStore<K = Uint8Array, V = Uint8Array> {
   readonly #config: StoreConfig;
+  readonly #codecs: Codecs;
   readonly #tier: AbstractTier;
   readonly #router: TableRouter;
   readonly #system: ActorSystem;
@@ -158,7 +188,7 @@ export class MultiStore {
   #sweep: Promise<void> | SweepTarget | undefined;
 
   /** Open a store (memory by default, SQLite with `path` or `tier: 'sqlite'`). */
-  static open(options?: MultiStoreOptions): MultiStore {
+  static open<const O extends MultiStoreOptions = NoEncodings>(options?: O): StoreFor<O> {
     const config = resolveOptions(options);
     return MultiStore.#build(config, openTier({ kind: config.tier, path: config.path }));
   }
@@ -170,10 +200,10 @@ export class MultiStore {
    * for a tier already given to a store.
    * `path` and `tier` options are ignored.
    */
-  static fromTier(
+  static fromTier<const O extends Omit<MultiStoreOptions, 'path' | 'tier'> = NoEncodings>(
     tier: AbstractTier,
-    options?: Omit<MultiStoreOptions, 'path' | 'tier'>,
-  ): MultiStore {
+    options?: O,
+  ): StoreFor<O> {
     if (!(tier instanceof AbstractTier)) {
       throw new InvalidInputError(
         'INVALID_ARGUMENT',
@@ -192,10 +222,10 @@ export class MultiStore {
     );
   }
 
-  static #build(config: StoreConfig, tier: AbstractTier): MultiStore {
+  static #build<S>(config: StoreConfig, tier: AbstractTier): S {
     ownedTiers.add(tier);
     try {
-      return new MultiStore(config, tier);
+      return new MultiStore(config, tier) as S;
     } catch (error) {
       try {
         tier.close();
@@ -211,6 +241,7 @@ export class MultiStore {
     this.#config = config;
     this.#tier = tier;
     const tables = reconcileTables(tier, config.tables, config.tablesDeclared);
+    this.#codecs = reconcileEncodings(tier, config.keyEncoding, config.valueEncoding);
     this.#router = new TableRouter(tables);
     const tableNames = tables.map((table) => table.name);
     for (const name of tableNames) tier.ensureTable(name);
@@ -255,9 +286,9 @@ export class MultiStore {
    * (read-only). After `close()` this getter throws `STORE_CLOSED`, and so does
    * `on` of a subscription object taken before.
    */
-  get events(): StoreEvents {
+  get events(): StoreEvents<K> {
     this.#assertOpen();
-    return this.#events;
+    return this.#events as StoreEvents<never>;
   }
 
   /** Which tier the store runs on: `memory` or `sqlite`. */
@@ -274,10 +305,10 @@ export class MultiStore {
    * (`SNAPSHOT_VIOLATION`). Drops are only requested here; the drop worker
    * applies them.
    */
-  commit(deltas: readonly Delta[], version?: number): number | undefined {
+  commit(deltas: readonly Delta<Input<K>, Input<V>>[], version?: number): number | undefined {
     this.#assertOpen();
     const explicit = version === undefined ? undefined : checkVersion(version);
-    return this.#commit(planCommit(deltas, this.#router), explicit, undefined);
+    return this.#commit(planCommit(deltas, this.#router, this.#codecs), explicit, undefined);
   }
 
   /**
@@ -285,7 +316,7 @@ export class MultiStore {
    * committed version) plus its own writes, and commits them at one new
    * version unless a concurrent commit conflicts (see {@link Transaction}).
    */
-  begin(options?: BeginOptions): Transaction {
+  begin(options?: BeginOptions): Transaction<K, V> {
     this.#assertOpen();
     return this.#begin(resolveBegin(options));
   }
@@ -299,9 +330,12 @@ export class MultiStore {
    * transaction that expired, or whose store closed, while `fn` ran fails
    * (`TRANSACTION_TOO_OLD`, `STORE_CLOSED`) rather than returning.
    */
-  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
-  transaction<T>(fn: (tx: Transaction) => T, options?: TransactionOptions): T;
-  transaction<T>(fn: (tx: Transaction) => T, options?: TransactionOptions): T {
+  transaction<T>(
+    fn: (tx: Transaction<K, V>) => Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T>;
+  transaction<T>(fn: (tx: Transaction<K, V>) => T, options?: TransactionOptions): T;
+  transaction<T>(fn: (tx: Transaction<K, V>) => T, options?: TransactionOptions): T {
     this.#assertOpen();
     if (typeof fn !== 'function') {
       throw new InvalidInputError('INVALID_ARGUMENT', `fn must be a function, got ${describe(fn)}`);
@@ -315,17 +349,18 @@ export class MultiStore {
    * The value of `key` visible at `version` (default: latest), or `undefined`;
    * key and value are fresh arrays the caller owns.
    */
-  get(key: BytesLike, version?: number): StoreEntry | undefined {
+  get(key: Input<K>, version?: number): StoreEntry<K, V> | undefined {
     this.#assertOpen();
-    const bytes = readKey(key);
+    const bytes = this.#readKey(key);
     const entry = this.#reads.read(bytes, this.#readVersion(version));
     if (entry?.value === undefined) return undefined;
     // The tier's fresh key, never the caller's own array (which may be a Buffer).
-    return { key: entry.key, value: entry.value, version: entry.version };
+    const found = { key: entry.key, value: entry.value, version: entry.version };
+    return decodeEntry(this.#codecs, found);
   }
 
   /** True when a value (not a tombstone, not nothing) of `key` is visible at `version`. */
-  contains(key: BytesLike, version?: number): boolean {
+  contains(key: Input<K>, version?: number): boolean {
     return this.get(key, version) !== undefined;
   }
 
@@ -335,27 +370,40 @@ export class MultiStore {
    * it holds a snapshot at its version until it is exhausted or returned
    * (a version above the latest reads, and holds, the latest).
    */
-  range(spec?: RangeSpec, options?: RangeOptions): IterableIterator<StoreEntry> {
+  range(spec?: RangeSpec<Input<K>>, options?: RangeOptions): IterableIterator<StoreEntry<K, V>> {
     this.#assertOpen();
-    const range = resolveRange(spec);
+    const range = resolveRange(spec, this.#codecs);
     const { version, reverse, pageSize } = resolveRangeOptions(options);
-    return this.#snapshotRange(range, version ?? this.#oracle.latest, reverse, pageSize);
+    const codecs = this.#codecs;
+    return this.#snapshotRange(
+      range,
+      version ?? this.#oracle.latest,
+      reverse,
+      pageSize,
+      undefined,
+      (entries): Iterator<StoreEntry<K, V>> => decodedEntries(codecs, entries),
+    );
   }
 
-  /** A range read at `version` (the latest, when above it) under a snapshot it holds. */
-  #snapshotRange(
+  /**
+   * A range read at `version` (the latest, when above it) under a snapshot it
+   * holds, its entries passed through `map` (the store's: decoded; a
+   * transaction's: the stored bytes, which it lays its writes over).
+   */
+  #snapshotRange<E = StoreEntry>(
     range: ResolvedRange,
     version: number,
     reverse: boolean,
     pageSize: number,
-    maxAgeMs?: number,
-  ): SnapshotRange {
+    maxAgeMs: number | undefined,
+    map: (entries: Iterator<StoreEntry>) => Iterator<E> = (entries) => entries as Iterator<E>,
+  ): SnapshotRange<E> {
     const latest = this.#oracle.latest;
-    return new SnapshotRange(
+    return new SnapshotRange<E>(
       this.#snapshots,
       Math.min(version, latest),
       () => this.#assertOpen(),
-      (v) => this.#reads.range(range, v, reverse, pageSize),
+      (v) => map(this.#reads.range(range, v, reverse, pageSize)),
       maxAgeMs,
     );
   }
@@ -404,8 +452,15 @@ export class MultiStore {
       this.#snapshots,
       hi,
       () => this.#assertOpen(),
+      // Each side read at most at the latest version of this call: a commit
+      // landing while the diff runs shows in neither side.
       () =>
-        readDiff({ reads: this.#reads, range, from: lo, to: hi, pageSize }, before, after, reverse),
+        readDiff(
+          { reads: this.#reads, range, from: lo, to: hi, pageSize },
+          Math.min(before, latest),
+          Math.min(after, latest),
+          reverse,
+        ),
       undefined,
       lo,
     );
@@ -424,12 +479,18 @@ export class MultiStore {
   }
 
   /** Every stored version of `key`, newest first (`value` undefined = tombstone). */
-  versions(key: BytesLike): StoredVersion[] {
+  versions(key: Input<K>): StoredVersion<V>[] {
     this.#assertOpen();
-    const bytes = readKey(key);
-    return this.#tier
-      .getAllVersions(this.#router.route(bytes).name, bytes)
-      .map(({ version, value }) => ({ version, value }));
+    const bytes = this.#readKey(key);
+    const codecs = this.#codecs;
+    const decode = codecs.binaryValues ? undefined : codecs.valueOf;
+    return this.#tier.getAllVersions(this.#router.route(bytes).name, bytes).map(
+      ({ version, value }) =>
+        ({
+          version,
+          value: value === undefined || decode === undefined ? value : decode(value),
+        }) as StoredVersion<V>,
+    );
   }
 
   /**
@@ -441,6 +502,28 @@ export class MultiStore {
     await this.#finishSweep();
     await this.#worker.flush();
     await this.#bus.idle();
+  }
+
+  /**
+   * Give back the disk space that drops freed: apply every pending drop (as
+   * `flush` does), then compact the tier (SQLite: VACUUM, then a WAL
+   * checkpoint that empties the WAL; memory: nothing to give back, drops
+   * free their memory as they apply). Entries, versions, horizons and
+   * statistics are unchanged. Resolves to the storage size before and after
+   * (`undefined` for memory). Synchronous once the drops are applied: the
+   * store answers nothing else meanwhile (see the README for when to use it).
+   */
+  async compact(): Promise<CompactResult> {
+    this.#assertOpen();
+    await this.flush();
+    // Closed while the drops were applied: the tier is gone.
+    this.#assertOpen();
+    const span = tracer.startSpan('store.compact');
+    try {
+      return this.#tier.compact();
+    } finally {
+      span.end();
+    }
   }
 
   /**
@@ -578,10 +661,10 @@ export class MultiStore {
     this.#conflicts.prune(oldestBase);
   }
 
-  #begin(options: ResolvedBegin): Transaction {
+  #begin(options: ResolvedBegin): Transaction<K, V> {
     const latest = this.#oracle.latest;
     const version = options.asOf ?? latest;
-    return new Transaction(this.#transactions, {
+    return new Transaction<K, V>(this.#transactions, {
       readOnly: options.readOnly,
       isolation: options.isolation,
       version,
@@ -595,6 +678,7 @@ export class MultiStore {
   #transactionHost(): TransactionHost {
     return Object.freeze({
       snapshots: this.#snapshots,
+      codecs: this.#codecs,
       assertOpen: () => this.#assertOpen(),
       read: (key: Uint8Array, version: number) => this.#reads.read(key, version),
       snapshotRange: (
@@ -637,7 +721,7 @@ export class MultiStore {
 
   /** Hand a frozen copy of a record to whoever listens; the tracker has counted it already. */
   #emit(record: StorageStatsRecorded): void {
-    if (this.#bus.hasListeners(record.type)) this.#bus.emit(frozen(record));
+    if (this.#bus.hasListeners(record.type)) this.#bus.emit(frozen(record, this.#codecs));
   }
 
   #readVersion(version: number | undefined): number {
@@ -646,6 +730,11 @@ export class MultiStore {
 
   #assertOpen(): void {
     if (this.#closing !== undefined) throw new StoreClosedError();
+  }
+
+  /** A key for a read: validated and encoded (binary keys: not copied, the store does not keep it). */
+  #readKey(key: unknown): Uint8Array {
+    return this.#codecs.binaryKeys ? toBytes(key, 'key') : this.#codecs.key(key);
   }
 }
 
@@ -656,11 +745,13 @@ export class MultiStore {
  * freeze cannot protect) reaches the store: the record's keys are those of
  * the commit's queued drop requests.
  */
-function frozen(record: StorageStatsRecorded): StorageStatsRecorded {
+function frozen(record: StorageStatsRecorded, codecs: Codecs): StorageStatsRecorded {
+  // Decoded keys are values of their own (an ordered key's array is frozen too).
+  const keyOf = codecs.binaryKeys
+    ? (key: Uint8Array) => new Uint8Array(key)
+    : (key: Uint8Array) => Object.freeze(codecs.keyOf(key)) as Uint8Array;
   const copy = (entries: readonly StatsEntry[]) =>
-    Object.freeze(
-      entries.map((entry) => Object.freeze({ ...entry, key: new Uint8Array(entry.key) })),
-    );
+    Object.freeze(entries.map((entry) => Object.freeze({ ...entry, key: keyOf(entry.key) })));
   return Object.freeze({
     type: record.type,
     version: record.version,
@@ -669,9 +760,4 @@ function frozen(record: StorageStatsRecorded): StorageStatsRecorded {
     drops: copy(record.drops),
     moves: copy(record.moves),
   });
-}
-
-/** A key for a read: validated, not copied (the store does not keep it). */
-function readKey(key: unknown): Uint8Array {
-  return toBytes(key, 'key');
 }

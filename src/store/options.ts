@@ -18,7 +18,7 @@
  * @module
  */
 
-import { describe, equalBytes, toOwnedBytes } from '../common/bytes.js';
+import { describe, equalBytes, printableBytes, toOwnedBytes } from '../common/bytes.js';
 import { InvalidInputError, StoreError } from '../common/errors.js';
 import { guardedLogger, type Logger, silentLogger } from '../common/logger.js';
 import { rejectUnknownProperties } from '../common/properties.js';
@@ -26,6 +26,12 @@ import type { ActorMode } from '../runtime/actor.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
 import { DEFAULT_TABLE } from '../tier/tier.js';
 import { checkTableName } from '../tier/validate.js';
+import {
+  KEY_ENCODINGS,
+  type KeyEncoding,
+  VALUE_ENCODINGS,
+  type ValueEncoding,
+} from './encodings.js';
 
 /** A table declared at open: keys starting with `prefix` live in it. */
 export interface TableDeclaration {
@@ -65,6 +71,10 @@ export interface MultiStoreOptions {
   readonly dropWorker?: DropWorkerOptions;
   /** Where warnings and errors go (default: nowhere); what it throws is ignored. */
   readonly logger?: Logger;
+  /** How keys are given and returned (default `binary`); kept in the store: reopen with the same. */
+  readonly keyEncoding?: KeyEncoding;
+  /** How values are given and returned (default `binary`); kept in the store: reopen with the same. */
+  readonly valueEncoding?: ValueEncoding;
 }
 
 /** A validated table. */
@@ -94,6 +104,8 @@ export interface StoreConfig {
   readonly actorMode: ActorMode;
   readonly dropWorker: DropWorkerConfig;
   readonly logger: Logger;
+  readonly keyEncoding: KeyEncoding;
+  readonly valueEncoding: ValueEncoding;
 }
 
 /** Drop-worker defaults (README, "The drop worker"). */
@@ -103,7 +115,17 @@ export const DROP_WORKER_DEFAULTS: DropWorkerConfig = Object.freeze({
   mailboxCapacity: 256,
 });
 
-const TOP_OPTIONS = ['path', 'tier', 'tables', 'clock', 'actorMode', 'dropWorker', 'logger'];
+const TOP_OPTIONS = [
+  'path',
+  'tier',
+  'tables',
+  'clock',
+  'actorMode',
+  'dropWorker',
+  'logger',
+  'keyEncoding',
+  'valueEncoding',
+];
 const TABLE_OPTIONS = ['name', 'prefix', 'retention'];
 
 function fail(message: string): never {
@@ -141,7 +163,17 @@ export function resolveOptions(options: MultiStoreOptions | undefined): StoreCon
     actorMode: resolveMode(options.actorMode),
     dropWorker: resolveDropWorker(options.dropWorker),
     logger: resolveLogger(options.logger),
+    keyEncoding: oneOf(options.keyEncoding, KEY_ENCODINGS, 'keyEncoding'),
+    valueEncoding: oneOf(options.valueEncoding, VALUE_ENCODINGS, 'valueEncoding'),
   });
+}
+
+/** An encoding option: one of `allowed`, `binary` when absent. */
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
+  if (value === undefined) return 'binary' as T;
+  if (allowed.includes(value as T)) return value as T;
+  const names = allowed.map((name) => `'${name}'`).join(', ');
+  return fail(`${what} must be one of ${names}, got ${describe(value)}`);
 }
 
 function resolvePath(path: unknown): string | undefined {
@@ -244,15 +276,22 @@ export function resolveTables(tables: unknown): TableConfig[] {
   for (const [index, declaration] of tables.entries()) {
     const table = resolveTable(declaration, index);
     for (const other of resolved) {
-      if (other.name === table.name)
-        fail(`table name '${table.name}' is declared twice (or is reserved)`);
+      if (other.name === table.name) fail(`tables[${index}]: ${sameName(table.name)}`);
       if (other !== resolved[0] && equalBytes(other.prefix, table.prefix)) {
-        fail(`tables '${other.name}' and '${table.name}' declare the same prefix`);
+        fail(
+          `tables[${index}]: tables '${other.name}' and '${table.name}' declare the same prefix ${printableBytes(table.prefix)}`,
+        );
       }
     }
     resolved.push(table);
   }
   return resolved;
+}
+
+function sameName(name: string): string {
+  return name === DEFAULT_TABLE
+    ? `the table name '${name}' is reserved: that table holds the keys under no declared prefix`
+    : `the table name '${name}' is declared twice`;
 }
 
 function resolveTable(declaration: unknown, index: number): TableConfig {

@@ -23,30 +23,25 @@
  * @module
  */
 
-import {
-  type BytesLike,
-  compareBytes,
-  describe,
-  prefixEnd,
-  toOwnedBytes,
-} from '../common/bytes.js';
+import { type BytesLike, compareBytes, describe, prefixEnd } from '../common/bytes.js';
 import { InvalidInputError, VersionTooOldError } from '../common/errors.js';
 import { rejectUnknownProperties } from '../common/properties.js';
 import { checkVersion } from '../common/version.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { horizonPages, pages } from '../tier/paging.js';
 import { type Bound, type TierEntry, UNBOUNDED } from '../tier/tier.js';
+import { BINARY_CODECS, type Codecs } from './encodings.js';
 import type { TableRouter } from './routing.js';
 
 /** Which keys a range read covers. `prefix` cannot be combined with `start`/`end`. */
-export interface RangeSpec {
+export interface RangeSpec<K = BytesLike> {
   /** First key (included); unbounded when absent. */
-  readonly start?: BytesLike;
+  readonly start?: K;
   /** Last key (excluded unless `endInclusive`); unbounded when absent. */
-  readonly end?: BytesLike;
+  readonly end?: K;
   readonly endInclusive?: boolean;
-  /** Every key starting with these bytes. */
-  readonly prefix?: BytesLike;
+  /** Every key whose stored bytes start with the bytes of this one (see the key encodings). */
+  readonly prefix?: K;
 }
 
 /** How a range read runs. */
@@ -60,9 +55,9 @@ export interface RangeOptions {
 }
 
 /** A live key as reads return it. */
-export interface StoreEntry {
-  readonly key: Uint8Array;
-  readonly value: Uint8Array;
+export interface StoreEntry<K = Uint8Array, V = Uint8Array> {
+  readonly key: K;
+  readonly value: V;
   /** The version the value was written at. */
   readonly version: number;
 }
@@ -112,7 +107,10 @@ export function resolveRangeOptions(options: RangeOptions | undefined): Resolved
 }
 
 /** Validate a {@link RangeSpec} into tier bounds. */
-export function resolveRange(spec: RangeSpec | undefined): ResolvedRange {
+export function resolveRange(
+  spec: RangeSpec<unknown> | undefined,
+  codecs: Codecs = BINARY_CODECS,
+): ResolvedRange {
   if (spec === undefined) return { start: UNBOUNDED, end: UNBOUNDED };
   if (typeof spec !== 'object' || spec === null) {
     throw new InvalidInputError(
@@ -134,7 +132,7 @@ export function resolveRange(spec: RangeSpec | undefined): ResolvedRange {
         'a range takes either prefix or start/end, not both',
       );
     }
-    const prefix = toOwnedBytes(spec.prefix, 'prefix');
+    const prefix = codecs.key(spec.prefix, 'prefix');
     const end = prefixEnd(prefix);
     return {
       start: { kind: 'included', key: prefix },
@@ -142,11 +140,9 @@ export function resolveRange(spec: RangeSpec | undefined): ResolvedRange {
     };
   }
   const start: Bound =
-    spec.start === undefined
-      ? UNBOUNDED
-      : { kind: 'included', key: toOwnedBytes(spec.start, 'key') };
+    spec.start === undefined ? UNBOUNDED : { kind: 'included', key: codecs.key(spec.start) };
   if (spec.end === undefined) return { start, end: UNBOUNDED };
-  const key = toOwnedBytes(spec.end, 'key');
+  const key = codecs.key(spec.end);
   return { start, end: { kind: spec.endInclusive === true ? 'included' : 'excluded', key } };
 }
 

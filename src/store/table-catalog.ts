@@ -26,9 +26,12 @@
  * would refuse) mean the storage is damaged: `TIER_IO`, never a `TypeError`.
  *
  * "Data" is decided by the data: any stored version (a tombstone too) in any
- * table, at any version, 0 included. The latest version cannot tell: a file
- * written only at version 0 has latest version 0, and one whose versions were
- * all dropped still has its latest version.
+ * table, at any version, 0 included, or any erased history (a key whose
+ * versions were all dropped keeps its horizon in its table, so that reads at
+ * the erased versions are refused; routed elsewhere they would answer
+ * "absent"). The latest version cannot tell: a file written only at version 0
+ * has latest version 0, and one whose versions were all dropped still has its
+ * latest version.
  *
  * @module
  */
@@ -105,11 +108,15 @@ export function decideTables(
   return remember(declared, text);
 }
 
-/** True when any table of the tier stores any version (a one-entry page per table). */
+/** True when any table of the tier stores any version or erased history (one-entry pages). */
 export function holdsData(tier: AbstractTier): boolean {
   return tier
     .tables()
-    .some((table) => tier.page(table, { version: MAX_VERSION, limit: 1 }).entries.length > 0);
+    .some(
+      (table) =>
+        tier.page(table, { version: MAX_VERSION, limit: 1 }).entries.length > 0 ||
+        tier.horizonPage(table, { version: 0, limit: 1 }).entries.length > 0,
+    );
 }
 
 function remember(tables: readonly TableConfig[], previous: string | undefined): TablesDecision {

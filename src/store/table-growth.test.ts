@@ -143,6 +143,23 @@ for (const tier of ['memory', 'sqlite'] as const) {
       await again.close();
     });
 
+    it('refuses removing a table when erased history is all the store holds', async () => {
+      await seed([SESSIONS], ['s:1', 's:1']);
+      const dropper = place.open();
+      dropper.commit([{ type: 'drop', key: 's:1' }], 10);
+      await dropper.flush();
+      assert.equal(dropper.versions('s:1').length, 0); // no stored version anywhere
+      await dropper.close();
+      const message = refusal(() => place.open({ tables: [] }));
+      assert.match(message, /: 1 stored key would move .*under "s:" from table sessions to multi/);
+      const again = place.open();
+      assert.throws(
+        () => again.get('s:1', 1),
+        (e: unknown) => isStoreError(e, 'VERSION_TOO_OLD'),
+      );
+      await again.close();
+    });
+
     it('refuses a nested table that would take keys from its parent, counting only those', async () => {
       await seed([SESSIONS], ['s:hot:1', 's:hot:2', 's:cold:1']);
       const message = refusal(() =>

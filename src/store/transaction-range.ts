@@ -25,15 +25,8 @@
  * @module
  */
 
-/** A transaction's live entry (see `Transaction.range`). */
-interface Entry {
-  readonly key: Uint8Array;
-  readonly value: Uint8Array;
-  readonly version: number | undefined;
-}
-
 /** What a transaction range needs from its transaction. */
-export interface TransactionRangeParts<E extends Entry> {
+export interface TransactionRangeParts<E> {
   /** The snapshot's entries; `return()` releases the snapshot (undefined: reads nothing). */
   readonly snapshot: Iterator<unknown> | undefined;
   /** The entries to yield: the snapshot's with the transaction's own writes laid over. */
@@ -45,7 +38,7 @@ export interface TransactionRangeParts<E extends Entry> {
 }
 
 /** A transaction's range iterator; see the module documentation. */
-export class TransactionRange<E extends Entry> implements IterableIterator<E> {
+export class TransactionRange<E> implements IterableIterator<E> {
   readonly #parts: TransactionRangeParts<E>;
   #entries: Iterator<E> | undefined;
 

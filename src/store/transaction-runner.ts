@@ -29,18 +29,21 @@
 import { isStoreError } from '../common/errors.js';
 import type { Transaction } from './transaction.js';
 
+/** A transaction of any key and value types (the runner only commits and rolls back). */
+type AnyTransaction = Transaction<unknown, unknown>;
+
 /** What the runner needs from the store. */
-export interface RunnerHost {
+export interface RunnerHost<Tx extends AnyTransaction = AnyTransaction> {
   /** Begin an attempt's transaction. */
-  begin(): Transaction;
+  begin(): Tx;
   /** Throw `STORE_CLOSED` once the store is closed. */
   assertOpen(): void;
 }
 
 /** Run `fn` in transactions from `host.begin` until one commits, at most `retries` more times. */
-export function runTransaction<T>(
-  host: RunnerHost,
-  fn: (tx: Transaction) => T,
+export function runTransaction<T, Tx extends AnyTransaction>(
+  host: RunnerHost<Tx>,
+  fn: (tx: Tx) => T,
   retries: number,
 ): T {
   for (let left = retries; ; left--) {
@@ -58,10 +61,10 @@ export function runTransaction<T>(
 }
 
 /** The async attempts: `first` is the pending result of the attempt running in `tx`. */
-async function runAsync<T>(
-  host: RunnerHost,
-  fn: (tx: Transaction) => T,
-  tx: Transaction,
+async function runAsync<T, Tx extends AnyTransaction>(
+  host: RunnerHost<Tx>,
+  fn: (tx: Tx) => T,
+  tx: Tx,
   first: PromiseLike<unknown>,
   retries: number,
 ): Promise<unknown> {
@@ -84,7 +87,7 @@ async function runAsync<T>(
 }
 
 /** Commit the attempt's transaction unless `fn` ended it (see the module documentation). */
-function settle(tx: Transaction, host: RunnerHost): void {
+function settle(tx: AnyTransaction, host: RunnerHost<AnyTransaction>): void {
   const state = tx.state;
   if (state === 'committed') return;
   if (state === 'rolled back') {
@@ -99,7 +102,7 @@ function settle(tx: Transaction, host: RunnerHost): void {
  * attempt's transaction committed (fn committed it, then something else
  * conflicted): running fn again would commit its work twice.
  */
-function retryable(error: unknown, tx: Transaction, left: number): boolean {
+function retryable(error: unknown, tx: AnyTransaction, left: number): boolean {
   return left > 0 && tx.state !== 'committed' && isStoreError(error, 'TRANSACTION_CONFLICT');
 }
 

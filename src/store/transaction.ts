@@ -41,7 +41,6 @@
  * @module
  */
 
-import { type BytesLike, toOwnedBytes } from '../common/bytes.js';
 import {
   InvalidInputError,
   ReadOnlyTransactionError,
@@ -64,6 +63,7 @@ import {
   WriteBuffer,
 } from '../transaction/index.js';
 import type { Delta } from './deltas.js';
+import { type Codecs, decodedEntries, decodeEntry, type Input } from './encodings.js';
 import {
   type RangeSpec,
   type ResolvedRange,
@@ -75,9 +75,9 @@ import type { Isolation } from './transaction-options.js';
 import { TransactionRange } from './transaction-range.js';
 
 /** A live key as a transaction reads it. */
-export interface TransactionEntry {
-  readonly key: Uint8Array;
-  readonly value: Uint8Array;
+export interface TransactionEntry<K = Uint8Array, V = Uint8Array> {
+  readonly key: K;
+  readonly value: V;
   /** The version the value was committed at; `undefined` for the transaction's own write. */
   readonly version: number | undefined;
 }
@@ -122,6 +122,8 @@ export interface TransactionWork {
 /** What a transaction needs from its store. */
 export interface TransactionHost {
   readonly snapshots: SnapshotRegistry;
+  /** The store's key and value encodings. */
+  readonly codecs: Codecs;
   /** Throw `STORE_CLOSED` once the store is closed. */
   assertOpen(): void;
   /** The entry of `key` visible at `version` (a tombstone: `value` undefined), history checked. */
@@ -161,8 +163,9 @@ const DROP_OPTIONS = ['upToVersion', 'keepLastVersions'];
 export const RANGE_OPTIONS: readonly string[] = ['reverse', 'pageSize'];
 
 /** A transaction; made by `store.begin()` (see the module documentation). */
-export class Transaction implements Disposable {
+export class Transaction<K = Uint8Array, V = Uint8Array> implements Disposable {
   readonly #host: TransactionHost;
+  readonly #codecs: Codecs;
   readonly #lease: SnapshotLease;
   readonly #readOnly: boolean;
   readonly #isolation: Isolation;
@@ -171,7 +174,7 @@ export class Transaction implements Disposable {
   /** Keys and ranges read, for serializable read-write transactions only. */
   readonly #reads: ReadSet | undefined;
   /** Its range iterators still running: each holds a snapshot, released when it ends. */
-  readonly #ranges = new Set<TransactionRange<TransactionEntry>>();
+  readonly #ranges = new Set<{ release(): void }>();
   #end: TransactionEnd | undefined;
   /** Its snapshot and buffer are released (the end is settled). */
   #released = false;
@@ -183,6 +186,7 @@ export class Transaction implements Disposable {
   /** Transactions are made by `store.begin()`. */
   constructor(host: TransactionHost, start: TransactionStart) {
     this.#host = host;
+    this.#codecs = host.codecs;
     this.#readOnly = start.readOnly;
     this.#isolation = start.isolation;
     this.#base = start.base;
@@ -232,20 +236,22 @@ export class Transaction implements Disposable {
   }
 
   /** The value of `key` it sees: its own write, else the snapshot's; `undefined` when absent. */
-  get(key: BytesLike): TransactionEntry | undefined {
+  get(key: Input<K>): TransactionEntry<K, V> | undefined {
     this.#assertUsable();
-    const bytes = toOwnedBytes(key, 'key');
+    const bytes = this.#codecs.key(key);
     const own = this.#buffer.get(bytes);
-    if (own !== undefined) return own.type === 'set' ? ownEntry(own) : undefined;
+    if (own !== undefined) {
+      return own.type === 'set' ? decodeEntry(this.#codecs, ownEntry(own)) : undefined;
+    }
     this.#reads?.addKey(keyIdOf(bytes));
     if (this.#beforeAll) return undefined;
     const entry = this.#host.read(bytes, this.#lease.version);
     if (entry?.value === undefined) return undefined;
-    return { key: bytes, value: entry.value, version: entry.version };
+    return decodeEntry(this.#codecs, { key: bytes, value: entry.value, version: entry.version });
   }
 
   /** True when {@link get} would find a value. */
-  contains(key: BytesLike): boolean {
+  contains(key: Input<K>): boolean {
     return this.get(key) !== undefined;
   }
 
@@ -259,9 +265,12 @@ export class Transaction implements Disposable {
    * `TRANSACTION_CLOSED` once the transaction has ended (and no longer holds
    * anything then).
    */
-  range(spec?: RangeSpec, options?: TransactionRangeOptions): IterableIterator<TransactionEntry> {
+  range(
+    spec?: RangeSpec<Input<K>>,
+    options?: TransactionRangeOptions,
+  ): IterableIterator<TransactionEntry<K, V>> {
     this.#assertUsable();
-    const range = resolveRange(spec);
+    const range = resolveRange(spec, this.#codecs);
     if (options !== undefined && typeof options === 'object' && options !== null) {
       rejectUnknownProperties(options, RANGE_OPTIONS, 'range options', 'INVALID_ARGUMENT');
     }
@@ -279,9 +288,10 @@ export class Transaction implements Disposable {
           // It expires with the transaction (which is usable: time is left).
           this.#host.snapshots.remainingMs(this.#lease),
         );
-    const iterator = new TransactionRange<TransactionEntry>({
+    const entries = overlay<TransactionEntry>(snapshot ?? [], own, reverse, ownEntry);
+    const iterator = new TransactionRange<TransactionEntry<K, V>>({
       snapshot,
-      entries: overlay<TransactionEntry>(snapshot ?? [], own, reverse, ownEntry),
+      entries: decodedEntries(this.#codecs, entries),
       assertUsable: () => this.#assertUsable(),
       ended: (ended) => this.#ranges.delete(ended),
     });
@@ -290,29 +300,29 @@ export class Transaction implements Disposable {
   }
 
   /** Buffer a value for `key` (copied; the last write of a key wins). */
-  set(key: BytesLike, value: BytesLike): void {
+  set(key: Input<K>, value: Input<V>): void {
     this.#assertWritable('set');
     this.#buffer.put({
       type: 'set',
-      key: toOwnedBytes(key, 'key'),
-      value: toOwnedBytes(value, 'value'),
+      key: this.#codecs.key(key),
+      value: this.#codecs.value(value, true),
     });
   }
 
   /** Buffer a delete of `key` that carries its old value. */
-  unset(key: BytesLike, value: BytesLike): void {
+  unset(key: Input<K>, value: Input<V>): void {
     this.#assertWritable('unset');
     this.#buffer.put({
       type: 'unset',
-      key: toOwnedBytes(key, 'key'),
-      value: toOwnedBytes(value, 'value'),
+      key: this.#codecs.key(key),
+      value: this.#codecs.value(value, true),
     });
   }
 
   /** Buffer a delete of `key`. */
-  remove(key: BytesLike): void {
+  remove(key: Input<K>): void {
     this.#assertWritable('remove');
-    this.#buffer.put({ type: 'remove', key: toOwnedBytes(key, 'key') });
+    this.#buffer.put({ type: 'remove', key: this.#codecs.key(key) });
   }
 
   /**
@@ -320,9 +330,9 @@ export class Transaction implements Disposable {
    * delta does). It does not change what this transaction reads, and counts as
    * a write of `key` for conflict detection.
    */
-  drop(key: BytesLike, options?: DropOptions): void {
+  drop(key: Input<K>, options?: DropOptions): void {
     this.#assertWritable('drop');
-    this.#buffer.drop(bufferedDrop(key, options));
+    this.#buffer.drop(bufferedDrop(this.#codecs.key(key), options));
   }
 
   /**
@@ -444,9 +454,8 @@ export function ownEntry(write: Extract<BufferedWrite, { type: 'set' }>): Transa
   return { key: new Uint8Array(write.key), value: new Uint8Array(write.value), version: undefined };
 }
 
-/** Validate a transaction's `drop` and make the buffered drop. */
-export function bufferedDrop(key: BytesLike, options: DropOptions | undefined): BufferedDrop {
-  const bytes = toOwnedBytes(key, 'key');
+/** Validate a transaction's `drop` options and make the buffered drop of `bytes` (the encoded, owned key). */
+export function bufferedDrop(bytes: Uint8Array, options: DropOptions | undefined): BufferedDrop {
   if (options === undefined) return { key: bytes };
   if (typeof options !== 'object' || options === null) {
     throw new InvalidInputError('INVALID_ARGUMENT', 'drop options must be an object');

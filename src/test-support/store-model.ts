@@ -141,6 +141,39 @@ export class StoreModel {
     return horizon && { erasedFrom: horizon.erasedFrom, readableFrom: horizon.readableFrom };
   }
 
+  /**
+   * The newest version at which `key` changed, if ever, as a transaction's
+   * conflict check reads it from stored history: its newest stored version
+   * (a tombstone counts), the end of its erased history (`readableFrom`),
+   * and the commit version of each drop request of it not applied yet
+   * (queued or parked). A drop that changed nothing readable leaves no trace.
+   */
+  lastChange(key: Uint8Array): number | undefined {
+    const id = bytesToBinaryString(key);
+    const changes = [
+      ...(this.#keys.get(id)?.keys() ?? []),
+      ...(this.#horizons.has(id) ? [(this.#horizons.get(id) as ModelHorizon).readableFrom] : []),
+      ...this.#unapplied()
+        .filter((drop) => drop.key === id)
+        .map((drop) => drop.commitVersion),
+    ];
+    return changes.length === 0 ? undefined : Math.max(...changes);
+  }
+
+  /** Every key with stored versions, erased history or a drop request not applied, in key order. */
+  knownKeys(): Uint8Array[] {
+    const ids = new Set([
+      ...this.#keys.keys(),
+      ...this.#horizons.keys(),
+      ...this.#unapplied().map((drop) => drop.key),
+    ]);
+    return [...ids].sort().map(binaryStringToBytes);
+  }
+
+  #unapplied(): PendingDrop[] {
+    return [...this.#pending, ...[...this.#parked.values()].flatMap((parked) => parked.requests)];
+  }
+
   /** Requests parked behind an open snapshot. */
   get parkedCount(): number {
     let count = 0;

@@ -11,24 +11,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'node:test';
 import type { ActorMode } from '../runtime/actor.js';
-import { MultiStore } from '../store/multistore.js';
+import { MultiStore, type StoreFor } from '../store/multistore.js';
 import type { MultiStoreOptions } from '../store/options.js';
 
 /** One tier/mode combination. */
 export interface StoreSetup {
   readonly tier: 'memory' | 'sqlite';
   readonly actorMode: ActorMode;
-  /** Open a fresh store of this setup (extra options merged in). */
-  open(options?: Omit<MultiStoreOptions, 'tier' | 'actorMode'>): MultiStore;
+  /** Open a fresh store of this setup (extra options merged in; encodings type it). */
+  open<const O extends SetupOptions = { readonly keyEncoding?: undefined }>(
+    options?: O,
+  ): StoreFor<O>;
 }
+
+/** What a test adds to a setup's options. */
+type SetupOptions = Omit<MultiStoreOptions, 'tier' | 'actorMode'>;
 
 /** Every tier x actor mode. */
 export const STORE_SETUPS: readonly StoreSetup[] = (['memory', 'sqlite'] as const).flatMap((tier) =>
   (['event-loop', 'inline'] as const).map((actorMode) => ({
     tier,
     actorMode,
-    open: (options?: Omit<MultiStoreOptions, 'tier' | 'actorMode'>) =>
-      MultiStore.open({ ...options, tier, actorMode }),
+    open: <const O extends SetupOptions>(options?: O) =>
+      MultiStore.open({ ...options, tier, actorMode }) as unknown as StoreFor<O>,
   })),
 );
 

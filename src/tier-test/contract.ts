@@ -405,6 +405,46 @@ export function describeTableContract(open: OpenTier): void {
     }),
   );
 
+  it(
+    'compact after drops keeps every entry, horizon, setting and the latest version',
+    withTier(open, (tier) => {
+      const many = Array.from({ length: 200 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+      for (let v = 1; v <= 3; v++)
+        tier.set(
+          v,
+          writes(
+            't',
+            many.map((k) => [k, `${k}.${v}`]),
+          ),
+        );
+      tier.set(4, writes('t', [['k000', undefined]]));
+      tier.writeSetting('s', 'kept');
+      const erased = many.slice(1).map((k) => ({ key: b(k), version: 1 }));
+      const horizon = { erasedFrom: 1, readableFrom: 2 };
+      tier.drop(new Map([['t', erased]]), new Map([['t', [{ key: b('k001'), horizon }]]]));
+      const before = scan(tier, 't', { version: 4 });
+      const result = tier.compact();
+      for (const size of [result.bytesBefore, result.bytesAfter]) {
+        assert.ok(size === undefined || (Number.isSafeInteger(size) && size >= 0), `${size}`);
+      }
+      if (result.bytesBefore !== undefined && result.bytesAfter !== undefined) {
+        assert.ok(result.bytesAfter <= result.bytesBefore, 'compacting never grows the storage');
+      }
+      assert.deepEqual(scan(tier, 't', { version: 4 }), before);
+      assert.deepEqual(
+        tier.getAllVersions('t', b('k001')).map((v) => v.version),
+        [3, 2],
+      );
+      assert.equal(show(tier.get('t', b('k000'), 4)), 'k000@4=~');
+      assert.deepEqual(tier.horizon('t', b('k001')), horizon);
+      assert.equal(tier.readableFloor('t'), 2);
+      assert.equal(tier.readSetting('s'), 'kept');
+      assert.equal(tier.latestVersion(), 4);
+      tier.set(5, writes('t', [['k001', 'after']]));
+      assert.equal(show(tier.get('t', b('k001'), 5)), 'k001@5=after');
+    }),
+  );
+
   it('after close every call throws STORE_CLOSED; closing twice is harmless', () => {
     const tier = open();
     tier.set(1, writes('t', [['a', '1']]));
@@ -427,6 +467,7 @@ export function describeTableContract(open: OpenTier): void {
       ['latestVersion', () => tier.latestVersion()],
       ['readSetting', () => tier.readSetting('s')],
       ['writeSetting', () => tier.writeSetting('s', 'v')],
+      ['compact', () => tier.compact()],
     ];
     for (const [label, call] of calls) assertCode(call, 'STORE_CLOSED', label);
   });

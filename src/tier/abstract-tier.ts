@@ -137,6 +137,7 @@ import type {
   ChangePage,
   ChangeQuery,
   ChangeRequest,
+  CompactResult,
   Horizon,
   HorizonPage,
   PageQuery,
@@ -337,6 +338,16 @@ export abstract class AbstractTier {
     this.#io('write a setting', () => this._writeSetting(name, value));
   }
 
+  /**
+   * Give back to the system the space that drops freed (a file tier shrinks
+   * its file); the entries are unchanged. Returns the storage size before
+   * and after, when the tier can measure it.
+   */
+  compact(): CompactResult {
+    this.#assertOpen();
+    return this.#io('compact', () => checkCompactResult(this._compact()));
+  }
+
   /** Release resources; every later call throws `STORE_CLOSED`. Closing twice is harmless. */
   close(): void {
     if (this.#closed) return;
@@ -401,6 +412,14 @@ export abstract class AbstractTier {
   /** Raw `writeSetting`. */
   protected abstract _writeSetting(name: string, value: string): void;
 
+  /**
+   * Raw `compact`; by default nothing to give back (a tier whose drops free
+   * their space as they go), sizes unknown.
+   */
+  protected _compact(): CompactResult {
+    return NOTHING_COMPACTED;
+  }
+
   /** Raw `close`, called once; by default nothing to release. */
   protected _close(): void {}
 
@@ -427,6 +446,24 @@ export abstract class AbstractTier {
     const reason = error instanceof Error ? error.message : describe(error);
     return new TierIoError(`the ${this.kind} tier failed to ${what}: ${reason}`, error);
   }
+}
+
+const NOTHING_COMPACTED: CompactResult = Object.freeze({
+  bytesBefore: undefined,
+  bytesAfter: undefined,
+});
+
+/** A backend's compact result: each size a non-negative safe integer or undefined. */
+function checkCompactResult(result: CompactResult): CompactResult {
+  const sizes = [result?.bytesBefore, result?.bytesAfter];
+  if (
+    typeof result !== 'object' ||
+    result === null ||
+    sizes.some((n) => n !== undefined && !(Number.isSafeInteger(n) && (n as number) >= 0))
+  ) {
+    throw new TypeError(`_compact returned ${describe(result)}, not a CompactResult`);
+  }
+  return Object.freeze({ bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter });
 }
 
 /**

@@ -24,6 +24,7 @@ export {
   type ChangePage,
   type ChangeQuery,
   type ChangeRequest,
+  type CompactResult,
   DEFAULT_TABLE,
   EMPTY_CHANGE_PAGE,
   EMPTY_HORIZON_PAGE,

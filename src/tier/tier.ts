@@ -158,6 +158,15 @@ export const EMPTY_PAGE: RangePage = Object.freeze({
   cursor: undefined,
 });
 
+/**
+ * What `compact` reports: the size of the tier's storage before and after,
+ * in bytes, or `undefined` for a tier with no storage to measure (memory).
+ */
+export interface CompactResult {
+  readonly bytesBefore: number | undefined;
+  readonly bytesAfter: number | undefined;
+}
+
 /** The name of the table used when a store declares no other: `multi`. */
 export const DEFAULT_TABLE = 'multi';
 

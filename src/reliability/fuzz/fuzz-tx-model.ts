@@ -15,15 +15,33 @@
  *   commit: a commit above the base wrote (or dropped) a key it writes or drops,
  *           or (serializable) a key it read or one inside a range it read
  *                                 ─► TRANSACTION_CONFLICT
+ *           (store.transaction(fn) alike, its base min(asOf, latest): with a
+ *           fixed asOf every retry conflicts again)
  *   an explicit version at or below max(read, base) of another open snapshot
  *                                 ─► SNAPSHOT_VIOLATION
  *   an explicit version where history was erased ─► VERSION_TOO_OLD (the store model says where)
  * ```
  *
+ * "A commit above the base" is judged as the README says the store judges
+ * it. Commits are remembered one by one only above a floor: at each commit
+ * the floor rises to the lowest base of the read-write transactions open
+ * (the committing one included), or to the latest version when none is.
+ * A transaction begun as of a version below the floor (`asOf` in the past)
+ * is judged over `(base, floor]` by stored history instead, through the
+ * store model: a key changed there if its newest stored version, the end
+ * of its erased history, or a drop request not applied yet lies above the
+ * base. So a commit that only dropped versions, changing nothing readable
+ * above the base, is no conflict once forgotten:
+ *
+ * ```
+ *   base 4            floor 9           latest 12
+ *     |── history ─────|── commits ──────|
+ * ```
+ *
  * @module
  */
 
-import { bytesToBinaryString, prefixEnd } from '../../common/bytes.js';
+import { binaryStringToBytes, bytesToBinaryString, prefixEnd } from '../../common/bytes.js';
 import type { Transaction } from '../../store/transaction.js';
 import type { ModelDelta, StoreModel } from '../../test-support/store-model.js';
 import { acceptedBytes } from './fuzz-materialize.js';
@@ -68,6 +86,9 @@ export function acceptedRange(range: unknown): AcceptedRange {
 export class TxModel {
   readonly slots: (TxState | undefined)[] = [undefined, undefined];
   readonly #commits: { version: number; keys: Set<string> }[] = [];
+  /** Commits at or below it are forgotten (the store's conflict records; a fresh store: 0). */
+  #floor = 0;
+  #latest = 0;
   readonly #now: () => number;
 
   /** `now` gives the case's clock in milliseconds (a MockClock's, or 0 with a real one). */
@@ -101,9 +122,28 @@ export class TxModel {
     return highest;
   }
 
-  /** An accepted commit at `version` wrote or dropped these keys. */
-  recordCommit(version: number, deltas: readonly ModelDelta[]): void {
+  /**
+   * An accepted commit at `version` wrote or dropped these keys; `committing`
+   * is the base of the read-write transaction that made it, open until its
+   * commit is recorded (a `tx.commit` or a `store.transaction`).
+   */
+  recordCommit(version: number, deltas: readonly ModelDelta[], committing?: number): void {
     this.#commits.push({ version, keys: new Set(deltas.map((d) => bytesToBinaryString(d.key))) });
+    this.#latest = Math.max(this.#latest, version);
+    const bases = this.open()
+      .filter((state) => !state.readOnly)
+      .map((state) => state.base);
+    if (committing !== undefined) bases.push(committing);
+    const floor = bases.length === 0 ? this.#latest : Math.min(...bases);
+    this.#floor = Math.max(this.#floor, floor);
+  }
+
+  /** What `store.transaction(fn)` must do when `fn` writes `deltas` (reading nothing) in a transaction based at `base`. */
+  transactionCommit(base: number, deltas: readonly ModelDelta[], history: StoreModel): Prediction {
+    const subject = { base, serializable: false, readKeys: new Set<string>(), ranges: [] };
+    return this.#conflicts(subject, deltas, history)
+      ? reject('TRANSACTION_CONFLICT', 'a commit above its base wrote what it writes')
+      : ACCEPT;
   }
 
   /** Start tracking a transaction begun with these settings. */
@@ -136,7 +176,7 @@ export class TxModel {
         : reject('TRANSACTION_READ_ONLY', 'a read-only commit at a version');
     const deltas = this.deltasOf(state);
     if (deltas.length === 0 && explicit === undefined) return ACCEPT;
-    if (this.#conflicts(state, deltas))
+    if (this.#conflicts(state, deltas, history))
       return reject('TRANSACTION_CONFLICT', 'a commit above its base wrote what it touched');
     if (explicit === undefined) return nextVersion(history.latestVersion);
     const highest = this.highestOpen(state);
@@ -155,19 +195,32 @@ export class TxModel {
     return [...state.writes.values(), ...state.drops];
   }
 
-  #conflicts(state: TxState, deltas: readonly ModelDelta[]): boolean {
+  #conflicts(
+    subject: ConflictSubject,
+    deltas: readonly ModelDelta[],
+    history: StoreModel,
+  ): boolean {
     const touched = new Set(deltas.map((d) => bytesToBinaryString(d.key)));
+    const read = (key: string) =>
+      subject.serializable &&
+      (subject.readKeys.has(key) || subject.ranges.some((inRange) => inRange(key)));
     for (const commit of this.#commits) {
-      if (commit.version <= state.base) continue;
-      for (const key of commit.keys) {
-        if (touched.has(key)) return true;
-        if (!state.serializable) continue;
-        if (state.readKeys.has(key) || state.ranges.some((inRange) => inRange(key))) return true;
-      }
+      if (commit.version <= Math.max(subject.base, this.#floor)) continue;
+      for (const key of commit.keys) if (touched.has(key) || read(key)) return true;
     }
-    return false;
+    if (subject.base >= this.#floor) return false;
+    // Forgotten commits: what stored history says changed above the base.
+    const changed = (key: string) =>
+      (history.lastChange(binaryStringToBytes(key)) ?? 0) > subject.base;
+    if ([...touched].some(changed)) return true;
+    if (!subject.serializable) return false;
+    const known = history.knownKeys().map(bytesToBinaryString);
+    return known.some((key) => read(key) && changed(key));
   }
 }
+
+/** What a commit's conflict check looks at. */
+type ConflictSubject = Pick<TxState, 'base' | 'serializable' | 'readKeys' | 'ranges'>;
 
 /** An automatic commit after `latest`: fine, unless no version is left. */
 export function nextVersion(latest: number): Prediction {

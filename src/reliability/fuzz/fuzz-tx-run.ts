@@ -134,9 +134,8 @@ async function begin(
     judge(ctx.tally, 'begin', prediction, () => ctx.store.begin(options as never)),
   );
   if (!began.ok) return;
-  const { readOnly, asOf, isolation, maxAgeMs } = (options ?? {}) as Record<string, unknown>;
-  // `+ 0`: a version of -0 is 0 (the store normalises it).
-  const version = asOf === undefined ? latest : (asOf as number) + 0;
+  const { readOnly, isolation, maxAgeMs } = (options ?? {}) as Record<string, unknown>;
+  const version = asOfOf(options, latest);
   const tx = began.value;
   assert.equal(tx.version, version, 'the transaction reads at its asOf or the latest version');
   ctx.txs.slots[slot] = ctx.txs.begin({
@@ -165,12 +164,17 @@ async function transaction(
   const record =
     spec.options !== undefined && !('value' in spec.options) ? spec.options : undefined;
   const readOnly = record?.readOnly !== undefined && materialize(record.readOnly) === true;
+  // Each attempt begins as of the same version: a conflict holds for every retry.
+  // (Read only once the options are known to be accepted: a junk one may throw.)
+  const base = () => Math.min(asOfOf(options, latest), latest);
   const prediction = firstFault(
     () => predictTransaction(spec.fn, spec.options, latest),
     () =>
       readOnly && write !== undefined
         ? reject('TRANSACTION_READ_ONLY', 'fn writes in a read-only transaction')
         : ACCEPT,
+    () =>
+      write === undefined ? ACCEPT : ctx.txs.transactionCommit(base(), [written(write)], ctx.model),
     () => (write === undefined ? ACCEPT : nextVersion(latest)),
   );
   const run = (tx: Transaction) => {
@@ -183,13 +187,28 @@ async function transaction(
     ),
   );
   if (!outcome.ok || write === undefined) return;
-  const key = acceptedBytes(write.key, 'key');
-  ctx.track(key);
-  const delta: ModelDelta = { type: 'set', key, value: acceptedBytes(write.value, 'value') };
+  const delta = written(write);
+  ctx.track(delta.key);
   const version = latest + 1;
   ctx.model.commit([delta], version);
-  ctx.txs.recordCommit(version, [delta]);
+  ctx.txs.recordCommit(version, [delta], base());
   assert.equal(ctx.store.latestVersion, version, 'transaction() committed at the next version');
+}
+
+/** The version a transaction begun with accepted `options` reads at. */
+function asOfOf(options: unknown, latest: number): number {
+  const { asOf } = (options ?? {}) as Record<string, unknown>;
+  // `+ 0`: a version of -0 is 0 (the store normalises it).
+  return asOf === undefined ? latest : (asOf as number) + 0;
+}
+
+/** The write of a transaction() fn, as a model delta. */
+function written(write: { key: Uint8Array; value: unknown }): ModelDelta {
+  return {
+    type: 'set',
+    key: acceptedBytes(write.key, 'key'),
+    value: acceptedBytes(write.value, 'value'),
+  };
 }
 
 const METHOD: Readonly<Record<TxOpSpec['op'], Method>> = {
@@ -267,7 +286,7 @@ function changeSnapshot(
   const expected = version === undefined ? latest + 1 : (version as number) + 0;
   assert.equal(committed.value, expected, 'the version the commit took');
   ctx.model.commit(deltas, committed.value);
-  ctx.txs.recordCommit(committed.value, deltas);
+  ctx.txs.recordCommit(committed.value, deltas, state.readOnly ? undefined : state.base);
 }
 
 /** Reads and buffered writes. */

@@ -71,6 +71,21 @@ function open(Driver: typeof Database, path: string): Connection {
   }
 }
 
+/**
+ * Why the SQLite tier cannot open here (the driver missing, or its native
+ * module not built), as the `TIER_IO` message opening it would give; or
+ * `undefined` when it can. Opens and closes one `:memory:` connection.
+ */
+export function sqliteDriverProblem(): string | undefined {
+  try {
+    open(loadDriver(), MEMORY_PATH).close();
+    return undefined;
+  } catch (error) {
+    if (error instanceof TierIoError) return error.message;
+    throw error;
+  }
+}
+
 /** Open and configure a connection to `path` (a file, or `:memory:`). */
 export function connect(path: string): Connection {
   const db = open(loadDriver(), path);

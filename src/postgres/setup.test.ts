@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isStoreError } from '../common/errors.js';
+import { resolveConnect } from './setup.js';
+
+/** The error `work` throws, which must be a store error with `code`. */
+function codeOf(work: () => unknown): string {
+  try {
+    work();
+  } catch (error) {
+    assert.ok(isStoreError(error), String(error));
+    return error.code;
+  }
+  assert.fail('no error thrown');
+}
+
+describe('connect options', () => {
+  const postgres = { connectionString: 'postgresql://127.0.0.1:1/none' };
+
+  it('refuses the embedded-only options by name (encodings, file, tier, actor mode)', () => {
+    for (const [name, value] of [
+      ['keyEncoding', 'utf8'],
+      ['valueEncoding', 'json'],
+      ['path', 'x.db'],
+      ['tier', 'sqlite'],
+      ['actorMode', 'inline'],
+    ] as const) {
+      assert.throws(
+        () => resolveConnect({ postgres, [name]: value }),
+        (error: Error) =>
+          isStoreError(error) &&
+          error.code === 'INVALID_OPTIONS' &&
+          error.message.includes(`does not take ${name}`),
+        name,
+      );
+    }
+  });
+
+  it('refuses a bad postgres object, a pool beside a connection string, and a bad schema', () => {
+    assert.equal(
+      codeOf(() => resolveConnect({})),
+      'INVALID_OPTIONS',
+    );
+    const pool = { connect: async () => undefined };
+    assert.equal(
+      codeOf(() => resolveConnect({ postgres: { ...postgres, pool } })),
+      'INVALID_OPTIONS',
+    );
+    assert.equal(
+      codeOf(() => resolveConnect({ postgres: { ...postgres, schema: '' } })),
+      'INVALID_OPTIONS',
+    );
+    assert.equal(
+      codeOf(() => resolveConnect({ postgres: { ...postgres, nope: 1 } })),
+      'INVALID_OPTIONS',
+    );
+  });
+
+  it('takes the store options it shares with the embedded store', () => {
+    const config = resolveConnect({
+      postgres: { ...postgres, schema: 'app', maxConnections: 3 },
+      tables: [{ name: 's', prefix: 's:', retention: { keepLastVersions: 1 } }],
+      dropWorker: { batchSize: 7 },
+    });
+    assert.equal(config.schema, 'app');
+    assert.equal(config.maxConnections, 3);
+    assert.equal(config.store.dropWorker.batchSize, 7);
+    assert.deepEqual(
+      config.store.tables.map((table) => table.name),
+      ['multi', 's'],
+    );
+  });
+});
