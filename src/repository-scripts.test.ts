@@ -127,10 +127,11 @@ describe('scripts/tests.mjs in a stand-in repository', () => {
     repo = join(scratch, 'repo');
     cpSync(join(REPO, 'scripts'), join(repo, 'scripts'), { recursive: true });
     put('package.json', '{ "type": "module" }\n');
-    // The conformance runner: prints what it was asked to run, and counts one per path.
+    // The conformance runner (`main.js run PATH...`, no --tier: every tier that can run):
+    // prints what it was asked to run, and counts one per path.
     put(
       'dist/cli/main.js',
-      "const paths = process.argv.slice(5);\nconsole.log('run ' + paths.join(' '));\n" +
+      "const paths = process.argv.slice(3);\nconsole.log('run ' + paths.join(' '));\n" +
         "console.log(paths.length + ' passed, 0 failed');\n",
     );
     put('dist/reliability/crash/main.js', "console.log('seed 1, 0.1 s\\n25 passed, 0 failed');\n");

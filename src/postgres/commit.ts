@@ -36,6 +36,7 @@ import type { DropRequest } from '../store/drop-batch.js';
 import type { TableRouter } from '../store/routing.js';
 import type { Bound, TierWrite } from '../tier/tier.js';
 import {
+  type Horizon,
   type KeyBound,
   type KeyId,
   type KeyRange,
@@ -213,8 +214,19 @@ async function checkErasedHistory(
   plan: CommitPlan,
   version: number,
 ): Promise<void> {
+  const keysByTable = new Map<string, Uint8Array[]>();
   for (const write of plan.writes) {
-    const horizon = await context.rows.horizon(sql, write.table.name, write.key);
+    const keys = keysByTable.get(write.table.name);
+    if (keys === undefined) keysByTable.set(write.table.name, [write.key]);
+    else keys.push(write.key);
+  }
+  const horizons = new Map<string, Map<string, Horizon>>();
+  for (const [table, keys] of keysByTable) {
+    horizons.set(table, await context.rows.horizonsOf(sql, table, keys));
+  }
+  // The first write (in the plan's order) into erased history is the one reported.
+  for (const write of plan.writes) {
+    const horizon = horizons.get(write.table.name)?.get(bytesToBinaryString(write.key));
     if (horizon !== undefined && version >= horizon.erasedFrom && version < horizon.readableFrom) {
       throw new VersionTooOldError(version, horizon.readableFrom, write.key);
     }

@@ -33,7 +33,8 @@ import {
   type KeyPlan,
   planKeyDrops,
 } from '../store/drop-batch.js';
-import type { OpenSnapshots } from '../transaction/index.js';
+import type { VersionSize } from '../tier/tier.js';
+import type { Horizon, OpenSnapshots } from '../transaction/index.js';
 import { addStats, lockOracle } from './commit.js';
 import type { Database, Sql } from './database.js';
 import { int, ownBytes, type Rows } from './rows.js';
@@ -96,6 +97,36 @@ interface BatchOutcome {
   readonly last: string | undefined;
 }
 
+/**
+ * What the batch's keys hold (stored version sizes and horizon), read with
+ * two statements per table rather than two per key.
+ */
+async function keyStates(
+  sql: Sql,
+  context: DropContext,
+  groups: readonly (readonly DropRequest[])[],
+): Promise<
+  (table: string, key: Uint8Array) => { sizes: VersionSize[]; horizon: Horizon | undefined }
+> {
+  const keysByTable = new Map<string, Uint8Array[]>();
+  for (const group of groups) {
+    const { table, key } = group[0] as DropRequest;
+    const keys = keysByTable.get(table);
+    if (keys === undefined) keysByTable.set(table, [key]);
+    else keys.push(key);
+  }
+  const sizes = new Map<string, Map<string, VersionSize[]>>();
+  const horizons = new Map<string, Map<string, Horizon>>();
+  for (const [table, keys] of keysByTable) {
+    sizes.set(table, await context.rows.versionSizesOf(sql, table, keys));
+    horizons.set(table, await context.rows.horizonsOf(sql, table, keys));
+  }
+  return (table, key) => {
+    const id = bytesToBinaryString(key);
+    return { sizes: sizes.get(table)?.get(id) ?? [], horizon: horizons.get(table)?.get(id) };
+  };
+}
+
 async function applyBatch(
   sql: Sql,
   context: DropContext,
@@ -109,7 +140,9 @@ async function applyBatch(
   }
   const plans: KeyPlan[] = [];
   const kept = new Set<DropRequest>();
-  for (const group of groupByKey(stored.map((entry) => entry.request))) {
+  const groups = groupByKey(stored.map((entry) => entry.request));
+  const stateOf = await keyStates(sql, context, groups);
+  for (const group of groups) {
     const { table, key } = group[0] as DropRequest;
     const heldKey = `${table}\u0000${bytesToBinaryString(key)}`;
     // Behind a request of the key held back earlier in this flush: commit order.
@@ -117,8 +150,7 @@ async function applyBatch(
       for (const request of group) kept.add(request);
       continue;
     }
-    const sizes = await context.rows.versionSizes(sql, table, key);
-    const horizon = await context.rows.horizon(sql, table, key);
+    const { sizes, horizon } = stateOf(table, key);
     const plan = planKeyDrops(group, sizes, horizon, context.snapshots);
     plans.push(plan);
     if (plan.parked.length > 0) held.add(heldKey);

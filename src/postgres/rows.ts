@@ -23,6 +23,7 @@
  * @module
  */
 
+import { bytesToBinaryString } from '../common/bytes.js';
 import type { Bound, TierEntry, VersionSize } from '../tier/tier.js';
 import type { Horizon } from '../transaction/index.js';
 import type { Sql } from './database.js';
@@ -113,17 +114,29 @@ export class Rows {
     }));
   }
 
-  /** Every stored version of `key` with its value's size, newest first. */
-  async versionSizes(sql: Sql, table: string, key: Uint8Array): Promise<VersionSize[]> {
+  /** Every stored version of each of `keys` with its value's size, newest first (one statement), by key as a binary string. */
+  async versionSizesOf(
+    sql: Sql,
+    table: string,
+    keys: readonly Uint8Array[],
+  ): Promise<Map<string, VersionSize[]>> {
+    const found = new Map<string, VersionSize[]>();
+    if (keys.length === 0) return found;
     const { rows } = await sql.query(
-      `SELECT version, octet_length(value) AS size FROM ${this.#names.table(table)}
-        WHERE key = $1 ORDER BY version DESC`,
-      [asBuffer(key)],
+      `SELECT key, version, octet_length(value) AS size FROM ${this.#names.table(table)}
+        WHERE key = ANY($1::bytea[]) ORDER BY key, version DESC`,
+      [keys.map(asBuffer)],
     );
-    return rows.map((row: { version: unknown; size: unknown }) => ({
-      version: int(row.version),
-      valueBytes: row.size === null ? undefined : int(row.size),
-    }));
+    for (const row of rows as { key: Buffer; version: unknown; size: unknown }[]) {
+      const id = bytesToBinaryString(row.key);
+      const sizes = found.get(id) ?? [];
+      if (sizes.length === 0) found.set(id, sizes);
+      sizes.push({
+        version: int(row.version),
+        valueBytes: row.size === null ? undefined : int(row.size),
+      });
+    }
+    return found;
   }
 
   /** One row per key of the range (tombstones included), at most `limit`, in key order. */
@@ -320,16 +333,26 @@ export class Rows {
     );
   }
 
-  /** The horizon of `key` in `table`, if any. */
-  async horizon(sql: Sql, table: string, key: Uint8Array): Promise<Horizon | undefined> {
+  /** The horizons of `keys` in `table` (one statement), by key as a binary string. */
+  async horizonsOf(
+    sql: Sql,
+    table: string,
+    keys: readonly Uint8Array[],
+  ): Promise<Map<string, Horizon>> {
+    const found = new Map<string, Horizon>();
+    if (keys.length === 0) return found;
     const { rows } = await sql.query(
-      `SELECT erased_from, readable_from FROM ${this.#names.horizons} WHERE table_name = $1 AND key = $2`,
-      [table, asBuffer(key)],
+      `SELECT key, erased_from, readable_from FROM ${this.#names.horizons}
+        WHERE table_name = $1 AND key = ANY($2::bytea[])`,
+      [table, keys.map(asBuffer)],
     );
-    const row = rows[0] as { erased_from: unknown; readable_from: unknown } | undefined;
-    return row === undefined
-      ? undefined
-      : { erasedFrom: int(row.erased_from), readableFrom: int(row.readable_from) };
+    for (const row of rows as { key: Buffer; erased_from: unknown; readable_from: unknown }[]) {
+      found.set(bytesToBinaryString(row.key), {
+        erasedFrom: int(row.erased_from),
+        readableFrom: int(row.readable_from),
+      });
+    }
+    return found;
   }
 
   /** Record horizons (replacing the keys' old ones) and raise the table's readable floor. */

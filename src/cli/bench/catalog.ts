@@ -16,6 +16,8 @@
  *   lmdb-nosync        sqlite  the same with noSync                              none (OS buffers)
  *   classic-level      sqlite  LevelDB, (key, version) binary keys               log write, no fsync (default)
  *   hyperbee           sqlite  Hyperbee on Hypercore: its own sequence numbers   its defaults
+ *   multistore-postgres postgres the store on PostgreSQL (multistore-kv/postgres) the server's (fsync off
+ *   pg                 postgres raw node-postgres, the store's table and statements  in the private cluster)
  * ```
  *
  * Ours comes first in each tier, then the main peer (the ratio of the tier
@@ -49,6 +51,8 @@ export const IMPLEMENTATIONS = Object.freeze([
   'lmdb-nosync',
   'classic-level',
   'hyperbee',
+  'multistore-postgres',
+  'pg',
 ] as const);
 
 /** One implementation id. */
@@ -58,8 +62,8 @@ export type ImplId = (typeof IMPLEMENTATIONS)[number];
 export interface Implementation {
   readonly id: ImplId;
   readonly tier: TierId;
-  /** Where its bytes live: the JavaScript heap, or files in the child's directory. */
-  readonly storage: 'heap' | 'files';
+  /** Where its bytes live: the JavaScript heap, files in the child's directory, or a database server. */
+  readonly storage: 'heap' | 'files' | 'server';
   /** Workloads it cannot run, and why. */
   readonly unsupported?: Readonly<Partial<Record<WorkloadId, string>>>;
 }
@@ -80,6 +84,8 @@ const CATALOG: Readonly<Record<ImplId, Implementation>> = Object.freeze({
       W6: 'Hyperbee is append-only: it cannot erase old versions of a key',
     },
   },
+  'multistore-postgres': { id: 'multistore-postgres', tier: 'postgres', storage: 'server' },
+  pg: { id: 'pg', tier: 'postgres', storage: 'server' },
 });
 
 /** The implementations of each tier: ours, the main peer, then the others. */
@@ -93,6 +99,7 @@ export const IMPLEMENTATIONS_BY_TIER: Readonly<Record<TierId, readonly ImplId[]>
     'classic-level',
     'hyperbee',
   ],
+  postgres: ['multistore-postgres', 'pg'],
 });
 
 /** The catalog entry of `id`. */

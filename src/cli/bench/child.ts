@@ -55,9 +55,11 @@ async function run(params: RunParams): Promise<RunResult> {
   const warmupDir = join(params.dir, 'warmup');
   mkdirSync(warmupDir, { recursive: true });
   const transactional = params.transactional === true;
+  const server = params.postgresUrl === undefined ? {} : { postgresUrl: params.postgresUrl };
   const warmup = await openSubject(params.impl, {
     dir: warmupDir,
     transactional,
+    ...server,
     ...(table && { table }),
   });
   try {
@@ -69,6 +71,7 @@ async function run(params: RunParams): Promise<RunResult> {
   const subject = await openSubject(params.impl, {
     dir: params.dir,
     transactional,
+    ...server,
     ...(table && { table }),
   });
   try {
@@ -80,7 +83,8 @@ async function run(params: RunParams): Promise<RunResult> {
 }
 
 async function footprint(params: FootprintParams) {
-  const subject = await openSubject(params.impl, { dir: params.dir });
+  const server = params.postgresUrl === undefined ? {} : { postgresUrl: params.postgresUrl };
+  const subject = await openSubject(params.impl, { dir: params.dir, ...server });
   const sizes = sizesFor(params.n, params.shape, params.scanKeys);
   return measureFootprint(subject, params.dir, sizes, params.seed);
 }
@@ -91,7 +95,8 @@ async function probe(params: ProbeParams): Promise<ProbeResult> {
     const dir = join(params.dir, impl);
     mkdirSync(dir, { recursive: true });
     try {
-      const subject = await openSubject(impl, { dir });
+      const server = params.postgresUrl === undefined ? {} : { postgresUrl: params.postgresUrl };
+      const subject = await openSubject(impl, { dir, ...server });
       await subject.close();
       result[impl] = null;
     } catch (error) {

@@ -9,6 +9,7 @@
  *   drop every reference to the data, gc
  *                                      heap after   -> (after - before) / versions
  *   close                              size of the subject's directory / versions
+ *                                      (a server's subject: its tables' size, before close)
  * ```
  *
  * Heap is V8's used heap plus the memory of array buffers (values of 100
@@ -50,8 +51,9 @@ export async function measureFootprint(
   const before = retainedBytes();
   await loadHistory(subject, { sizes, seed });
   const after = retainedBytes();
+  const stored = await subject.storedBytes?.();
   await subject.close();
-  const files = await directorySize(dir);
+  const files = stored ?? (await directorySize(dir));
   const versions = sizes.historyEntries;
   return {
     versions,

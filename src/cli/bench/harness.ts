@@ -33,7 +33,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ImplId } from './catalog.js';
+import { type ImplId, implementation } from './catalog.js';
 import { BenchError } from './errors.js';
 import {
   type BenchReport,
@@ -76,6 +76,8 @@ interface RunState {
   readonly root: string;
   readonly scanKeys: number;
   readonly available: ReadonlyMap<ImplId, string | null>;
+  /** The PostgreSQL tier's server, when the run has one. */
+  readonly postgresUrl: string | undefined;
   readonly total: number;
   done: number;
 }
@@ -92,13 +94,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const groups = planGroups(options);
   const impls = [...new Set(groups.flatMap((group) => group.runs.map((run) => run.impl)))];
   const root = await mkdtemp(join(tmpdir(), 'multistore-bench-'));
+  const server = await postgresServer(impls);
   try {
-    const available = await probe(impls, root);
+    const available = await probe(impls, root, server);
     const loadable = impls.filter((impl) => available.get(impl) === null);
     const total =
       groups.reduce((sum, group) => sum + childrenOf(group, available), 0) +
       loadable.length * options.shapes.length;
-    const state: RunState = { options, root, scanKeys, available, total, done: 0 };
+    const postgresUrl = server.url;
+    const state: RunState = { options, root, scanKeys, available, postgresUrl, total, done: 0 };
     const figures: GroupFigures[] = [];
     for (const group of groups) figures.push(await runGroup(group, state));
     const footprints: FootprintFigures[] = [];
@@ -128,7 +132,40 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       wallTimeMs: Date.now() - started,
     };
   } finally {
+    await server.close();
     await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** The PostgreSQL tier's server: its URL, or why there is none. */
+interface BenchServer {
+  readonly url?: string;
+  readonly problem?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * When the run measures the PostgreSQL tier: `MULTISTORE_PG_URL`, or a
+ * private throw-away cluster started here (removed at the end); when
+ * neither can be had, the reason, and the tier's implementations are
+ * reported as missing.
+ */
+async function postgresServer(impls: readonly ImplId[]): Promise<BenchServer> {
+  const none = { close: async () => {} };
+  if (!impls.some((impl) => implementation(impl).tier === 'postgres')) return none;
+  const { postgresAvailable, testServer } = await import('../../postgres/cluster.js');
+  if (!postgresAvailable()) {
+    return {
+      ...none,
+      problem: 'PostgreSQL is not installed (no initdb) and MULTISTORE_PG_URL is not set',
+    };
+  }
+  try {
+    const server = await testServer();
+    return { url: server.url, close: () => server.close() };
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    return { ...none, problem: `the PostgreSQL server did not start: ${reason}` };
   }
 }
 
@@ -139,10 +176,28 @@ function sizesByShape(options: BenchOptions, scanKeys: number): Partial<Record<S
 }
 
 /** Which implementations load here: `null`, or the reason one does not. */
-async function probe(impls: readonly ImplId[], root: string): Promise<Map<ImplId, string | null>> {
+async function probe(
+  impls: readonly ImplId[],
+  root: string,
+  server: BenchServer,
+): Promise<Map<ImplId, string | null>> {
   const dir = await mkdtemp(join(root, 'probe-'));
-  const result = (await runChild({ job: 'probe', impls, dir }, 'probe')) as ProbeResult;
-  return new Map(impls.map((impl) => [impl, result[impl] ?? null]));
+  const serverless = (impl: ImplId) =>
+    server.problem !== undefined && implementation(impl).tier === 'postgres';
+  const probed = impls.filter((impl) => !serverless(impl));
+  const params = { job: 'probe', impls: probed, dir, ...urlOf(server.url) } as const;
+  const result = (await runChild(params, 'probe')) as ProbeResult;
+  return new Map(
+    impls.map((impl) => [
+      impl,
+      serverless(impl) ? (server.problem ?? null) : (result[impl] ?? null),
+    ]),
+  );
+}
+
+/** The `postgresUrl` of a child's parameters, when the run has a server. */
+function urlOf(url: string | undefined): { postgresUrl?: string } {
+  return url === undefined ? {} : { postgresUrl: url };
 }
 
 /** Children a group starts: the rounds of every run that can run. */
@@ -198,6 +253,7 @@ async function runRound(
     scanKeys: state.scanKeys,
     seed: state.options.seed,
     dir,
+    ...urlOf(state.postgresUrl),
   };
   try {
     const { result, wallMs } = await timedChild(params, what, state);
@@ -224,6 +280,7 @@ async function runFootprint(
     scanKeys: state.scanKeys,
     seed: options.seed,
     dir,
+    ...urlOf(state.postgresUrl),
   };
   try {
     const { result } = await timedChild(params, `footprint ${shape} ${impl}`, state);

@@ -9,6 +9,7 @@
  *   tier     ours                 main peer         other peers (catalog.ts)
  *   memory   multistore-memory    sorted-btree      -
  *   sqlite   multistore-sqlite    better-sqlite3    lmdb, lmdb-nosync, classic-level, hyperbee
+ *   postgres multistore-postgres  pg                -   (a server the harness starts, or MULTISTORE_PG_URL)
  *
  *   shape    keys x versions per key (sizes.ts)
  *   shallow  N/20 x 20   (at least 1,000 keys)
@@ -55,7 +56,7 @@ export const WORKLOADS = Object.freeze([
 export type WorkloadId = (typeof WORKLOADS)[number];
 
 /** The tiers a run can select. */
-export const TIERS = Object.freeze(['memory', 'sqlite'] as const);
+export const TIERS = Object.freeze(['memory', 'sqlite', 'postgres'] as const);
 
 /** One tier. */
 export type TierId = (typeof TIERS)[number];

@@ -36,6 +36,8 @@ interface DataParams {
   readonly seed: number;
   /** A fresh directory for the implementation's files (removed by the harness). */
   readonly dir: string;
+  /** The PostgreSQL tier's server, when the run has one. */
+  readonly postgresUrl?: string;
 }
 
 /** One round of one (workload, implementation, shape). */
@@ -59,6 +61,8 @@ export interface ProbeParams {
   readonly impls: readonly ImplId[];
   /** A fresh directory to open each implementation in. */
   readonly dir: string;
+  /** The PostgreSQL tier's server, when the run has one. */
+  readonly postgresUrl?: string;
 }
 
 /** Everything a child can be asked. */
@@ -85,6 +89,8 @@ export function parseChildParams(text: string | undefined): ChildParams {
     throw new BenchError('child: parameters must be an object');
   if (typeof params.dir !== 'string' || params.dir === '')
     throw new BenchError('child: dir must be a path');
+  if (params.postgresUrl !== undefined && typeof params.postgresUrl !== 'string')
+    throw new BenchError('child: postgresUrl must be a connection string');
   switch (params.job) {
     case 'probe':
       if (!Array.isArray(params.impls) || !params.impls.every(isImpl))

@@ -105,7 +105,8 @@ function formatFootprints(report: BenchReport): string[] {
       const found = report.footprints.find((f) => f.impl === impl && f.shape === shape);
       return found === undefined ? '-' : footprintCell(found, storage);
     };
-    return [impl, storage === 'heap' ? 'heap' : 'disk', ...report.shapes.map(figure)];
+    const measure = storage === 'heap' ? 'heap' : storage === 'server' ? 'server' : 'disk';
+    return [impl, measure, ...report.shapes.map(figure)];
   });
   return [
     'bytes per stored version (each shape holding its history: about N versions)',
@@ -113,7 +114,7 @@ function formatFootprints(report: BenchReport): string[] {
   ];
 }
 
-function footprintCell(figures: FootprintFigures, storage: 'heap' | 'files'): string {
+function footprintCell(figures: FootprintFigures, storage: 'heap' | 'files' | 'server'): string {
   if (figures.status !== 'measured') return figures.status;
   const bytes = storage === 'heap' ? figures.heapBytesPerVersion : figures.diskBytesPerVersion;
   return count(Math.round(bytes));
@@ -124,7 +125,7 @@ function legend(report: BenchReport): string[] {
     'ratio = multistore / the main peer (W7: keepLastVersions: 1 table / plain table; W9, W10: transactions / plain commits).',
     `W5 counts entries returned by scans of up to ${count(report.sizes.shallow?.scanKeys ?? report.sizes.deep?.scanKeys ?? 0)} keys, W6 keys whose older versions were dropped (timed until flush).`,
     `shapes: ${report.shapes.map((shape) => shapeText(report, shape)).join('; ')}.`,
-    'heap: V8 heap and array buffers retained; disk: allocated file bytes after close.',
+    "heap: V8 heap and array buffers retained; disk: allocated file bytes after close; server: the tables and indexes of the subject's schema (pg_total_relation_size).",
   ];
   for (const { impl, reason } of report.missing) lines.push(`missing: ${impl} (${reason})`);
   for (const note of notApplicable(report)) lines.push(`n/a: ${note}`);

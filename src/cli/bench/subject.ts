@@ -18,6 +18,7 @@
  *   versionCount(key)   stored versions of key (optional; for checks, never timed)
  *   increment(txs, c)   W9/W10: each group's counters + 1 in one transaction, c at a time (optional)
  *   counter(key)        the counter a key holds (optional; for checks, never timed)
+ *   storedBytes()       bytes kept outside the subject's directory (optional; a server's tables)
  * ```
  *
  * An engine with only an asynchronous API (LevelDB, Hyperbee) returns
@@ -62,8 +63,19 @@ export interface BenchSubject {
   increment?(groups: readonly (readonly Uint8Array[])[], concurrency: number): MaybePromise<number>;
   /** The counter `key` holds (0 when absent). */
   counter?(key: Uint8Array): MaybePromise<number>;
+  /**
+   * Bytes the data takes where the subject keeps it, when that is not its
+   * directory (a database server); measured before `close`.
+   */
+  storedBytes?(): Promise<StoredBytes>;
   /** Release everything (files are removed by the caller). */
   close(): Promise<void>;
+}
+
+/** Allocated and apparent bytes of stored data. */
+export interface StoredBytes {
+  readonly allocated: number;
+  readonly apparent: number;
 }
 
 /** How a subject is opened. */
@@ -74,4 +86,6 @@ export interface SubjectOptions {
   readonly table?: { readonly prefix: number; readonly keepLastVersions: number | undefined };
   /** W9, W10: `increment` in transactions (else in plain commits, one group after the other). */
   readonly transactional?: boolean;
+  /** The PostgreSQL tier's server (a connection string), when the run has one. */
+  readonly postgresUrl?: string;
 }

@@ -31,5 +31,9 @@ export async function openSubject(impl: ImplId, options: SubjectOptions): Promis
       return (await import('./classic-level.js')).openClassicLevel(options);
     case 'hyperbee':
       return (await import('./hyperbee.js')).openHyperbee(options);
+    case 'multistore-postgres':
+      return (await import('./postgres.js')).openPostgresStore(options);
+    case 'pg':
+      return (await import('./postgres.js')).openRawPostgres(options);
   }
 }
