@@ -1,6 +1,6 @@
 /**
- * `multistore bench` end to end over everything but the shallow shape: both
- * tiers, every workload, every implementation, one round of N = 200 on the
+ * `multistore bench` end to end over everything but the shallow shape: every
+ * tier (PostgreSQL on a private cluster the harness starts), every workload, every implementation, one round of N = 200 on the
  * deep shape in real child processes (about sixty of them, hence a slow
  * test; the shallow shape runs in children in bench.test.ts, and every
  * implementation runs every workload on both shapes in process in
@@ -37,7 +37,7 @@ function captured(): BenchOutput & { lines: string[]; errors: string[] } {
 }
 
 describe('bench over everything, deep shape (N = 200, one round, child processes)', () => {
-  it('reports every workload on both tiers, with targets and footprints, and writes the JSON', async () => {
+  it('reports every workload on every tier (PostgreSQL on its own cluster), with targets and footprints, and writes the JSON', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bench-test-'));
     try {
       const jsonFile = join(dir, 'figures.json');
@@ -97,6 +97,7 @@ describe('bench over everything, deep shape (N = 200, one round, child processes
         assert.match(table, new RegExp(`^${workload} .* deep `, 'm'));
       assert.match(table, /^memory tier: .*N = 200$/m);
       assert.match(table, /^sqlite tier: .*N = 200$/m);
+      assert.match(table, /^postgres tier: .*N = 200$/m);
       assert.match(table, /^sqlite \/ hyperbee +W6 drop +>= 2\.0 +n\/a$/m);
       assert.match(table, /^n\/a: hyperbee W6: Hyperbee is append-only/m);
       assert.match(table, /figures written to /);

@@ -140,7 +140,7 @@ describe('bench command line', () => {
   it('rejects an unknown tier in one line', () => {
     const message = parse(['--tier', 'disk']);
     assert.equal(message.trim().split('\n').length, 1);
-    assert.match(message, /Allowed choices are memory, sqlite, all/);
+    assert.match(message, /Allowed choices are memory, sqlite, postgres, all/);
   });
 
   it('rejects an unknown shape and an unknown workload in one line', () => {

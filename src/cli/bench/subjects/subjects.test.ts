@@ -1,14 +1,17 @@
 /**
  * Every implementation does the same work on every workload and shape: the
  * checksums of what each one read agree, in this process, with tiny sizes
- * (the harness checks the same across child processes, at any size).
+ * (the harness checks the same across child processes, at any size). The
+ * PostgreSQL tier's subjects work on one private cluster for the whole file
+ * (or `MULTISTORE_PG_URL`); where neither can be had they are left out.
  */
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { postgresAvailable, type TestServer, testServer } from '../../../postgres/cluster.js';
 import { IMPLEMENTATIONS, implementation } from '../catalog.js';
 import { UPDATE_PREFIX } from '../data.js';
 import { SHAPES, WORKLOADS } from '../plan.js';
@@ -28,6 +31,14 @@ function variantsOf(workload: string) {
 }
 
 describe('bench subjects agree on every workload (N = 200, in process)', () => {
+  let server: TestServer | undefined;
+  before(async () => {
+    if (postgresAvailable()) server = await testServer();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
   for (const shape of SHAPES) {
     for (const workload of WORKLOADS) {
       it(`${workload} on the ${shape} shape`, async () => {
@@ -37,6 +48,7 @@ describe('bench subjects agree on every workload (N = 200, in process)', () => {
         try {
           for (const impl of IMPLEMENTATIONS) {
             if (implementation(impl).unsupported?.[workload] !== undefined) continue;
+            if (implementation(impl).tier === 'postgres' && server === undefined) continue;
             // W7, W9 and W10 compare multistore with itself (retention, transactions).
             if (SELF_COMPARED.includes(workload) && !impl.startsWith('multistore-')) continue;
             for (const variant of variantsOf(workload)) {
@@ -49,6 +61,7 @@ describe('bench subjects agree on every workload (N = 200, in process)', () => {
               const subject = await openSubject(impl, {
                 dir,
                 transactional,
+                ...(server !== undefined && { postgresUrl: server.url }),
                 ...(table && { table }),
               });
               try {
