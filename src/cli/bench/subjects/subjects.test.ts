@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { IMPLEMENTATIONS, implementation } from '../catalog.js';
+import { IMPLEMENTATIONS, implementation, measuredOn } from '../catalog.js';
 import { UPDATE_PREFIX } from '../data.js';
 import { SHAPES, WORKLOADS } from '../plan.js';
 import { sizesFor } from '../sizes.js';
@@ -36,6 +36,7 @@ describe('bench subjects agree on every workload (N = 200, in process)', () => {
         const seen = new Map<string, Measurement>();
         try {
           for (const impl of IMPLEMENTATIONS) {
+            if (!measuredOn(impl, workload)) continue;
             if (implementation(impl).unsupported?.[workload] !== undefined) continue;
             // W7, W9 and W10 compare multistore with itself (retention, transactions).
             if (SELF_COMPARED.includes(workload) && !impl.startsWith('multistore-')) continue;
