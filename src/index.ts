@@ -32,6 +32,7 @@ export {
   InvalidInputError,
   isStoreError,
   type LockHolder,
+  ReadOnlyError,
   ReadOnlyTransactionError,
   SnapshotViolationError,
   StoreClosedError,
@@ -86,6 +87,7 @@ export type {
   DropWorkerOptions,
   MultiStoreOptions,
   RetentionPolicy,
+  SqliteOptions,
   TableDeclaration,
 } from './store/options.js';
 export type { RangeOptions, RangeSpec, StoreEntry } from './store/range.js';
@@ -97,5 +99,6 @@ export type {
   TransactionState,
 } from './store/transaction.js';
 export type { BeginOptions, Isolation, TransactionOptions } from './store/transaction-options.js';
+export type { FigureDifference, HorizonCheck } from './store/verify.js';
 export type { Watch, WatchOptions } from './store/watch.js';
 export type { CompactResult } from './tier/tier.js';

@@ -1,12 +1,16 @@
 /**
  * `multistore changes`: the feed of a file, from a version and a prefix, a
- * refused feed, and `--follow` picking up commits made between polls (the
- * polls are driven by the test: no timers).
+ * refused feed, and `--follow` picking up commits made between polls, beside
+ * a writer that keeps the file open (the polls are driven by the test: no
+ * timers). The same run as a child process, following a writer of this
+ * process: changes-follow.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { isStoreError } from '../common/errors.js';
 import { MultiStore } from '../store/multistore.js';
 import { tempDir } from '../test-support/store-setups.js';
 import { type ChangesIo, changesCommand, EXIT_REFUSED } from './changes-command.js';
@@ -77,7 +81,7 @@ it('exits 1 when drops erased history the feed needs', async () => {
   }
 });
 
-it('--follow prints the commits that reach the file between polls, skipping a poll while it is held', async () => {
+it('--follow prints the commits that reach the file between polls, also while a writer holds it open', async () => {
   const dir = tempDir();
   try {
     const db = join(dir.path, 'follow.db');
@@ -86,14 +90,60 @@ it('--follow prints the commits that reach the file between polls, skipping a po
     const out = capture([
       (next) => void write(db, [set('k', '2'), set('x', 'not under the prefix')]).then(next),
       (next) => {
-        holder = MultiStore.open({ path: db }); // held: the next poll prints nothing
+        holder = MultiStore.open({ path: db }); // the writer keeps the file open
         holder.commit([set('k', '3')]);
+        next();
+      },
+      (next) => {
+        holder?.commit([{ type: 'remove', key: 'k' }]);
         next();
       },
       (next) => void holder?.close().then(next),
     ]);
     assert.equal(await changesCommand({ db, prefix: 'k', follow: true, interval: 1 }, out.io), 0);
-    assert.deepEqual(out.lines, ['"k"@1 => "1"', '"k"@2 => "2"', '"k"@3 => "3"']);
+    assert.deepEqual(out.lines, ['"k"@1 => "1"', '"k"@2 => "2"', '"k"@3 => "3"', '"k"@4 => None']);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+it('--follow --to stops once the feed reached that version', async () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'until.db');
+    const writer = MultiStore.open({ path: db });
+    try {
+      writer.commit([set('k', '1')]);
+      const out = capture([
+        (next) => {
+          writer.commit([set('k', '2')]);
+          writer.commit([set('k', '3')]);
+          next();
+        },
+        () => assert.fail('no poll after the feed reached --to'),
+      ]);
+      assert.equal(await changesCommand({ db, to: 2, follow: true, interval: 1 }, out.io), 0);
+      assert.deepEqual(out.lines, ['"k"@1 => "1"', '"k"@2 => "2"']);
+    } finally {
+      await writer.close();
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
+it('refuses a file of an older format (a read-only open cannot upgrade it), naming the fix', async () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'old.db');
+    copyFileSync(
+      fileURLToPath(new URL('../../src/tier/sqlite/fixtures/format-1.db', import.meta.url)),
+      db,
+    );
+    await assert.rejects(
+      changesCommand({ db }, capture().io),
+      (e: unknown) => isStoreError(e, 'TIER_IO') && /open it once for writing/.test(String(e)),
+    );
   } finally {
     dir.cleanup();
   }

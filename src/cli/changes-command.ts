@@ -4,19 +4,19 @@
  * Prints the change feed of a SQLite file, one stored write per line, as the
  * shell's `changes` prints it (`"a"@3 => "1"`, `None` for a tombstone), then
  * exits; with `--follow` it keeps printing the commits that later reach the
- * file, until interrupted (Ctrl-C).
+ * file, until interrupted (Ctrl-C) or, with `--to`, until that version is printed.
  *
- * A file is open in one store at a time (`STORE_LOCKED`), and read-only
- * opens do not exist yet, so `--follow` polls: every `--interval` ms it opens
- * the file, prints the changes above the last version it printed up to the
- * file's latest, and closes it again. A poll that finds the file held by
- * another process prints nothing and tries again at the next one, so it
- * follows a writer that opens and closes the file (a poll costs an open,
- * which recounts the file's statistics).
+ * It opens the file read-only (beside its writer, in this process or
+ * another), once: `--follow` then polls that store every `--interval` ms,
+ * printing the changes above the last version it printed up to the file's
+ * latest version at that poll (a poll costs the read of the latest version
+ * and of the feed, never an open). A file of an older format is refused
+ * (status 2): a read-only open cannot upgrade it, a writer's open does.
  *
  * ```
- *   poll:  open FILE ─► changes (from last, to latest) ─► print ─► last = latest ─► close
- *          STORE_LOCKED ─► skip this poll
+ *   open FILE read-only
+ *   poll:  latest ─► changes (from last, to latest) ─► print ─► last = latest
+ *          the file is gone ─► stop ("no such file")
  * ```
  *
  * | status | when |
@@ -73,7 +73,10 @@ export function addChangesCommand(program: Command): void {
     .option('--from <version>', 'only writes above this version', version)
     .option('--to <version>', 'only writes at or below this version', version)
     .option('--prefix <prefix>', 'only keys starting with these (UTF-8) bytes')
-    .option('--follow', 'keep printing the commits that reach the file (until Ctrl-C)')
+    .option(
+      '--follow',
+      'keep printing the commits that reach the file (until Ctrl-C, or until --to is printed)',
+    )
     .option('--interval <ms>', 'with --follow: milliseconds between polls', version, 1000)
     .action(async (options: ChangesCommandOptions) => {
       const controller = new AbortController();
@@ -103,45 +106,47 @@ export async function changesCommand(
   if (from !== undefined && to !== undefined && from > to) {
     throw new Error(`--from (${from}) must not be above --to (${to})`);
   }
-  let last = options.from;
-  for (;;) {
-    const read = await readOnce(options, last, io);
-    if (read === 'refused') return EXIT_REFUSED;
-    if (read !== 'locked') last = read;
-    if (options.follow !== true) {
-      if (read === 'locked')
-        throw new Error(`${options.db} is open in another store (STORE_LOCKED)`);
-      return 0;
+  assertExists(options.db);
+  const store = MultiStore.open({ path: options.db, readOnly: true });
+  try {
+    let last = options.from;
+    for (;;) {
+      const read = printChanges(store, options, last, io);
+      if (read === 'refused') return EXIT_REFUSED;
+      last = read;
+      if (options.follow !== true) return 0;
+      if (options.to !== undefined && last >= options.to) return 0;
+      await io.wait(options.interval ?? 1000, io.signal);
+      if (io.signal.aborted) return 0;
+      // An open connection still reads a file that was deleted: look at the path.
+      assertExists(options.db);
     }
-    if (options.to !== undefined && last !== undefined && last >= options.to) return 0;
-    await io.wait(options.interval ?? 1000, io.signal);
-    if (io.signal.aborted) return 0;
+  } finally {
+    await store.close();
   }
 }
 
+function assertExists(path: string): void {
+  // A read-only open never creates a file; this says so in the command's words.
+  if (!existsSync(path)) throw new Error(`no such file: ${path}`);
+}
+
 /**
- * Open the file, print the changes above `from` (all when undefined), close
- * it; returns the version printed up to, `locked` when the file is open
- * elsewhere, `refused` when drops erased history the feed needs.
+ * Print the changes above `from` (all when undefined) up to the file's
+ * latest version (or `--to`); returns the version printed up to, `refused`
+ * when drops erased history the feed needs.
  */
-async function readOnce(
+function printChanges(
+  store: MultiStore,
   options: ChangesCommandOptions,
   from: number | undefined,
   io: ChangesIo,
-): Promise<number | 'locked' | 'refused'> {
-  // Checked at every poll: opening a path that is gone would create it.
-  if (!existsSync(options.db)) throw new Error(`no such file: ${options.db}`);
-  let store: MultiStore;
+): number | 'refused' {
+  const latest = store.latestVersion;
+  const to = Math.min(options.to ?? latest, latest);
+  if (from !== undefined && from >= to) return from;
+  const prefix = options.prefix === undefined ? {} : { prefix: utf8(options.prefix) };
   try {
-    store = MultiStore.open({ path: options.db });
-  } catch (error) {
-    if (isStoreError(error, 'STORE_LOCKED')) return 'locked';
-    throw error;
-  }
-  try {
-    const to = Math.min(options.to ?? store.latestVersion, store.latestVersion);
-    if (from !== undefined && from >= to) return from;
-    const prefix = options.prefix === undefined ? {} : { prefix: utf8(options.prefix) };
     for (const { version, writes } of store.changes({
       ...(from === undefined ? {} : { from }),
       to,
@@ -158,8 +163,6 @@ async function readOnce(
     if (!isStoreError(error, 'VERSION_TOO_OLD')) throw error;
     io.error(`multistore: ${error.message}; read the current state, then follow from its version`);
     return 'refused';
-  } finally {
-    await store.close();
   }
 }
 

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { addBenchCommand } from './bench/command.js';
 import { addChangesCommand } from './changes-command.js';
+import { addCheckCommand } from './check-command.js';
 import { addDemoCommand } from './demo/command.js';
 import { addRunCommand } from './run-command.js';
 import { addShellCommand } from './shell/command.js';
@@ -33,5 +34,6 @@ export function buildProgram(): Command {
   addDemoCommand(program);
   addShellCommand(program);
   addChangesCommand(program);
+  addCheckCommand(program);
   return program;
 }

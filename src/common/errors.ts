@@ -10,7 +10,8 @@
  *   StoreError (code)
  *   ├── InvalidInputError   INVALID_*      the caller passed something wrong
  *   ├── StoreClosedError    STORE_CLOSED   the store (or tier) was closed
- *   ├── StoreLockedError    STORE_LOCKED   the file is already open (this process or another)
+ *   ├── StoreLockedError    STORE_LOCKED   the file is already open for writing (this process or another)
+ *   ├── ReadOnlyError       READ_ONLY      a write on a store (or tier) opened read-only
  *   ├── TierIoError         TIER_IO        the storage below failed (cause attached)
  *   │   transactions and snapshots:
  *   ├── TransactionConflictError  TRANSACTION_CONFLICT   a concurrent commit won (retryable)
@@ -39,6 +40,7 @@ export const ERROR_CODES = [
   'INVALID_OPTIONS',
   'STORE_CLOSED',
   'STORE_LOCKED',
+  'READ_ONLY',
   'TIER_IO',
   'SCRIPT_ERROR',
   'TRANSACTION_CONFLICT',
@@ -85,7 +87,7 @@ export class StoreClosedError extends StoreError {
 /** Who holds a file that a {@link StoreLockedError} refused to open. */
 export type LockHolder = 'this process' | 'another process';
 
-/** The SQLite file is already open in another store, of this process or of another one. */
+/** The SQLite file is already open for writing in another store, of this process or of another one. */
 export class StoreLockedError extends StoreError {
   /** The path that was refused. */
   readonly path: string;
@@ -96,11 +98,18 @@ export class StoreLockedError extends StoreError {
     const where = holder === 'this process' ? 'in this process' : 'in another process';
     super(
       'STORE_LOCKED',
-      `the file ${path} is already open ${where}; close it there first`,
+      `the file ${path} is already open for writing ${where}; close it there first, or open it read-only`,
       options,
     );
     this.path = path;
     this.holder = holder;
+  }
+}
+
+/** A write (a commit, a table or setting change) on a store or tier opened read-only. */
+export class ReadOnlyError extends StoreError {
+  constructor(what = 'store', action = 'write') {
+    super('READ_ONLY', `the ${what} is open read-only: it cannot ${action}`);
   }
 }
 

@@ -103,7 +103,9 @@ export async function commitIn(
   if (raised) {
     await sql.query(`UPDATE ${context.names.oracle} SET latest = $1 WHERE id = 1`, [version]);
   }
-  const requests = dropRequestsOf(plan, version, oracle.latest);
+  // Requests are rows here, not records of a log: the commit's version
+  // stands for the record number the embedded store's request log gives.
+  const requests = dropRequestsOf(plan, version, oracle.latest, () => version);
   await insertDropRequests(sql, context.names, requests);
   return { version, latest: oracle.latest, record, requests: requests.length };
 }

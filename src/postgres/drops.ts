@@ -207,6 +207,7 @@ async function readRequests(
       pendingVersion: optional(row.pending_version),
       ceiling: int(row.ceiling),
       commitVersion: int(row.commit_version),
+      seq: int(row.commit_version),
     },
   }));
 }

@@ -24,6 +24,9 @@ describe('connect options', () => {
       ['path', 'x.db'],
       ['tier', 'sqlite'],
       ['actorMode', 'inline'],
+      ['synchronous', 'full'],
+      ['readOnly', true],
+      ['sqlite', {}],
     ] as const) {
       assert.throws(
         () => resolveConnect({ postgres, [name]: value }),

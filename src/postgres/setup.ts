@@ -43,13 +43,24 @@ export interface PostgresOptions {
   readonly maxConnections?: number;
 }
 
+/** The embedded store's options that `connect` does not take (refused by name). */
+type EmbeddedOnly =
+  | 'path'
+  | 'tier'
+  | 'actorMode'
+  | 'keyEncoding'
+  | 'valueEncoding'
+  | 'synchronous'
+  | 'readOnly'
+  | 'sqlite';
+
 /**
- * What `connect` accepts: the embedded store's options but the file, the tier,
- * the actor mode and the key and value encodings (keys and values are bytes
- * or strings, as with the default `binary` encodings).
+ * What `connect` accepts: the embedded store's options but the file and its
+ * SQLite settings, the tier, the actor mode, read-only opens and the key and
+ * value encodings (keys and values are bytes or strings, as with the default
+ * `binary` encodings).
  */
-export interface ConnectOptions
-  extends Omit<MultiStoreOptions, 'path' | 'tier' | 'actorMode' | 'keyEncoding' | 'valueEncoding'> {
+export interface ConnectOptions extends Omit<MultiStoreOptions, EmbeddedOnly> {
   readonly postgres: PostgresOptions;
 }
 
@@ -64,7 +75,16 @@ export interface ConnectConfig {
 
 const CONNECT_OPTIONS = ['postgres', 'tables', 'clock', 'dropWorker', 'logger'];
 /** Options of the embedded store the PostgreSQL store does not take (yet): refused by name. */
-const EMBEDDED_ONLY = ['keyEncoding', 'valueEncoding', 'path', 'tier', 'actorMode'];
+const EMBEDDED_ONLY: readonly EmbeddedOnly[] = [
+  'keyEncoding',
+  'valueEncoding',
+  'path',
+  'tier',
+  'actorMode',
+  'synchronous',
+  'readOnly',
+  'sqlite',
+];
 const POSTGRES_OPTIONS = ['connectionString', 'pool', 'schema', 'maxConnections'];
 
 function fail(message: string): never {

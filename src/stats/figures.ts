@@ -20,16 +20,15 @@
  */
 
 import type { StatsCategory } from '../event/events.js';
+import type { TableFigures } from '../tier/tier.js';
 
-/** Counts and bytes of one table (or of all tables summed). */
-export interface StorageFigures {
-  readonly currentCount: number;
-  readonly currentKeyBytes: number;
-  readonly currentValueBytes: number;
-  readonly historicalCount: number;
-  readonly historicalKeyBytes: number;
-  readonly historicalValueBytes: number;
-}
+/**
+ * Counts and bytes of one table (or of all tables summed): `currentCount`,
+ * `currentKeyBytes`, `currentValueBytes`, `historicalCount`,
+ * `historicalKeyBytes`, `historicalValueBytes`. The tiers keep the same shape
+ * (`TableFigures`) beside the data.
+ */
+export type StorageFigures = TableFigures;
 
 /** Figures per table and summed over all tables. */
 export interface StorageStats {

@@ -1,29 +1,29 @@
 /**
  * Figures recounted from what a tier actually stores.
  *
- * The tracker adds up what commits and drops report; this module ignores
- * that and reads the tier:
- * every key of every table (one range page after another, at the newest
- * version) and every stored version of each key. The store uses it when it
- * opens an existing file (events from before are gone); tests use it as the
- * ground truth the tracker must agree with.
+ * The tracker adds up what commits and drops report, and the tier keeps the
+ * same figures beside the data; this module ignores both and reads the
+ * data: every key of every table (one range page after another, at the
+ * newest version) and every stored version of each key. `store.verify()`
+ * compares it with the figures the tier keeps (`multistore check` prints the
+ * differences); tests use it as the ground truth the tracker must agree with.
  *
- * It reads everything, so it costs O(stored versions): fine at open and in
- * tests, never on a hot path.
+ * It reads everything, so it costs O(stored versions): a check, never on the
+ * open path nor on a hot path.
  *
  * @module
  */
 
 import { MAX_VERSION } from '../common/version.js';
-import type { AbstractTier } from '../tier/abstract-tier.js';
 import { pages } from '../tier/paging.js';
+import type { TierReader } from '../tier/tier.js';
 import { FigureCounter, type StorageFigures, versionedKeyBytes } from './figures.js';
 
 const PAGE = 256;
 
 /** Figures of every table of `tier` (and of `extraTables`, zero when empty), by table name. */
 export function recountFigures(
-  tier: AbstractTier,
+  tier: TierReader,
   extraTables: readonly string[] = [],
 ): Map<string, StorageFigures> {
   const figures = new Map<string, StorageFigures>();
@@ -34,7 +34,7 @@ export function recountFigures(
 }
 
 /** Figures of one table. */
-function recountTable(tier: AbstractTier, table: string): StorageFigures {
+function recountTable(tier: TierReader, table: string): StorageFigures {
   const counter = new FigureCounter();
   for (const page of pages(tier, table, { version: MAX_VERSION, limit: PAGE })) {
     for (const entry of page.entries) countKey(tier, table, entry.key, counter);
@@ -42,12 +42,7 @@ function recountTable(tier: AbstractTier, table: string): StorageFigures {
   return counter.snapshot();
 }
 
-function countKey(
-  tier: AbstractTier,
-  table: string,
-  key: Uint8Array,
-  counter: FigureCounter,
-): void {
+function countKey(tier: TierReader, table: string, key: Uint8Array, counter: FigureCounter): void {
   const keyBytes = versionedKeyBytes(key);
   tier.getVersionSizes(table, key).forEach((stored, index) => {
     const valueBytes = stored.valueBytes ?? 0;

@@ -19,6 +19,13 @@
  * Figures are exact once every drop requested so far has been applied
  * (`await store.flush()` guarantees it); writes count as their commit returns.
  *
+ * The same figures are kept in the tier, in the step that writes or erases
+ * (see "Store state" in abstract-tier.ts): the store asks
+ * {@link StorageStatsTracker.figuresAfter} what the touched tables' figures
+ * will be, hands them to the tier, and once the step has committed makes
+ * them its own with {@link StorageStatsTracker.adopt}. A step that fails
+ * changes neither.
+ *
  * @module
  */
 
@@ -41,12 +48,33 @@ export class StorageStatsTracker {
 
   /** Fold one record into the figures. */
   record(event: StorageStatsRecorded): void {
-    for (const entry of event.writes) this.#count(entry, entry.category, 1);
-    for (const entry of event.deletes) this.#count(entry, entry.category, 1);
-    for (const entry of event.drops) this.#count(entry, entry.category, -1);
-    for (const entry of event.moves) {
-      this.#count(entry, other(entry.category), -1);
-      this.#count(entry, entry.category, 1);
+    fold(event, (table) => this.#counter(table));
+  }
+
+  /** The figures of the tables `event` touches, as they will be once it is counted; changes nothing. */
+  figuresAfter(event: StorageStatsRecorded): Map<string, StorageFigures> {
+    const touched = new Map<string, FigureCounter>();
+    fold(event, (table) => {
+      let counter = touched.get(table);
+      if (counter === undefined) {
+        counter = new FigureCounter();
+        const current = this.#tables.get(table);
+        if (current !== undefined) counter.add(current);
+        touched.set(table, counter);
+      }
+      return counter;
+    });
+    const after = new Map<string, StorageFigures>();
+    for (const [table, counter] of touched) after.set(table, counter.snapshot());
+    return after;
+  }
+
+  /** Take the given tables' figures as they are (from {@link figuresAfter}, once the step committed). */
+  adopt(figures: ReadonlyMap<string, StorageFigures>): void {
+    for (const [table, value] of figures) {
+      const counter = new FigureCounter();
+      counter.add(value);
+      this.#tables.set(table, counter);
     }
   }
 
@@ -65,15 +93,6 @@ export class StorageStatsTracker {
     return Object.freeze({ total: total.snapshot(), tables: Object.freeze(tables) });
   }
 
-  #count(entry: StatsEntry, category: StatsCategory, sign: 1 | -1): void {
-    this.#counter(entry.table).apply(
-      category,
-      versionedKeyBytes(entry.key),
-      entry.valueBytes,
-      sign,
-    );
-  }
-
   #counter(table: string): FigureCounter {
     let counter = this.#tables.get(table);
     if (counter === undefined) {
@@ -81,6 +100,19 @@ export class StorageStatsTracker {
       this.#tables.set(table, counter);
     }
     return counter;
+  }
+}
+
+/** Apply every entry of `event` to the counter of its table. */
+function fold(event: StorageStatsRecorded, counterOf: (table: string) => FigureCounter): void {
+  const count = (entry: StatsEntry, category: StatsCategory, sign: 1 | -1) =>
+    counterOf(entry.table).apply(category, versionedKeyBytes(entry.key), entry.valueBytes, sign);
+  for (const entry of event.writes) count(entry, entry.category, 1);
+  for (const entry of event.deletes) count(entry, entry.category, 1);
+  for (const entry of event.drops) count(entry, entry.category, -1);
+  for (const entry of event.moves) {
+    count(entry, other(entry.category), -1);
+    count(entry, entry.category, 1);
   }
 }
 

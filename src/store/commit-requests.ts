@@ -21,10 +21,22 @@ import type { DropRequest } from './drop-batch.js';
  * Explicit drops (with the commit's version as pending version when the
  * commit wrote the key), then an implicit `keepLastVersions` drop per key
  * written to a retention table. `ceiling` is the latest version once the
- * commit is written (before any listener ran).
+ * commit is written (before any listener ran). Every request carries the
+ * commit's request-log record number, taken from `reserve` only when the
+ * commit makes a request (request-log.ts).
  */
-export function dropRequestsOf(plan: CommitPlan, version: number, ceiling: number): DropRequest[] {
+export function dropRequestsOf(
+  plan: CommitPlan,
+  version: number,
+  ceiling: number,
+  reserve: () => number,
+): DropRequest[] {
   const requests: DropRequest[] = [];
+  let reserved: number | undefined;
+  const seqOf = () => {
+    reserved ??= reserve();
+    return reserved;
+  };
   if (plan.drops.length > 0) {
     const written = new Set(plan.writes.map((write) => bytesToBinaryString(write.key)));
     for (const drop of plan.drops) {
@@ -38,6 +50,7 @@ export function dropRequestsOf(plan: CommitPlan, version: number, ceiling: numbe
         pendingVersion,
         ceiling,
         commitVersion: version,
+        seq: seqOf(),
       });
     }
   }
@@ -52,6 +65,7 @@ export function dropRequestsOf(plan: CommitPlan, version: number, ceiling: numbe
       keepLastVersions,
       ceiling,
       commitVersion: version,
+      seq: seqOf(),
     });
   }
   return requests;

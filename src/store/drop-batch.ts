@@ -37,9 +37,21 @@
  *      erase 1 3 now, horizon [1, 5); park "keep 1 @7" behind 6
  * ```
  *
+ * The erasures, their horizons, the statistics they change and the settling
+ * of the log records of the requests they apply (request-log.ts) are one
+ * atomic step of the tier: `tier.drop(pairs, horizons, { figures, forget,
+ * log })`. The tracker takes the new figures only once that step has
+ * committed. A parked request is not applied: its record stays in the log
+ * (so a crash while a snapshot holds it back loses nothing: the next open
+ * applies it, with no snapshot open), and so does a failed one. A parked
+ * retention request replaced by a later one of the same key (parked-drops.ts)
+ * counts as applied at the next flush.
+ *
  * A request that fails (its key cannot be read) is logged and counted; the
- * others are still applied. If the grouped erase itself fails, each key is
- * retried on its own so that one bad key cannot hold back the rest.
+ * others are still applied, and its log record keeps it for the next open.
+ * If the grouped erase itself fails, each key is retried on its own (a step
+ * each) so that one bad key cannot hold back the rest, and the log is
+ * settled in a last step.
  *
  * @module
  */
@@ -47,8 +59,9 @@
 import { bytesToBinaryString } from '../common/bytes.js';
 import type { Logger } from '../common/logger.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
+import type { StorageFigures } from '../stats/figures.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import type { Horizon, HorizonEntry, TierDrop, VersionSize } from '../tier/tier.js';
+import type { Horizon, HorizonEntry, LogRecord, TierDrop, VersionSize } from '../tier/tier.js';
 import { type OpenSnapshots, planKeyErasures } from '../transaction/index.js';
 import { type DropConstraints, versionsToDrop } from './drop-rules.js';
 import type { ParkedDrops } from './parked-drops.js';
@@ -59,6 +72,26 @@ export interface DropRequest extends DropConstraints {
   readonly key: Uint8Array;
   /** The version of the commit that made the request. */
   readonly commitVersion: number;
+  /** The log record holding the request (request-log.ts). */
+  readonly seq: number;
+}
+
+/** Where a flush's statistics go: the store's tracker, then its listeners. */
+export interface FlushLedger {
+  /** The figures of the tables `record` touches once it is counted (nothing changes yet). */
+  figuresAfter(record: StorageStatsRecorded): ReadonlyMap<string, StorageFigures>;
+  /** The step that erased them committed: these are the figures now. */
+  adopt(figures: ReadonlyMap<string, StorageFigures>): void;
+  /** Hand the flush's record (counted already) to whoever listens. */
+  publish(record: StorageStatsRecorded): void;
+  /**
+   * What the tier must do to the log once `requests` are flushed, all but
+   * `notApplied` applied (request-log.ts); `settled()` once it did.
+   */
+  settle(
+    requests: readonly DropRequest[],
+    notApplied: ReadonlySet<DropRequest>,
+  ): { forget: number[]; log: LogRecord[]; settled(): void };
 }
 
 /** What one flush did. */
@@ -71,6 +104,8 @@ export interface FlushOutcome {
 /** Work out and apply the erasures of one key; what the event should say of it. */
 export interface KeyPlan {
   readonly table: string;
+  /** The key's requests. */
+  readonly group: readonly DropRequest[];
   /** The erased versions, as stats entries; each names its `(key, version)`, a tier erasure too. */
   readonly dropped: StatsEntry[];
   readonly moves: StatsEntry[];
@@ -79,14 +114,22 @@ export interface KeyPlan {
   /** The requests that must wait (parked once the erasure is applied), and for what. */
   readonly parked: readonly DropRequest[];
   readonly blockedBy: number | undefined;
-  readonly requests: number;
+}
+
+/** The requests of one flush and what became of them. */
+interface Batch {
+  readonly requests: readonly DropRequest[];
+  /** Requests that could not be applied (logged, counted; their records stay). */
+  readonly failed: Set<DropRequest>;
+  /** Requests held back by an open snapshot (parked; their records stay). */
+  readonly held: Set<DropRequest>;
 }
 
 /** What the applier needs besides the tier. */
 export interface DropApplierOptions {
   readonly logger: Logger;
-  /** Hand over the statistics of a flush. */
-  readonly emit: (event: StorageStatsRecorded) => void;
+  /** Where the statistics of a flush go. */
+  readonly ledger: FlushLedger;
   /** The open snapshots (the store's snapshot registry). */
   readonly snapshots: OpenSnapshots;
   /** Where requests held back by a snapshot wait. */
@@ -99,7 +142,7 @@ export interface DropApplierOptions {
 export class DropApplier {
   readonly #tier: AbstractTier;
   readonly #logger: Logger;
-  readonly #emit: (event: StorageStatsRecorded) => void;
+  readonly #ledger: FlushLedger;
   readonly #snapshots: OpenSnapshots;
   readonly #parked: ParkedDrops;
   readonly #horizonsRecorded: ((readableFrom: number) => void) | undefined;
@@ -107,7 +150,7 @@ export class DropApplier {
   constructor(tier: AbstractTier, options: DropApplierOptions) {
     this.#tier = tier;
     this.#logger = options.logger;
-    this.#emit = options.emit;
+    this.#ledger = options.ledger;
     this.#snapshots = options.snapshots;
     this.#parked = options.parked;
     this.#horizonsRecorded = options.horizonsRecorded;
@@ -118,31 +161,37 @@ export class DropApplier {
     return this.#parked;
   }
 
-  /** Apply `requests` (in order); emits one event when anything was requested. */
+  /**
+   * Apply `requests` (in order); emits one event when anything was
+   * requested.
+   */
   apply(requests: readonly DropRequest[]): FlushOutcome {
     if (requests.length === 0) return { requests: 0, entriesDropped: 0, failures: 0 };
-    let failures = 0;
+    const batch: Batch = { requests, failed: new Set(), held: new Set() };
     const plans: KeyPlan[] = [];
     for (const group of groupByKey(requests)) {
       const { table, key } = group[0] as DropRequest;
       if (this.#parked.has(table, key)) {
         this.#parked.append(group); // behind the key's parked requests: commit order
+        for (const request of group) batch.held.add(request);
         continue;
       }
       try {
-        plans.push(this.#planKey(group));
+        const plan = this.#planKey(group);
+        for (const request of plan.parked) batch.held.add(request);
+        plans.push(plan);
       } catch (error) {
-        failures += group.length;
+        for (const request of group) batch.failed.add(request);
         this.#logFailure(group, error);
       }
     }
-    const applied = this.#erase(plans);
-    for (const plan of plans) {
-      if (!applied.has(plan)) failures += plan.requests + plan.parked.length;
-      else if (plan.blockedBy !== undefined) this.#parked.park(plan.parked, plan.blockedBy);
+    const version = highestCommit(requests);
+    const applied = this.#erase(plans, version, batch);
+    for (const plan of applied) {
+      if (plan.blockedBy !== undefined) this.#parked.park(plan.parked, plan.blockedBy);
     }
-    const entriesDropped = this.#report(requests, applied);
-    return { requests: requests.length, entriesDropped, failures };
+    const entriesDropped = this.#report(version, applied);
+    return { requests: requests.length, entriesDropped, failures: batch.failed.size };
   }
 
   /**
@@ -161,10 +210,16 @@ export class DropApplier {
     return planKeyDrops(group, stored, before, this.#snapshots);
   }
 
-  /** Erase every plan in one call; on failure, plan by plan. Returns the plans applied. */
-  #erase(plans: readonly KeyPlan[]): Set<KeyPlan> {
+  /**
+   * Erase every plan, count its statistics and settle the log in one step;
+   * on failure, plan by plan (a step each), then the log. Returns the plans
+   * applied; the requests of the others join `batch.failed`.
+   */
+  #erase(plans: readonly KeyPlan[], version: number, batch: Batch): Set<KeyPlan> {
     try {
-      this.#drop(plans);
+      const log = this.#settle(batch);
+      this.#step(plans, version, log);
+      log.settled();
       return new Set(plans);
     } catch (error) {
       this.#logger.warn('drop batch failed; retrying key by key', { error });
@@ -172,19 +227,43 @@ export class DropApplier {
     const applied = new Set<KeyPlan>();
     for (const plan of plans) {
       try {
-        this.#drop([plan]);
+        this.#step([plan], version, {});
         applied.add(plan);
       } catch (error) {
+        for (const request of plan.group) batch.failed.add(request);
         this.#logger.error('drop request failed', { table: plan.table, error });
       }
+    }
+    try {
+      const { forget, log, settled } = this.#settle(batch);
+      this.#tier.drop(new Map(), undefined, { forget, log });
+      settled();
+    } catch (error) {
+      // The records stay: their requests are applied again at the next open.
+      this.#logger.error('drop log could not be settled', { error });
     }
     return applied;
   }
 
-  /** One tier call: the plans' erasures and their horizons, atomically. */
-  #drop(plans: readonly KeyPlan[]): void {
+  /**
+   * One tier step: erase `plans` and widen their horizons, keep the figures
+   * they leave, settle `log`; then adopt the figures.
+   */
+  #step(
+    plans: readonly KeyPlan[],
+    version: number,
+    settle: { readonly forget?: number[]; readonly log?: LogRecord[] },
+  ): void {
+    const record = recordOf(plans, version);
+    let after: ReadonlyMap<string, StorageFigures> | undefined;
+    const figures = () => {
+      after = this.#ledger.figuresAfter(record);
+      return after;
+    };
+    const { forget, log } = settle;
     const horizons = horizonsByTable(plans);
-    this.#tier.drop(dropsByTable(plans), horizons);
+    this.#tier.drop(dropsByTable(plans), horizons, { figures, forget, log });
+    this.#ledger.adopt(after ?? figures());
     if (horizons === undefined) return;
     let highest = 0;
     for (const list of horizons.values()) {
@@ -193,9 +272,25 @@ export class DropApplier {
     this.#horizonsRecorded?.(highest);
   }
 
-  #report(requests: readonly DropRequest[], applied: Iterable<KeyPlan>): number {
-    const record = flushRecord(requests, applied);
-    this.#emit(record);
+  /**
+   * The log change of a flush: its requests applied, except the failed and
+   * the held back (parked) ones; parked requests replaced since the last
+   * flush count as applied.
+   */
+  #settle(batch: Batch): ReturnType<FlushLedger['settle']> {
+    const superseded = this.#parked.takeSuperseded();
+    const notApplied = new Set(batch.failed);
+    for (const request of batch.held) notApplied.add(request);
+    for (const request of superseded) notApplied.delete(request);
+    // A request of this batch can be replaced in it (appended behind its key's parked ones).
+    const requests =
+      superseded.length === 0 ? batch.requests : [...new Set([...batch.requests, ...superseded])];
+    return this.#ledger.settle(requests, notApplied);
+  }
+
+  #report(version: number, applied: Iterable<KeyPlan>): number {
+    const record = recordOf([...applied], version);
+    this.#ledger.publish(record);
     return record.drops.length;
   }
 
@@ -227,29 +322,39 @@ export function planKeyDrops(
   const changed = planned.horizon !== undefined && !sameHorizon(before, planned.horizon);
   return {
     table,
+    group,
     ...statsOfErasure(table, key, stored, new Set(planned.erase)),
     horizon: changed ? { key, horizon: planned.horizon as Horizon } : undefined,
     parked: planned.parked,
     blockedBy: planned.blockedBy,
-    requests: group.length - planned.parked.length,
   };
 }
 
-/** The statistics record of a flush: what the applied plans erased and moved. */
+/** The statistics record of a flush of `requests`: what the applied plans erased and moved. */
 export function flushRecord(
   requests: readonly DropRequest[],
   applied: Iterable<KeyPlan>,
 ): StorageStatsRecorded {
+  return recordOf([...applied], highestCommit(requests));
+}
+
+/** The statistics record of erasing `plans`, at the flush's `version`. */
+function recordOf(plans: readonly KeyPlan[], version: number): StorageStatsRecorded {
   const drops: StatsEntry[] = [];
   const moves: StatsEntry[] = [];
-  for (const plan of applied) {
+  for (const plan of plans) {
     for (const entry of plan.dropped) drops.push(entry);
     for (const entry of plan.moves) moves.push(entry);
   }
+  return { type: 'storage-stats', version, writes: [], deletes: [], drops, moves };
+}
+
+/** The highest commit version of a batch: the version its event carries. */
+function highestCommit(requests: readonly DropRequest[]): number {
   let version = 0;
   for (const request of requests)
     if (request.commitVersion > version) version = request.commitVersion;
-  return { type: 'storage-stats', version, writes: [], deletes: [], drops, moves };
+  return version;
 }
 
 /** Requests grouped by (table, key), in order of first appearance. */

@@ -23,7 +23,7 @@
  * deltas have one: the implicit drop of a retention table has none, so it
  * keeps the N highest versions whichever commit wrote them (an out-of-order
  * write below them goes at once, instead of surviving as an (N+1)th version
- * until a reopen's sweep). A request only sees versions at or below its
+ * for good). A request only sees versions at or below its
  * *ceiling* (the latest version once its own commit was written, before any
  * listener ran): versions written by later commits are not its business, so
  * a queued "drop everything below 10^6" cannot erase a write that came after

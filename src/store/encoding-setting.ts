@@ -10,6 +10,11 @@
  *   some             other            any     INVALID_OPTIONS, naming the stored ones
  * ```
  *
+ * A read-only tier (a reader beside a writer) reads the setting like a
+ * writer but never stores one: with none stored it takes the data for binary,
+ * so asking it for other encodings is `INVALID_OPTIONS` even over no data
+ * (its writer would store the encodings it opens with before any commit).
+ *
  * @module
  */
 
@@ -47,14 +52,19 @@ export function reconcileEncodings(
   const wanted = { keyEncoding, valueEncoding };
   if (stored === undefined) {
     if (keyEncoding === 'binary' && valueEncoding === 'binary') return BINARY_CODECS;
-    if (!holdsData(tier)) {
+    if (!tier.readOnly && !holdsData(tier)) {
       tier.writeSetting(ENCODINGS_SETTING, JSON.stringify(wanted));
       return codecsFor(keyEncoding, valueEncoding);
     }
   }
   const found = stored ?? { keyEncoding: 'binary', valueEncoding: 'binary' };
   if (found.keyEncoding !== keyEncoding || found.valueEncoding !== valueEncoding) {
-    const where = stored === undefined ? 'holds data written without encodings' : 'was written';
+    const where =
+      stored !== undefined
+        ? 'was written'
+        : tier.readOnly
+          ? 'keeps no encodings (a read-only open cannot store them) and so reads as written'
+          : 'holds data written without encodings';
     throw new InvalidInputError(
       'INVALID_OPTIONS',
       `the store ${where} with keyEncoding '${found.keyEncoding}' and valueEncoding ` +

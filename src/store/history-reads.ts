@@ -13,30 +13,35 @@
  * `floor` is the highest readable floor of every table, kept here so that a
  * read at or above it costs one comparison; the drop worker raises it as it
  * records horizons (a horizon's `readableFrom` is never above the latest
- * version, so reads at the latest version never look further).
+ * version, so reads at the latest version never look further). A
+ * read-only tier's horizons are written by another process: there every
+ * read below the latest asks the tier for the table's floor.
  *
  * @module
  */
 
 import { VersionTooOldError } from '../common/errors.js';
-import type { AbstractTier } from '../tier/abstract-tier.js';
-import type { TierEntry } from '../tier/tier.js';
+import type { TierEntry, TierReader } from '../tier/tier.js';
 import type { PlannedWrite } from './deltas.js';
 import { type ResolvedRange, readRange, type StoreEntry } from './range.js';
 import type { TableRouter } from './routing.js';
 
 /** The store's history-checked reads. */
 export class HistoryReads {
-  readonly #tier: AbstractTier;
+  readonly #tier: TierReader;
   readonly #router: TableRouter;
   #floor: number;
   #erasures = 0;
 
-  constructor(tier: AbstractTier, router: TableRouter) {
+  /**
+   * Reads through `tier` (a tier, or a snapshot of one); `readOnly` when
+   * another process writes it, so that no floor can be kept here.
+   */
+  constructor(tier: TierReader, router: TableRouter, readOnly: boolean) {
     this.#tier = tier;
     this.#router = router;
     const floors = router.tables.map((table) => tier.readableFloor(table.name));
-    this.#floor = Math.max(0, ...floors);
+    this.#floor = readOnly ? Number.POSITIVE_INFINITY : Math.max(0, ...floors);
   }
 
   /** Horizons reaching up to `readableFrom` were recorded. */
@@ -54,7 +59,7 @@ export class HistoryReads {
   }
 
   /** The tier and router, for the history reads of changes.ts. */
-  get tier(): AbstractTier {
+  get tier(): TierReader {
     return this.#tier;
   }
 

@@ -13,7 +13,15 @@
  *   watch() ─► a live iterator of later commits, fed after each commit (watch.ts)
  *   flush() ─► drop worker applied everything sent before, events delivered (or shed)
  *   close() ─► roll back open transactions, end watches, drain the worker, stop the runtime, close the tier
+ *   verify() ─► recount the data, compare with the figures the tier keeps
+ *   backup(path) ─► the tier copies its file (SQLite), commits going on
  * ```
+ *
+ * The write side (commits, the drop worker, the figures, the request log) is
+ * store-writer.ts. A read-only store (`readOnly`, a SQLite file beside its
+ * writer) has none: its reads, its latest version and its figures come from
+ * the file at each call, each `range` reads one snapshot, and `commit`
+ * throws `READ_ONLY`.
  *
  * Visibility has one rule: at version V a key shows its newest stored version
  * at or below V; a tombstone there means absent. Writes at a version older than
@@ -37,18 +45,16 @@
 
 import { trace } from '@opentelemetry/api';
 import { describe, toBytes } from '../common/bytes.js';
-import { InvalidInputError, StoreClosedError } from '../common/errors.js';
-import { checkVersion } from '../common/version.js';
+import { InvalidInputError, ReadOnlyError, StoreClosedError } from '../common/errors.js';
+import { checkVersion, MAX_VERSION } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
 import { EventSubscriptions, type StoreEvents } from '../event/subscriptions.js';
-import { ActorSystem } from '../runtime/system.js';
 import type { StorageStats } from '../stats/figures.js';
-import { recountFigures } from '../stats/recount.js';
 import { StorageStatsTracker } from '../stats/tracker.js';
 import { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
-import type { CompactResult, TierWrite } from '../tier/tier.js';
+import type { CompactResult, TierReader } from '../tier/tier.js';
 import {
   ConflictTracker,
   type KeyId,
@@ -65,13 +71,11 @@ import {
   resolveChangeOptions,
   resolveDiffOptions,
 } from './changes.js';
-import { dropRequestsOf, keysOf } from './commit-requests.js';
-import { StatsEventBuilder, statsObserver } from './commit-stats.js';
+import { keysOf } from './commit-requests.js';
 import { checkConflicts, type StoredHistory } from './conflict-check.js';
 import type { CommitPlan, Delta } from './deltas.js';
 import { planCommit } from './deltas.js';
-import { DropApplier } from './drop-batch.js';
-import { DropWorker, type DropWorkerStats } from './drop-worker.js';
+import type { DropWorkerStats } from './drop-worker.js';
 import { reconcileEncodings } from './encoding-setting.js';
 import {
   type Codecs,
@@ -83,20 +87,21 @@ import {
 } from './encodings.js';
 import { HistoryReads } from './history-reads.js';
 import { type MultiStoreOptions, resolveOptions, type StoreConfig } from './options.js';
-import { ParkedDrops } from './parked-drops.js';
 import {
   type RangeOptions,
   type RangeSpec,
   type ResolvedRange,
+  readInSnapshot,
+  readRangeInSnapshot,
   resolveRange,
   resolveRangeOptions,
   type StoreEntry,
 } from './range.js';
-import { runSweep, runSweepInBackground, type SweepTarget } from './retention-sweep.js';
 import { TableRouter } from './routing.js';
 import { SnapshotRange } from './snapshot-range.js';
+import { StoreWriter } from './store-writer.js';
 import { storedHistory } from './stored-history.js';
-import { holdsData, reconcileTables } from './table-catalog.js';
+import { reconcileTables, storedTables } from './table-catalog.js';
 import { Transaction, type TransactionHost, type TransactionWork } from './transaction.js';
 import {
   type BeginOptions,
@@ -106,6 +111,7 @@ import {
   type TransactionOptions,
 } from './transaction-options.js';
 import { runTransaction } from './transaction-runner.js';
+import { type FigureDifference, verifyFigures } from './verify.js';
 import { type Watch, WatchHub, type WatchOptions } from './watch.js';
 
 /** What `stats()` reports: the storage figures, the events listeners missed, the open snapshots. */
@@ -153,6 +159,16 @@ export type StoreFor<O> = MultiStore<
 
 const tracer = trace.getTracer('multistore');
 
+/** The drop-worker counters of a store that has no drop worker (read-only). */
+const NO_WORKER: DropWorkerStats = Object.freeze({
+  requests: 0,
+  batches: 0,
+  entriesDropped: 0,
+  backpressure: 0,
+  failures: 0,
+  parked: 0,
+});
+
 /**
  * Tiers a store was opened over. A store owns its tier (its statistics,
  * latest version and drop queue describe that tier alone) and closes it, so
@@ -167,15 +183,11 @@ const ownedTiers = new WeakSet<AbstractTier>();
  * string).
  */
 export class MultiStore<K = Uint8Array, V = Uint8Array> {
-  readonly #config: StoreConfig;
   readonly #codecs: Codecs;
   readonly #tier: AbstractTier;
   readonly #router: TableRouter;
-  readonly #system: ActorSystem;
   readonly #bus: EventBus;
   readonly #events: StoreEvents;
-  readonly #tracker: StorageStatsTracker;
-  readonly #worker: DropWorker;
   readonly #oracle: VersionOracle;
   readonly #snapshots: SnapshotRegistry;
   readonly #conflicts: ConflictTracker;
@@ -183,27 +195,28 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
   readonly #transactions: TransactionHost;
   readonly #reads: HistoryReads;
   readonly #watches: WatchHub;
+  /** The write side; `undefined` for a read-only store. */
+  readonly #writer: StoreWriter | undefined;
+  readonly #backups = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
-  /** The retention sweep of data found at open: running (event-loop) or waiting for flush (inline). */
-  #sweep: Promise<void> | SweepTarget | undefined;
 
   /** Open a store (memory by default, SQLite with `path` or `tier: 'sqlite'`). */
   static open<const O extends MultiStoreOptions = NoEncodings>(options?: O): StoreFor<O> {
     const config = resolveOptions(options);
-    return MultiStore.#build(config, openTier({ kind: config.tier, path: config.path }));
+    const { tier, path, readOnly, synchronous } = config;
+    return MultiStore.#build(config, openTier({ kind: tier, path, readOnly, synchronous }));
   }
 
   /**
    * Open a store over a tier you built (an {@link AbstractTier} from
    * `multistore-kv/tier`); the store owns it from now on and closes it. Throws
    * `INVALID_ARGUMENT` for anything that does not extend `AbstractTier`, and
-   * for a tier already given to a store.
-   * `path` and `tier` options are ignored.
+   * for a tier already given to a store. `path`, `tier`, `readOnly` and
+   * `sqlite` options are ignored: the store is read-only when the tier is.
    */
-  static fromTier<const O extends Omit<MultiStoreOptions, 'path' | 'tier'> = NoEncodings>(
-    tier: AbstractTier,
-    options?: O,
-  ): StoreFor<O> {
+  static fromTier<
+    const O extends Omit<MultiStoreOptions, 'path' | 'tier' | 'readOnly' | 'sqlite'> = NoEncodings,
+  >(tier: AbstractTier, options?: O): StoreFor<O> {
     if (!(tier instanceof AbstractTier)) {
       throw new InvalidInputError(
         'INVALID_ARGUMENT',
@@ -216,10 +229,8 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
         'this tier already belongs to a store (a store owns its tier and closes it)',
       );
     }
-    return MultiStore.#build(
-      resolveOptions({ ...options, path: undefined, tier: undefined }),
-      tier,
-    );
+    const ignored = { path: undefined, tier: undefined, readOnly: undefined, sqlite: undefined };
+    return MultiStore.#build(resolveOptions({ ...options, ...ignored }), tier);
   }
 
   static #build<S>(config: StoreConfig, tier: AbstractTier): S {
@@ -238,53 +249,66 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
   }
 
   private constructor(config: StoreConfig, tier: AbstractTier) {
-    this.#config = config;
     this.#tier = tier;
-    const tables = reconcileTables(tier, config.tables, config.tablesDeclared);
+    const readOnly = config.readOnly || tier.readOnly;
+    const tables = readOnly
+      ? storedTables(tier, config.tables, config.tablesDeclared)
+      : reconcileTables(tier, config.tables, config.tablesDeclared);
     this.#codecs = reconcileEncodings(tier, config.keyEncoding, config.valueEncoding);
     this.#router = new TableRouter(tables);
-    const tableNames = tables.map((table) => table.name);
-    for (const name of tableNames) tier.ensureTable(name);
+    const { actorMode: mode, clock, logger } = config;
+    this.#bus = new EventBus({ mode, logger });
+    this.#events = new EventSubscriptions(this.#bus);
     const latest = tier.latestVersion();
     this.#oracle = new VersionOracle(latest);
     this.#conflicts = new ConflictTracker(latest);
-    this.#reads = new HistoryReads(tier, this.#router);
-    const { actorMode: mode, clock, logger } = config;
+    this.#reads = new HistoryReads(tier, this.#router, readOnly);
     // An ended snapshot may free parked drops.
-    this.#snapshots = new SnapshotRegistry({ clock, logger, onRelease: () => this.#worker.wake() });
-    this.#transactions = this.#transactionHost();
-    this.#system = new ActorSystem({ mode, clock, logger });
     this.#watches = new WatchHub(mode);
-    this.#bus = new EventBus({ mode, logger });
-    this.#events = new EventSubscriptions(this.#bus);
-    this.#tracker = new StorageStatsTracker(recountFigures(tier, tableNames));
-    this.#worker = this.#startWorker();
-    this.#history = storedHistory(tier, this.#router, () => this.#worker.queued());
-    this.#sweep = this.#startSweep();
-  }
-
-  #startWorker(): DropWorker {
-    const { logger, dropWorker } = this.#config;
-    const applier = new DropApplier(this.#tier, {
+    this.#snapshots = new SnapshotRegistry({
+      clock,
       logger,
-      emit: (record) => this.#publish(record),
-      snapshots: this.#snapshots,
-      parked: new ParkedDrops(),
-      horizonsRecorded: (readableFrom) => this.#reads.raiseFloor(readableFrom),
+      onRelease: () => this.#writer?.wake(),
     });
-    return new DropWorker(this.#system, applier, this.#snapshots, dropWorker, logger);
+    this.#transactions = this.#transactionHost();
+    if (readOnly) {
+      this.#history = storedHistory(tier, this.#router, () => []);
+      return;
+    }
+    for (const table of tables) tier.ensureTable(table.name);
+    const writer = new StoreWriter({
+      config,
+      tier,
+      tables,
+      snapshots: this.#snapshots,
+      publish: (record) => this.#emit(record),
+      horizonsRecorded: (readableFrom) => this.#reads.raiseFloor(readableFrom),
+      isOpen: () => this.#closing === undefined,
+    });
+    this.#writer = writer;
+    this.#history = storedHistory(tier, this.#router, () => writer.queued());
   }
 
-  /** The highest version committed so far (0 for a new store); survives reopening a file. */
+  /**
+   * The highest version committed so far (0 for a new store); survives
+   * reopening a file. A read-only store reads it from the file each time.
+   */
   get latestVersion(): number {
     this.#assertOpen();
-    return this.#oracle.latest;
+    return this.#writer === undefined ? this.#tier.latestVersion() : this.#oracle.latest;
+  }
+
+  /** True for a store opened read-only (or over a read-only tier): `commit` throws `READ_ONLY`. */
+  get readOnly(): boolean {
+    this.#assertOpen();
+    return this.#writer === undefined;
   }
 
   /**
    * Subscriptions to the `storage-stats` events of every commit and drop flush
    * (read-only). After `close()` this getter throws `STORE_CLOSED`, and so does
-   * `on` of a subscription object taken before.
+   * `on` of a subscription object taken before. A read-only store makes no
+   * events.
    */
   get events(): StoreEvents<K> {
     this.#assertOpen();
@@ -303,10 +327,11 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * (`undefined` for an empty commit without a version: it takes none). An
    * explicit version at or below an open snapshot's is refused
    * (`SNAPSHOT_VIOLATION`). Drops are only requested here; the drop worker
-   * applies them.
+   * applies them (the requests are durable with the commit).
    */
   commit(deltas: readonly Delta<Input<K>, Input<V>>[], version?: number): number | undefined {
     this.#assertOpen();
+    if (this.#writer === undefined) throw new ReadOnlyError('store', 'commit');
     const explicit = version === undefined ? undefined : checkVersion(version);
     return this.#commit(planCommit(deltas, this.#router, this.#codecs), explicit, undefined);
   }
@@ -318,6 +343,7 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    */
   begin(options?: BeginOptions): Transaction<K, V> {
     this.#assertOpen();
+    if (this.#writer === undefined) throw new ReadOnlyError('store', 'begin a transaction');
     return this.#begin(resolveBegin(options));
   }
 
@@ -337,6 +363,7 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
   transaction<T>(fn: (tx: Transaction<K, V>) => T, options?: TransactionOptions): T;
   transaction<T>(fn: (tx: Transaction<K, V>) => T, options?: TransactionOptions): T {
     this.#assertOpen();
+    if (this.#writer === undefined) throw new ReadOnlyError('store', 'run a transaction');
     if (typeof fn !== 'function') {
       throw new InvalidInputError('INVALID_ARGUMENT', `fn must be a function, got ${describe(fn)}`);
     }
@@ -368,21 +395,25 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * Live entries of a key range at a version (default: the latest), in key
    * order (or reverse), paged through the tier. The iterator reads one state:
    * it holds a snapshot at its version until it is exhausted or returned
-   * (a version above the latest reads, and holds, the latest).
+   * (a version above the latest reads, and holds, the latest). A read-only
+   * store reads the whole range in one snapshot of the file instead (taken
+   * at the first `next()`).
    */
   range(spec?: RangeSpec<Input<K>>, options?: RangeOptions): IterableIterator<StoreEntry<K, V>> {
     this.#assertOpen();
     const range = resolveRange(spec, this.#codecs);
     const { version, reverse, pageSize } = resolveRangeOptions(options);
     const codecs = this.#codecs;
-    return this.#snapshotRange(
-      range,
-      version ?? this.#oracle.latest,
-      reverse,
-      pageSize,
-      undefined,
-      (entries): Iterator<StoreEntry<K, V>> => decodedEntries(codecs, entries),
-    );
+    const decode = (entries: Iterator<StoreEntry>): Iterator<StoreEntry<K, V>> =>
+      decodedEntries(codecs, entries);
+    if (this.#writer === undefined) {
+      const read = { router: this.#router, range, reverse, pageSize };
+      return decode(readRangeInSnapshot(this.#tier, { ...read, version })) as IterableIterator<
+        StoreEntry<K, V>
+      >;
+    }
+    const at = version ?? this.#oracle.latest;
+    return this.#snapshotRange(range, at, reverse, pageSize, undefined, decode);
   }
 
   /**
@@ -414,11 +445,20 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * version order, its writes in key order, tombstones included (`value`
    * undefined). Throws `VERSION_TOO_OLD` when drops erased history of the
    * range reaching into the interval (see the README). The iterator holds
-   * snapshots at `from` and `to` until it is exhausted or returned.
+   * snapshots at `from` and `to` until it is exhausted or returned (a
+   * read-only store: one snapshot of the file, taken at the first `next()`,
+   * whose latest version is the default `to`).
    */
   changes(options?: ChangeOptions): IterableIterator<Change> {
     this.#assertOpen();
     const { range, from, to, pageSize } = resolveChangeOptions(options);
+    if (this.#writer === undefined) {
+      return this.#inFileSnapshot((reads, latest) => {
+        const upper = Math.min(to ?? latest, latest);
+        if (from >= upper) return [][Symbol.iterator]();
+        return readChanges({ reads, range, from, to: upper, pageSize });
+      });
+    }
     const latest = this.#oracle.latest;
     const upper = Math.min(to ?? latest, latest);
     // Nothing is above the latest version: an empty feed holds no snapshot.
@@ -445,6 +485,14 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
     const before = checkVersion(fromVersion, 'fromVersion');
     const after = checkVersion(toVersion, 'toVersion');
     const { range, reverse, pageSize } = resolveDiffOptions(options);
+    if (this.#writer === undefined) {
+      return this.#inFileSnapshot((reads, latest) => {
+        const lo = Math.min(before, after, latest);
+        const hi = Math.min(Math.max(before, after), latest);
+        const read = { reads, range, from: lo, to: hi, pageSize };
+        return readDiff(read, Math.min(before, latest), Math.min(after, latest), reverse);
+      });
+    }
     const latest = this.#oracle.latest;
     const lo = Math.min(before, after, latest);
     const hi = Math.min(Math.max(before, after), latest);
@@ -471,10 +519,19 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * whose writes touch the range (only those writes, in the shape of a
    * `changes` entry), delivered after the commit. A consumer that falls
    * `bufferSize` changes behind (default 1,024) gets `WATCH_OVERFLOW`;
-   * `signal` and `watch.close()` end it, and so does `store.close()`.
+   * `signal` and `watch.close()` end it, and so does `store.close()`. A
+   * read-only store hears of no commit (another process makes them): it
+   * refuses with `READ_ONLY`; follow its `changes` from the last version
+   * seen instead.
    */
   watch(spec?: RangeSpec, options?: WatchOptions): Watch {
     this.#assertOpen();
+    if (this.#writer === undefined) {
+      throw new ReadOnlyError(
+        'store',
+        'watch commits (they are made by its writer): read changes({ from }) from the last version seen instead',
+      );
+    }
     return this.#watches.open(spec, options, this.#oracle.latest);
   }
 
@@ -499,8 +556,7 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    */
   async flush(): Promise<void> {
     this.#assertOpen();
-    await this.#finishSweep();
-    await this.#worker.flush();
+    await this.#writer?.flush();
     await this.#bus.idle();
   }
 
@@ -512,9 +568,11 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * statistics are unchanged. Resolves to the storage size before and after
    * (`undefined` for memory). Synchronous once the drops are applied: the
    * store answers nothing else meanwhile (see the README for when to use it).
+   * A read-only store refuses (`READ_ONLY`): compacting rewrites the file.
    */
   async compact(): Promise<CompactResult> {
     this.#assertOpen();
+    if (this.#writer === undefined) throw new ReadOnlyError('store', 'compact');
     await this.flush();
     // Closed while the drops were applied: the tier is gone.
     this.#assertOpen();
@@ -528,7 +586,8 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
 
   /**
    * Storage figures per table and in total (exact after `await flush()`),
-   * events shed, and the open snapshots with their watermark.
+   * events shed, and the open snapshots with their watermark. A read-only
+   * store reads the figures from the file each time.
    */
   stats(): StoreStats {
     this.#assertOpen();
@@ -541,13 +600,40 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       open: open.length,
       oldestAgeMs,
     });
-    return Object.freeze({ ...this.#tracker.stats(), eventsShed: this.#bus.shed, snapshots });
+    const figures = this.#writer?.stats() ?? this.#storedStats();
+    return Object.freeze({ ...figures, eventsShed: this.#bus.shed, snapshots });
   }
 
-  /** Counters of the drop worker. */
+  /** Counters of the drop worker (all zero for a read-only store). */
   dropWorkerStats(): DropWorkerStats {
     this.#assertOpen();
-    return this.#worker.stats();
+    return this.#writer?.dropWorkerStats() ?? NO_WORKER;
+  }
+
+  /**
+   * Recount every stored version and compare with the figures the storage
+   * keeps: the differences, or `[]` when they agree. Reads everything
+   * (O(stored versions)); a read-only store reads one snapshot.
+   */
+  verify(): FigureDifference[] {
+    this.#assertOpen();
+    return verifyFigures(this.#tier, this.#router.tables);
+  }
+
+  /**
+   * Copy the store's file, consistently, to a new file at `path` (which must
+   * not exist), while commits go on: the copy opens as a normal store. Needs
+   * a SQLite store (`INVALID_ARGUMENT` on the memory tier).
+   */
+  async backup(path: string): Promise<void> {
+    this.#assertOpen();
+    const backup = this.#tier.backup(path);
+    this.#backups.add(backup);
+    try {
+      await backup;
+    } finally {
+      this.#backups.delete(backup);
+    }
   }
 
   /**
@@ -570,42 +656,13 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
     this.#snapshots.closeAll();
     this.#watches.endAll();
     try {
-      await this.#finishSweep();
-      await this.#worker.shutdown();
-      await this.#system.shutdown();
+      await this.#writer?.shutdown();
+      await Promise.allSettled(this.#backups);
       await this.#bus.idle();
     } finally {
       this.#bus.close();
       this.#tier.close();
     }
-  }
-
-  /** Sweep retention tables of data found at open for drops a crash may have lost. */
-  #startSweep(): Promise<void> | SweepTarget | undefined {
-    const { actorMode, logger } = this.#config;
-    const tables = this.#router.tables;
-    if (tables.every((table) => table.keepLastVersions === undefined)) return undefined;
-    if (!holdsData(this.#tier)) return undefined;
-    const target: SweepTarget = {
-      tier: this.#tier,
-      tables,
-      ceiling: this.#oracle.latest,
-      submit: (requests) => this.#worker.submit(requests),
-      isOpen: () => this.#closing === undefined,
-    };
-    if (actorMode === 'inline') return target;
-    return runSweepInBackground(target).catch((error: unknown) => {
-      logger.error('retention sweep failed', { error });
-    });
-  }
-
-  /** Wait for (or, inline, run) the retention sweep. */
-  async #finishSweep(): Promise<void> {
-    const sweep = this.#sweep;
-    if (sweep === undefined) return;
-    if (sweep instanceof Promise) await sweep;
-    else runSweep({ ...sweep, isOpen: () => true });
-    this.#sweep = undefined;
   }
 
   /**
@@ -614,6 +671,8 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * requests, the event). Returns the version used.
    */
   #commit(plan: CommitPlan, explicit: number | undefined, tx: TransactionWork | undefined) {
+    const writer = this.#writer;
+    if (writer === undefined) throw new ReadOnlyError('store', 'commit');
     // Asking the registry releases expired snapshots, which (inline) may apply
     // parked drops and run listeners that commit: do it before judging
     // anything, so that no commit slips in between the checks and the write.
@@ -629,18 +688,18 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       attributes: { version, deltas: plan.writes.length + plan.drops.length },
     });
     try {
-      const record = this.#write(plan, version);
-      tx?.written();
-      this.#watches.publish(version, plan.writes);
-      // The ceiling is the latest version now, before any listener can commit
-      // a later write; the requests are queued before listeners run (the
-      // conflict records may release an expired snapshot, see above), so that
-      // the queue keeps commit order even when a listener commits.
-      this.#worker.enqueue(dropRequestsOf(plan, version, this.#oracle.latest));
-      this.#recordConflicts(plan, version, tx?.writes);
-      if (record !== undefined) this.#emit(record);
-      this.#worker.notify();
-      if (this.#config.actorMode === 'inline') this.#system.runTimers();
+      // Written, with its drop requests in the same tier step; the requests
+      // are queued before the conflict records (which may release an expired
+      // snapshot, see above) and before any listener can run (and commit).
+      // Watches hear of the commit once its tier step has committed.
+      writer.commit(plan, version, {
+        written: () => {
+          this.#oracle.record(version);
+          tx?.written();
+          this.#watches.publish(version, plan.writes);
+        },
+        queued: () => this.#recordConflicts(plan, version, tx?.writes),
+      });
     } finally {
       span.end();
     }
@@ -693,39 +752,33 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
     });
   }
 
-  /** Write the commit, raise the latest version and count it; returns its record, if any. */
-  #write(plan: CommitPlan, version: number): StorageStatsRecorded | undefined {
-    const stats = new StatsEventBuilder();
-    const byTable = new Map<string, TierWrite[]>();
-    for (const write of plan.writes) {
-      const writes = byTable.get(write.table.name);
-      if (writes === undefined) byTable.set(write.table.name, [write]);
-      else writes.push(write);
-    }
-    this.#tier.set(version, byTable, statsObserver(stats, version));
-    this.#oracle.record(version);
-    if (stats.empty) return undefined;
-    const record = stats.build(version);
-    this.#tracker.record(record);
-    return record;
-  }
-
   /**
-   * Statistics of a drop flush: counted by the tracker first, on this call,
-   * then (frozen) handed to whoever listens.
+   * A read-only store's history read in one snapshot of the file: `read` gets
+   * history-checked reads through the snapshot and its latest version.
    */
-  #publish(record: StorageStatsRecorded): void {
-    this.#tracker.record(record);
-    this.#emit(record);
+  #inFileSnapshot<T>(read: (reads: HistoryReads, latest: number) => Iterator<T>): Generator<T> {
+    return readInSnapshot(this.#tier, (tier: TierReader) =>
+      read(new HistoryReads(tier, this.#router, true), tier.latestVersion()),
+    );
   }
 
-  /** Hand a frozen copy of a record to whoever listens; the tracker has counted it already. */
+  /** A read-only store's figures: the file's, and zero for its other tables. */
+  #storedStats(): StorageStats {
+    const names = this.#router.tables.map((table) => table.name);
+    const tracker = new StorageStatsTracker(this.#tier.readFigures());
+    for (const name of [...this.#tier.tables(), ...names]) tracker.declareTable(name);
+    return tracker.stats();
+  }
+
+  /** Hand a frozen copy of a record to whoever listens; the figures have counted it already. */
   #emit(record: StorageStatsRecorded): void {
     if (this.#bus.hasListeners(record.type)) this.#bus.emit(frozen(record, this.#codecs));
   }
 
+  /** The version a read without one reads at: the latest (any version above it reads alike). */
   #readVersion(version: number | undefined): number {
-    return version === undefined ? this.#oracle.latest : checkVersion(version);
+    if (version !== undefined) return checkVersion(version);
+    return this.#writer === undefined ? MAX_VERSION : this.#oracle.latest;
   }
 
   #assertOpen(): void {

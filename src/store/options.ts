@@ -56,12 +56,29 @@ export interface DropWorkerOptions {
   readonly mailboxCapacity?: number;
 }
 
+/** Settings of the SQLite tier. */
+export interface SqliteOptions {
+  /**
+   * `normal` (the default): a commit survives a killed process, and a power
+   * loss may take the last commits; `full`: a commit also survives a power
+   * loss, at the price of an fsync per commit (README, "Durability").
+   */
+  readonly synchronous?: 'normal' | 'full';
+}
+
 /** What `MultiStore.open` accepts. */
 export interface MultiStoreOptions {
   /** SQLite file; without `path` and `tier` the store lives in memory. */
   readonly path?: string;
   /** `memory` or `sqlite` (`sqlite` without a path: in-memory SQLite). */
   readonly tier?: 'memory' | 'sqlite';
+  /**
+   * Open the file read-only, beside its writer (in this process or another):
+   * reads see what is committed, writes throw `READ_ONLY`. Needs `path`.
+   */
+  readonly readOnly?: boolean;
+  /** Settings of the SQLite tier. */
+  readonly sqlite?: SqliteOptions;
   /** Tables routed by key prefix; keys matching none go to `multi`. */
   readonly tables?: readonly TableDeclaration[];
   /** Time source for the drop worker (default: the system clock). */
@@ -96,6 +113,8 @@ export interface DropWorkerConfig {
 export interface StoreConfig {
   readonly tier: 'memory' | 'sqlite';
   readonly path: string | undefined;
+  readonly readOnly: boolean;
+  readonly synchronous: 'normal' | 'full';
   /** Every table, `multi` first. */
   readonly tables: readonly TableConfig[];
   /** True when the options declared tables (else the ones stored in the file apply). */
@@ -118,6 +137,8 @@ export const DROP_WORKER_DEFAULTS: DropWorkerConfig = Object.freeze({
 const TOP_OPTIONS = [
   'path',
   'tier',
+  'readOnly',
+  'sqlite',
   'tables',
   'clock',
   'actorMode',
@@ -154,9 +175,12 @@ export function resolveOptions(options: MultiStoreOptions | undefined): StoreCon
     fail(`options must be an object, got ${describe(options)}`);
   rejectUnknown(options, TOP_OPTIONS, 'options');
   const path = resolvePath(options.path);
+  const tier = resolveTier(options.tier, path);
   return Object.freeze({
-    tier: resolveTier(options.tier, path),
+    tier,
     path,
+    readOnly: resolveReadOnly(options.readOnly, path),
+    synchronous: resolveSqlite(options.sqlite, tier),
     tables: Object.freeze(resolveTables(options.tables)),
     tablesDeclared: options.tables !== undefined,
     clock: resolveClock(options.clock),
@@ -190,6 +214,26 @@ function resolveTier(tier: unknown, path: string | undefined): 'memory' | 'sqlit
     fail(`tier must be 'memory' or 'sqlite', got ${describe(tier)}`);
   if (tier === 'memory' && path !== undefined) fail("a path needs the 'sqlite' tier");
   return tier;
+}
+
+function resolveReadOnly(readOnly: unknown, path: string | undefined): boolean {
+  if (readOnly === undefined || readOnly === false) return false;
+  if (readOnly !== true) fail(`readOnly must be a boolean, got ${describe(readOnly)}`);
+  if (path === undefined) fail('readOnly needs the path of a SQLite file');
+  return true;
+}
+
+function resolveSqlite(sqlite: unknown, tier: 'memory' | 'sqlite'): 'normal' | 'full' {
+  if (sqlite === undefined) return 'normal';
+  if (typeof sqlite !== 'object' || sqlite === null)
+    fail(`sqlite must be an object, got ${describe(sqlite)}`);
+  rejectUnknown(sqlite, ['synchronous'], 'sqlite');
+  if (tier !== 'sqlite') fail("sqlite options need the 'sqlite' tier");
+  const { synchronous } = sqlite as Record<string, unknown>;
+  if (synchronous === undefined) return 'normal';
+  if (synchronous !== 'normal' && synchronous !== 'full')
+    fail(`sqlite.synchronous must be 'normal' or 'full', got ${describe(synchronous)}`);
+  return synchronous;
 }
 
 function resolveMode(mode: unknown): ActorMode {

@@ -24,7 +24,9 @@
  * equal one with a ceiling at most as high, erases everything the earlier
  * one would and leaves the same horizon, so it replaces it. A key kept back
  * for long therefore holds one retention request, however many commits
- * write it.
+ * write it. The replaced requests are handed to the drop applier
+ * ({@link ParkedDrops.takeSuperseded}), which forgets them from the request
+ * log as applied.
  *
  * @module
  */
@@ -51,6 +53,8 @@ export class ParkedDrops {
   readonly #byBlocker = new Map<number, Set<string>>();
   readonly #blockers = new CountedVersions();
   #size = 0;
+  /** Requests replaced by a later one of their key since the last `takeSuperseded`. */
+  #superseded: DropRequest[] = [];
 
   /** Requests parked. */
   get size(): number {
@@ -115,10 +119,19 @@ export class ParkedDrops {
     return released;
   }
 
+  /** The requests replaced since the last call (what they would erase, a later one will). */
+  takeSuperseded(): readonly DropRequest[] {
+    if (this.#superseded.length === 0) return NONE;
+    const taken = this.#superseded;
+    this.#superseded = [];
+    return taken;
+  }
+
   #push(parked: ParkedKey, request: DropRequest): void {
     const last = parked.requests[parked.requests.length - 1];
     if (last !== undefined && subsumes(request, last)) {
       parked.requests[parked.requests.length - 1] = request;
+      this.#superseded.push(last);
       return;
     }
     parked.requests.push(request);
@@ -165,6 +178,8 @@ function subsumes(later: DropRequest, earlier: DropRequest): boolean {
     later.ceiling >= earlier.ceiling
   );
 }
+
+const NONE: readonly DropRequest[] = Object.freeze([]);
 
 function idOf(table: string, key: Uint8Array): string {
   return `${table}\u0000${bytesToBinaryString(key)}`;

@@ -27,9 +27,14 @@ import { type BytesLike, compareBytes, describe, prefixEnd } from '../common/byt
 import { InvalidInputError, VersionTooOldError } from '../common/errors.js';
 import { rejectUnknownProperties } from '../common/properties.js';
 import { checkVersion } from '../common/version.js';
-import type { AbstractTier } from '../tier/abstract-tier.js';
 import { horizonPages, pages } from '../tier/paging.js';
-import { type Bound, type TierEntry, UNBOUNDED } from '../tier/tier.js';
+import {
+  type Bound,
+  type TierEntry,
+  type TierReader,
+  type TierSnapshot,
+  UNBOUNDED,
+} from '../tier/tier.js';
 import { BINARY_CODECS, type Codecs } from './encodings.js';
 import type { TableRouter } from './routing.js';
 
@@ -164,7 +169,7 @@ export function boundKey(bound: Bound): Uint8Array | undefined {
 
 /** What one read of a range needs. */
 export interface RangeRead {
-  readonly tier: AbstractTier;
+  readonly tier: TierReader;
   readonly router: TableRouter;
   readonly range: ResolvedRange;
   readonly version: number;
@@ -273,4 +278,54 @@ function* tablePages(read: RangeRead, table: string): Generator<TierEntry, void,
   const { tier, range, version, pageSize, reverse } = read;
   const request = { start: range.start, end: range.end, version, limit: pageSize, reverse };
   for (const page of pages(tier, table, request)) yield* page.entries;
+}
+
+/** Snapshots of reads abandoned before their end, released when the iterator is collected. */
+const abandoned = new FinalizationRegistry<{ snapshot?: TierSnapshot | undefined }>((held) =>
+  held.snapshot?.release(),
+);
+
+/**
+ * A read in one snapshot of a tier that can change behind the store (a
+ * read-only store beside a writer): the snapshot is taken at the first
+ * `next()`, so everything `read` reads through the tier it is given shows
+ * one committed state, and released when the read ends, on `return()` /
+ * `throw()`, or once an abandoned iterator is garbage-collected.
+ */
+export function readInSnapshot<T>(
+  snapshots: { snapshot(): TierSnapshot },
+  read: (tier: TierReader) => Iterator<T>,
+): Generator<T, void, undefined> {
+  const held: { snapshot?: TierSnapshot | undefined } = {};
+  const iterator = inSnapshot(snapshots, read, held);
+  abandoned.register(iterator, held);
+  return iterator;
+}
+
+function* inSnapshot<T>(
+  snapshots: { snapshot(): TierSnapshot },
+  read: (tier: TierReader) => Iterator<T>,
+  held: { snapshot?: TierSnapshot | undefined },
+): Generator<T, void, undefined> {
+  const snapshot = snapshots.snapshot();
+  held.snapshot = snapshot;
+  try {
+    yield* { [Symbol.iterator]: () => read(snapshot.tier) };
+  } finally {
+    held.snapshot = undefined;
+    snapshot.release();
+  }
+}
+
+/**
+ * A range read in one snapshot (see {@link readInSnapshot}), at `version`
+ * (the snapshot's latest when absent).
+ */
+export function readRangeInSnapshot(
+  snapshots: { snapshot(): TierSnapshot },
+  read: Omit<RangeRead, 'tier' | 'version'> & { readonly version: number | undefined },
+): Generator<StoreEntry, void, undefined> {
+  return readInSnapshot(snapshots, (tier) =>
+    readRange({ ...read, tier, version: read.version ?? tier.latestVersion() }),
+  );
 }

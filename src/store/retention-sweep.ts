@@ -1,11 +1,14 @@
 /**
- * The retention sweep: recovering drops that a crash lost.
+ * The retention sweep: applying a retention policy to data written before it.
  *
- * Drop requests live in memory until the drop worker applies them, so a crash
- * can lose some, leaving keys of retention tables with more versions than
- * their policy allows. When a store opens storage that already holds data, it
- * walks every retention table once and queues, through the drop worker like
- * any other request, a `keepLastVersions` drop for each key over its limit:
+ * Retention requests are logged with their commits, so a crash loses none
+ * (request-log.ts). But a table's data can still hold more versions than its
+ * policy allows when the policy became stricter after the data was written,
+ * or when the file comes from the first format, which kept requests in
+ * memory only (retention-record.ts decides which tables). The store then
+ * walks each such table once and queues, logged and through the drop worker
+ * like any other request, a `keepLastVersions` drop for each key over its
+ * limit:
  *
  * ```
  *   open ─► (returns at once)
@@ -24,8 +27,8 @@
 import { MAX_VERSION } from '../common/version.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { pages } from '../tier/paging.js';
-import type { DropRequest } from './drop-batch.js';
 import type { TableConfig } from './options.js';
+import type { UnloggedRequest } from './request-log.js';
 
 /** Keys read per page of the sweep. */
 const SWEEP_PAGE = 256;
@@ -36,10 +39,12 @@ export interface SweepTarget {
   readonly tables: readonly TableConfig[];
   /** The latest version when the store opened. */
   readonly ceiling: number;
-  /** Hand requests to the drop worker. */
-  submit(requests: readonly DropRequest[]): void;
+  /** Log requests and hand them to the drop worker. */
+  submit(requests: readonly UnloggedRequest[]): void;
   /** False once the store is closing: the sweep stops early (nothing is lost, the next open sweeps again). */
   isOpen(): boolean;
+  /** Called once the sweep went through every table. */
+  done(): void;
 }
 
 /**
@@ -59,6 +64,7 @@ export function* sweepSteps(target: SweepTarget): Generator<void, void, undefine
       if (!target.isOpen()) return;
     }
   }
+  target.done();
 }
 
 function requestsFor(
@@ -66,8 +72,8 @@ function requestsFor(
   table: string,
   keep: number,
   entries: readonly { readonly key: Uint8Array }[],
-): DropRequest[] {
-  const requests: DropRequest[] = [];
+): UnloggedRequest[] {
+  const requests: UnloggedRequest[] = [];
   for (const { key } of entries) {
     if (target.tier.getVersionSizes(table, key).length <= keep) continue;
     const { ceiling } = target;

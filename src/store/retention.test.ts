@@ -4,8 +4,7 @@
  * whatever order the writes came in (a write older than the key's newest
  * version included, unless it lands where retention already erased history:
  * then it is refused), reads of erased history are refused, and reopening the
- * store (whose retention sweep erases whatever exceeds the policy) changes
- * nothing that the flushed store showed.
+ * store changes nothing that the flushed store showed.
  *
  * Every case runs on both tiers, in both actor modes, with and without a
  * reopen (a memory store reopens over the same memory tier: see

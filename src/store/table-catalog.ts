@@ -108,6 +108,28 @@ export function decideTables(
   return remember(declared, text);
 }
 
+/**
+ * The tables a read-only store opens with: the stored ones, which it cannot
+ * change (declared tables must name the same tables and prefixes), or the
+ * declared ones when the storage keeps none.
+ */
+export function storedTables(
+  tier: AbstractTier,
+  declared: readonly TableConfig[],
+  tablesDeclared: boolean,
+): readonly TableConfig[] {
+  const text = tier.readSetting(TABLES_SETTING);
+  if (text === undefined) return declared;
+  const stored = parseStored(text);
+  if (tablesDeclared && routingKey(stored) !== routingKey(declared)) {
+    throw new InvalidInputError(
+      'INVALID_OPTIONS',
+      `this store has tables ${describeTables(stored)}; a read-only open uses them (declare the same names and prefixes, or none), not ${describeTables(declared)}`,
+    );
+  }
+  return stored;
+}
+
 /** True when any table of the tier stores any version or erased history (one-entry pages). */
 export function holdsData(tier: AbstractTier): boolean {
   return tier

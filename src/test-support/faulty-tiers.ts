@@ -14,6 +14,7 @@
 import { AbstractTier } from '../tier/abstract-tier.js';
 import { changeCursorOf, changePageOf } from '../tier/changes.js';
 import { horizonPageOf, widen } from '../tier/horizons.js';
+import { KeptState } from '../tier/kept-state.js';
 import { type KeyWalker, readPage } from '../tier/range-walk.js';
 import type {
   ChangePage,
@@ -21,8 +22,11 @@ import type {
   Horizon,
   HorizonEntry,
   HorizonPage,
+  LogRecord,
   PageQuery,
   RangePage,
+  StateChange,
+  TableFigures,
   TierDrops,
   TierEntry,
   TierHorizons,
@@ -152,6 +156,7 @@ class FaultyTier extends AbstractTier {
   /** Horizons, kept right (none of the faults is about them): table -> hex key -> entry. */
   readonly #horizons = new Map<string, Map<string, HorizonEntry>>();
   readonly #settings = new Map<string, string>();
+  readonly #state = new KeptState();
   #latest = 0;
 
   constructor(readonly fault: Fault) {
@@ -171,7 +176,12 @@ class FaultyTier extends AbstractTier {
     return held?.visible(held.idOf(key), version, false);
   }
 
-  protected _set(version: number, writes: TierWrites, observe?: WriteObserver): void {
+  protected _set(
+    version: number,
+    writes: TierWrites,
+    observe?: WriteObserver,
+    change?: StateChange,
+  ): void {
     for (const [name, list] of writes) {
       const table = this.#table(name, true) as Table;
       for (const write of list) {
@@ -184,6 +194,7 @@ class FaultyTier extends AbstractTier {
       }
     }
     this.#latest = Math.max(this.#latest, version);
+    this.#state.apply(change);
   }
 
   protected _page(table: string, query: PageQuery): RangePage {
@@ -225,7 +236,11 @@ class FaultyTier extends AbstractTier {
     return copied.reverse();
   }
 
-  protected _drop(drops: TierDrops, horizons: TierHorizons | undefined): void {
+  protected _drop(
+    drops: TierDrops,
+    horizons: TierHorizons | undefined,
+    change?: StateChange,
+  ): void {
     for (const [name, list] of drops) {
       for (const { key, version } of list) this.#tables.get(name)?.remove(key, version);
     }
@@ -238,6 +253,7 @@ class FaultyTier extends AbstractTier {
         held.set(hex(key), { key: new Uint8Array(key), horizon: widened });
       }
     }
+    this.#state.apply(change);
   }
 
   protected _horizon(table: string, key: Uint8Array): Horizon | undefined {
@@ -263,6 +279,15 @@ class FaultyTier extends AbstractTier {
   protected _clearTable(table: string): void {
     if (this.#tables.delete(table)) this.#table(table, true);
     this.#horizons.delete(table);
+    this.#state.clearTable(table);
+  }
+
+  protected _readFigures(): Map<string, TableFigures> {
+    return this.#state.figures();
+  }
+
+  protected _readLog(): LogRecord[] {
+    return this.#state.log();
   }
 
   protected _tables(): string[] {

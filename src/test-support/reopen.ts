@@ -5,7 +5,7 @@
  * tier is kept across stores instead: each store gets a view of the same
  * tier whose `close` does nothing, and the next store opens over it exactly
  * as it would over a file (reading the stored table declarations and the
- * latest version, recounting, sweeping retention tables).
+ * latest version, the figures and the pending drop requests the tier keeps).
  *
  * @module
  */

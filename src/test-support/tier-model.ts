@@ -14,6 +14,7 @@
 
 import { compareBytes } from '../common/bytes.js';
 import { AbstractTier } from '../tier/abstract-tier.js';
+import { KeptState } from '../tier/kept-state.js';
 import type {
   Bound,
   ChangePage,
@@ -21,8 +22,11 @@ import type {
   Horizon,
   HorizonEntry,
   HorizonPage,
+  LogRecord,
   PageQuery,
   RangePage,
+  StateChange,
+  TableFigures,
   TierDrops,
   TierEntry,
   TierHorizons,
@@ -52,6 +56,7 @@ export class BruteForceTier extends AbstractTier {
   readonly #tables = new Map<string, Map<string, ModelKey>>();
   readonly #horizons = new Map<string, Map<string, HorizonEntry>>();
   readonly #settings = new Map<string, string>();
+  readonly #state = new KeptState();
   #latest = 0;
 
   protected _get(table: string, key: Uint8Array, version: number): TierEntry | undefined {
@@ -59,7 +64,12 @@ export class BruteForceTier extends AbstractTier {
     return found && this.#visible(found, version);
   }
 
-  protected _set(version: number, writes: TierWrites, observe?: WriteObserver): void {
+  protected _set(
+    version: number,
+    writes: TierWrites,
+    observe?: WriteObserver,
+    change?: StateChange,
+  ): void {
     for (const [table, list] of writes) {
       const keys = this.#table(table);
       for (const write of list) {
@@ -80,6 +90,7 @@ export class BruteForceTier extends AbstractTier {
       }
     }
     this.#latest = Math.max(this.#latest, version);
+    this.#state.apply(change);
   }
 
   protected _page(table: string, query: PageQuery): RangePage {
@@ -128,7 +139,11 @@ export class BruteForceTier extends AbstractTier {
     return sorted.map((v) => ({ version: v.version, value: copy(v.value) }));
   }
 
-  protected _drop(drops: TierDrops, horizons: TierHorizons | undefined): void {
+  protected _drop(
+    drops: TierDrops,
+    horizons: TierHorizons | undefined,
+    change?: StateChange,
+  ): void {
     for (const [table, list] of drops) {
       const keys = this.#tables.get(table);
       for (const { key, version } of list) {
@@ -152,6 +167,7 @@ export class BruteForceTier extends AbstractTier {
         keys.set(hex(key), { key: new Uint8Array(key), horizon: { erasedFrom, readableFrom } });
       }
     }
+    this.#state.apply(change);
   }
 
   protected _horizon(table: string, key: Uint8Array): Horizon | undefined {
@@ -189,6 +205,15 @@ export class BruteForceTier extends AbstractTier {
   protected _clearTable(table: string): void {
     this.#tables.get(table)?.clear();
     this.#horizons.get(table)?.clear();
+    this.#state.clearTable(table);
+  }
+
+  protected _readFigures(): Map<string, TableFigures> {
+    return this.#state.figures();
+  }
+
+  protected _readLog(): LogRecord[] {
+    return this.#state.log();
   }
 
   protected _tables(): string[] {

@@ -468,6 +468,9 @@ export function describeTableContract(open: OpenTier): void {
       ['readSetting', () => tier.readSetting('s')],
       ['writeSetting', () => tier.writeSetting('s', 'v')],
       ['compact', () => tier.compact()],
+      ['readFigures', () => tier.readFigures()],
+      ['readLog', () => tier.readLog()],
+      ['snapshot', () => tier.snapshot()],
     ];
     for (const [label, call] of calls) assertCode(call, 'STORE_CLOSED', label);
   });

@@ -14,7 +14,7 @@ import { isStoreError } from '../common/errors.js';
 import { MAX_VERSION } from '../common/version.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { pages, type RangeRequest } from '../tier/paging.js';
-import type { Bound, RangePage, TierEntry, TierWrite } from '../tier/tier.js';
+import type { Bound, RangePage, TierEntry, TierReader, TierWrite } from '../tier/tier.js';
 
 /** Opens a fresh, empty tier. */
 export type OpenTier = () => AbstractTier;
@@ -64,7 +64,11 @@ export const hex = (v: Uint8Array): string =>
   Array.from(v, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 /** Every page of a range, followed to the end (and failing a range that does not end). */
-export function allPages(tier: AbstractTier, table: string, request: RangeRequest): RangePage[] {
+export function allPages(
+  tier: Pick<TierReader, 'page'>,
+  table: string,
+  request: RangeRequest,
+): RangePage[] {
   const all: RangePage[] = [];
   for (const page of pages(tier, table, request)) {
     all.push(page);
@@ -77,7 +81,11 @@ export function allPages(tier: AbstractTier, table: string, request: RangeReques
 export type ScanOptions = Partial<RangeRequest>;
 
 /** The whole range as `show` strings. */
-export function scan(tier: AbstractTier, table: string, options: ScanOptions = {}): string[] {
+export function scan(
+  tier: Pick<TierReader, 'page'>,
+  table: string,
+  options: ScanOptions = {},
+): string[] {
   const request = { version: MAX_VERSION, limit: 1000, ...options };
   return allPages(tier, table, request).flatMap((page) => page.entries.map(show));
 }

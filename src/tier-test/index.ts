@@ -16,7 +16,8 @@
  * replacement, out-of-order versions, drops, the write observer, tables,
  * settings, the latest version, ownership of returned bytes, closing, ranges
  * in both directions with every bound kind, cursor resumption and byte order
- * (range.ts), horizons (horizons.ts), and rejection of bad input leaving the tier unchanged
+ * (range.ts), horizons (horizons.ts), the figures and log records kept for
+ * the store and the snapshot (state.ts), and rejection of bad input leaving the tier unchanged
  * (input.ts). Each case opens a fresh tier with `open` and closes it
  * afterwards. It needs nothing but Node (`node:test`, `node:assert`) and
  * this package.
@@ -31,6 +32,7 @@ import type { OpenTier } from './helpers.js';
 import { describeHorizonContract } from './horizons.js';
 import { describeInputContract } from './input.js';
 import { describeRangeContract } from './range.js';
+import { describeStateContract } from './state.js';
 
 export type { OpenTier } from './helpers.js';
 
@@ -42,6 +44,7 @@ export function describeTierContract(name: string, open: OpenTier): void {
     describeRangeContract(open);
     describeHorizonContract(open);
     describeChangeContract(open);
+    describeStateContract(open);
     describeInputContract(open);
   });
 }

@@ -117,6 +117,38 @@
  * exactly when the page is full, a cursor past the one given; a page that
  * breaks them is `TIER_IO`. `changePageOf` (tier/changes.ts) answers it from
  * all of a table's stored versions, for small tiers.
+ * ## Store state
+ *
+ * Beside its data a tier keeps what the store needs to reopen it without
+ * reading the data: the statistics figures of each table and the store's
+ * log (records of drop requests acknowledged but not applied yet). Both
+ * change only through the optional {@link StateChange} of `set` and `drop`,
+ * in the same atomic step as the writes or erasures (one SQLite
+ * transaction), so they always describe exactly the data beside them:
+ *
+ * ```
+ *   commit:  tier.set(v, writes, observe, { figures: () => after, log: [record] })
+ *   flush:   tier.drop(pairs, { figures: () => after, forget: [seq...] })
+ *   open:    tier.readFigures(), tier.readLog()      O(tables + records), no data read
+ * ```
+ *
+ * The tier calls `figures` once, inside the step and after the writes (the
+ * write observer has been told everything), and keeps the figures it returns
+ * for each table named; `log` records are added (or replace the record of
+ * the same `seq`); `forget` removes records. The tier never interprets
+ * either: figures are the store's arithmetic, records its bytes. `clearTable`
+ * forgets the figures of the table it empties. A tier that has nowhere else
+ * to keep them keeps them in memory ({@link KeptState}, kept-state.ts).
+ *
+ * ## Read-only tiers and snapshots
+ *
+ * A tier may be read-only (`readOnly`, e.g. a SQLite file opened beside the
+ * writer of another process): its writes throw `READ_ONLY` after
+ * validation. `snapshot()` gives a view that reads one consistent state
+ * until released; a tier whose state can only change through its own calls
+ * (memory, the SQLite writer) returns itself, a read-only SQLite tier a
+ * read transaction on a connection of its own. `backup(path)` copies the
+ * storage to a new file, where a tier can (SQLite); the others refuse.
  *
  * ## Extending the contract
  *
@@ -130,7 +162,12 @@
  */
 
 import { compareBytes, describe, isReadableBytes } from '../common/bytes.js';
-import { isStoreError, StoreClosedError, TierIoError } from '../common/errors.js';
+import {
+  InvalidInputError,
+  isStoreError,
+  StoreClosedError,
+  TierIoError,
+} from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
 import { compareChanges } from './changes.js';
 import type {
@@ -140,19 +177,26 @@ import type {
   CompactResult,
   Horizon,
   HorizonPage,
+  LogRecord,
   PageQuery,
   PageRequest,
   RangeCursor,
   RangePage,
+  StateChange,
+  TableFigures,
   TierDrops,
   TierEntry,
   TierHorizons,
+  TierReader,
+  TierSnapshot,
   TierWrites,
   VersionEntry,
   VersionSize,
   WriteObserver,
 } from './tier.js';
 import {
+  checkBackupPath,
+  checkChange,
   checkChangePage,
   checkDrops,
   checkHorizons,
@@ -170,10 +214,13 @@ import {
  * backend. Extend it and implement the protected `_`-methods; see the module
  * documentation for the rules each must follow.
  */
-export abstract class AbstractTier {
+export abstract class AbstractTier implements TierReader {
   /** Which backend this is (`memory`, `sqlite`, or a custom tier's own name). */
   abstract readonly kind: string;
   #closed = false;
+
+  /** True for a tier that refuses writes (`READ_ONLY`); false unless a backend says so. */
+  readonly readOnly: boolean = false;
 
   /**
    * The newest entry of `key` at or below `version`, or `undefined`. The
@@ -196,14 +243,16 @@ export abstract class AbstractTier {
    * do not exist yet (even for an empty list). Records `version` as seen even
    * when `writes` is empty. With an `observe` callback, tells it what each
    * write finds (see {@link WriteObserver}); if `set` throws, nothing was
-   * written and what the observer heard is void.
+   * written and what the observer heard is void. `change` is applied in the
+   * same atomic step (see "Store state").
    */
-  set(version: number, writes: TierWrites, observe?: WriteObserver): void {
+  set(version: number, writes: TierWrites, observe?: WriteObserver, change?: StateChange): void {
     this.#assertOpen();
     const at = checkVersion(version);
     checkWrites(writes);
     checkObserver(observe);
-    this.#io('write', () => this._set(at, writes, observe));
+    const checked = checkChange(change);
+    this.#io('write', () => this._set(at, writes, observe, checked));
   }
 
   /**
@@ -233,13 +282,15 @@ export abstract class AbstractTier {
 
   /**
    * Physically erase the given `(key, version)` pairs and widen the given
-   * horizons, atomically. Missing pairs are ignored.
+   * horizons, atomically, with `change` in the same step (see "Store
+   * state"). Missing pairs are ignored.
    */
-  drop(drops: TierDrops, horizons?: TierHorizons): void {
+  drop(drops: TierDrops, horizons?: TierHorizons, change?: StateChange): void {
     this.#assertOpen();
     checkDrops(drops);
-    const checked = checkHorizons(horizons);
-    this.#io('drop', () => this._drop(drops, checked));
+    const checkedHorizons = checkHorizons(horizons);
+    const checked = checkChange(change);
+    this.#io('drop', () => this._drop(drops, checkedHorizons, checked));
   }
 
   /** The horizon of `key` in `table`, or `undefined` when none was recorded. */
@@ -348,6 +399,43 @@ export abstract class AbstractTier {
     return this.#io('compact', () => checkCompactResult(this._compact()));
   }
 
+  /** The figures kept for each table (see "Store state"): what the last steps handed over. */
+  readFigures(): Map<string, TableFigures> {
+    this.#assertOpen();
+    return this.#io('read the figures', () => this._readFigures());
+  }
+
+  /** The log records kept (see "Store state"), by increasing `seq`. */
+  readLog(): LogRecord[] {
+    this.#assertOpen();
+    return this.#io('read the log', () => this._readLog()).sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * A view reading one consistent state of this tier until released (see
+   * "Read-only tiers and snapshots"). Release it once done: a read-only
+   * SQLite snapshot holds a read transaction.
+   */
+  snapshot(): TierSnapshot {
+    this.#assertOpen();
+    return this.#io('take a snapshot', () => this._snapshot());
+  }
+
+  /**
+   * Copy the storage, consistently, to a new file at `path` (which must not
+   * exist), while the tier stays in use. Tiers without a file refuse
+   * (`INVALID_ARGUMENT`).
+   */
+  async backup(path: string): Promise<void> {
+    this.#assertOpen();
+    const target = checkBackupPath(path);
+    try {
+      await this._backup(target);
+    } catch (error) {
+      throw this.#failure('back up', error);
+    }
+  }
+
   /** Release resources; every later call throws `STORE_CLOSED`. Closing twice is harmless. */
   close(): void {
     if (this.#closed) return;
@@ -358,8 +446,16 @@ export abstract class AbstractTier {
   /** Raw `get`: `undefined` for an unknown table or key; the entry's key a fresh array, never `key`. */
   protected abstract _get(table: string, key: Uint8Array, version: number): TierEntry | undefined;
 
-  /** Raw `set`: all or nothing; tell `observe` (if given) about each write before applying it. */
-  protected abstract _set(version: number, writes: TierWrites, observe?: WriteObserver): void;
+  /**
+   * Raw `set`: all or nothing, `change` included; tell `observe` (if given)
+   * about each write before applying it, and call `change.figures` after.
+   */
+  protected abstract _set(
+    version: number,
+    writes: TierWrites,
+    observe?: WriteObserver,
+    change?: StateChange,
+  ): void;
 
   /** Raw `page`: an empty page for an unknown table. */
   protected abstract _page(table: string, query: PageQuery): RangePage;
@@ -378,9 +474,14 @@ export abstract class AbstractTier {
   /**
    * Raw `drop`: ignore unknown tables and missing pairs; forget a key's
    * entries once it has no version; widen the given horizons (keeping them
-   * for keys with no version left); all or nothing.
+   * for keys with no version left); apply `change` in the same step; all or
+   * nothing.
    */
-  protected abstract _drop(drops: TierDrops, horizons: TierHorizons | undefined): void;
+  protected abstract _drop(
+    drops: TierDrops,
+    horizons: TierHorizons | undefined,
+    change?: StateChange,
+  ): void;
 
   /** Raw `horizon`: `undefined` for an unknown table or key. */
   protected abstract _horizon(table: string, key: Uint8Array): Horizon | undefined;
@@ -418,6 +519,24 @@ export abstract class AbstractTier {
    */
   protected _compact(): CompactResult {
     return NOTHING_COMPACTED;
+  }
+
+  /** Raw `readFigures`: a fresh map the caller owns. */
+  protected abstract _readFigures(): Map<string, TableFigures>;
+
+  /** Raw `readLog`: the kept records, in any order (the base sorts). */
+  protected abstract _readLog(): LogRecord[];
+
+  /** Raw `snapshot`; by default the tier itself, released by doing nothing. */
+  protected _snapshot(): TierSnapshot {
+    return { tier: this, release: () => undefined };
+  }
+
+  /** Raw `backup`; by default refused: this tier keeps no file to copy. */
+  protected _backup(_path: string): Promise<void> {
+    return Promise.reject(
+      new InvalidInputError('INVALID_ARGUMENT', `the ${this.kind} tier has no file to back up`),
+    );
   }
 
   /** Raw `close`, called once; by default nothing to release. */

@@ -28,6 +28,10 @@ export interface TierOptions {
   readonly kind: TierKind;
   /** SQLite only: the database file, or `:memory:` (the default). */
   readonly path?: string | undefined;
+  /** SQLite only: open the file read-only, beside its writer. */
+  readonly readOnly?: boolean | undefined;
+  /** SQLite only: the writer's `synchronous` setting (default `normal`). */
+  readonly synchronous?: 'normal' | 'full' | undefined;
 }
 
 /**
@@ -41,9 +45,13 @@ export function openTier(options: TierOptions): AbstractTier {
   switch (options.kind) {
     case 'memory':
       if (options.path !== undefined) throw invalidOptions('the memory tier takes no path');
+      if (options.readOnly === true) throw invalidOptions('the memory tier cannot be read-only');
       return new MemoryTier();
     case 'sqlite':
-      return SqliteTier.open(options.path ?? MEMORY_PATH);
+      return SqliteTier.open(options.path ?? MEMORY_PATH, {
+        readOnly: options.readOnly,
+        synchronous: options.synchronous,
+      });
     default:
       throw invalidOptions(
         `tier kind must be one of ${TIER_KINDS.join(', ')}, got ${describe(options.kind)}`,

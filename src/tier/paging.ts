@@ -10,7 +10,6 @@
  * @module
  */
 
-import type { AbstractTier } from './abstract-tier.js';
 import type {
   ChangeCursor,
   ChangePage,
@@ -19,6 +18,7 @@ import type {
   PageRequest,
   RangeCursor,
   RangePage,
+  TierReader,
 } from './tier.js';
 
 /** A page request without its cursor: the whole range, to be followed. */
@@ -26,7 +26,7 @@ export type RangeRequest = Omit<PageRequest, 'cursor'>;
 
 /** Every page of a range, each read only when the previous one has been handed out. */
 export function* pages(
-  tier: AbstractTier,
+  tier: Pick<TierReader, 'page'>,
   table: string,
   request: RangeRequest,
 ): Generator<RangePage, void, undefined> {
@@ -40,7 +40,7 @@ export function* pages(
 
 /** Every page of `horizonPage` over a range, each read only when the previous one has been handed out. */
 export function* horizonPages(
-  tier: AbstractTier,
+  tier: Pick<TierReader, 'horizonPage'>,
   table: string,
   request: RangeRequest,
 ): Generator<HorizonPage, void, undefined> {
@@ -57,7 +57,7 @@ export type ChangeRange = Omit<ChangeRequest, 'cursor'>;
 
 /** Every page of `changePage` over a version interval, each read only when the previous one has been handed out. */
 export function* changePages(
-  tier: AbstractTier,
+  tier: Pick<TierReader, 'changePage'>,
   table: string,
   request: ChangeRange,
 ): Generator<ChangePage, void, undefined> {

@@ -69,7 +69,11 @@ export abstract class TableTier<T extends TierTable<any, any>> extends AbstractT
   /** Create the storage of table `name` (it does not exist yet) and return its handle. */
   protected abstract _createTable(name: string): T;
 
-  /** The handle of `name`, if the tier holds that table. */
+  /**
+   * The handle of `name`, if the tier holds that table. Every read looks its
+   * table up here; a backend whose tables can appear behind its back (a
+   * read-only SQLite tier beside a writer) overrides it to look again.
+   */
   protected held(name: string): T | undefined {
     return this.#tables.get(name);
   }
@@ -95,20 +99,20 @@ export abstract class TableTier<T extends TierTable<any, any>> extends AbstractT
   }
 
   protected _get(table: string, key: Uint8Array, version: number): TierEntry | undefined {
-    return this.#tables.get(table)?.newest(key, version);
+    return this.held(table)?.newest(key, version);
   }
 
   protected _page(table: string, query: PageQuery): RangePage {
-    const held = this.#tables.get(table);
+    const held = this.held(table);
     return held === undefined ? EMPTY_PAGE : readPage(held, query);
   }
 
   protected _getAllVersions(table: string, key: Uint8Array): VersionEntry[] {
-    return this.#tables.get(table)?.allVersions(key) ?? [];
+    return this.held(table)?.allVersions(key) ?? [];
   }
 
   protected override _getVersionSizes(table: string, key: Uint8Array): VersionSize[] {
-    return this.#tables.get(table)?.versionSizes(key) ?? [];
+    return this.held(table)?.versionSizes(key) ?? [];
   }
 
   protected _horizon(table: string, key: Uint8Array): Horizon | undefined {
@@ -124,7 +128,7 @@ export abstract class TableTier<T extends TierTable<any, any>> extends AbstractT
   }
 
   protected _changePage(table: string, query: ChangeQuery): ChangePage {
-    return this.#tables.get(table)?.changePage(query) ?? EMPTY_CHANGE_PAGE;
+    return this.held(table)?.changePage(query) ?? EMPTY_CHANGE_PAGE;
   }
 
   protected _ensureTable(table: string): void {
@@ -132,7 +136,7 @@ export abstract class TableTier<T extends TierTable<any, any>> extends AbstractT
   }
 
   protected _clearTable(table: string): void {
-    this.#tables.get(table)?.clear();
+    this.held(table)?.clear();
   }
 
   protected _tables(): string[] {

@@ -104,6 +104,81 @@ export type TierWrites = ReadonlyMap<string, readonly TierWrite[]>;
 /** What `drop` erases: per table name, the pairs of that table. */
 export type TierDrops = ReadonlyMap<string, readonly TierDrop[]>;
 
+/**
+ * Counts and bytes of one table: the store's statistics figures, as a tier
+ * keeps them beside the data (see "Store state" in abstract-tier.ts).
+ */
+export interface TableFigures {
+  readonly currentCount: number;
+  readonly currentKeyBytes: number;
+  readonly currentValueBytes: number;
+  readonly historicalCount: number;
+  readonly historicalKeyBytes: number;
+  readonly historicalValueBytes: number;
+}
+
+/** The names of the fields of {@link TableFigures}, in a fixed order. */
+export const FIGURE_FIELDS = Object.freeze([
+  'currentCount',
+  'currentKeyBytes',
+  'currentValueBytes',
+  'historicalCount',
+  'historicalKeyBytes',
+  'historicalValueBytes',
+] as const);
+
+/**
+ * One record of the store's log (its acknowledged, not yet applied drop
+ * requests): bytes only the store reads, under a sequence number that orders
+ * the records.
+ */
+export interface LogRecord {
+  /** A non-negative safe integer; records are read back in increasing order. */
+  readonly seq: number;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * What the store keeps beside its data, changed in the same atomic step as a
+ * `set` or a `drop` (and durable with it in a file tier).
+ */
+export interface StateChange {
+  /**
+   * The figures of the tables the step changes, as they are after it. The
+   * tier calls it once, inside the step, after the writes (and after every
+   * call of the write observer), and keeps what it returns.
+   */
+  readonly figures?: (() => ReadonlyMap<string, TableFigures>) | undefined;
+  /** Records to keep: added, or replacing the kept record of the same `seq`. */
+  readonly log?: readonly LogRecord[] | undefined;
+  /** `seq`s of kept records to forget (unknown ones are ignored). */
+  readonly forget?: readonly number[] | undefined;
+}
+
+/**
+ * A consistent view of a tier, from {@link AbstractTier.snapshot}: read it
+ * through `tier`, then `release` it (once; releasing twice is harmless).
+ */
+export interface TierSnapshot {
+  readonly tier: TierReader;
+  release(): void;
+}
+
+/** The read methods of a tier (`AbstractTier` has them; so does a {@link TierSnapshot}). */
+export interface TierReader {
+  get(table: string, key: Uint8Array, version: number): TierEntry | undefined;
+  page(table: string, request: PageRequest): RangePage;
+  getAllVersions(table: string, key: Uint8Array): VersionEntry[];
+  getVersionSizes(table: string, key: Uint8Array): VersionSize[];
+  horizon(table: string, key: Uint8Array): Horizon | undefined;
+  readableFloor(table: string): number;
+  horizonPage(table: string, request: PageRequest): HorizonPage;
+  changePage(table: string, request: ChangeRequest): ChangePage;
+  tables(): string[];
+  latestVersion(): number;
+  readFigures(): Map<string, TableFigures>;
+}
+
 /** A range bound: a key and whether it is part of the range. */
 export type Bound =
   | { readonly kind: 'unbounded' }

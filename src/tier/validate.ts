@@ -16,7 +16,8 @@
  *   page limit                    INVALID_ARGUMENT   positive safe integer
  *   page request, change request, INVALID_ARGUMENT   the documented shape (no
  *   bound, cursor, writes, drops,                    unknown request property;
- *   settings                                         a change request's from <= to)
+ *   settings, state change,                          a change request's from <= to)
+ *   figures, log record, backup path
  *   horizon                       INVALID_ARGUMENT   versions, erasedFrom < readableFrom
  * ```
  *
@@ -43,13 +44,16 @@ import type {
   Bound,
   ChangeCursor,
   ChangeQuery,
+  LogRecord,
   PageQuery,
   RangeCursor,
+  StateChange,
+  TableFigures,
   TierDrops,
   TierHorizons,
   TierWrites,
 } from './tier.js';
-import { UNBOUNDED } from './tier.js';
+import { FIGURE_FIELDS, UNBOUNDED } from './tier.js';
 
 /** The longest table name a tier accepts, in UTF-8 bytes. */
 export const MAX_TABLE_NAME_BYTES = 256;
@@ -311,4 +315,71 @@ export function checkObserver(observe: unknown): void {
   if (observe !== undefined && typeof observe !== 'function') {
     throw invalidArgument(`the observer of set must be a function, got ${describe(observe)}`);
   }
+}
+
+const CHANGE_KEYS: ReadonlySet<string> = new Set(['figures', 'log', 'forget']);
+
+/**
+ * Check the state change of `set` or `drop`. Its `figures` function is
+ * wrapped, so that what it returns is checked when the tier calls it (inside
+ * the tier's atomic step: a bad figure fails the whole step).
+ */
+export function checkChange(change: unknown): StateChange | undefined {
+  if (change === undefined) return undefined;
+  if (!isObject(change))
+    throw invalidArgument(`a state change must be an object, got ${describe(change)}`);
+  for (const name in change) {
+    if (!CHANGE_KEYS.has(name)) throw invalidArgument(`unknown state change property ${name}`);
+  }
+  const { figures, log, forget } = change;
+  if (figures !== undefined && typeof figures !== 'function')
+    throw invalidArgument(`figures must be a function, got ${describe(figures)}`);
+  if (log !== undefined) for (const record of checkList(log, 'log')) checkRecord(record);
+  if (forget !== undefined) for (const seq of checkList(forget, 'forget')) checkSeq(seq);
+  const checked = change as StateChange;
+  if (figures === undefined) return checked;
+  return { ...checked, figures: () => checkFigureMap((figures as () => unknown)()) };
+}
+
+/** Check figures per table: a Map of table name to {@link TableFigures} of non-negative safe integers. */
+export function checkFigureMap(figures: unknown): ReadonlyMap<string, TableFigures> {
+  const map = checkTableMap(figures, 'figures');
+  for (const [table, value] of map) {
+    checkTableName(table);
+    if (!isObject(value))
+      throw invalidArgument(`figures of table ${table} must be an object, got ${describe(value)}`);
+    for (const field of FIGURE_FIELDS) {
+      const figure = value[field];
+      if (typeof figure !== 'number' || !Number.isSafeInteger(figure) || figure < 0) {
+        throw invalidArgument(
+          `${field} of table ${table} must be a non-negative safe integer, got ${describe(figure)}`,
+        );
+      }
+    }
+  }
+  return map as ReadonlyMap<string, TableFigures>;
+}
+
+function checkRecord(record: unknown): LogRecord {
+  if (!isObject(record))
+    throw invalidArgument(`a log record must be an object, got ${describe(record)}`);
+  checkSeq(record.seq);
+  if (!isReadableBytes(record.bytes))
+    throw invalidArgument(`log record bytes must be a Uint8Array, got ${describe(record.bytes)}`);
+  return record as unknown as LogRecord;
+}
+
+function checkSeq(seq: unknown): number {
+  if (typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0) return seq;
+  throw invalidArgument(`a log seq must be a non-negative safe integer, got ${describe(seq)}`);
+}
+
+/** Check a backup target: a non-empty path without NUL. */
+export function checkBackupPath(path: unknown): string {
+  if (path === ':memory:') {
+    // What opens a private in-memory database; as a target it would make a file of that name.
+    throw invalidArgument('a backup target must be a file path, not :memory:');
+  }
+  if (typeof path === 'string' && path.length > 0 && !path.includes('\0')) return path;
+  throw invalidArgument(`a backup target must be a non-empty path, got ${describe(path)}`);
 }

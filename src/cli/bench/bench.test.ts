@@ -233,6 +233,20 @@ describe('bench sizes, data and plan', () => {
     }
   });
 
+  it('lists a variant of ours only in the groups of the workloads it is measured on', () => {
+    for (const group of planGroups({ ...everything, tiers: ['sqlite'] })) {
+      const labels = group.runs.map((run) => run.label);
+      const listed = labels.includes('multistore-sqlite-full');
+      assert.equal(listed, group.workload === 'W1' || group.workload === 'W2', labels.join());
+      const notApplicable = group.runs.filter((run) => run.unsupported !== undefined);
+      const expected = group.workload === 'W6' ? ['hyperbee'] : [];
+      assert.deepEqual(
+        notApplicable.map((run) => run.impl),
+        expected,
+      );
+    }
+  });
+
   it('takes the median of odd and even counts', () => {
     assert.equal(median([5, 1, 3]), 3);
     assert.equal(median([4, 1, 3, 2]), 2.5);

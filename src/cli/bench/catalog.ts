@@ -12,6 +12,7 @@
  *   sorted-btree       memory  B+ tree keyed by (key, version)                   none (heap)
  *   multistore-sqlite  sqlite  the store, SQLite tier                            WAL, synchronous=NORMAL
  *   better-sqlite3     sqlite  raw SQLite, the tier's schema and settings        WAL, synchronous=NORMAL
+ *   multistore-sqlite-full  the store, SQLite tier, synchronous 'full'       WAL, fsync per commit (W1, W2 only)
  *   lmdb               sqlite  lmdb-js, (key, version) binary keys               durable (sync on commit)
  *   lmdb-nosync        sqlite  the same with noSync                              none (OS buffers)
  *   classic-level      sqlite  LevelDB, (key, version) binary keys               log write, no fsync (default)
@@ -29,12 +30,15 @@
  * A subject with no way to do a workload says so here, with the reason the
  * report prints instead of a figure.
  *
- * A variant of ours with other open options (say the SQLite tier with a
- * stricter `synchronous` setting, measured on W1 and W2, once the store
- * takes such an option) is one more id here, listed after the main peer
- * with `unsupported` reasons for the workloads it skips, its open options in
- * the store subject's table of variants (subjects/multistore.ts), and its
- * comparison in targets.ts.
+ * A variant of ours with other open options is one more id here, listed
+ * after the main peer with the workloads its options change (`workloads`),
+ * and its open options in the store subject's table of variants
+ * (subjects/multistore.ts): `multistore-sqlite-full`, the SQLite tier with
+ * `sqlite: { synchronous: 'full' }`, measured on the write workloads W1 and
+ * W2 beside the default (no target: the price of an fsync per commit).
+ * A variant is left out of the other workloads' groups altogether: it could
+ * run them, it is just not measured there, which is not what `n/a` says
+ * (Hyperbee's W6: the implementation cannot do it).
  *
  * @module
  */
@@ -47,6 +51,7 @@ export const IMPLEMENTATIONS = Object.freeze([
   'sorted-btree',
   'multistore-sqlite',
   'better-sqlite3',
+  'multistore-sqlite-full',
   'lmdb',
   'lmdb-nosync',
   'classic-level',
@@ -64,8 +69,10 @@ export interface Implementation {
   readonly tier: TierId;
   /** Where its bytes live: the JavaScript heap, files in the child's directory, or a database server. */
   readonly storage: 'heap' | 'files' | 'server';
-  /** Workloads it cannot run, and why. */
+  /** Workloads it cannot run, and why (reported `n/a`). */
   readonly unsupported?: Readonly<Partial<Record<WorkloadId, string>>>;
+  /** The only workloads it is measured on (a variant of ours); absent: every workload. */
+  readonly workloads?: readonly WorkloadId[];
 }
 
 const CATALOG: Readonly<Record<ImplId, Implementation>> = Object.freeze({
@@ -73,6 +80,13 @@ const CATALOG: Readonly<Record<ImplId, Implementation>> = Object.freeze({
   'sorted-btree': { id: 'sorted-btree', tier: 'memory', storage: 'heap' },
   'multistore-sqlite': { id: 'multistore-sqlite', tier: 'sqlite', storage: 'files' },
   'better-sqlite3': { id: 'better-sqlite3', tier: 'sqlite', storage: 'files' },
+  'multistore-sqlite-full': {
+    id: 'multistore-sqlite-full',
+    tier: 'sqlite',
+    storage: 'files',
+    // synchronous 'full' changes commits only.
+    workloads: Object.freeze(['W1', 'W2'] as const),
+  },
   lmdb: { id: 'lmdb', tier: 'sqlite', storage: 'files' },
   'lmdb-nosync': { id: 'lmdb-nosync', tier: 'sqlite', storage: 'files' },
   'classic-level': { id: 'classic-level', tier: 'sqlite', storage: 'files' },
@@ -94,6 +108,7 @@ export const IMPLEMENTATIONS_BY_TIER: Readonly<Record<TierId, readonly ImplId[]>
   sqlite: [
     'multistore-sqlite',
     'better-sqlite3',
+    'multistore-sqlite-full',
     'lmdb',
     'lmdb-nosync',
     'classic-level',
@@ -105,4 +120,10 @@ export const IMPLEMENTATIONS_BY_TIER: Readonly<Record<TierId, readonly ImplId[]>
 /** The catalog entry of `id`. */
 export function implementation(id: ImplId): Implementation {
   return CATALOG[id];
+}
+
+/** Whether `id` is measured on `workload` at all (its group lists it, measured or `n/a`). */
+export function measuredOn(id: ImplId, workload: WorkloadId): boolean {
+  const { workloads } = CATALOG[id];
+  return workloads === undefined || workloads.includes(workload);
 }

@@ -3,9 +3,13 @@
  *
  * Runs the workloads W1-W7, W9 and W10 on both data shapes against the peers
  * (harness.ts), prints one table per tier, the targets and the bytes per
- * stored version (report.ts) and, with `--json`, writes every figure to a
- * file. Progress goes to stderr (progress.ts): a bar on a terminal, one
- * line per child otherwise, nothing with `--quiet`.
+ * stored version (report.ts), then W8, the time to open a file
+ * (open-time.ts: when the SQLite tier is measured and no `--workloads` were
+ * chosen), and, with `--json`, writes every figure to a file. Progress goes
+ * to stderr (progress.ts): a bar on a terminal, one line per child
+ * otherwise (W8's builds and opens counted with the rest), nothing with
+ * `--quiet`. The tables come once every child has run; when W8 fails, the
+ * W1-W7 tables are printed before the error.
  *
  * Peers that are not installed (the `bench` of an installed package has
  * only its own dependencies) are reported as missing; the rest runs.
@@ -20,11 +24,13 @@
 
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BenchError } from './errors.js';
 import type { BenchReport } from './figures.js';
-import { type BenchOptions, runBench } from './harness.js';
+import { type BenchOptions, type ProgressEvent, runBench } from './harness.js';
+import { formatOpenTime, type OpenTimeReport, openTimeChildren, runOpenTime } from './open-time.js';
 import {
   DEFAULT_SEED,
   FULL,
@@ -149,21 +155,73 @@ export async function benchCommand(
   }
   const mode: ProgressMode = options.quiet === true ? 'quiet' : output.terminal ? 'bar' : 'lines';
   const progress = progressReporter(mode, output.err);
+  const w8Rounds = openTimeRounds(options);
+  // W8's children come after the harness's, in the same count: the last
+  // event the harness told says where the run stands when W8 starts.
+  let last: ProgressEvent = { kind: 'done', done: 0, total: 0, what: '' };
+  const onProgress = (event: ProgressEvent): void => {
+    last = event;
+    progress.onProgress?.(event);
+  };
+  let report: BenchReport | undefined;
+  let printed = false;
   try {
-    const report = await runBench({ ...benchOptions(options), onProgress: progress.onProgress });
+    const { n } = benchOptions(options);
+    const laterChildren = w8Rounds === undefined ? 0 : openTimeChildren(n, w8Rounds);
+    report = await runBench({ ...benchOptions(options), laterChildren, onProgress });
+    const openTime =
+      w8Rounds === undefined ? undefined : await openTimeOf(n, w8Rounds, last, onProgress);
     progress.stop();
-    for (const line of formatReport(report)) output.out(line);
+    printReport(report, openTime, output);
+    printed = true;
     if (jsonFile !== undefined) {
-      await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+      await writeFile(jsonFile, `${JSON.stringify({ ...report, openTime }, null, 2)}\n`);
       output.out(`figures written to ${jsonFile}`);
     }
     return 0;
   } catch (error) {
     progress.stop();
     if (!(error instanceof BenchError) && !isFileError(error)) throw error;
+    // W8 failed: what W1-W7 measured is still shown.
+    if (report !== undefined && !printed) printReport(report, undefined, output);
     output.err(`multistore bench: ${error.message}`);
     return 1;
   }
+}
+
+/** W8's rounds: when the SQLite tier is measured and the workloads were not chosen. */
+function openTimeRounds(options: BenchCommandOptions): number | undefined {
+  const { rounds, tiers } = benchOptions(options);
+  if (!tiers.includes('sqlite') || options.workloads !== undefined) return undefined;
+  return rounds * 2 + 1;
+}
+
+/** W8, its children numbered on from `from`, the harness's last event. */
+async function openTimeOf(
+  n: number,
+  rounds: number,
+  from: ProgressEvent,
+  onProgress: (event: ProgressEvent) => void,
+): Promise<OpenTimeReport> {
+  let done = from.done;
+  return await runOpenTime({
+    n,
+    rounds,
+    root: tmpdir(),
+    onProgress: (step) => {
+      if (step.kind === 'done') done++;
+      onProgress({ ...step, done, total: from.total });
+    },
+  });
+}
+
+function printReport(
+  report: BenchReport,
+  openTime: OpenTimeReport | undefined,
+  output: BenchOutput,
+): void {
+  for (const line of formatReport(report)) output.out(line);
+  if (openTime !== undefined) for (const line of formatOpenTime(openTime)) output.out(line);
 }
 
 function benchOptions(options: BenchCommandOptions): BenchOptions {

@@ -57,6 +57,11 @@ export interface BenchOptions extends Selection {
   readonly scanKeys?: number;
   /** Told before and after each child of a round or footprint. */
   readonly onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Children the caller runs after these (W8's), counted in the progress
+   * total so that it covers the whole command; the caller numbers them on.
+   */
+  readonly laterChildren?: number;
 }
 
 /** One child starting or finished, with the count of children done and in all. */
@@ -100,7 +105,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const loadable = impls.filter((impl) => available.get(impl) === null);
     const total =
       groups.reduce((sum, group) => sum + childrenOf(group, available), 0) +
-      loadable.length * options.shapes.length;
+      loadable.length * options.shapes.length +
+      (options.laterChildren ?? 0);
     const postgresUrl = server.url;
     const state: RunState = { options, root, scanKeys, available, postgresUrl, total, done: 0 };
     const figures: GroupFigures[] = [];

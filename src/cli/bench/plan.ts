@@ -8,7 +8,8 @@
  * ```
  *   tier     ours                 main peer         other peers (catalog.ts)
  *   memory   multistore-memory    sorted-btree      -
- *   sqlite   multistore-sqlite    better-sqlite3    lmdb, lmdb-nosync, classic-level, hyperbee
+ *   sqlite   multistore-sqlite    better-sqlite3    multistore-sqlite-full (W1, W2 only), lmdb,
+ *                                                    lmdb-nosync, classic-level, hyperbee
  *   postgres multistore-postgres  pg                -   (a server the harness starts, or MULTISTORE_PG_URL)
  *
  *   shape    keys x versions per key (sizes.ts)
@@ -37,7 +38,7 @@
  * @module
  */
 
-import { IMPLEMENTATIONS_BY_TIER, type ImplId, implementation } from './catalog.js';
+import { IMPLEMENTATIONS_BY_TIER, type ImplId, implementation, measuredOn } from './catalog.js';
 
 /** The seven workloads of the issue, and the two of transactions. */
 export const WORKLOADS = Object.freeze([
@@ -174,7 +175,8 @@ function runsOf(workload: WorkloadId, tier: TierId, selection: Selection): RunSp
       ...(unsupported !== undefined && { unsupported }),
     };
   };
-  return [run(ours, 'ours'), run(peer, 'peer'), ...others.map((impl) => run(impl, 'other'))];
+  const measured = others.filter((impl) => measuredOn(impl, workload));
+  return [run(ours, 'ours'), run(peer, 'peer'), ...measured.map((impl) => run(impl, 'other'))];
 }
 
 /** Parse `W1,W3` (case-insensitive; `all`) into workload ids, or undefined if one is unknown. */

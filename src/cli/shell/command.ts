@@ -1,10 +1,12 @@
 /**
- * `multistore shell [--db FILE | --memory]`.
+ * `multistore shell [--db FILE [--read-only] | --memory]`.
  *
  * Opens a store (memory by default, a SQLite file with `--db`) and runs the
  * shell on it: interactive when stdin is a terminal, else line by line from
  * the pipe. The store is closed on the way out, so drops still pending in
- * the drop worker reach the file.
+ * the drop worker reach the file. With `--read-only` the file is opened
+ * beside the process writing it (if any): reads see what it commits, and
+ * writing commands fail with `READ_ONLY`.
  *
  * A file remembers its table declarations, so the shell opens it without
  * any: `multistore shell --db multistore-demo.db` sees the demo's tables
@@ -31,6 +33,7 @@ export const EXIT_COMMAND_FAILED = 1;
 export interface ShellCommandOptions {
   readonly db?: string;
   readonly memory?: boolean;
+  readonly readOnly?: boolean;
 }
 
 /** Register the `shell` command on `program`. */
@@ -43,7 +46,18 @@ export function addShellCommand(program: Command): void {
     )
     .addOption(new Option('--db <file>', 'open (or create) this SQLite file').conflicts('memory'))
     .option('--memory', 'use the memory tier (the default)')
+    .addOption(
+      new Option(
+        '--read-only',
+        'open the --db file read-only, beside the process writing it (writes fail)',
+      ).conflicts('memory'),
+    )
     .action(async (options: ShellCommandOptions) => {
+      if (options.readOnly === true && options.db === undefined) {
+        console.error('multistore shell: --read-only needs --db FILE');
+        process.exitCode = EXIT_COMMAND_FAILED;
+        return;
+      }
       const streams = { input: process.stdin, output: process.stdout, errors: process.stderr };
       const interactive = process.stdin.isTTY === true;
       const failures = await shellCommand(options, streams, interactive);
@@ -57,9 +71,11 @@ export async function shellCommand(
   streams: ShellStreams,
   interactive: boolean,
 ): Promise<number> {
-  const store = MultiStore.open({
-    ...(options.db === undefined ? { tier: 'memory' as const } : { path: options.db }),
-  });
+  const store = MultiStore.open(
+    options.db === undefined
+      ? { tier: 'memory' }
+      : { path: options.db, readOnly: options.readOnly === true },
+  );
   try {
     const shell = new ShellSession(store);
     return interactive ? await runInteractive(shell, streams) : await runPiped(shell, streams);

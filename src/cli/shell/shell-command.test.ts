@@ -119,7 +119,7 @@ describe('multistore shell, fed through a pipe', () => {
     await MultiStore.open({ path: file, tables: DEMO_TABLES }).close();
     const first = shell(['set session:7=a', 'set session:7=b', 'set k=1'], '--db', file);
     assert.equal(first.status, 0, first.stderr);
-    // Read the raw tier (no store, so no sweep at open): only close() can have dropped "a".
+    // Read the raw tier (no store, so no recovery at open): only close() can have dropped "a".
     const tier = SqliteTier.open(file);
     try {
       assert.deepEqual(

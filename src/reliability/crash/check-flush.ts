@@ -1,16 +1,19 @@
 /**
  * The checks after `await store.flush()` that follows a reopen.
  *
- * The flush waits for the retention sweep (drops a crash lost, re-queued at
- * open) and for the drop worker. Afterwards, by the rule in model.ts:
+ * The flush applies every request the crash left pending (the store queued
+ * them again from its log at open) and whatever the reopen itself adds. By
+ * the rule in model.ts the outcome no longer depends on where the kill
+ * landed:
  *
- * - every key of a retention table holds exactly its min(N, written) newest
- *   versions: the sweep and the implicit drops never erase those, and every
- *   older version is at or below the sweep's ceiling;
- * - the tables without retention hold exactly what they held before the flush
- *   (the parent's fresh store has no drop of its own pending, so only the
- *   sweep could have changed them, and it must not);
- * - the statistics equal figures recounted from `versions` of every key.
+ * - every key of every table holds exactly the versions the model leaves once
+ *   every acknowledged request is applied: each acknowledged drop applied
+ *   (explicit and retention alike), nothing else erased;
+ * - the statistics equal figures recounted from `versions` of every key, and
+ *   `store.verify()` finds no difference between the figures the file keeps
+ *   and its data.
+ *
+ * Afterwards the model forgets the erased versions for good.
  *
  * @module
  */
@@ -23,51 +26,30 @@ import { type Findings, settled } from './findings.js';
 import type { CrashModel, KeyModel } from './model.js';
 import { keysOf, WORKLOAD_TABLES, type WorkloadTable } from './workload.js';
 
-/** Flush (the reopen sweep and the worker), then retention, history and statistics checks. */
+/** Flush (the recovered requests and the worker), then exact content, statistics and verify. */
 export async function checkAfterFlush(
   store: MultiStore,
   model: CrashModel,
   findings: Findings,
 ): Promise<void> {
-  const history = snapshotHistory(store);
   if (!(await settled(store.flush(), 'flush after reopen', findings))) return;
-  for (const [key, before] of history) {
-    const after = store.versions(key).map((entry) => entry.version);
-    if (after.join() !== before.join())
-      findings.add(`the sweep touched ${key}: [${before}] became [${after}]`);
-  }
   for (const table of WORKLOAD_TABLES) {
-    if (table.keep === undefined) continue;
-    for (const key of keysOf(table)) checkRetainedKey(store, model.key({ table, key }), findings);
+    for (const key of keysOf(table)) checkAppliedKey(store, model.key({ table, key }), findings);
   }
   checkStatistics(store, findings);
+  checkVerify(store, 'after the flush', findings);
 }
 
-/** Versions of every key of the tables without retention. */
-function snapshotHistory(store: MultiStore): Map<string, number[]> {
-  const snapshot = new Map<string, number[]>();
-  for (const table of WORKLOAD_TABLES) {
-    if (table.keep !== undefined) continue;
-    for (const key of keysOf(table))
-      snapshot.set(
-        key,
-        store.versions(key).map((entry) => entry.version),
-      );
-  }
-  return snapshot;
-}
-
-/** After the sweep: exactly the newest N written versions; the model forgets the rest. */
-function checkRetainedKey(store: MultiStore, keyModel: KeyModel, findings: Findings): void {
+/** After the flush: exactly the versions every applied request leaves; the model settles. */
+function checkAppliedKey(store: MultiStore, keyModel: KeyModel, findings: Findings): void {
   const stored = store.versions(keyModel.key).map((entry) => entry.version);
-  const expected = keyModel.retained();
+  const expected = keyModel.applied;
   if (stored.join() !== expected.join()) {
     findings.add(
-      `${keyModel.key} (${keyModel.table.name}, keep ${keyModel.table.keep}) holds [${stored}] after flush, expected [${expected}]`,
+      `${keyModel.key} (${keyModel.table.name}) holds [${stored}] after flush, expected [${expected}] (every acknowledged drop applied, nothing else)`,
     );
   }
-  for (const version of keyModel.versions.keys())
-    if (!expected.includes(version)) keyModel.versions.delete(version);
+  keyModel.settle();
 }
 
 /** `store.stats()` after the flush equals figures counted from `versions` of every key. */
@@ -82,6 +64,14 @@ function checkStatistics(store: MultiStore, findings: Findings): void {
           `statistics of ${table.name}: ${field} is ${reported?.[field]}, a recount gives ${counted[field]}`,
         );
     }
+  }
+}
+
+/** `store.verify()`: the figures the file keeps equal a recount of its data. */
+export function checkVerify(store: MultiStore, when: string, findings: Findings): void {
+  for (const difference of store.verify()) {
+    const { table, figure, stored, counted } = difference;
+    findings.add(`verify ${when}: ${table}.${figure} is ${stored} in the file, ${counted} counted`);
   }
 }
 

@@ -34,6 +34,7 @@ function lifeOf(startVersion: number | undefined, acked: readonly number[]): Chi
     signal: 'SIGKILL',
     spawnError: undefined,
     killedAfterMs: 0,
+    parked: 0,
     garbage: [],
     stderr: '',
   };

@@ -3,12 +3,14 @@
  *
  * ```
  *   reopen ─► latest L: lastAcked <= L <= lastAcked + 1 (one commit at most in flight)
+ *          ─► the drop requests recovered from the log (how many: the report)
+ *          ─► verify(): the figures the file keeps equal a recount of its data
  *          ─► model.advanceTo(L)
  *          ─► every key of every table vs the model (must / maybe / unknown, values)
  *          ─► this child's acknowledged commits read back at their versions
  *          ─► the in-flight commit lastAcked+1: all of its writes at its version, or none
- *          ─► flush: retention keys hold exactly their newest N versions, the tables
- *             without retention are untouched, statistics equal a recount
+ *          ─► flush: every key holds exactly what applying every acknowledged drop
+ *             leaves, statistics equal a recount, verify() again
  *          ─► commit L+1, read it back, close
  * ```
  *
@@ -26,7 +28,7 @@
 
 import { equalBytes, fromUtf8 } from '../../common/bytes.js';
 import { MultiStore, type StoredVersion } from '../../store/multistore.js';
-import { checkAfterFlush } from './check-flush.js';
+import { checkAfterFlush, checkVerify } from './check-flush.js';
 import type { ChildLife } from './child-run.js';
 import { describeError, Findings, settled } from './findings.js';
 import type { CrashModel, KeyModel } from './model.js';
@@ -45,6 +47,8 @@ export interface CheckReport {
   readonly latest: number | undefined;
   /** Whether the commit after the last acknowledged one was found in the file. */
   readonly inFlight: 'absent' | 'visible' | 'none';
+  /** Drop requests the reopened store found pending in the file's log. */
+  readonly recovered: number;
   readonly problems: readonly string[];
   /** The run cannot go on (see the module documentation). */
   readonly fatal: boolean;
@@ -62,9 +66,16 @@ export async function checkAfterCrash(
     store = MultiStore.open({ path, tables: CRASH_TABLE_DECLARATIONS });
   } catch (error) {
     findings.add(`reopen failed: ${describeError(error)}`);
-    return { latest: undefined, inFlight: 'none', problems: findings.list, fatal: true };
+    return {
+      latest: undefined,
+      inFlight: 'none',
+      recovered: 0,
+      problems: findings.list,
+      fatal: true,
+    };
   }
   const latest = store.latestVersion;
+  const recovered = store.dropWorkerStats().requests;
   let inFlight: CheckReport['inFlight'] = 'none';
   try {
     inFlight = await checkOpenStore(store, model, life, findings);
@@ -73,7 +84,7 @@ export async function checkAfterCrash(
   } finally {
     await closeStore(store, findings);
   }
-  return { latest, inFlight, problems: findings.list, fatal: findings.fatal };
+  return { latest, inFlight, recovered, problems: findings.list, fatal: findings.fatal };
 }
 
 async function checkOpenStore(
@@ -95,6 +106,7 @@ async function checkOpenStore(
     findings.add(`acknowledged commits lost: latest version ${latest} < last ack ${lastAcked}`);
   if (latest > floor + 1)
     findings.add(`latest version ${latest}: more than one commit after the last ack ${floor}`);
+  checkVerify(store, 'after reopen', findings);
   model.advanceTo(latest);
   checkStoredState(store, model, findings);
   checkAcknowledgedReads(store, model, previous, Math.min(lastAcked, latest), findings);

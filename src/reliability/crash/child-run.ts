@@ -67,6 +67,8 @@ export interface ChildLife {
   readonly spawnError: string | undefined;
   /** When the SIGKILL was sent: ms after "started" was seen (after spawn if it never was). */
   readonly killedAfterMs: number | undefined;
+  /** Requests parked behind the child's snapshot at its last `parked` line. */
+  readonly parked: number;
   /** Protocol lines that made no sense. */
   readonly garbage: readonly string[];
   /** The tail of the child's stderr. */
@@ -240,6 +242,7 @@ class LifeRecorder {
   /** When the parent saw "started" (performance.now()). */
   startedAt: number | undefined;
   killedAfterMs: number | undefined;
+  parked = 0;
   #partial = '';
 
   onData(chunk: string): void {
@@ -254,7 +257,7 @@ class LifeRecorder {
   }
 
   #onLine(line: string): void {
-    const match = /^(started|ack|done) (\d+)$/.exec(line);
+    const match = /^(started|ack|done|parked) (\d+)$/.exec(line);
     const version = Number(match?.[2]);
     if (match === null || !Number.isSafeInteger(version)) {
       this.garbage.push(line);
@@ -263,6 +266,8 @@ class LifeRecorder {
       this.startedAt = performance.now();
     } else if (match[1] === 'ack') {
       this.acked.push(version);
+    } else if (match[1] === 'parked') {
+      this.parked = version;
     } else if (match[1] === 'done') {
       this.finished = true;
     } else {
@@ -282,6 +287,7 @@ class LifeRecorder {
       signal: this.signal,
       spawnError: this.spawnError,
       killedAfterMs: this.killedAfterMs,
+      parked: this.parked,
       garbage: [...this.garbage],
       stderr: this.stderr,
     };

@@ -5,13 +5,20 @@
  *   open(path) ─► "started <latest>" ─► (warm-up) ─► commit v ─► "ack v" ─► commit v+1 ─► ...
  *                                                      bursts of commits, then a turn of the
  *                                                      event loop so the drop worker runs
+ *                                                      (and a snapshot begun or ended)
  * ```
+ *
+ * Between bursts the child sometimes begins a read-only transaction and
+ * keeps it open for a few bursts: the drops that would erase what it reads
+ * are parked behind it, so a kill often lands with parked requests as well
+ * as queued ones (`parked <n>` after each burst says how many).
  *
  * Protocol on stdout (a file the parent polls), one line each, written with
  * a synchronous `write(2)` on fd 1 so that a line is in the file before the
  * next commit starts: the parent can then count on at most one commit being
  * unacknowledged when the SIGKILL lands. `started <v>` after open (v = the latest version found),
- * `ack <v>` after `commit` returned, `done <v>` after a clean close when
+ * `ack <v>` after `commit` returned, `parked <n>` after a burst (requests
+ * parked behind the open snapshot), `done <v>` after a clean close when
  * `--max-commits` ran out. Any error goes to stderr with exit code 1.
  *
  * @module
@@ -20,6 +27,7 @@
 import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MultiStore } from '../../store/multistore.js';
+import type { Transaction } from '../../store/transaction.js';
 import { CRASH_TABLE_DECLARATIONS, commitDeltas, Rng, workloadCommit } from './workload.js';
 
 /** Write one protocol line now (retrying while a non-blocking pipe is full). */
@@ -82,12 +90,20 @@ async function main(): Promise<void> {
   if (config.warmupMs > 0) await sleep(config.warmupMs);
   const rng = new Rng(config.runSeed, 0x5eed);
   let burst = rng.between(1, 24);
+  let snapshot: Transaction | undefined;
   for (let done = 0; done < config.maxCommits; done++) {
     const version = store.latestVersion + 1;
     store.commit(commitDeltas(config.seed, workloadCommit(config.seed, version)), version);
     report(`ack ${version}`);
     if (--burst > 0) continue;
     burst = rng.between(1, 24);
+    // A snapshot open for about three bursts out of five.
+    if (snapshot === undefined && rng.next() < 0.4) snapshot = store.begin({ readOnly: true });
+    else if (snapshot !== undefined && rng.next() < 0.3) {
+      snapshot.rollback();
+      snapshot = undefined;
+    }
+    report(`parked ${store.dropWorkerStats().parked}`);
     await (rng.next() < 0.2 ? sleep(rng.below(4)) : nextTurn());
   }
   const latest = store.latestVersion;

@@ -60,6 +60,12 @@ export interface CrashTestSummary {
   readonly seed: number;
   /** The temp dir, when kept. */
   readonly dir: string | undefined;
+  /** Iterations whose reopen found drop requests pending in the file's log. */
+  readonly reopenedWithPending: number;
+  /** Drop requests recovered from the log over the run. */
+  readonly recovered: number;
+  /** Iterations whose child had requests parked behind a snapshot at its last report before the kill. */
+  readonly killedWithParked: number;
   readonly results: readonly IterationResult[];
 }
 
@@ -89,7 +95,18 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   const keep = options.keepDir === true || failed > 0;
   if (keep) log(`kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
-  return { passed, failed, seed: options.seed, dir: keep ? dir : undefined, results };
+  const pending = results.filter((result) => result.report.recovered > 0);
+  return {
+    passed,
+    failed,
+    seed: options.seed,
+    dir: keep ? dir : undefined,
+    results,
+    reopenedWithPending: pending.length,
+    recovered: pending.reduce((sum, result) => sum + result.report.recovered, 0),
+    killedWithParked: results.filter((result) => result.life.killed && result.life.parked > 0)
+      .length,
+  };
 }
 
 /** One child's life and the check after it. */
@@ -183,7 +200,9 @@ function describeIteration(result: IterationResult, total: number): string {
   const tuning = `${plan.mode}, batch ${plan.dropWorker.batchSize}/${plan.dropWorker.flushIntervalMs}ms/mbox ${plan.dropWorker.mailboxCapacity}`;
   const outcome = problems.length === 0 ? 'ok' : `FAILED (${problems.length} problems)`;
   const inFlight = report.inFlight === 'visible' ? ', in-flight commit visible' : '';
-  return `iteration ${iteration}/${total}: ${killText(plan, life)} [${tuning}], ${ackText}, latest ${report.latest ?? '?'}${inFlight}: ${outcome}`;
+  const recovered = report.recovered > 0 ? `, ${report.recovered} drops recovered` : '';
+  const parked = life.parked > 0 ? ` (${life.parked} parked behind a snapshot)` : '';
+  return `iteration ${iteration}/${total}: ${killText(plan, life)} [${tuning}], ${ackText}, latest ${report.latest ?? '?'}${inFlight}${recovered}${parked}: ${outcome}`;
 }
 
 function killText(plan: ChildPlan, life: ChildLife): string {

@@ -39,6 +39,9 @@ async function main(): Promise<void> {
   const summary = await runCrashTest({ iterations, seed, keepDir: values['keep-dir'] });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stdout.write(`seed ${seed}, ${seconds} s\n`);
+  process.stdout.write(
+    `${summary.reopenedWithPending} reopens found drops pending (${summary.recovered} requests recovered and applied); ${summary.killedWithParked} kills landed with requests parked behind a snapshot\n`,
+  );
   process.stdout.write(`${summary.passed} passed, ${summary.failed} failed\n`);
   if (summary.failed > 0) process.exitCode = 1;
 }

@@ -1,10 +1,11 @@
 /**
  * What the file may hold after any sequence of crashes: the crash test's model.
  *
- * Commits are atomic and durable once acknowledged, but drops are not: the
- * drop worker applies them later, and a SIGKILL loses every request still in
- * memory. So for each stored `(key, version)` the model knows one of three
- * things:
+ * Commits are atomic and durable once acknowledged, and so are their drop
+ * requests (logged with the commit); but the drop worker applies them later,
+ * so right after a crash (and a reopen) some acknowledged requests may be
+ * applied and others still pending. So for each stored `(key, version)` the
+ * model knows one of three things:
  *
  * ```
  *   must    written by a commit in the file, and no drop could ever erase it
@@ -26,18 +27,28 @@
  * W, so "index >= N in L" implies `v < W[N-1]`; with fewer than N versions in
  * W nothing goes. The model marks exactly the versions meeting this bound as
  * `maybe`, whichever subset L the crash left. The same bound covers the
- * implicit `keepLastVersions` drop of a retention table (pending = c) and the
- * reopen sweep (ceiling = latest at open, no pending: it cannot reach further
- * than the key's last implicit drop did).
+ * implicit `keepLastVersions` drop of a retention table (no pending version:
+ * its commit's own write is the key's newest, which keep N >= 1 never
+ * erases).
  *
  * Consequences the checks use:
  * - a `must` version is always stored with its value; a stored version is
  *   always known with that value; `maybe` versions found missing are forgotten
- *   for good (a drop is final), so finding them again later is an error;
- * - the N newest versions of a retention key are never `maybe`: after the
- *   sweep and a flush, the key holds exactly its min(N, |W|) newest versions
- *   (no explicit drops target retention tables, see workload.ts);
- * - nothing in the sweep touches the tables without retention.
+ *   for good (a drop is final), so finding them again later is an error.
+ *
+ * ## After a flush: exactly every request applied
+ *
+ * Since no acknowledged request is lost, once the reopened store has flushed,
+ * every request of commits 1..c has been applied, and the outcome does not
+ * depend on when: the workload's versions only grow, so a request (ceiling c)
+ * never judges a later write. The model therefore also keeps, per key, the
+ * exact versions left when each request is applied right after its commit
+ * ({@link KeyModel.applied}), with the rule written out here on its own:
+ * list the versions at or below the ceiling, newest first; erase those below
+ * `upToVersion` (if given) whose index is at least `keepLastVersions` (if
+ * given), except the request's pending version. After the flush the file
+ * must hold exactly these versions: every acknowledged drop applied, nothing
+ * else erased.
  *
  * @module
  */
@@ -64,6 +75,8 @@ export class KeyModel {
   readonly versions = new Map<number, ExpectedVersion>();
   /** The newest written versions, newest first (erased ones included). */
   readonly recent: number[] = [];
+  /** The versions left once every request so far is applied, newest first. */
+  applied: number[] = [];
 
   constructor(
     readonly table: WorkloadTable,
@@ -75,6 +88,7 @@ export class KeyModel {
     this.versions.set(version, { tombstone, must: true });
     this.recent.unshift(version);
     if (this.recent.length > RECENT_DEPTH) this.recent.pop();
+    this.applied.unshift(version);
   }
 
   /** Mark what one drop request may erase (see the module rule). */
@@ -87,12 +101,31 @@ export class KeyModel {
       if (!(version < bound)) continue;
       expected.must = false;
     }
+    this.#apply(ceiling, request);
   }
 
-  /** The versions a retention key holds once every drop is applied, newest first. */
-  retained(): number[] {
-    const keep = this.table.keep ?? Number.POSITIVE_INFINITY;
-    return this.recent.slice(0, keep);
+  /** Apply one request to {@link applied} (the rule in the module documentation). */
+  #apply(ceiling: number, request: DropShape): void {
+    const { upToVersion, keepLastVersions, pendingVersion } = request;
+    let index = 0;
+    this.applied = this.applied.filter((version) => {
+      if (version > ceiling) return true;
+      const erase =
+        version !== pendingVersion &&
+        (upToVersion === undefined || version < upToVersion) &&
+        (keepLastVersions === undefined || index >= keepLastVersions);
+      index++;
+      return !erase;
+    });
+  }
+
+  /** Everything applied (a flush): only the applied versions remain, none erasable by a past request. */
+  settle(): void {
+    const kept = new Set(this.applied);
+    for (const [version, expected] of this.versions) {
+      if (kept.has(version)) expected.must = true;
+      else this.versions.delete(version);
+    }
   }
 }
 
@@ -146,7 +179,8 @@ export class CrashModel {
     for (const write of commit.writes) {
       const keep = write.table.keep;
       if (keep === undefined) continue;
-      this.key(write).dropRequest(version, { keepLastVersions: keep, pendingVersion: version });
+      // Retention keeps the N highest versions: no pending version (README, Drops).
+      this.key(write).dropRequest(version, { keepLastVersions: keep });
     }
     this.version = version;
   }

@@ -9,7 +9,8 @@
  *   calls ─► CaseRun (fuzz-case-run.ts; transactions: fuzz-tx-run.ts), each judged by fuzz-judge.ts
  *   end ─► flush; versions of every key used, full ranges and figures equal the model;
  *          close twice (concurrently); every method then throws STORE_CLOSED;
- *          a file is reopened and must still equal the model (nothing for its sweep to do)
+ *          a file is reopened and must still equal the model (nothing left to recover),
+ *          and so must a read-only store opened beside it, whose commits throw READ_ONLY
  * ```
  *
  * @module
@@ -160,13 +161,34 @@ export async function runCase(c: FuzzCase, env: FuzzEnv): Promise<void> {
   assert.equal(store.closed, true);
   await expectClosed(store, env.tally);
   if (path === undefined) return;
-  // A flushed store left nothing for the retention sweep of the reopen to
+  // A flushed store left nothing for the reopen to recover or
   // erase: the reopened store shows exactly what the closed one did.
   const again = reopen();
   try {
     await again.flush();
     expectSameContents(again, model, run.keys);
+    await expectReadOnlyBeside(path, model, run.keys, env.tally);
   } finally {
     await again.close();
+  }
+}
+
+/** A read-only store beside the writer shows the same contents and refuses commits. */
+async function expectReadOnlyBeside(
+  path: string,
+  model: StoreModel,
+  keys: Iterable<Uint8Array>,
+  tally: FuzzTally,
+): Promise<void> {
+  const reader = MultiStore.open({ path, readOnly: true });
+  try {
+    expectSameContents(reader, model, keys);
+    assert.throws(
+      () => reader.commit([{ type: 'set', key: 'a', value: 'b' }], model.latestVersion + 1),
+      (e: unknown) => isStoreError(e, 'READ_ONLY'),
+    );
+    tally.record('commit', 'READ_ONLY');
+  } finally {
+    await reader.close();
   }
 }

@@ -233,6 +233,8 @@ export function optionsOf(spec: OptionsSpec, tempPath: () => string): unknown {
   if (spec.tier !== undefined) options.tier = materialize(spec.tier);
   if (spec.path !== undefined)
     options.path = spec.path === 'temp' ? tempPath() : materialize(spec.path);
+  if (spec.readOnly !== undefined) options.readOnly = materialize(spec.readOnly);
+  if (spec.sqlite !== undefined) options.sqlite = sqliteOf(spec.sqlite);
   if (spec.actorMode !== undefined) options.actorMode = materialize(spec.actorMode);
   if (spec.clock !== undefined) options.clock = clockOf(spec.clock);
   if (spec.logger !== undefined)
@@ -241,6 +243,14 @@ export function optionsOf(spec: OptionsSpec, tempPath: () => string): unknown {
   if (spec.dropWorker !== undefined) options.dropWorker = dropWorkerOf(spec.dropWorker);
   if (spec.unknown) options.frobnicate = true;
   return options;
+}
+
+function sqliteOf(spec: NonNullable<OptionsSpec['sqlite']>): unknown {
+  if ('value' in spec) return materialize(spec.value);
+  const sqlite: Record<string, unknown> = {};
+  if (spec.synchronous !== undefined) sqlite.synchronous = materialize(spec.synchronous);
+  if (spec.unknown === true) sqlite.synchronus = 'full';
+  return sqlite;
 }
 
 function clockOf(spec: NonNullable<OptionsSpec['clock']>): unknown {

@@ -162,11 +162,44 @@ export const dropWorker: fc.Arbitrary<DropWorkerSpec> = fc.oneof(
   },
 );
 
+/** SQLite settings: right, wrong, misspelt (`unknown`), or not an object. */
+export type SqliteSpec =
+  | undefined
+  | { readonly value: ValueSpec }
+  | { readonly synchronous?: ValueSpec; readonly unknown?: boolean };
+
+const sqlite: fc.Arbitrary<SqliteSpec> = fc.oneof(
+  { weight: 1, arbitrary: junkSpec.map((value) => ({ value })) },
+  {
+    weight: 4,
+    arbitrary: fc.record(
+      {
+        synchronous: often(
+          fc.constantFrom('normal', 'full').map((str) => ({ str })),
+          fc.oneof(
+            fc.constantFrom('FULL', 'off', '').map((str) => ({ str })),
+            junkSpec,
+          ),
+          3,
+        ),
+        unknown: fc.constant(true),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+);
+
 /** A full `MultiStore.open` argument, for open attempts that may be wrong anywhere. */
 export interface OptionsSpec {
   readonly top: ValueSpec | undefined;
   readonly tier: ValueSpec | undefined;
   readonly path: 'temp' | ValueSpec | undefined;
+  /**
+   * `false`, or a value that is not a boolean. (A read-only open of a file is
+   * checked at the end of a file case, beside its writer: fuzz-harness.ts.)
+   */
+  readonly readOnly: ValueSpec | undefined;
+  readonly sqlite: SqliteSpec;
   readonly actorMode: ValueSpec | undefined;
   /** `partial`: an object with some Clock methods but not `nowMillis` (must be refused). */
   readonly clock: 'mock' | 'partial' | ValueSpec | undefined;
@@ -211,6 +244,8 @@ export function openOptions(disk: boolean): fc.Arbitrary<OptionsSpec> {
         junkSpec,
       ),
     ),
+    readOnly: maybe(fc.oneof(fc.constant({ bool: false }), junkSpec), 4),
+    sqlite: maybe(sqlite, 4),
     clock: maybe(fc.oneof(fc.constantFrom('mock' as const, 'partial' as const), junkSpec)),
     logger: maybe(fc.oneof(fc.constant('memory' as const), junkSpec)),
     tables,

@@ -8,10 +8,14 @@
  *
  * ```
  *   options is an object ─► no unknown name ─► path ─► tier (and tier with path) ─►
+ *   readOnly (a boolean; true needs a path) ─► sqlite (an object ─► no unknown name ─►
+ *           the SQLite tier ─► synchronous 'normal' | 'full') ─►
  *   tables: for each declaration in order: an object ─► no unknown name ─► name ─►
  *           prefix (bytes, not empty) ─► retention ─► not a name or prefix seen before
  *   ─► clock ─► actorMode ─► dropWorker (an object ─► no unknown name ─► batchSize ─►
  *      flushIntervalMs ─► mailboxCapacity) ─► logger
+ *   ─► then the file: a read-only open of a path (always a fresh one here) finds
+ *      no file, TIER_IO
  * ```
  *
  * Option objects are closed: an unknown (or misspelt) property is refused,
@@ -23,7 +27,13 @@
  * @module
  */
 
-import type { DropWorkerSpec, OptionsSpec, TableSpec, TablesSpec } from './fuzz-open-specs.js';
+import type {
+  DropWorkerSpec,
+  OptionsSpec,
+  SqliteSpec,
+  TableSpec,
+  TablesSpec,
+} from './fuzz-open-specs.js';
 import {
   ACCEPT,
   firstFault,
@@ -35,7 +45,17 @@ import {
 } from './fuzz-predict.js';
 import { materialize, type ValueSpec } from './hostile-values.js';
 
-const TOP_NAMES = ['path', 'tier', 'tables', 'clock', 'actorMode', 'dropWorker', 'logger'];
+const TOP_NAMES = [
+  'path',
+  'tier',
+  'readOnly',
+  'sqlite',
+  'tables',
+  'clock',
+  'actorMode',
+  'dropWorker',
+  'logger',
+];
 const DROP_WORKER_NAMES = ['batchSize', 'flushIntervalMs', 'mailboxCapacity'];
 const TABLE_NAMES = ['name', 'prefix', 'retention'];
 const MAX_NAME_BYTES = 256;
@@ -65,15 +85,53 @@ function junkOptions(spec: ValueSpec, known: readonly string[], what: string): P
 export function predictOpen(spec: OptionsSpec): Prediction {
   if (spec.top !== undefined) return junkOptions(spec.top, TOP_NAMES, 'options');
   const hasPath = spec.path !== undefined && (spec.path === 'temp' || !isAbsent(spec.path));
+  const sqliteTier = isAbsent(spec.tier)
+    ? hasPath
+    : spec.tier !== undefined && 'str' in spec.tier && spec.tier.str === 'sqlite';
+  const readOnly =
+    spec.readOnly !== undefined && 'junk' in spec.readOnly && spec.readOnly.junk === 'true';
   return firstFault(
     () => (spec.unknown ? invalid('an unknown option') : ACCEPT),
     () => pathCheck(spec.path),
     () => tierCheck(spec.tier, hasPath),
+    () => readOnlyCheck(spec.readOnly, hasPath),
+    () => sqliteCheck(spec.sqlite, sqliteTier),
     () => predictTables(spec.tables),
     () => objectCheck(spec.clock, 'mock', 'clock'),
     () => choiceCheck(spec.actorMode, ['inline', 'event-loop'], 'actorMode'),
     () => dropWorkerCheck(spec.dropWorker),
     () => objectCheck(spec.logger, 'memory', 'logger'),
+    () => (readOnly ? reject('TIER_IO', 'a read-only open of a file that does not exist') : ACCEPT),
+  );
+}
+
+/** `readOnly`: absent or false, or true with a path; anything else is not a boolean. */
+function readOnlyCheck(spec: ValueSpec | undefined, hasPath: boolean): Prediction {
+  if (isAbsent(spec) || (spec !== undefined && 'bool' in spec && !spec.bool)) return ACCEPT;
+  if (spec !== undefined && 'junk' in spec && spec.junk === 'true')
+    return hasPath ? ACCEPT : invalid('readOnly without a path');
+  return invalid('readOnly is not a boolean', isHostile(spec));
+}
+
+/** `sqlite`: an object of known names, with the SQLite tier, and a known `synchronous`. */
+function sqliteCheck(spec: SqliteSpec, sqliteTier: boolean): Prediction {
+  if (spec === undefined) return ACCEPT;
+  const tier = () => (sqliteTier ? ACCEPT : invalid('sqlite options without the sqlite tier'));
+  if ('value' in spec) {
+    if (isAbsent(spec.value)) return ACCEPT;
+    return firstFault(() => junkOptions(spec.value, ['synchronous'], 'sqlite'), tier);
+  }
+  const synchronous = spec.synchronous;
+  return firstFault(
+    () => (spec.unknown === true ? invalid('an unknown sqlite option') : ACCEPT),
+    tier,
+    () =>
+      isAbsent(synchronous) ||
+      (synchronous !== undefined &&
+        'str' in synchronous &&
+        ['normal', 'full'].includes(synchronous.str))
+        ? ACCEPT
+        : invalid('sqlite.synchronous is wrong', isHostile(synchronous)),
   );
 }
 

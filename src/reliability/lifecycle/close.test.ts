@@ -3,7 +3,8 @@
  * concurrently) is harmless, and close first drains the drop worker: the
  * pending drops are applied and their statistics event delivered before the
  * close resolves. On a SQLite file, reopening the raw tier shows the drops
- * really reached the disk (not merely the retention sweep of the next open).
+ * really reached the disk (not merely the recovery of the next open), and
+ * left nothing to recover.
  */
 
 import assert from 'node:assert/strict';
@@ -133,7 +134,7 @@ describe('close drains the drop worker to a SQLite file', () => {
       fillPending(store);
       assert.equal(store.versions('s:1').length, 10);
       await store.close();
-      // The raw tier: no retention sweep, no drop worker; only what close wrote.
+      // The raw tier: no recovery at open, no drop worker; only what close wrote.
       const tier = openTier({ kind: 'sqlite', path });
       try {
         for (let k = 0; k < 5; k++)
@@ -142,6 +143,7 @@ describe('close drains the drop worker to a SQLite file', () => {
           tier.getAllVersions('multi', utf8('x')).map((v) => v.version),
           [52],
         );
+        assert.deepEqual(tier.readLog(), [], 'a clean close leaves no request to recover');
       } finally {
         tier.close();
       }
@@ -154,7 +156,7 @@ describe('close drains the drop worker to a SQLite file', () => {
         assert.equal(
           again.dropWorkerStats().requests,
           0,
-          'the sweep at open found nothing to drop',
+          'the open found nothing to recover or sweep',
         );
       } finally {
         await again.close();

@@ -8,6 +8,7 @@
  *                                           horizons: memory-horizons.ts)
  *     latest    highest version given to set
  *     settings  Map<name, string>
+ *     state     KeptState: the store's figures and log records (kept-state.ts)
  * ```
  *
  * The base class has validated every input before a raw method runs, and
@@ -24,8 +25,18 @@
  * @module
  */
 
+import { KeptState } from '../kept-state.js';
 import { TableTier } from '../table-tier.js';
-import type { TierDrop, TierDrops, TierHorizons, TierWrites, WriteObserver } from '../tier.js';
+import type {
+  LogRecord,
+  StateChange,
+  TableFigures,
+  TierDrop,
+  TierDrops,
+  TierHorizons,
+  TierWrites,
+  WriteObserver,
+} from '../tier.js';
 import { keyString } from './key-string.js';
 import { MemoryTable } from './memory-table.js';
 
@@ -33,21 +44,32 @@ import { MemoryTable } from './memory-table.js';
 export class MemoryTier extends TableTier<MemoryTable> {
   readonly kind = 'memory';
   readonly #settings = new Map<string, string>();
+  readonly #state = new KeptState();
   #latest = 0;
 
   protected _createTable(name: string): MemoryTable {
     return new MemoryTable(name);
   }
 
-  protected _set(version: number, writes: TierWrites, observe?: WriteObserver): void {
+  protected _set(
+    version: number,
+    writes: TierWrites,
+    observe?: WriteObserver,
+    change?: StateChange,
+  ): void {
     for (const [name, list] of writes) {
       const table = this.holdTable(name);
       for (const write of list) table.put(write, version, observe);
     }
     if (version > this.#latest) this.#latest = version;
+    this.#state.apply(change);
   }
 
-  protected _drop(drops: TierDrops, horizons: TierHorizons | undefined): void {
+  protected _drop(
+    drops: TierDrops,
+    horizons: TierHorizons | undefined,
+    change?: StateChange,
+  ): void {
     for (const [name, list] of drops) {
       const table = this.held(name);
       if (table === undefined) continue;
@@ -57,6 +79,20 @@ export class MemoryTier extends TableTier<MemoryTable> {
       const table = this.holdTable(name);
       for (const { key, horizon } of list) table.widenHorizon(key, horizon);
     }
+    this.#state.apply(change);
+  }
+
+  protected override _clearTable(table: string): void {
+    super._clearTable(table);
+    this.#state.clearTable(table);
+  }
+
+  protected _readFigures(): Map<string, TableFigures> {
+    return this.#state.figures();
+  }
+
+  protected _readLog(): LogRecord[] {
+    return this.#state.log();
   }
 
   protected _latestVersion(): number {

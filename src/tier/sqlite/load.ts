@@ -6,11 +6,21 @@
  * running on the memory tier alone) never loads it, nor any Node built-in
  * (node-builtins.ts).
  *
- * A file database runs in WAL mode with `synchronous=NORMAL`: a commit is one
- * append to the write-ahead log, so a process crash loses nothing committed
- * and a power loss at most the last commits, never consistency. The
- * connection holds the file in exclusive locking mode (see file-lock.ts).
- * `:memory:` has no journal to tune.
+ * A file database runs in WAL mode with SQLite's normal locking, so that
+ * readers (read-only connections, in this process or others) read beside the
+ * one writer: a commit appends to the write-ahead log, readers see the last
+ * commit before they started reading and never block it. The writer's
+ * `synchronous` setting decides what a power loss can take (README,
+ * "Durability"):
+ *
+ * ```
+ *   synchronous   a commit returns after            survives a killed   survives power loss
+ *   normal        its WAL append (no fsync)         process: yes        up to the last checkpoint
+ *   full          its WAL append and an fsync       yes                 yes
+ * ```
+ *
+ * Only one writer may open a file; that is decided before the connection is
+ * opened (file-lock.ts). `:memory:` has no journal to tune.
  *
  * better-sqlite3 is an optional dependency: a memory-only install may leave
  * it out (`--omit=optional`, or a failed native build, which npm skips for an
@@ -34,6 +44,23 @@ export type Statement = Database.Statement<unknown[], unknown>;
 /** The path that opens a private, non-persistent database. */
 export const MEMORY_PATH = ':memory:';
 
+/** How a connection waits for a lock SQLite holds only briefly (WAL recovery, checkpoints). */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** `synchronous` values a writer accepts. */
+export type Synchronous = 'normal' | 'full';
+
+/** How to open a connection. */
+export interface ConnectOptions {
+  /** Open without write access (the file must exist). */
+  readonly readOnly: boolean;
+  /** The writer's `synchronous` setting (ignored read-only). */
+  readonly synchronous: Synchronous;
+}
+
+/** A writer with the default `synchronous` (normal). */
+export const WRITER: ConnectOptions = Object.freeze({ readOnly: false, synchronous: 'normal' });
+
 let driver: typeof Database | undefined;
 
 /** How to get the driver, for the errors of a missing or unbuilt one. */
@@ -42,7 +69,8 @@ const INSTALL_HINT =
   'install it beside multistore-kv (npm install better-sqlite3@^12: it downloads a prebuilt ' +
   'binary or compiles one with python3, make and a C++ compiler)';
 
-function loadDriver(): typeof Database {
+/** The better-sqlite3 constructor, loaded on first use; TIER_IO with the fix when it is missing. */
+export function loadDriver(): typeof Database {
   if (driver !== undefined) return driver;
   const require = nodeBuiltin('node:module').createRequire(import.meta.url);
   try {
@@ -55,11 +83,11 @@ function loadDriver(): typeof Database {
 }
 
 /** A new connection; a driver whose native part is missing or was built for another Node is TIER_IO with the fix. */
-function open(Driver: typeof Database, path: string): Connection {
+function open(Driver: typeof Database, path: string, options: ConnectOptions): Connection {
   try {
-    // A short busy timeout: the file is held in exclusive mode, so waiting for
-    // another process to let go of it would only delay the STORE_LOCKED error.
-    return new Driver(path, { timeout: 100 });
+    return options.readOnly
+      ? new Driver(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS })
+      : new Driver(path, { timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (!/bindings file|NODE_MODULE_VERSION|better_sqlite3\.node/.test(reason)) throw error;
@@ -78,7 +106,7 @@ function open(Driver: typeof Database, path: string): Connection {
  */
 export function sqliteDriverProblem(): string | undefined {
   try {
-    open(loadDriver(), MEMORY_PATH).close();
+    open(loadDriver(), MEMORY_PATH, WRITER).close();
     return undefined;
   } catch (error) {
     if (error instanceof TierIoError) return error.message;
@@ -86,15 +114,14 @@ export function sqliteDriverProblem(): string | undefined {
   }
 }
 
-/** Open and configure a connection to `path` (a file, or `:memory:`). */
-export function connect(path: string): Connection {
-  const db = open(loadDriver(), path);
+/** Open and configure a connection to `path` (a file, or `:memory:` for a writer). */
+export function connect(path: string, options: ConnectOptions = WRITER): Connection {
+  const db = open(loadDriver(), path, options);
   try {
-    if (path !== MEMORY_PATH) {
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.pragma('journal_mode = WAL');
+    if (!options.readOnly) {
+      if (path !== MEMORY_PATH) db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     }
-    db.pragma('synchronous = NORMAL');
     return db;
   } catch (error) {
     db.close();

@@ -1,29 +1,37 @@
 /**
- * The SQLite schema: one SQL table per store table, plus one meta table.
+ * The SQLite schema: one SQL table per store table, plus the tier's own.
  *
  * ```
  *   multistore_meta (name TEXT PRIMARY KEY, value INTEGER)
- *       format          1, or 2 once a horizon was written
+ *       format          3 (migrations.ts: 2 added horizons, 3 figures and log)
  *       latest_version  highest version ever passed to set
  *       readable_floor:6d756c7469   the table's highest readable_from
  *   multistore_settings (name TEXT PRIMARY KEY, value TEXT)
- *       tables          the store's table declarations (JSON)
+ *       tables          the store's table declarations (JSON), and other settings
+ *   multistore_figures (name TEXT PRIMARY KEY, current_count, current_key_bytes,
+ *                       current_value_bytes, historical_count, historical_key_bytes,
+ *                       historical_value_bytes)
+ *       one row per store table: its statistics figures, kept by set and drop
+ *   multistore_log (seq INTEGER PRIMARY KEY, record BLOB)
+ *       the store's drop requests, acknowledged and not yet applied
  *   t_6d756c7469 (key BLOB, version INTEGER, value BLOB NULL,
  *                 PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID
  *       ^ "multi" as hex of its UTF-8 bytes         value NULL = tombstone
  *   v_6d756c7469 ON t_6d756c7469 (version, key)   the table's index by version
- *                 (change pages; created with the table, or by the first change page
- *                 of a table an older file holds)
+ *                 (change pages; created with the table, or by the upgrade to format 3
+ *                 for a table an older file holds)
  *   h_6d756c7469 (key BLOB PRIMARY KEY, erased_from INTEGER, readable_from INTEGER)
- *                 STRICT, WITHOUT ROWID       the table's horizons, created with the first
+ *                 STRICT, WITHOUT ROWID       the table's horizons, created with the first horizon
  * ```
  *
- * A store table name never reaches SQL: its SQL identifier is `t_` followed
- * by the lower-case hex of the name's UTF-8 bytes, a string of `[t_0-9a-f]`
- * only, so no name (quotes, `"; DROP TABLE`, unicode, 256 bytes) can change
- * a statement or reach another table. The mapping is one-to-one, and being
- * lower-case it cannot collide under SQLite's case-insensitive identifiers.
- * Reopening lists the store tables by decoding these identifiers back.
+ * A store table name never reaches SQL as an identifier: its SQL identifier
+ * is `t_` followed by the lower-case hex of the name's UTF-8 bytes, a string
+ * of `[t_0-9a-f]` only, so no name (quotes, `"; DROP TABLE`, unicode, 256
+ * bytes) can change a statement or reach another table. The mapping is
+ * one-to-one, and being lower-case it cannot collide under SQLite's
+ * case-insensitive identifiers. Reopening lists the store tables by decoding
+ * these identifiers back. (In `multistore_figures` the name is a value bound
+ * as a parameter, never spliced into SQL.)
  *
  * WITHOUT ROWID stores rows in primary-key order, so the rows of a key are
  * adjacent and sorted by version: "newest version <= V" and "next key after
@@ -32,7 +40,7 @@
  * @module
  */
 
-import { isStoreError, TierIoError } from '../../common/errors.js';
+import { isStoreError } from '../../common/errors.js';
 import { checkTableName } from '../validate.js';
 import type { Connection } from './load.js';
 
@@ -42,24 +50,46 @@ export const META_TABLE = 'multistore_meta';
 /** The table holding settings the store keeps beside its data. */
 export const SETTINGS_TABLE = 'multistore_settings';
 
-/** Read one setting. */
-export const READ_SETTING_SQL = `SELECT value FROM ${SETTINGS_TABLE} WHERE name = ?`;
+/** The table holding the statistics figures of each store table. */
+export const FIGURES_TABLE = 'multistore_figures';
 
-/** Write one setting. */
-export const WRITE_SETTING_SQL =
-  `INSERT INTO ${SETTINGS_TABLE} (name, value) VALUES (?, ?) ` +
-  'ON CONFLICT (name) DO UPDATE SET value = excluded.value';
+/** The table holding the store's log records. */
+export const LOG_TABLE = 'multistore_log';
 
-/** The layout of a file without horizons: what a new file starts as. */
-export const BASE_FORMAT = 1;
+/** The figure columns, in the order of `FIGURE_FIELDS` (tier.ts). */
+export const FIGURE_COLUMNS = Object.freeze([
+  'current_count',
+  'current_key_bytes',
+  'current_value_bytes',
+  'historical_count',
+  'historical_key_bytes',
+  'historical_value_bytes',
+] as const);
 
-/**
- * The layout of a file that holds horizons (and the newest this code reads).
- * The first horizon written raises a file to it, in the same transaction, so
- * that code which knows nothing of horizons (and would read erased history
- * as absent) refuses the file instead.
- */
-export const FORMAT_VERSION = 2;
+/** Statements on the tier's own tables, by name (prepared once per connection). */
+export const STATE_SQL = Object.freeze({
+  readMeta: `SELECT value FROM ${META_TABLE} WHERE name = ?`,
+  raiseLatest:
+    `INSERT INTO ${META_TABLE} (name, value) VALUES ('latest_version', ?) ` +
+    'ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)',
+  readSetting: `SELECT value FROM ${SETTINGS_TABLE} WHERE name = ?`,
+  writeSetting:
+    `INSERT INTO ${SETTINGS_TABLE} (name, value) VALUES (?, ?) ` +
+    'ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+  readFigures: `SELECT name, ${FIGURE_COLUMNS.join(', ')} FROM ${FIGURES_TABLE}`,
+  writeFigures:
+    `INSERT INTO ${FIGURES_TABLE} (name, ${FIGURE_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?) ` +
+    `ON CONFLICT (name) DO UPDATE SET ${FIGURE_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+  forgetFigures: `DELETE FROM ${FIGURES_TABLE} WHERE name = ?`,
+  readLog: `SELECT seq, record FROM ${LOG_TABLE} ORDER BY seq`,
+  keepRecord: `INSERT OR REPLACE INTO ${LOG_TABLE} (seq, record) VALUES (?, ?)`,
+  forgetRecord: `DELETE FROM ${LOG_TABLE} WHERE seq = ?`,
+  listTables: "SELECT name FROM sqlite_schema WHERE type = 'table'",
+  hasTable: "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
+});
+
+/** The name of a statement of {@link STATE_SQL}. */
+export type StateStatement = keyof typeof STATE_SQL;
 
 const SQL_NAME = /^t_(?:[0-9a-f]{2})+$/;
 
@@ -85,10 +115,9 @@ export function sqlVersionIndexName(table: string): string {
 
 /**
  * DDL creating the index by version of a store table's SQL table: run with
- * the table's creation, and by the first change page of a table found in a
- * file (a file written before the index existed gets it then, once, built
- * from its rows; opening writes nothing for it, and the format stays the
- * same, since code without change reads simply never uses it).
+ * the table's creation, and by the upgrade to format 3 for each table of an
+ * older file (migrations.ts), so that every table of a current file has it
+ * and a read-only open never needs to create it.
  */
 export function createVersionIndexSql(table: string): string {
   return `CREATE INDEX IF NOT EXISTS "${sqlVersionIndexName(table)}" ON "${sqlTableName(table)}" (version, key)`;
@@ -113,9 +142,6 @@ export const RAISE_FLOOR_SQL =
   `INSERT INTO ${META_TABLE} (name, value) VALUES (?, ?) ` +
   'ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)';
 
-/** Raise the file's format to {@link FORMAT_VERSION} (the first horizon). */
-export const RAISE_FORMAT_SQL = `UPDATE ${META_TABLE} SET value = ${FORMAT_VERSION} WHERE name = 'format' AND value < ${FORMAT_VERSION}`;
-
 /** The store table an SQL identifier stands for, or `undefined` if it is none of ours. */
 export function storeTableName(sqlName: string): string | undefined {
   if (!SQL_NAME.test(sqlName)) return undefined;
@@ -138,71 +164,9 @@ export function createTableSql(table: string): string {
   );
 }
 
-/** Upsert raising the recorded latest version, never lowering it. */
-export const RAISE_LATEST_SQL =
-  `INSERT INTO ${META_TABLE} (name, value) VALUES ('latest_version', ?) ` +
-  'ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)';
-
-/** What a database holds when it is opened. */
-export interface StoredState {
-  readonly latestVersion: number;
-  readonly tables: readonly string[];
-  /** The tables that have a horizon table, each with its readable floor. */
-  readonly horizons: ReadonlyMap<string, number>;
-}
-
-/** Create the meta table if needed, check the format, and read the stored state. */
-export function initSchema(db: Connection): StoredState {
-  return db
-    .transaction(() => {
-      db.exec(
-        `CREATE TABLE IF NOT EXISTS ${META_TABLE} ` +
-          '(name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT, WITHOUT ROWID',
-      );
-      db.exec(
-        `CREATE TABLE IF NOT EXISTS ${SETTINGS_TABLE} ` +
-          '(name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID',
-      );
-      db.prepare(`INSERT OR IGNORE INTO ${META_TABLE} (name, value) VALUES ('format', ?)`).run(
-        BASE_FORMAT,
-      );
-      const format = readMeta(db, 'format');
-      if (format === undefined || format < BASE_FORMAT || format > FORMAT_VERSION) {
-        throw new TierIoError(`unsupported multistore file format ${format}`, undefined);
-      }
-      const tables = listTables(db);
-      return {
-        latestVersion: readMeta(db, 'latest_version') ?? 0,
-        tables,
-        horizons: listHorizons(db, tables),
-      };
-    })
-    .immediate();
-}
-
-function readMeta(db: Connection, name: string): number | undefined {
-  const row = db.prepare(`SELECT value FROM ${META_TABLE} WHERE name = ?`).pluck().get(name);
-  return row === undefined ? undefined : Number(row);
-}
-
-/** The tables whose horizon table exists, with their floors (0 when none recorded). */
-function listHorizons(db: Connection, tables: readonly string[]): Map<string, number> {
-  const names = new Set(
-    db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[],
-  );
-  const horizons = new Map<string, number>();
-  for (const table of tables) {
-    if (!names.has(sqlHorizonTableName(table))) continue;
-    horizons.set(table, readMeta(db, floorMetaName(table)) ?? 0);
-  }
-  return horizons;
-}
-
-function listTables(db: Connection): string[] {
-  const names = db
-    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
-    .pluck()
-    .all() as string[];
+/** The store tables of a database, from its SQL schema. */
+export function listStoreTables(db: Connection): string[] {
+  const names = db.prepare(STATE_SQL.listTables).pluck().all() as string[];
   const tables: string[] = [];
   for (const name of names) {
     const table = storeTableName(name);

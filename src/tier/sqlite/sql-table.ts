@@ -41,7 +41,6 @@ import {
   createVersionIndexSql,
   floorMetaName,
   RAISE_FLOOR_SQL,
-  RAISE_FORMAT_SQL,
 } from './schema.js';
 import { type StatementName, TableStatements } from './statements.js';
 
@@ -104,6 +103,11 @@ class HorizonIndex implements KeyIndex<Uint8Array, HorizonRow> {
   }
 }
 
+/** What a table handle knows of its horizons (see the SqlTable constructor). */
+export type HorizonSource = { readonly floor: number | undefined } | 'file';
+
+const NO_HORIZONS: HorizonSource = Object.freeze({ floor: undefined });
+
 /** The SQL side of one store table. */
 export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   /** The store table name. */
@@ -111,46 +115,52 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   readonly #db: Connection;
   readonly #statements: TableStatements;
   readonly #changes: ChangeStatements;
-  /** Whether the index by version is known to exist (see createVersionIndexSql). */
-  #indexed = false;
-  /** Whether the horizon table exists (it is created by the first horizon). */
-  #horizons: boolean;
-  #floor: number;
+  /**
+   * The writer's mirror of the horizon table: whether it exists (it is
+   * created by the first horizon) and the readable floor. `undefined` for a
+   * reader, which reads the floor from the file on every call since another
+   * process writes it (a table has horizons exactly when its floor is above
+   * 0: both are written in the transaction of its first horizon).
+   */
+  readonly #mirror: { exists: boolean; floor: number } | undefined;
 
   /**
-   * A handle on an existing SQL table; `floor` is its readable floor when its
-   * horizon table exists, `undefined` when it does not.
+   * A handle on an existing SQL table. `horizons` is what the writer knows
+   * of its horizons (`floor` undefined: no horizon table yet), or `'file'`
+   * for a reader beside a writer.
    */
-  constructor(db: Connection, name: string, floor?: number) {
+  constructor(db: Connection, name: string, horizons: HorizonSource = NO_HORIZONS) {
     this.name = name;
     this.#db = db;
     this.#statements = new TableStatements(db, name);
     this.#changes = new ChangeStatements(db, name);
-    this.#horizons = floor !== undefined;
-    this.#floor = floor ?? 0;
+    this.#mirror =
+      horizons === 'file'
+        ? undefined
+        : { exists: horizons.floor !== undefined, floor: horizons.floor ?? 0 };
   }
 
-  /** Create the SQL table of `name` if needed, and return its handle. */
+  /** Create the SQL table of `name` if needed, and return its (writer's) handle. */
   static create(db: Connection, name: string): SqlTable {
     db.exec(createTableSql(name));
     db.exec(createVersionIndexSql(name));
-    const table = new SqlTable(db, name);
-    table.#indexed = true;
-    return table;
+    return new SqlTable(db, name);
   }
 
   horizon(key: Uint8Array): Horizon | undefined {
-    if (!this.#horizons) return undefined;
+    if (!this.#hasHorizons()) return undefined;
     const row = this.#statements.get('horizon').get(key) as [number, number] | undefined;
     return row === undefined ? undefined : { erasedFrom: row[0], readableFrom: row[1] };
   }
 
   get readableFloor(): number {
-    return this.#floor;
+    if (this.#mirror !== undefined) return this.#mirror.floor;
+    const floor = this.#statements.get('readFloor').get();
+    return floor === undefined ? 0 : Number(floor);
   }
 
   horizonPage(query: PageQuery): HorizonPage {
-    if (!this.#horizons) return EMPTY_HORIZON_PAGE;
+    if (!this.#hasHorizons()) return EMPTY_HORIZON_PAGE;
     return walkPage(
       new HorizonIndex(this.#statements),
       query,
@@ -163,36 +173,41 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
 
   /**
    * Widen horizons inside the caller's transaction (creating the horizon
-   * table and raising the file format on the first); returns the new floor
-   * for {@link horizonsCommitted} once the transaction has committed.
+   * table on the first); returns the new floor for {@link horizonsCommitted}
+   * once the transaction has committed. The writer's only.
    */
   widenHorizons(entries: readonly HorizonEntry[]): number {
-    if (!this.#horizons) {
-      this.#db.exec(createHorizonTableSql(this.name));
-      this.#db.prepare(RAISE_FORMAT_SQL).run();
-    }
+    const mirror = this.#writerMirror();
+    if (!mirror.exists) this.#db.exec(createHorizonTableSql(this.name));
     const widen = this.#statements.get('widenHorizon');
-    let floor = this.#floor;
+    let floor = mirror.floor;
     for (const { key, horizon } of entries) {
       widen.run(key, horizon.erasedFrom, horizon.readableFrom);
       if (horizon.readableFrom > floor) floor = horizon.readableFrom;
     }
-    if (floor > this.#floor) this.#db.prepare(RAISE_FLOOR_SQL).run(floorMetaName(this.name), floor);
+    if (floor > mirror.floor)
+      this.#db.prepare(RAISE_FLOOR_SQL).run(floorMetaName(this.name), floor);
     return floor;
   }
 
   /** The transaction of {@link widenHorizons} committed: the mirrors follow the file. */
   horizonsCommitted(floor: number): void {
-    this.#horizons = true;
-    this.#floor = floor;
+    const mirror = this.#writerMirror();
+    mirror.exists = true;
+    mirror.floor = floor;
+  }
+
+  #hasHorizons(): boolean {
+    return this.#mirror === undefined ? this.readableFloor > 0 : this.#mirror.exists;
+  }
+
+  #writerMirror(): { exists: boolean; floor: number } {
+    if (this.#mirror === undefined) throw new TypeError('a reader keeps no horizons');
+    return this.#mirror;
   }
 
   /** One change page, from the table's index by version (change-statements.ts). */
   changePage(query: ChangeQuery): ChangePage {
-    if (!this.#indexed) {
-      this.#db.exec(createVersionIndexSql(this.name));
-      this.#indexed = true;
-    }
     const entries = this.#changes.rows(query).map(([key, version, value]: ChangeRow) => ({
       key: plain(key),
       version,
@@ -263,11 +278,11 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   clear(): void {
     this.#db.transaction(() => {
       this.#statements.get('clear').run();
-      if (!this.#horizons) return;
+      if (!this.#hasHorizons()) return;
       this.#statements.get('clearHorizons').run();
       this.#statements.get('clearFloor').run();
     })();
-    this.#floor = 0;
+    if (this.#mirror !== undefined) this.#mirror.floor = 0;
   }
 
   // KeyWalker: keys are the stored BLOBs themselves.

@@ -16,6 +16,7 @@ import { isStoreError, StoreLockedError } from '../../common/errors.js';
 import { MAX_VERSION } from '../../common/version.js';
 import { b, scan, show, writes } from '../../tier-test/helpers.js';
 import { connect } from './load.js';
+import { FORMAT_VERSION } from './migrations.js';
 import {
   createHorizonTableSql,
   floorMetaName,
@@ -114,14 +115,21 @@ describe('SqliteTier files', () => {
     }
   });
 
-  it('a file runs in WAL mode with synchronous=NORMAL', () => {
+  it('a file runs in WAL mode with normal locking, synchronous NORMAL or FULL as asked', () => {
     const path = freshPath();
     const db = connect(path);
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(db.pragma('locking_mode', { simple: true }), 'normal');
       assert.equal(db.pragma('synchronous', { simple: true }), 1);
     } finally {
       db.close();
+    }
+    const full = connect(path, { readOnly: false, synchronous: 'full' });
+    try {
+      assert.equal(full.pragma('synchronous', { simple: true }), 2);
+    } finally {
+      full.close();
     }
   });
 
@@ -152,9 +160,10 @@ describe('SqliteTier files', () => {
         db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[],
     );
     const expected = ['multi', ...hostile].map(sqlTableName);
-    assert.deepEqual(names.sort(), ['multistore_meta', 'multistore_settings', ...expected].sort());
+    const own = ['multistore_figures', 'multistore_log', 'multistore_meta', 'multistore_settings'];
+    assert.deepEqual(names.sort(), [...own, ...expected].sort());
     for (const name of names)
-      assert.match(name, /^(multistore_meta|multistore_settings|t_[0-9a-f]+)$/);
+      assert.match(name, /^(multistore_(figures|log|meta|settings)|t_[0-9a-f]+)$/);
     const again = SqliteTier.open(path);
     try {
       assert.equal(show(again.get('multi', b('keep'), 9)), 'keep@1=me');
@@ -282,7 +291,7 @@ describe('SqliteTier horizons', () => {
       db.prepare("SELECT value FROM multistore_meta WHERE name = 'format'").pluck().get(),
     );
 
-  it('horizons and floors survive reopening; the first horizon raises the file format to 2', () => {
+  it('horizons and floors survive reopening; the file keeps the current format', () => {
     const path = freshPath();
     const tier = SqliteTier.open(path);
     tier.set(
@@ -295,14 +304,14 @@ describe('SqliteTier horizons', () => {
     tier.set(4, writes('t', [['a', '4']]));
     tier.drop(new Map([['t', [{ key: b('b'), version: 1 }]]]));
     tier.close();
-    assert.equal(formatOf(path), 1, 'a drop without horizons leaves the format alone');
+    assert.equal(formatOf(path), FORMAT_VERSION, 'a new file has the current format');
     const again = SqliteTier.open(path);
     again.drop(
       new Map([['t', [{ key: b('a'), version: 1 }]]]),
       new Map([['t', [{ key: b('a'), horizon: { erasedFrom: 1, readableFrom: 4 } }]]]),
     );
     again.close();
-    assert.equal(formatOf(path), 2);
+    assert.equal(formatOf(path), FORMAT_VERSION, 'horizons change no format');
     const third = SqliteTier.open(path);
     try {
       assert.deepEqual(third.horizon('t', b('a')), { erasedFrom: 1, readableFrom: 4 });

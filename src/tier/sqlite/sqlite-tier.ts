@@ -2,18 +2,30 @@
  * The SQLite tier: tables in a SQLite database (a file, or `:memory:`).
  *
  * ```
- *   SqliteTier
- *     db        better-sqlite3 connection (WAL, synchronous=NORMAL)
- *     tables    name -> SqlTable     every store table of the file (reads go
- *                                    through table-tier.ts)
- *     latest    mirror of multistore_meta.latest_version
+ *   SqliteTier (writer)
+ *     connection  SqlConnection (WAL, normal locking, synchronous NORMAL or FULL)
+ *     claim       the one-writer lock of the file (file-lock.ts)
+ *     tables      name -> SqlTable     every store table (reads go through table-tier.ts)
+ *     latest      mirror of multistore_meta.latest_version
+ *   SqliteTier (reader: readOnly)
+ *     connection  read-only; every read sees the writer's last commit
+ *     snapshots   connections in read transactions, one per open snapshot (snapshots.ts)
  * ```
  *
- * `set` writes every table, and raises `latest_version`, in one transaction;
- * `drop` erases its pairs and widens its horizons in one transaction. A transaction that fails rolls
- * back in SQLite, and the in-process mirrors (tables created by it, the
- * latest version) are only updated once it has committed, so they never
- * disagree with the file. Reopening a file reads both back (schema.ts).
+ * The writer's `set` writes every table, raises `latest_version` and applies
+ * the store's state change (figures, log records) in one transaction; `drop`
+ * erases its pairs, widens its horizons and applies its change in one
+ * transaction. A transaction
+ * that fails rolls back in SQLite, and the in-process mirrors (tables created
+ * by it, the latest version) are only updated once it has committed, so they
+ * never disagree with the file. Opening a file for writing claims it
+ * (file-lock.ts) and brings its format up to date (migrations.ts).
+ *
+ * A reader never writes (its writes throw `READ_ONLY`) and never caches what
+ * the writer may change: the latest version, settings and figures are read
+ * from the file on every call, and a table it does not know yet is looked
+ * for again in the schema. Its snapshots are tiers of their own, in the
+ * `snapshot` role, over a connection holding a read transaction.
  *
  * The base class (abstract-tier.ts) checks that the tier is open and
  * validates every input before a raw method runs, and turns any driver error
@@ -28,99 +40,151 @@
  */
 
 import { describe, equalBytes } from '../../common/bytes.js';
-import { InvalidInputError, isStoreError, TierIoError } from '../../common/errors.js';
+import {
+  InvalidInputError,
+  isStoreError,
+  ReadOnlyError,
+  TierIoError,
+} from '../../common/errors.js';
 import { TableTier } from '../table-tier.js';
 import type {
   CompactResult,
+  LogRecord,
+  StateChange,
+  TableFigures,
   TierDrop,
   TierDrops,
   TierHorizons,
+  TierSnapshot,
   TierWrites,
   WriteObserver,
 } from '../tier.js';
-import { claimFile, isBusy, lockedElsewhere, releaseFile } from './file-lock.js';
-import { type Connection, connect, MEMORY_PATH, type Statement } from './load.js';
-import { initSchema, RAISE_LATEST_SQL, READ_SETTING_SQL, WRITE_SETTING_SQL } from './schema.js';
+import { backupDatabase } from './backup.js';
+import { SqlConnection } from './connection.js';
+import { claimWriter, isBusy, lockedElsewhere, type WriterClaim } from './file-lock.js';
+import { connect, MEMORY_PATH, type Synchronous } from './load.js';
+import { checkReadable, migrate } from './migrations.js';
+import { SnapshotConnections } from './snapshots.js';
 import { SqlTable } from './sql-table.js';
+
+/** How a SQLite tier is opened. */
+export interface SqliteOpenOptions {
+  /** Open a file read-only, beside its writer (default false). */
+  readonly readOnly?: boolean | undefined;
+  /** The writer's `synchronous` setting (default `normal`). */
+  readonly synchronous?: Synchronous | undefined;
+}
+
+/** What a tier object does with its connection. */
+type Role = 'writer' | 'reader' | 'snapshot';
+
+interface TierInit {
+  readonly path: string;
+  readonly role: Role;
+  readonly connection: SqlConnection;
+  readonly claim?: WriterClaim | undefined;
+  /** A snapshot's: end its read transaction and hand the connection back. */
+  readonly giveBack?: ((connection: SqlConnection) => void) | undefined;
+}
 
 /** A tier backed by a SQLite database. */
 export class SqliteTier extends TableTier<SqlTable> {
   readonly kind = 'sqlite';
+  override readonly readOnly: boolean;
   /** The database path (`:memory:` for a private in-memory database). */
   readonly path: string;
-  readonly #db: Connection;
-  readonly #raiseLatest: Statement;
-  readonly #readSetting: Statement;
-  readonly #writeSetting: Statement;
+  readonly #role: Role;
+  readonly #connection: SqlConnection;
+  readonly #claim: WriterClaim | undefined;
+  readonly #giveBack: ((connection: SqlConnection) => void) | undefined;
+  /** A reader's snapshot connections and open snapshot tiers. */
+  readonly #snapshotConnections: SnapshotConnections | undefined;
+  readonly #openSnapshots = new Set<SqliteTier>();
   readonly #writeTransaction: (
     version: number,
     writes: TierWrites,
     observe: WriteObserver | undefined,
+    change: StateChange | undefined,
   ) => SqlTable[];
   readonly #dropTransaction: (
     drops: TierDrops,
     horizons: TierHorizons | undefined,
+    change: StateChange | undefined,
   ) => { created: SqlTable[]; widened: [SqlTable, number][] };
   #latest: number;
-  /** The claimed canonical path of a file database (released on close). */
-  readonly #claim: string | undefined;
 
-  private constructor(
-    path: string,
-    claim: string | undefined,
-    db: Connection,
-    latest: number,
-    tables: readonly string[],
-    horizons: ReadonlyMap<string, number>,
-  ) {
+  private constructor(init: TierInit) {
     super();
-    this.path = path;
-    this.#claim = claim;
-    this.#db = db;
-    this.#latest = latest;
-    for (const name of tables) this.adopt(new SqlTable(db, name, horizons.get(name)));
-    this.#raiseLatest = db.prepare(RAISE_LATEST_SQL);
-    this.#readSetting = db.prepare(READ_SETTING_SQL).pluck();
-    this.#writeSetting = db.prepare(WRITE_SETTING_SQL);
+    this.path = init.path;
+    this.#role = init.role;
+    this.readOnly = init.role !== 'writer';
+    this.#connection = init.connection;
+    this.#claim = init.claim;
+    this.#giveBack = init.giveBack;
+    const connection = init.connection;
+    this.#snapshotConnections =
+      init.role === 'reader' ? new SnapshotConnections(init.path) : undefined;
+    for (const name of connection.storeTables()) this.adopt(connection.table(name));
+    this.#latest = init.role === 'writer' ? connection.latestVersion() : 0;
+    const db = connection.db;
     this.#writeTransaction = db.transaction(
-      (version: number, writes: TierWrites, observe: WriteObserver | undefined) =>
-        this.#write(version, writes, observe),
+      (version: number, writes: TierWrites, observe: WriteObserver | undefined, change) =>
+        this.#write(version, writes, observe, change),
     );
-    this.#dropTransaction = db.transaction((drops: TierDrops, horizons: TierHorizons | undefined) =>
-      this.#erase(drops, horizons),
+    this.#dropTransaction = db.transaction(
+      (drops: TierDrops, horizons: TierHorizons | undefined, change: StateChange | undefined) => {
+        const done = this.#erase(drops, horizons);
+        connection.applyChange(change);
+        return done;
+      },
     );
   }
 
   /**
-   * Open (creating if needed) the database at `path`, or a private in-memory
-   * one for `:memory:`. Throws `INVALID_OPTIONS` for a path that is not a
-   * non-empty string, `STORE_LOCKED` when the file is open elsewhere, and
-   * `TIER_IO` when SQLite cannot open or read the file.
+   * Open the database at `path`: for writing (creating it if needed, or a
+   * private in-memory one for `:memory:`), or `readOnly` beside its writer.
+   * Throws `INVALID_OPTIONS` for a path that is not a non-empty string (or
+   * `:memory:` read-only), `STORE_LOCKED` when another writer has the file,
+   * and `TIER_IO` when SQLite cannot open or read it.
    */
-  static open(path: string): SqliteTier {
+  static open(path: string, options: SqliteOpenOptions = {}): SqliteTier {
     if (typeof path !== 'string' || path.length === 0) {
-      throw new InvalidInputError(
-        'INVALID_OPTIONS',
-        `SQLite path must be a non-empty string, got ${describe(path)}`,
-      );
+      throw invalidOptions(`SQLite path must be a non-empty string, got ${describe(path)}`);
     }
-    const claim = path === MEMORY_PATH ? undefined : claimFile(path);
+    if (options.readOnly === true && path === MEMORY_PATH) {
+      throw invalidOptions('a read-only SQLite tier needs a file, not :memory:');
+    }
+    if (options.readOnly === true) return opening(path, false, () => SqliteTier.#openReader(path));
+    return opening(path, true, () => SqliteTier.#openWriter(path, options));
+  }
+
+  static #openWriter(path: string, options: SqliteOpenOptions): SqliteTier {
+    const claim = path === MEMORY_PATH ? undefined : claimWriter(path);
     try {
-      return SqliteTier.#connect(path, claim);
+      const db = connect(path, { readOnly: false, synchronous: options.synchronous ?? 'normal' });
+      try {
+        migrate(db);
+        return new SqliteTier({
+          path,
+          role: 'writer',
+          connection: new SqlConnection(db, true),
+          claim,
+        });
+      } catch (error) {
+        db.close();
+        throw error;
+      }
     } catch (error) {
-      if (claim !== undefined) releaseFile(claim);
-      if (isStoreError(error)) throw error;
-      if (isBusy(error)) throw lockedElsewhere(path, error);
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new TierIoError(`the sqlite tier failed to open ${path}: ${reason}`, error);
+      claim?.release();
+      throw error;
     }
   }
 
-  static #connect(path: string, claim: string | undefined): SqliteTier {
-    const db = connect(path);
+  static #openReader(path: string): SqliteTier {
+    const db = connect(path, { readOnly: true, synchronous: 'normal' });
     try {
-      const state = initSchema(db);
-      return new SqliteTier(path, claim, db, state.latestVersion, state.tables, state.horizons);
+      checkReadable(db);
+      return new SqliteTier({ path, role: 'reader', connection: new SqlConnection(db, false) });
     } catch (error) {
       db.close();
       throw error;
@@ -128,17 +192,53 @@ export class SqliteTier extends TableTier<SqlTable> {
   }
 
   protected _createTable(name: string): SqlTable {
-    return SqlTable.create(this.#db, name);
+    this.#refuseWrites('create a table');
+    const table = SqlTable.create(this.#connection.db, name);
+    this.#connection.remember(table);
+    return table;
   }
 
-  protected _set(version: number, writes: TierWrites, observe?: WriteObserver): void {
-    const created = this.#writeTransaction(version, writes, observe);
+  protected override _ensureTable(table: string): void {
+    this.#refuseWrites('create a table');
+    super._ensureTable(table);
+  }
+
+  /** A reader looks a table it does not know for again: the writer may have created it since. */
+  protected override held(name: string): SqlTable | undefined {
+    const table = super.held(name);
+    if (table !== undefined || this.#role === 'writer') return table;
+    if (!this.#connection.storeTables().includes(name)) return undefined;
+    const found = this.#connection.table(name);
+    this.adopt(found);
+    return found;
+  }
+
+  protected override _tables(): string[] {
+    if (this.#role !== 'writer') {
+      for (const name of this.#connection.storeTables()) this.held(name);
+    }
+    return super._tables();
+  }
+
+  protected _set(
+    version: number,
+    writes: TierWrites,
+    observe?: WriteObserver,
+    change?: StateChange,
+  ): void {
+    this.#refuseWrites('write');
+    const created = this.#writeTransaction(version, writes, observe, change);
     for (const table of created) this.adopt(table);
     if (version > this.#latest) this.#latest = version;
   }
 
-  protected _drop(drops: TierDrops, horizons: TierHorizons | undefined): void {
-    const { created, widened } = this.#dropTransaction(drops, horizons);
+  protected _drop(
+    drops: TierDrops,
+    horizons: TierHorizons | undefined,
+    change?: StateChange,
+  ): void {
+    this.#refuseWrites('drop');
+    const { created, widened } = this.#dropTransaction(drops, horizons, change);
     for (const table of created) this.adopt(table);
     for (const [table, floor] of widened) table.horizonsCommitted(floor);
   }
@@ -150,43 +250,103 @@ export class SqliteTier extends TableTier<SqlTable> {
    * then copies them back and empties the WAL. Sizes: pages times page size.
    */
   protected override _compact(): CompactResult {
+    this.#refuseWrites('compact');
+    const db = this.#connection.db;
     const bytesBefore = this.#databaseBytes();
-    this.#db.exec('VACUUM');
-    if (this.path !== MEMORY_PATH) this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    db.exec('VACUUM');
+    if (this.path !== MEMORY_PATH) db.pragma('wal_checkpoint(TRUNCATE)');
     return { bytesBefore, bytesAfter: this.#databaseBytes() };
   }
 
   #databaseBytes(): number {
-    const pages = Number(this.#db.pragma('page_count', { simple: true }));
-    return pages * Number(this.#db.pragma('page_size', { simple: true }));
+    const db = this.#connection.db;
+    const pages = Number(db.pragma('page_count', { simple: true }));
+    return pages * Number(db.pragma('page_size', { simple: true }));
+  }
+
+  protected override _clearTable(table: string): void {
+    this.#refuseWrites('clear a table');
+    this.#connection.db.transaction(() => {
+      super._clearTable(table);
+      this.#connection.statement('forgetFigures').run(table);
+    })();
   }
 
   protected _latestVersion(): number {
-    return this.#latest;
+    return this.#role === 'writer' ? this.#latest : this.#connection.latestVersion();
   }
 
   protected _readSetting(name: string): string | undefined {
-    return this.#readSetting.get(name) as string | undefined;
+    return this.#connection.statement('readSetting').get(name) as string | undefined;
   }
 
   protected _writeSetting(name: string, value: string): void {
-    this.#writeSetting.run(name, value);
+    this.#refuseWrites('write a setting');
+    this.#connection.statement('writeSetting').run(name, value);
+  }
+
+  protected _readFigures(): Map<string, TableFigures> {
+    return this.#connection.readFigures();
+  }
+
+  protected _readLog(): LogRecord[] {
+    return this.#connection.readLog();
+  }
+
+  /** A reader's snapshot: a tier over a connection of its own, inside a read transaction. */
+  protected override _snapshot(): TierSnapshot {
+    const connections = this.#snapshotConnections;
+    if (connections === undefined) return super._snapshot();
+    const connection = connections.take();
+    let snapshot: SqliteTier;
+    try {
+      snapshot = new SqliteTier({
+        path: this.path,
+        role: 'snapshot',
+        connection,
+        giveBack: (given) => {
+          this.#openSnapshots.delete(snapshot);
+          connections.give(given);
+        },
+      });
+    } catch (error) {
+      connections.give(connection);
+      throw error;
+    }
+    this.#openSnapshots.add(snapshot);
+    return { tier: snapshot, release: () => snapshot.close() };
+  }
+
+  protected override _backup(path: string): Promise<void> {
+    return backupDatabase(this.#connection.db, path, this.#role !== 'writer');
   }
 
   protected override _close(): void {
     this.forgetTables();
+    for (const snapshot of [...this.#openSnapshots]) snapshot.close();
+    this.#snapshotConnections?.close();
     try {
-      this.#db.close();
+      if (this.#giveBack !== undefined) this.#giveBack(this.#connection);
+      else this.#connection.close();
     } finally {
-      if (this.#claim !== undefined) releaseFile(this.#claim);
+      this.#claim?.release();
     }
   }
 
+  #refuseWrites(action: string): void {
+    if (this.#role !== 'writer') throw new ReadOnlyError('sqlite tier', action);
+  }
+
   /** The body of the `set` transaction; returns the tables it created. */
-  #write(version: number, writes: TierWrites, observe: WriteObserver | undefined): SqlTable[] {
+  #write(
+    version: number,
+    writes: TierWrites,
+    observe: WriteObserver | undefined,
+    change: StateChange | undefined,
+  ): SqlTable[] {
     const created: SqlTable[] = [];
     for (const [name, list] of writes) {
-      let table = this.held(name);
+      let table = super.held(name);
       if (table === undefined) {
         table = this._createTable(name);
         created.push(table);
@@ -203,7 +363,8 @@ export class SqliteTier extends TableTier<SqlTable> {
         else table.put(write.key, version, write.value);
       }
     }
-    if (version > this.#latest) this.#raiseLatest.run(version);
+    if (version > this.#latest) this.#connection.statement('raiseLatest').run(version);
+    this.#connection.applyChange(change);
     return created;
   }
 
@@ -218,7 +379,7 @@ export class SqliteTier extends TableTier<SqlTable> {
     horizons: TierHorizons | undefined,
   ): { created: SqlTable[]; widened: [SqlTable, number][] } {
     for (const [name, list] of drops) {
-      const table = this.held(name);
+      const table = super.held(name);
       if (table === undefined) continue;
       for (const { key, versions } of groupByKey(list)) table.removeVersions(key, versions);
     }
@@ -235,6 +396,26 @@ export class SqliteTier extends TableTier<SqlTable> {
     }
     return { created, widened };
   }
+}
+
+/**
+ * Run an open, translating what it throws: StoreErrors as they are, a busy
+ * database as locked (a writer only: an older multistore holding the file
+ * in exclusive mode), anything else as TIER_IO.
+ */
+function opening(path: string, writer: boolean, open: () => SqliteTier): SqliteTier {
+  try {
+    return open();
+  } catch (error) {
+    if (isStoreError(error)) throw error;
+    if (writer && isBusy(error)) throw lockedElsewhere(path, error);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TierIoError(`the sqlite tier failed to open ${path}: ${reason}`, error);
+  }
+}
+
+function invalidOptions(message: string): InvalidInputError {
+  return new InvalidInputError('INVALID_OPTIONS', message);
 }
 
 /** Drop pairs grouped by key (pairs of one key are usually adjacent). */

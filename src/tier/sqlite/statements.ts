@@ -51,6 +51,7 @@ const TEMPLATES = {
     'readable_from = max(readable_from, excluded.readable_from)',
   clearHorizons: 'DELETE FROM $h',
   clearFloor: "DELETE FROM multistore_meta WHERE name = '$f'",
+  readFloor: "SELECT value FROM multistore_meta WHERE name = '$f'",
   firstHorizon: 'SELECT key, erased_from, readable_from FROM $h ORDER BY key LIMIT 1',
   lastHorizon: 'SELECT key, erased_from, readable_from FROM $h ORDER BY key DESC LIMIT 1',
   horizonAfter: 'SELECT key, erased_from, readable_from FROM $h WHERE key > ? ORDER BY key LIMIT 1',
@@ -68,8 +69,9 @@ export type StatementName = keyof typeof TEMPLATES;
 /** Every statement name, for tests that inspect them all. */
 export const STATEMENT_NAMES = Object.freeze(Object.keys(TEMPLATES) as StatementName[]);
 
-/** Statements that return a single key, prepared in `pluck` mode. */
+/** Statements that return a single value (a key, a floor), prepared in `pluck` mode. */
 const KEY_STATEMENTS: ReadonlySet<StatementName> = new Set([
+  'readFloor',
   'firstKey',
   'lastKey',
   'keyAfter',

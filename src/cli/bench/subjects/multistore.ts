@@ -16,9 +16,9 @@
  *
  * Each implementation id of the store maps to its open options in
  * {@link STORE_VARIANTS}: the SQLite tier with the store's default
- * durability (WAL, `synchronous=NORMAL`). A variant with other options
- * (such as a stricter durability, once the store takes one) is one entry
- * there plus its id in the catalog.
+ * durability (WAL, `synchronous=NORMAL`), and with `synchronous: 'full'`
+ * (an fsync per commit). A variant with other options is one entry there
+ * plus its id in the catalog.
  *
  * @module
  */
@@ -36,13 +36,17 @@ import type { BenchSubject, ScanResult, SubjectOptions } from '../subject.js';
 const SCAN_PAGE_SIZE = 1000;
 
 /** The implementation ids of the store. */
-export type MultiStoreImpl = 'multistore-memory' | 'multistore-sqlite';
+export type MultiStoreImpl = 'multistore-memory' | 'multistore-sqlite' | 'multistore-sqlite-full';
 
 /** Open options of each implementation id, given the child's directory. */
 const STORE_VARIANTS: Readonly<Record<MultiStoreImpl, (dir: string) => MultiStoreOptions>> =
   Object.freeze({
     'multistore-memory': (): MultiStoreOptions => ({ tier: 'memory' }),
     'multistore-sqlite': (dir: string): MultiStoreOptions => ({ path: join(dir, 'multistore.db') }),
+    'multistore-sqlite-full': (dir: string): MultiStoreOptions => ({
+      path: join(dir, 'multistore.db'),
+      sqlite: { synchronous: 'full' },
+    }),
   });
 
 /** Open multistore as `impl` for a benchmark child. */

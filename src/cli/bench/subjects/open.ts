@@ -18,6 +18,7 @@ export async function openSubject(impl: ImplId, options: SubjectOptions): Promis
   switch (impl) {
     case 'multistore-memory':
     case 'multistore-sqlite':
+    case 'multistore-sqlite-full':
       return (await import('./multistore.js')).openMultiStore(impl, options);
     case 'sorted-btree':
       return (await import('./btree.js')).openBTree();

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { postgresAvailable, type TestServer, testServer } from '../../../postgres/cluster.js';
-import { IMPLEMENTATIONS, implementation } from '../catalog.js';
+import { IMPLEMENTATIONS, implementation, measuredOn } from '../catalog.js';
 import { UPDATE_PREFIX } from '../data.js';
 import { SHAPES, WORKLOADS } from '../plan.js';
 import { sizesFor } from '../sizes.js';
@@ -47,6 +47,7 @@ describe('bench subjects agree on every workload (N = 200, in process)', () => {
         const seen = new Map<string, Measurement>();
         try {
           for (const impl of IMPLEMENTATIONS) {
+            if (!measuredOn(impl, workload)) continue;
             if (implementation(impl).unsupported?.[workload] !== undefined) continue;
             if (implementation(impl).tier === 'postgres' && server === undefined) continue;
             // W7, W9 and W10 compare multistore with itself (retention, transactions).

@@ -1,0 +1,276 @@
+/**
+ * The write side of a store: commits, the drop worker, the statistics
+ * figures and the request log. A read-only store has none of it.
+ *
+ * ```
+ *   commit(plan, v):
+ *     requests = drop deltas + one keepLastVersions per retention write (ceiling: latest after v)
+ *     tier.set(v, writes, observe, { figures: () => tracker.figuresAfter(record),
+ *                                    log: [the requests' record] })        one atomic step
+ *     tracker.adopt(figures) ─► queue the requests ─► publish the record ─► tell the worker
+ *   open:
+ *     tracker  ◄─ tier.readFigures()                 no data read
+ *     queue    ◄─ tier.readLog() (request-log.ts)    what a crash left pending, in order
+ * ```
+ *
+ * The figures and the log change in the tier's own step, so the file always
+ * holds exactly the figures of its data and every request acknowledged and
+ * not yet applied (README, "Durability"), those parked behind an open
+ * snapshot included (drop-batch.ts). Opening costs O(tables + pending
+ * requests), whatever the size of the data. The store around the writer
+ * picks versions and checks conflicts; it hands the writer a plan and a
+ * version, and is told once the step has committed (`written`) and once its
+ * requests are queued (`queued`), both before any listener runs.
+ *
+ * Retention tables need no sweep after a crash (their requests are in the
+ * log), only when a table's policy is stricter than what its data was
+ * written under: a file of the first format (which kept requests in memory
+ * only), or a table whose `keepLastVersions` was lowered, or given, since.
+ * Such tables are swept once (retention-sweep.ts, off the open path), and
+ * the setting `retention` records the policy each table's data then obeys.
+ *
+ * @module
+ */
+
+import type { StorageStatsRecorded } from '../event/events.js';
+import { ActorSystem } from '../runtime/system.js';
+import type { StorageFigures, StorageStats } from '../stats/figures.js';
+import { StorageStatsTracker } from '../stats/tracker.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import type { TierWrite } from '../tier/tier.js';
+import type { SnapshotRegistry } from '../transaction/index.js';
+import { dropRequestsOf } from './commit-requests.js';
+import { StatsEventBuilder, statsObserver } from './commit-stats.js';
+import type { CommitPlan } from './deltas.js';
+import { DropApplier, type DropRequest } from './drop-batch.js';
+import { DropWorker, type DropWorkerStats } from './drop-worker.js';
+import type { StoreConfig, TableConfig } from './options.js';
+import { ParkedDrops } from './parked-drops.js';
+import { RequestLog, type UnloggedRequest } from './request-log.js';
+import { RetentionRecord } from './retention-record.js';
+import { runSweep, runSweepInBackground, type SweepTarget } from './retention-sweep.js';
+
+/** What the writer needs from the store that owns it. */
+export interface WriterHost {
+  readonly config: StoreConfig;
+  readonly tier: AbstractTier;
+  /** Every table, `multi` first. */
+  readonly tables: readonly TableConfig[];
+  /** The open snapshots: the drop worker erases nothing they read. */
+  readonly snapshots: SnapshotRegistry;
+  /** Hand a counted record to the store's listeners. */
+  publish(record: StorageStatsRecorded): void;
+  /** Told the highest `readableFrom` of the horizons each flush recorded. */
+  horizonsRecorded(readableFrom: number): void;
+  /** False once the store is closing. */
+  isOpen(): boolean;
+}
+
+/** What the store does at two points of a commit, before any listener runs. */
+export interface CommitHooks {
+  /** The tier step committed (raise the latest version, tell the transaction). */
+  written(): void;
+  /** The commit's drop requests are queued (record the commit for conflict checks). */
+  queued(): void;
+}
+
+/** The write side of one store. */
+export class StoreWriter {
+  readonly #host: WriterHost;
+  readonly #system: ActorSystem;
+  readonly #tracker: StorageStatsTracker;
+  readonly #log: RequestLog;
+  readonly #worker: DropWorker;
+  #latestVersion: number;
+  /** The retention sweep: running (event-loop) or waiting for flush (inline). */
+  #sweep: Promise<void> | SweepTarget | undefined;
+
+  constructor(host: WriterHost) {
+    this.#host = host;
+    const { tier, config } = host;
+    const { actorMode: mode, clock, logger } = config;
+    this.#latestVersion = tier.latestVersion();
+    this.#tracker = new StorageStatsTracker(initialFigures(tier, host.tables));
+    this.#log = new RequestLog();
+    const recovered = this.#log.recover(tier.readLog());
+    this.#system = new ActorSystem({ mode, clock, logger });
+    const applier = new DropApplier(tier, {
+      logger,
+      ledger: {
+        figuresAfter: (record) => this.#tracker.figuresAfter(record),
+        adopt: (figures) => this.#tracker.adopt(figures),
+        publish: (record) => host.publish(record),
+        settle: (requests, notApplied) => this.#log.settle(requests, notApplied),
+      },
+      snapshots: host.snapshots,
+      parked: new ParkedDrops(),
+      horizonsRecorded: (readableFrom) => host.horizonsRecorded(readableFrom),
+    });
+    const worker = config.dropWorker;
+    this.#worker = new DropWorker(this.#system, applier, host.snapshots, worker, logger);
+    this.#worker.submit(recovered);
+    this.#sweep = this.#startSweep();
+  }
+
+  /** The highest version committed so far. */
+  get latestVersion(): number {
+    return this.#latestVersion;
+  }
+
+  /**
+   * Write a planned commit with its drop requests (one tier step), tell
+   * `hooks.written` (before anything else can run), queue the requests, tell
+   * `hooks.queued`, publish the commit's record.
+   */
+  commit(plan: CommitPlan, version: number, hooks: CommitHooks): void {
+    // The ceiling is the latest version once this commit is written, before
+    // any listener can commit a later write.
+    const ceiling = Math.max(this.#latestVersion, version);
+    const requests = dropRequestsOf(plan, version, ceiling, () => this.#log.reserve());
+    const log = requests.length > 0 ? this.#log.record(requests) : undefined;
+    const record = this.#write(plan, version, log);
+    hooks.written();
+    // The requests are queued before anything the store does next can end a
+    // snapshot or run a listener, so that the queue keeps commit order even
+    // when a listener commits.
+    if (requests.length > 0) this.#worker.enqueue(requests);
+    hooks.queued();
+    if (record !== undefined) this.#host.publish(record);
+    this.#worker.notify();
+    if (this.#host.config.actorMode === 'inline') this.#system.runTimers();
+  }
+
+  /** Figures per table and in total (exact once the drop worker has caught up). */
+  stats(): StorageStats {
+    return this.#tracker.stats();
+  }
+
+  dropWorkerStats(): DropWorkerStats {
+    return this.#worker.stats();
+  }
+
+  /** Every request not applied yet: queued or parked. */
+  queued(): Iterable<DropRequest> {
+    return this.#worker.queued();
+  }
+
+  /** A snapshot ended: the worker takes back what it held, if anything. */
+  wake(): void {
+    this.#worker.wake();
+  }
+
+  /** Resolves once every drop sent before the call is applied. */
+  async flush(): Promise<void> {
+    await this.#finishSweep();
+    await this.#worker.flush();
+  }
+
+  /** Apply what is pending and stop the drop worker and the runtime. */
+  async shutdown(): Promise<void> {
+    await this.#finishSweep();
+    await this.#worker.shutdown();
+    await this.#system.shutdown();
+  }
+
+  /**
+   * Write the commit and its state change in one tier step; then take the
+   * figures and the latest version. Returns the commit's record, if any.
+   */
+  #write(
+    plan: CommitPlan,
+    version: number,
+    log: { seq: number; bytes: Uint8Array } | undefined,
+  ): StorageStatsRecorded | undefined {
+    const stats = new StatsEventBuilder();
+    let record: StorageStatsRecorded | undefined;
+    let after: ReadonlyMap<string, StorageFigures> | undefined;
+    const figures = () => {
+      record = stats.empty ? undefined : stats.build(version);
+      after = record === undefined ? new Map() : this.#tracker.figuresAfter(record);
+      return after;
+    };
+    const change = { figures, log: log === undefined ? undefined : [log] };
+    this.#host.tier.set(version, writesByTable(plan), statsObserver(stats, version), change);
+    if (version > this.#latestVersion) this.#latestVersion = version;
+    // A tier that broke the contract and never asked for the figures still
+    // leaves the tracker right (only its own copy is missing).
+    this.#tracker.adopt(after ?? figures());
+    return record;
+  }
+
+  /** Log requests (a record of their own) and hand them to the worker: the sweep's way in. */
+  #submitLogged(requests: readonly UnloggedRequest[]): void {
+    if (requests.length === 0) return;
+    const { requests: logged, record } = this.#log.append(requests);
+    this.#host.tier.drop(new Map(), undefined, { log: [record] });
+    this.#worker.submit(logged);
+  }
+
+  /** Sweep the retention tables whose data may hold more versions than their policy allows. */
+  #startSweep(): Promise<void> | SweepTarget | undefined {
+    const { tier, tables, config } = this.#host;
+    const retention = new RetentionRecord(tier, tables);
+    const stale = retention.tablesToSweep();
+    if (stale.length === 0) {
+      retention.recordAll();
+      return undefined;
+    }
+    const target: SweepTarget = {
+      tier,
+      tables: stale,
+      ceiling: this.#latestVersion,
+      submit: (requests) => this.#submitLogged(requests),
+      isOpen: () => this.#host.isOpen(),
+      done: () => retention.recordAll(),
+    };
+    if (config.actorMode === 'inline') return target;
+    return runSweepInBackground(target).catch((error: unknown) => {
+      config.logger.error('retention sweep failed', { error });
+    });
+  }
+
+  /** Wait for (or, inline, run) the retention sweep. */
+  async #finishSweep(): Promise<void> {
+    const sweep = this.#sweep;
+    if (sweep === undefined) return;
+    this.#sweep = undefined;
+    if (sweep instanceof Promise) await sweep;
+    else runSweep({ ...sweep, isOpen: () => true });
+  }
+}
+
+/**
+ * The figures a store opens with: those the tier keeps, and zero for every
+ * other table it holds or the store declares (so each is listed).
+ */
+function initialFigures(
+  tier: AbstractTier,
+  tables: readonly TableConfig[],
+): Map<string, StorageFigures> {
+  const figures = tier.readFigures();
+  for (const name of [...tier.tables(), ...tables.map((table) => table.name)]) {
+    if (!figures.has(name)) figures.set(name, ZERO);
+  }
+  return figures;
+}
+
+const ZERO: StorageFigures = Object.freeze({
+  currentCount: 0,
+  currentKeyBytes: 0,
+  currentValueBytes: 0,
+  historicalCount: 0,
+  historicalKeyBytes: 0,
+  historicalValueBytes: 0,
+});
+
+function writesByTable(plan: CommitPlan): Map<string, TierWrite[]> {
+  const byTable = new Map<string, TierWrite[]>();
+  for (const write of plan.writes) {
+    const writes = byTable.get(write.table.name);
+    if (writes === undefined) byTable.set(write.table.name, [write]);
+    else writes.push(write);
+  }
+  return byTable;
+}
+
+export type { DropRequest, DropWorkerStats };
