@@ -138,6 +138,12 @@ function isOrderedPart(part: unknown): boolean {
   return type === 'string' || type === 'boolean' || part === null;
 }
 
+/**
+ * ordered-binary writes -0 as bytes that read back as something else (and
+ * differ from 0's): -0 is the key 0, as `===` has it.
+ */
+const signedZeroFree = (part: unknown) => (Object.is(part, -0) ? 0 : part);
+
 /** ordered-binary writes into a shared pool: the store keeps a copy of its own. */
 function encodeOrdered(input: unknown, what: 'key' | 'prefix'): Uint8Array {
   const ok = Array.isArray(input)
@@ -150,7 +156,8 @@ function encodeOrdered(input: unknown, what: 'key' | 'prefix'): Uint8Array {
         `(keyEncoding 'ordered'), got ${describe(input)}`,
     );
   }
-  return new Uint8Array(toBufferKey(input as Parameters<typeof toBufferKey>[0]));
+  const key = Array.isArray(input) ? input.map(signedZeroFree) : signedZeroFree(input);
+  return new Uint8Array(toBufferKey(key as Parameters<typeof toBufferKey>[0]));
 }
 
 function decodeOrdered(bytes: Uint8Array): unknown {
