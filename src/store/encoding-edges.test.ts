@@ -33,4 +33,24 @@ forEachStoreSetup((setup) => {
       await store.close();
     }
   });
+
+  it('an ordered key too long for the encoding is INVALID_KEY, in writes, reads and bounds', async () => {
+    const store = setup.open({ keyEncoding: 'ordered', valueEncoding: 'utf8' });
+    try {
+      const long = 'x'.repeat(40_000);
+      throwsCode(() => store.commit([{ type: 'set', key: long, value: 'v' }]), 'INVALID_KEY');
+      throwsCode(() => store.commit([{ type: 'set', key: ['a', long], value: 'v' }]), 'INVALID_KEY');
+      throwsCode(() => store.get(long), 'INVALID_KEY');
+      throwsCode(() => store.range({ start: long }), 'INVALID_KEY');
+      throwsCode(() => store.range({ prefix: long }), 'INVALID_KEY', /prefix/);
+      assert.equal(store.latestVersion, 0, 'nothing was written');
+      // The limit is ordered-binary's 8,188 bytes; a key at it still works after the refusals.
+      throwsCode(() => store.get('x'.repeat(8189)), 'INVALID_KEY', /8,188 bytes/);
+      store.commit([{ type: 'set', key: 'x'.repeat(8188), value: 'fits' }]);
+      assert.equal(store.get('x'.repeat(8188))?.value, 'fits');
+      assert.equal(store.get('é'.repeat(4094))?.value, undefined, 'two-byte characters: half as many');
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -157,7 +157,15 @@ function encodeOrdered(input: unknown, what: 'key' | 'prefix'): Uint8Array {
     );
   }
   const key = Array.isArray(input) ? input.map(signedZeroFree) : signedZeroFree(input);
-  return new Uint8Array(toBufferKey(key as Parameters<typeof toBufferKey>[0]));
+  try {
+    return new Uint8Array(toBufferKey(key as Parameters<typeof toBufferKey>[0]));
+  } catch {
+    // The one thing the checks above leave it to refuse: a key past its 8 KiB buffer.
+    return badKey(
+      what,
+      "is too long for keyEncoding 'ordered' (ordered-binary encodes keys of at most 8,188 bytes)",
+    );
+  }
 }
 
 function decodeOrdered(bytes: Uint8Array): unknown {
