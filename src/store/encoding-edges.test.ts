@@ -53,4 +53,23 @@ forEachStoreSetup((setup) => {
       await store.close();
     }
   });
+
+  it('a msgpack value that packs as undefined (a function) is refused, never read as a tombstone', async () => {
+    const store = setup.open({ valueEncoding: 'msgpack' });
+    try {
+      throwsCode(
+        () => store.commit([{ type: 'set', key: 'k', value: () => 1 }]),
+        'INVALID_VALUE',
+        /function/,
+      );
+      throwsCode(() => store.begin().set('k', () => 1), 'INVALID_VALUE');
+      assert.equal(store.latestVersion, 0);
+      assert.deepEqual(store.versions('k'), []);
+      // Inside a container msgpackr keeps the slot: that is a value, read back as written.
+      store.commit([{ type: 'set', key: 'k', value: [undefined] }]);
+      assert.deepEqual(store.get('k')?.value, [undefined]);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -34,7 +34,7 @@
 // loads a native helper, and the core loads no Node global or built-in.
 import { Packr } from 'msgpackr/pack';
 import { fromBufferKey, toBufferKey } from 'ordered-binary';
-import { describe, fromUtf8, toBytes, toOwnedBytes, utf8 } from '../common/bytes.js';
+import { describe, equalBytes, fromUtf8, toBytes, toOwnedBytes, utf8 } from '../common/bytes.js';
 import { InvalidInputError, TierIoError } from '../common/errors.js';
 
 /** How keys are given and returned. */
@@ -211,14 +211,22 @@ function encodeJson(input: unknown): Uint8Array {
 
 function encodeMsgpack(input: unknown): Uint8Array {
   if (input === undefined) badValue("must not be undefined (valueEncoding 'msgpack')");
+  let packed: Uint8Array;
   try {
     // msgpackr reuses its output buffer: copy what it wrote.
-    return new Uint8Array(packr.pack(input));
+    packed = new Uint8Array(packr.pack(input));
   } catch (error) {
     const reason = error instanceof Error ? error.message : describe(error);
     return badValue(`cannot be written as MessagePack (valueEncoding 'msgpack'): ${reason}`);
   }
+  // A function packs as undefined, which would read back as a tombstone's value.
+  if (equalBytes(packed, PACKED_UNDEFINED)) {
+    badValue(`packs as undefined (valueEncoding 'msgpack'), got ${describe(input)}`);
+  }
+  return packed;
 }
+
+const PACKED_UNDEFINED = new Uint8Array(packr.pack(undefined));
 
 function readStored(decode: () => unknown): unknown {
   try {
