@@ -39,7 +39,10 @@ forEachStoreSetup((setup) => {
     try {
       const long = 'x'.repeat(40_000);
       throwsCode(() => store.commit([{ type: 'set', key: long, value: 'v' }]), 'INVALID_KEY');
-      throwsCode(() => store.commit([{ type: 'set', key: ['a', long], value: 'v' }]), 'INVALID_KEY');
+      throwsCode(
+        () => store.commit([{ type: 'set', key: ['a', long], value: 'v' }]),
+        'INVALID_KEY',
+      );
       throwsCode(() => store.get(long), 'INVALID_KEY');
       throwsCode(() => store.range({ start: long }), 'INVALID_KEY');
       throwsCode(() => store.range({ prefix: long }), 'INVALID_KEY', /prefix/);
@@ -48,7 +51,11 @@ forEachStoreSetup((setup) => {
       throwsCode(() => store.get('x'.repeat(8189)), 'INVALID_KEY', /8,188 bytes/);
       store.commit([{ type: 'set', key: 'x'.repeat(8188), value: 'fits' }]);
       assert.equal(store.get('x'.repeat(8188))?.value, 'fits');
-      assert.equal(store.get('é'.repeat(4094))?.value, undefined, 'two-byte characters: half as many');
+      assert.equal(
+        store.get('é'.repeat(4094))?.value,
+        undefined,
+        'two-byte characters: half as many',
+      );
     } finally {
       await store.close();
     }
@@ -68,6 +75,33 @@ forEachStoreSetup((setup) => {
       // Inside a container msgpackr keeps the slot: that is a value, read back as written.
       store.commit([{ type: 'set', key: 'k', value: [undefined] }]);
       assert.deepEqual(store.get('k')?.value, [undefined]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('utf8 keys and values refuse lone surrogates rather than merge them into U+FFFD', async () => {
+    const store = setup.open({ keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    try {
+      throwsCode(
+        () => store.commit([{ type: 'set', key: '\ud800', value: 'a' }]),
+        'INVALID_KEY',
+        /surrogate/,
+      );
+      throwsCode(
+        () => store.commit([{ type: 'set', key: 'k', value: 'x\udc00' }]),
+        'INVALID_VALUE',
+        /surrogate/,
+      );
+      throwsCode(() => store.get('\udc00'), 'INVALID_KEY');
+      throwsCode(() => store.range({ prefix: '\ud83d' }), 'INVALID_KEY', /prefix/);
+      assert.equal(store.latestVersion, 0);
+      // A well-formed pair is one code point and round-trips.
+      store.commit([{ type: 'set', key: '😀', value: '😀' }]);
+      assert.deepEqual(
+        [...store.range()].map((e) => [e.key, e.value]),
+        [['😀', '😀']],
+      );
     } finally {
       await store.close();
     }

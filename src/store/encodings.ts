@@ -120,13 +120,29 @@ function badValue(message: string): never {
   throw new InvalidInputError('INVALID_VALUE', `value ${message}`);
 }
 
+/** A UTF-16 surrogate without its pair: UTF-8 has no form for it. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Why a string cannot be a `utf8` key or value, or undefined. A lone
+ * surrogate would be written as U+FFFD: two different strings would become
+ * one key, and a value would read back changed.
+ */
+function notUtf8(input: unknown, what: string): string | undefined {
+  if (typeof input !== 'string') return `must be a string (${what} 'utf8'), got ${describe(input)}`;
+  if (LONE_SURROGATE.test(input)) {
+    return `holds a lone surrogate, which UTF-8 cannot hold (${what} 'utf8')`;
+  }
+  return undefined;
+}
+
 const KEY_CODECS: Record<KeyEncoding, KeyCodec> = {
   binary: { encode: (input, what) => toOwnedBytes(input, what), decode: same },
   utf8: {
-    encode: (input, what) =>
-      typeof input === 'string'
-        ? utf8(input)
-        : badKey(what, `must be a string (keyEncoding 'utf8'), got ${describe(input)}`),
+    encode: (input, what) => {
+      const refusal = notUtf8(input, 'keyEncoding');
+      return refusal === undefined ? utf8(input as string) : badKey(what, refusal);
+    },
     decode: fromUtf8,
   },
   ordered: { encode: encodeOrdered, decode: decodeOrdered },
@@ -185,10 +201,10 @@ const VALUE_CODECS: Record<ValueEncoding, ValueCodec> = {
     decode: same,
   },
   utf8: {
-    encode: (input) =>
-      typeof input === 'string'
-        ? utf8(input)
-        : badValue(`must be a string (valueEncoding 'utf8'), got ${describe(input)}`),
+    encode: (input) => {
+      const refusal = notUtf8(input, 'valueEncoding');
+      return refusal === undefined ? utf8(input as string) : badValue(refusal);
+    },
     decode: fromUtf8,
   },
   json: { encode: encodeJson, decode: (bytes) => readStored(() => JSON.parse(fromUtf8(bytes))) },
