@@ -107,3 +107,32 @@ forEachStoreSetup((setup) => {
     }
   });
 });
+
+forEachStoreSetup((setup) => {
+  it('ordered arrays sort right after their first element, and a one-element array is that element', async () => {
+    const store = setup.open({ keyEncoding: 'ordered', valueEncoding: 'utf8' });
+    try {
+      const keys = ['b', 2, [1, 'x'], 1, 'a', ['a', 1], null, ['a'], true, '😀', '\uffff'];
+      store.commit(keys.map((key) => ({ type: 'set', key, value: JSON.stringify(key) })));
+      // ['a'] and 'a' are one key: the later write ('["a"]') holds it, and reads say 'a'.
+      assert.deepEqual(
+        [...store.range()].map((e) => [e.key, e.value]),
+        [
+          [null, 'null'],
+          [true, 'true'],
+          [1, '1'],
+          [[1, 'x'], '[1,"x"]'],
+          [2, '2'],
+          ['a', '["a"]'],
+          [['a', 1], '["a",1]'],
+          ['b', '"b"'],
+          // Strings in code point order (their UTF-8 bytes), not JavaScript's `<`.
+          ['\uffff', '"\uffff"'],
+          ['😀', '"😀"'],
+        ],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
