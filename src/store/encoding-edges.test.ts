@@ -135,4 +135,26 @@ forEachStoreSetup((setup) => {
       await store.close();
     }
   });
+
+  it('statistics count the stored (encoded) bytes of keys and values', async () => {
+    const store = setup.open({ keyEncoding: 'ordered', valueEncoding: 'json' });
+    try {
+      store.commit([{ type: 'set', key: ['t', 1], value: 1 }]);
+      store.commit([{ type: 'set', key: ['t', 1], value: 'ab' }]);
+      await store.flush();
+      const { total } = store.stats();
+      // ['t', 1]: 't', a separator and a 9-byte number; + 10 per version. JSON 1 and "ab".
+      assert.deepEqual(
+        [
+          total.currentKeyBytes,
+          total.currentValueBytes,
+          total.historicalKeyBytes,
+          total.historicalValueBytes,
+        ],
+        [21, 4, 21, 1],
+      );
+    } finally {
+      await store.close();
+    }
+  });
 });
