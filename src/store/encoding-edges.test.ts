@@ -109,6 +109,38 @@ forEachStoreSetup((setup) => {
 });
 
 forEachStoreSetup((setup) => {
+  it('a one-element ordered array is its element: one key, as it reads back (numbers included)', async () => {
+    const store = setup.open({ keyEncoding: 'ordered', valueEncoding: 'utf8' });
+    try {
+      const parts = [1, 2.5, -3, 1e10, 'a', true, null];
+      for (const part of parts) {
+        store.commit([{ type: 'set', key: [part], value: `array ${part}` }]);
+        store.commit([{ type: 'set', key: part, value: `part ${part}` }]);
+      }
+      assert.deepEqual(
+        [...store.range()].map((e) => [e.key, e.value]),
+        [null, true, -3, 1, 2.5, 1e10, 'a'].map((part) => [part, `part ${part}`]),
+      );
+      for (const part of parts) {
+        assert.deepEqual(
+          store.versions([part]).map((v) => v.value),
+          [`part ${part}`, `array ${part}`],
+        );
+      }
+      // As a bound or a prefix too: [1] is 1.
+      assert.deepEqual(
+        [...store.range({ prefix: [1] })].map((e) => e.key),
+        [1],
+      );
+      assert.deepEqual(
+        [...store.range({ start: [1], end: [1], endInclusive: true })].map((e) => e.key),
+        [1],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   it('ordered arrays sort right after their first element, and a one-element array is that element', async () => {
     const store = setup.open({ keyEncoding: 'ordered', valueEncoding: 'utf8' });
     try {

@@ -160,7 +160,12 @@ function isOrderedPart(part: unknown): boolean {
  */
 const signedZeroFree = (part: unknown) => (Object.is(part, -0) ? 0 : part);
 
-/** ordered-binary writes into a shared pool: the store keeps a copy of its own. */
+/**
+ * ordered-binary writes into a shared pool: the store keeps a copy of its own.
+ * A one-element array is written as its element: ordered-binary reads both
+ * back as the element, but pads a number inside an array, so `[1]` and `1`
+ * would be two keys that read the same.
+ */
 function encodeOrdered(input: unknown, what: 'key' | 'prefix'): Uint8Array {
   const ok = Array.isArray(input)
     ? input.length > 0 && input.every(isOrderedPart)
@@ -172,7 +177,11 @@ function encodeOrdered(input: unknown, what: 'key' | 'prefix'): Uint8Array {
         `(keyEncoding 'ordered'), got ${describe(input)}`,
     );
   }
-  const key = Array.isArray(input) ? input.map(signedZeroFree) : signedZeroFree(input);
+  const key = Array.isArray(input)
+    ? input.length === 1
+      ? signedZeroFree(input[0])
+      : input.map(signedZeroFree)
+    : signedZeroFree(input);
   try {
     return new Uint8Array(toBufferKey(key as Parameters<typeof toBufferKey>[0]));
   } catch {
