@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import fc from 'fast-check';
 import { isStoreError } from '../common/errors.js';
 import { forEachStoreSetup } from '../test-support/store-setups.js';
+import { codecsFor } from './encodings.js';
 
 /** Edges of the encodings a careless caller meets: they are refused with a code or read back as written. */
 
@@ -141,6 +143,40 @@ forEachStoreSetup((setup) => {
     }
   });
 
+  it('an ordered array ordered-binary cannot read back (nulls it mistakes) is INVALID_KEY', async () => {
+    const store = setup.open({ keyEncoding: 'ordered', valueEncoding: 'utf8' });
+    try {
+      // Read back, these were [0, false, ''], ['a', null, ''] and a shorter array.
+      for (const key of [
+        [0, false, null],
+        ['a', null, null],
+        ['', false, null, null, ''],
+      ]) {
+        throwsCode(
+          () => store.commit([{ type: 'set', key, value: 'v' }]),
+          'INVALID_KEY',
+          /cannot read it back/,
+        );
+      }
+      assert.equal(store.latestVersion, 0);
+      // Nulls it reads back are keys as any other.
+      const fine = [
+        ['a', null],
+        [null, 'a'],
+        [null, null],
+        [null, 1, 'x'],
+      ];
+      store.commit(fine.map((key) => ({ type: 'set', key, value: JSON.stringify(key) })));
+      assert.deepEqual(
+        [...store.range()].map((e) => JSON.stringify(e.key)),
+        [...store.range()].map((e) => e.value),
+      );
+      assert.equal([...store.range()].length, fine.length);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('ordered arrays sort right after their first element, and a one-element array is that element', async () => {
     const store = setup.open({ keyEncoding: 'ordered', valueEncoding: 'utf8' });
     try {
@@ -189,4 +225,34 @@ forEachStoreSetup((setup) => {
       await store.close();
     }
   });
+});
+
+it('every ordered key the store takes reads back as written and encodes to the same bytes again', () => {
+  const codecs = codecsFor('ordered', 'binary');
+  const part = fc.oneof(
+    fc.string({ unit: 'binary' }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom('', '\u0000', '\u001b', 'a\u0000'),
+  );
+  const key = fc.oneof(part, fc.array(part, { minLength: 1, maxLength: 6 }));
+  // What the store means by a key: -0 is 0, a one-element array its element.
+  const meant = (k: unknown): unknown =>
+    Array.isArray(k) ? (k.length === 1 ? meant(k[0]) : k.map(meant)) : Object.is(k, -0) ? 0 : k;
+  fc.assert(
+    fc.property(key, (k) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = codecs.key(k);
+      } catch (error) {
+        if (isStoreError(error, 'INVALID_KEY')) return;
+        throw error;
+      }
+      const back = codecs.keyOf(bytes);
+      assert.deepEqual(back, meant(k));
+      assert.deepEqual([...codecs.key(back)], [...bytes]);
+    }),
+    { numRuns: 3000 },
+  );
 });

@@ -182,6 +182,12 @@ function encodeOrdered(input: unknown, what: 'key' | 'prefix'): Uint8Array {
       ? signedZeroFree(input[0])
       : input.map(signedZeroFree)
     : signedZeroFree(input);
+  const bytes = toOrderedBytes(key, what);
+  if (Array.isArray(key) && key.includes(null)) checkReadsBack(key, bytes, what);
+  return bytes;
+}
+
+function toOrderedBytes(key: unknown, what: 'key' | 'prefix'): Uint8Array {
   try {
     return new Uint8Array(toBufferKey(key as Parameters<typeof toBufferKey>[0]));
   } catch {
@@ -189,6 +195,28 @@ function encodeOrdered(input: unknown, what: 'key' | 'prefix'): Uint8Array {
     return badKey(
       what,
       "is too long for keyEncoding 'ordered' (ordered-binary encodes keys of at most 8,188 bytes)",
+    );
+  }
+}
+
+/**
+ * ordered-binary writes `null` in an array as the byte that also separates
+ * the parts, and reads some such arrays back wrong (`[0, false, null]` as
+ * `[0, false, '']`, two nulls in a row as one): a key is only stored if it
+ * reads back as written. Arrays without `null` always do.
+ */
+function checkReadsBack(key: readonly unknown[], bytes: Uint8Array, what: 'key' | 'prefix'): void {
+  // On a copy: ordered-binary hangs a DataView on the array it reads.
+  const back = decodeOrdered(bytes.slice());
+  const same =
+    Array.isArray(back) &&
+    back.length === key.length &&
+    back.every((part, i) => Object.is(part, key[i]));
+  if (!same) {
+    badKey(
+      what,
+      `${JSON.stringify(key)}: ordered-binary cannot read it back (it reads ` +
+        `${JSON.stringify(back)}); use another placeholder than null there (keyEncoding 'ordered')`,
     );
   }
 }
