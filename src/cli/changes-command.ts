@@ -33,7 +33,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { utf8 } from '../common/bytes.js';
 import { isStoreError } from '../common/errors.js';
 import { formatBytes } from '../script/format.js';
-import { MultiStore } from '../store/multistore.js';
+import type { MultiStore } from '../store/multistore.js';
+import { openCliStore } from './open-file.js';
 
 /** Exit status when the feed was refused. */
 export const EXIT_REFUSED = 1;
@@ -107,7 +108,7 @@ export async function changesCommand(
     throw new Error(`--from (${from}) must not be above --to (${to})`);
   }
   assertExists(options.db);
-  const store = MultiStore.open({ path: options.db, readOnly: true });
+  const store = openCliStore({ path: options.db, readOnly: true });
   try {
     let last = options.from;
     for (;;) {

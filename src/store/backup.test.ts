@@ -150,7 +150,9 @@ describe('store.backup', () => {
            if (!readdirSync(${JSON.stringify(dir.path)}).some((n) => n.includes('.partial-'))) return;
            clearInterval(look);
            console.log('copying');
-           setInterval(() => {}, 60000);
+           // Hold the thread until killed: the copy's next step (and the link
+           // to the target) can never run, whatever the machine's load.
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
          }, 0);`,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },

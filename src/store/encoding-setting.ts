@@ -61,13 +61,13 @@ export function reconcileEncodings(
   if (found.keyEncoding !== keyEncoding || found.valueEncoding !== valueEncoding) {
     const where =
       stored !== undefined
-        ? 'was written'
+        ? 'was written with'
         : tier.readOnly
-          ? 'keeps no encodings (a read-only open cannot store them) and so reads as written'
-          : 'holds data written without encodings';
+          ? 'keeps no encodings (a read-only open cannot store them) and so reads as written with'
+          : 'holds data written with the default encodings,';
     throw new InvalidInputError(
       'INVALID_OPTIONS',
-      `the store ${where} with keyEncoding '${found.keyEncoding}' and valueEncoding ` +
+      `the store ${where} keyEncoding '${found.keyEncoding}' and valueEncoding ` +
         `'${found.valueEncoding}'; open it with those (asked for '${keyEncoding}' and '${valueEncoding}')`,
     );
   }

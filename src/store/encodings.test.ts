@@ -245,7 +245,7 @@ describe('encodings at open', () => {
       throwsCode(
         () => MultiStore.open({ path: binary, valueEncoding: 'utf8' }),
         'INVALID_OPTIONS',
-        /holds data written without encodings/,
+        /holds data written with the default encodings, keyEncoding 'binary' and valueEncoding 'binary'; open it with those/,
       );
       const reopened = MultiStore.open({ path: binary, keyEncoding: 'binary' });
       assert.deepEqual(reopened.get('a')?.value, new TextEncoder().encode('b'));

@@ -34,7 +34,7 @@
 // loads a native helper, and the core loads no Node global or built-in.
 import { Packr } from 'msgpackr/pack';
 import { fromBufferKey, toBufferKey } from 'ordered-binary';
-import { describe, fromUtf8, toBytes, toOwnedBytes, utf8 } from '../common/bytes.js';
+import { describe, equalBytes, fromUtf8, toBytes, toOwnedBytes, utf8 } from '../common/bytes.js';
 import { InvalidInputError, TierIoError } from '../common/errors.js';
 
 /** How keys are given and returned. */
@@ -120,13 +120,29 @@ function badValue(message: string): never {
   throw new InvalidInputError('INVALID_VALUE', `value ${message}`);
 }
 
+/** A UTF-16 surrogate without its pair: UTF-8 has no form for it. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Why a string cannot be a `utf8` key or value, or undefined. A lone
+ * surrogate would be written as U+FFFD: two different strings would become
+ * one key, and a value would read back changed.
+ */
+function notUtf8(input: unknown, what: string): string | undefined {
+  if (typeof input !== 'string') return `must be a string (${what} 'utf8'), got ${describe(input)}`;
+  if (LONE_SURROGATE.test(input)) {
+    return `holds a lone surrogate, which UTF-8 cannot hold (${what} 'utf8')`;
+  }
+  return undefined;
+}
+
 const KEY_CODECS: Record<KeyEncoding, KeyCodec> = {
   binary: { encode: (input, what) => toOwnedBytes(input, what), decode: same },
   utf8: {
-    encode: (input, what) =>
-      typeof input === 'string'
-        ? utf8(input)
-        : badKey(what, `must be a string (keyEncoding 'utf8'), got ${describe(input)}`),
+    encode: (input, what) => {
+      const refusal = notUtf8(input, 'keyEncoding');
+      return refusal === undefined ? utf8(input as string) : badKey(what, refusal);
+    },
     decode: fromUtf8,
   },
   ordered: { encode: encodeOrdered, decode: decodeOrdered },
@@ -138,7 +154,18 @@ function isOrderedPart(part: unknown): boolean {
   return type === 'string' || type === 'boolean' || part === null;
 }
 
-/** ordered-binary writes into a shared pool: the store keeps a copy of its own. */
+/**
+ * ordered-binary writes -0 as bytes that read back as something else (and
+ * differ from 0's): -0 is the key 0, as `===` has it.
+ */
+const signedZeroFree = (part: unknown) => (Object.is(part, -0) ? 0 : part);
+
+/**
+ * ordered-binary writes into a shared pool: the store keeps a copy of its own.
+ * A one-element array is written as its element: ordered-binary reads both
+ * back as the element, but pads a number inside an array, so `[1]` and `1`
+ * would be two keys that read the same.
+ */
 function encodeOrdered(input: unknown, what: 'key' | 'prefix'): Uint8Array {
   const ok = Array.isArray(input)
     ? input.length > 0 && input.every(isOrderedPart)
@@ -150,7 +177,48 @@ function encodeOrdered(input: unknown, what: 'key' | 'prefix'): Uint8Array {
         `(keyEncoding 'ordered'), got ${describe(input)}`,
     );
   }
-  return new Uint8Array(toBufferKey(input as Parameters<typeof toBufferKey>[0]));
+  const key = Array.isArray(input)
+    ? input.length === 1
+      ? signedZeroFree(input[0])
+      : input.map(signedZeroFree)
+    : signedZeroFree(input);
+  const bytes = toOrderedBytes(key, what);
+  if (Array.isArray(key) && key.includes(null)) checkReadsBack(key, bytes, what);
+  return bytes;
+}
+
+function toOrderedBytes(key: unknown, what: 'key' | 'prefix'): Uint8Array {
+  try {
+    return new Uint8Array(toBufferKey(key as Parameters<typeof toBufferKey>[0]));
+  } catch {
+    // The one thing the checks above leave it to refuse: a key past its 8 KiB buffer.
+    return badKey(
+      what,
+      "is too long for keyEncoding 'ordered' (ordered-binary encodes keys of at most 8,188 bytes)",
+    );
+  }
+}
+
+/**
+ * ordered-binary writes `null` in an array as the byte that also separates
+ * the parts, and reads some such arrays back wrong (`[0, false, null]` as
+ * `[0, false, '']`, two nulls in a row as one): a key is only stored if it
+ * reads back as written. Arrays without `null` always do.
+ */
+function checkReadsBack(key: readonly unknown[], bytes: Uint8Array, what: 'key' | 'prefix'): void {
+  // On a copy: ordered-binary hangs a DataView on the array it reads.
+  const back = decodeOrdered(bytes.slice());
+  const same =
+    Array.isArray(back) &&
+    back.length === key.length &&
+    back.every((part, i) => Object.is(part, key[i]));
+  if (!same) {
+    badKey(
+      what,
+      `${JSON.stringify(key)}: ordered-binary cannot read it back (it reads ` +
+        `${JSON.stringify(back)}); use another placeholder than null there (keyEncoding 'ordered')`,
+    );
+  }
 }
 
 function decodeOrdered(bytes: Uint8Array): unknown {
@@ -170,10 +238,10 @@ const VALUE_CODECS: Record<ValueEncoding, ValueCodec> = {
     decode: same,
   },
   utf8: {
-    encode: (input) =>
-      typeof input === 'string'
-        ? utf8(input)
-        : badValue(`must be a string (valueEncoding 'utf8'), got ${describe(input)}`),
+    encode: (input) => {
+      const refusal = notUtf8(input, 'valueEncoding');
+      return refusal === undefined ? utf8(input as string) : badValue(refusal);
+    },
     decode: fromUtf8,
   },
   json: { encode: encodeJson, decode: (bytes) => readStored(() => JSON.parse(fromUtf8(bytes))) },
@@ -196,14 +264,22 @@ function encodeJson(input: unknown): Uint8Array {
 
 function encodeMsgpack(input: unknown): Uint8Array {
   if (input === undefined) badValue("must not be undefined (valueEncoding 'msgpack')");
+  let packed: Uint8Array;
   try {
     // msgpackr reuses its output buffer: copy what it wrote.
-    return new Uint8Array(packr.pack(input));
+    packed = new Uint8Array(packr.pack(input));
   } catch (error) {
     const reason = error instanceof Error ? error.message : describe(error);
     return badValue(`cannot be written as MessagePack (valueEncoding 'msgpack'): ${reason}`);
   }
+  // A function packs as undefined, which would read back as a tombstone's value.
+  if (equalBytes(packed, PACKED_UNDEFINED)) {
+    badValue(`packs as undefined (valueEncoding 'msgpack'), got ${describe(input)}`);
+  }
+  return packed;
 }
+
+const PACKED_UNDEFINED = new Uint8Array(packr.pack(undefined));
 
 function readStored(decode: () => unknown): unknown {
   try {

@@ -28,7 +28,8 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { StorageStats } from '../../stats/figures.js';
 import type { DropWorkerStats } from '../../store/drop-worker.js';
-import { MultiStore } from '../../store/multistore.js';
+import type { MultiStore } from '../../store/multistore.js';
+import { openCliStore } from '../open-file.js';
 import {
   DemoWorker,
   type RetriedConflict,
@@ -97,7 +98,7 @@ const EMPTY_TOTALS: DemoTotals = Object.freeze({
 
 /** Open the store of `settings`. */
 export function openDemoStore(path: string | undefined): MultiStore {
-  return MultiStore.open({
+  return openCliStore({
     ...(path === undefined ? { tier: 'memory' as const } : { path }),
     tables: DEMO_TABLES,
   });

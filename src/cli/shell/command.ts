@@ -22,7 +22,7 @@
  */
 
 import { type Command, Option } from 'commander';
-import { MultiStore } from '../../store/multistore.js';
+import { openCliStore } from '../open-file.js';
 import { runInteractive, runPiped, type ShellStreams } from './repl.js';
 import { ShellSession } from './session.js';
 
@@ -71,7 +71,7 @@ export async function shellCommand(
   streams: ShellStreams,
   interactive: boolean,
 ): Promise<number> {
-  const store = MultiStore.open(
+  const store = openCliStore(
     options.db === undefined
       ? { tier: 'memory' }
       : { path: options.db, readOnly: options.readOnly === true },
