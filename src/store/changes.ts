@@ -21,18 +21,35 @@
  *
  * ## Erased history
  *
- * A feed must never skip what drops erased. Drops erase a prefix of a key's
- * versions and record the horizon `[erasedFrom, readableFrom)` of reads they
- * changed (transaction/erasure.ts); the feed from `from` to `to` of a range
- * is refused (`VERSION_TOO_OLD`) when a key of the range has a horizon with
- * `readableFrom > from` and `erasedFrom <= to`: erased versions may lie in
- * the interval, or the state at `from` itself was erased (a deletion, which
- * is no write and so in no feed). A table whose readable floor (its highest
- * `readableFrom`, constant time) is at or below `from` is skipped without
- * looking at a key, so a consumer that keeps up pays nothing; otherwise the
- * table's horizons above `from` are paged (`horizonPage`). The error's
- * `readableFrom` is the highest floor of the range's tables: a feed from
- * there is accepted.
+ * A feed must never skip what drops erased: a write in `(from, to]` that is
+ * gone, or a deletion taking effect there (a drop deleting a key is no
+ * write, so it is in no feed). Erasing what lies at or below `from` costs
+ * the feed nothing: its consumer already holds the state at `from`.
+ *
+ * Drops erase a prefix of a key's versions and record the horizon
+ * `[erasedFrom, readableFrom)` of reads they changed (transaction/erasure.ts),
+ * and raise the table's **erased top**: the highest version at which an
+ * erasure changed its history (an erased version, or a deletion's commit
+ * version). A table is skipped, without looking at a key, when `from` is at
+ * or above its erased top (nothing it would list was erased, no deletion
+ * lies above `from`) or its readable floor (its highest `readableFrom`:
+ * every erasure lies below it); both are constant time. So a consumer that
+ * keeps up with a retention table, which erases all the time but only
+ * versions the consumer already followed past, is never refused:
+ *
+ * ```
+ *   s:1   v1 (erased)   v2 (kept)        erased top 1, floor 2
+ *   changes({ from: 1 })    1 >= top: accepted, lists v2
+ *   changes({ from: 0 })    refused: v1 is in (0, 2] and gone
+ * ```
+ *
+ * Otherwise the table's horizons above `from` are paged (`horizonPage`), and
+ * the feed is refused (`VERSION_TOO_OLD`) when a key of the range has a
+ * horizon with `readableFrom > from` and `erasedFrom <= to`: erased versions
+ * or a deletion may lie in the interval (a horizon does not say which of its
+ * versions were writes, so it is taken whole). The error's `readableFrom` is
+ * the highest floor of the range's tables: every key of the range can be
+ * read there, and a feed from there is accepted.
  *
  * The iterator holds snapshots at `from` and `to` while it runs (see
  * snapshot-range.ts), and checks the horizons again before it hands out a
@@ -180,8 +197,8 @@ export interface HistoryRead {
 }
 
 /**
- * Throw `VERSION_TOO_OLD` when erased history of the range reaches into
- * `(from, to]` or erased the state at `from` (see the module documentation).
+ * Throw `VERSION_TOO_OLD` when erased history of the range may reach into
+ * `(from, to]` (see the module documentation).
  */
 export function checkHistory(read: HistoryRead): void {
   if (read.from >= read.to) return;
@@ -190,7 +207,7 @@ export function checkHistory(read: HistoryRead): void {
   let resume = 0;
   for (const table of tablesOf(read)) {
     const floor = tier.readableFloor(table);
-    if (read.from >= floor) continue;
+    if (read.from >= floor || read.from >= tier.erasedTop(table)) continue;
     const key = refusedKey(read, table);
     if (key === undefined) continue;
     refused ??= key;
