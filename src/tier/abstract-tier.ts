@@ -136,7 +136,7 @@
  *
  * ```
  *   commit:  tier.set(v, writes, observe, { figures: () => after, log: [record] })
- *   flush:   tier.drop(pairs, { figures: () => after, forget: [seq...] })
+ *   flush:   tier.drop(pairs, horizons, { figures: () => after, forget: [seq...], erasedTops })
  *   open:    tier.readFigures(), tier.readLog()      O(tables + records), no data read
  * ```
  *
@@ -146,7 +146,9 @@
  * the same `seq`); `forget` removes records. The tier never interprets
  * either: figures are the store's arithmetic, records its bytes. `clearTable`
  * forgets the figures of the table it empties. A tier that has nowhere else
- * to keep them keeps them in memory ({@link KeptState}, kept-state.ts).
+ * to keep them keeps them in memory ({@link KeptState}, kept-state.ts). A
+ * drop's `erasedTops` raise the tables' erased tops (above) in the same
+ * step; `set` refuses them.
  *
  * ## Read-only tiers and snapshots
  *
