@@ -12,9 +12,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ErrorCode, isStoreError } from '../common/errors.js';
+import { MockClock } from '../runtime/clock.js';
 import { tempDir } from '../test-support/store-setups.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { MemoryTier } from '../tier/memory/memory-tier.js';
+import { SqliteTier } from '../tier/sqlite/sqlite-tier.js';
 import { DEFAULT_TABLE } from '../tier/tier.js';
 import { MultiStore } from './multistore.js';
 
@@ -164,6 +166,45 @@ describe('a read-only store beside its writer', () => {
       assert.throws(() => [...reader.range({ prefix: 's:' }, { version: 2 })], tooOld, 'range');
       assert.equal(text(reader.get('s:1', 3)?.value), 'v3', 'the horizon ends at what is kept');
       assert.deepEqual(keys(reader), ['s:1=v3']);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('a read of history that the writer erases while the read runs is refused, never answered absent', async () => {
+    // Another process's drop flush can commit between any two statements of
+    // a reader's get: here, between the horizon lookup and the version read.
+    const path = freshPath();
+    const clock = new MockClock();
+    const tables = [{ name: 'sessions', prefix: 's:', retention: { keepLastVersions: 1 } }];
+    const dropWorker = { batchSize: 1000, flushIntervalMs: 50 };
+    const writer = MultiStore.open({ path, tables, actorMode: 'inline', clock, dropWorker });
+    for (let v = 1; v <= 3; v++) writer.commit([{ type: 'set', key: 's:1', value: `v${v}` }], v);
+    const tier = SqliteTier.open(path, { readOnly: true });
+    let erased = false;
+    const eraseOnFirstGet = new Proxy(tier, {
+      get(target, name) {
+        const member = Reflect.get(target, name, target);
+        if (typeof member !== 'function') return member;
+        return (...args: unknown[]) => {
+          if (name === 'get' && !erased) {
+            erased = true;
+            clock.advanceMillis(50); // the writer's drop worker flushes now
+          }
+          return member.apply(target, args);
+        };
+      },
+    });
+    const reader = MultiStore.fromTier(eraseOnFirstGet);
+    try {
+      assert.throws(
+        () => reader.get('s:1', 1),
+        (e: unknown) => isStoreError(e, 'VERSION_TOO_OLD'),
+        'v1 was erased while the read ran',
+      );
+      assert.ok(erased);
+      assert.equal(writer.versions('s:1').length, 1);
     } finally {
       await reader.close();
       await writer.close();
