@@ -28,7 +28,9 @@
  * ```
  *
  * Everything is read from one snapshot of the tier, so a read-only store
- * can verify a file its writer is changing.
+ * can verify a file its writer is changing. Last, the records of the drop
+ * log are decoded (not applied): a damaged one throws `TIER_IO`, as it
+ * would when a writer opens the file.
  *
  * @module
  */
@@ -39,6 +41,7 @@ import type { AbstractTier } from '../tier/abstract-tier.js';
 import { horizonPages } from '../tier/paging.js';
 import { FIGURE_FIELDS, type TierReader } from '../tier/tier.js';
 import type { TableConfig } from './options.js';
+import { recoverRequests } from './request-log.js';
 
 /** What `verify` checks of the horizons beside the figures (module documentation). */
 export type HorizonCheck = 'versionsInHorizons' | 'readableFloor';
@@ -82,6 +85,9 @@ export function verifyFigures(
     for (const table of reader.tables()) {
       for (const difference of checkHorizons(reader, table)) differences.push(difference);
     }
+    // The pending drop requests must decode, as the next writer's open
+    // decodes them: a damaged record is TIER_IO here too (O(pending)).
+    recoverRequests(tier.readLog());
     return differences;
   } finally {
     snapshot.release();
