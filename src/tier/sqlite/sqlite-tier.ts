@@ -64,7 +64,7 @@ import { backupDatabase } from './backup.js';
 import { SqlConnection } from './connection.js';
 import { claimWriter, isBusy, lockedElsewhere, type WriterClaim } from './file-lock.js';
 import { connect, MEMORY_PATH, type Synchronous } from './load.js';
-import { checkReadable, migrate } from './migrations.js';
+import { checkReadable, migrate, refuseNewerFormat } from './migrations.js';
 import { SnapshotConnections } from './snapshots.js';
 import { SqlTable } from './sql-table.js';
 
@@ -162,7 +162,8 @@ export class SqliteTier extends TableTier<SqlTable> {
   static #openWriter(path: string, options: SqliteOpenOptions): SqliteTier {
     const claim = path === MEMORY_PATH ? undefined : claimWriter(path);
     try {
-      const db = connect(path, { readOnly: false, synchronous: options.synchronous ?? 'normal' });
+      const synchronous = options.synchronous ?? 'normal';
+      const db = connect(path, { readOnly: false, synchronous, check: refuseNewerFormat });
       try {
         migrate(db);
         return new SqliteTier({
