@@ -119,6 +119,21 @@ describe('multistore check', () => {
     ]);
   });
 
+  it('reports a latest version below a stored version (new commits would land under it)', async () => {
+    const path = freshPath();
+    await makeFile(path);
+    const db = new Driver(path);
+    db.prepare("UPDATE multistore_meta SET value = 2 WHERE name = 'latest_version'").run();
+    db.close();
+    const result = runMultistore(['check', path]);
+    assert.equal(result.status, 1, result.stdout);
+    assert.deepEqual(nonEmptyLines(result.stdout), [
+      '"multi": latestVersion is 2 in the file, 5 counted',
+      '"sessions": latestVersion is 2 in the file, 5 counted',
+      '2 differences',
+    ]);
+  });
+
   it('exits 2 with one line for a file it cannot open', () => {
     const result = runMultistore(['check', join(dir.path, 'missing.db')]);
     assert.equal(result.status, 2);
