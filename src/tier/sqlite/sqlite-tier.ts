@@ -257,8 +257,26 @@ export class SqliteTier extends TableTier<SqlTable> {
     const db = this.#connection.db;
     const bytesBefore = this.#databaseBytes();
     db.exec('VACUUM');
-    if (this.path !== MEMORY_PATH) db.pragma('wal_checkpoint(TRUNCATE)');
+    if (this.path !== MEMORY_PATH) this.#checkpointWithoutWaiting();
     return { bytesBefore, bytesAfter: this.#databaseBytes() };
+  }
+
+  /**
+   * Empty the WAL if no reader's snapshot (a read-only store's range, in
+   * any process) still needs it, without waiting for one to end: the busy
+   * timeout would block the process, and a snapshot of this process could
+   * not end meanwhile. A WAL kept for a reader is emptied by a later
+   * checkpoint.
+   */
+  #checkpointWithoutWaiting(): void {
+    const db = this.#connection.db;
+    const timeout = db.pragma('busy_timeout', { simple: true });
+    db.pragma('busy_timeout = 0');
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.pragma(`busy_timeout = ${Number(timeout)}`);
+    }
   }
 
   #databaseBytes(): number {
