@@ -119,10 +119,47 @@ describe('multistore check', () => {
     ]);
   });
 
+  it('reports a latest version below a stored version (new commits would land under it)', async () => {
+    const path = freshPath();
+    await makeFile(path);
+    const db = new Driver(path);
+    db.prepare("UPDATE multistore_meta SET value = 2 WHERE name = 'latest_version'").run();
+    db.close();
+    const result = runMultistore(['check', path]);
+    assert.equal(result.status, 1, result.stdout);
+    assert.deepEqual(nonEmptyLines(result.stdout), [
+      '"multi": latestVersion is 2 in the file, 5 counted',
+      '"sessions": latestVersion is 2 in the file, 5 counted',
+      '2 differences',
+    ]);
+  });
+
   it('exits 2 with one line for a file it cannot open', () => {
     const result = runMultistore(['check', join(dir.path, 'missing.db')]);
     assert.equal(result.status, 2);
     assertOneLineError(result, /^multistore check: .*missing\.db/);
+  });
+
+  it('exits 2 with one line for a file whose drop log or figures cannot be read (a writer could not open it)', async () => {
+    for (const [damage, reason] of [
+      ["INSERT INTO multistore_log (seq, record) VALUES (999, x'02ff')", /drop log record 999/],
+      ['DROP TABLE multistore_figures', /figures/],
+    ] as const) {
+      const path = freshPath();
+      await makeFile(path);
+      const db = new Driver(path);
+      db.exec(damage);
+      db.close();
+      assert.throws(
+        () => MultiStore.open({ path }),
+        (e: unknown) => (e as { code?: unknown }).code === 'TIER_IO',
+        'a writer refuses it',
+      );
+      const result = runMultistore(['check', path]);
+      assert.equal(result.status, 2, `${damage}: ${result.stdout}`);
+      assertOneLineError(result, /^multistore check: /);
+      assert.match(result.stderr, reason);
+    }
   });
 
   it('checks a file another process is writing (one snapshot), and so does a read-only shell', async () => {

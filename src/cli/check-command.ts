@@ -18,7 +18,7 @@
  * |---|---|
  * | 0 | the figures match the data |
  * | 1 | at least one figure differs |
- * | 2 | the file could not be opened (missing, not a multistore file, or a format a read-only open cannot upgrade) |
+ * | 2 | the file could not be opened (missing, not a multistore file, or a format a read-only open cannot upgrade) or read (its figures or drop log damaged: a writer could not open it) |
  *
  * @module
  */
@@ -66,7 +66,14 @@ export async function checkCommand(file: string, output: CheckOutput): Promise<n
     return EXIT_UNREADABLE;
   }
   try {
-    const differences = store.verify();
+    let differences: ReturnType<MultiStore['verify']>;
+    try {
+      differences = store.verify();
+    } catch (error) {
+      // A damaged file (figures or drop log unreadable): a writer could not open it either.
+      output.err(`multistore check: ${error instanceof Error ? error.message : String(error)}`);
+      return EXIT_UNREADABLE;
+    }
     for (const { table, figure, stored, counted } of differences) {
       output.out(
         `${JSON.stringify(table)}: ${figure} is ${stored} in the file, ${counted} counted`,

@@ -130,6 +130,31 @@ describe('store.backup', () => {
     assert.ok(existsSync(existing));
   });
 
+  it('two backups racing to one target: one copy is made, the other refused (INVALID_ARGUMENT), no leftovers', async () => {
+    const path = freshPath();
+    const store = MultiStore.open({ path });
+    try {
+      for (let v = 1; v <= 50; v++) commitAt(store, v);
+      const target = freshPath('raced');
+      const results = await Promise.allSettled([store.backup(target), store.backup(target)]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected'],
+      );
+      const refused = (results[1] as PromiseRejectedResult).reason;
+      assert.ok(isStoreError(refused, 'INVALID_ARGUMENT'), String(refused));
+      assert.deepEqual(
+        readdirSync(dir.path).filter((name) => name.startsWith(basename(target))),
+        [basename(target)],
+      );
+      const copy = MultiStore.open({ path: target, readOnly: true });
+      assert.equal(copy.latestVersion, 50);
+      await copy.close();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a process killed during a backup leaves no target, only its temporary file; the store is intact', async () => {
     const path = freshPath();
     const store = MultiStore.open({ path });

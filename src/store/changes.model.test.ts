@@ -6,8 +6,11 @@
  * - `changes` over a random range and version interval equals the model's
  *   log of stored writes there, grouped by version, or is refused with
  *   `VERSION_TOO_OLD` exactly when the model has a horizon of a key of the
- *   range reaching into the interval; a feed from the error's `readableFrom`
- *   is then accepted;
+ *   range reaching into the interval in a table whose erasures reach above
+ *   `from` (its erased top and readable floor); a feed from the error's
+ *   `readableFrom` is then accepted; an accepted feed skips nothing: the
+ *   state at `from` plus the feed gives every read the model answers in the
+ *   interval;
  * - `diff(a, b)` equals the brute-force difference of two full reads of the
  *   range at a and at b (refused where those reads are);
  * - a second store fed only from `changes` of the first (the state at the
@@ -170,13 +173,62 @@ class Harness {
       }));
   }
 
-  /** Whether the model has a key of the range whose horizon reaches into (from, to]. */
+  /**
+   * Whether the store's rule refuses the feed: a key of the range has a
+   * horizon reaching into (from, to], in a table where `from` is below both
+   * the readable floor (highest readableFrom) and the erased top (highest
+   * version an erasure changed: erased version or deletion).
+   */
   refusesFeed(r: Bounds, from: number, to: number): boolean {
     if (from >= to) return false;
     return KEYS.some((k) => {
       const h = this.model.horizon(k);
-      return inRange(r, k) && h !== undefined && h.readableFrom > from && h.erasedFrom <= to;
+      if (!inRange(r, k) || h === undefined) return false;
+      if (from >= this.#tableBound(tableOf(k))) return false;
+      return h.readableFrom > from && h.erasedFrom <= to;
     });
+  }
+
+  /** The lower of a table's readable floor and erased top: a feed from there is not looked at. */
+  #tableBound(table: string): number {
+    let floor = 0;
+    let top = 0;
+    for (const k of KEYS) {
+      if (tableOf(k) !== table) continue;
+      floor = Math.max(floor, this.model.horizon(k)?.readableFrom ?? 0);
+      top = Math.max(top, this.model.erasedTop(k) ?? 0);
+    }
+    return Math.min(floor, top);
+  }
+
+  /**
+   * Safety of an accepted feed, whatever rule accepted it: for every key of
+   * the range and every version v in (from, to] whose read the model
+   * answers, the read equals what a consumer holding the state at `from`
+   * gets by applying the feed up to v. A consumer whose state at `from` is
+   * refused must get every answered read from the feed's writes alone.
+   */
+  checkNothingSkipped(r: Bounds, from: number, to: number, feed: readonly Change[]): void {
+    for (const k of KEYS) {
+      if (!inRange(r, k)) continue;
+      const base = from < 0 || this.model.refusal(k, from) !== undefined ? 'unknown' : 'known';
+      let held: Uint8Array | undefined | 'unknown' =
+        base === 'known' ? this.model.get(k, from)?.value : 'unknown';
+      const writes = feed.flatMap((c) =>
+        c.writes.filter((w) => same(w.key, k)).map((w) => ({ version: c.version, value: w.value })),
+      );
+      if (from < 0) held = undefined; // a feed from the first write starts from nothing
+      for (let v = Math.max(0, from + 1); v <= to; v++) {
+        const write = writes.find((w) => w.version === v);
+        if (write !== undefined) held = write.value;
+        if (this.model.refusal(k, v) !== undefined) continue;
+        const truth = this.model.get(k, v)?.value;
+        assert.ok(
+          held !== 'unknown' && same(held, truth),
+          `the feed (${from}, ${to}] skipped a change of ${bytesToBinaryString(k)} at or below ${v}`,
+        );
+      }
+    }
   }
 
   changes(step: Extract<Op, { op: 'changes' }>): void {
@@ -224,6 +276,7 @@ class Harness {
       plainChanges(got),
       plainChanges(this.expectedChanges(step.bounds, from, upper)),
     );
+    this.checkNothingSkipped(step.bounds, from, upper, got);
   }
 
   diff(step: Extract<Op, { op: 'diff' }>): void {

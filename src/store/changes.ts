@@ -21,18 +21,35 @@
  *
  * ## Erased history
  *
- * A feed must never skip what drops erased. Drops erase a prefix of a key's
- * versions and record the horizon `[erasedFrom, readableFrom)` of reads they
- * changed (transaction/erasure.ts); the feed from `from` to `to` of a range
- * is refused (`VERSION_TOO_OLD`) when a key of the range has a horizon with
- * `readableFrom > from` and `erasedFrom <= to`: erased versions may lie in
- * the interval, or the state at `from` itself was erased (a deletion, which
- * is no write and so in no feed). A table whose readable floor (its highest
- * `readableFrom`, constant time) is at or below `from` is skipped without
- * looking at a key, so a consumer that keeps up pays nothing; otherwise the
- * table's horizons above `from` are paged (`horizonPage`). The error's
- * `readableFrom` is the highest floor of the range's tables: a feed from
- * there is accepted.
+ * A feed must never skip what drops erased: a write in `(from, to]` that is
+ * gone, or a deletion taking effect there (a drop deleting a key is no
+ * write, so it is in no feed). Erasing what lies at or below `from` costs
+ * the feed nothing: its consumer already holds the state at `from`.
+ *
+ * Drops erase a prefix of a key's versions and record the horizon
+ * `[erasedFrom, readableFrom)` of reads they changed (transaction/erasure.ts),
+ * and raise the table's **erased top**: the highest version at which an
+ * erasure changed its history (an erased version, or a deletion's commit
+ * version). A table is skipped, without looking at a key, when `from` is at
+ * or above its erased top (nothing it would list was erased, no deletion
+ * lies above `from`) or its readable floor (its highest `readableFrom`:
+ * every erasure lies below it); both are constant time. So a consumer that
+ * keeps up with a retention table, which erases all the time but only
+ * versions the consumer already followed past, is never refused:
+ *
+ * ```
+ *   s:1   v1 (erased)   v2 (kept)        erased top 1, floor 2
+ *   changes({ from: 1 })    1 >= top: accepted, lists v2
+ *   changes({ from: 0 })    refused: v1 is in (0, 2] and gone
+ * ```
+ *
+ * Otherwise the table's horizons above `from` are paged (`horizonPage`), and
+ * the feed is refused (`VERSION_TOO_OLD`) when a key of the range has a
+ * horizon with `readableFrom > from` and `erasedFrom <= to`: erased versions
+ * or a deletion may lie in the interval (a horizon does not say which of its
+ * versions were writes, so it is taken whole). The error's `readableFrom` is
+ * the highest floor of the range's tables: every key of the range can be
+ * read there, and a feed from there is accepted.
  *
  * The iterator holds snapshots at `from` and `to` while it runs (see
  * snapshot-range.ts), and checks the horizons again before it hands out a
@@ -43,13 +60,20 @@
  * @module
  */
 
-import { bytesToBinaryString, compareBytes, describe, equalBytes } from '../common/bytes.js';
+import {
+  type BytesLike,
+  bytesToBinaryString,
+  compareBytes,
+  describe,
+  equalBytes,
+} from '../common/bytes.js';
 import { InvalidInputError, VersionTooOldError } from '../common/errors.js';
 import { rejectUnknownProperties } from '../common/properties.js';
 import { checkVersion } from '../common/version.js';
 import { compareChanges } from '../tier/changes.js';
 import { changePages, horizonPages } from '../tier/paging.js';
 import type { TierEntry } from '../tier/tier.js';
+import { BINARY_CODECS, type Codecs } from './encodings.js';
 import type { HistoryReads } from './history-reads.js';
 import {
   boundKey,
@@ -59,8 +83,11 @@ import {
   resolveRange,
 } from './range.js';
 
-/** What `store.changes` reads: a key range (as for `range`) and a version interval. */
-export interface ChangeOptions extends RangeSpec {
+/**
+ * What `store.changes` reads: a key range (as for `range`: keys of the
+ * store's key encoding) and a version interval.
+ */
+export interface ChangeOptions<K = BytesLike> extends RangeSpec<K> {
   /** Writes strictly above this version (default: every write, version 0 included). */
   readonly from?: number;
   /** Writes at or below this version (default, and at most: the latest committed). */
@@ -69,36 +96,39 @@ export interface ChangeOptions extends RangeSpec {
   readonly pageSize?: number;
 }
 
-/** One stored write of a change: a value, or a tombstone (`value` undefined). */
-export interface ChangeWrite {
-  readonly key: Uint8Array;
+/**
+ * One stored write of a change: a value, or a tombstone (`value` undefined),
+ * decoded by the store's encodings as reads are.
+ */
+export interface ChangeWrite<K = Uint8Array, V = Uint8Array> {
+  readonly key: K;
   /** The value written, or `undefined` for a tombstone (`unset` or `remove`). */
-  readonly value: Uint8Array | undefined;
+  readonly value: V | undefined;
   /** The table the key belongs to. */
   readonly table: string;
 }
 
-/** The stored writes of one commit version, in key order. */
-export interface Change {
+/** The stored writes of one commit version, in key order (the order of the stored bytes). */
+export interface Change<K = Uint8Array, V = Uint8Array> {
   readonly version: number;
-  readonly writes: readonly ChangeWrite[];
+  readonly writes: readonly ChangeWrite<K, V>[];
 }
 
 /** What `store.diff` compares: a key range (as for `range`), its order and page size. */
-export interface DiffOptions extends RangeSpec {
+export interface DiffOptions<K = BytesLike> extends RangeSpec<K> {
   /** Descending key order. */
   readonly reverse?: boolean;
   /** Writes (and horizons) fetched per tier page (default 256). */
   readonly pageSize?: number;
 }
 
-/** A key whose visible value differs between the two versions of a diff. */
-export interface DiffEntry {
-  readonly key: Uint8Array;
+/** A key whose visible value differs between the two versions of a diff (decoded as reads are). */
+export interface DiffEntry<K = Uint8Array, V = Uint8Array> {
+  readonly key: K;
   /** The value at the first version, `undefined` when absent there. */
-  readonly before: Uint8Array | undefined;
+  readonly before: V | undefined;
   /** The value at the second version, `undefined` when absent there. */
-  readonly after: Uint8Array | undefined;
+  readonly after: V | undefined;
 }
 
 const RANGE_PROPERTIES = ['start', 'end', 'endInclusive', 'prefix'];
@@ -112,8 +142,14 @@ export interface ResolvedChanges {
   readonly pageSize: number;
 }
 
-/** Validate {@link ChangeOptions}; `from` above an explicit `to` is `INVALID_ARGUMENT`. */
-export function resolveChangeOptions(options: ChangeOptions | undefined): ResolvedChanges {
+/**
+ * Validate {@link ChangeOptions}, its keys through `codecs` (as `range`
+ * does); `from` above an explicit `to` is `INVALID_ARGUMENT`.
+ */
+export function resolveChangeOptions(
+  options: ChangeOptions<unknown> | undefined,
+  codecs: Codecs = BINARY_CODECS,
+): ResolvedChanges {
   const given = optionsObject(options, 'change options');
   rejectUnknownProperties(
     given,
@@ -121,7 +157,7 @@ export function resolveChangeOptions(options: ChangeOptions | undefined): Resolv
     'change options',
     'INVALID_ARGUMENT',
   );
-  const { from, to, pageSize, ...spec } = given as ChangeOptions;
+  const { from, to, pageSize, ...spec } = given as ChangeOptions<unknown>;
   const lower = from === undefined ? -1 : checkVersion(from, 'from');
   const upper = to === undefined ? undefined : checkVersion(to, 'to');
   if (upper !== undefined && lower > upper) {
@@ -130,7 +166,12 @@ export function resolveChangeOptions(options: ChangeOptions | undefined): Resolv
       `from (${lower}) must not be above to (${upper})`,
     );
   }
-  return { range: resolveRange(spec), from: lower, to: upper, pageSize: checkPageSize(pageSize) };
+  return {
+    range: resolveRange(spec, codecs),
+    from: lower,
+    to: upper,
+    pageSize: checkPageSize(pageSize),
+  };
 }
 
 /** {@link DiffOptions}, validated. */
@@ -140,8 +181,11 @@ export interface ResolvedDiff {
   readonly pageSize: number;
 }
 
-/** Validate {@link DiffOptions}. */
-export function resolveDiffOptions(options: DiffOptions | undefined): ResolvedDiff {
+/** Validate {@link DiffOptions}, its keys through `codecs` (as `range` does). */
+export function resolveDiffOptions(
+  options: DiffOptions<unknown> | undefined,
+  codecs: Codecs = BINARY_CODECS,
+): ResolvedDiff {
   const given = optionsObject(options, 'diff options');
   rejectUnknownProperties(
     given,
@@ -149,12 +193,12 @@ export function resolveDiffOptions(options: DiffOptions | undefined): ResolvedDi
     'diff options',
     'INVALID_ARGUMENT',
   );
-  const { reverse, pageSize, ...spec } = given as DiffOptions;
+  const { reverse, pageSize, ...spec } = given as DiffOptions<unknown>;
   if (reverse !== undefined && typeof reverse !== 'boolean') {
     throw new InvalidInputError('INVALID_ARGUMENT', 'reverse must be a boolean');
   }
   return {
-    range: resolveRange(spec),
+    range: resolveRange(spec, codecs),
     reverse: reverse === true,
     pageSize: checkPageSize(pageSize),
   };
@@ -180,8 +224,8 @@ export interface HistoryRead {
 }
 
 /**
- * Throw `VERSION_TOO_OLD` when erased history of the range reaches into
- * `(from, to]` or erased the state at `from` (see the module documentation).
+ * Throw `VERSION_TOO_OLD` when erased history of the range may reach into
+ * `(from, to]` (see the module documentation).
  */
 export function checkHistory(read: HistoryRead): void {
   if (read.from >= read.to) return;
@@ -190,7 +234,7 @@ export function checkHistory(read: HistoryRead): void {
   let resume = 0;
   for (const table of tablesOf(read)) {
     const floor = tier.readableFloor(table);
-    if (read.from >= floor) continue;
+    if (read.from >= floor || read.from >= tier.erasedTop(table)) continue;
     const key = refusedKey(read, table);
     if (key === undefined) continue;
     refused ??= key;
@@ -349,4 +393,48 @@ class Head {
     const next = this.#stream.next();
     return next.done === true ? undefined : next.value;
   }
+}
+
+/**
+ * A change as the caller's types (keys and values through `codecs`); the
+ * change itself when both are bytes.
+ */
+export function decodeChange<K, V>(codecs: Codecs, change: Change): Change<K, V> {
+  if (codecs.binaryKeys && codecs.binaryValues) return change as never;
+  return {
+    version: change.version,
+    writes: change.writes.map((w) => ({
+      key: (codecs.binaryKeys ? w.key : codecs.keyOf(w.key)) as K,
+      value: decodeValue<V>(codecs, w.value),
+      table: w.table,
+    })),
+  };
+}
+
+/** A diff entry as the caller's types; the entry itself when keys and values are bytes. */
+export function decodeDiffEntry<K, V>(codecs: Codecs, entry: DiffEntry): DiffEntry<K, V> {
+  if (codecs.binaryKeys && codecs.binaryValues) return entry as never;
+  return {
+    key: (codecs.binaryKeys ? entry.key : codecs.keyOf(entry.key)) as K,
+    before: decodeValue<V>(codecs, entry.before),
+    after: decodeValue<V>(codecs, entry.after),
+  };
+}
+
+function decodeValue<V>(codecs: Codecs, value: Uint8Array | undefined): V | undefined {
+  if (value === undefined || codecs.binaryValues) return value as V | undefined;
+  return codecs.valueOf(value) as V;
+}
+
+/** Items mapped lazily through `decode`; the same iterator when keys and values are bytes. */
+export function decodedItems<T, U>(
+  codecs: Codecs,
+  items: Iterator<T>,
+  decode: (codecs: Codecs, item: T) => U,
+): Iterator<U> {
+  if (codecs.binaryKeys && codecs.binaryValues) return items as never;
+  return (function* () {
+    // for-of over the wrapper passes a return() on to the items (closing their snapshots).
+    for (const item of { [Symbol.iterator]: () => items }) yield decode(codecs, item);
+  })();
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type Database from 'better-sqlite3';
 import { isStoreError } from '../common/errors.js';
 import { forEachStoreSetup, tempDir, text } from '../test-support/store-setups.js';
 import type { Delta } from './deltas.js';
@@ -124,6 +126,52 @@ describe('compact on a SQLite file', () => {
         await reopened.close();
       }
     } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe('compact beside a reader', () => {
+  it("does not wait for a reader's open range (no busy wait in the checkpoint); a later compact empties the WAL", async () => {
+    // The checkpoint that empties the WAL cannot finish while a snapshot is
+    // open; waiting for it (the busy timeout) blocked the process, and a
+    // reader in this process could never end its range meanwhile.
+    const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    const dir = tempDir();
+    const path = join(dir.path, 'reader.db');
+    const writer = MultiStore.open({ path });
+    const reader = MultiStore.open({ path, readOnly: true });
+    const pragma = Driver.prototype.pragma;
+    const timeouts: unknown[] = [];
+    Driver.prototype.pragma = function (this: Database.Database, source: string, options?: object) {
+      if (/wal_checkpoint/i.test(source))
+        timeouts.push(pragma.call(this, 'busy_timeout', { simple: true }));
+      return pragma.call(this, source, options as Database.PragmaOptions);
+    } as typeof pragma;
+    try {
+      for (let v = 1; v <= 20; v++)
+        writer.commit(
+          Array.from({ length: 20 }, (_, i) => ({
+            type: 'set',
+            key: `k${i}`,
+            value: 'x'.repeat(500),
+          })),
+        );
+      const range = reader.range(undefined, { pageSize: 2 });
+      range.next();
+      writer.commit([{ type: 'set', key: 'z', value: '1' }]);
+      await writer.compact();
+      assert.deepEqual(timeouts, [0], 'the checkpoint does not wait for the open range');
+      assert.ok(statSync(`${path}-wal`).size > 0, 'the open range keeps the WAL');
+      range.return?.();
+      await writer.compact();
+      assert.equal(statSync(`${path}-wal`).size, 0, 'emptied once the range ended');
+      writer.commit([{ type: 'set', key: 'z', value: '2' }]);
+      assert.equal(text(reader.get('z')?.value), '2', 'the store works on as before');
+    } finally {
+      Driver.prototype.pragma = pragma;
+      await reader.close();
+      await writer.close();
       dir.cleanup();
     }
   });

@@ -37,11 +37,11 @@
  *      erase 1 3 now, horizon [1, 5); park "keep 1 @7" behind 6
  * ```
  *
- * The erasures, their horizons, the statistics they change and the settling
- * of the log records of the requests they apply (request-log.ts) are one
- * atomic step of the tier: `tier.drop(pairs, horizons, { figures, forget,
- * log })`. The tracker takes the new figures only once that step has
- * committed. A parked request is not applied: its record stays in the log
+ * The erasures, their horizons, the erased tops they raise, the statistics
+ * they change and the settling of the log records of the requests they
+ * apply (request-log.ts) are one atomic step of the tier: `tier.drop(pairs,
+ * horizons, { figures, forget, log, erasedTops })`. The tracker takes the
+ * new figures only once that step has committed. A parked request is not applied: its record stays in the log
  * (so a crash while a snapshot holds it back loses nothing: the next open
  * applies it, with no snapshot open), and so does a failed one. A parked
  * retention request replaced by a later one of the same key (parked-drops.ts)
@@ -111,6 +111,8 @@ export interface KeyPlan {
   readonly moves: StatsEntry[];
   /** The key's new horizon, when the erasure changed it. */
   readonly horizon: HorizonEntry | undefined;
+  /** The highest version whose history the erasure changed (see `KeyErasures.erasedTop`). */
+  readonly erasedTop: number | undefined;
   /** The requests that must wait (parked once the erasure is applied), and for what. */
   readonly parked: readonly DropRequest[];
   readonly blockedBy: number | undefined;
@@ -246,8 +248,9 @@ export class DropApplier {
   }
 
   /**
-   * One tier step: erase `plans` and widen their horizons, keep the figures
-   * they leave, settle `log`; then adopt the figures.
+   * One tier step: erase `plans`, widen their horizons and raise their
+   * tables' erased tops, keep the figures they leave, settle `log`; then
+   * adopt the figures.
    */
   #step(
     plans: readonly KeyPlan[],
@@ -262,7 +265,8 @@ export class DropApplier {
     };
     const { forget, log } = settle;
     const horizons = horizonsByTable(plans);
-    this.#tier.drop(dropsByTable(plans), horizons, { figures, forget, log });
+    const erasedTops = erasedTopsByTable(plans);
+    this.#tier.drop(dropsByTable(plans), horizons, { figures, forget, log, erasedTops });
     this.#ledger.adopt(after ?? figures());
     if (horizons === undefined) return;
     let highest = 0;
@@ -325,6 +329,7 @@ export function planKeyDrops(
     group,
     ...statsOfErasure(table, key, stored, new Set(planned.erase)),
     horizon: changed ? { key, horizon: planned.horizon as Horizon } : undefined,
+    erasedTop: planned.erasedTop,
     parked: planned.parked,
     blockedBy: planned.blockedBy,
   };
@@ -429,6 +434,15 @@ function horizonsByTable(plans: readonly KeyPlan[]): Map<string, HorizonEntry[]>
     else list.push(plan.horizon);
   }
   return byTable;
+}
+
+/** Per table, the highest version whose history the plans changed (tables they erased in). */
+function erasedTopsByTable(plans: readonly KeyPlan[]): Map<string, number> {
+  const tops = new Map<string, number>();
+  for (const { table, erasedTop } of plans) {
+    if (erasedTop !== undefined) tops.set(table, Math.max(tops.get(table) ?? 0, erasedTop));
+  }
+  return tops;
 }
 
 function dropsByTable(plans: readonly KeyPlan[]): Map<string, TierDrop[]> {

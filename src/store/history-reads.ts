@@ -73,8 +73,13 @@ export class HistoryReads {
    */
   read(key: Uint8Array, version: number): TierEntry | undefined {
     const table = this.#router.route(key).name;
+    // Read, then check: a reader's writer (another process) may erase between
+    // the two statements, and an erasure seen only after the read would
+    // otherwise turn erased history into "absent". Checked after, an erasure
+    // before the read is found; one after it left the read's answer true.
+    const entry = this.#tier.get(table, key, version);
     if (version < this.#floor) this.#check(table, key, version, 'read');
-    return this.#tier.get(table, key, version);
+    return entry;
   }
 
   /**

@@ -66,6 +66,9 @@ import {
   type ChangeOptions,
   type DiffEntry,
   type DiffOptions,
+  decodeChange,
+  decodeDiffEntry,
+  decodedItems,
   readChanges,
   readDiff,
   resolveChangeOptions,
@@ -443,20 +446,24 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * Every stored write with `from < version <= to` (defaults: 0 and the
    * latest version) of a key range, one {@link Change} per version in
    * version order, its writes in key order, tombstones included (`value`
-   * undefined). Throws `VERSION_TOO_OLD` when drops erased history of the
-   * range reaching into the interval (see the README). The iterator holds
-   * snapshots at `from` and `to` until it is exhausted or returned (a
-   * read-only store: one snapshot of the file, taken at the first `next()`,
-   * whose latest version is the default `to`).
+   * undefined), keys and values decoded by the store's encodings (its range
+   * options take keys of the key encoding, as `range`'s do). Throws
+   * `VERSION_TOO_OLD` when drops erased history of the range reaching into
+   * the interval (see the README). The iterator holds snapshots at `from`
+   * and `to` until it is exhausted or returned (a read-only store: one
+   * snapshot of the file, taken at the first `next()`, whose latest version
+   * is the default `to`).
    */
-  changes(options?: ChangeOptions): IterableIterator<Change> {
+  changes(options?: ChangeOptions<Input<K>>): IterableIterator<Change<K, V>> {
     this.#assertOpen();
-    const { range, from, to, pageSize } = resolveChangeOptions(options);
+    const codecs = this.#codecs;
+    const { range, from, to, pageSize } = resolveChangeOptions(options, codecs);
     if (this.#writer === undefined) {
       return this.#inFileSnapshot((reads, latest) => {
         const upper = Math.min(to ?? latest, latest);
         if (from >= upper) return [][Symbol.iterator]();
-        return readChanges({ reads, range, from, to: upper, pageSize });
+        const read = { reads, range, from, to: upper, pageSize };
+        return decodedItems(codecs, readChanges(read), decodeChange<K, V>);
       });
     }
     const latest = this.#oracle.latest;
@@ -467,7 +474,12 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       this.#snapshots,
       upper,
       () => this.#assertOpen(),
-      () => readChanges({ reads: this.#reads, range, from, to: upper, pageSize }),
+      () =>
+        decodedItems(
+          codecs,
+          readChanges({ reads: this.#reads, range, from, to: upper, pageSize }),
+          decodeChange<K, V>,
+        ),
       undefined,
       Math.max(0, from),
     );
@@ -476,21 +488,27 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
   /**
    * The keys of a range whose visible value differs between `fromVersion`
    * and `toVersion` (either order; a version above the latest reads the
-   * latest), with the value at each (`undefined`: absent), in key order (or
-   * reverse). Costs O(keys written between the two versions); reads refuse
+   * latest), with the value at each (`undefined`: absent), decoded by the
+   * store's encodings, in key order (or reverse). Costs O(keys written between the two versions); reads refuse
    * erased history as `get` does (`VERSION_TOO_OLD`).
    */
-  diff(fromVersion: number, toVersion: number, options?: DiffOptions): IterableIterator<DiffEntry> {
+  diff(
+    fromVersion: number,
+    toVersion: number,
+    options?: DiffOptions<Input<K>>,
+  ): IterableIterator<DiffEntry<K, V>> {
     this.#assertOpen();
     const before = checkVersion(fromVersion, 'fromVersion');
     const after = checkVersion(toVersion, 'toVersion');
-    const { range, reverse, pageSize } = resolveDiffOptions(options);
+    const codecs = this.#codecs;
+    const { range, reverse, pageSize } = resolveDiffOptions(options, codecs);
     if (this.#writer === undefined) {
       return this.#inFileSnapshot((reads, latest) => {
         const lo = Math.min(before, after, latest);
         const hi = Math.min(Math.max(before, after), latest);
         const read = { reads, range, from: lo, to: hi, pageSize };
-        return readDiff(read, Math.min(before, latest), Math.min(after, latest), reverse);
+        const entries = readDiff(read, Math.min(before, latest), Math.min(after, latest), reverse);
+        return decodedItems(codecs, entries, decodeDiffEntry<K, V>);
       });
     }
     const latest = this.#oracle.latest;
@@ -503,11 +521,15 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       // Each side read at most at the latest version of this call: a commit
       // landing while the diff runs shows in neither side.
       () =>
-        readDiff(
-          { reads: this.#reads, range, from: lo, to: hi, pageSize },
-          Math.min(before, latest),
-          Math.min(after, latest),
-          reverse,
+        decodedItems(
+          codecs,
+          readDiff(
+            { reads: this.#reads, range, from: lo, to: hi, pageSize },
+            Math.min(before, latest),
+            Math.min(after, latest),
+            reverse,
+          ),
+          decodeDiffEntry<K, V>,
         ),
       undefined,
       lo,
@@ -524,7 +546,7 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * refuses with `READ_ONLY`; follow its `changes` from the last version
    * seen instead.
    */
-  watch(spec?: RangeSpec, options?: WatchOptions): Watch {
+  watch(spec?: RangeSpec<Input<K>>, options?: WatchOptions): Watch<K, V> {
     this.#assertOpen();
     if (this.#writer === undefined) {
       throw new ReadOnlyError(
@@ -532,7 +554,7 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
         'watch commits (they are made by its writer): read changes({ from }) from the last version seen instead',
       );
     }
-    return this.#watches.open(spec, options, this.#oracle.latest);
+    return this.#watches.open<K, V>(spec, options, this.#oracle.latest, this.#codecs);
   }
 
   /** Every stored version of `key`, newest first (`value` undefined = tombstone). */

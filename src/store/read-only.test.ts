@@ -12,9 +12,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ErrorCode, isStoreError } from '../common/errors.js';
+import { MockClock } from '../runtime/clock.js';
 import { tempDir } from '../test-support/store-setups.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { MemoryTier } from '../tier/memory/memory-tier.js';
+import { SqliteTier } from '../tier/sqlite/sqlite-tier.js';
+import { DEFAULT_TABLE } from '../tier/tier.js';
 import { MultiStore } from './multistore.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -169,6 +172,45 @@ describe('a read-only store beside its writer', () => {
     }
   });
 
+  it('a read of history that the writer erases while the read runs is refused, never answered absent', async () => {
+    // Another process's drop flush can commit between any two statements of
+    // a reader's get: here, between the horizon lookup and the version read.
+    const path = freshPath();
+    const clock = new MockClock();
+    const tables = [{ name: 'sessions', prefix: 's:', retention: { keepLastVersions: 1 } }];
+    const dropWorker = { batchSize: 1000, flushIntervalMs: 50 };
+    const writer = MultiStore.open({ path, tables, actorMode: 'inline', clock, dropWorker });
+    for (let v = 1; v <= 3; v++) writer.commit([{ type: 'set', key: 's:1', value: `v${v}` }], v);
+    const tier = SqliteTier.open(path, { readOnly: true });
+    let erased = false;
+    const eraseOnFirstGet = new Proxy(tier, {
+      get(target, name) {
+        const member = Reflect.get(target, name, target);
+        if (typeof member !== 'function') return member;
+        return (...args: unknown[]) => {
+          if (name === 'get' && !erased) {
+            erased = true;
+            clock.advanceMillis(50); // the writer's drop worker flushes now
+          }
+          return member.apply(target, args);
+        };
+      },
+    });
+    const reader = MultiStore.fromTier(eraseOnFirstGet);
+    try {
+      assert.throws(
+        () => reader.get('s:1', 1),
+        (e: unknown) => isStoreError(e, 'VERSION_TOO_OLD'),
+        'v1 was erased while the read ran',
+      );
+      assert.ok(erased);
+      assert.equal(writer.versions('s:1').length, 1);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
   it('reads changes and diff from the file, each in one snapshot; refuses watch and compact (READ_ONLY)', async () => {
     const path = freshPath();
     const tables = [{ name: 'sessions', prefix: 's:', retention: { keepLastVersions: 1 } }];
@@ -220,6 +262,99 @@ describe('a read-only store beside its writer', () => {
     } finally {
       await reader.close();
       await writer.close();
+    }
+  });
+
+  it("judges its change feeds by the file's erased tops, and decodes them by the file's encodings", async () => {
+    const path = freshPath();
+    const tables = [{ name: 'sessions', prefix: 's:', retention: { keepLastVersions: 1 } }];
+    const encodings = { keyEncoding: 'utf8', valueEncoding: 'utf8' } as const;
+    const writer = MultiStore.open({ path, tables, ...encodings });
+    const reader = MultiStore.open({ path, readOnly: true, ...encodings });
+    const feed = (from: number) =>
+      [...reader.changes({ from })].map(
+        (c) => `${c.version}:${c.writes.map((w) => `${w.key}=${w.value ?? '-'}`).join(',')}`,
+      );
+    try {
+      writer.commit([{ type: 'set', key: 's:1', value: 'one' }], 1);
+      writer.commit([{ type: 'set', key: 's:1', value: 'two' }], 2);
+      await writer.flush(); // keep-1 erases s:1@1: the erased top is 1, the floor 2
+      assert.deepEqual(feed(1), ['2:s:1=two'], 'a feed from the erased top skips nothing');
+      assert.throws(
+        () => feed(0),
+        (e: unknown) => isStoreError(e, 'VERSION_TOO_OLD'),
+        'a feed from below it would skip the erased write',
+      );
+      writer.commit([{ type: 'set', key: 'a', value: 'x' }], 3);
+      const changes = reader.changes({ from: 2 });
+      const first = changes.next().value;
+      writer.commit([{ type: 'set', key: 's:1', value: 'four' }], 4);
+      await writer.flush(); // erases s:1@2: the erased top moves to 2
+      assert.deepEqual(
+        [first, ...changes].map((c) =>
+          c?.writes.map((w: { key: string; value?: string }) => `${w.key}=${w.value}`).join(),
+        ),
+        ['a=x'],
+        'a feed reads one snapshot: the commit and erasure made while it runs are not in it',
+      );
+      assert.deepEqual(feed(2), ['3:a=x', '4:s:1=four']);
+      assert.throws(
+        () => feed(1),
+        (e: unknown) => isStoreError(e, 'VERSION_TOO_OLD'),
+      );
+      assert.deepEqual(
+        [...reader.diff(2, 3, { prefix: 'a' })].map((d) => [d.key, d.before, d.after]),
+        [['a', undefined, 'x']],
+        'diff is decoded too',
+      );
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('a drop request replayed from the log at open raises the erased top as a live one does', async () => {
+    const path = freshPath();
+    const seed = MultiStore.open({ path });
+    seed.commit([{ type: 'set', key: 'k', value: '1' }], 1);
+    seed.commit([{ type: 'set', key: 'k', value: '2' }], 2);
+    await seed.close();
+    // What a crash after acknowledging a keep-1 drop of k, before applying it, leaves.
+    const { SqliteTier } = await import('../tier/sqlite/sqlite-tier.js');
+    const { encodeRecord } = await import('./request-log.js');
+    const key = new TextEncoder().encode('k');
+    const request = {
+      table: DEFAULT_TABLE,
+      key,
+      keepLastVersions: 1,
+      ceiling: 2,
+      commitVersion: 2,
+    };
+    const tier = SqliteTier.open(path);
+    tier.drop(new Map(), undefined, { log: [{ seq: 1, bytes: encodeRecord([request]) }] });
+    assert.equal(tier.erasedTop(DEFAULT_TABLE), 0);
+    tier.close();
+    const store = MultiStore.open({ path });
+    try {
+      await store.flush();
+      assert.deepEqual(
+        [...store.changes({ from: 1 })].map((c) => c.version),
+        [2],
+        'the replayed erasure of k@1 is at the feed from 1',
+      );
+      assert.throws(
+        () => [...store.changes({ from: 0 })],
+        (e: unknown) => isStoreError(e, 'VERSION_TOO_OLD'),
+      );
+    } finally {
+      await store.close();
+    }
+    const reopened = SqliteTier.open(path, { readOnly: true });
+    try {
+      assert.equal(reopened.erasedTop(DEFAULT_TABLE), 1, 'the replayed drop stored the top');
+      assert.equal(reopened.readableFloor(DEFAULT_TABLE), 2);
+    } finally {
+      reopened.close();
     }
   });
 

@@ -27,21 +27,30 @@
  *   readableFloor        stored: the table's floor               counted: highest readableFrom
  * ```
  *
+ * and that no table stores a version above the latest version kept (a
+ * commit would otherwise land under stored history): `latestVersion`,
+ * stored: the latest version, counted: the highest stored one (a lookup per
+ * table in the index by version).
+ *
  * Everything is read from one snapshot of the tier, so a read-only store
- * can verify a file its writer is changing.
+ * can verify a file its writer is changing. Last, the records of the drop
+ * log are decoded (not applied): a damaged one throws `TIER_IO`, as it
+ * would when a writer opens the file.
  *
  * @module
  */
 
+import { MAX_VERSION } from '../common/version.js';
 import type { StorageFigures } from '../stats/figures.js';
 import { recountFigures } from '../stats/recount.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import { horizonPages } from '../tier/paging.js';
+import { changePages, horizonPages } from '../tier/paging.js';
 import { FIGURE_FIELDS, type TierReader } from '../tier/tier.js';
 import type { TableConfig } from './options.js';
+import { recoverRequests } from './request-log.js';
 
 /** What `verify` checks of the horizons beside the figures (module documentation). */
-export type HorizonCheck = 'versionsInHorizons' | 'readableFloor';
+export type HorizonCheck = 'versionsInHorizons' | 'readableFloor' | 'latestVersion';
 
 /**
  * One figure on which the storage's kept figures and a recount of its data
@@ -79,9 +88,15 @@ export function verifyFigures(
           differences.push(Object.freeze({ table, figure, stored: kept, counted: recounted }));
       }
     }
+    const latest = reader.latestVersion();
     for (const table of reader.tables()) {
       for (const difference of checkHorizons(reader, table)) differences.push(difference);
+      const above = checkLatest(reader, table, latest);
+      if (above !== undefined) differences.push(above);
     }
+    // The pending drop requests must decode, as the next writer's open
+    // decodes them: a damaged record is TIER_IO here too (O(pending)).
+    recoverRequests(tier.readLog());
     return differences;
   } finally {
     snapshot.release();
@@ -116,3 +131,27 @@ function checkHorizons(reader: TierReader, table: string): FigureDifference[] {
 }
 
 const HORIZON_PAGE = 256;
+
+/**
+ * No stored version above the latest version kept (the next commit would
+ * land under it): the table's writes above it, through the index by
+ * version (none, one lookup, in a consistent file).
+ */
+function checkLatest(
+  reader: TierReader,
+  table: string,
+  latest: number,
+): FigureDifference | undefined {
+  let highest = latest;
+  const request = { from: latest, to: MAX_VERSION, limit: HORIZON_PAGE };
+  for (const page of changePages(reader, table, request)) {
+    for (const { version } of page.entries) highest = Math.max(highest, version);
+  }
+  if (highest === latest) return undefined;
+  return Object.freeze({
+    table,
+    figure: 'latestVersion' as const,
+    stored: latest,
+    counted: highest,
+  });
+}

@@ -39,8 +39,9 @@ import { InvalidInputError, WatchOverflowError } from '../common/errors.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { nextTurn } from '../runtime/next-turn.js';
 import { within } from '../tier/horizons.js';
-import type { Change, ChangeWrite } from './changes.js';
+import { type Change, type ChangeWrite, decodeChange } from './changes.js';
 import type { PlannedWrite } from './deltas.js';
+import { BINARY_CODECS, type Codecs } from './encodings.js';
 import { type RangeSpec, type ResolvedRange, resolveRange } from './range.js';
 
 /** How a watch runs. */
@@ -62,10 +63,11 @@ interface ResolvedWatch {
 }
 
 function resolveWatch(
-  spec: RangeSpec | undefined,
+  spec: RangeSpec<unknown> | undefined,
   options: WatchOptions | undefined,
+  codecs: Codecs,
 ): ResolvedWatch {
-  const range = resolveRange(spec);
+  const range = resolveRange(spec, codecs);
   if (options === undefined) return { range, signal: undefined, bufferSize: DEFAULT_WATCH_BUFFER };
   if (typeof options !== 'object' || options === null) {
     throw new InvalidInputError(
@@ -99,17 +101,26 @@ function resolveWatch(
 
 /** The store's watches, told of every commit. */
 export class WatchHub {
-  readonly #watches = new Set<Watch>();
+  // biome-ignore lint/suspicious/noExplicitAny: watches of any key and value types
+  readonly #watches = new Set<Watch<any, any>>();
   readonly #mode: ActorMode;
 
   constructor(mode: ActorMode) {
     this.#mode = mode;
   }
 
-  /** A new watch of the commits after this call; `latest` is the store's latest version now. */
-  open(spec: RangeSpec | undefined, options: WatchOptions | undefined, latest: number): Watch {
-    const resolved = resolveWatch(spec, options);
-    return new Watch(resolved, latest, this.#mode, this.#watches);
+  /**
+   * A new watch of the commits after this call; `latest` is the store's
+   * latest version now; `codecs` take its range and decode what it delivers.
+   */
+  open<K = Uint8Array, V = Uint8Array>(
+    spec: RangeSpec<unknown> | undefined,
+    options: WatchOptions | undefined,
+    latest: number,
+    codecs: Codecs = BINARY_CODECS,
+  ): Watch<K, V> {
+    const resolved = resolveWatch(spec, options, codecs);
+    return new Watch<K, V>(resolved, latest, this.#mode, this.#watches as Set<Watch<K, V>>, codecs);
   }
 
   /** Hand the writes of the commit at `version` to every watch whose range they touch. */
@@ -139,11 +150,13 @@ type State = 'open' | 'ending' | 'done' | 'overflowed' | 'aborted';
  * `store.changes` entry), each a commit after the watch began whose writes
  * touch its range (only those writes). See the module documentation.
  */
-export class Watch implements AsyncIterableIterator<Change> {
+export class Watch<K = Uint8Array, V = Uint8Array> implements AsyncIterableIterator<Change<K, V>> {
   readonly #range: ResolvedRange;
   readonly #bufferSize: number;
   readonly #mode: ActorMode;
-  readonly #hub: Set<Watch>;
+  readonly #hub: Set<Watch<K, V>>;
+  /** Decodes a change as it is delivered (so the commit that offers it never pays for it). */
+  readonly #codecs: Codecs;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => this.#finish('aborted');
   #buffer: Change[] = [];
@@ -151,12 +164,22 @@ export class Watch implements AsyncIterableIterator<Change> {
   #state: State = 'open';
   #lastVersion: number;
   #waiter:
-    | { resolve: (r: IteratorResult<Change, undefined>) => void; reject: (e: unknown) => void }
+    | {
+        resolve: (r: IteratorResult<Change<K, V>, undefined>) => void;
+        reject: (e: unknown) => void;
+      }
     | undefined;
   #wakeScheduled = false;
 
   /** @internal Use `store.watch()`. */
-  constructor(options: ResolvedWatch, latest: number, mode: ActorMode, hub: Set<Watch>) {
+  constructor(
+    options: ResolvedWatch,
+    latest: number,
+    mode: ActorMode,
+    hub: Set<Watch<K, V>>,
+    codecs: Codecs = BINARY_CODECS,
+  ) {
+    this.#codecs = codecs;
     this.#range = options.range;
     this.#bufferSize = options.bufferSize;
     this.#mode = mode;
@@ -218,7 +241,7 @@ export class Watch implements AsyncIterableIterator<Change> {
     this.#finish('done');
   }
 
-  next(): Promise<IteratorResult<Change, undefined>> {
+  next(): Promise<IteratorResult<Change<K, V>, undefined>> {
     return new Promise((resolve, reject) => {
       if (this.#waiter !== undefined) {
         reject(
@@ -234,7 +257,7 @@ export class Watch implements AsyncIterableIterator<Change> {
     });
   }
 
-  return(): Promise<IteratorResult<Change, undefined>> {
+  return(): Promise<IteratorResult<Change<K, V>, undefined>> {
     this.close();
     return Promise.resolve({ done: true, value: undefined });
   }
@@ -251,7 +274,11 @@ export class Watch implements AsyncIterableIterator<Change> {
       this.#waiter = undefined;
       const change = this.#take();
       this.#lastVersion = change.version;
-      waiter.resolve({ done: false, value: change });
+      try {
+        waiter.resolve({ done: false, value: decodeChange<K, V>(this.#codecs, change) });
+      } catch (error) {
+        waiter.reject(error); // a stored value its codec cannot read (TIER_IO)
+      }
       return;
     }
     if (this.#state === 'open') return;

@@ -65,6 +65,8 @@ export interface ModelFigures {
 export class StoreModel {
   readonly #keys = new Map<string, Map<number, Uint8Array | undefined>>();
   readonly #horizons = new Map<string, ModelHorizon>();
+  /** Per key, the highest version an erasure changed: an erased version, or a deletion's commit version. */
+  readonly #erasedTops = new Map<string, number>();
   #pending: PendingDrop[] = [];
   /** Requests held back by a snapshot, per key, with the snapshot version holding them. */
   readonly #parked = new Map<string, { requests: PendingDrop[]; blockedBy: number }>();
@@ -133,6 +135,14 @@ export class StoreModel {
     if (horizon === undefined || version < horizon.erasedFrom || version >= horizon.readableFrom)
       return undefined;
     return { key, readableFrom: horizon.readableFrom };
+  }
+
+  /**
+   * The highest version at which an erasure changed the history of `key`
+   * (an erased version, or the commit version of a drop that deleted it), if any.
+   */
+  erasedTop(key: Uint8Array): number | undefined {
+    return this.#erasedTops.get(bytesToBinaryString(key));
   }
 
   /** The horizon of `key` (the versions whose reads erasures changed), if any. */
@@ -334,6 +344,13 @@ export class StoreModel {
       const after = this.#erased(drop, erase, count, keepFrom);
       for (const version of erase.slice(0, count)) versions.delete(version);
       if (versions.size === 0) this.#keys.delete(drop.key);
+      const deleted = count === erase.length && keepFrom === Number.POSITIVE_INFINITY;
+      const top = Math.max(
+        this.#erasedTops.get(drop.key) ?? 0,
+        erase[count - 1] as number,
+        deleted ? drop.commitVersion : 0,
+      );
+      this.#erasedTops.set(drop.key, top);
       if (after.horizon !== undefined) this.#horizons.set(drop.key, after.horizon);
     }
     return blockedBy;

@@ -89,6 +89,14 @@
  *                                  paged like page()
  * ```
  *
+ * A drop may also raise the table's **erased top** (`erasedTop(table)`, 0:
+ * none; the `erasedTops` of the drop's state change, see "Store state"), a
+ * number the tier only keeps (durably, in the same atomic step) and never
+ * lowers; `clearTable` resets it: the store records there the highest version at which an
+ * erasure changed the table's history (an erased version, or where a
+ * deletion took effect), so that a change feed from at or above it knows,
+ * in constant time, that nothing it would list was erased (store/changes.ts).
+ *
  * A horizon only widens: recording one for a key that has one keeps the
  * lower `erasedFrom` and the higher `readableFrom`. A key keeps its horizon
  * when its last version is erased (a fully erased key is still refused
@@ -128,7 +136,7 @@
  *
  * ```
  *   commit:  tier.set(v, writes, observe, { figures: () => after, log: [record] })
- *   flush:   tier.drop(pairs, { figures: () => after, forget: [seq...] })
+ *   flush:   tier.drop(pairs, horizons, { figures: () => after, forget: [seq...], erasedTops })
  *   open:    tier.readFigures(), tier.readLog()      O(tables + records), no data read
  * ```
  *
@@ -138,7 +146,9 @@
  * the same `seq`); `forget` removes records. The tier never interprets
  * either: figures are the store's arithmetic, records its bytes. `clearTable`
  * forgets the figures of the table it empties. A tier that has nowhere else
- * to keep them keeps them in memory ({@link KeptState}, kept-state.ts).
+ * to keep them keeps them in memory ({@link KeptState}, kept-state.ts). A
+ * drop's `erasedTops` raise the tables' erased tops (above) in the same
+ * step; `set` refuses them.
  *
  * ## Read-only tiers and snapshots
  *
@@ -252,6 +262,9 @@ export abstract class AbstractTier implements TierReader {
     checkWrites(writes);
     checkObserver(observe);
     const checked = checkChange(change);
+    if (checked?.erasedTops !== undefined) {
+      throw new InvalidInputError('INVALID_ARGUMENT', 'erasedTops belong to drop, not set');
+    }
     this.#io('write', () => this._set(at, writes, observe, checked));
   }
 
@@ -283,7 +296,8 @@ export abstract class AbstractTier implements TierReader {
   /**
    * Physically erase the given `(key, version)` pairs and widen the given
    * horizons, atomically, with `change` in the same step (see "Store
-   * state"). Missing pairs are ignored.
+   * state"; its `erasedTops` raise the tables' erased tops). Missing pairs
+   * are ignored.
    */
   drop(drops: TierDrops, horizons?: TierHorizons, change?: StateChange): void {
     this.#assertOpen();
@@ -291,6 +305,16 @@ export abstract class AbstractTier implements TierReader {
     const checkedHorizons = checkHorizons(horizons);
     const checked = checkChange(change);
     this.#io('drop', () => this._drop(drops, checkedHorizons, checked));
+  }
+
+  /**
+   * The highest erased top recorded for the table (0 when none): no erasure
+   * changed its history above it. A backend that does not record tops
+   * answers its readable floor, which bounds them too. Constant time.
+   */
+  erasedTop(table: string): number {
+    this.#checkTable(table);
+    return this.#io('read the erased top', () => this._erasedTop(table));
   }
 
   /** The horizon of `key` in `table`, or `undefined` when none was recorded. */
@@ -482,6 +506,15 @@ export abstract class AbstractTier implements TierReader {
     horizons: TierHorizons | undefined,
     change?: StateChange,
   ): void;
+
+  /**
+   * Raw `erasedTop`. The default answers the readable floor: every erased
+   * version and deletion lies below some horizon's `readableFrom`, so a
+   * backend that keeps no tops loses precision, never safety.
+   */
+  protected _erasedTop(table: string): number {
+    return this._readableFloor(table);
+  }
 
   /** Raw `horizon`: `undefined` for an unknown table or key. */
   protected abstract _horizon(table: string, key: Uint8Array): Horizon | undefined;

@@ -45,6 +45,7 @@ export {
   type TierDrop,
   type TierDrops,
   type TierEntry,
+  type TierErasedTops,
   type TierHorizons,
   type TierReader,
   type TierSnapshot,

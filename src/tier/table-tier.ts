@@ -53,6 +53,8 @@ export interface TierTable<K, H> extends KeyWalker<K, H> {
   horizon(key: Uint8Array): Horizon | undefined;
   /** The highest readableFrom of its horizons (0: none). */
   readonly readableFloor: number;
+  /** The highest erased top recorded (0: none; see abstract-tier.ts). */
+  readonly erasedTop: number;
   /** The keys of a range whose horizon reaches above `query.version`. */
   horizonPage(query: PageQuery): HorizonPage;
   /** One page of the stored writes of a range in a version interval, from its index by version. */
@@ -121,6 +123,10 @@ export abstract class TableTier<T extends TierTable<any, any>> extends AbstractT
 
   protected _readableFloor(table: string): number {
     return this.#tables.get(table)?.readableFloor ?? 0;
+  }
+
+  protected override _erasedTop(table: string): number {
+    return this.#tables.get(table)?.erasedTop ?? 0;
   }
 
   protected _horizonPage(table: string, query: PageQuery): HorizonPage {

@@ -81,6 +81,9 @@ export interface HorizonEntry {
   readonly horizon: Horizon;
 }
 
+/** Per table name, a version to raise the table's erased top to (see abstract-tier.ts). */
+export type TierErasedTops = ReadonlyMap<string, number>;
+
 /** What `drop` records besides its erasures: per table name, horizons to widen. */
 export type TierHorizons = ReadonlyMap<string, readonly HorizonEntry[]>;
 
@@ -153,6 +156,12 @@ export interface StateChange {
   readonly log?: readonly LogRecord[] | undefined;
   /** `seq`s of kept records to forget (unknown ones are ignored). */
   readonly forget?: readonly number[] | undefined;
+  /**
+   * Erased tops to raise (`drop` only; `set` refuses them): per table, the
+   * highest version at which the step's erasures changed its history (the
+   * module documentation of abstract-tier.ts). A top only rises.
+   */
+  readonly erasedTops?: TierErasedTops | undefined;
 }
 
 /**
@@ -172,6 +181,7 @@ export interface TierReader {
   getVersionSizes(table: string, key: Uint8Array): VersionSize[];
   horizon(table: string, key: Uint8Array): Horizon | undefined;
   readableFloor(table: string): number;
+  erasedTop(table: string): number;
   horizonPage(table: string, request: PageRequest): HorizonPage;
   changePage(table: string, request: ChangeRequest): ChangePage;
   tables(): string[];

@@ -50,6 +50,7 @@ import type {
   StateChange,
   TableFigures,
   TierDrops,
+  TierErasedTops,
   TierHorizons,
   TierWrites,
 } from './tier.js';
@@ -269,6 +270,21 @@ export function checkHorizons(horizons: unknown): TierHorizons | undefined {
   return map as TierHorizons;
 }
 
+/** Check `drop`'s erased tops: a Map of table name to version. */
+export function checkErasedTops(tops: unknown): TierErasedTops | undefined {
+  if (tops === undefined) return undefined;
+  if (!(tops instanceof Map)) {
+    throw invalidArgument(
+      `erased tops must be a Map of table name to version, got ${describe(tops)}`,
+    );
+  }
+  for (const [table, version] of tops) {
+    checkTableName(table);
+    checkVersion(version, 'erased top');
+  }
+  return tops as TierErasedTops;
+}
+
 function checkTableMap(value: unknown, what: string): Map<unknown, unknown> {
   if (value instanceof Map) return value;
   throw invalidArgument(`${what} must be a Map of table name to array, got ${describe(value)}`);
@@ -317,7 +333,7 @@ export function checkObserver(observe: unknown): void {
   }
 }
 
-const CHANGE_KEYS: ReadonlySet<string> = new Set(['figures', 'log', 'forget']);
+const CHANGE_KEYS: ReadonlySet<string> = new Set(['figures', 'log', 'forget', 'erasedTops']);
 
 /**
  * Check the state change of `set` or `drop`. Its `figures` function is
@@ -331,11 +347,12 @@ export function checkChange(change: unknown): StateChange | undefined {
   for (const name in change) {
     if (!CHANGE_KEYS.has(name)) throw invalidArgument(`unknown state change property ${name}`);
   }
-  const { figures, log, forget } = change;
+  const { figures, log, forget, erasedTops } = change;
   if (figures !== undefined && typeof figures !== 'function')
     throw invalidArgument(`figures must be a function, got ${describe(figures)}`);
   if (log !== undefined) for (const record of checkList(log, 'log')) checkRecord(record);
   if (forget !== undefined) for (const seq of checkList(forget, 'forget')) checkSeq(seq);
+  checkErasedTops(erasedTops);
   const checked = change as StateChange;
   if (figures === undefined) return checked;
   return { ...checked, figures: () => checkFigureMap((figures as () => unknown)()) };

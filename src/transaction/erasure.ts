@@ -301,6 +301,12 @@ export interface KeyErasures<R> {
   readonly parked: readonly R[];
   /** The snapshot version the first parked request waits for. */
   readonly blockedBy: number | undefined;
+  /**
+   * The highest version at which these erasures changed the key's history:
+   * an erased version, or the commit version of a deletion they completed
+   * (a state change no write records); `undefined` when nothing was erased.
+   */
+  readonly erasedTop: number | undefined;
 }
 
 /**
@@ -325,6 +331,7 @@ export function planKeyErasures<R extends ErasureTerms>(
   const remaining = stored.slice();
   let current = horizon;
   const erase: number[] = [];
+  let top: number | undefined;
   for (let index = 0; index < requests.length; index++) {
     const request = requests[index] as R;
     const plan = planErasure({
@@ -340,6 +347,8 @@ export function planKeyErasures<R extends ErasureTerms>(
       // The erased versions are the oldest ones: the end of the descending list.
       remaining.length -= plan.erase.length;
       for (const version of plan.erase) erase.push(version);
+      top = Math.max(top ?? 0, plan.erase[plan.erase.length - 1] as number);
+      if (plan.deleted) top = Math.max(top, request.commitVersion);
     }
     current = plan.horizon;
     if (plan.blockedBy !== undefined) {
@@ -348,8 +357,15 @@ export function planKeyErasures<R extends ErasureTerms>(
         horizon: current,
         parked: requests.slice(index),
         blockedBy: plan.blockedBy,
+        erasedTop: top,
       };
     }
   }
-  return { erase: erase.sort((a, b) => a - b), horizon: current, parked: [], blockedBy: undefined };
+  return {
+    erase: erase.sort((a, b) => a - b),
+    horizon: current,
+    parked: [],
+    blockedBy: undefined,
+    erasedTop: top,
+  };
 }

@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareBytes } from '../../common/bytes.js';
+import { isStoreError } from '../../common/errors.js';
 import { compareKeyStrings, keyString } from './key-string.js';
 import { MemoryTable } from './memory-table.js';
+import { MemoryTier } from './memory-tier.js';
 import { floorIndex, VersionChain } from './version-chain.js';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -176,5 +178,27 @@ describe('MemoryTable version log', () => {
     assert.equal(table.indexedVersions, 3);
     table.clear();
     assert.equal(table.indexedVersions, 0);
+  });
+});
+
+describe('MemoryTier erased top', () => {
+  it('drop raises it and never lowers it, clearTable resets it, a bad one is INVALID_VERSION', () => {
+    const tier = new MemoryTier();
+    try {
+      tier.ensureTable('t');
+      assert.equal(tier.erasedTop('t'), 0, 'a table that never erased');
+      tier.drop(new Map(), undefined, { erasedTops: new Map([['t', 4]]) });
+      tier.drop(new Map(), undefined, { erasedTops: new Map([['t', 2]]) });
+      assert.equal(tier.erasedTop('t'), 4);
+      assert.equal(tier.erasedTop('other'), 0);
+      assert.throws(
+        () => tier.drop(new Map(), undefined, { erasedTops: new Map([['t', -1]]) }),
+        (error: unknown) => isStoreError(error) && error.code === 'INVALID_VERSION',
+      );
+      tier.clearTable('t');
+      assert.equal(tier.erasedTop('t'), 0);
+    } finally {
+      tier.close();
+    }
   });
 });

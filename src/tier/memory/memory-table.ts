@@ -74,6 +74,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   readonly #log = new VersionLog();
   /** Created by the first horizon: a table that never erased pays nothing. */
   #horizons: MemoryHorizons | undefined;
+  #erasedTop = 0;
 
   constructor(name: string) {
     this.name = name;
@@ -140,6 +141,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     this.#order.clear();
     this.#log.clear();
     this.#horizons = undefined;
+    this.#erasedTop = 0;
   }
 
   /** How many (version, key) pairs the version log indexes (one per stored version). */
@@ -157,6 +159,15 @@ export class MemoryTable implements TierTable<string, VersionChain> {
 
   get readableFloor(): number {
     return this.#horizons?.floor ?? 0;
+  }
+
+  get erasedTop(): number {
+    return this.#erasedTop;
+  }
+
+  /** Raise the erased top to `version` (never lower it). */
+  raiseErasedTop(version: number): void {
+    if (version > this.#erasedTop) this.#erasedTop = version;
   }
 
   horizonPage(query: PageQuery): HorizonPage {

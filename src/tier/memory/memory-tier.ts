@@ -79,6 +79,7 @@ export class MemoryTier extends TableTier<MemoryTable> {
       const table = this.holdTable(name);
       for (const { key, horizon } of list) table.widenHorizon(key, horizon);
     }
+    for (const [name, top] of change?.erasedTops ?? []) this.holdTable(name).raiseErasedTop(top);
     this.#state.apply(change);
   }
 

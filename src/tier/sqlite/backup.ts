@@ -49,7 +49,16 @@ export async function backupDatabase(
   const temporary = `${target}.partial-${process.pid}-${++temporaries}`;
   try {
     await db.backup(temporary, { progress: () => (oneStep ? WHOLE : STEP_PAGES) });
-    fs.linkSync(temporary, target);
+    try {
+      fs.linkSync(temporary, target);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+      // Another backup (or anyone) made the target while this one copied.
+      throw new InvalidInputError(
+        'INVALID_ARGUMENT',
+        `the backup target ${target} appeared during the backup: a backup never overwrites a file`,
+      );
+    }
   } finally {
     for (const leftover of [temporary, `${temporary}-journal`])
       fs.rmSync(leftover, { force: true });

@@ -15,8 +15,8 @@
  * ```
  *
  * The writer's table handles mirror their horizons (whether the horizon
- * table exists, the readable floor), read once when the handle is made:
- * only the writer's own drops change them. A reader's handles read them from
+ * table exists, the readable floor) and erased top, read once when the
+ * handle is made: only the writer's own drops change them. A reader's handles read them from
  * the file on every call.
  *
  * Errors are not translated here; the tier wraps them as `TIER_IO`.
@@ -27,13 +27,14 @@
 import type { LogRecord, StateChange, TableFigures } from '../tier.js';
 import type { Connection, Statement } from './load.js';
 import {
+  erasedTopMetaName,
   floorMetaName,
   listStoreTables,
   STATE_SQL,
   type StateStatement,
   sqlHorizonTableName,
 } from './schema.js';
-import { SqlTable } from './sql-table.js';
+import { type HorizonSource, SqlTable } from './sql-table.js';
 
 /** Statements answering one value, prepared in `pluck` mode. */
 const PLUCKED: ReadonlySet<StateStatement> = new Set([
@@ -81,13 +82,18 @@ export class SqlConnection {
     return table;
   }
 
-  /** What the file holds of a table's horizons: its floor when its horizon table exists. */
-  #horizonsOf(name: string): { floor: number | undefined } {
+  /**
+   * What the file holds of a table's horizons: its floor when its horizon
+   * table exists, and its erased top when one is recorded.
+   */
+  #horizonsOf(name: string): HorizonSource {
+    const top = this.statement('readMeta').get(erasedTopMetaName(name));
+    const erasedTop = top === undefined ? undefined : Number(top);
     if (this.statement('hasTable').get(sqlHorizonTableName(name)) === undefined) {
-      return { floor: undefined };
+      return { floor: undefined, erasedTop };
     }
     const floor = this.statement('readMeta').get(floorMetaName(name));
-    return { floor: floor === undefined ? 0 : Number(floor) };
+    return { floor: floor === undefined ? 0 : Number(floor), erasedTop };
   }
 
   /** Remember the handle of a table just created on this connection. */

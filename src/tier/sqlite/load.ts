@@ -56,6 +56,11 @@ export interface ConnectOptions {
   readonly readOnly: boolean;
   /** The writer's `synchronous` setting (ignored read-only). */
   readonly synchronous: Synchronous;
+  /**
+   * Run on the new connection before anything is set on it (the journal
+   * mode is written into the file): a check that may refuse the file.
+   */
+  readonly check?: (db: Connection) => void;
 }
 
 /** A writer with the default `synchronous` (normal). */
@@ -118,6 +123,7 @@ export function sqliteDriverProblem(): string | undefined {
 export function connect(path: string, options: ConnectOptions = WRITER): Connection {
   const db = open(loadDriver(), path, options);
   try {
+    options.check?.(db);
     if (!options.readOnly) {
       if (path !== MEMORY_PATH) db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);

@@ -22,7 +22,9 @@
  *
  * A read-only open cannot migrate: it reads the current format only, and
  * names the reason otherwise (`TIER_IO`). A file of a newer format than this
- * code knows is refused both ways, since reading it could miss what it added.
+ * code knows is refused both ways, since reading it could miss what it added,
+ * and before a writer sets anything on it (its journal mode): nothing is
+ * written to a file this code refuses.
  * Adding a format is adding one entry here (and its DDL in schema.ts).
  *
  * Step 3 recounts the figures of every store table in SQL, one pass per
@@ -163,6 +165,14 @@ export function checkReadable(db: Connection): void {
       undefined,
     );
   }
+}
+
+/**
+ * Refuse a database of a newer format than this code knows (`TIER_IO`);
+ * reads only, so a writer checks it before setting anything on the file.
+ */
+export function refuseNewerFormat(db: Connection): void {
+  refuseNewer(readFormat(db));
 }
 
 function refuseNewer(format: number): void {

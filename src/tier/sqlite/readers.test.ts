@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -214,6 +214,27 @@ describe('SqliteTier read-only', () => {
           isStoreError(e, 'TIER_IO') && /unsupported multistore file format/.test(e.message),
       );
     }
+  });
+});
+
+describe('a file of a newer format', () => {
+  it('is refused for writing with nothing written to it, whatever its journal mode', () => {
+    const newer = freshPath();
+    SqliteTier.open(newer).close();
+    const raw = connect(newer);
+    raw
+      .prepare("UPDATE multistore_meta SET value = ? WHERE name = 'format'")
+      .run(FORMAT_VERSION + 1);
+    // A later format may keep the file in another journal mode.
+    raw.pragma('journal_mode = DELETE');
+    raw.close();
+    const before = readFileSync(newer);
+    assert.throws(
+      () => SqliteTier.open(newer),
+      (e: unknown) =>
+        isStoreError(e, 'TIER_IO') && /unsupported multistore file format/.test(e.message),
+    );
+    assert.ok(readFileSync(newer).equals(before), 'the file is byte for byte as it was');
   });
 });
 

@@ -6,6 +6,8 @@
  *       format          3 (migrations.ts: 2 added horizons, 3 figures and log)
  *       latest_version  highest version ever passed to set
  *       readable_floor:6d756c7469   the table's highest readable_from
+ *       erased_top:6d756c7469       the table's erased top (absent in files written
+ *                                   before it existed: the floor stands in for it)
  *   multistore_settings (name TEXT PRIMARY KEY, value TEXT)
  *       tables          the store's table declarations (JSON), and other settings
  *   multistore_figures (name TEXT PRIMARY KEY, current_count, current_key_bytes,
@@ -128,6 +130,11 @@ export function floorMetaName(table: string): string {
   return `readable_floor:${hexOf(table)}`;
 }
 
+/** The meta row holding a store table's erased top (see abstract-tier.ts). */
+export function erasedTopMetaName(table: string): string {
+  return `erased_top:${hexOf(table)}`;
+}
+
 /** DDL creating the horizon table of a store table (on its first horizon). */
 export function createHorizonTableSql(table: string): string {
   return (
@@ -137,7 +144,7 @@ export function createHorizonTableSql(table: string): string {
   );
 }
 
-/** Upsert raising a table's readable floor (bound: the meta name, the floor). */
+/** Upsert raising a table's readable floor or erased top (bound: the meta name, the value). */
 export const RAISE_FLOOR_SQL =
   `INSERT INTO ${META_TABLE} (name, value) VALUES (?, ?) ` +
   'ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)';

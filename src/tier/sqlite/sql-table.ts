@@ -39,6 +39,7 @@ import {
   createHorizonTableSql,
   createTableSql,
   createVersionIndexSql,
+  erasedTopMetaName,
   floorMetaName,
   RAISE_FLOOR_SQL,
 } from './schema.js';
@@ -104,9 +105,18 @@ class HorizonIndex implements KeyIndex<Uint8Array, HorizonRow> {
 }
 
 /** What a table handle knows of its horizons (see the SqlTable constructor). */
-export type HorizonSource = { readonly floor: number | undefined } | 'file';
+export type HorizonSource =
+  | { readonly floor: number | undefined; readonly erasedTop?: number | undefined }
+  | 'file';
 
 const NO_HORIZONS: HorizonSource = Object.freeze({ floor: undefined });
+
+/** The writer's mirror of what the file holds of a table's erasures. */
+interface Mirror {
+  exists: boolean;
+  floor: number;
+  erasedTop: number;
+}
 
 /** The SQL side of one store table. */
 export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
@@ -120,14 +130,17 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
    * created by the first horizon) and the readable floor. `undefined` for a
    * reader, which reads the floor from the file on every call since another
    * process writes it (a table has horizons exactly when its floor is above
-   * 0: both are written in the transaction of its first horizon).
+   * 0: both are written in the transaction of its first horizon). The
+   * erased top likewise: the writer's mirror, or read by a reader each time.
    */
-  readonly #mirror: { exists: boolean; floor: number } | undefined;
+  readonly #mirror: Mirror | undefined;
 
   /**
    * A handle on an existing SQL table. `horizons` is what the writer knows
-   * of its horizons (`floor` undefined: no horizon table yet), or `'file'`
-   * for a reader beside a writer.
+   * of its horizons (`floor` undefined: no horizon table yet) and its
+   * recorded erased top, or `'file'` for a reader beside a writer. A file
+   * written before erased tops existed records none: the table's floor
+   * bounds every erasure it recorded, so it stands in.
    */
   constructor(db: Connection, name: string, horizons: HorizonSource = NO_HORIZONS) {
     this.name = name;
@@ -137,7 +150,11 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
     this.#mirror =
       horizons === 'file'
         ? undefined
-        : { exists: horizons.floor !== undefined, floor: horizons.floor ?? 0 };
+        : {
+            exists: horizons.floor !== undefined,
+            floor: horizons.floor ?? 0,
+            erasedTop: horizons.erasedTop ?? horizons.floor ?? 0,
+          };
   }
 
   /** Create the SQL table of `name` if needed, and return its (writer's) handle. */
@@ -157,6 +174,29 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
     if (this.#mirror !== undefined) return this.#mirror.floor;
     const floor = this.#statements.get('readFloor').get();
     return floor === undefined ? 0 : Number(floor);
+  }
+
+  get erasedTop(): number {
+    if (this.#mirror !== undefined) return this.#mirror.erasedTop;
+    const top = this.#statements.get('readErasedTop').get();
+    return top === undefined ? this.readableFloor : Number(top);
+  }
+
+  /**
+   * Raise the erased top inside the caller's transaction; returns the new
+   * top for {@link erasedTopCommitted} once the transaction has committed.
+   * The writer's only.
+   */
+  raiseErasedTop(top: number): number {
+    const mirror = this.#writerMirror();
+    if (top <= mirror.erasedTop) return mirror.erasedTop;
+    this.#db.prepare(RAISE_FLOOR_SQL).run(erasedTopMetaName(this.name), top);
+    return top;
+  }
+
+  /** The transaction of {@link raiseErasedTop} committed: the mirror follows the file. */
+  erasedTopCommitted(top: number): void {
+    this.#writerMirror().erasedTop = top;
   }
 
   horizonPage(query: PageQuery): HorizonPage {
@@ -201,7 +241,7 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
     return this.#mirror === undefined ? this.readableFloor > 0 : this.#mirror.exists;
   }
 
-  #writerMirror(): { exists: boolean; floor: number } {
+  #writerMirror(): Mirror {
     if (this.#mirror === undefined) throw new TypeError('a reader keeps no horizons');
     return this.#mirror;
   }
@@ -274,15 +314,18 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
     else this.#statements.get('removeVersions').run(key, JSON.stringify(versions));
   }
 
-  /** Erase every row and horizon, atomically. */
+  /** Erase every row, horizon and the erased top, atomically. */
   clear(): void {
     this.#db.transaction(() => {
       this.#statements.get('clear').run();
+      this.#statements.get('clearErasedTop').run();
       if (!this.#hasHorizons()) return;
       this.#statements.get('clearHorizons').run();
       this.#statements.get('clearFloor').run();
     })();
-    if (this.#mirror !== undefined) this.#mirror.floor = 0;
+    if (this.#mirror === undefined) return;
+    this.#mirror.floor = 0;
+    this.#mirror.erasedTop = 0;
   }
 
   // KeyWalker: keys are the stored BLOBs themselves.

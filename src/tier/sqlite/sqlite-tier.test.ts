@@ -19,6 +19,7 @@ import { connect } from './load.js';
 import { FORMAT_VERSION } from './migrations.js';
 import {
   createHorizonTableSql,
+  erasedTopMetaName,
   floorMetaName,
   sqlHorizonTableName,
   sqlTableName,
@@ -291,6 +292,70 @@ describe('SqliteTier horizons', () => {
       db.prepare("SELECT value FROM multistore_meta WHERE name = 'format'").pluck().get(),
     );
 
+  it('erased tops survive reopening, only rise, and go with clearTable; a file without one falls back to its floor', () => {
+    const path = freshPath();
+    const tier = SqliteTier.open(path);
+    tier.set(1, writes('t', [['a', '1']]));
+    tier.set(6, writes('t', [['a', '6']]));
+    assert.equal(tier.erasedTop('t'), 0, 'a table that never erased');
+    const horizon = new Map([
+      ['t', [{ key: b('a'), horizon: { erasedFrom: 1, readableFrom: 6 } }]],
+    ]);
+    tier.drop(new Map([['t', [{ key: b('a'), version: 1 }]]]), horizon, {
+      erasedTops: new Map([['t', 1]]),
+    });
+    tier.drop(new Map(), undefined, { erasedTops: new Map([['t', 0]]) });
+    assert.equal(tier.erasedTop('t'), 1, 'a lower top changes nothing');
+    const reader = SqliteTier.open(path, { readOnly: true });
+    try {
+      assert.equal(reader.erasedTop('t'), 1, 'a reader reads it from the file');
+      tier.drop(new Map(), undefined, { erasedTops: new Map([['t', 2]]) });
+      assert.equal(reader.erasedTop('t'), 2, "a reader follows the writer's drops");
+      const snapshot = reader.snapshot();
+      try {
+        tier.drop(new Map(), undefined, { erasedTops: new Map([['t', 3]]) });
+        assert.equal(snapshot.tier.erasedTop('t'), 2, 'a snapshot keeps the top of its state');
+        assert.equal(reader.erasedTop('t'), 3);
+      } finally {
+        snapshot.release();
+      }
+    } finally {
+      reader.close();
+    }
+    assert.throws(
+      () => tier.set(7, writes('t', []), undefined, { erasedTops: new Map([['t', 7]]) }),
+      (error: unknown) => isStoreError(error) && error.code === 'INVALID_ARGUMENT',
+      'erased tops belong to drop',
+    );
+    tier.close();
+    const again = SqliteTier.open(path);
+    try {
+      assert.equal(again.erasedTop('t'), 3);
+      assert.equal(again.readableFloor('t'), 6);
+    } finally {
+      again.close();
+    }
+    raw(path, (db) =>
+      db.prepare("DELETE FROM multistore_meta WHERE name LIKE 'erased_top:%'").run(),
+    );
+    const older = SqliteTier.open(path);
+    try {
+      assert.equal(older.erasedTop('t'), 6, 'a file written before tops: the floor stands in');
+      older.clearTable('t');
+      assert.equal(older.erasedTop('t'), 0);
+      older.drop(new Map(), undefined, { erasedTops: new Map([['t', 3]]) });
+      older.clearTable('t');
+    } finally {
+      older.close();
+    }
+    const cleared = SqliteTier.open(path);
+    try {
+      assert.equal(cleared.erasedTop('t'), 0, 'clearing the table cleared its stored top');
+    } finally {
+      cleared.close();
+    }
+  });
+
   it('horizons and floors survive reopening; the file keeps the current format', () => {
     const path = freshPath();
     const tier = SqliteTier.open(path);
@@ -386,6 +451,7 @@ describe('SqliteTier statements', () => {
         `"${sqlTableName(name)}"`,
         `"${sqlHorizonTableName(name)}"`,
         floorMetaName(name),
+        erasedTopMetaName(name),
       ];
       for (const statement of STATEMENT_NAMES) {
         const sql = statementSql(statement, name);

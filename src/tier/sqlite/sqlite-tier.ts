@@ -14,8 +14,8 @@
  *
  * The writer's `set` writes every table, raises `latest_version` and applies
  * the store's state change (figures, log records) in one transaction; `drop`
- * erases its pairs, widens its horizons and applies its change in one
- * transaction. A transaction
+ * erases its pairs, widens its horizons, raises its erased tops and applies
+ * its change in one transaction. A transaction
  * that fails rolls back in SQLite, and the in-process mirrors (tables created
  * by it, the latest version) are only updated once it has committed, so they
  * never disagree with the file. Opening a file for writing claims it
@@ -54,6 +54,7 @@ import type {
   TableFigures,
   TierDrop,
   TierDrops,
+  TierErasedTops,
   TierHorizons,
   TierSnapshot,
   TierWrites,
@@ -63,7 +64,7 @@ import { backupDatabase } from './backup.js';
 import { SqlConnection } from './connection.js';
 import { claimWriter, isBusy, lockedElsewhere, type WriterClaim } from './file-lock.js';
 import { connect, MEMORY_PATH, type Synchronous } from './load.js';
-import { checkReadable, migrate } from './migrations.js';
+import { checkReadable, migrate, refuseNewerFormat } from './migrations.js';
 import { SnapshotConnections } from './snapshots.js';
 import { SqlTable } from './sql-table.js';
 
@@ -110,7 +111,7 @@ export class SqliteTier extends TableTier<SqlTable> {
     drops: TierDrops,
     horizons: TierHorizons | undefined,
     change: StateChange | undefined,
-  ) => { created: SqlTable[]; widened: [SqlTable, number][] };
+  ) => DropOutcome;
   #latest: number;
 
   private constructor(init: TierInit) {
@@ -133,7 +134,7 @@ export class SqliteTier extends TableTier<SqlTable> {
     );
     this.#dropTransaction = db.transaction(
       (drops: TierDrops, horizons: TierHorizons | undefined, change: StateChange | undefined) => {
-        const done = this.#erase(drops, horizons);
+        const done = this.#erase(drops, horizons, change?.erasedTops);
         connection.applyChange(change);
         return done;
       },
@@ -161,7 +162,8 @@ export class SqliteTier extends TableTier<SqlTable> {
   static #openWriter(path: string, options: SqliteOpenOptions): SqliteTier {
     const claim = path === MEMORY_PATH ? undefined : claimWriter(path);
     try {
-      const db = connect(path, { readOnly: false, synchronous: options.synchronous ?? 'normal' });
+      const synchronous = options.synchronous ?? 'normal';
+      const db = connect(path, { readOnly: false, synchronous, check: refuseNewerFormat });
       try {
         migrate(db);
         return new SqliteTier({
@@ -238,9 +240,10 @@ export class SqliteTier extends TableTier<SqlTable> {
     change?: StateChange,
   ): void {
     this.#refuseWrites('drop');
-    const { created, widened } = this.#dropTransaction(drops, horizons, change);
+    const { created, widened, raised } = this.#dropTransaction(drops, horizons, change);
     for (const table of created) this.adopt(table);
     for (const [table, floor] of widened) table.horizonsCommitted(floor);
+    for (const [table, top] of raised) table.erasedTopCommitted(top);
   }
 
   /**
@@ -254,8 +257,26 @@ export class SqliteTier extends TableTier<SqlTable> {
     const db = this.#connection.db;
     const bytesBefore = this.#databaseBytes();
     db.exec('VACUUM');
-    if (this.path !== MEMORY_PATH) db.pragma('wal_checkpoint(TRUNCATE)');
+    if (this.path !== MEMORY_PATH) this.#checkpointWithoutWaiting();
     return { bytesBefore, bytesAfter: this.#databaseBytes() };
+  }
+
+  /**
+   * Empty the WAL if no reader's snapshot (a read-only store's range, in
+   * any process) still needs it, without waiting for one to end: the busy
+   * timeout would block the process, and a snapshot of this process could
+   * not end meanwhile. A WAL kept for a reader is emptied by a later
+   * checkpoint.
+   */
+  #checkpointWithoutWaiting(): void {
+    const db = this.#connection.db;
+    const timeout = db.pragma('busy_timeout', { simple: true });
+    db.pragma('busy_timeout = 0');
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.pragma(`busy_timeout = ${Number(timeout)}`);
+    }
   }
 
   #databaseBytes(): number {
@@ -370,14 +391,14 @@ export class SqliteTier extends TableTier<SqlTable> {
 
   /**
    * The body of the `drop` transaction: one statement per key erased, one
-   * per horizon; returns the tables it created (for horizons of a table not
-   * held yet) and those whose horizons it widened, with their new floors
+   * per horizon, one per erased top raised; returns what it changed
    * (applied to the mirrors once it has committed).
    */
   #erase(
     drops: TierDrops,
     horizons: TierHorizons | undefined,
-  ): { created: SqlTable[]; widened: [SqlTable, number][] } {
+    erasedTops: TierErasedTops | undefined,
+  ): DropOutcome {
     for (const [name, list] of drops) {
       const table = super.held(name);
       if (table === undefined) continue;
@@ -394,8 +415,27 @@ export class SqliteTier extends TableTier<SqlTable> {
       }
       widened.push([table, table.widenHorizons(list)]);
     }
-    return { created, widened };
+    const raised: [SqlTable, number][] = [];
+    for (const [name, top] of erasedTops ?? []) {
+      let table = this.held(name) ?? created.find((t) => t.name === name);
+      if (table === undefined) {
+        table = this._createTable(name);
+        created.push(table);
+      }
+      raised.push([table, table.raiseErasedTop(top)]);
+    }
+    return { created, widened, raised };
   }
+}
+
+/** What a drop transaction changed, for the mirrors to follow once it committed. */
+interface DropOutcome {
+  /** Tables it created (for horizons or tops of a table not held yet). */
+  readonly created: SqlTable[];
+  /** Tables whose horizons it widened, with their new floors. */
+  readonly widened: [SqlTable, number][];
+  /** Tables whose erased top it raised, with their new tops. */
+  readonly raised: [SqlTable, number][];
 }
 
 /**

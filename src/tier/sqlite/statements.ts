@@ -21,7 +21,7 @@
  */
 
 import type { Connection, Statement } from './load.js';
-import { floorMetaName, sqlHorizonTableName, sqlTableName } from './schema.js';
+import { erasedTopMetaName, floorMetaName, sqlHorizonTableName, sqlTableName } from './schema.js';
 
 const TEMPLATES = {
   newest:
@@ -52,6 +52,8 @@ const TEMPLATES = {
   clearHorizons: 'DELETE FROM $h',
   clearFloor: "DELETE FROM multistore_meta WHERE name = '$f'",
   readFloor: "SELECT value FROM multistore_meta WHERE name = '$f'",
+  clearErasedTop: "DELETE FROM multistore_meta WHERE name = '$e'",
+  readErasedTop: "SELECT value FROM multistore_meta WHERE name = '$e'",
   firstHorizon: 'SELECT key, erased_from, readable_from FROM $h ORDER BY key LIMIT 1',
   lastHorizon: 'SELECT key, erased_from, readable_from FROM $h ORDER BY key DESC LIMIT 1',
   horizonAfter: 'SELECT key, erased_from, readable_from FROM $h WHERE key > ? ORDER BY key LIMIT 1',
@@ -72,6 +74,7 @@ export const STATEMENT_NAMES = Object.freeze(Object.keys(TEMPLATES) as Statement
 /** Statements that return a single value (a key, a floor), prepared in `pluck` mode. */
 const KEY_STATEMENTS: ReadonlySet<StatementName> = new Set([
   'readFloor',
+  'readErasedTop',
   'firstKey',
   'lastKey',
   'keyAfter',
@@ -101,7 +104,8 @@ export function statementSql(name: StatementName, table: string): string {
   return TEMPLATES[name]
     .replace('$t', `"${sqlTableName(table)}"`)
     .replace('$h', `"${sqlHorizonTableName(table)}"`)
-    .replace('$f', floorMetaName(table));
+    .replace('$f', floorMetaName(table))
+    .replace('$e', erasedTopMetaName(table));
 }
 
 /** The prepared statements of one store table, prepared on first use. */
