@@ -28,6 +28,7 @@ import { bytesToBinaryString } from '../common/bytes.js';
 import type { StorageStatsRecorded } from '../event/events.js';
 import {
   type DropRequest,
+  erasedTopsByTable,
   flushRecord,
   groupByKey,
   type KeyPlan,
@@ -183,6 +184,8 @@ async function erase(sql: Sql, rows: Rows, plans: readonly KeyPlan[]): Promise<v
     horizons.set(plan.table, changed);
   }
   for (const [table, list] of drops) await rows.erase(sql, table, list);
+  // Before the horizons raise the floor: a NULL top (a schema from before) reads as the old floor.
+  for (const [table, top] of erasedTopsByTable(plans)) await rows.raiseErasedTop(sql, table, top);
   for (const [table, list] of horizons) await rows.setHorizons(sql, table, list);
 }
 

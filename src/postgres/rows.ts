@@ -199,6 +199,8 @@ export class Rows {
       'h.table_name = ANY($1::text[])',
       'h.readable_from > $2',
       'h.erased_from <= $3',
+      // A feed from at or above every erasure of the table skips nothing (see changes.ts).
+      '$2 < COALESCE(s.erased_top, s.readable_floor)',
       ...bounds({ ...query, after: undefined, reverse: false }, values).map((term) => `h.${term}`),
     ];
     const { rows } = await sql.query(
@@ -212,6 +214,16 @@ export class Rows {
       found.set(row.table_name, { key: ownBytes(row.key), floor: int(row.readable_floor) });
     }
     return found;
+  }
+
+  /** Raise `table`'s erased top to `top` (never lowers it; NULL, a schema from before, reads as the floor). */
+  async raiseErasedTop(sql: Sql, table: string, top: number): Promise<void> {
+    await sql.query(
+      `UPDATE ${this.#names.stats}
+          SET erased_top = GREATEST(COALESCE(erased_top, readable_floor), $2::bigint)
+        WHERE table_name = $1`,
+      [table, top],
+    );
   }
 
   /**

@@ -4,7 +4,7 @@
  * ```
  *   "<schema>"."settings"       name text PK, value text            (the table declarations)
  *   "<schema>"."oracle"         id 1, latest bigint                 (the version oracle's one row)
- *   "<schema>"."stats"          table_name PK, six figures, readable_floor
+ *   "<schema>"."stats"          table_name PK, six figures, readable_floor, erased_top
  *   "<schema>"."drop_requests"  id (commit order), table, key, constraints, ceiling, commit_version
  *   "<schema>"."horizons"       (table_name, key) PK, erased_from, readable_from
  *   "<schema>"."t:<name>"       key bytea, version bigint, value bytea NULL, PK (key, version)
@@ -95,7 +95,10 @@ export function schemaStatements(names: SqlNames): string[] {
        historical_count bigint NOT NULL DEFAULT 0,
        historical_key_bytes bigint NOT NULL DEFAULT 0,
        historical_value_bytes bigint NOT NULL DEFAULT 0,
-       readable_floor bigint NOT NULL DEFAULT 0)`,
+       readable_floor bigint NOT NULL DEFAULT 0,
+       erased_top bigint DEFAULT 0)`,
+    // A schema made before feeds knew erased tops: NULL reads as the floor (the safe rule).
+    `ALTER TABLE ${names.stats} ADD COLUMN IF NOT EXISTS erased_top bigint`,
     `CREATE TABLE IF NOT EXISTS ${names.dropRequests} (
        id bigserial PRIMARY KEY,
        table_name text NOT NULL,

@@ -437,7 +437,8 @@ function horizonsByTable(plans: readonly KeyPlan[]): Map<string, HorizonEntry[]>
 }
 
 /** Per table, the highest version whose history the plans changed (tables they erased in). */
-function erasedTopsByTable(plans: readonly KeyPlan[]): Map<string, number> {
+/** Per table, the highest version whose history `plans` change (the tier keeps it as its erased top). */
+export function erasedTopsByTable(plans: readonly KeyPlan[]): Map<string, number> {
   const tops = new Map<string, number>();
   for (const { table, erasedTop } of plans) {
     if (erasedTop !== undefined) tops.set(table, Math.max(tops.get(table) ?? 0, erasedTop));
