@@ -25,6 +25,7 @@ import {
   sqlTableName,
   storeTableName,
 } from './schema.js';
+import { consecutiveRuns } from './sql-table.js';
 import { SqliteTier } from './sqlite-tier.js';
 import { STATEMENT_NAMES, statementSql } from './statements.js';
 
@@ -434,6 +435,33 @@ describe('SqliteTier horizons', () => {
       ),
       2,
     );
+  });
+});
+
+describe('SqliteTier drops', () => {
+  it('consecutiveRuns groups consecutive integers, in ascending order, duplicates merged', () => {
+    assert.deepEqual(consecutiveRuns([]), []);
+    assert.deepEqual(consecutiveRuns([7]), [[7, 7]]);
+    assert.deepEqual(consecutiveRuns([9, 3, 4, 5, 8, 11, 4]), [
+      [3, 5],
+      [8, 9],
+      [11, 11],
+    ]);
+  });
+
+  it('a drop erases exactly the listed versions: runs, gaps and versions not stored', () => {
+    const tier = SqliteTier.open(':memory:');
+    try {
+      for (const version of [1, 2, 3, 4, 6, 7, 9, 10, 12]) {
+        tier.set(version, writes('t', [['a', `${version}`]]));
+      }
+      const pairs = [1, 2, 3, 5, 6, 7, 8, 10, 11, 13].map((version) => ({ key: b('a'), version }));
+      tier.drop(new Map([['t', pairs]]));
+      const left = tier.getAllVersions('t', b('a')).map((entry) => entry.version);
+      assert.deepEqual(left, [12, 9, 4]);
+    } finally {
+      tier.close();
+    }
   });
 });
 
