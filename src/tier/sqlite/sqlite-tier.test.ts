@@ -15,7 +15,7 @@ import type Database from 'better-sqlite3';
 import { isStoreError, StoreLockedError } from '../../common/errors.js';
 import { MAX_VERSION } from '../../common/version.js';
 import { b, scan, show, writes } from '../../tier-test/helpers.js';
-import { connect } from './load.js';
+import { connect, WAL_CHECKPOINT_PAGES } from './load.js';
 import { FORMAT_VERSION } from './migrations.js';
 import {
   createHorizonTableSql,
@@ -117,13 +117,15 @@ describe('SqliteTier files', () => {
     }
   });
 
-  it('a file runs in WAL mode with normal locking, synchronous NORMAL or FULL as asked', () => {
+  it('a file runs in WAL mode with normal locking, synchronous NORMAL or FULL as asked, checkpointing every 10,000 pages', () => {
     const path = freshPath();
     const db = connect(path);
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       assert.equal(db.pragma('locking_mode', { simple: true }), 'normal');
       assert.equal(db.pragma('synchronous', { simple: true }), 1);
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), WAL_CHECKPOINT_PAGES);
+      assert.equal(WAL_CHECKPOINT_PAGES, 10_000);
     } finally {
       db.close();
     }
