@@ -320,7 +320,8 @@ class DropWorkerActor implements Actor<DropQueue, DropMessage> {
         return 'stop';
     }
     this.#armExpiry(queue, ctx);
-    return 'continue';
+    // A step left work: end the slice, so that the next page waits for a later turn.
+    return queue.continueSent ? 'yield' : 'continue';
   }
 
   /**
