@@ -318,15 +318,28 @@ for (const mode of ['event-loop', 'inline'] as ActorMode[]) {
         actorMode: mode,
         keyEncoding: 'utf8',
         valueEncoding: 'utf8',
-        dropWorker: { batchSize: 2 },
+        dropWorker: { batchSize: 2, flushIntervalMs: 1_000_000 },
       });
       try {
-        seed(store, KEYS);
-        store.commit([{ type: 'drop', prefix: 'u:', keepLastVersions: 2 }]); // 5
-        store.commit([{ type: 'drop', key: 'u:1', keepLastVersions: 1 }]); // 6
+        // "k:9" comes in the range's last page; the request of version 12 names it.
+        store.commit(
+          ['k:1', 'k:2', 'k:3', 'k:4', 'k:9'].map((key) => ({ type: 'set', key, value: 'x' })),
+          8,
+        );
+        store.commit([{ type: 'set', key: 'k:9', value: 'y' }], 10);
+        store.commit([{ type: 'drop', prefix: 'k:' }], 11);
+        store.commit(
+          [
+            { type: 'set', key: 'k:9', value: '12' },
+            { type: 'drop', key: 'k:9', keepLastVersions: 1 },
+          ],
+          12,
+        );
         await store.flush();
-        assert.deepEqual(versions(store, 'u:1'), [3]);
-        assert.deepEqual(versions(store, 'u:2'), [3, 2]);
+        // In commit order the range deletes k:9 (absent at 11), then keep 1 finds only 12;
+        // the other way round keep 1 erases 8 and 10 first and reads at 11 are refused.
+        assert.deepEqual(versions(store, 'k:9'), [12]);
+        assert.equal(store.get('k:9', 11), undefined, 'absent at 11: the range drop came first');
         assert.ok(store.dropWorkerStats().batches >= 3, 'more than one step');
       } finally {
         await store.close();
