@@ -26,9 +26,9 @@ import {
   type ModelFigures,
   type ModelRefusal,
   StoreModel,
+  toStoreDelta,
 } from '../test-support/store-model.js';
 import { forEachStoreSetup, type StoreSetup } from '../test-support/store-setups.js';
-import type { Delta } from './deltas.js';
 import type { MultiStore } from './multistore.js';
 
 const KEYS = MODEL_KEYS;
@@ -75,18 +75,6 @@ const delta: fc.Arbitrary<ModelDelta> = fc.oneof(
     { requiredKeys: ['type', 'prefix'] },
   ),
 );
-
-/** The store delta of a model delta: a range drop is a `drop` with a range instead of a key. */
-function storeDelta(delta: ModelDelta): Delta {
-  if (delta.type !== 'drop-range') return delta as Delta;
-  const { type: _, ...range } = delta;
-  // `{ start: undefined, end: undefined }` would name no key: an open range is an empty prefix.
-  if (range.prefix === undefined && range.start === undefined && range.end === undefined) {
-    const { endInclusive: _inclusive, ...constraints } = range;
-    return { type: 'drop', ...constraints, prefix: '' } as Delta;
-  }
-  return { type: 'drop', ...range } as Delta;
-}
 
 type Op =
   | { op: 'commit'; deltas: ModelDelta[]; step: number }
@@ -162,10 +150,10 @@ class Harness {
         if (version <= latest) await this.settle('all');
         const refused = model.refusesWrite(step.deltas, version);
         if (refused !== undefined) {
-          assertRefused(() => store.commit(step.deltas.map(storeDelta), version), refused);
+          assertRefused(() => store.commit(step.deltas.map(toStoreDelta), version), refused);
           return;
         }
-        store.commit(step.deltas.map(storeDelta), version);
+        store.commit(step.deltas.map(toStoreDelta), version);
         model.commit(step.deltas, version);
         return;
       }

@@ -23,6 +23,16 @@ import { MultiStore } from './multistore.js';
 const versions = (store: MultiStore<string, string>, key: string) =>
   store.versions(key).map((v) => v.version);
 
+/** What `read` answers, or the code and readable version of the error it throws. */
+function outcome(read: () => unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(read() ?? null));
+  } catch (error) {
+    if (error instanceof VersionTooOldError) return [error.code, error.readableFrom];
+    throw error;
+  }
+}
+
 /** Three versions of each key, then `u:dead` deleted at 4: latest 4. */
 function seed(store: MultiStore<string, string>, keys: readonly string[]): void {
   for (let v = 1; v <= 3; v++)
@@ -158,6 +168,17 @@ forEachStoreSetup((setup) => {
             `${key} ${JSON.stringify(given)}`,
           );
         assert.deepEqual(ranged.stats().total, perKey.stats().total);
+        for (let at = 0; at <= 5; at++) {
+          for (const key of KEYS)
+            assert.deepEqual(
+              outcome(() => ranged.get(key, at)),
+              outcome(() => perKey.get(key, at)),
+            );
+          const feed = (store: MultiStore<string, string>) => () => [
+            ...store.changes({ from: at }),
+          ];
+          assert.deepEqual(outcome(feed(ranged)), outcome(feed(perKey)), `changes from ${at}`);
+        }
       } finally {
         await ranged.close();
         await perKey.close();

@@ -26,6 +26,7 @@
  */
 
 import { binaryStringToBytes, bytesToBinaryString } from '../common/bytes.js';
+import type { Delta } from '../store/deltas.js';
 
 /** A model delta of one key: keys and values already bytes. */
 export type KeyModelDelta =
@@ -542,4 +543,18 @@ export function figuresOf(
     }
   }
   return f;
+}
+
+/**
+ * The store delta of a model delta: a range drop is a `drop` with a prefix or
+ * bounds instead of a key (an open range, which names none, is the empty prefix).
+ */
+export function toStoreDelta(delta: ModelDelta): Delta {
+  if (delta.type !== 'drop-range') return delta;
+  const { type: _, ...range } = delta;
+  if (range.prefix === undefined && range.start === undefined && range.end === undefined) {
+    const { endInclusive: _inclusive, ...constraints } = range;
+    return { type: 'drop', ...constraints, prefix: new Uint8Array() } as Delta;
+  }
+  return { type: 'drop', ...range } as Delta;
 }
