@@ -306,6 +306,25 @@ forEachStoreSetup((setup) => {
     }
   });
 
+  it('names no key for conflict checks: a transaction writing a key of the range still commits', async () => {
+    const store = open();
+    try {
+      seed(store, KEYS);
+      const ranged = store.begin();
+      const perKey = store.begin();
+      store.commit([{ type: 'drop', prefix: 'u:', upToVersion: 2 }]);
+      store.commit([{ type: 'drop', key: 'v:1', upToVersion: 2 }]);
+      ranged.set('u:1', 'tx');
+      perKey.set('v:1', 'tx');
+      assert.equal(ranged.commit(), 7);
+      assert.throws(() => perKey.commit(), { code: 'TRANSACTION_CONFLICT' });
+      await store.flush();
+      assert.deepEqual(versions(store, 'u:1'), [7, 3, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('ordered keys: bounds and prefixes are given as the keys are', async () => {
     const store = setup.open({ keyEncoding: 'ordered', valueEncoding: 'json' });
     try {
