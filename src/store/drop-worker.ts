@@ -97,7 +97,7 @@ export type DropMessage =
 
 /** Counters of the drop worker. */
 export interface DropWorkerStats {
-  /** Requests accepted. */
+  /** Requests accepted (a range drop counts once, however many keys it reaches). */
   readonly requests: number;
   /** Flushes that applied at least one request. */
   readonly batches: number;
@@ -239,13 +239,18 @@ class DropQueue {
     return { taken, stepped: range };
   }
 
-  /** The next page of a range drop; a page that cannot be read ends the range (logged, counted). */
+  /**
+   * The next page of a range drop. A page that cannot be read gives the
+   * range up (logged, counted): its log record keeps it for the next open.
+   */
   #expand(range: RangeDrop): DropRequest[] {
     try {
       return range.nextPage(this.tier, this.pageSize);
     } catch (error) {
       this.failures++;
-      this.logger.error('range drop failed; the rest of its range is not dropped', { error });
+      this.logger.error('range drop failed; the rest of its range waits for the next open', {
+        error,
+      });
       range.abandon();
       return [];
     }
@@ -255,7 +260,8 @@ class DropQueue {
     tracer.startActiveSpan('drop.process_batch', (span) => {
       try {
         const outcome = this.applier.apply(batch, stepped);
-        this.batches++;
+        // A range page with no key settles the log only: no batch applied.
+        if (batch.length > 0) this.batches++;
         this.entriesDropped += outcome.entriesDropped;
         this.failures += outcome.failures;
         span.setAttributes({
