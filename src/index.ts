@@ -65,7 +65,14 @@ export type {
   DiffEntry,
   DiffOptions,
 } from './store/changes.js';
-export type { Delta, DropDelta, RemoveDelta, SetDelta, UnsetDelta } from './store/deltas.js';
+export type {
+  Delta,
+  DropDelta,
+  RangeDropDelta,
+  RemoveDelta,
+  SetDelta,
+  UnsetDelta,
+} from './store/deltas.js';
 export type { DropWorkerStats } from './store/drop-worker.js';
 export type {
   Input,

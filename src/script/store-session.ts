@@ -9,6 +9,9 @@
  *   set b=2               -> commit [set b=2] at current+1    (current = 4)
  *   drop a keep_last_versions=1
  *                         -> commit [drop a ...] at 5, then await the drop worker
+ *   drop_prefix user: keep_last_versions=1
+ *                         -> commit [drop prefix "user:" ...], then await the drop worker
+ *   drop_range a..=c      -> commit [drop start "a" end "c" endInclusive], then await it
  *   batch version=9 / set a=x / drop a / commit
  *                         -> ONE commit of both deltas at 9, then await the drop worker
  *   get a version=3       -> "a" => "1"
@@ -45,14 +48,17 @@ import { collect, type ScriptStore } from './script-store.js';
 
 const VERSION = ['version'] as const;
 const READ = ['version', 'reverse'] as const;
-const BATCHABLE = ['set', 'unset', 'remove', 'drop', 'commit'];
+const BATCHABLE = ['set', 'unset', 'remove', 'drop', 'drop_range', 'drop_prefix', 'commit'];
+const DROP_NAMED = ['up_to_version', 'keep_last_versions', 'version'] as const;
 
 /** Every command of the store language, with its arguments. */
 export const STORE_LANGUAGE: CommandTable = Object.freeze({
   set: { pair: true, named: VERSION },
   unset: { pair: true, named: VERSION },
   remove: { positional: ['KEY'], named: VERSION },
-  drop: { positional: ['KEY'], named: ['up_to_version', 'keep_last_versions', 'version'] },
+  drop: { positional: ['KEY'], named: DROP_NAMED },
+  drop_range: { positional: ['RANGE'], named: DROP_NAMED },
+  drop_prefix: { positional: ['PREFIX'], named: DROP_NAMED },
   batch: { named: VERSION },
   commit: {},
   get: { positional: ['KEY'], named: VERSION },
@@ -167,7 +173,9 @@ export class StoreSession {
       set: (a) => this.#write(a, { type: 'set', key: a.pair().key, value: a.pair().value }),
       unset: (a) => this.#write(a, { type: 'unset', key: a.pair().key, value: a.pair().value }),
       remove: (a) => this.#remove(a),
-      drop: (a) => this.#drop(a),
+      drop: (a) => this.#drop(a, { key: a.bytes(0) }),
+      drop_range: (a) => this.#drop(a, rangeSpec(a.range(0))),
+      drop_prefix: (a) => this.#drop(a, { prefix: a.bytes(0) }),
       batch: (a) => this.#beginBatch(a),
       commit: () => this.#commitBatch(),
       get: async (a) => [
@@ -219,15 +227,18 @@ export class StoreSession {
     return this.#write(args, { type: 'remove', key });
   }
 
-  #drop(args: CommandArgs): Promise<readonly string[]> {
+  /** A drop of a key (`{ key }`), a range or a prefix. */
+  #drop(args: CommandArgs, target: { key: Uint8Array } | RangeSpec): Promise<readonly string[]> {
     const upToVersion = args.integer('up_to_version');
     const keepLastVersions = args.integer('keep_last_versions');
+    // `..` names every key: a range drop of every key is an empty prefix.
+    const named = 'key' in target || Object.keys(target).length > 0;
     return this.#write(args, {
       type: 'drop',
-      key: args.bytes(0),
+      ...(named ? target : { prefix: new Uint8Array() }),
       ...(upToVersion === undefined ? {} : { upToVersion }),
       ...(keepLastVersions === undefined ? {} : { keepLastVersions }),
-    });
+    } as Delta);
   }
 
   #beginBatch(args: CommandArgs): readonly string[] {

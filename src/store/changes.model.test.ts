@@ -3,6 +3,8 @@
  * actor modes: after random commits (in history too) and drops, with
  * retention tables erasing as they go,
  *
+ * (Drops include range drops, which the model expands key by key.)
+ *
  * - `changes` over a random range and version interval equals the model's
  *   log of stored writes there, grouped by version, or is refused with
  *   `VERSION_TOO_OLD` exactly when the model has a horizon of a key of the
@@ -23,7 +25,7 @@ import fc from 'fast-check';
 import { bytesToBinaryString, compareBytes } from '../common/bytes.js';
 import { VersionTooOldError } from '../common/errors.js';
 import { MODEL_KEYS, MODEL_TABLES, modelRetentionOf } from '../test-support/model-keys.js';
-import { type ModelDelta, StoreModel } from '../test-support/store-model.js';
+import { type ModelDelta, StoreModel, toStoreDelta } from '../test-support/store-model.js';
 import { forEachStoreSetup, type StoreSetup } from '../test-support/store-setups.js';
 import type { Change } from './changes.js';
 import type { Delta } from './deltas.js';
@@ -46,6 +48,17 @@ const delta: fc.Arbitrary<ModelDelta> = fc.oneof(
       keepLastVersions: fc.nat(2),
     },
     { requiredKeys: ['type', 'key'] },
+  ),
+  fc.record(
+    {
+      type: fc.constant('drop-range' as const),
+      start: key,
+      end: key,
+      endInclusive: fc.boolean(),
+      upToVersion: fc.nat(12),
+      keepLastVersions: fc.nat(2),
+    },
+    { requiredKeys: ['type'] },
   ),
 );
 
@@ -138,7 +151,7 @@ class Harness {
         const version = Math.max(0, latest + step.step);
         await this.flush();
         if (model.refusesWrite(step.deltas, version) !== undefined) return;
-        store.commit(step.deltas as Delta[], version);
+        store.commit(step.deltas.map(toStoreDelta), version);
         model.commit(step.deltas, version);
         return;
       }

@@ -9,6 +9,13 @@
  *     keys { a, b }
  * ```
  *
+ * A range drop delta becomes one {@link RangeDrop} (range-drops.ts), queued
+ * after the commit's per-key drops and before its retention requests; it
+ * remembers the keys the commit wrote inside its range, their pending
+ * version being the commit's. (Each request only ever erases a key's oldest
+ * versions, so the order of one commit's requests does not change what goes.)
+ * A range drop names no key for the conflict checks.
+ *
  * @module
  */
 
@@ -16,6 +23,11 @@ import { bytesToBinaryString } from '../common/bytes.js';
 import { type KeyId, keyIdOf } from '../transaction/index.js';
 import type { CommitPlan } from './deltas.js';
 import type { DropRequest } from './drop-batch.js';
+import { inBounds, RangeDrop } from './range-drops.js';
+import type { TableRouter } from './routing.js';
+
+/** What a commit queues for the drop worker: per-key requests and range drops. */
+export type QueuedDrop = DropRequest | RangeDrop;
 
 /**
  * Explicit drops (with the commit's version as pending version when the
@@ -69,6 +81,54 @@ export function dropRequestsOf(
     });
   }
   return requests;
+}
+
+/** The range drops of a commit (in its log record `seq`), with the keys it wrote inside each range. */
+export function rangeDropsOf(
+  plan: CommitPlan,
+  version: number,
+  ceiling: number,
+  router: TableRouter,
+  seq: number,
+): RangeDrop[] {
+  return plan.rangeDrops.map(({ range, upToVersion, keepLastVersions }) => {
+    const written = new Set<string>();
+    for (const write of plan.writes) {
+      if (inBounds(write.key, range.start, range.end)) written.add(bytesToBinaryString(write.key));
+    }
+    const spec = {
+      ...range,
+      upToVersion,
+      keepLastVersions,
+      ceiling,
+      commitVersion: version,
+      written,
+    };
+    return RangeDrop.of(spec, router, seq);
+  });
+}
+
+/**
+ * Everything a commit queues, in order: per-key drops, range drops,
+ * retention; all in one log record, reserved only when there is any.
+ */
+export function queuedDropsOf(
+  plan: CommitPlan,
+  version: number,
+  ceiling: number,
+  router: TableRouter,
+  reserve: () => number,
+): QueuedDrop[] {
+  let reserved: number | undefined;
+  const seqOf = () => {
+    reserved ??= reserve();
+    return reserved;
+  };
+  const requests = dropRequestsOf(plan, version, ceiling, seqOf);
+  if (plan.rangeDrops.length === 0) return requests;
+  const explicit = plan.drops.length;
+  const ranges = rangeDropsOf(plan, version, ceiling, router, seqOf());
+  return [...requests.slice(0, explicit), ...ranges, ...requests.slice(explicit)];
 }
 
 /** The keys a commit writes or drops. */

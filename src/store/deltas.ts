@@ -21,6 +21,13 @@
  * has is refused: its constraints are optional, so a misspelt one
  * (`keepLastVersion`) would otherwise erase the key's whole history.
  *
+ * A drop names one key, or a range of keys (`prefix`, or `start`/`end` as
+ * `range()` takes them): a range drop is the per-key drop of every key with
+ * stored history in the range, applied a page of keys at a time by the drop
+ * worker (range-drops.ts). It names at least one of `key`, `prefix`, `start`
+ * and `end`, so that a drop whose key is missing (`key: undefined`) is an
+ * error, never a drop of every key (`prefix: ''` names every key).
+ *
  * @module
  */
 
@@ -30,6 +37,7 @@ import { rejectUnknownProperties } from '../common/properties.js';
 import { checkCount, checkVersion } from '../common/version.js';
 import { BINARY_CODECS, type Codecs } from './encodings.js';
 import type { TableConfig } from './options.js';
+import { type ResolvedRange, resolveRange } from './range.js';
 import type { TableRouter } from './routing.js';
 
 /** Store a value. */
@@ -63,6 +71,36 @@ export interface DropDelta<K = BytesLike> {
 }
 
 /**
+ * Ask the drop worker to erase stored versions of every key of a range or
+ * prefix, exactly as a {@link DropDelta} of each would (README, "Semantics":
+ * Range drops). Keys deleted (a tombstone as newest version) are included.
+ */
+export type RangeDropDelta<K = BytesLike> = {
+  readonly type: 'drop';
+  readonly key?: never;
+  /** Erase only versions strictly below this one. */
+  readonly upToVersion?: number;
+  /** Keep this many newest versions of each key. */
+  readonly keepLastVersions?: number;
+} & (
+  | {
+      /** Every key whose stored bytes start with the bytes of this one. */
+      readonly prefix: K;
+      readonly start?: never;
+      readonly end?: never;
+      readonly endInclusive?: never;
+    }
+  | {
+      readonly prefix?: never;
+      /** First key (included); unbounded when absent. */
+      readonly start?: K;
+      /** Last key (excluded unless `endInclusive`); unbounded when absent. */
+      readonly end?: K;
+      readonly endInclusive?: boolean;
+    }
+);
+
+/**
  * One change of a commit. `K` and `V` are what the store's encodings take
  * (bytes or strings by default; see encodings.ts).
  */
@@ -70,7 +108,8 @@ export type Delta<K = BytesLike, V = BytesLike> =
   | SetDelta<K, V>
   | UnsetDelta<K, V>
   | RemoveDelta<K>
-  | DropDelta<K>;
+  | DropDelta<K>
+  | RangeDropDelta<K>;
 
 /** A validated write: a value, or a tombstone when `value` is undefined. */
 export interface PlannedWrite {
@@ -87,11 +126,20 @@ export interface PlannedDrop {
   readonly keepLastVersions: number | undefined;
 }
 
+/** A validated range drop: tier bounds (the tables it meets are found when it is applied). */
+export interface PlannedRangeDrop {
+  readonly range: ResolvedRange;
+  readonly upToVersion: number | undefined;
+  readonly keepLastVersions: number | undefined;
+}
+
 /** A commit, validated and normalised. */
 export interface CommitPlan {
   /** The writes in commit order; the tier keeps the last write of a key. */
   readonly writes: readonly PlannedWrite[];
   readonly drops: readonly PlannedDrop[];
+  /** Range drops, in commit order (after the per-key drops of the same commit). */
+  readonly rangeDrops: readonly PlannedRangeDrop[];
 }
 
 function invalid(index: number, message: string): never {
@@ -112,12 +160,14 @@ export function planCommit(
   }
   const writes: PlannedWrite[] = [];
   const drops: PlannedDrop[] = [];
+  const rangeDrops: PlannedRangeDrop[] = [];
   for (let index = 0; index < deltas.length; index++) {
     const planned = planDelta(deltas[index], index, router, codecs);
-    if ('upToVersion' in planned) drops.push(planned);
+    if ('range' in planned) rangeDrops.push(planned);
+    else if ('upToVersion' in planned) drops.push(planned);
     else writes.push(planned);
   }
-  return { writes, drops };
+  return { writes, drops, rangeDrops };
 }
 
 const DELTA_TYPES = ['set', 'unset', 'remove', 'drop'];
@@ -127,14 +177,24 @@ function planDelta(
   index: number,
   router: TableRouter,
   codecs: Codecs,
-): PlannedWrite | PlannedDrop {
+): PlannedWrite | PlannedDrop | PlannedRangeDrop {
   if (typeof delta !== 'object' || delta === null)
     invalid(index, `a delta must be an object, got ${describe(delta)}`);
   const { type, key } = delta as { type?: unknown; key?: unknown };
   if (typeof type !== 'string' || !DELTA_TYPES.includes(type)) {
     invalid(index, `the delta type must be set, unset, remove or drop, got ${describe(type)}`);
   }
-  if (key === undefined) invalid(index, `the ${type} delta has no key`);
+  if (type === 'drop' && key === undefined && namesRange(delta)) {
+    return planRangeDrop(delta as RangeDropDelta<unknown>, index, codecs);
+  }
+  if (key === undefined) {
+    invalid(
+      index,
+      type === 'drop'
+        ? 'the drop delta has no key, prefix, start or end (prefix: "" drops over every key)'
+        : `the ${type} delta has no key`,
+    );
+  }
   switch (type) {
     case 'set':
     case 'unset':
@@ -169,6 +229,25 @@ function planWrite(
  */
 const DROP_PROPERTIES = ['type', 'key', 'value', 'upToVersion', 'keepLastVersions'];
 
+/** A range drop's properties: a range as `range()` takes it (`key` only as undefined). */
+const RANGE_DROP_PROPERTIES = [
+  'type',
+  'key',
+  'value',
+  'upToVersion',
+  'keepLastVersions',
+  'prefix',
+  'start',
+  'end',
+  'endInclusive',
+];
+
+/** A drop names a range when it gives a prefix, a start or an end (and no key). */
+function namesRange(delta: object): boolean {
+  const { prefix, start, end } = delta as { prefix?: unknown; start?: unknown; end?: unknown };
+  return prefix !== undefined || start !== undefined || end !== undefined;
+}
+
 function planDrop(
   delta: DropDelta,
   index: number,
@@ -177,6 +256,14 @@ function planDrop(
 ): PlannedDrop {
   rejectUnknownProperties(delta, DROP_PROPERTIES, `deltas[${index}]`, 'INVALID_DELTA');
   const key = codecs.key(delta.key);
+  return { table: router.route(key), key, ...constraintsOf(delta) };
+}
+
+/** The constraints a drop delta (of a key or a range) gives. */
+function constraintsOf(delta: {
+  readonly upToVersion?: unknown;
+  readonly keepLastVersions?: unknown;
+}): Pick<PlannedDrop, 'upToVersion' | 'keepLastVersions'> {
   const upToVersion =
     delta.upToVersion === undefined
       ? undefined
@@ -185,5 +272,31 @@ function planDrop(
     delta.keepLastVersions === undefined
       ? undefined
       : checkCount(delta.keepLastVersions, 'drop keepLastVersions', 'INVALID_DELTA');
-  return { table: router.route(key), key, upToVersion, keepLastVersions };
+  return { upToVersion, keepLastVersions };
+}
+
+/**
+ * A range drop: `prefix`, or `start`/`end`/`endInclusive`, in the key type
+ * the store takes (its key encoding), as `range()` reads them.
+ */
+function planRangeDrop(
+  delta: RangeDropDelta<unknown>,
+  index: number,
+  codecs: Codecs,
+): PlannedRangeDrop {
+  rejectUnknownProperties(delta, RANGE_DROP_PROPERTIES, `deltas[${index}]`, 'INVALID_DELTA');
+  const { prefix, start, end, endInclusive } = delta as {
+    prefix?: unknown;
+    start?: unknown;
+    end?: unknown;
+    endInclusive?: unknown;
+  };
+  if (prefix !== undefined && (start !== undefined || end !== undefined))
+    invalid(index, 'a range drop takes either prefix or start/end, not both');
+  if (endInclusive !== undefined && typeof endInclusive !== 'boolean')
+    invalid(index, `endInclusive must be a boolean, got ${describe(endInclusive)}`);
+  if (endInclusive !== undefined && prefix !== undefined)
+    invalid(index, 'endInclusive goes with end, not with prefix');
+  const spec = prefix !== undefined ? { prefix } : { start, end, endInclusive };
+  return { range: resolveRange(spec, codecs), ...constraintsOf(delta) };
 }

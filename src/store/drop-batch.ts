@@ -65,6 +65,7 @@ import type { Horizon, HorizonEntry, LogRecord, TierDrop, VersionSize } from '..
 import { type OpenSnapshots, planKeyErasures } from '../transaction/index.js';
 import { type DropConstraints, versionsToDrop } from './drop-rules.js';
 import type { ParkedDrops } from './parked-drops.js';
+import type { RangeDrop } from './range-drops.js';
 
 /** One request to erase versions of one key. */
 export interface DropRequest extends DropConstraints {
@@ -91,6 +92,7 @@ export interface FlushLedger {
   settle(
     requests: readonly DropRequest[],
     notApplied: ReadonlySet<DropRequest>,
+    stepped: readonly RangeDrop[],
   ): { forget: number[]; log: LogRecord[]; settled(): void };
 }
 
@@ -125,6 +127,8 @@ interface Batch {
   readonly failed: Set<DropRequest>;
   /** Requests held back by an open snapshot (parked; their records stay). */
   readonly held: Set<DropRequest>;
+  /** The range drops whose page this flush expanded (their records take the new cursor). */
+  readonly stepped: readonly RangeDrop[];
 }
 
 /** What the applier needs besides the tier. */
@@ -167,9 +171,13 @@ export class DropApplier {
    * Apply `requests` (in order); emits one event when anything was
    * requested.
    */
-  apply(requests: readonly DropRequest[]): FlushOutcome {
-    if (requests.length === 0) return { requests: 0, entriesDropped: 0, failures: 0 };
-    const batch: Batch = { requests, failed: new Set(), held: new Set() };
+  apply(requests: readonly DropRequest[], stepped: readonly RangeDrop[] = []): FlushOutcome {
+    const batch: Batch = { requests, failed: new Set(), held: new Set(), stepped };
+    if (requests.length === 0) {
+      // A range page with no key: only its record moves on (or goes).
+      if (stepped.length > 0) this.#settleOnly(batch);
+      return { requests: 0, entriesDropped: 0, failures: 0 };
+    }
     const plans: KeyPlan[] = [];
     for (const group of groupByKey(requests)) {
       const { table, key } = group[0] as DropRequest;
@@ -289,7 +297,20 @@ export class DropApplier {
     // A request of this batch can be replaced in it (appended behind its key's parked ones).
     const requests =
       superseded.length === 0 ? batch.requests : [...new Set([...batch.requests, ...superseded])];
-    return this.#ledger.settle(requests, notApplied);
+    return this.#ledger.settle(requests, notApplied, batch.stepped);
+  }
+
+  /** Settle the log alone (nothing to erase), in a step of its own. */
+  #settleOnly(batch: Batch): void {
+    try {
+      const { forget, log, settled } = this.#settle(batch);
+      if (forget.length === 0 && log.length === 0) return;
+      this.#tier.drop(new Map(), undefined, { forget, log });
+      settled();
+    } catch (error) {
+      // The record stays as it was: the range resumes from its older cursor at the next open.
+      this.#logger.error('drop log could not be settled', { error });
+    }
   }
 
   #report(version: number, applied: Iterable<KeyPlan>): number {

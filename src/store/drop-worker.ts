@@ -50,6 +50,22 @@
  * A flush never runs inside another (a snapshot can end while one plans,
  * when a lease expires): the inner one is remembered and run after.
  *
+ * ## Steps, and range drops
+ *
+ * A flush is made of steps, each one `DropApplier.apply` (one `tier.drop`,
+ * one statistics record). A step takes the per-key requests at the head of
+ * the queue; a range drop there (range-drops.ts) gives it one page of its
+ * keys (`batchSize` at most) as per-key requests, and stays at the head until
+ * its last page, so later requests wait behind it (commit order):
+ *
+ * ```
+ *   queue [r1 r2 RANGE r3]   step 1: r1 r2 + RANGE page 1     step 2: RANGE page 2 ...
+ *                            step n: RANGE last page          step n+1: r3
+ *   timer, batch size, wake  one step, then a 'continue' message to itself while work is
+ *                            left: commits and reads run between the pages (event-loop)
+ *   flush(), close(), backpressure    every step until the queue is empty
+ * ```
+ *
  * @module
  */
 
@@ -58,15 +74,20 @@ import type { Logger } from '../common/logger.js';
 import type { Actor, ActorContext, ActorRef, Directive, TimerHandle } from '../runtime/actor.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ActorSystem } from '../runtime/system.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import type { QueuedDrop } from './commit-requests.js';
 import type { DropApplier, DropRequest } from './drop-batch.js';
 import type { DropWorkerConfig } from './options.js';
 import type { BlockingSnapshots } from './parked-drops.js';
+import { RangeDrop } from './range-drops.js';
 
 /** Messages the drop worker handles. */
 export type DropMessage =
   /** Requests were added to the queue (at clock time `sentAt`). */
   | { readonly type: 'requests'; readonly sentAt: number }
   | { readonly type: 'flush-due' }
+  /** A step left work in the queue (a range drop part-way): take the next step. */
+  | { readonly type: 'continue' }
   /** A snapshot ended while requests were parked. */
   | { readonly type: 'wake' }
   /** A snapshot holding requests back may have passed its maxAgeMs. */
@@ -76,7 +97,7 @@ export type DropMessage =
 
 /** Counters of the drop worker. */
 export interface DropWorkerStats {
-  /** Requests accepted. */
+  /** Requests accepted (a range drop counts once, however many keys it reaches). */
   readonly requests: number;
   /** Flushes that applied at least one request. */
   readonly batches: number;
@@ -103,10 +124,15 @@ const tracer = trace.getTracer('multistore');
 const FLUSH_DUE: DropMessage = Object.freeze({ type: 'flush-due' });
 const WAKE: DropMessage = Object.freeze({ type: 'wake' });
 const EXPIRE: DropMessage = Object.freeze({ type: 'expire' });
+const CONTINUE: DropMessage = Object.freeze({ type: 'continue' });
 
 /** The queue and counters shared by the actor and the senders' backpressure path. */
 class DropQueue {
-  pending: DropRequest[] = [];
+  pending: QueuedDrop[] = [];
+  /** Range drops in `pending`: none (the common case) means a step takes the whole queue. */
+  ranges = 0;
+  /** A continue message is in the mailbox. */
+  continueSent = false;
   /** The flush timer, armed by the actor while requests are pending. */
   timer: TimerHandle | undefined;
   /** The expiry timer, armed by the actor while requests are parked behind a maxAgeMs. */
@@ -120,50 +146,122 @@ class DropQueue {
   failures = 0;
   #flushing = false;
   #again = false;
+  #againAll = false;
 
   constructor(
     readonly applier: DropApplier,
     readonly snapshots: WorkerSnapshots,
+    readonly tier: AbstractTier,
+    /** Keys a step takes from a range drop. */
+    readonly pageSize: number,
+    readonly logger: Logger,
   ) {}
 
-  add(requests: readonly DropRequest[]): void {
-    for (const request of requests) this.pending.push(request);
+  add(requests: readonly QueuedDrop[]): void {
+    for (const request of requests) {
+      this.pending.push(request);
+      if (request instanceof RangeDrop) this.ranges++;
+    }
     this.requests += requests.length;
   }
 
   /**
    * Apply the parked requests whose snapshot ended and everything pending,
-   * in one batch; nothing is pending afterwards, so no timer either. Called
-   * while a flush runs (a snapshot ended during it), it runs after that one.
+   * step after step; nothing is pending afterwards, so no timer either.
+   * Called while a flush runs (a snapshot ended during it), it runs after
+   * that one.
    */
   flush(): void {
+    this.#run(true);
+  }
+
+  /** One step: the requests at the head of the queue, up to one page of a range drop. */
+  step(): void {
+    this.#run(false);
+  }
+
+  #run(all: boolean): void {
     if (this.#flushing) {
       this.#again = true;
+      if (all) this.#againAll = true;
       return;
     }
     this.#flushing = true;
     try {
+      let drain = all;
       do {
         this.#again = false;
-        this.#flushOnce();
-      } while (this.#again);
+        this.#stepOnce();
+        drain ||= this.#againAll;
+        this.#againAll = false;
+      } while (this.#again || (drain && this.pending.length > 0));
     } finally {
       this.#flushing = false;
     }
   }
 
-  #flushOnce(): void {
+  #stepOnce(): void {
     this.timer?.cancel();
     this.timer = undefined;
     const released = this.applier.parked.release(this.snapshots);
-    if (this.pending.length === 0 && released.length === 0) return;
+    const { taken, stepped } = this.#take();
+    if (taken.length === 0 && released.length === 0 && stepped === undefined) return;
     // Released requests are older than any pending request of their key.
-    const batch = released.length === 0 ? this.pending : released.concat(this.pending);
-    this.pending = [];
+    const batch = released.length === 0 ? taken : released.concat(taken);
+    this.#apply(batch, stepped === undefined ? [] : [stepped]);
+  }
+
+  /**
+   * The requests of one step, taken off the queue: every per-key request up
+   * to the first range drop, then one page of that range drop (`stepped`,
+   * removed from the queue once it is done). Without range drops, the whole
+   * queue.
+   */
+  #take(): { taken: DropRequest[]; stepped: RangeDrop | undefined } {
+    if (this.ranges === 0) {
+      const all = this.pending as DropRequest[];
+      this.pending = [];
+      return { taken: all, stepped: undefined };
+    }
+    let at = 0;
+    while (at < this.pending.length && !(this.pending[at] instanceof RangeDrop)) at++;
+    const taken = this.pending.slice(0, at) as DropRequest[];
+    const range = this.pending[at] as RangeDrop | undefined;
+    let consumed = at;
+    if (range !== undefined) {
+      for (const request of this.#expand(range)) taken.push(request);
+      if (range.done) {
+        consumed++;
+        this.ranges--;
+      }
+    }
+    this.pending.splice(0, consumed);
+    return { taken, stepped: range };
+  }
+
+  /**
+   * The next page of a range drop. A page that cannot be read gives the
+   * range up (logged, counted): its log record keeps it for the next open.
+   */
+  #expand(range: RangeDrop): DropRequest[] {
+    try {
+      return range.nextPage(this.tier, this.pageSize);
+    } catch (error) {
+      this.failures++;
+      this.logger.error('range drop failed; the rest of its range waits for the next open', {
+        error,
+      });
+      range.abandon();
+      return [];
+    }
+  }
+
+  #apply(batch: readonly DropRequest[], stepped: readonly RangeDrop[]): void {
     tracer.startActiveSpan('drop.process_batch', (span) => {
       try {
-        const outcome = this.applier.apply(batch);
-        this.batches++;
+        const outcome = this.applier.apply(batch, stepped);
+        // A range page with no key settles the log only: no batch applied.
+        if (batch.length > 0) this.batches++;
         this.entriesDropped += outcome.entriesDropped;
         this.failures += outcome.failures;
         span.setAttributes({
@@ -198,22 +296,28 @@ class DropWorkerActor implements Actor<DropQueue, DropMessage> {
   handle(queue: DropQueue, message: DropMessage, ctx: ActorContext<DropMessage>): Directive {
     switch (message.type) {
       case 'requests':
-        if (queue.pending.length >= this.#config.batchSize) queue.flush();
+        if (queue.pending.length >= this.#config.batchSize) this.#step(queue, ctx);
         else this.#armTimer(queue, message.sentAt, ctx);
         break;
       case 'wake':
         queue.wakeSent = false;
-        queue.flush();
+        this.#step(queue, ctx);
         break;
       case 'expire':
         queue.expiry = undefined;
         queue.snapshots.expire();
-        queue.flush();
+        this.#step(queue, ctx);
+        break;
+      case 'continue':
+        queue.continueSent = false;
+        this.#step(queue, ctx);
         break;
       case 'flush-due':
+        this.#step(queue, ctx);
+        break;
       case 'flush':
         queue.flush();
-        if (message.type === 'flush') message.done();
+        message.done();
         break;
       case 'shutdown':
         queue.flush();
@@ -222,7 +326,21 @@ class DropWorkerActor implements Actor<DropQueue, DropMessage> {
         return 'stop';
     }
     this.#armExpiry(queue, ctx);
-    return 'continue';
+    // A step left work: end the slice, so that the next page waits for a later turn.
+    return queue.continueSent ? 'yield' : 'continue';
+  }
+
+  /**
+   * One step. Work left after it (a range drop part-way, or requests queued
+   * behind one): the next step comes in a message of its own, so that
+   * whatever else waits (commits, reads) runs in between. If the mailbox is
+   * full, the flush timer takes over.
+   */
+  #step(queue: DropQueue, ctx: ActorContext<DropMessage>): void {
+    queue.step();
+    if (queue.continueSent || queue.pending.length === 0) return;
+    if (ctx.self.send(CONTINUE).ok) queue.continueSent = true;
+    else this.#armTimer(queue, ctx.clock.nowMillis(), ctx);
   }
 
   /**
@@ -271,18 +389,19 @@ export class DropWorker {
   constructor(
     system: ActorSystem,
     applier: DropApplier,
+    tier: AbstractTier,
     snapshots: WorkerSnapshots,
     config: DropWorkerConfig,
     logger: Logger,
   ) {
-    this.#queue = new DropQueue(applier, snapshots);
+    this.#queue = new DropQueue(applier, snapshots, tier, config.batchSize, logger);
     this.#logger = logger;
     this.#clock = system.clock;
     this.#ref = system.spawn('drop-worker', new DropWorkerActor(this.#queue, config));
   }
 
   /** Queue requests and tell the worker: {@link enqueue} then {@link notify}. */
-  submit(requests: readonly DropRequest[]): void {
+  submit(requests: readonly QueuedDrop[]): void {
     if (requests.length === 0) return;
     this.enqueue(requests);
     this.notify();
@@ -293,7 +412,7 @@ export class DropWorker {
    * a commit queues its requests before its event can run a listener (which
    * may commit), so that the queue keeps commit order.
    */
-  enqueue(requests: readonly DropRequest[]): void {
+  enqueue(requests: readonly QueuedDrop[]): void {
     if (requests.length > 0) this.#queue.add(requests);
   }
 
@@ -340,9 +459,14 @@ export class DropWorker {
     await this.#ref.stopped;
   }
 
-  /** Every request not applied yet: queued or parked. */
+  /**
+   * Every per-key request not applied yet: queued or parked (a range drop's
+   * keys count once expanded; a range drop waiting in the queue is not listed).
+   */
   *queued(): Generator<DropRequest, void, undefined> {
-    yield* this.#queue.pending;
+    for (const request of this.#queue.pending) {
+      if (!(request instanceof RangeDrop)) yield request;
+    }
     yield* this.#queue.applier.parked.requests();
   }
 

@@ -10,6 +10,9 @@
  * pending drops (see the README, "Semantics", and drop-rules.ts). Reads of
  * erased history, and writes into it, must be refused exactly where the
  * model says (VERSION_TOO_OLD, with the model's oldest readable version).
+ * Range and prefix drops wait in the queue like any request: a read, or a
+ * write at or below the latest version, waits for a flush while one is
+ * pending (what it erases from a key depends on when its cursor gets there).
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
@@ -23,9 +26,9 @@ import {
   type ModelFigures,
   type ModelRefusal,
   StoreModel,
+  toStoreDelta,
 } from '../test-support/store-model.js';
 import { forEachStoreSetup, type StoreSetup } from '../test-support/store-setups.js';
-import type { Delta } from './deltas.js';
 import type { MultiStore } from './multistore.js';
 
 const KEYS = MODEL_KEYS;
@@ -33,6 +36,10 @@ const TABLES = MODEL_TABLES;
 const retentionOf = modelRetentionOf;
 
 const key = fc.constantFrom(...KEYS);
+/** Prefixes of range drops: every key, a table's, a key's own, and one of a few keys. */
+const PREFIXES = ['', 's:', 'r:1', 'a', '\u00ff'].map((p) =>
+  p === '\u00ff' ? new Uint8Array([0xff]) : new TextEncoder().encode(p),
+);
 const value = fc.uint8Array({ maxLength: 4 });
 const delta: fc.Arbitrary<ModelDelta> = fc.oneof(
   fc.record({ type: fc.constant('set' as const), key, value }),
@@ -46,6 +53,26 @@ const delta: fc.Arbitrary<ModelDelta> = fc.oneof(
       keepLastVersions: fc.nat(3),
     },
     { requiredKeys: ['type', 'key'] },
+  ),
+  fc.record(
+    {
+      type: fc.constant('drop-range' as const),
+      start: key,
+      end: key,
+      endInclusive: fc.boolean(),
+      upToVersion: fc.nat(12),
+      keepLastVersions: fc.nat(3),
+    },
+    { requiredKeys: ['type'] },
+  ),
+  fc.record(
+    {
+      type: fc.constant('drop-range' as const),
+      prefix: fc.constantFrom(...PREFIXES),
+      upToVersion: fc.nat(12),
+      keepLastVersions: fc.nat(3),
+    },
+    { requiredKeys: ['type', 'prefix'] },
   ),
 );
 
@@ -108,6 +135,7 @@ class Harness {
   }
 
   async settle(keys: Uint8Array[] | 'all'): Promise<void> {
+    if (this.model.pendingRanges > 0) return this.flush();
     const pending = this.model.pendingKeys();
     if (pending.size === 0) return;
     if (keys === 'all' || keys.some((k) => pending.has(bytesToBinaryString(k)))) await this.flush();
@@ -122,10 +150,10 @@ class Harness {
         if (version <= latest) await this.settle('all');
         const refused = model.refusesWrite(step.deltas, version);
         if (refused !== undefined) {
-          assertRefused(() => store.commit(step.deltas as Delta[], version), refused);
+          assertRefused(() => store.commit(step.deltas.map(toStoreDelta), version), refused);
           return;
         }
-        store.commit(step.deltas as Delta[], version);
+        store.commit(step.deltas.map(toStoreDelta), version);
         model.commit(step.deltas, version);
         return;
       }

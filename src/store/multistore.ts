@@ -283,6 +283,7 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       config,
       tier,
       tables,
+      router: this.#router,
       snapshots: this.#snapshots,
       publish: (record) => this.#emit(record),
       horizonsRecorded: (readableFrom) => this.#reads.raiseFloor(readableFrom),
@@ -700,14 +701,15 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
     // anything, so that no commit slips in between the checks and the write.
     const highestOpen = explicit === undefined ? undefined : this.#snapshots.highestOpen(tx?.lease);
     if (tx !== undefined) checkConflicts(this.#conflicts, tx, this.#history);
-    const empty = plan.writes.length === 0 && plan.drops.length === 0;
+    const drops = plan.drops.length + plan.rangeDrops.length;
+    const empty = plan.writes.length === 0 && drops === 0;
     const version = this.#oracle.versionFor({ explicit, empty, highestOpen });
     if (version === undefined) return undefined;
     // Only an explicit version can land where history was erased:
     // a value written there could never be read back.
     if (explicit !== undefined) this.#reads.checkWrites(plan.writes, version);
     const span = tracer.startSpan('store.commit', {
-      attributes: { version, deltas: plan.writes.length + plan.drops.length },
+      attributes: { version, deltas: plan.writes.length + drops },
     });
     try {
       // Written, with its drop requests in the same tier step; the requests

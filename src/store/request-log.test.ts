@@ -9,10 +9,12 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isStoreError } from '../common/errors.js';
 import type { DropRequest } from './drop-batch.js';
+import { RangeDrop } from './range-drops.js';
 import {
   decodeRecord,
   encodeRecord,
   RequestLog,
+  recoverRanges,
   recoverRequests,
   type UnloggedRequest,
 } from './request-log.js';
@@ -133,4 +135,119 @@ describe('request log records', () => {
     const last = log.settle([y as DropRequest, z as DropRequest], new Set());
     assert.deepEqual([last.forget, last.log], [[1], []]);
   });
+
+  const bound = fc
+    .oneof(
+      fc.constant({ kind: 'unbounded' as const }),
+      fc.record({
+        kind: fc.constantFrom('included' as const, 'excluded' as const),
+        key: fc.uint8Array({ maxLength: 8 }),
+      }),
+    )
+    .map((b) => ({ ...b }));
+  const rangeSpec = (ceiling: number, commitVersion: number) =>
+    fc
+      .record({
+        start: bound,
+        end: bound,
+        upToVersion: fc.option(version, { nil: undefined }),
+        keepLastVersions: fc.option(fc.nat(2 ** 40), { nil: undefined }),
+        ceiling: fc.constant(ceiling),
+        commitVersion: fc.constant(commitVersion),
+        written: fc
+          .uniqueArray(
+            fc.string({ maxLength: 4 }).map((k) => `k${k}`),
+            { maxLength: 4 },
+          )
+          .map(
+            (ids) => new Set(ids.map((id) => String.fromCharCode(...new TextEncoder().encode(id)))),
+          ),
+      })
+      .map((spec) => ({ ...spec }));
+  const TABLES = ['multi', 'sessions', '表🙂'];
+  const cursor = fc.option(
+    fc.record({
+      table: fc.constantFrom(...TABLES),
+      lastKey: fc.option(fc.uint8Array({ maxLength: 8 }), { nil: undefined }),
+    }),
+    { nil: undefined },
+  );
+
+  it('a range drop decodes back with its bounds, constraints, written keys and cursor', () => {
+    const entry = fc.tuple(version, version).chain(([ceiling, commit]) =>
+      fc.tuple(
+        fc.array(request(Math.max(ceiling, commit), commit), { maxLength: 5 }),
+        fc.array(fc.tuple(rangeSpec(Math.max(ceiling, commit), commit), cursor), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+      ),
+    );
+    fc.assert(
+      fc.property(entry, fc.nat(), ([requests, ranges], seq) => {
+        const drops = ranges.map(([spec, at]) => new RangeDrop(spec, TABLES, seq, at));
+        const record = { seq, bytes: encodeRecord(requests, drops) };
+        assert.deepEqual(
+          decodeRecord(record),
+          requests.map((r) => ({ ...r, seq })),
+        );
+        const decoded = recoverRanges([record]);
+        assert.deepEqual(
+          decoded.map((range) => [range.spec, range.cursor, range.seq]),
+          drops.map((drop) => [drop.spec, drop.cursor, seq]),
+        );
+      }),
+    );
+  });
+
+  it('a step of a range drop rewrites its record: new cursor, held-back keys as requests; done, it goes', () => {
+    const log = new RequestLog();
+    const seq = log.reserve();
+    const spec = {
+      start: { kind: 'unbounded' as const },
+      end: { kind: 'unbounded' as const },
+      upToVersion: undefined,
+      keepLastVersions: 1,
+      ceiling: 9,
+      commitVersion: 9,
+      written: new Set<string>(),
+    };
+    const range = new RangeDrop(spec, ['multi'], seq);
+    log.record([range]);
+    // A page of keys 1, 2 (a cursor after 2): 1 applied, 2 held back by a snapshot.
+    const [one, two] = range.nextPage(pageOf([1, 2], true), 2) as DropRequest[];
+    const step = log.settle(
+      [one as DropRequest, two as DropRequest],
+      new Set([two as DropRequest]),
+      [range],
+    );
+    assert.deepEqual(step.forget, []);
+    assert.deepEqual(recoverRequests(step.log), [two], 'the held-back key is kept');
+    assert.deepEqual(recoverRanges(step.log)[0]?.cursor, {
+      table: 'multi',
+      lastKey: Uint8Array.of(2),
+    });
+    step.settled();
+    // The last page (empty): the range is done, the held-back key still waits.
+    range.nextPage(pageOf([], false), 2);
+    assert.equal(range.finished, true);
+    const last = log.settle([], new Set(), [range]);
+    assert.deepEqual(recoverRanges(last.log), []);
+    assert.deepEqual(recoverRequests(last.log), [two]);
+    last.settled();
+    const applied = log.settle([two as DropRequest], new Set());
+    assert.deepEqual([applied.forget, applied.log], [[seq], []]);
+  });
 });
+
+/** A tier stub whose `page` answers `keys` (with a cursor when `full`). */
+function pageOf(keys: number[], full: boolean) {
+  const entries = keys.map((k) => ({ key: Uint8Array.of(k), version: 1, value: undefined }));
+  const last = entries.at(-1);
+  return {
+    page: () => ({
+      entries,
+      cursor: full && last !== undefined ? { lastKey: last.key } : undefined,
+    }),
+  } as unknown as Parameters<RangeDrop['nextPage']>[0];
+}

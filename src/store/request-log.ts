@@ -41,15 +41,39 @@
  * so at most 8 bytes). A record that does not decode is a damaged file:
  * `TIER_IO`.
  *
+ * A commit with range drops (range-drops.ts) writes layout 2: layout 1's
+ * fields, then its range drops, each with its progress:
+ *
+ * ```
+ *   record   := 0x02 ceiling commitVersion nameCount (name)* runCount (run)* rangeCount (range)*
+ *   range    := flags [upToVersion] [keepLastVersions] [startKey] [endKey]
+ *               writtenCount (keyLength key-bytes)* [cursorTable [lastKey]]
+ *   flags    := bit 0 upToVersion given, bit 1 keepLastVersions given,
+ *               bits 2-3 start, bits 4-5 end (0 open, 1 included, 2 excluded),
+ *               bit 6 a cursor (a table name index), bit 7 the cursor has a last key
+ * ```
+ *
+ * A range drop stays in its record until its last page is applied, and
+ * every step that takes a page of it rewrites the record with the range's
+ * new cursor, in the tier step that applies the page: the keys before the
+ * cursor are either applied (durably, in that step) or, when held back by a
+ * snapshot or failed, written into the record as per-key requests of their
+ * own. After a crash the range resumes at its cursor; a page applied twice
+ * erases nothing more (a request only ever erases what its constraints
+ * select at or below its ceiling).
+ *
  * @module
  */
 
+import { binaryStringToBytes, bytesToBinaryString } from '../common/bytes.js';
 import { TierIoError } from '../common/errors.js';
-import type { LogRecord } from '../tier/tier.js';
+import type { Bound, LogRecord } from '../tier/tier.js';
 import type { DropRequest } from './drop-batch.js';
+import type { RangeDrop, RangeDropCursor, RangeDropSpec } from './range-drops.js';
 
-/** The first byte of every record: its layout. */
+/** The first byte of every record: its layout (2: with range drops). */
 const RECORD_LAYOUT = 1;
+const RANGE_LAYOUT = 2;
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder('utf-8', { fatal: true });
@@ -57,6 +81,23 @@ const DECODER = new TextDecoder('utf-8', { fatal: true });
 const UP_TO = 1;
 const KEEP = 2;
 const PENDING = 4;
+const CURSOR = 64;
+const LAST_KEY = 128;
+const BOUND_KINDS = ['unbounded', 'included', 'excluded'] as const;
+
+/** What a record holds: per-key requests, and range drops with their progress. */
+export type LoggedDrop = DropRequest | RangeDrop;
+
+/** A range drop as a record keeps it, to be resumed at open. */
+export interface DecodedRange {
+  readonly spec: RangeDropSpec;
+  readonly cursor: RangeDropCursor | undefined;
+  readonly seq: number;
+}
+
+function isRange(entry: LoggedDrop): entry is RangeDrop {
+  return 'spec' in entry;
+}
 
 /** A request before it has a sequence number. */
 export type UnloggedRequest = Omit<DropRequest, 'seq'>;
@@ -70,19 +111,29 @@ export type UnloggedRequest = Omit<DropRequest, 'seq'>;
  */
 export class RequestLog {
   #next = 1;
-  /** Per record, its requests not applied yet, in their order. */
-  readonly #outstanding = new Map<number, DropRequest[]>();
+  /** Per record, its requests not applied yet (and its range drops not done), in their order. */
+  readonly #outstanding = new Map<number, LoggedDrop[]>();
+  /** The records that hold (or held) a range drop: their expanded requests settle by hand. */
+  readonly #ranged = new Set<number>();
 
-  /** Take over the records kept in the tier; returns their requests, in order. */
-  recover(records: readonly LogRecord[]): DropRequest[] {
-    const requests: DropRequest[] = [];
+  /**
+   * Take over the records kept in the tier; returns their requests, in
+   * order, each range drop as `resume` rebuilds it.
+   */
+  recover(
+    records: readonly LogRecord[],
+    resume: (range: DecodedRange) => RangeDrop = noRanges,
+  ): LoggedDrop[] {
+    const entries: LoggedDrop[] = [];
     for (const record of records) {
-      const decoded = decodeRecord(record);
-      this.#outstanding.set(record.seq, decoded);
+      const decoded = decodeEntries(record);
+      const resumed: LoggedDrop[] = [...decoded.requests, ...decoded.ranges.map(resume)];
+      if (decoded.ranges.length > 0) this.#ranged.add(record.seq);
+      this.#outstanding.set(record.seq, resumed);
       this.#next = Math.max(this.#next, record.seq + 1);
-      for (const request of decoded) requests.push(request);
+      for (const entry of resumed) entries.push(entry);
     }
-    return requests;
+    return entries;
   }
 
   /** Reserve the next sequence number (the requests of its record carry it). */
@@ -91,14 +142,15 @@ export class RequestLog {
   }
 
   /**
-   * The record of `requests`: one commit's (or one sweep page's), all with
+   * The record of `entries`: one commit's (or one sweep page's), all with
    * the same reserved `seq`, ceiling and commit version. They are tracked as
    * not applied until a flush settles them.
    */
-  record(requests: readonly DropRequest[]): LogRecord {
-    const seq = (requests[0] as DropRequest).seq;
-    this.#outstanding.set(seq, requests.slice());
-    return { seq, bytes: encodeRecord(requests) };
+  record(entries: readonly LoggedDrop[]): LogRecord {
+    const seq = (entries[0] as LoggedDrop).seq;
+    this.#outstanding.set(seq, entries.slice());
+    if (entries.some(isRange)) this.#ranged.add(seq);
+    return { seq, bytes: encodeEntries(entries) };
   }
 
   /** {@link reserve} and {@link record} for requests built without a seq. */
@@ -111,82 +163,191 @@ export class RequestLog {
   /**
    * What a flush of `requests` tells the tier: forget the records left with
    * nothing to apply, rewrite those that still hold requests (the ones in
-   * `notApplied`, or outside this flush). Call `settled()` once the tier has
-   * taken it.
+   * `notApplied`, or outside this flush). `stepped` are the range drops the
+   * flush took a page of: their records are rewritten with their new
+   * cursor, holding the requests of that page not applied (held back or
+   * failed), or forgotten once nothing is left. Call `settled()` once the
+   * tier has taken it.
    */
   settle(
     requests: readonly DropRequest[],
     notApplied: ReadonlySet<DropRequest>,
+    stepped: readonly RangeDrop[] = [],
   ): { forget: number[]; log: LogRecord[]; settled(): void } {
     const applied = new Map<number, number>();
     for (const request of requests) {
       if (!notApplied.has(request)) applied.set(request.seq, (applied.get(request.seq) ?? 0) + 1);
     }
+    const touched = new Set(applied.keys());
+    for (const range of stepped) touched.add(range.seq);
+    for (const request of notApplied) if (this.#ranged.has(request.seq)) touched.add(request.seq);
+    const flushed = new Set(requests);
     const forget: number[] = [];
     const log: LogRecord[] = [];
-    const left = new Map<number, DropRequest[]>();
-    for (const [seq, count] of applied) {
+    const left = new Map<number, LoggedDrop[]>();
+    for (const seq of touched) {
       const outstanding = this.#outstanding.get(seq) ?? [];
       // The usual flush applies whole records: nothing to filter.
       const remaining =
-        count === outstanding.length ? [] : remainder(outstanding, requests, notApplied);
+        !this.#ranged.has(seq) && applied.get(seq) === outstanding.length
+          ? []
+          : remainder(seq, outstanding, requests, flushed, notApplied);
       left.set(seq, remaining);
       if (remaining.length === 0) forget.push(seq);
-      else log.push({ seq, bytes: encodeRecord(remaining) });
+      else log.push({ seq, bytes: encodeEntries(remaining) });
     }
     const settled = () => {
       for (const [seq, remaining] of left) {
-        if (remaining.length === 0) this.#outstanding.delete(seq);
-        else this.#outstanding.set(seq, remaining);
+        if (remaining.length > 0) this.#outstanding.set(seq, remaining);
+        else {
+          this.#outstanding.delete(seq);
+          this.#ranged.delete(seq);
+        }
       }
     };
     return { forget, log, settled };
   }
 }
 
-/** The requests of `outstanding` that this flush did not apply. */
+function noRanges(): never {
+  throw new TierIoError('the drop log holds a range drop where none can be resumed', undefined);
+}
+
+/**
+ * What record `seq` still holds after a flush: its requests this flush did
+ * not apply, its range drops not finished (at their new cursor), and the
+ * requests of this flush expanded from them that were not applied.
+ */
 function remainder(
-  outstanding: readonly DropRequest[],
+  seq: number,
+  outstanding: readonly LoggedDrop[],
   requests: readonly DropRequest[],
+  flushed: ReadonlySet<DropRequest>,
   notApplied: ReadonlySet<DropRequest>,
-): DropRequest[] {
-  const flushed = new Set(requests);
-  return outstanding.filter((request) => !flushed.has(request) || notApplied.has(request));
+): LoggedDrop[] {
+  const remaining = outstanding.filter((entry) =>
+    isRange(entry) ? !entry.finished : !flushed.has(entry) || notApplied.has(entry),
+  );
+  const kept = new Set(outstanding);
+  for (const request of requests) {
+    if (request.seq === seq && notApplied.has(request) && !kept.has(request))
+      remaining.push(request);
+  }
+  return remaining;
 }
 
 /** The requests of kept records, in order (decoding only; for tests and tools). */
 export function recoverRequests(records: readonly LogRecord[]): DropRequest[] {
-  return new RequestLog().recover(records);
+  return records.flatMap((record) => decodeEntries(record).requests);
 }
 
-/** Encode requests sharing one ceiling and commit version. */
-export function encodeRecord(requests: readonly UnloggedRequest[]): Uint8Array {
-  const first = requests[0];
+/** The range drops of kept records, in order, with their cursors (for tests and tools). */
+export function recoverRanges(records: readonly LogRecord[]): DecodedRange[] {
+  return records.flatMap((record) => decodeEntries(record).ranges);
+}
+
+/** Encode a record's entries (one commit's: one ceiling and commit version). */
+function encodeEntries(entries: readonly LoggedDrop[]): Uint8Array {
+  const requests: DropRequest[] = [];
+  const ranges: RangeDrop[] = [];
+  for (const entry of entries) {
+    if (isRange(entry)) ranges.push(entry);
+    else requests.push(entry);
+  }
+  return encodeRecord(requests, ranges);
+}
+
+/** Encode requests (and range drops, at their cursors) sharing one ceiling and commit version. */
+export function encodeRecord(
+  requests: readonly UnloggedRequest[],
+  ranges: readonly RangeDrop[] = [],
+): Uint8Array {
+  const first = requests[0] ?? ranges[0]?.spec;
   if (first === undefined) throw new RangeError('a record holds at least one request');
   const names: string[] = [];
   const index = new Map<string, number>();
   let size = 32;
+  const name = (table: string) => {
+    if (index.has(table)) return;
+    index.set(table, names.length);
+    names.push(table);
+    size += 8 + table.length * 3;
+  };
   for (const request of requests) {
-    if (!index.has(request.table)) {
-      index.set(request.table, names.length);
-      names.push(request.table);
-      size += 8 + request.table.length * 3;
-    }
+    name(request.table);
     size += 24 + request.key.length;
   }
+  for (const range of ranges) {
+    const cursor = range.cursor;
+    if (cursor !== undefined) name(cursor.table);
+  }
   const out = new ByteWriter(size);
-  out.byte(RECORD_LAYOUT);
+  out.byte(ranges.length > 0 ? RANGE_LAYOUT : RECORD_LAYOUT);
   out.number(first.ceiling);
   out.number(first.commitVersion);
   out.number(names.length);
-  for (const name of names) out.bytes(ENCODER.encode(name));
+  for (const table of names) out.bytes(ENCODER.encode(table));
   const runs = runsOf(requests);
   out.number(runs.length);
   for (const [start, end] of runs) {
     writeRunHeader(out, requests[start] as UnloggedRequest, index, end - start);
     for (let i = start; i < end; i++) out.bytes((requests[i] as UnloggedRequest).key);
   }
+  if (ranges.length === 0) return out.finish();
+  out.number(ranges.length);
+  for (const range of ranges) writeRange(out, range, index);
   return out.finish();
+}
+
+/** A range drop: its constraints, bounds, the keys its commit wrote, its cursor. */
+function writeRange(out: ByteWriter, range: RangeDrop, index: ReadonlyMap<string, number>): void {
+  const { spec } = range;
+  const cursor = range.cursor;
+  let flags = BOUND_KINDS.indexOf(spec.start.kind) << 2;
+  flags |= BOUND_KINDS.indexOf(spec.end.kind) << 4;
+  if (spec.upToVersion !== undefined) flags |= UP_TO;
+  if (spec.keepLastVersions !== undefined) flags |= KEEP;
+  if (cursor !== undefined) flags |= CURSOR;
+  if (cursor?.lastKey !== undefined) flags |= LAST_KEY;
+  out.byte(flags);
+  if (spec.upToVersion !== undefined) out.number(spec.upToVersion);
+  if (spec.keepLastVersions !== undefined) out.number(spec.keepLastVersions);
+  if (spec.start.kind !== 'unbounded') out.bytes(spec.start.key);
+  if (spec.end.kind !== 'unbounded') out.bytes(spec.end.key);
+  out.number(spec.written.size);
+  for (const id of spec.written) out.bytes(binaryStringToBytes(id));
+  if (cursor === undefined) return;
+  out.number(index.get(cursor.table) as number);
+  if (cursor.lastKey !== undefined) out.bytes(cursor.lastKey);
+}
+
+/** Read what {@link writeRange} wrote. */
+function readRange(
+  input: ByteReader,
+  names: readonly string[],
+  header: { readonly ceiling: number; readonly commitVersion: number; readonly seq: number },
+): DecodedRange {
+  const flags = input.byte();
+  const upToVersion = flags & UP_TO ? input.number() : undefined;
+  const keepLastVersions = flags & KEEP ? input.number() : undefined;
+  const start = readBound(input, (flags >> 2) & 3);
+  const end = readBound(input, (flags >> 4) & 3);
+  const written = new Set<string>();
+  for (let count = input.number(); count > 0; count--)
+    written.add(bytesToBinaryString(input.bytes()));
+  let cursor: RangeDropCursor | undefined;
+  if (flags & CURSOR) {
+    const table = names[input.number()] ?? input.fail('a range drop names no table');
+    cursor = { table, lastKey: flags & LAST_KEY ? input.bytes().slice() : undefined };
+  }
+  const { ceiling, commitVersion, seq } = header;
+  const spec = { start, end, upToVersion, keepLastVersions, ceiling, commitVersion, written };
+  return { spec, cursor, seq };
+}
+
+function readBound(input: ByteReader, kind: number): Bound {
+  const name = BOUND_KINDS[kind] ?? input.fail('a range bound of unknown kind');
+  return name === 'unbounded' ? { kind: name } : { kind: name, key: input.bytes().slice() };
 }
 
 /** `[start, end)` index pairs of consecutive requests with the same table and constraints. */
@@ -227,10 +388,16 @@ function writeRunHeader(
   out.number(count);
 }
 
-/** Decode one record into its requests (each carrying the record's `seq`). */
+/** Decode one record into its requests (each carrying the record's `seq`); range drops aside. */
 export function decodeRecord(record: LogRecord): DropRequest[] {
+  return decodeEntries(record).requests;
+}
+
+/** Decode one record: its requests and its range drops (each carrying the record's `seq`). */
+function decodeEntries(record: LogRecord): { requests: DropRequest[]; ranges: DecodedRange[] } {
   const input = new ByteReader(record.bytes, record.seq);
-  if (input.byte() !== RECORD_LAYOUT) input.fail('unknown record layout');
+  const layout = input.byte();
+  if (layout !== RECORD_LAYOUT && layout !== RANGE_LAYOUT) input.fail('unknown record layout');
   const ceiling = input.number();
   const commitVersion = input.number();
   const names: string[] = [];
@@ -257,8 +424,14 @@ export function decodeRecord(record: LogRecord): DropRequest[] {
       });
     }
   }
+  const ranges: DecodedRange[] = [];
+  if (layout === RANGE_LAYOUT) {
+    const header = { ceiling, commitVersion, seq: record.seq };
+    for (let count = input.number(); count > 0; count--)
+      ranges.push(readRange(input, names, header));
+  }
   input.end();
-  return requests;
+  return { requests, ranges };
 }
 
 /** Appends bytes and varints to a buffer that grows as needed. */

@@ -39,16 +39,18 @@ import { StorageStatsTracker } from '../stats/tracker.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import type { TierWrite } from '../tier/tier.js';
 import type { SnapshotRegistry } from '../transaction/index.js';
-import { dropRequestsOf } from './commit-requests.js';
+import { queuedDropsOf } from './commit-requests.js';
 import { StatsEventBuilder, statsObserver } from './commit-stats.js';
 import type { CommitPlan } from './deltas.js';
 import { DropApplier, type DropRequest } from './drop-batch.js';
 import { DropWorker, type DropWorkerStats } from './drop-worker.js';
 import type { StoreConfig, TableConfig } from './options.js';
 import { ParkedDrops } from './parked-drops.js';
+import { RangeDrop } from './range-drops.js';
 import { RequestLog, type UnloggedRequest } from './request-log.js';
 import { RetentionRecord } from './retention-record.js';
 import { runSweep, runSweepInBackground, type SweepTarget } from './retention-sweep.js';
+import type { TableRouter } from './routing.js';
 
 /** What the writer needs from the store that owns it. */
 export interface WriterHost {
@@ -56,6 +58,8 @@ export interface WriterHost {
   readonly tier: AbstractTier;
   /** Every table, `multi` first. */
   readonly tables: readonly TableConfig[];
+  /** Routes keys to those tables (range drops find the tables their range meets). */
+  readonly router: TableRouter;
   /** The open snapshots: the drop worker erases nothing they read. */
   readonly snapshots: SnapshotRegistry;
   /** Hand a counted record to the store's listeners. */
@@ -92,7 +96,9 @@ export class StoreWriter {
     this.#latestVersion = tier.latestVersion();
     this.#tracker = new StorageStatsTracker(initialFigures(tier, host.tables));
     this.#log = new RequestLog();
-    const recovered = this.#log.recover(tier.readLog());
+    const recovered = this.#log.recover(tier.readLog(), ({ spec, cursor, seq }) =>
+      RangeDrop.of(spec, host.router, seq, cursor),
+    );
     this.#system = new ActorSystem({ mode, clock, logger });
     const applier = new DropApplier(tier, {
       logger,
@@ -100,14 +106,14 @@ export class StoreWriter {
         figuresAfter: (record) => this.#tracker.figuresAfter(record),
         adopt: (figures) => this.#tracker.adopt(figures),
         publish: (record) => host.publish(record),
-        settle: (requests, notApplied) => this.#log.settle(requests, notApplied),
+        settle: (requests, notApplied, stepped) => this.#log.settle(requests, notApplied, stepped),
       },
       snapshots: host.snapshots,
       parked: new ParkedDrops(),
       horizonsRecorded: (readableFrom) => host.horizonsRecorded(readableFrom),
     });
     const worker = config.dropWorker;
-    this.#worker = new DropWorker(this.#system, applier, host.snapshots, worker, logger);
+    this.#worker = new DropWorker(this.#system, applier, tier, host.snapshots, worker, logger);
     this.#worker.submit(recovered);
     this.#sweep = this.#startSweep();
   }
@@ -126,7 +132,8 @@ export class StoreWriter {
     // The ceiling is the latest version once this commit is written, before
     // any listener can commit a later write.
     const ceiling = Math.max(this.#latestVersion, version);
-    const requests = dropRequestsOf(plan, version, ceiling, () => this.#log.reserve());
+    const reserve = () => this.#log.reserve();
+    const requests = queuedDropsOf(plan, version, ceiling, this.#host.router, reserve);
     const log = requests.length > 0 ? this.#log.record(requests) : undefined;
     const record = this.#write(plan, version, log);
     hooks.written();

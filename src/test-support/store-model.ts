@@ -14,13 +14,22 @@
  * the snapshot that held it back is gone. Keys are held as binary strings,
  * whose order is bytewise order.
  *
+ * A range drop (`drop-range`) waits in the queue like any request; when the
+ * flush reaches it, it becomes, at that moment, the per-key drop of every key
+ * of its range with a stored version at or below its ceiling (tombstones
+ * count), with its commit's version as pending version of the keys that
+ * commit wrote. The model applies it whole where the store applies it a page
+ * at a time: the same thing, as long as nothing is committed at or below the
+ * ceiling inside the range while it is part-way (the tests flush first).
+ *
  * @module
  */
 
 import { binaryStringToBytes, bytesToBinaryString } from '../common/bytes.js';
+import type { Delta } from '../store/deltas.js';
 
-/** A model delta: keys and values already bytes. */
-export type ModelDelta =
+/** A model delta of one key: keys and values already bytes. */
+export type KeyModelDelta =
   | { readonly type: 'set' | 'unset'; readonly key: Uint8Array; readonly value: Uint8Array }
   | { readonly type: 'remove'; readonly key: Uint8Array }
   | {
@@ -29,6 +38,41 @@ export type ModelDelta =
       readonly upToVersion?: number;
       readonly keepLastVersions?: number;
     };
+
+/** A model delta: one of a key, or a range drop. */
+export type ModelDelta =
+  | KeyModelDelta
+  | {
+      /**
+       * A range drop: the keys starting with `prefix`, or `[start, end)` (or
+       * `]`), either bound open when absent.
+       */
+      readonly type: 'drop-range';
+      readonly prefix?: Uint8Array;
+      readonly start?: Uint8Array;
+      readonly end?: Uint8Array;
+      readonly endInclusive?: boolean;
+      readonly upToVersion?: number;
+      readonly keepLastVersions?: number;
+    };
+
+/** A range drop waiting in the queue: its bounds as binary strings, and the keys its commit wrote. */
+interface PendingRange extends ModelRange {
+  readonly range: true;
+  readonly written: ReadonlySet<string>;
+  readonly upToVersion: number | undefined;
+  readonly keepLastVersions: number | undefined;
+  readonly ceiling: number;
+  readonly commitVersion: number;
+}
+
+/** A range of binary-string keys. */
+interface ModelRange {
+  readonly prefix: string | undefined;
+  readonly start: string | undefined;
+  readonly end: string | undefined;
+  readonly endInclusive: boolean;
+}
 
 interface PendingDrop {
   readonly key: string;
@@ -67,7 +111,7 @@ export class StoreModel {
   readonly #horizons = new Map<string, ModelHorizon>();
   /** Per key, the highest version an erasure changed: an erased version, or a deletion's commit version. */
   readonly #erasedTops = new Map<string, number>();
-  #pending: PendingDrop[] = [];
+  #pending: (PendingDrop | PendingRange)[] = [];
   /** Requests held back by a snapshot, per key, with the snapshot version holding them. */
   readonly #parked = new Map<string, { requests: PendingDrop[]; blockedBy: number }>();
   latestVersion = 0;
@@ -76,13 +120,18 @@ export class StoreModel {
 
   /** Keys with drop requests not yet applied. */
   pendingKeys(): Set<string> {
-    return new Set(this.#pending.map((drop) => drop.key));
+    return new Set(this.#queuedKeys().map((drop) => drop.key));
+  }
+
+  /** Range drops not yet reached by a flush. */
+  get pendingRanges(): number {
+    return this.#pending.filter((drop) => 'range' in drop).length;
   }
 
   commit(deltas: readonly ModelDelta[], version: number): void {
     const writes = new Map<string, Uint8Array | undefined>();
     for (const delta of deltas) {
-      if (delta.type === 'drop') continue;
+      if (delta.type === 'drop' || delta.type === 'drop-range') continue;
       writes.set(bytesToBinaryString(delta.key), delta.type === 'set' ? delta.value : undefined);
     }
     for (const [key, value] of writes) this.#versionsOf(key).set(version, value);
@@ -97,6 +146,26 @@ export class StoreModel {
         upToVersion: delta.upToVersion,
         keepLastVersions: delta.keepLastVersions,
         pendingVersion,
+        ceiling,
+        commitVersion: version,
+      });
+    }
+    for (const delta of deltas) {
+      if (delta.type !== 'drop-range') continue;
+      const range = {
+        prefix: delta.prefix && bytesToBinaryString(delta.prefix),
+        start: delta.start && bytesToBinaryString(delta.start),
+        end: delta.end && bytesToBinaryString(delta.end),
+        endInclusive: delta.endInclusive === true,
+      };
+      const written = new Set([...writes.keys()].filter((key) => inModelRange(key, range)));
+      const { upToVersion, keepLastVersions } = delta;
+      this.#pending.push({
+        range: true,
+        ...range,
+        written,
+        upToVersion,
+        keepLastVersions,
         ceiling,
         commitVersion: version,
       });
@@ -122,7 +191,7 @@ export class StoreModel {
    */
   refusesWrite(deltas: readonly ModelDelta[], version: number): ModelRefusal | undefined {
     for (const delta of deltas) {
-      if (delta.type === 'drop') continue;
+      if (delta.type === 'drop' || delta.type === 'drop-range') continue;
       const refusal = this.refusal(delta.key, version);
       if (refusal !== undefined) return refusal;
     }
@@ -180,8 +249,33 @@ export class StoreModel {
     return [...ids].sort().map(binaryStringToBytes);
   }
 
+  /** Requests of a key not applied yet (a range drop's only once a flush expanded it). */
   #unapplied(): PendingDrop[] {
-    return [...this.#pending, ...[...this.#parked.values()].flatMap((parked) => parked.requests)];
+    return [
+      ...this.#queuedKeys(),
+      ...[...this.#parked.values()].flatMap((parked) => parked.requests),
+    ];
+  }
+
+  #queuedKeys(): PendingDrop[] {
+    return this.#pending.filter((drop): drop is PendingDrop => !('range' in drop));
+  }
+
+  /** A range drop, now: the per-key drop of each key of its range stored at or below its ceiling. */
+  #expand(range: PendingRange): PendingDrop[] {
+    const keys = [...this.#keys]
+      .filter(([key]) => inModelRange(key, range))
+      .filter(([, versions]) => [...versions.keys()].some((v) => v <= range.ceiling))
+      .map(([key]) => key)
+      .sort();
+    return keys.map((key) => ({
+      key,
+      upToVersion: range.upToVersion,
+      keepLastVersions: range.keepLastVersions,
+      pendingVersion: range.written.has(key) ? range.commitVersion : undefined,
+      ceiling: range.ceiling,
+      commitVersion: range.commitVersion,
+    }));
   }
 
   /** Requests parked behind an open snapshot. */
@@ -197,7 +291,7 @@ export class StoreModel {
    * whose snapshot is gone first, planned again).
    */
   flush(snapshots: readonly number[] = []): void {
-    const queue: PendingDrop[] = [];
+    const queue: (PendingDrop | PendingRange)[] = [];
     for (const [key, parked] of this.#parked) {
       if (snapshots.includes(parked.blockedBy)) continue;
       this.#parked.delete(key);
@@ -205,15 +299,22 @@ export class StoreModel {
     }
     queue.push(...this.#pending);
     this.#pending = [];
-    for (const drop of queue) {
-      const parked = this.#parked.get(drop.key);
-      if (parked !== undefined) {
-        parked.requests.push(drop);
-        continue;
-      }
-      const blockedBy = this.#applyDrop(drop, snapshots);
-      if (blockedBy !== undefined) this.#parked.set(drop.key, { requests: [drop], blockedBy });
+    for (const request of queue) {
+      // A range drop is expanded when its turn comes, on what the earlier requests left.
+      const drops = 'range' in request ? this.#expand(request) : [request];
+      for (const drop of drops) this.#applyInOrder(drop, snapshots);
     }
+  }
+
+  /** Apply `drop`, or queue it behind its key's parked requests. */
+  #applyInOrder(drop: PendingDrop, snapshots: readonly number[]): void {
+    const parked = this.#parked.get(drop.key);
+    if (parked !== undefined) {
+      parked.requests.push(drop);
+      return;
+    }
+    const blockedBy = this.#applyDrop(drop, snapshots);
+    if (blockedBy !== undefined) this.#parked.set(drop.key, { requests: [drop], blockedBy });
   }
 
   get(key: Uint8Array, version: number): { value: Uint8Array; version: number } | undefined {
@@ -395,6 +496,14 @@ export class StoreModel {
   }
 }
 
+/** Whether the binary-string key lies in a range of binary-string bounds. */
+function inModelRange(key: string, range: ModelRange): boolean {
+  if (range.prefix !== undefined) return key.startsWith(range.prefix);
+  if (range.start !== undefined && key < range.start) return false;
+  if (range.end === undefined) return true;
+  return key < range.end || (range.endInclusive && key === range.end);
+}
+
 /** What a read at `at` answers, as text: the visible version, `none`, or `refused`. */
 function readOf(
   versions: ReadonlyMap<number, Uint8Array | undefined> | undefined,
@@ -434,4 +543,18 @@ export function figuresOf(
     }
   }
   return f;
+}
+
+/**
+ * The store delta of a model delta: a range drop is a `drop` with a prefix or
+ * bounds instead of a key (an open range, which names none, is the empty prefix).
+ */
+export function toStoreDelta(delta: ModelDelta): Delta {
+  if (delta.type !== 'drop-range') return delta;
+  const { type: _, ...range } = delta;
+  if (range.prefix === undefined && range.start === undefined && range.end === undefined) {
+    const { endInclusive: _inclusive, ...constraints } = range;
+    return { type: 'drop', ...constraints, prefix: new Uint8Array() } as Delta;
+  }
+  return { type: 'drop', ...range } as Delta;
 }

@@ -151,6 +151,8 @@ function apply(tx: Transaction, delta: Delta): void {
       tx.remove(delta.key);
       break;
     case 'drop':
+      // The demo's drops name a key; a transaction has no range drop.
+      if (delta.key === undefined) throw new TypeError('the demo makes no range drops');
       tx.drop(delta.key, {
         ...(delta.upToVersion === undefined ? {} : { upToVersion: delta.upToVersion }),
         ...(delta.keepLastVersions === undefined

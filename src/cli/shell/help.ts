@@ -39,9 +39,19 @@ export const DESCRIPTIONS: Readonly<Record<string, readonly [string, string?]>> 
     'Commits one Drop delta and waits for the drop worker. Without arguments every version ' +
       'goes; up_to_version=V erases versions below V; keep_last_versions=K keeps the K newest.',
   ],
+  drop_range: [
+    'erase stored versions of every key of RANGE (drop worker)',
+    'Commits one range Drop delta and waits for the drop worker: each key of RANGE (a..b, ' +
+      'a..=b, a.., ..b, ..=b or ..) stored at or below the commit, deleted keys included, ' +
+      'loses what `drop KEY` with the same arguments would erase.',
+  ],
+  drop_prefix: [
+    'erase stored versions of every key starting with PREFIX',
+    'As drop_range, over the keys whose bytes start with PREFIX.',
+  ],
   batch: [
     'start collecting writes into ONE commit',
-    'The following set/unset/remove/drop (without version=) are committed together by ' +
+    'The following set/unset/remove/drop/drop_range/drop_prefix (without version=) are committed together by ' +
       '`commit`, at version N or current+1. Reads are not allowed inside a batch.',
   ],
   commit: ['send the open batch, wait for drops'],

@@ -54,6 +54,7 @@
  */
 
 import {
+  inWorkloadRange,
   MARKER_WINDOW,
   type WorkloadCommit,
   type WorkloadTable,
@@ -175,6 +176,17 @@ export class CrashModel {
         keepLastVersions: drop.keepLastVersions,
         pendingVersion: written.has(drop.key) ? version : undefined,
       });
+    }
+    // A range drop is the per-key drop of every key of its range (README, Range drops).
+    for (const range of commit.ranges) {
+      for (const model of this.#keys.values()) {
+        if (!inWorkloadRange(model.key, range)) continue;
+        model.dropRequest(version, {
+          upToVersion: range.upToVersion,
+          keepLastVersions: range.keepLastVersions,
+          pendingVersion: written.has(model.key) ? version : undefined,
+        });
+      }
     }
     for (const write of commit.writes) {
       const keep = write.table.keep;

@@ -25,7 +25,9 @@
  * key is written at most once per commit (so "last write wins" never matters)
  * but may be both written and dropped by one commit (the pending-version
  * rule). Every commit makes explicit drops (the markers') and retention drops,
- * so wherever a kill lands, both kinds are usually pending in the log.
+ * so wherever a kill lands, both kinds are usually pending in the log. About
+ * one commit in twelve also drops over a range or prefix (with at least one
+ * constraint), across tables at times (`r` meets `latest` and `recent`).
  *
  * @module
  */
@@ -97,11 +99,31 @@ export interface WorkloadDrop {
   readonly keepLastVersions: number | undefined;
 }
 
+/** A range drop of a commit: the keys starting with `prefix`, or those in `[start, end)`. */
+export interface WorkloadRangeDrop {
+  readonly kind: 'drop-range';
+  readonly prefix: string | undefined;
+  readonly start: string | undefined;
+  readonly end: string | undefined;
+  readonly upToVersion: number | undefined;
+  readonly keepLastVersions: number | undefined;
+}
+
 /** Everything commit `version` does. */
 export interface WorkloadCommit {
   readonly version: number;
   readonly writes: readonly WorkloadWrite[];
   readonly drops: readonly WorkloadDrop[];
+  readonly ranges: readonly WorkloadRangeDrop[];
+}
+
+/** Whether `key` is one of the keys a range drop names. */
+export function inWorkloadRange(key: string, range: WorkloadRangeDrop): boolean {
+  if (range.prefix !== undefined) return key.startsWith(range.prefix);
+  return (
+    (range.start === undefined || key >= range.start) &&
+    (range.end === undefined || key < range.end)
+  );
 }
 
 /** The crash test's generator: the shared seeded one. */
@@ -145,7 +167,32 @@ export function workloadCommit(seed: number, version: number): WorkloadCommit {
       writes.push({ kind, table, key });
     }
   }
-  return { version, writes, drops };
+  // Drawn last, so that the rest of each commit is what it was before range drops.
+  const ranges = rng.next() < 1 / 12 ? [randomRange(rng, version)] : [];
+  return { version, writes, drops, ranges };
+}
+
+/** Prefixes of range drops: one key and the keys after it, a table, two tables, every key. */
+const RANGE_PREFIXES = ['h/k1', 'm/', 'r', 'h/', ''];
+
+function randomRange(rng: Rng, version: number): WorkloadRangeDrop {
+  const shape = 1 + rng.below(3);
+  const upToVersion = shape !== 2 ? Math.max(0, version - rng.below(40)) : undefined;
+  const keepLastVersions = shape !== 1 ? 1 + rng.below(4) : undefined;
+  const constraints = { upToVersion, keepLastVersions };
+  if (rng.next() < 0.5)
+    return {
+      kind: 'drop-range',
+      prefix: rng.pick(RANGE_PREFIXES),
+      start: undefined,
+      end: undefined,
+      ...constraints,
+    };
+  const table = rng.pick(WORKLOAD_TABLES);
+  const [a, b] = [rng.below(KEYS_PER_TABLE), rng.below(KEYS_PER_TABLE)].sort((x, y) => x - y);
+  const start = `${table.prefix}k${a}`;
+  const end = rng.next() < 0.2 ? undefined : `${table.prefix}k${b}`;
+  return { kind: 'drop-range', prefix: undefined, start, end, ...constraints };
 }
 
 /** Keep the marker keys of the tables without retention bounded. */
@@ -203,6 +250,16 @@ export function commitDeltas(seed: number, commit: WorkloadCommit): Delta[] {
       ...(drop.upToVersion === undefined ? {} : { upToVersion: drop.upToVersion }),
       ...(drop.keepLastVersions === undefined ? {} : { keepLastVersions: drop.keepLastVersions }),
     });
+  }
+  for (const range of commit.ranges) {
+    const { prefix, start, end, upToVersion, keepLastVersions } = range;
+    const constraints = {
+      ...(upToVersion === undefined ? {} : { upToVersion }),
+      ...(keepLastVersions === undefined ? {} : { keepLastVersions }),
+    };
+    if (prefix !== undefined) deltas.push({ type: 'drop', prefix, ...constraints });
+    else
+      deltas.push({ type: 'drop', start, ...(end === undefined ? {} : { end }), ...constraints });
   }
   return deltas;
 }

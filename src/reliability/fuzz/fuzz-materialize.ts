@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { MemoryLogger } from '../../common/logger.js';
 import { MockClock } from '../../runtime/clock.js';
-import type { ModelDelta } from '../../test-support/store-model.js';
+import type { KeyModelDelta } from '../../test-support/store-model.js';
 import type { DropWorkerSpec, OptionsSpec, TableSpec, TablesSpec } from './fuzz-open-specs.js';
 import type {
   CountSpec,
@@ -143,7 +143,7 @@ function acceptedCount(input: unknown, what: string): number | undefined {
 const DROP_PROPERTIES = ['type', 'key', 'value', 'upToVersion', 'keepLastVersions'];
 
 /** The model deltas of a commit the store accepted. */
-export function toModel(raw: readonly (RawDelta | undefined)[] | undefined): ModelDelta[] {
+export function toModel(raw: readonly (RawDelta | undefined)[] | undefined): KeyModelDelta[] {
   assert.ok(raw !== undefined, 'the store accepted deltas that are not a list');
   return raw.map((delta, index) => {
     assert.ok(delta !== undefined, `the store accepted a junk delta at ${index}`);

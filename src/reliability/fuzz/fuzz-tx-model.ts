@@ -43,7 +43,7 @@
 
 import { binaryStringToBytes, bytesToBinaryString, prefixEnd } from '../../common/bytes.js';
 import type { Transaction } from '../../store/transaction.js';
-import type { ModelDelta, StoreModel } from '../../test-support/store-model.js';
+import type { KeyModelDelta, StoreModel } from '../../test-support/store-model.js';
 import { acceptedBytes } from './fuzz-materialize.js';
 import { ACCEPT, type Prediction, reject } from './fuzz-predict.js';
 
@@ -60,8 +60,8 @@ export interface TxState {
   readonly openedAt: number;
   ended: boolean;
   /** The last write of each key, in buffer form. */
-  readonly writes: Map<string, ModelDelta>;
-  readonly drops: ModelDelta[];
+  readonly writes: Map<string, KeyModelDelta>;
+  readonly drops: KeyModelDelta[];
   readonly readKeys: Set<string>;
   readonly ranges: ((key: string) => boolean)[];
 }
@@ -127,7 +127,7 @@ export class TxModel {
    * is the base of the read-write transaction that made it, open until its
    * commit is recorded (a `tx.commit` or a `store.transaction`).
    */
-  recordCommit(version: number, deltas: readonly ModelDelta[], committing?: number): void {
+  recordCommit(version: number, deltas: readonly KeyModelDelta[], committing?: number): void {
     this.#commits.push({ version, keys: new Set(deltas.map((d) => bytesToBinaryString(d.key))) });
     this.#latest = Math.max(this.#latest, version);
     const bases = this.open()
@@ -139,7 +139,11 @@ export class TxModel {
   }
 
   /** What `store.transaction(fn)` must do when `fn` writes `deltas` (reading nothing) in a transaction based at `base`. */
-  transactionCommit(base: number, deltas: readonly ModelDelta[], history: StoreModel): Prediction {
+  transactionCommit(
+    base: number,
+    deltas: readonly KeyModelDelta[],
+    history: StoreModel,
+  ): Prediction {
     const subject = { base, serializable: false, readKeys: new Set<string>(), ranges: [] };
     return this.#conflicts(subject, deltas, history)
       ? reject('TRANSACTION_CONFLICT', 'a commit above its base wrote what it writes')
@@ -191,13 +195,13 @@ export class TxModel {
   }
 
   /** The transaction's commit as deltas: its writes, then its drops. */
-  deltasOf(state: TxState): ModelDelta[] {
+  deltasOf(state: TxState): KeyModelDelta[] {
     return [...state.writes.values(), ...state.drops];
   }
 
   #conflicts(
     subject: ConflictSubject,
-    deltas: readonly ModelDelta[],
+    deltas: readonly KeyModelDelta[],
     history: StoreModel,
   ): boolean {
     const touched = new Set(deltas.map((d) => bytesToBinaryString(d.key)));

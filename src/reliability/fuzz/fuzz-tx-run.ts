@@ -17,7 +17,7 @@ import { bytesToBinaryString } from '../../common/bytes.js';
 import type { MockClock } from '../../runtime/clock.js';
 import type { MultiStore } from '../../store/multistore.js';
 import type { Transaction, TransactionEntry } from '../../store/transaction.js';
-import type { ModelDelta, StoreModel } from '../../test-support/store-model.js';
+import type { KeyModelDelta, StoreModel } from '../../test-support/store-model.js';
 import { judge } from './fuzz-judge.js';
 import {
   acceptedBytes,
@@ -89,7 +89,7 @@ async function race(ctx: TxContext, slot: 0 | 1): Promise<void> {
   const written = state === undefined || state.ended ? undefined : [...state.writes.values()][0];
   if (written === undefined) return;
   const latest = ctx.model.latestVersion;
-  const delta: ModelDelta = { type: 'set', key: written.key, value: Uint8Array.of(0x72) };
+  const delta: KeyModelDelta = { type: 'set', key: written.key, value: Uint8Array.of(0x72) };
   const done = judge(ctx.tally, 'commit', nextVersion(latest), () =>
     ctx.store.commit([{ type: 'set', key: written.key, value: Uint8Array.of(0x72) }]),
   );
@@ -203,7 +203,7 @@ function asOfOf(options: unknown, latest: number): number {
 }
 
 /** The write of a transaction() fn, as a model delta. */
-function written(write: { key: Uint8Array; value: unknown }): ModelDelta {
+function written(write: { key: Uint8Array; value: unknown }): KeyModelDelta {
   return {
     type: 'set',
     key: acceptedBytes(write.key, 'key'),
@@ -347,7 +347,7 @@ function read(
 ): void {
   const key = materialize(call.key);
   let prediction = before;
-  let own: ModelDelta | undefined;
+  let own: KeyModelDelta | undefined;
   let bytes: Uint8Array | undefined;
   if (before.accept) {
     bytes = acceptedBytes(key, 'key');
@@ -372,7 +372,7 @@ function read(
   assert.deepEqual(entry?.value && [...entry.value], want && [...want], 'tx.get');
 }
 
-function ownValue(own: ModelDelta): Uint8Array | undefined {
+function ownValue(own: KeyModelDelta): Uint8Array | undefined {
   return own.type === 'set' ? own.value : undefined;
 }
 

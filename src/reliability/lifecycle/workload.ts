@@ -25,7 +25,7 @@ import { recountFigures } from '../../stats/recount.js';
 import type { MultiStore } from '../../store/multistore.js';
 import type { TableDeclaration } from '../../store/options.js';
 import { expectSameContents } from '../../test-support/store-checks.js';
-import type { ModelDelta, StoreModel } from '../../test-support/store-model.js';
+import type { KeyModelDelta, StoreModel } from '../../test-support/store-model.js';
 import type { AbstractTier } from '../../tier/abstract-tier.js';
 
 /** Tables of the lifecycle workload: two retention tables, an audit table, a plain one. */
@@ -45,8 +45,8 @@ export function lifecycleRetention(key: Uint8Array): number | undefined {
 }
 
 /** The deltas of commit number `i` (1-based): sets, tombstones and drops over a few keys. */
-export function workloadDeltas(i: number): ModelDelta[] {
-  const deltas: ModelDelta[] = [
+export function workloadDeltas(i: number): KeyModelDelta[] {
+  const deltas: KeyModelDelta[] = [
     { type: 'set', key: utf8(`s:${i % 5}`), value: utf8(`single ${i}`) },
     { type: 'set', key: utf8(`r:${i % 4}`), value: utf8(`recent ${i}`.repeat(1 + (i % 3))) },
   ];
@@ -64,11 +64,11 @@ export function workloadDeltas(i: number): ModelDelta[] {
 
 /** Commits in the order the store applied them. */
 export class CommitLog {
-  readonly entries: { readonly deltas: readonly ModelDelta[]; readonly version: number }[] = [];
+  readonly entries: { readonly deltas: readonly KeyModelDelta[]; readonly version: number }[] = [];
   readonly #keys = new Map<string, Uint8Array>();
 
   /** Record, then commit (a listener committing inside is recorded after this one). */
-  commit(store: MultiStore, deltas: readonly ModelDelta[], version: number): void {
+  commit(store: MultiStore, deltas: readonly KeyModelDelta[], version: number): void {
     this.entries.push({ deltas, version });
     for (const delta of deltas) this.#keys.set(bytesToBinaryString(delta.key), delta.key);
     store.commit(deltas, version);

@@ -308,10 +308,22 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
     this.#statements.get('remove').run(key, version);
   }
 
-  /** Erase the given versions of `key` (those stored), in one statement. */
+  /**
+   * Erase the given versions of `key` (those stored). Versions are integers,
+   * so a run of consecutive ones (a key written at every version, as a
+   * counter is) holds no other stored version: it goes in one range delete.
+   * The other versions go in one statement (a lone one: a point delete).
+   */
   removeVersions(key: Uint8Array, versions: readonly number[]): void {
-    if (versions.length === 1) this.remove(key, versions[0] as number);
-    else this.#statements.get('removeVersions').run(key, JSON.stringify(versions));
+    const single: number[] = [];
+    for (const [from, to] of consecutiveRuns(versions)) {
+      if (from === to) single.push(from);
+      else this.#statements.get('removeRange').run(key, from, to);
+    }
+    if (single.length === 1) this.remove(key, single[0] as number);
+    else if (single.length > 1) {
+      this.#statements.get('removeVersions').run(key, JSON.stringify(single));
+    }
   }
 
   /** Erase every row, horizon and the erased top, atomically. */
@@ -357,6 +369,21 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
   #row(key: Uint8Array, version: number): VersionRow | undefined {
     return this.#statements.get('newest').get(key, version) as VersionRow | undefined;
   }
+}
+
+/**
+ * The runs of consecutive integers of `versions` (any order, duplicates
+ * allowed), as `[from, to]` pairs in ascending order.
+ */
+export function consecutiveRuns(versions: readonly number[]): [from: number, to: number][] {
+  const sorted = Float64Array.from(versions).sort();
+  const runs: [number, number][] = [];
+  for (const version of sorted) {
+    const last = runs.at(-1);
+    if (last !== undefined && version <= last[1] + 1) last[1] = version;
+    else runs.push([version, version]);
+  }
+  return runs;
 }
 
 /** An entry of `key` (an array the caller owns) from a `newest` row. */

@@ -15,7 +15,7 @@ import type Database from 'better-sqlite3';
 import { isStoreError, StoreLockedError } from '../../common/errors.js';
 import { MAX_VERSION } from '../../common/version.js';
 import { b, scan, show, writes } from '../../tier-test/helpers.js';
-import { connect } from './load.js';
+import { connect, WAL_CHECKPOINT_PAGES } from './load.js';
 import { FORMAT_VERSION } from './migrations.js';
 import {
   createHorizonTableSql,
@@ -25,6 +25,7 @@ import {
   sqlTableName,
   storeTableName,
 } from './schema.js';
+import { consecutiveRuns } from './sql-table.js';
 import { SqliteTier } from './sqlite-tier.js';
 import { STATEMENT_NAMES, statementSql } from './statements.js';
 
@@ -116,13 +117,15 @@ describe('SqliteTier files', () => {
     }
   });
 
-  it('a file runs in WAL mode with normal locking, synchronous NORMAL or FULL as asked', () => {
+  it('a file runs in WAL mode with normal locking, synchronous NORMAL or FULL as asked, checkpointing every 10,000 pages', () => {
     const path = freshPath();
     const db = connect(path);
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       assert.equal(db.pragma('locking_mode', { simple: true }), 'normal');
       assert.equal(db.pragma('synchronous', { simple: true }), 1);
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), WAL_CHECKPOINT_PAGES);
+      assert.equal(WAL_CHECKPOINT_PAGES, 10_000);
     } finally {
       db.close();
     }
@@ -434,6 +437,33 @@ describe('SqliteTier horizons', () => {
       ),
       2,
     );
+  });
+});
+
+describe('SqliteTier drops', () => {
+  it('consecutiveRuns groups consecutive integers, in ascending order, duplicates merged', () => {
+    assert.deepEqual(consecutiveRuns([]), []);
+    assert.deepEqual(consecutiveRuns([7]), [[7, 7]]);
+    assert.deepEqual(consecutiveRuns([9, 3, 4, 5, 8, 11, 4]), [
+      [3, 5],
+      [8, 9],
+      [11, 11],
+    ]);
+  });
+
+  it('a drop erases exactly the listed versions: runs, gaps and versions not stored', () => {
+    const tier = SqliteTier.open(':memory:');
+    try {
+      for (const version of [1, 2, 3, 4, 6, 7, 9, 10, 12]) {
+        tier.set(version, writes('t', [['a', `${version}`]]));
+      }
+      const pairs = [1, 2, 3, 5, 6, 7, 8, 10, 11, 13].map((version) => ({ key: b('a'), version }));
+      tier.drop(new Map([['t', pairs]]));
+      const left = tier.getAllVersions('t', b('a')).map((entry) => entry.version);
+      assert.deepEqual(left, [12, 9, 4]);
+    } finally {
+      tier.close();
+    }
   });
 });
 

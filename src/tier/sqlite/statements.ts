@@ -36,6 +36,7 @@ const TEMPLATES = {
   insert: 'INSERT INTO $t (key, version, value) VALUES (?, ?, ?)',
   remove: 'DELETE FROM $t WHERE key = ? AND version = ?',
   removeVersions: 'DELETE FROM $t WHERE key = ? AND version IN (SELECT value FROM json_each(?))',
+  removeRange: 'DELETE FROM $t WHERE key = ? AND version BETWEEN ? AND ?',
   clear: 'DELETE FROM $t',
   firstKey: 'SELECT key FROM $t ORDER BY key LIMIT 1',
   lastKey: 'SELECT key FROM $t ORDER BY key DESC LIMIT 1',

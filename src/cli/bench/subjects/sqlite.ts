@@ -1,8 +1,9 @@
 /**
  * The SQLite peer: raw better-sqlite3 on the schema of multistore's SQLite
  * tier, with the same settings (exclusive locking, WAL, `synchronous =
- * NORMAL`) and the same batch size (one transaction per 100 writes), every
- * statement prepared once.
+ * NORMAL`, a checkpoint every {@link WAL_CHECKPOINT_PAGES} WAL pages) and
+ * the same batch size (one transaction per 100 writes), every statement
+ * prepared once.
  *
  * ```
  *   t (key BLOB, version INTEGER, value BLOB, PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID
@@ -21,6 +22,7 @@
 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { WAL_CHECKPOINT_PAGES } from '../../../tier/sqlite/load.js';
 import type { WriteBatch } from '../data.js';
 import type { BenchSubject, ScanResult, SubjectOptions } from '../subject.js';
 
@@ -47,6 +49,7 @@ export function openRawSqlite(options: SubjectOptions): BenchSubject {
   db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   db.exec(SCHEMA);
   return new RawSqliteSubject(db);
 }
