@@ -31,8 +31,9 @@ import { StorageStatsTracker } from '../stats/tracker.js';
 import { dropRequestsOf } from '../store/commit-requests.js';
 import { StatsEventBuilder, statsObserver } from '../store/commit-stats.js';
 import { type ConflictSubject, checkHistory, type StoredHistory } from '../store/conflict-check.js';
-import type { CommitPlan } from '../store/deltas.js';
+import type { CommitPlan, PlannedDrop } from '../store/deltas.js';
 import type { DropRequest } from '../store/drop-batch.js';
+import { boundKey } from '../store/range.js';
 import type { TableRouter } from '../store/routing.js';
 import type { Bound, TierWrite } from '../tier/tier.js';
 import {
@@ -87,16 +88,18 @@ export async function commitIn(
   context: CommitContext,
   request: CommitRequest,
 ): Promise<CommitOutcome> {
-  const { plan, explicit, subject } = request;
+  const { explicit, subject } = request;
+  let { plan } = request;
   const oracle = new VersionOracle(await lockOracle(sql, context.names));
   if (subject !== undefined) await checkConflictsIn(sql, context, subject);
-  const empty = plan.writes.length === 0 && plan.drops.length === 0;
+  const empty = plan.writes.length === 0 && plan.drops.length === 0 && plan.rangeDrops.length === 0;
   const version = oracle.versionFor({ explicit, empty, highestOpen: request.highestOpen });
   if (version === undefined) {
     return { version, latest: oracle.latest, record: undefined, requests: 0 };
   }
   if (explicit !== undefined) await checkErasedHistory(sql, context, plan, version);
   const record = await writeRows(sql, context, plan, version);
+  plan = await withRangeKeys(sql, context, plan, version);
   if (record !== undefined) await addStats(sql, context.names, record);
   const raised = version > oracle.latest;
   oracle.record(version);
@@ -108,6 +111,32 @@ export async function commitIn(
   const requests = dropRequestsOf(plan, version, oracle.latest, () => version);
   await insertDropRequests(sql, context.names, requests);
   return { version, latest: oracle.latest, record, requests: requests.length };
+}
+
+/**
+ * The plan with each range drop turned into the per-key drops it stands for:
+ * one per key of the range with a stored version at or below the commit (its
+ * own writes included), listed here, in the commit's transaction under the
+ * oracle lock, so the requests are rows like any per-key drop's and the drop
+ * applier pages through them `batchSize` at a time. Listing costs one
+ * statement per table the range meets.
+ */
+async function withRangeKeys(
+  sql: Sql,
+  context: CommitContext,
+  plan: CommitPlan,
+  version: number,
+): Promise<CommitPlan> {
+  if (plan.rangeDrops.length === 0) return plan;
+  const drops: PlannedDrop[] = [...plan.drops];
+  for (const { range, upToVersion, keepLastVersions } of plan.rangeDrops) {
+    for (const table of context.router.tablesMeeting(boundKey(range.start), boundKey(range.end))) {
+      for (const key of await context.rows.keysUpTo(sql, table.name, range, version)) {
+        drops.push({ table, key, upToVersion, keepLastVersions });
+      }
+    }
+  }
+  return { ...plan, drops, rangeDrops: [] };
 }
 
 /**

@@ -161,6 +161,26 @@ export class Rows {
    * `from < version <= to`, in (version, key) order, strictly after the
    * cursor; tombstones included.
    */
+  /** The keys of `range` in `table` with a stored version at or below `version`, in key order. */
+  async keysUpTo(
+    sql: Sql,
+    table: string,
+    range: { readonly start: Bound; readonly end: Bound },
+    version: number,
+  ): Promise<Uint8Array[]> {
+    const values: unknown[] = [version];
+    const where = [
+      'version <= $1',
+      ...bounds({ ...range, after: undefined, reverse: false }, values),
+    ];
+    const { rows } = await sql.query(
+      `SELECT DISTINCT key FROM ${this.#names.table(table)}
+        WHERE ${where.join(' AND ')} ORDER BY key`,
+      values,
+    );
+    return rows.map((row: { key: Buffer }) => ownBytes(row.key));
+  }
+
   async changes(sql: Sql, table: string, query: ChangeQuery): Promise<TierEntry[]> {
     const values: unknown[] = [query.from, query.to, query.limit];
     const where = [
