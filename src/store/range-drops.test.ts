@@ -12,9 +12,15 @@ import { bytesToBinaryString } from '../common/bytes.js';
 import { InvalidInputError, VersionTooOldError } from '../common/errors.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { recountFigures } from '../stats/recount.js';
-import { forEachStoreSetup, type StoreSetup, turns } from '../test-support/store-setups.js';
+import {
+  forEachStoreSetup,
+  type StoreSetup,
+  tempDir,
+  turns,
+} from '../test-support/store-setups.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
+import { SqliteTier } from '../tier/sqlite/sqlite-tier.js';
 import type { PageRequest, TierDrops } from '../tier/tier.js';
 import type { Delta } from './deltas.js';
 import { MultiStore } from './multistore.js';
@@ -411,6 +417,119 @@ describe('drop worker steps in the background (event-loop mode)', () => {
       for (const key of keys) assert.deepEqual(versions(store, key), [3]);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('a range drop resumed after a reopen (SQLite)', () => {
+  /** Tables `a` and `b`, in the order given; a page of `a` after its first fails once. */
+  const tablesAB = [
+    { name: 'a', prefix: 'a/' },
+    { name: 'b', prefix: 'b/' },
+  ];
+  const keys = ['a/1', 'a/2', 'a/3', 'a/4', 'b/1', 'b/2', 'm'];
+
+  /** A file whose range drop (keep 1 over every key) stopped at a page of `table`. */
+  function fileStoppedIn(
+    path: string,
+    tables: readonly { name: string; prefix: string }[],
+    stopAt: (table: string, request: PageRequest) => boolean,
+  ): Promise<void> {
+    const tier = SqliteTier.open(path);
+    const page = tier.page.bind(tier);
+    let failed = false;
+    Object.assign(tier, {
+      page: (table: string, request: PageRequest) => {
+        if (stopAt(table, request) && !failed) {
+          failed = true;
+          throw new Error('injected: page unreadable');
+        }
+        return page(table, request);
+      },
+    });
+    const store = MultiStore.fromTier(tier, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
+      tables,
+      dropWorker: { batchSize: 2 },
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    for (let v = 1; v <= 3; v++)
+      store.commit(
+        keys.map((key) => ({ type: 'set', key, value: `${v}` })),
+        v,
+      );
+    store.commit([{ type: 'drop', prefix: '', keepLastVersions: 1 }]);
+    return store.close();
+  }
+
+  it('reaches every table of its range when the tables are declared in another order', async () => {
+    const dir = tempDir('multistore-range-reorder-');
+    try {
+      const path = `${dir.path}/reorder.db`;
+      // Stopped after the first page of table a.
+      await fileStoppedIn(
+        path,
+        tablesAB,
+        (table, request) => table === 'a' && request.cursor !== undefined,
+      );
+      const stopped = MultiStore.open({
+        path,
+        keyEncoding: 'utf8',
+        valueEncoding: 'utf8',
+        tables: tablesAB,
+        readOnly: true,
+      });
+      assert.deepEqual(
+        versions(stopped, 'b/1'),
+        [3, 2, 1],
+        'table b not reached before the reopen',
+      );
+      await stopped.close();
+      const store = MultiStore.open({
+        path,
+        keyEncoding: 'utf8',
+        valueEncoding: 'utf8',
+        tables: [...tablesAB].reverse(),
+      });
+      try {
+        await store.flush();
+        for (const key of keys) assert.deepEqual(versions(store, key), [3], key);
+        assert.deepEqual(store.verify(), []);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('goes on with the tables after its cursor when the (empty) table of its cursor is no longer declared', async () => {
+    const dir = tempDir('multistore-range-removed-');
+    try {
+      const path = `${dir.path}/removed.db`;
+      const withEmpty = [
+        { name: 'a', prefix: 'a/' },
+        { name: 'a2', prefix: 'a2/' },
+        { name: 'b', prefix: 'b/' },
+      ];
+      // Stopped at the first page of a2 (empty; paged after a, before b).
+      await fileStoppedIn(path, withEmpty, (table) => table === 'a2');
+      const store = MultiStore.open({
+        path,
+        keyEncoding: 'utf8',
+        valueEncoding: 'utf8',
+        tables: tablesAB,
+      });
+      try {
+        await store.flush();
+        for (const key of keys) assert.deepEqual(versions(store, key), [3], key);
+        assert.deepEqual(store.verify(), []);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      dir.cleanup();
     }
   });
 });

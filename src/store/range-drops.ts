@@ -74,8 +74,8 @@ export class RangeDrop {
   #failed = false;
 
   /**
-   * `tables` are the names of the tables the range meets (the router's
-   * `tablesMeeting`, fallback first); `cursor` resumes a range drop part-way.
+   * `tables` are the names of the tables the range meets, in paging order
+   * (see {@link RangeDrop.of}); `cursor` resumes a range drop part-way.
    */
   constructor(
     spec: RangeDropSpec,
@@ -86,25 +86,36 @@ export class RangeDrop {
     this.spec = spec;
     this.seq = seq;
     const from = cursor === undefined ? 0 : tables.indexOf(cursor.table);
-    // A table that is gone (its name no longer declared) held no key: nothing to resume there.
-    this.#tables = from < 0 ? [] : tables.slice(from);
-    this.#lastKey = from < 0 ? undefined : cursor?.lastKey;
+    if (cursor === undefined || from >= 0) {
+      this.#tables = tables.slice(from);
+      this.#lastKey = cursor?.lastKey;
+    } else {
+      // The cursor's table is gone (no longer declared: it held no key). The
+      // tables after it in paging order are still to page.
+      this.#tables = tables.slice(1).filter((name) => name > cursor.table);
+      this.#lastKey = undefined;
+    }
   }
 
-  /** A range drop from a commit, or resumed at `cursor`: over the tables of `router` its range meets. */
+  /**
+   * A range drop from a commit, or resumed at `cursor`: over the tables of
+   * `router` its range meets, paged in an order that does not depend on the
+   * order of the declarations (which may change between opens): the
+   * fallback first, then the declared tables by name. A resumed range so
+   * finds every table it has not paged yet behind its cursor's.
+   */
   static of(
     spec: RangeDropSpec,
     router: TableRouter,
     seq: number,
     cursor?: RangeDropCursor,
   ): RangeDrop {
-    const tables = router.tablesMeeting(boundKey(spec.start), boundKey(spec.end));
-    return new RangeDrop(
-      spec,
-      tables.map((table) => table.name),
-      seq,
-      cursor,
-    );
+    const [fallback, ...declared] = router
+      .tablesMeeting(boundKey(spec.start), boundKey(spec.end))
+      .map((table) => table.name);
+    declared.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const tables = fallback === undefined ? declared : [fallback, ...declared];
+    return new RangeDrop(spec, tables, seq, cursor);
   }
 
   /** True once the worker is done with it: every key expanded, or given up. */
