@@ -187,11 +187,14 @@ function planDelta(
   if (type === 'drop' && key === undefined && namesRange(delta)) {
     return planRangeDrop(delta as RangeDropDelta<unknown>, index, codecs);
   }
+  if (type === 'drop' && key !== undefined && namesRange(delta)) {
+    invalid(index, 'a drop names a key or a range (prefix, start/end), not both');
+  }
   if (key === undefined) {
     invalid(
       index,
       type === 'drop'
-        ? 'the drop delta has no key, prefix, start or end (prefix: "" drops over every key)'
+        ? 'the drop delta has no key, prefix, start or end (to drop over every key: prefix: "" with binary or utf8 keys, start: null with ordered keys)'
         : `the ${type} delta has no key`,
     );
   }

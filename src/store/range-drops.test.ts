@@ -111,6 +111,37 @@ describe('range drop deltas are validated', () => {
     refused({ type: 'drop', prefix: 'a', keepLastVersions: 0.5 }, 'INVALID_DELTA', /keepLast/);
   });
 
+  it('refuses a drop naming a key and a range, saying so (not that prefix or start is unknown)', () => {
+    refused(
+      { type: 'drop', key: 'a', prefix: 'b' },
+      'INVALID_DELTA',
+      /a key or a range \(prefix, start\/end\), not both/,
+    );
+    refused(
+      { type: 'drop', key: 'a', start: 'b' },
+      'INVALID_DELTA',
+      /a key or a range \(prefix, start\/end\), not both/,
+    );
+  });
+
+  it('an ordered store names every key with start: null, as the error for a drop naming nothing says', async () => {
+    const ordered = MultiStore.open({ keyEncoding: 'ordered', valueEncoding: 'json' });
+    try {
+      const keys = [null, false, -5, 3, '', 'a', ['a', 1]];
+      for (let v = 1; v <= 2; v++)
+        ordered.commit(keys.map((key) => ({ type: 'set', key, value: v })));
+      assert.throws(
+        () => ordered.commit([{ type: 'drop' } as never]),
+        /start: null with ordered keys/,
+      );
+      ordered.commit([{ type: 'drop', start: null, keepLastVersions: 1 }]);
+      await ordered.flush();
+      for (const key of keys) assert.equal(ordered.versions(key).length, 1, JSON.stringify(key));
+    } finally {
+      await ordered.close();
+    }
+  });
+
   it('takes bounds in the key encoding (INVALID_KEY otherwise), and a refused commit queues nothing', () => {
     refused({ type: 'drop', prefix: 7 }, 'INVALID_KEY', /prefix/);
     refused({ type: 'drop', start: 'a', end: 7 }, 'INVALID_KEY', /key/);
