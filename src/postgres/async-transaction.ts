@@ -85,6 +85,8 @@ export class AsyncTransaction {
   readonly #buffer = new WriteBuffer();
   readonly #reads: ReadSet | undefined;
   #end: TransactionEnd | undefined;
+  /** The lease is closed and the buffer cleared (a commit sets `#end` before that). */
+  #released = false;
   #beforeAll = false;
 
   constructor(host: AsyncTransactionHost, start: TransactionStart) {
@@ -243,8 +245,9 @@ export class AsyncTransaction {
   }
 
   #finish(end: TransactionEnd): void {
-    if (this.#end !== undefined) return;
-    this.#end = end;
+    if (this.#released) return;
+    this.#released = true;
+    this.#end ??= end;
     this.#buffer.clear();
     this.#host.snapshots.close(this.#lease);
   }

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { isStoreError } from '../common/errors.js';
+import type { AsyncMultiStore } from './async-store.js';
+import { postgresAvailable, type TestServer, testServer } from './cluster.js';
+import { connect } from './index.js';
+
+/** The code of the error `work` rejects with (fails when it resolves). */
+async function codeOf(work: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await work();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  assert.fail('no error thrown');
+}
+
+describe('the PostgreSQL store at its edges', { skip: !postgresAvailable() }, () => {
+  let server: TestServer;
+  let schemas = 0;
+  const open = (options: Record<string, unknown> = {}): Promise<AsyncMultiStore> =>
+    connect({
+      postgres: { connectionString: server.url, schema: `edges_${process.pid}_${schemas++}` },
+      dropWorker: { flushIntervalMs: 3_600_000 },
+      ...options,
+    });
+  before(async () => {
+    server = await testServer();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it('releases the snapshot of a committed transaction, so its drops are applied', async () => {
+    const store = await open();
+    try {
+      await store.commit([{ type: 'set', key: 'a', value: '1' }]);
+      const tx = await store.begin();
+      tx.set('a', '2');
+      assert.equal(await tx.commit(), 2);
+      assert.equal(tx.state, 'committed');
+      await store.transaction((t) => t.set('a', '3'));
+      assert.equal((await store.stats()).snapshots.open, 0);
+      await store.commit([{ type: 'drop', key: 'a', keepLastVersions: 1 }]);
+      await store.flush();
+      assert.equal(store.dropWorkerStats().parked, 0);
+      assert.deepEqual(
+        (await store.versions('a')).map((entry) => entry.version),
+        [3],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
