@@ -259,7 +259,7 @@ async function checkErasedHistory(
   for (const write of plan.writes) {
     const horizon = horizons.get(write.table.name)?.get(bytesToBinaryString(write.key));
     if (horizon !== undefined && version >= horizon.erasedFrom && version < horizon.readableFrom) {
-      throw new VersionTooOldError(version, horizon.readableFrom, write.key);
+      throw new VersionTooOldError(version, horizon.readableFrom, write.key, 'write');
     }
   }
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { isStoreError } from '../common/errors.js';
+import { VersionTooOldError } from '../common/errors.js';
 import type { AsyncMultiStore } from './async-store.js';
 import { postgresAvailable, type TestServer, testServer } from './cluster.js';
 import { connect } from './index.js';
@@ -48,6 +47,26 @@ describe('the PostgreSQL store at its edges', { skip: !postgresAvailable() }, ()
       assert.deepEqual(
         (await store.versions('a')).map((entry) => entry.version),
         [3],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+  it('refuses an explicit commit into erased history as a write', async () => {
+    const store = await open();
+    try {
+      for (let version = 1; version <= 3; version++) {
+        await store.commit([{ type: 'set', key: 'a', value: `${version}` }], version * 2);
+      }
+      await store.commit([{ type: 'drop', key: 'a', keepLastVersions: 1 }]);
+      await store.flush();
+      await assert.rejects(
+        store.commit([{ type: 'set', key: 'a', value: 'x' }], 3),
+        (error: Error) =>
+          error instanceof VersionTooOldError &&
+          error.operation === 'write' &&
+          error.readableFrom === 6 &&
+          error.message.includes('cannot be written at version 3'),
       );
     } finally {
       await store.close();
