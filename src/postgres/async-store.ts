@@ -126,9 +126,9 @@ export class AsyncMultiStore {
     const pool: PostgresPool =
       config.pool ??
       new pg.Pool({ connectionString: config.connectionString, max: config.maxConnections });
-    // An idle client whose server went away must not crash the process.
-    pool.on('error', (error) => config.store.logger.warn('idle postgres client failed', { error }));
-    const db = new Database(pool, owned);
+    const db = new Database(pool, owned, (error) =>
+      config.store.logger.warn('idle postgres client failed', { error }),
+    );
     try {
       const names = namesOf(config.schema);
       await createSchema(db, names);

@@ -57,17 +57,26 @@ export interface PostgresPool extends Sql {
   connect(): Promise<PostgresClient>;
   end(): Promise<void>;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Used, when there, to take the store's listener off a pool of the caller's at close. */
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** A pool with the store's transaction and error rules. */
 export class Database {
   readonly #pool: PostgresPool;
   readonly #owned: boolean;
+  readonly #onIdleError: ((error: Error) => void) | undefined;
 
-  /** `owned`: the pool was made here, and `close` ends it. */
-  constructor(pool: PostgresPool, owned: boolean) {
+  /**
+   * `owned`: the pool was made here, and `close` ends it. `onIdleError`
+   * listens to the pool's idle clients failing (a server gone away must not
+   * crash the process); `close` takes it off a pool of the caller's.
+   */
+  constructor(pool: PostgresPool, owned: boolean, onIdleError?: (error: Error) => void) {
     this.#pool = pool;
     this.#owned = owned;
+    this.#onIdleError = onIdleError;
+    if (onIdleError !== undefined) pool.on('error', onIdleError);
   }
 
   /** Statements on the pool outside any transaction (each on its own); failures are `TIER_IO`. */
@@ -140,9 +149,11 @@ export class Database {
     }
   }
 
-  /** End the pool when it was made here. */
+  /** End the pool when it was made here; else leave it as it was given. */
   async close(): Promise<void> {
     if (this.#owned) await this.#pool.end();
+    else if (this.#onIdleError !== undefined)
+      this.#pool.removeListener?.('error', this.#onIdleError);
   }
 }
 

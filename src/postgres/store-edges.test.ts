@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { VersionTooOldError } from '../common/errors.js';
 import type { AsyncMultiStore } from './async-store.js';
 import { postgresAvailable, type TestServer, testServer } from './cluster.js';
@@ -52,6 +53,22 @@ describe('the PostgreSQL store at its edges', { skip: !postgresAvailable() }, ()
       await store.close();
     }
   });
+  it('leaves no listener on a pool of the caller once closed', async () => {
+    const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+    try {
+      const before = pool.listenerCount('error');
+      const schema = `edges_${process.pid}_pool`;
+      for (let i = 0; i < 3; i++) {
+        const store = await connect({ postgres: { pool, schema } });
+        await store.commit([{ type: 'set', key: `k${i}`, value: 'v' }]);
+        await store.close();
+      }
+      assert.equal(pool.listenerCount('error'), before);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('refuses an explicit commit into erased history as a write', async () => {
     const store = await open();
     try {
