@@ -459,6 +459,9 @@ export class AsyncMultiStore {
         this.#assertOpen();
         yield entry;
       }
+    } catch (error) {
+      this.#assertOpen(); // a page read after close failed on the ended pool
+      throw error;
     } finally {
       this.#snapshots.close(lease);
     }
@@ -485,6 +488,9 @@ export class AsyncMultiStore {
         this.#assertOpen();
         yield entry;
       }
+    } catch (error) {
+      this.#assertOpen(); // a page read after close failed on the ended pool
+      throw error;
     } finally {
       this.#snapshots.close(lease);
       if (lower !== undefined) this.#snapshots.close(lower);

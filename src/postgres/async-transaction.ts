@@ -266,9 +266,14 @@ export class AsyncTransaction {
   async *#guarded(
     entries: AsyncIterable<TransactionEntry>,
   ): AsyncGenerator<TransactionEntry, void> {
-    for await (const entry of entries) {
-      this.#assertUsable();
-      yield entry;
+    try {
+      for await (const entry of entries) {
+        this.#assertUsable();
+        yield entry;
+      }
+    } catch (error) {
+      this.#assertUsable(); // a page read after close failed on the ended pool
+      throw error;
     }
   }
 }

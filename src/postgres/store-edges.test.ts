@@ -69,6 +69,24 @@ describe('the PostgreSQL store at its edges', { skip: !postgresAvailable() }, ()
     }
   });
 
+  it('fails an iteration the store was closed under with STORE_CLOSED', async () => {
+    const store = await open();
+    for (let i = 0; i < 4; i++) await store.commit([{ type: 'set', key: `k${i}`, value: 'v' }]);
+    const range = store.range(undefined, { pageSize: 1 });
+    const feed = store.changes({ pageSize: 1 });
+    const diff = store.diff(0, 4, { pageSize: 1 });
+    const tx = await store.begin();
+    const txRange = tx.range(undefined, { pageSize: 1 });
+    assert.equal((await txRange.next()).done, false);
+    assert.equal((await range.next()).done, false);
+    assert.equal((await feed.next()).done, false);
+    assert.equal((await diff.next()).done, false);
+    await store.close();
+    for (const iterator of [range, feed, diff, txRange]) {
+      assert.equal(await codeOf(() => iterator.next()), 'STORE_CLOSED');
+    }
+  });
+
   it('refuses an explicit commit into erased history as a write', async () => {
     const store = await open();
     try {
