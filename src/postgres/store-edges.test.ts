@@ -87,6 +87,19 @@ describe('the PostgreSQL store at its edges', { skip: !postgresAvailable() }, ()
     }
   });
 
+  it('refuses new routing once the store holds data, even when no key would move', async () => {
+    const schema = `edges_${process.pid}_routing`;
+    const postgres = { connectionString: server.url, schema };
+    const first = await connect({ postgres, tables: [{ name: 'x', prefix: 'x:' }] });
+    await first.commit([{ type: 'set', key: 'a', value: '1' }]);
+    await first.close();
+    const moved = [{ name: 'y', prefix: 'y:' }];
+    assert.equal(await codeOf(() => connect({ postgres, tables: moved })), 'INVALID_OPTIONS');
+    const retained = [{ name: 'x', prefix: 'x:', retention: { keepLastVersions: 1 } }];
+    const again = await connect({ postgres, tables: retained });
+    await again.close();
+  });
+
   it('refuses an explicit commit into erased history as a write', async () => {
     const store = await open();
     try {
