@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { VersionTooOldError } from '../common/errors.js';
+import { isStoreError, VersionTooOldError } from '../common/errors.js';
 import type { AsyncMultiStore } from './async-store.js';
 import { postgresAvailable, type TestServer, testServer } from './cluster.js';
 import { connect } from './index.js';
@@ -98,6 +99,27 @@ describe('the PostgreSQL store at its edges', { skip: !postgresAvailable() }, ()
     const retained = [{ name: 'x', prefix: 'x:', retention: { keepLastVersions: 1 } }];
     const again = await connect({ postgres, tables: retained });
     await again.close();
+  });
+
+  it('fails a commit of a key too long for an index entry as TIER_IO, writing nothing', async () => {
+    const store = await open();
+    try {
+      const long = randomBytes(3000);
+      await assert.rejects(
+        store.commit([
+          { type: 'set', key: 'short', value: 'v' },
+          { type: 'set', key: long, value: 'v' },
+        ]),
+        (error: Error) =>
+          isStoreError(error, 'TIER_IO') &&
+          (error.cause as { code?: string } | undefined)?.code === '54000',
+      );
+      assert.equal(await store.get('short'), undefined);
+      assert.equal((await store.stats()).total.currentCount, 0);
+      assert.equal(await store.commit([{ type: 'set', key: randomBytes(2000), value: 'v' }]), 1);
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses an explicit commit into erased history as a write', async () => {
