@@ -20,9 +20,9 @@ import fc from 'fast-check';
 import { bytesToBinaryString } from '../common/bytes.js';
 import { VersionTooOldError } from '../common/errors.js';
 import { MODEL_KEYS, MODEL_TABLES, modelRetentionOf } from '../test-support/model-keys.js';
+import { keyDelta, type ModelOp, modelOps, rangeDropDelta } from '../test-support/model-ops.js';
 import {
   figuresOf,
-  type ModelDelta,
   type ModelFigures,
   type ModelRefusal,
   StoreModel,
@@ -35,87 +35,8 @@ const KEYS = MODEL_KEYS;
 const TABLES = MODEL_TABLES;
 const retentionOf = modelRetentionOf;
 
-const key = fc.constantFrom(...KEYS);
-/** Prefixes of range drops: every key, a table's, a key's own, and one of a few keys. */
-const PREFIXES = ['', 's:', 'r:1', 'a', '\u00ff'].map((p) =>
-  p === '\u00ff' ? new Uint8Array([0xff]) : new TextEncoder().encode(p),
-);
-const value = fc.uint8Array({ maxLength: 4 });
-const delta: fc.Arbitrary<ModelDelta> = fc.oneof(
-  fc.record({ type: fc.constant('set' as const), key, value }),
-  fc.record({ type: fc.constant('unset' as const), key, value }),
-  fc.record({ type: fc.constant('remove' as const), key }),
-  fc.record(
-    {
-      type: fc.constant('drop' as const),
-      key,
-      upToVersion: fc.nat(12),
-      keepLastVersions: fc.nat(3),
-    },
-    { requiredKeys: ['type', 'key'] },
-  ),
-  fc.record(
-    {
-      type: fc.constant('drop-range' as const),
-      start: key,
-      end: key,
-      endInclusive: fc.boolean(),
-      upToVersion: fc.nat(12),
-      keepLastVersions: fc.nat(3),
-    },
-    { requiredKeys: ['type'] },
-  ),
-  fc.record(
-    {
-      type: fc.constant('drop-range' as const),
-      prefix: fc.constantFrom(...PREFIXES),
-      upToVersion: fc.nat(12),
-      keepLastVersions: fc.nat(3),
-    },
-    { requiredKeys: ['type', 'prefix'] },
-  ),
-);
-
-type Op =
-  | { op: 'commit'; deltas: ModelDelta[]; step: number }
-  | { op: 'flush' }
-  | { op: 'get'; key: Uint8Array; back: number }
-  | { op: 'versions'; key: Uint8Array }
-  | {
-      op: 'range';
-      a: Uint8Array;
-      b: Uint8Array;
-      inclusive: boolean;
-      reverse: boolean;
-      back: number;
-      pageSize: number;
-    };
-
-const op: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc.record({
-      op: fc.constant('commit' as const),
-      deltas: fc.array(delta, { minLength: 0, maxLength: 4 }),
-      step: fc.integer({ min: -3, max: 2 }),
-    }),
-  },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('flush' as const) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('get' as const), key, back: fc.nat(4) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('versions' as const), key }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      op: fc.constant('range' as const),
-      a: key,
-      b: key,
-      inclusive: fc.boolean(),
-      reverse: fc.boolean(),
-      back: fc.nat(4),
-      pageSize: fc.integer({ min: 1, max: 3 }),
-    }),
-  },
-);
+const op = modelOps(fc.oneof(keyDelta, rangeDropDelta));
+type Op = ModelOp;
 
 class Harness {
   constructor(
