@@ -19,7 +19,13 @@
 
 import { compareBytes } from '../common/bytes.js';
 import { VersionTooOldError } from '../common/errors.js';
-import { boundKey, type ResolvedRange, type StoreEntry } from '../store/range.js';
+import {
+  boundKey,
+  type Item,
+  type Refused,
+  type ResolvedRange,
+  type StoreEntry,
+} from '../store/range.js';
 import type { TableRouter } from '../store/routing.js';
 import type { TierEntry } from '../tier/tier.js';
 import type { BufferedWrite, LiveEntry } from '../transaction/index.js';
@@ -36,14 +42,6 @@ export interface AsyncRangeRead {
   readonly reverse: boolean;
   readonly pageSize: number;
 }
-
-interface Refused {
-  readonly key: Uint8Array;
-  readonly readableFrom: number;
-  readonly refused: true;
-}
-
-type Item = TierEntry | Refused;
 
 /** The live entries of a range at a version, merged over the tables it meets. */
 export async function* readRangeAsync(read: AsyncRangeRead): AsyncGenerator<StoreEntry, void> {

@@ -178,14 +178,14 @@ export interface RangeRead {
 }
 
 /** A key whose answer at the read version was erased: reaching it fails the range. */
-interface Refused {
+export interface Refused {
   readonly key: Uint8Array;
   readonly readableFrom: number;
   readonly refused: true;
 }
 
 /** What a table's stream yields: entries, and the keys it must refuse, in range order. */
-type Item = TierEntry | Refused;
+export type Item = TierEntry | Refused;
 
 /**
  * Every live entry of the range, in key order (or reverse), paged through the
