@@ -24,8 +24,9 @@
  * 1,000: measured, checkpoints were the largest cost of a stream of commits
  * of random keys (fsync and per-transaction costs were small), and a longer
  * WAL copies a page rewritten by several commits only once. The WAL grows to
- * about 40 MB (4 KB pages) between checkpoints; closing the store
- * checkpoints and removes it.
+ * about 40 MB (4 KB pages) between checkpoints. The writer checkpoints when
+ * it closes, read-only connections beside it or not (sqlite-tier.ts); the
+ * last connection to close removes the WAL.
  *
  * Only one writer may open a file; that is decided before the connection is
  * opened (file-lock.ts). `:memory:` has no journal to tune.

@@ -348,9 +348,27 @@ export class SqliteTier extends TableTier<SqlTable> {
     this.#snapshotConnections?.close();
     try {
       if (this.#giveBack !== undefined) this.#giveBack(this.#connection);
-      else this.#connection.close();
+      else this.#closeConnection();
     } finally {
       this.#claim?.release();
+    }
+  }
+
+  /**
+   * Close the tier's own connection; the writer of a file checkpoints
+   * first. SQLite checkpoints (and removes the WAL) only when the LAST
+   * connection to the file closes: beside a read-only store (in any
+   * process) the writer is not the last, and without this checkpoint the
+   * commits since the last one (up to WAL_CHECKPOINT_PAGES pages, never
+   * synced under `synchronous: 'normal'`) would stay in the WAL alone. What
+   * a reader's open snapshot still reads stays in the WAL; everything
+   * before it goes into the file, synced.
+   */
+  #closeConnection(): void {
+    try {
+      if (this.#role === 'writer' && this.path !== MEMORY_PATH) this.#checkpointWithoutWaiting();
+    } finally {
+      this.#connection.close();
     }
   }
 
