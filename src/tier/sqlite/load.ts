@@ -24,9 +24,13 @@
  * 1,000: measured, checkpoints were the largest cost of a stream of commits
  * of random keys (fsync and per-transaction costs were small), and a longer
  * WAL copies a page rewritten by several commits only once. The WAL grows to
- * about 40 MB (4 KB pages) between checkpoints. The writer checkpoints when
- * it closes, read-only connections beside it or not (sqlite-tier.ts); the
- * last connection to close removes the WAL.
+ * about 40 MB (4 KB pages) between checkpoints. SQLite then writes it again
+ * from its start and keeps the file at its largest size: a WAL that grew far
+ * past that behind a reader's long read (a checkpoint cannot go past what a
+ * reader still reads) would keep its disk until the writer closes, so the
+ * file is cut back to {@link WAL_SIZE_LIMIT_BYTES} when the WAL starts over.
+ * The writer checkpoints when it closes, read-only connections beside it or
+ * not (sqlite-tier.ts); the last connection to close removes the WAL.
  *
  * Only one writer may open a file; that is decided before the connection is
  * opened (file-lock.ts). `:memory:` has no journal to tune.
@@ -52,6 +56,12 @@ export type Statement = Database.Statement<unknown[], unknown>;
 
 /** WAL pages that trigger an automatic checkpoint (SQLite's default: 1,000). */
 export const WAL_CHECKPOINT_PAGES = 10_000;
+
+/**
+ * Bytes the WAL file is cut back to when it starts over after a checkpoint
+ * (`journal_size_limit`): {@link WAL_CHECKPOINT_PAGES} pages of 4 KB.
+ */
+export const WAL_SIZE_LIMIT_BYTES = WAL_CHECKPOINT_PAGES * 4096;
 
 /** The path that opens a private, non-persistent database. */
 export const MEMORY_PATH = ':memory:';
@@ -140,6 +150,7 @@ export function connect(path: string, options: ConnectOptions = WRITER): Connect
       if (path !== MEMORY_PATH) {
         db.pragma('journal_mode = WAL');
         db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+        db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       }
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     }

@@ -15,7 +15,7 @@ import type Database from 'better-sqlite3';
 import { isStoreError, StoreLockedError } from '../../common/errors.js';
 import { MAX_VERSION } from '../../common/version.js';
 import { b, scan, show, writes } from '../../tier-test/helpers.js';
-import { connect, WAL_CHECKPOINT_PAGES } from './load.js';
+import { connect, WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from './load.js';
 import { FORMAT_VERSION } from './migrations.js';
 import {
   createHorizonTableSql,
@@ -117,7 +117,7 @@ describe('SqliteTier files', () => {
     }
   });
 
-  it('a file runs in WAL mode with normal locking, synchronous NORMAL or FULL as asked, checkpointing every 10,000 pages', () => {
+  it('a file runs in WAL mode with normal locking, synchronous NORMAL or FULL as asked, checkpointing every 10,000 pages, the WAL cut back to 40 MB when it starts over', () => {
     const path = freshPath();
     const db = connect(path);
     try {
@@ -126,6 +126,7 @@ describe('SqliteTier files', () => {
       assert.equal(db.pragma('synchronous', { simple: true }), 1);
       assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), WAL_CHECKPOINT_PAGES);
       assert.equal(WAL_CHECKPOINT_PAGES, 10_000);
+      assert.equal(db.pragma('journal_size_limit', { simple: true }), WAL_SIZE_LIMIT_BYTES);
     } finally {
       db.close();
     }

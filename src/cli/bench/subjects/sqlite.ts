@@ -1,7 +1,8 @@
 /**
  * The SQLite peer: raw better-sqlite3 on the schema of multistore's SQLite
  * tier, with the same settings (exclusive locking, WAL, `synchronous =
- * NORMAL`, a checkpoint every {@link WAL_CHECKPOINT_PAGES} WAL pages) and
+ * NORMAL`, a checkpoint every {@link WAL_CHECKPOINT_PAGES} WAL pages, the
+ * WAL cut back to {@link WAL_SIZE_LIMIT_BYTES} when it starts over) and
  * the same batch size (one transaction per 100 writes), every statement
  * prepared once.
  *
@@ -22,7 +23,7 @@
 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { WAL_CHECKPOINT_PAGES } from '../../../tier/sqlite/load.js';
+import { WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from '../../../tier/sqlite/load.js';
 import type { WriteBatch } from '../data.js';
 import type { BenchSubject, ScanResult, SubjectOptions } from '../subject.js';
 
@@ -50,6 +51,7 @@ export function openRawSqlite(options: SubjectOptions): BenchSubject {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   db.exec(SCHEMA);
   return new RawSqliteSubject(db);
 }
