@@ -360,9 +360,11 @@ export class SqliteTier extends TableTier<SqlTable> {
    * connection to the file closes: beside a read-only store (in any
    * process) the writer is not the last, and without this checkpoint the
    * commits since the last one (up to WAL_CHECKPOINT_PAGES pages, never
-   * synced under `synchronous: 'normal'`) would stay in the WAL alone. What
-   * a reader's open snapshot still reads stays in the WAL; everything
-   * before it goes into the file, synced.
+   * synced under `synchronous: 'normal'`) would stay in the WAL alone. A
+   * reader's open snapshot stops the checkpoint where it reads (the close
+   * does not wait for it): the rest stays in the WAL for a later
+   * checkpoint. A checkpoint that fails (an I/O error) is reported as
+   * `TIER_IO`, the connection closed all the same.
    */
   #closeConnection(): void {
     try {
