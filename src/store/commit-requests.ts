@@ -14,13 +14,15 @@
  * remembers the keys the commit wrote inside its range, their pending
  * version being the commit's. (Each request only ever erases a key's oldest
  * versions, so the order of one commit's requests does not change what goes.)
- * A range drop names no key for the conflict checks.
+ * For the conflict checks a range drop counts as a write of every key of its
+ * range: the commit hands its range to the tracker ({@link rangesOf}) beside
+ * its keys.
  *
  * @module
  */
 
 import { bytesToBinaryString } from '../common/bytes.js';
-import { type KeyId, keyIdOf } from '../transaction/index.js';
+import { type KeyId, type KeyRange, keyIdOf, keyRangeOf } from '../transaction/index.js';
 import type { CommitPlan } from './deltas.js';
 import type { DropRequest } from './drop-batch.js';
 import { inBounds, RangeDrop } from './range-drops.js';
@@ -137,4 +139,9 @@ export function keysOf(plan: CommitPlan): Set<KeyId> {
   for (const write of plan.writes) keys.add(keyIdOf(write.key));
   for (const drop of plan.drops) keys.add(keyIdOf(drop.key));
   return keys;
+}
+
+/** The ranges of a commit's range drops: each counts as a write of every key inside it. */
+export function rangesOf(plan: CommitPlan): KeyRange[] {
+  return plan.rangeDrops.map(({ range }) => keyRangeOf(range.start, range.end));
 }

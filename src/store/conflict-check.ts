@@ -20,7 +20,10 @@
  * Changes above the floor are all tracked, so when the tracker finds none,
  * "changed above the base" can only mean "changed in (base, floor]": the
  * history check is exact for writes and conservative for erasures (an
- * erasure counts from the version it made readable again).
+ * erasure counts from the version it made readable again). A drop not
+ * applied yet counts at its commit version, a range drop for every key of
+ * its range (the tracker's rule: a range drop writes every key inside it);
+ * once applied, a drop counts where it erased something, per key.
  *
  * @module
  */

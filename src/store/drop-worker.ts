@@ -460,13 +460,12 @@ export class DropWorker {
   }
 
   /**
-   * Every per-key request not applied yet: queued or parked (a range drop's
-   * keys count once expanded; a range drop waiting in the queue is not listed).
+   * Every request not applied yet: queued or parked. A range drop in the
+   * queue (waiting, or part-way: its expanded keys are applied or parked)
+   * is listed whole, as itself.
    */
-  *queued(): Generator<DropRequest, void, undefined> {
-    for (const request of this.#queue.pending) {
-      if (!(request instanceof RangeDrop)) yield request;
-    }
+  *queued(): Generator<QueuedDrop, void, undefined> {
+    yield* this.#queue.pending;
     yield* this.#queue.applier.parked.requests();
   }
 

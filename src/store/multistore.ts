@@ -74,7 +74,7 @@ import {
   resolveChangeOptions,
   resolveDiffOptions,
 } from './changes.js';
-import { keysOf } from './commit-requests.js';
+import { keysOf, rangesOf } from './commit-requests.js';
 import { checkConflicts, type StoredHistory } from './conflict-check.js';
 import type { CommitPlan, Delta } from './deltas.js';
 import { planCommit } from './deltas.js';
@@ -731,8 +731,11 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
   }
 
   /**
-   * Keep the keys of a commit for the conflict checks of the open read-write
-   * transactions; with none open (the common case) only move the floor up.
+   * Keep the keys of a commit, and the ranges of its range drops (each a
+   * write of every key inside it), for the conflict checks of the open
+   * read-write transactions; with none open (the common case) only move the
+   * floor up. A transaction's commit holds no range drop (`tx.drop` takes a
+   * key), and `rangesOf` finds none in its plan.
    */
   #recordConflicts(plan: CommitPlan, version: number, keys: ReadonlySet<KeyId> | undefined): void {
     const oldestBase = this.#snapshots.oldestBase();
@@ -740,7 +743,7 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       this.#conflicts.prune(this.#oracle.latest);
       return;
     }
-    this.#conflicts.record(version, keys ?? keysOf(plan));
+    this.#conflicts.record(version, keys ?? keysOf(plan), rangesOf(plan));
     this.#conflicts.prune(oldestBase);
   }
 

@@ -37,6 +37,7 @@
 import { bytesToBinaryString, compareBytes } from '../common/bytes.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import type { Bound, RangeCursor } from '../tier/tier.js';
+import { type KeyRange, keyRangeOf } from '../transaction/index.js';
 import type { DropRequest } from './drop-batch.js';
 import { boundKey } from './range.js';
 import type { TableRouter } from './routing.js';
@@ -72,6 +73,7 @@ export class RangeDrop {
   #tables: string[];
   #lastKey: Uint8Array | undefined;
   #failed = false;
+  #keys: KeyRange | undefined;
 
   /**
    * `tables` are the names of the tables the range meets, in paging order
@@ -116,6 +118,16 @@ export class RangeDrop {
     declared.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const tables = fallback === undefined ? declared : [fallback, ...declared];
     return new RangeDrop(spec, tables, seq, cursor);
+  }
+
+  /**
+   * Its whole range, as the conflict checks see it: until it is applied it
+   * counts as a write of every key there at its commit version
+   * (stored-history.ts).
+   */
+  get keys(): KeyRange {
+    this.#keys ??= keyRangeOf(this.spec.start, this.spec.end);
+    return this.#keys;
   }
 
   /** True once the worker is done with it: every key expanded, or given up. */

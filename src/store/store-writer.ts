@@ -39,7 +39,7 @@ import { StorageStatsTracker } from '../stats/tracker.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import type { TierWrite } from '../tier/tier.js';
 import type { SnapshotRegistry } from '../transaction/index.js';
-import { queuedDropsOf } from './commit-requests.js';
+import { type QueuedDrop, queuedDropsOf } from './commit-requests.js';
 import { StatsEventBuilder, statsObserver } from './commit-stats.js';
 import type { CommitPlan } from './deltas.js';
 import { DropApplier, type DropRequest } from './drop-batch.js';
@@ -156,8 +156,8 @@ export class StoreWriter {
     return this.#worker.stats();
   }
 
-  /** Every request not applied yet: queued or parked. */
-  queued(): Iterable<DropRequest> {
+  /** Every request not applied yet: queued or parked (a range drop in the queue whole). */
+  queued(): Iterable<QueuedDrop> {
     return this.#worker.queued();
   }
 

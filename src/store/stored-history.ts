@@ -5,9 +5,18 @@
  * A key changed at its newest stored version (a tombstone counts), at the
  * `readableFrom` of its horizon (an erasure changed reads up to there; a
  * deletion's is its commit version), and at the commit version of a drop
- * request not applied yet. Reads go through the tier at the highest version,
- * one lookup per key; a range is paged through every table it meets,
- * tombstones included, and through its horizons.
+ * request not applied yet. A range drop not applied yet (waiting in the
+ * queue, or part-way) counts as a write of every key of its range at its
+ * commit version, as in the conflict tracker; once applied to a key, what it
+ * erased is in the key's horizon like any erasure. Reads go through the tier
+ * at the highest version, one lookup per key; a range is paged through every
+ * table it meets, tombstones included, and through its horizons.
+ *
+ * ```
+ *   queued: [u1 keep 1 @5] [range [u, v) @6]
+ *   lastChange(u1) = max(stored, horizon, 5, 6)      u1 in [u, v)
+ *   changedIn([t, ub), 4) = u @6                      [u, v) overlaps it from u
+ * ```
  *
  * @module
  */
@@ -19,9 +28,10 @@ import { horizonPages, pages } from '../tier/paging.js';
 import type { Bound } from '../tier/tier.js';
 import { UNBOUNDED } from '../tier/tier.js';
 import type { KeyBound, KeyId, KeyRange } from '../transaction/index.js';
-import { inRange, keyIdOf } from '../transaction/index.js';
+import { firstKeyOf, inRange, keyIdOf, overlap } from '../transaction/index.js';
+import type { QueuedDrop } from './commit-requests.js';
 import type { StoredHistory } from './conflict-check.js';
-import type { DropRequest } from './drop-batch.js';
+import { RangeDrop } from './range-drops.js';
 import type { TableRouter } from './routing.js';
 
 const PAGE = 256;
@@ -30,7 +40,7 @@ const PAGE = 256;
 export function storedHistory(
   tier: AbstractTier,
   router: TableRouter,
-  queued: () => Iterable<DropRequest>,
+  queued: () => Iterable<QueuedDrop>,
 ): StoredHistory {
   return {
     lastChange(id: KeyId): number | undefined {
@@ -40,8 +50,7 @@ export function storedHistory(
       const horizon = tier.readableFloor(table) > 0 ? tier.horizon(table, key) : undefined;
       if (horizon !== undefined) last = Math.max(last ?? 0, horizon.readableFrom);
       for (const request of queued()) {
-        if (request.table === table && keyIdOf(request.key) === id)
-          last = Math.max(last ?? 0, request.commitVersion);
+        if (covers(request, table, id)) last = Math.max(last ?? 0, commitVersionOf(request));
       }
       return last;
     },
@@ -54,13 +63,37 @@ export function storedHistory(
         if (found !== undefined) return found;
       }
       for (const request of queued()) {
-        const id = keyIdOf(request.key);
-        if (request.commitVersion > version && inRange(id, range))
-          return { key: id, version: request.commitVersion };
+        if (commitVersionOf(request) <= version) continue;
+        const found = queuedIn(request, range);
+        if (found !== undefined) return found;
       }
       return undefined;
     },
   };
+}
+
+/** True when a queued request drops `id` (in `table`): its key, or a range holding it. */
+function covers(request: QueuedDrop, table: string, id: KeyId): boolean {
+  if (request instanceof RangeDrop) return inRange(id, request.keys);
+  return request.table === table && keyIdOf(request.key) === id;
+}
+
+function commitVersionOf(request: QueuedDrop): number {
+  return request instanceof RangeDrop ? request.spec.commitVersion : request.commitVersion;
+}
+
+/** The (first) key of `range` a queued request drops, with its commit version, if any. */
+function queuedIn(
+  request: QueuedDrop,
+  range: KeyRange,
+): { key: KeyId; version: number } | undefined {
+  const version = commitVersionOf(request);
+  if (request instanceof RangeDrop) {
+    const shared = overlap(request.keys, range);
+    return shared === undefined ? undefined : { key: firstKeyOf(shared), version };
+  }
+  const id = keyIdOf(request.key);
+  return inRange(id, range) ? { key: id, version } : undefined;
 }
 
 /** The first key of one table's part of a range that changed above `version`. */

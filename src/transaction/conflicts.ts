@@ -21,13 +21,37 @@
  * commits above the base (the transaction's concurrent commits), each written
  * key a binary search in the merged ranges.
  *
+ * ## Written ranges
+ *
+ * A commit can also write whole key ranges: a range drop (a `prefix` or
+ * `start`/`end` drop delta) counts as a write of every key of its range,
+ * whether or not the drop ends up erasing anything of it, exactly as a
+ * per-key drop counts as a write of its key. Its keys are only listed when
+ * the drop worker applies it, long after the commit, so the commit records
+ * the range itself:
+ *
+ * ```
+ *   commits kept:  v8 {a}   v10 {} + range [u, v)                floor = 7
+ *   ranged:        v10 [u, v)              (the commits that wrote a range)
+ *
+ *   tx base 9 writes {u1}        lastWrite(u1) none; u1 in [u, v) at 10 -> conflict (write)
+ *   tx base 9 reads {u2}         u2 in [u, v) at 10                    -> conflict (read)
+ *   tx base 9 reads range [t, ua)  overlaps [u, v) from u               -> conflict (range)
+ * ```
+ *
+ * A point check looks at the written ranges only when some are held (none,
+ * in the common case: then it is still one map lookup); each concurrent
+ * written range is then tested with `inRange`, and against the ranges read
+ * with one search of the read set ({@link ReadSet.firstOverlap}). A range
+ * conflict names the first key the two ranges share.
+ *
  * ## What is kept
  *
  * A commit's writes matter only to transactions whose base is below it. The
  * store calls {@link ConflictTracker.prune} with the lowest base of the open
  * read-write transactions (or the latest version when none is open): commits
- * at or below it are forgotten, and the *floor* rises to it. The tracker then
- * holds every commit above the floor.
+ * at or below it are forgotten, written ranges included, and the *floor*
+ * rises to it. The tracker then holds every commit above the floor.
  *
  * A transaction can begin below the floor (a read-write transaction as of an
  * old version): the commits between its base and the floor were forgotten
@@ -39,13 +63,15 @@
  */
 
 import type { ConflictReason } from '../common/errors.js';
-import type { KeyId } from './keys.js';
+import { firstKeyOf, inRange, isEmptyRange, type KeyId, type KeyRange } from './keys.js';
 import type { ReadSet } from './read-set.js';
 
-/** One committed write set. */
+/** One committed write set: keys, and whole ranges (range drops). */
 interface CommittedWrites {
   readonly version: number;
   readonly keys: ReadonlySet<KeyId>;
+  /** Each counts as a write of every key inside it; usually none. */
+  readonly ranges: readonly KeyRange[];
 }
 
 /** What a committing transaction asks the tracker to check. */
@@ -64,6 +90,10 @@ export type ConflictVerdict =
   | {
       readonly kind: 'conflict';
       readonly reason: ConflictReason;
+      /**
+       * The key both touched; for a range read meeting a written range, the
+       * first key the two share (which the store may not hold).
+       */
       readonly key: KeyId;
       /** The version of the commit that wrote the key. */
       readonly version: number;
@@ -85,6 +115,8 @@ const CLEAR: ConflictVerdict = Object.freeze({ kind: 'clear' });
 export class ConflictTracker {
   /** Ascending by version. */
   readonly #commits: CommittedWrites[] = [];
+  /** The commits that wrote a range, ascending by version (empty in the common case). */
+  readonly #ranged: CommittedWrites[] = [];
   readonly #lastWrite = new Map<KeyId, number>();
   #floor: number;
 
@@ -103,18 +135,26 @@ export class ConflictTracker {
     return this.#commits.length;
   }
 
+  /** Number of written ranges held (range drops of the commits held). */
+  get rangeCount(): number {
+    let count = 0;
+    for (const commit of this.#ranged) count += commit.ranges.length;
+    return count;
+  }
+
   /**
-   * A commit at `version` wrote `keys`. Commits at or below the floor are not
-   * kept (no open transaction began below them).
+   * A commit at `version` wrote `keys`, and every key of each of `ranges`
+   * (its range drops). Commits at or below the floor are not kept (no open
+   * transaction began below them).
    */
-  record(version: number, keys: Iterable<KeyId>): void {
+  record(version: number, keys: Iterable<KeyId>, ranges: Iterable<KeyRange> = []): void {
     if (version <= this.#floor) return;
     const set = new Set(keys);
-    if (set.size === 0) return;
-    const commits = this.#commits;
-    let at = commits.length;
-    while (at > 0 && (commits[at - 1] as CommittedWrites).version > version) at--;
-    commits.splice(at, 0, { version, keys: set });
+    const written = [...ranges].filter((range) => !isEmptyRange(range));
+    if (set.size === 0 && written.length === 0) return;
+    const commit: CommittedWrites = { version, keys: set, ranges: written };
+    insertByVersion(this.#commits, commit);
+    if (written.length > 0) insertByVersion(this.#ranged, commit);
     for (const key of set) {
       const last = this.#lastWrite.get(key);
       if (last === undefined || last < version) this.#lastWrite.set(key, version);
@@ -125,8 +165,8 @@ export class ConflictTracker {
   check(query: ConflictQuery): ConflictVerdict {
     const { base, writes, reads } = query;
     for (const key of writes) {
-      const last = this.#lastWrite.get(key);
-      if (last !== undefined && last > base) return conflict('write', key, last);
+      const last = this.#writtenAbove(key, base);
+      if (last !== undefined) return conflict('write', key, last);
     }
     if (reads !== undefined && !reads.empty) {
       const found = this.#checkReads(base, reads);
@@ -141,21 +181,34 @@ export class ConflictTracker {
     if (version <= this.#floor) return;
     this.#floor = version;
     const commits = this.#commits;
-    let count = 0;
-    while (count < commits.length && (commits[count] as CommittedWrites).version <= version) {
-      const commit = commits[count] as CommittedWrites;
+    const count = firstAbove(commits, version);
+    for (const commit of commits.slice(0, count)) {
       for (const key of commit.keys) {
         if (this.#lastWrite.get(key) === commit.version) this.#lastWrite.delete(key);
       }
-      count++;
     }
     commits.splice(0, count);
+    this.#ranged.splice(0, firstAbove(this.#ranged, version));
+  }
+
+  /** The version of a commit above `base` that wrote `key`, itself or inside a range, if any. */
+  #writtenAbove(key: KeyId, base: number): number | undefined {
+    const last = this.#lastWrite.get(key);
+    if (last !== undefined && last > base) return last;
+    const ranged = this.#ranged;
+    // Newest first: the version reported is the newest range write of the key.
+    for (let index = ranged.length - 1; index >= 0; index--) {
+      const commit = ranged[index] as CommittedWrites;
+      if (commit.version <= base) break;
+      if (commit.ranges.some((range) => inRange(key, range))) return commit.version;
+    }
+    return undefined;
   }
 
   #checkReads(base: number, reads: ReadSet): ConflictVerdict | undefined {
     for (const key of reads.keys) {
-      const last = this.#lastWrite.get(key);
-      if (last !== undefined && last > base) return conflict('read', key, last);
+      const last = this.#writtenAbove(key, base);
+      if (last !== undefined) return conflict('read', key, last);
     }
     if (!reads.everything && reads.ranges.length === 0) return undefined;
     const commits = this.#commits;
@@ -164,6 +217,10 @@ export class ConflictTracker {
       for (const key of commit.keys) {
         if (reads.inRanges(key)) return conflict('range', key, commit.version);
       }
+      for (const range of commit.ranges) {
+        const shared = reads.firstOverlap(range);
+        if (shared !== undefined) return conflict('range', firstKeyOf(shared), commit.version);
+      }
     }
     return undefined;
   }
@@ -171,6 +228,13 @@ export class ConflictTracker {
 
 function conflict(reason: ConflictReason, key: KeyId, version: number): ConflictVerdict {
   return { kind: 'conflict', reason, key, version };
+}
+
+/** Insert `commit` in `commits`, kept ascending by version (explicit commits can come out of order). */
+function insertByVersion(commits: CommittedWrites[], commit: CommittedWrites): void {
+  let at = commits.length;
+  while (at > 0 && (commits[at - 1] as CommittedWrites).version > commit.version) at--;
+  commits.splice(at, 0, commit);
 }
 
 /** Index of the first commit with a version above `base`. */

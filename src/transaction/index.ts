@@ -40,6 +40,7 @@ export {
 export {
   ALL_KEYS,
   type ByteBound,
+  firstKeyOf,
   inRange,
   isEmptyRange,
   type KeyBound,
@@ -48,6 +49,7 @@ export {
   keyIdOf,
   keyRangeOf,
   OPEN,
+  overlap,
   prefixRange,
 } from './keys.js';
 export { VersionOracle, type VersionRequest } from './oracle.js';

@@ -127,3 +127,34 @@ export function laterEnd(a: KeyBound, b: KeyBound): KeyBound {
   if (a.key !== b.key) return a.key > b.key ? a : b;
   return a.kind === 'included' ? a : b;
 }
+
+/** The earlier of two end bounds. */
+function earlierEnd(a: KeyBound, b: KeyBound): KeyBound {
+  return laterEnd(a, b) === a ? b : a;
+}
+
+/**
+ * The keys two ranges share, as a range; `undefined` when they share none
+ * (ranges that only touch, `[a, b)` and `[b, c)`, share none).
+ *
+ * ```
+ *   [b, f)  and  (d, k]   ->  (d, f)
+ *   [b, d)  and  [d, k]   ->  undefined
+ * ```
+ */
+export function overlap(a: KeyRange, b: KeyRange): KeyRange | undefined {
+  const start = compareStarts(a.start, b.start) >= 0 ? a.start : b.start;
+  const shared = { start, end: earlierEnd(a.end, b.end) };
+  return isEmptyRange(shared) ? undefined : shared;
+}
+
+/**
+ * The smallest key a range can hold: its included start; the key just after
+ * an excluded start (the same bytes and a 0 byte); the empty key when
+ * unbounded. It names a range where a key is wanted (a conflict's key).
+ */
+export function firstKeyOf(range: KeyRange): KeyId {
+  const { start } = range;
+  if (start.kind === 'unbounded') return '';
+  return start.kind === 'included' ? start.key : `${start.key}\x00`;
+}

@@ -19,6 +19,8 @@
  * ```
  *
  * A scan of every key sets one flag instead (any written key is then covered).
+ * A range written as a whole (a range drop, see conflicts.ts) is met the same
+ * way: {@link ReadSet.firstOverlap} looks at two neighbours of its start.
  *
  * @module
  */
@@ -33,6 +35,7 @@ import {
   type KeyId,
   type KeyRange,
   laterEnd,
+  overlap,
 } from './keys.js';
 
 const BTree = BTreeModule.default;
@@ -74,6 +77,21 @@ export class ReadSet {
   /** True when `key` lies inside a range read (or everything was read). */
   inRanges(key: KeyId): boolean {
     return this.#everything || this.#inSomeRange(key);
+  }
+
+  /**
+   * The keys `range` shares with the first range read that it meets (all of
+   * `range` when everything was read); `undefined` when it meets none. One
+   * search: only the last range read starting at or before `range`, and the
+   * first one starting after it, can meet it (the ones read are disjoint).
+   */
+  firstOverlap(range: KeyRange): KeyRange | undefined {
+    if (this.#everything) return isEmptyRange(range) ? undefined : range;
+    const before = this.#ranges.getPairOrNextLower(range.start)?.[1];
+    const found = before === undefined ? undefined : overlap(before, range);
+    if (found !== undefined) return found;
+    const next = this.#ranges.nextHigherPair(range.start)?.[1];
+    return next === undefined ? undefined : overlap(next, range);
   }
 
   /** True when nothing was read. */

@@ -11,7 +11,13 @@ import { isStoreError } from '../../common/errors.js';
 import type { Delta } from '../../store/deltas.js';
 import type { MultiStore } from '../../store/multistore.js';
 import type { RangeSpec } from '../../store/range.js';
-import { inModelRange, type Key, type ModelRange, type ModelWrite } from './isolation-model.js';
+import {
+  inModelRange,
+  type Key,
+  type ModelRange,
+  type ModelRangeDrop,
+  type ModelWrite,
+} from './isolation-model.js';
 import { KEYS } from './isolation-ops.js';
 
 /** A transaction of the store under test. */
@@ -65,6 +71,18 @@ export function toDelta(w: ModelWrite): Delta {
         ...(w.keepLastVersions === undefined ? {} : { keepLastVersions: w.keepLastVersions }),
       };
   }
+}
+
+/** A model range drop as a delta of a plain commit (every key: the empty prefix). */
+export function toRangeDropDelta(r: ModelRangeDrop): Delta {
+  const spec = specOf(r.range);
+  const named = 'prefix' in spec || 'start' in spec || 'end' in spec;
+  return {
+    type: 'drop',
+    ...(named ? spec : { prefix: bytes('') }),
+    ...(r.upToVersion === undefined ? {} : { upToVersion: r.upToVersion }),
+    ...(r.keepLastVersions === undefined ? {} : { keepLastVersions: r.keepLastVersions }),
+  } as Delta;
 }
 
 /** A model range as the store's range spec. */

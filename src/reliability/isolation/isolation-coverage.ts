@@ -21,6 +21,10 @@ export interface Coverage {
   reopened: number;
   /** Commits a drop-only commit from before the transaction began may or may not have failed. */
   dropOnlyConflicts: number;
+  /** Plain commits holding a range drop. */
+  rangeDrops: number;
+  /** Transactions that conflicted with a range drop (and with nothing else). */
+  rangeDropConflicts: number;
 }
 
 /** A fresh coverage tally. */
@@ -37,5 +41,7 @@ export function emptyCoverage(): Coverage {
     expired: 0,
     reopened: 0,
     dropOnlyConflicts: 0,
+    rangeDrops: 0,
+    rangeDropConflicts: 0,
   };
 }

@@ -8,8 +8,10 @@
  *
  * ```
  *   truth      per key, every committed write (version -> value | tombstone), never erased
- *   commits    the log: version, keys written or dropped, in commit order
- *   requests   every drop request (explicit drops and retention), with its ceiling
+ *   commits    the log: version, keys written or dropped, in commit order (a range
+ *              drop drops every key of the test inside its range)
+ *   requests   every drop request (explicit drops and retention), with its ceiling;
+ *              a range drop is one per key of the test inside its range
  *   deletions  the drop requests that erase a key's whole judged history
  *   eventual   StoreModel with every request applied at once: the versions that
  *              survive once the drop worker has caught up (test-support/store-model.ts)
@@ -49,6 +51,8 @@ export interface LoggedCommit {
   readonly keys: ReadonlySet<Key>;
   /** The keys it wrote (set, remove, unset). */
   readonly written: ReadonlySet<Key>;
+  /** The keys its range drops dropped (inside `keys` too). */
+  readonly ranged: ReadonlySet<Key>;
 }
 
 /**
@@ -78,6 +82,19 @@ export interface ModelRange {
 
 /** What a read may answer, encoded: `v:<value>`, `absent`, `too-old`. */
 export type Answers = ReadonlySet<string>;
+
+/**
+ * A range drop of a plain commit, with the keys of the test inside its range:
+ * for conflicts it drops each of them (README: a range drop counts as a
+ * write of every key of its range), and the test's ranges share a key
+ * exactly when they share one of the test's keys.
+ */
+export interface ModelRangeDrop {
+  readonly range: ModelRange;
+  readonly keys: readonly Key[];
+  readonly upToVersion?: number;
+  readonly keepLastVersions?: number;
+}
 
 /** A tombstone or a value, as a buffered transaction write leaves a key. */
 export type Own = { readonly value: string | undefined };
@@ -115,17 +132,23 @@ export class HistoryModel {
     return this.#used.has(version);
   }
 
-  /** Record a successful commit at `version` (writes in key order, drops after). */
-  commit(version: number, writes: readonly ModelWrite[]): void {
+  /** Record a successful commit at `version` (writes in key order, drops after, range drops last). */
+  commit(
+    version: number,
+    writes: readonly ModelWrite[],
+    ranges: readonly ModelRangeDrop[] = [],
+  ): void {
     this.#used.add(version);
     const keys = new Set(writes.map((w) => w.key));
+    for (const r of ranges) for (const key of r.keys) keys.add(key);
     for (const w of writes) if (w.type !== 'drop') this.#write(w.key, version, w);
     this.latest = Math.max(this.latest, version);
     const written = new Set(writes.filter((w) => w.type !== 'drop').map((w) => w.key));
-    this.commits.push({ version, keys, written });
-    this.#eventual.commit(writes.map(toStoreDelta), version);
+    const ranged = new Set(ranges.flatMap((r) => r.keys));
+    this.commits.push({ version, keys, written, ranged });
+    this.#eventual.commit([...writes.map(toStoreDelta), ...ranges.map(toRangeDelta)], version);
     this.#eventual.flush();
-    this.#recordRequests(version, writes);
+    this.#recordRequests(version, [...writes, ...ranges.flatMap(perKey)]);
   }
 
   #write(key: Key, version: number, w: ModelWrite): void {
@@ -237,6 +260,33 @@ export function inModelRange(key: Key, range: ModelRange): boolean {
   if (range.start !== undefined && key < range.start) return false;
   if (range.end === undefined) return true;
   return range.endInclusive === true ? key <= range.end : key < range.end;
+}
+
+/** A range drop as the per-key drops of the test's keys inside it (the requests it may make). */
+function perKey(r: ModelRangeDrop): ModelWrite[] {
+  const { upToVersion, keepLastVersions } = r;
+  return r.keys.map((key) => ({ type: 'drop', key, upToVersion, keepLastVersions }));
+}
+
+function toRangeDelta(r: ModelRangeDrop): ModelDelta {
+  const { prefix, start, end, endInclusive } = r.range;
+  const bounds =
+    prefix !== undefined
+      ? { prefix: encoder.encode(prefix) }
+      : start === undefined && end === undefined
+        ? { prefix: new Uint8Array(0) }
+        : {
+            ...(start === undefined ? {} : { start: encoder.encode(start) }),
+            ...(end === undefined
+              ? {}
+              : { end: encoder.encode(end), endInclusive: endInclusive ?? false }),
+          };
+  return {
+    type: 'drop-range',
+    ...bounds,
+    ...(r.upToVersion === undefined ? {} : { upToVersion: r.upToVersion }),
+    ...(r.keepLastVersions === undefined ? {} : { keepLastVersions: r.keepLastVersions }),
+  };
 }
 
 function toStoreDelta(w: ModelWrite): ModelDelta {

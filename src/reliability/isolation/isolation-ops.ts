@@ -16,7 +16,8 @@
  *   move      slot, asOf(version, { exclusive? })
  *   commit    slot, automatic or at an explicit version
  *   rollback  slot
- *   plain     a commit outside any transaction: automatic, explicit above or below the latest
+ *   plain     a commit outside any transaction: automatic, explicit above or below the latest;
+ *             its writes may include range drops (one of RANGES), which only commits take
  *   peek      a read or range outside any transaction, at a random version
  *   flush     await store.flush()
  *   settle    commit every open transaction (slot order), flush, then read every
@@ -64,6 +65,17 @@ export type WriteOp =
       readonly keepLastVersions?: number;
     };
 
+/** A range drop (plain commits only: `tx.drop` takes a key) over `RANGES[range]`. */
+export interface RangeDropOp {
+  readonly type: 'drop-range';
+  readonly range: number;
+  readonly upToAhead?: number;
+  readonly keepLastVersions?: number;
+}
+
+/** A write of a plain commit: a write of a key, or a range drop. */
+export type PlainWriteOp = WriteOp | RangeDropOp;
+
 /** One step of a run. */
 export type Op =
   | {
@@ -99,7 +111,7 @@ export type Op =
   | { readonly op: 'rollback'; readonly slot: number }
   | {
       readonly op: 'plain';
-      readonly writes: readonly WriteOp[];
+      readonly writes: readonly PlainWriteOp[];
       readonly at: 'auto' | { readonly ahead: number } | { readonly back: number };
     }
   | {
@@ -140,6 +152,22 @@ const writeOp: fc.Arbitrary<WriteOp> = fc.oneof(
         keepLastVersions: fc.nat(2),
       },
       { requiredKeys: ['type', 'key'] },
+    ),
+  },
+);
+
+const plainWriteOp: fc.Arbitrary<PlainWriteOp> = fc.oneof(
+  { weight: 10, arbitrary: writeOp },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      {
+        type: fc.constant('drop-range' as const),
+        range: fc.nat(RANGES.length - 1),
+        upToAhead: fc.integer({ min: -3, max: 1 }),
+        keepLastVersions: fc.nat(2),
+      },
+      { requiredKeys: ['type', 'range'] },
     ),
   },
 );
@@ -214,7 +242,7 @@ export const op: fc.Arbitrary<Op> = fc.oneof(
     weight: 7,
     arbitrary: fc.record({
       op: fc.constant('plain' as const),
-      writes: fc.array(writeOp, { minLength: 0, maxLength: 3 }),
+      writes: fc.array(plainWriteOp, { minLength: 0, maxLength: 3 }),
       at: fc.oneof(
         { weight: 6, arbitrary: fc.constant('auto' as const) },
         { weight: 1, arbitrary: fc.record({ ahead: fc.integer({ min: 1, max: 3 }) }) },

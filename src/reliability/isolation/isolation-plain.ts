@@ -1,6 +1,7 @@
 /**
  * The isolation harness's steps outside any transaction: plain commits
- * (automatic, explicit above or below the latest), reads and ranges at a
+ * (automatic, explicit above or below the latest; range drops only in
+ * commits above the latest, like drops), reads and ranges at a
  * past version, flushes (after which every open snapshot is read again
  * through plain reads) and reopening a SQLite file.
  *
@@ -17,11 +18,18 @@ import {
   lastPerKey,
   specOf,
   toDelta,
+  toRangeDropDelta,
 } from './isolation-calls.js';
 import type { Checks } from './isolation-checks.js';
-import { BEFORE, type Key, type ModelRange, type ModelWrite } from './isolation-model.js';
-import { KEYS, type Op, RANGES, type WriteOp } from './isolation-ops.js';
-import type { HarnessState } from './isolation-state.js';
+import {
+  BEFORE,
+  type Key,
+  type ModelRange,
+  type ModelRangeDrop,
+  type ModelWrite,
+} from './isolation-model.js';
+import { KEYS, type Op, type PlainWriteOp, RANGES, type RangeDropOp } from './isolation-ops.js';
+import { type HarnessState, resolveRangeDrop } from './isolation-state.js';
 
 /** Runs the steps outside transactions; see the module documentation. */
 export class PlainSteps {
@@ -30,32 +38,35 @@ export class PlainSteps {
     readonly checks: Checks,
   ) {}
 
-  async plain(ops: readonly WriteOp[], at: Extract<Op, { op: 'plain' }>['at']): Promise<void> {
+  async plain(ops: readonly PlainWriteOp[], at: Extract<Op, { op: 'plain' }>['at']): Promise<void> {
     const latest = this.state.model.latest;
-    let writes = ops.map((w) => this.state.resolveWrite(w));
-    if (at === 'auto') return this.#commit(writes, undefined);
-    if ('ahead' in at) return this.#commit(writes, latest + at.ahead);
+    const isRange = (w: PlainWriteOp): w is RangeDropOp => w.type === 'drop-range';
+    let writes = ops.flatMap((w) => (isRange(w) ? [] : [this.state.resolveWrite(w)]));
+    const ranges = ops.filter(isRange).map((w) => resolveRangeDrop(w, latest));
+    if (at === 'auto') return this.#commit(writes, ranges, undefined);
+    if ('ahead' in at) return this.#commit(writes, ranges, latest + at.ahead);
     const version = latest - at.back;
     if (version < 0) return;
     writes = writes.filter((w) => w.type !== 'drop');
     // Refused before anything else, even at a version a commit already took.
-    if (version <= (this.state.highestOpen() ?? -1)) return this.#commit(writes, version);
+    if (version <= (this.state.highestOpen() ?? -1)) return this.#commit(writes, [], version);
     if (this.state.model.used(version)) return;
     // History writes only when no snapshot could park a drop.
     if (this.state.slots.some((s) => s !== undefined)) return;
     await this.state.store.flush();
-    return this.#commit(writes, version);
+    return this.#commit(writes, [], version);
   }
 
-  #commit(writes: ModelWrite[], explicit: number | undefined): void {
+  #commit(writes: ModelWrite[], ranges: ModelRangeDrop[], explicit: number | undefined): void {
     const { model, coverage } = this.state;
     const unique = lastPerKey(writes);
+    const empty = unique.length === 0 && ranges.length === 0;
     let expected: string;
-    if (explicit === undefined)
-      expected = unique.length === 0 ? 'undefined' : String(model.latest + 1);
+    if (explicit === undefined) expected = empty ? 'undefined' : String(model.latest + 1);
     else if (explicit <= (this.state.highestOpen() ?? -1)) expected = 'violation';
     else expected = String(explicit);
-    const actual = attempt(() => String(this.state.store.commit(unique.map(toDelta), explicit)));
+    const deltas = [...unique.map(toDelta), ...ranges.map(toRangeDropDelta)];
+    const actual = attempt(() => String(this.state.store.commit(deltas, explicit)));
     const keys = unique.map((w) => w.key);
     if (actual === 'too-old' && explicit !== undefined && explicit < model.latest) {
       assert.ok(model.mayRefuseWrite(keys, explicit), `VERSION_TOO_OLD for a write at ${explicit}`);
@@ -65,8 +76,9 @@ export class PlainSteps {
     assert.equal(actual, expected, `plain commit at ${explicit ?? 'auto'}`);
     if (expected === 'violation') coverage.snapshotViolations++;
     if (!/^\d+$/.test(expected)) return;
-    model.commit(Number(expected), unique);
+    model.commit(Number(expected), unique, ranges);
     coverage.commits++;
+    if (ranges.length > 0) coverage.rangeDrops++;
   }
 
   peek(key: Key, rangeIndex: number | undefined, back: number): void {

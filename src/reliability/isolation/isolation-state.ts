@@ -20,12 +20,22 @@ import type { Coverage } from './isolation-coverage.js';
 import {
   type Answers,
   HistoryModel,
+  inModelRange,
   type Key,
   type ModelRange,
+  type ModelRangeDrop,
   type ModelWrite,
   type Own,
 } from './isolation-model.js';
-import { type Op, RETENTION_PREFIX, SLOTS, type WriteOp } from './isolation-ops.js';
+import {
+  KEYS,
+  type Op,
+  RANGES,
+  type RangeDropOp,
+  RETENTION_PREFIX,
+  SLOTS,
+  type WriteOp,
+} from './isolation-ops.js';
 
 /** One open transaction as the model sees it. */
 export interface Slot {
@@ -118,6 +128,17 @@ export class HarnessState {
         };
     }
   }
+}
+
+/** A generated range drop made concrete: its range, the test's keys inside it, versions resolved. */
+export function resolveRangeDrop(w: RangeDropOp, latest: number): ModelRangeDrop {
+  const range = RANGES[w.range] as ModelRange;
+  return {
+    range,
+    keys: KEYS.filter((key) => inModelRange(key, range)),
+    ...(w.upToAhead === undefined ? {} : { upToVersion: Math.max(0, latest + w.upToAhead) }),
+    ...(w.keepLastVersions === undefined ? {} : { keepLastVersions: w.keepLastVersions }),
+  };
 }
 
 /** The version a generated `asOf` names, `undefined` for the latest. */

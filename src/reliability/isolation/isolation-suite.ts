@@ -29,10 +29,14 @@
  * 5. History kept: once every transaction ended and the worker flushed,
  *    nothing is parked and each key's stored versions are the model's.
  *
+ * Range drops (plain commits only) count, for conflicts, as a write of every
+ * key of their range: the model's commit log lists every key of the test
+ * inside the range.
+ *
  * Coverage counters, summed over a setup's runs, must show that conflicts
- * (write and read), committed write skew, parked drops, VERSION_TOO_OLD,
- * SNAPSHOT_VIOLATION and expiry were all reached: a generator that stopped
- * reaching them would make the checks vacuous.
+ * (write and read, and with range drops), committed write skew, parked
+ * drops, VERSION_TOO_OLD, SNAPSHOT_VIOLATION and expiry were all reached: a
+ * generator that stopped reaching them would make the checks vacuous.
  *
  * @module
  */
@@ -135,6 +139,8 @@ function assertCovered(coverage: Coverage, tier: 'memory' | 'sqlite'): void {
     'versionTooOld',
     'snapshotViolations',
     'expired',
+    'rangeDrops',
+    'rangeDropConflicts',
   ] as const) {
     assert.ok(
       reached[counter] > 0,

@@ -24,7 +24,13 @@ import {
   specOf,
 } from './isolation-calls.js';
 import type { Checks, CommitLog } from './isolation-checks.js';
-import { BEFORE, type Key, type ModelRange, type ModelWrite } from './isolation-model.js';
+import {
+  BEFORE,
+  inModelRange,
+  type Key,
+  type ModelRange,
+  type ModelWrite,
+} from './isolation-model.js';
 import { type Op, RANGES, SLOTS, type WriteOp } from './isolation-ops.js';
 import {
   type HarnessState,
@@ -217,6 +223,13 @@ export class TransactionSteps {
   }
 
   #countConflict(slot: Slot, writes: readonly ModelWrite[]): void {
+    const touched = this.#conflicts(slot, writes).certain;
+    const reads = (k: Key) =>
+      slot.readKeys.has(k) || slot.readRanges.some((r) => inModelRange(k, r));
+    const byRange = touched.some((c) =>
+      [...c.ranged].some((k) => writes.some((w) => w.key === k) || (slot.serializable && reads(k))),
+    );
+    if (byRange) this.state.coverage.rangeDropConflicts++;
     const written = new Set(writes.map((w) => w.key));
     const byWrites =
       this.state.model.conflicting(slot.base as number, written, [], slot.beganAt).certain.length >
