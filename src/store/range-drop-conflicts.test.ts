@@ -68,10 +68,17 @@ forEachStoreSetup((setup) => {
       const tx = serializable();
       assert.equal([...tx.range({ start: 't', end: 'u:15' })].length, 1);
       tx.set('b', 'x');
+      const inside = serializable();
+      assert.equal([...inside.range({ prefix: 'u:2' })].length, 1, 'a range inside the drop');
+      inside.set('b', 'y');
       const version = dropUsers();
       assert.deepEqual(
         conflictOf(() => tx.commit()),
         { reason: 'range', key: 'u:', version },
+      );
+      assert.deepEqual(
+        conflictOf(() => inside.commit()),
+        { reason: 'range', key: 'u:2', version },
       );
     });
 
