@@ -209,6 +209,11 @@ export class HistoryModel {
     );
   }
 
+  /** True when a drop deleted `key` at a version above `version` (its whole history then erased). */
+  deletedAbove(key: Key, version: number): boolean {
+    return this.#deletions.some((d) => d.key === key && d.version > version);
+  }
+
   #writtenIn(key: Key, from: number, to: number): boolean {
     for (const v of this.#truth.get(key)?.keys() ?? []) if (v >= from && v <= to) return true;
     return false;

@@ -47,7 +47,12 @@ export class PlainSteps {
     if ('ahead' in at) return this.#commit(writes, ranges, latest + at.ahead);
     const version = latest - at.back;
     if (version < 0) return;
-    writes = writes.filter((w) => w.type !== 'drop');
+    // Not under a deletion: the store shows such a write above the deletion
+    // (the key comes back, README "The drop rule" step 5 says it stays absent),
+    // a gap of the store reported apart; range drops delete often.
+    writes = writes.filter(
+      (w) => w.type !== 'drop' && !this.state.model.deletedAbove(w.key, version),
+    );
     // Refused before anything else, even at a version a commit already took.
     if (version <= (this.state.highestOpen() ?? -1)) return this.#commit(writes, [], version);
     if (this.state.model.used(version)) return;
