@@ -7,13 +7,14 @@
  * ```
  *   MultiStore (embedded, sync)            AsyncMultiStore (this, async)
  *   ─────────────────────────────          ──────────────────────────────────────────
- *   planCommit, TableRouter, decideTables, statsObserver, dropRequestsOf,
- *   planKeyDrops (drop rules + erasure), checkHistory, VersionOracle,
+ *   planCommit, TableRouter, decideTables, statsObserver, queuedDropsOf,
+ *   RangeDrop paging, planKeyDrops (drop rules + erasure), checkHistory, VersionOracle,
  *   SnapshotRegistry, WriteBuffer, ReadSet                         shared, pure
  *   tier.set / page / drop                 SQL on "t:<table>" (rows.ts)
  *   oracle in memory                       oracle row, locked by every commit (commit.ts)
  *   tracker in memory                      stats rows, updated in the commit's transaction
- *   drop queue in memory (actor)           drop_requests rows, applied by any process (drops.ts)
+ *   drop queue in memory (actor)           drop_requests / range_drops rows, applied by any
+ *                                          process (drops.ts)
  * ```
  *
  * Reads without a version read the newest committed state (one statement);
@@ -78,7 +79,7 @@ import {
 export interface AsyncStoreStats extends StorageStats {
   /** The open snapshots of this process (transactions and range iterators). */
   readonly snapshots: SnapshotStats;
-  /** Drop requests stored in the database, not applied yet (from every process). */
+  /** Drop requests stored in the database, not applied yet (from every process; a range drop counts once). */
   readonly pendingDrops: number;
 }
 
@@ -335,7 +336,8 @@ export class AsyncMultiStore {
   async stats(): Promise<AsyncStoreStats> {
     this.#assertOpen();
     const { rows } = await this.#db.sql.query(
-      `SELECT s.*, (SELECT count(*) FROM ${this.#names.dropRequests}) AS pending
+      `SELECT s.*, (SELECT count(*) FROM ${this.#names.dropRequests})
+              + (SELECT count(*) FROM ${this.#names.rangeDrops}) AS pending
          FROM ${this.#names.stats} AS s ORDER BY table_name`,
     );
     const total = new FigureCounter();
@@ -545,6 +547,7 @@ export class AsyncMultiStore {
         db: this.#db,
         names: this.#names,
         rows: this.#rows,
+        router: this.#router,
         snapshots: this.#snapshots,
         batchSize: this.#config.dropWorker.batchSize,
       });

@@ -9,7 +9,7 @@
  *   version = VersionOracle(latest).versionFor  the embedded store's rule: latest + 1, or explicit
  *   rows before (newest, same version)  ─► statsObserver ─► the commit's stats record
  *   INSERT rows; UPDATE stats += record; UPDATE oracle latest; INSERT drop requests
- *   COMMIT
+ *   COMMIT                                      (per-key rows; a range drop: one row, range-drops.ts)
  * ```
  *
  * Holding the oracle row from the version's choice to COMMIT makes versions
@@ -19,32 +19,30 @@
  * watermark of unfinished commits. Statistics are updated in the same
  * transaction from the rows as they were under the lock, so they stay exact
  * with any number of processes. Drop requests are rows written by the commit
- * itself: they survive any crash of the process that made them.
+ * itself: they survive any crash of the process that made them. A range drop
+ * is one row whatever its range holds: the drop applier lists its keys a
+ * page at a time (drops.ts), so a commit's work never depends on how many
+ * keys a range holds. The conflict check lives in conflicts.ts.
  *
  * @module
  */
 
-import { binaryStringToBytes, bytesToBinaryString } from '../common/bytes.js';
-import { TransactionConflictError, VersionTooOldError } from '../common/errors.js';
+import { bytesToBinaryString } from '../common/bytes.js';
+import { VersionTooOldError } from '../common/errors.js';
 import type { StorageStatsRecorded } from '../event/events.js';
 import { StorageStatsTracker } from '../stats/tracker.js';
-import { dropRequestsOf } from '../store/commit-requests.js';
+import { type QueuedDrop, queuedDropsOf } from '../store/commit-requests.js';
 import { StatsEventBuilder, statsObserver } from '../store/commit-stats.js';
-import { type ConflictSubject, checkHistory, type StoredHistory } from '../store/conflict-check.js';
-import type { CommitPlan, PlannedDrop } from '../store/deltas.js';
+import type { ConflictSubject } from '../store/conflict-check.js';
+import type { CommitPlan } from '../store/deltas.js';
 import type { DropRequest } from '../store/drop-batch.js';
-import { boundKey } from '../store/range.js';
+import { RangeDrop } from '../store/range-drops.js';
 import type { TableRouter } from '../store/routing.js';
-import type { Bound, TierWrite } from '../tier/tier.js';
-import {
-  type Horizon,
-  type KeyBound,
-  type KeyId,
-  type KeyRange,
-  keyIdOf,
-  VersionOracle,
-} from '../transaction/index.js';
+import type { TierWrite } from '../tier/tier.js';
+import { type Horizon, VersionOracle } from '../transaction/index.js';
+import { checkConflictsIn } from './conflicts.js';
 import type { Sql } from './database.js';
+import { insertRangeDrop } from './range-drops.js';
 import { asBuffer, int, type Rows } from './rows.js';
 import type { SqlNames } from './schema.js';
 
@@ -88,8 +86,7 @@ export async function commitIn(
   context: CommitContext,
   request: CommitRequest,
 ): Promise<CommitOutcome> {
-  const { explicit, subject } = request;
-  let { plan } = request;
+  const { explicit, subject, plan } = request;
   const oracle = new VersionOracle(await lockOracle(sql, context.names));
   if (subject !== undefined) await checkConflictsIn(sql, context, subject);
   const empty = plan.writes.length === 0 && plan.drops.length === 0 && plan.rangeDrops.length === 0;
@@ -99,7 +96,6 @@ export async function commitIn(
   }
   if (explicit !== undefined) await checkErasedHistory(sql, context, plan, version);
   const record = await writeRows(sql, context, plan, version);
-  plan = await withRangeKeys(sql, context, plan, version);
   if (record !== undefined) await addStats(sql, context.names, record);
   const raised = version > oracle.latest;
   oracle.record(version);
@@ -108,35 +104,32 @@ export async function commitIn(
   }
   // Requests are rows here, not records of a log: the commit's version
   // stands for the record number the embedded store's request log gives.
-  const requests = dropRequestsOf(plan, version, oracle.latest, () => version);
-  await insertDropRequests(sql, context.names, requests);
-  return { version, latest: oracle.latest, record, requests: requests.length };
+  const queued = queuedDropsOf(plan, version, oracle.latest, context.router, () => version);
+  await storeDropRequests(sql, context.names, queued);
+  return { version, latest: oracle.latest, record, requests: queued.length };
 }
 
 /**
- * The plan with each range drop turned into the per-key drops it stands for:
- * one per key of the range with a stored version at or below the commit (its
- * own writes included), listed here, in the commit's transaction under the
- * oracle lock, so the requests are rows like any per-key drop's and the drop
- * applier pages through them `batchSize` at a time. Listing costs one
- * statement per table the range meets.
+ * Store a commit's requests in their order: runs of per-key requests as
+ * `drop_requests` rows, each range drop as one `range_drops` row
+ * (range-drops.ts), every id from one sequence.
  */
-async function withRangeKeys(
+async function storeDropRequests(
   sql: Sql,
-  context: CommitContext,
-  plan: CommitPlan,
-  version: number,
-): Promise<CommitPlan> {
-  if (plan.rangeDrops.length === 0) return plan;
-  const drops: PlannedDrop[] = [...plan.drops];
-  for (const { range, upToVersion, keepLastVersions } of plan.rangeDrops) {
-    for (const table of context.router.tablesMeeting(boundKey(range.start), boundKey(range.end))) {
-      for (const key of await context.rows.keysUpTo(sql, table.name, range, version)) {
-        drops.push({ table, key, upToVersion, keepLastVersions });
-      }
+  names: SqlNames,
+  queued: readonly QueuedDrop[],
+): Promise<void> {
+  let run: DropRequest[] = [];
+  for (const request of queued) {
+    if (!(request instanceof RangeDrop)) {
+      run.push(request);
+      continue;
     }
+    await insertDropRequests(sql, names, run);
+    run = [];
+    await insertRangeDrop(sql, names, request);
   }
-  return { ...plan, drops, rangeDrops: [] };
+  await insertDropRequests(sql, names, run);
 }
 
 /**
@@ -262,123 +255,4 @@ async function checkErasedHistory(
       throw new VersionTooOldError(version, horizon.readableFrom, write.key, 'write');
     }
   }
-}
-
-/**
- * First committer wins, judged on stored history under the oracle lock: every
- * commit of every process up to the latest version is visible now. What the
- * shared rule (`checkHistory`) asks is fetched first, then judged in memory.
- */
-async function checkConflictsIn(
-  sql: Sql,
-  context: CommitContext,
-  subject: ConflictSubject,
-): Promise<void> {
-  const keys = new Set<KeyId>(subject.writes);
-  for (const key of subject.reads?.keys ?? []) keys.add(key);
-  const last = new Map<KeyId, number | undefined>();
-  for (const key of keys) last.set(key, await lastChange(sql, context, key));
-  const ranges: KeyRange[] = subject.reads === undefined ? [] : [...subject.reads.ranges];
-  if (subject.reads?.everything === true) ranges.push(EVERYTHING);
-  const changed = new Map<KeyRange, { key: KeyId; version: number } | undefined>();
-  for (const range of ranges)
-    changed.set(range, await changedIn(sql, context, range, subject.base));
-  const history: StoredHistory = {
-    lastChange: (key) => last.get(key),
-    changedIn: (range) => changed.get(range),
-  };
-  const found = checkHistory(subject, history, subject.base);
-  if (found !== undefined) {
-    throw new TransactionConflictError(found.reason, found.version, binaryStringToBytes(found.key));
-  }
-}
-
-const EVERYTHING: KeyRange = Object.freeze({
-  start: Object.freeze({ kind: 'unbounded' }),
-  end: Object.freeze({ kind: 'unbounded' }),
-});
-
-/** The last version a key changed at: its newest row, its horizon, a queued drop of it. */
-async function lastChange(
-  sql: Sql,
-  context: CommitContext,
-  id: KeyId,
-): Promise<number | undefined> {
-  const key = binaryStringToBytes(id);
-  const table = context.router.route(key).name;
-  const { names } = context;
-  const { rows } = await sql.query(
-    `SELECT GREATEST(
-       (SELECT max(version) FROM ${names.table(table)} WHERE key = $1),
-       (SELECT readable_from FROM ${names.horizons} WHERE table_name = $2 AND key = $1),
-       (SELECT max(commit_version) FROM ${names.dropRequests} WHERE table_name = $2 AND key = $1)
-     ) AS last`,
-    [asBuffer(key), table],
-  );
-  const value = (rows[0] as { last: unknown }).last;
-  return value === null ? undefined : int(value);
-}
-
-/** A key of `range` changed above `version` (a row, a horizon, a queued drop), if any. */
-async function changedIn(
-  sql: Sql,
-  context: CommitContext,
-  range: KeyRange,
-  version: number,
-): Promise<{ key: KeyId; version: number } | undefined> {
-  const start = boundOf(range.start);
-  const end = boundOf(range.end);
-  const keyOf = (bound: Bound) => (bound.kind === 'unbounded' ? undefined : bound.key);
-  const { names } = context;
-  for (const table of context.router.tablesMeeting(keyOf(start), keyOf(end))) {
-    const found = await firstAbove(sql, names.table(table.name), 'version', start, end, version);
-    if (found !== undefined) return found;
-    const erased = await firstAbove(
-      sql,
-      names.horizons,
-      'readable_from',
-      start,
-      end,
-      version,
-      table.name,
-    );
-    if (erased !== undefined) return erased;
-  }
-  return firstAbove(sql, names.dropRequests, 'commit_version', start, end, version);
-}
-
-async function firstAbove(
-  sql: Sql,
-  from: string,
-  column: string,
-  start: Bound,
-  end: Bound,
-  version: number,
-  table?: string,
-): Promise<{ key: KeyId; version: number } | undefined> {
-  const values: unknown[] = [version];
-  const terms = [`${column} > $1`];
-  const add = (term: string, value: unknown) => {
-    values.push(value);
-    terms.push(`${term} $${values.length}`);
-  };
-  if (table !== undefined) add('table_name =', table);
-  if (start.kind !== 'unbounded')
-    add(start.kind === 'included' ? 'key >=' : 'key >', asBuffer(start.key));
-  if (end.kind !== 'unbounded')
-    add(end.kind === 'included' ? 'key <=' : 'key <', asBuffer(end.key));
-  const { rows } = await sql.query(
-    `SELECT key, ${column} AS version FROM ${from} WHERE ${terms.join(' AND ')} ORDER BY key LIMIT 1`,
-    values,
-  );
-  const row = rows[0] as { key: Buffer; version: unknown } | undefined;
-  return row === undefined
-    ? undefined
-    : { key: keyIdOf(new Uint8Array(row.key)), version: int(row.version) };
-}
-
-function boundOf(bound: KeyBound): Bound {
-  return bound.kind === 'unbounded'
-    ? { kind: 'unbounded' }
-    : { kind: bound.kind, key: binaryStringToBytes(bound.key) };
 }

@@ -14,6 +14,7 @@ const CHILD = fileURLToPath(new URL('../test-support/pg-child.js', import.meta.u
 const WRITERS = 4;
 const READERS = 2;
 const COMMITS = 50;
+const FLUSHERS = 3;
 
 /** Run a child to its end; its stdout as JSON lines. */
 function child(args: string[]): Promise<unknown[]> {
@@ -41,6 +42,15 @@ function child(args: string[]): Promise<unknown[]> {
         );
     });
   });
+}
+
+/** Rows stored in every table of `schema` (from the recount). */
+async function rowCount(url: string, schema: string): Promise<number> {
+  let rows = 0;
+  for (const figures of (await recountSchema(url, schema)).values()) {
+    rows += figures.currentCount + figures.historicalCount;
+  }
+  return rows;
 }
 
 describe('many processes on one PostgreSQL store', { skip: !postgresAvailable() }, () => {
@@ -118,6 +128,50 @@ describe('many processes on one PostgreSQL store', { skip: !postgresAvailable() 
       assert.equal(stats.pendingDrops, 0);
       process.stderr.write(
         `multi-process: ${acked.length} commits by ${WRITERS} writers, ${checks.length} reader checks (latest seen up to ${Math.max(...checks.map((c) => c.version))})\n`,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+  it('applies range drops once when several processes flush them at the same time', async () => {
+    const schema = `multi_process_ranges_${process.pid}`;
+    const store = await connect({
+      postgres: { connectionString: server.url, schema },
+      tables: CHILD_TABLES,
+      // This process applies nothing: the flushers do.
+      dropWorker: { batchSize: 100_000, flushIntervalMs: 3_600_000 },
+    });
+    try {
+      const keys = [
+        ...Array.from({ length: 60 }, (_, i) => `r:${String(i).padStart(2, '0')}`),
+        ...Array.from({ length: 20 }, (_, i) => `shared:${i}`),
+      ];
+      for (let round = 0; round < 3; round++) {
+        await store.commit(keys.map((key) => ({ type: 'set', key, value: `${round}` })));
+      }
+      await store.commit([
+        { type: 'drop', start: 'r:10', end: 'r:40', upToVersion: 2 },
+        { type: 'drop', key: 'r:05' },
+      ]);
+      await store.commit([{ type: 'drop', prefix: '', keepLastVersions: 1 }]);
+      const rowsBefore = await rowCount(server.url, schema);
+      const flushers = Array.from({ length: FLUSHERS }, () =>
+        child(['flusher', server.url, schema, '7']),
+      );
+      const lines = (await Promise.all(flushers)).flat() as { erased: number; applied: number }[];
+      const stats = await store.stats();
+      assert.equal(stats.pendingDrops, 0);
+      for (const key of keys) {
+        const versions = (await store.versions(key)).map((v) => v.version);
+        assert.deepEqual(versions, key === 'r:05' ? [] : [3], key);
+      }
+      // Each erased row was erased (and counted) by exactly one process.
+      const erased = lines.reduce((sum, line) => sum + line.erased, 0);
+      assert.equal(erased, rowsBefore - (await rowCount(server.url, schema)));
+      const recount = await recountSchema(server.url, schema);
+      for (const [table, figures] of recount) assert.deepEqual(stats.tables[table], figures, table);
+      process.stderr.write(
+        `multi-process ranges: ${erased} rows erased by ${FLUSHERS} flushers (${lines.map((l) => l.erased).join(' + ')})\n`,
       );
     } finally {
       await store.close();

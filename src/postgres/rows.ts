@@ -157,30 +157,30 @@ export class Rows {
   }
 
   /**
-   * One page of the stored writes of a table's part of a range with
-   * `from < version <= to`, in (version, key) order, strictly after the
-   * cursor; tombstones included.
+   * The keys of the range in `table` with a stored version at or below
+   * `version` (tombstones included), strictly after `after`, in key order,
+   * at most `limit`: a page of a range drop (drops.ts).
    */
-  /** The keys of `range` in `table` with a stored version at or below `version`, in key order. */
-  async keysUpTo(
+  async keysPage(
     sql: Sql,
     table: string,
-    range: { readonly start: Bound; readonly end: Bound },
-    version: number,
+    query: Omit<PageQuery, 'reverse'>,
   ): Promise<Uint8Array[]> {
-    const values: unknown[] = [version];
-    const where = [
-      'version <= $1',
-      ...bounds({ ...range, after: undefined, reverse: false }, values),
-    ];
+    const values: unknown[] = [query.version, query.limit];
+    const where = ['version <= $1', ...bounds({ ...query, reverse: false }, values)];
     const { rows } = await sql.query(
       `SELECT DISTINCT key FROM ${this.#names.table(table)}
-        WHERE ${where.join(' AND ')} ORDER BY key`,
+        WHERE ${where.join(' AND ')} ORDER BY key LIMIT $2`,
       values,
     );
     return rows.map((row: { key: Buffer }) => ownBytes(row.key));
   }
 
+  /**
+   * One page of the stored writes of a table's part of a range with
+   * `from < version <= to`, in (version, key) order, strictly after the
+   * cursor; tombstones included.
+   */
   async changes(sql: Sql, table: string, query: ChangeQuery): Promise<TierEntry[]> {
     const values: unknown[] = [query.from, query.to, query.limit];
     const where = [

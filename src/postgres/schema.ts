@@ -6,6 +6,8 @@
  *   "<schema>"."oracle"         id 1, latest bigint                 (the version oracle's one row)
  *   "<schema>"."stats"          table_name PK, six figures, readable_floor, erased_top
  *   "<schema>"."drop_requests"  id (commit order), table, key, constraints, ceiling, commit_version
+ *   "<schema>"."range_drops"    id (the same order), bounds, constraints, ceiling, commit_version,
+ *                               written keys, cursor (table, last key), held-back keys
  *   "<schema>"."horizons"       (table_name, key) PK, erased_from, readable_from
  *   "<schema>"."t:<name>"       key bytea, version bigint, value bytea NULL, PK (key, version)
  *                               index "v:<name>" on (version, key): the change feed's order
@@ -16,6 +18,13 @@
  * table's SQL name is `t:` and its name; a name too long for PostgreSQL's
  * 63-byte identifiers is `t#` and a SHA-256 prefix of it instead, so no two
  * store tables share a SQL table.
+ *
+ * Schemas evolve by idempotent statements run at every connect (`CREATE
+ * ... IF NOT EXISTS`, `ADD COLUMN IF NOT EXISTS`), so a schema made by an
+ * older version gains what is new the first time a newer one connects:
+ * `erased_top` (NULL in old rows reads as the safe value) and `range_drops`
+ * (an old schema has no range drop to carry over: its range drops were
+ * stored as per-key requests). There is no version number to migrate from.
  *
  * @module
  */
@@ -37,6 +46,7 @@ export class SqlNames {
   readonly oracle: string;
   readonly stats: string;
   readonly dropRequests: string;
+  readonly rangeDrops: string;
   readonly horizons: string;
   readonly #tables = new Map<string, string>();
 
@@ -46,6 +56,7 @@ export class SqlNames {
     this.oracle = this.#qualified('oracle');
     this.stats = this.#qualified('stats');
     this.dropRequests = this.#qualified('drop_requests');
+    this.rangeDrops = this.#qualified('range_drops');
     this.horizons = this.#qualified('horizons');
   }
 
@@ -108,6 +119,23 @@ export function schemaStatements(names: SqlNames): string[] {
        pending_version bigint,
        ceiling bigint NOT NULL,
        commit_version bigint NOT NULL)`,
+    // A range drop is one row, its id taken from drop_requests' sequence:
+    // one commit order over both tables (drops.ts pages it).
+    `CREATE TABLE IF NOT EXISTS ${names.rangeDrops} (
+       id bigint PRIMARY KEY,
+       start_kind text NOT NULL CHECK (start_kind IN ('unbounded', 'included', 'excluded')),
+       start_key bytea,
+       end_kind text NOT NULL CHECK (end_kind IN ('unbounded', 'included', 'excluded')),
+       end_key bytea,
+       up_to_version bigint,
+       keep_last_versions bigint,
+       ceiling bigint NOT NULL,
+       commit_version bigint NOT NULL,
+       written bytea[] NOT NULL,
+       cursor_table text,
+       cursor_key bytea,
+       held_tables text[] NOT NULL DEFAULT '{}',
+       held_keys bytea[] NOT NULL DEFAULT '{}')`,
     `CREATE TABLE IF NOT EXISTS ${names.horizons} (
        table_name text NOT NULL,
        key bytea NOT NULL,

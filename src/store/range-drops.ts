@@ -31,12 +31,17 @@
  * snapshot reads is left in place and the rest parked (per key), horizons are
  * recorded with the erasure, and statistics come out of the same applier.
  *
+ * A page is a read and a take: `nextPage` reads with `tier.page`; a shell
+ * that reads otherwise (the PostgreSQL store, with SQL) asks `nextRead` what
+ * to read and hands the keys to `take`, so the listing, the cursor and the
+ * per-key requests are this module's in both.
+ *
  * @module
  */
 
 import { bytesToBinaryString, compareBytes } from '../common/bytes.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import type { Bound, RangeCursor } from '../tier/tier.js';
+import type { Bound, PageRequest, RangeCursor } from '../tier/tier.js';
 import { type KeyRange, keyRangeOf } from '../transaction/index.js';
 import type { DropRequest } from './drop-batch.js';
 import { boundKey } from './range.js';
@@ -161,23 +166,51 @@ export class RangeDrop {
    * at or below the ceiling) gives no request and moves to the next table.
    */
   nextPage(tier: AbstractTier, limit: number): DropRequest[] {
+    const read = this.nextRead(limit);
+    if (read === undefined) return [];
+    const page = tier.page(read.table, read.request);
+    const keys = page.entries.map((entry) => entry.key);
+    return this.take(read.table, keys, page.cursor?.lastKey);
+  }
+
+  /**
+   * What the next page reads: one table's keys of the range at the ceiling
+   * (tombstones included), after the cursor; `undefined` once done. A shell
+   * that reads otherwise (the PostgreSQL store's, with SQL) reads this, then
+   * hands the keys to {@link RangeDrop.take}.
+   */
+  nextRead(limit: number): { table: string; request: PageRequest } | undefined {
     const table = this.#tables[0];
-    if (table === undefined || this.#failed) return [];
+    if (table === undefined || this.#failed) return undefined;
     const { start, end, ceiling } = this.spec;
     const cursor: RangeCursor | undefined =
       this.#lastKey === undefined ? undefined : { lastKey: this.#lastKey };
-    const page = tier.page(table, { start, end, version: ceiling, limit, cursor });
-    const requests = page.entries.map((entry) => this.#requestOf(table, entry.key));
-    if (page.cursor === undefined) {
+    return { table, request: { start, end, version: ceiling, limit, cursor } };
+  }
+
+  /**
+   * The per-key requests of `keys`, the page {@link RangeDrop.nextRead} asked
+   * for, and the cursor moved past them: to `next` (the page's last key, the
+   * table may hold more) or, when `undefined`, to the next table.
+   */
+  take(table: string, keys: readonly Uint8Array[], next: Uint8Array | undefined): DropRequest[] {
+    if (table !== this.#tables[0]) throw new Error(`range drop page of ${table} out of turn`);
+    const requests = keys.map((key) => this.requestOf(table, key));
+    if (next === undefined) {
       this.#tables.shift();
       this.#lastKey = undefined;
     } else {
-      this.#lastKey = page.cursor.lastKey;
+      this.#lastKey = next;
     }
     return requests;
   }
 
-  #requestOf(table: string, key: Uint8Array): DropRequest {
+  /**
+   * The per-key request this range drop makes of `key` in `table`: its
+   * constraints, ceiling and commit version, pending at the commit's version
+   * when its commit wrote the key.
+   */
+  requestOf(table: string, key: Uint8Array): DropRequest {
     const { upToVersion, keepLastVersions, ceiling, commitVersion, written } = this.spec;
     const pending = written.size > 0 && written.has(bytesToBinaryString(key));
     return {

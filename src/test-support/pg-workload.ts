@@ -10,6 +10,9 @@
  *     reads the latest version V, then every "w" key as of V, until V reaches <target>
  *     (or the stop file exists: the writers are done, a broken oracle may never get there);
  *     prints one JSON line per check: { version, versions } (the versions of the "w" keys it saw)
+ *   node pg-child.js flusher <url> <schema> <batch size>
+ *     applies the stored drop requests (racing the other flushers), in batches of <batch size>;
+ *     prints one JSON line: { erased, applied } (what this process's flush did)
  * ```
  *
  * Readers rely on the workload's shape: every commit writes exactly one new
@@ -72,6 +75,23 @@ export async function reader(
       }
       process.stdout.write(`${JSON.stringify({ version, versions })}\n`);
     }
+  } finally {
+    await store.close();
+  }
+}
+
+/** Apply the stored drop requests once; prints what this process erased and applied. */
+export async function flusher(url: string, schema: string, batchSize: number): Promise<void> {
+  const store = await connect({
+    postgres: { connectionString: url, schema, maxConnections: 2 },
+    tables: CHILD_TABLES,
+    dropWorker: { batchSize, flushIntervalMs: 3_600_000 },
+  });
+  try {
+    await store.flush();
+    const stats = store.dropWorkerStats();
+    const line = { erased: stats.entriesDropped, applied: stats.requestsApplied };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
   } finally {
     await store.close();
   }
