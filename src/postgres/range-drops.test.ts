@@ -17,28 +17,32 @@ import { connect } from './index.js';
 
 const BATCH = 4;
 
-/** A pool that records the text of every statement it runs. */
+/** A pool that records the text of every statement it runs (on a client of its own). */
 function recordingPool(url: string): { pool: PostgresPool; statements: string[] } {
-  const real = new pg.Pool({ connectionString: url, max: 2 });
+  const real = new pg.Pool({ connectionString: url, max: 4 });
   const statements: string[] = [];
-  const wrapped = new WeakSet<object>();
+  const connectRecording = async (): Promise<PostgresClient> => {
+    const client = await real.connect();
+    return {
+      query: (text: string, values?: unknown[]) => {
+        statements.push(text);
+        return client.query(text, values);
+      },
+      on: (event, listener) => client.on(event, listener),
+      removeListener: (event, listener) => client.removeListener(event, listener),
+      release: (destroy) => client.release(destroy),
+    };
+  };
   const pool: PostgresPool = {
-    query: (text: string, values?: unknown[]) => {
-      statements.push(text);
-      return real.query(text, values);
-    },
-    connect: async () => {
-      const client = (await real.connect()) as unknown as PostgresClient;
-      if (!wrapped.has(client)) {
-        wrapped.add(client);
-        const query = client.query.bind(client);
-        client.query = (text: string, values?: unknown[]) => {
-          statements.push(text);
-          return query(text, values);
-        };
+    query: async (text: string, values?: unknown[]) => {
+      const client = await connectRecording();
+      try {
+        return await client.query(text, values);
+      } finally {
+        client.release();
       }
-      return client;
     },
+    connect: connectRecording,
     end: () => real.end(),
     on: (event, listener) => real.on(event, listener),
   };
