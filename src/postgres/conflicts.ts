@@ -26,13 +26,14 @@ import { type ConflictSubject, checkHistory, type StoredHistory } from '../store
 import type { Bound } from '../tier/tier.js';
 import {
   ALL_KEYS,
+  firstKeyOf,
   inRange,
   type KeyBound,
   type KeyId,
   type KeyRange,
   keyIdOf,
+  overlap,
 } from '../transaction/index.js';
-import { compareStarts, laterEnd } from '../transaction/keys.js';
 import type { CommitContext } from './commit.js';
 import type { Sql } from './database.js';
 import { type QueuedRange, queuedRangesAbove } from './range-drops.js';
@@ -189,25 +190,8 @@ function firstRangeDropIn(
   range: KeyRange,
 ): { key: KeyId; version: number } | undefined {
   for (const { range: dropped, commitVersion } of queued) {
-    const key = firstSharedKey(range, dropped);
-    if (key !== undefined) return { key, version: commitVersion };
+    const shared = overlap(range, dropped);
+    if (shared !== undefined) return { key: firstKeyOf(shared), version: commitVersion };
   }
   return undefined;
-}
-
-/**
- * The first key two ranges both hold, if any: the smallest key at or after
- * the later start (the empty key, or the start key, or the key right after
- * an excluded start key), if the earlier end still holds it.
- */
-export function firstSharedKey(a: KeyRange, b: KeyRange): KeyId | undefined {
-  const start = compareStarts(a.start, b.start) >= 0 ? a.start : b.start;
-  const end = laterEnd(a.end, b.end) === a.end ? b.end : a.end;
-  const first = firstKeyFrom(start);
-  return inRange(first, { start, end }) ? first : undefined;
-}
-
-function firstKeyFrom(start: KeyBound): KeyId {
-  if (start.kind === 'unbounded') return '';
-  return start.kind === 'included' ? start.key : `${start.key}\u0000`;
 }

@@ -8,10 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { recountSchema } from '../test-support/pg-recount.js';
-import { ALL_KEYS, type KeyRange, prefixRange } from '../transaction/index.js';
 import type { AsyncMultiStore } from './async-store.js';
 import { postgresAvailable, type TestServer, testServer } from './cluster.js';
-import { firstSharedKey } from './conflicts.js';
 import type { PostgresClient, PostgresPool } from './database.js';
 import { connect } from './index.js';
 
@@ -254,28 +252,5 @@ describe('range drops on PostgreSQL', { skip: !postgresAvailable() }, () => {
         assert.equal(found, 'committed');
       });
     }
-  });
-});
-
-describe('the first key two ranges share', () => {
-  const range = (start: KeyRange['start'], end: KeyRange['end']): KeyRange => ({ start, end });
-  it('is the later start, or the key right after an excluded one, while the earlier end holds it', () => {
-    assert.equal(firstSharedKey(ALL_KEYS, ALL_KEYS), '');
-    assert.equal(firstSharedKey(prefixRange('p:'), ALL_KEYS), 'p:');
-    assert.equal(firstSharedKey(prefixRange('p'), prefixRange('p:')), 'p:');
-    assert.equal(firstSharedKey(prefixRange('p:'), prefixRange('q')), undefined);
-    const after = range({ kind: 'excluded', key: 'b' }, { kind: 'unbounded' });
-    assert.equal(firstSharedKey(after, ALL_KEYS), 'b\u0000');
-    const upToB = range({ kind: 'unbounded' }, { kind: 'included', key: 'b' });
-    assert.equal(firstSharedKey(after, upToB), undefined);
-    const belowB = range({ kind: 'unbounded' }, { kind: 'excluded', key: 'b' });
-    assert.equal(
-      firstSharedKey(range({ kind: 'included', key: 'b' }, { kind: 'unbounded' }), belowB),
-      undefined,
-    );
-    assert.equal(
-      firstSharedKey(range({ kind: 'included', key: 'a' }, { kind: 'unbounded' }), belowB),
-      'a',
-    );
   });
 });
