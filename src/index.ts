@@ -31,6 +31,7 @@ export {
   type InvalidInputCode,
   InvalidInputError,
   isStoreError,
+  type LockConflict,
   type LockHolder,
   ReadOnlyError,
   ReadOnlyTransactionError,

@@ -10,7 +10,8 @@
  *   StoreError (code)
  *   ├── InvalidInputError   INVALID_*      the caller passed something wrong
  *   ├── StoreClosedError    STORE_CLOSED   the store (or tier) was closed
- *   ├── StoreLockedError    STORE_LOCKED   the file is already open for writing (this process or another)
+ *   ├── StoreLockedError    STORE_LOCKED   the file is held by another writer (this process or another),
+ *   │                                      or by readers when exclusive locking was asked for
  *   ├── ReadOnlyError       READ_ONLY      a write on a store (or tier) opened read-only
  *   ├── TierIoError         TIER_IO        the storage below failed (cause attached)
  *   │   transactions and snapshots:
@@ -87,22 +88,58 @@ export class StoreClosedError extends StoreError {
 /** Who holds a file that a {@link StoreLockedError} refused to open. */
 export type LockHolder = 'this process' | 'another process';
 
-/** The SQLite file is already open for writing in another store, of this process or of another one. */
+/**
+ * Why a {@link StoreLockedError} refused an open: another writer holds the
+ * file (`writer`); a writer holds it with exclusive locking, which admits no
+ * reader (`exclusive writer`, refusing a read-only open); or the file is open
+ * in other connections, read-only stores most often, while a writer asks for
+ * exclusive locking, which needs it alone (`readers`).
+ */
+export type LockConflict = 'writer' | 'exclusive writer' | 'readers';
+
+/**
+ * The SQLite file is held elsewhere, in this process or another: by a writer
+ * (a second writer is refused), by a writer with exclusive locking (a reader
+ * is refused too), or by readers (a writer with exclusive locking is refused).
+ */
 export class StoreLockedError extends StoreError {
   /** The path that was refused. */
   readonly path: string;
   /** Where the store holding the file runs. */
   readonly holder: LockHolder;
+  /** What holds it (`writer` unless said otherwise). */
+  readonly conflict: LockConflict;
 
-  constructor(path: string, holder: LockHolder, options?: { cause?: unknown }) {
-    const where = holder === 'this process' ? 'in this process' : 'in another process';
-    super(
-      'STORE_LOCKED',
-      `the file ${path} is already open for writing ${where}; close it there first, or open it read-only`,
-      options,
-    );
+  constructor(
+    path: string,
+    holder: LockHolder,
+    options?: { cause?: unknown; conflict?: LockConflict },
+  ) {
+    const conflict = options?.conflict ?? 'writer';
+    const cause =
+      options !== undefined && 'cause' in options ? { cause: options.cause } : undefined;
+    super('STORE_LOCKED', lockedMessage(path, holder, conflict), cause);
     this.path = path;
     this.holder = holder;
+    this.conflict = conflict;
+  }
+}
+
+function lockedMessage(path: string, holder: LockHolder, conflict: LockConflict): string {
+  const where = holder === 'this process' ? 'in this process' : 'in another process';
+  switch (conflict) {
+    case 'writer':
+      return `the file ${path} is already open for writing ${where}; close it there first, or open it read-only`;
+    case 'exclusive writer':
+      return (
+        `the file ${path} is open for writing ${where} with exclusive locking (sqlite.locking 'exclusive'), ` +
+        "which admits no reader; close that store first, or open it with sqlite.locking 'normal'"
+      );
+    case 'readers':
+      return (
+        `the file ${path} is open in other connections ${where} (read-only stores, or a writer of an older multistore): ` +
+        "exclusive locking (sqlite.locking 'exclusive') needs the file alone; close them first, or open with sqlite.locking 'normal'"
+      );
   }
 }
 

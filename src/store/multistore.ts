@@ -206,8 +206,11 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
   /** Open a store (memory by default, SQLite with `path` or `tier: 'sqlite'`). */
   static open<const O extends MultiStoreOptions = NoEncodings>(options?: O): StoreFor<O> {
     const config = resolveOptions(options);
-    const { tier, path, readOnly, synchronous } = config;
-    return MultiStore.#build(config, openTier({ kind: tier, path, readOnly, synchronous }));
+    const { tier, path, readOnly, synchronous, locking } = config;
+    return MultiStore.#build(
+      config,
+      openTier({ kind: tier, path, readOnly, synchronous, locking }),
+    );
   }
 
   /**

@@ -64,6 +64,14 @@ export interface SqliteOptions {
    * loss, at the price of an fsync per commit (README, "Durability").
    */
   readonly synchronous?: 'normal' | 'full';
+  /**
+   * `normal` (the default): read-only stores, in this process or others,
+   * open the file beside the writer; `exclusive`: the writer holds the file
+   * alone for as long as it is open, refusing read-only opens (`STORE_LOCKED`),
+   * and its reads are cheaper (no shared-memory WAL index to go through;
+   * README, "Exclusive locking"). For a writer with a `path` only.
+   */
+  readonly locking?: 'normal' | 'exclusive';
 }
 
 /** What `MultiStore.open` accepts. */
@@ -115,6 +123,7 @@ export interface StoreConfig {
   readonly path: string | undefined;
   readonly readOnly: boolean;
   readonly synchronous: 'normal' | 'full';
+  readonly locking: 'normal' | 'exclusive';
   /** Every table, `multi` first. */
   readonly tables: readonly TableConfig[];
   /** True when the options declared tables (else the ones stored in the file apply). */
@@ -176,11 +185,12 @@ export function resolveOptions(options: MultiStoreOptions | undefined): StoreCon
   rejectUnknown(options, TOP_OPTIONS, 'options');
   const path = resolvePath(options.path);
   const tier = resolveTier(options.tier, path);
+  const readOnly = resolveReadOnly(options.readOnly, path);
   return Object.freeze({
     tier,
     path,
-    readOnly: resolveReadOnly(options.readOnly, path),
-    synchronous: resolveSqlite(options.sqlite, tier),
+    readOnly,
+    ...resolveSqlite(options.sqlite, tier, readOnly),
     tables: Object.freeze(resolveTables(options.tables)),
     tablesDeclared: options.tables !== undefined,
     clock: resolveClock(options.clock),
@@ -223,17 +233,31 @@ function resolveReadOnly(readOnly: unknown, path: string | undefined): boolean {
   return true;
 }
 
-function resolveSqlite(sqlite: unknown, tier: 'memory' | 'sqlite'): 'normal' | 'full' {
-  if (sqlite === undefined) return 'normal';
+/** The SQLite settings: `synchronous`, then `locking` (`exclusive` for a writer only). */
+function resolveSqlite(
+  sqlite: unknown,
+  tier: 'memory' | 'sqlite',
+  readOnly: boolean,
+): Pick<StoreConfig, 'synchronous' | 'locking'> {
+  const defaults = { synchronous: 'normal', locking: 'normal' } as const;
+  if (sqlite === undefined) return defaults;
   if (typeof sqlite !== 'object' || sqlite === null)
     fail(`sqlite must be an object, got ${describe(sqlite)}`);
-  rejectUnknown(sqlite, ['synchronous'], 'sqlite');
+  rejectUnknown(sqlite, ['synchronous', 'locking'], 'sqlite');
   if (tier !== 'sqlite') fail("sqlite options need the 'sqlite' tier");
-  const { synchronous } = sqlite as Record<string, unknown>;
-  if (synchronous === undefined) return 'normal';
+  const { synchronous = defaults.synchronous, locking = defaults.locking } = sqlite as Record<
+    string,
+    unknown
+  >;
   if (synchronous !== 'normal' && synchronous !== 'full')
     fail(`sqlite.synchronous must be 'normal' or 'full', got ${describe(synchronous)}`);
-  return synchronous;
+  if (locking !== 'normal' && locking !== 'exclusive')
+    fail(`sqlite.locking must be 'normal' or 'exclusive', got ${describe(locking)}`);
+  if (locking === 'exclusive' && readOnly)
+    fail(
+      "sqlite.locking 'exclusive' is for a writer: a read-only store reads beside its writer, which must use 'normal'",
+    );
+  return { synchronous, locking };
 }
 
 function resolveMode(mode: unknown): ActorMode {

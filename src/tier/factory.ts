@@ -32,11 +32,14 @@ export interface TierOptions {
   readonly readOnly?: boolean | undefined;
   /** SQLite only: the writer's `synchronous` setting (default `normal`). */
   readonly synchronous?: 'normal' | 'full' | undefined;
+  /** SQLite only: the writer's locking, `normal` (the default: readers beside it) or `exclusive`. */
+  readonly locking?: 'normal' | 'exclusive' | undefined;
 }
 
 /**
- * Open a tier. Throws `INVALID_OPTIONS` for an unknown kind or a path given
- * to the memory tier, and `TIER_IO` when SQLite cannot open the file.
+ * Open a tier. Throws `INVALID_OPTIONS` for an unknown kind, a path given
+ * to the memory tier or a bad SQLite `locking`, `STORE_LOCKED` when the file
+ * is held (SqliteTier.open), and `TIER_IO` when SQLite cannot open the file.
  */
 export function openTier(options: TierOptions): AbstractTier {
   if (typeof options !== 'object' || options === null) {
@@ -51,6 +54,7 @@ export function openTier(options: TierOptions): AbstractTier {
       return SqliteTier.open(options.path ?? MEMORY_PATH, {
         readOnly: options.readOnly,
         synchronous: options.synchronous,
+        locking: options.locking,
       });
     default:
       throw invalidOptions(

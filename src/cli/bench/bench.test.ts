@@ -234,10 +234,19 @@ describe('bench sizes, data and plan', () => {
   });
 
   it('lists a variant of ours only in the groups of the workloads it is measured on', () => {
+    const variants: Record<string, readonly string[]> = {
+      'multistore-sqlite-full': ['W1', 'W2'],
+      'multistore-sqlite-exclusive': ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'],
+      'better-sqlite3-exclusive': ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'],
+      'better-sqlite3-no-index': ['W1', 'W2', 'W6'],
+    };
     for (const group of planGroups({ ...everything, tiers: ['sqlite'] })) {
       const labels = group.runs.map((run) => run.label);
-      const listed = labels.includes('multistore-sqlite-full');
-      assert.equal(listed, group.workload === 'W1' || group.workload === 'W2', labels.join());
+      for (const [variant, workloads] of Object.entries(variants)) {
+        const listed = labels.includes(variant);
+        assert.equal(listed, workloads.includes(group.workload), `${variant}: ${labels.join()}`);
+        if (listed) assert.equal(group.runs.find((run) => run.label === variant)?.role, 'other');
+      }
       const notApplicable = group.runs.filter((run) => run.unsupported !== undefined);
       const expected = group.workload === 'W6' ? ['hyperbee'] : [];
       assert.deepEqual(
@@ -339,5 +348,69 @@ describe('bench targets and report', () => {
     assert.match(text, /^sqlite \/ lmdb \(durable\) +W1 insert +>= 0\.5 +0\.45 miss$/m);
     assert.match(text, /^hyperbee +disk +missing$/m);
     assert.match(text, /^missing: hyperbee \(Cannot find package 'hyperbee'\)$/m);
+  });
+
+  it('gives a variant measured on a later workload only its column, and its own target', () => {
+    const w6 = (runs: RunFigures[]): GroupFigures => ({
+      ...group('W1', runs),
+      workload: 'W6',
+      title: 'drop',
+    });
+    const variantGroups = [
+      group('W3', [
+        measured('multistore-sqlite', 'ours', 80),
+        measured('better-sqlite3', 'peer', 100),
+        measured('multistore-sqlite-exclusive', 'other', 90),
+        measured('better-sqlite3-exclusive', 'other', 100),
+        measured('lmdb', 'other', 300),
+      ]),
+      w6([
+        measured('multistore-sqlite', 'ours', 70),
+        measured('better-sqlite3', 'peer', 100),
+        measured('multistore-sqlite-exclusive', 'other', 75),
+        measured('better-sqlite3-exclusive', 'other', 100),
+        measured('better-sqlite3-no-index', 'other', 190),
+        measured('lmdb', 'other', 300),
+      ]),
+    ];
+    const chosen = { tiers: ['sqlite'], shapes: ['deep'], workloads: ['W3', 'W6'] } as const;
+    const targets = evaluateTargets(variantGroups, chosen);
+    const exclusive = targets.filter(
+      (t) => t.comparison === 'sqlite exclusive / better-sqlite3 exclusive',
+    );
+    assert.deepEqual(
+      exclusive.map((t) => [t.workload, t.ratio, t.status]),
+      [
+        ['W3', 0.9, 'pass'],
+        ['W6', 0.75, 'miss'],
+      ],
+    );
+    const report: BenchReport = {
+      date: '',
+      node: 'v20',
+      platform: 'linux x64',
+      cpus: { count: 2, model: '' },
+      n: 100,
+      rounds: 1,
+      otherPeerRounds: 1,
+      seed: 1,
+      tiers: ['sqlite'],
+      shapes: ['deep'],
+      workloads: ['W3', 'W6'],
+      sizes: { deep: sizesFor(100, 'deep') },
+      missing: [],
+      groups: variantGroups,
+      footprints: [],
+      targets,
+      wallTimeMs: 1000,
+    };
+    const lines = formatReport(report);
+    assert.match(
+      lines[1] ?? '',
+      /^workload +shape +multistore +better-sqlite3 +ratio +multistore-sqlite-exclusive +better-sqlite3-exclusive +better-sqlite3-no-index +lmdb$/,
+    );
+    const text = lines.join('\n');
+    assert.match(text, /^W3 get latest +deep +80 +100 +- +90 +100 +300$/m);
+    assert.match(text, /^W6 drop +deep +70 +100 +- +75 +100 +190 +300$/m);
   });
 });

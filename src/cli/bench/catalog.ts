@@ -10,9 +10,12 @@
  *   id                 tier    engine, how versions are kept                     durability
  *   multistore-memory  memory  the store, memory tier                            none (heap)
  *   sorted-btree       memory  B+ tree keyed by (key, version)                   none (heap)
- *   multistore-sqlite  sqlite  the store, SQLite tier                            WAL, synchronous=NORMAL
+ *   multistore-sqlite  sqlite  the store, SQLite tier (normal locking)           WAL, synchronous=NORMAL
  *   better-sqlite3     sqlite  raw SQLite, the tier's schema and settings        WAL, synchronous=NORMAL
  *   multistore-sqlite-full  the store, SQLite tier, synchronous 'full'       WAL, fsync per commit (W1, W2 only)
+ *   multistore-sqlite-exclusive  the store, SQLite tier, locking 'exclusive' WAL, synchronous=NORMAL (W1-W6)
+ *   better-sqlite3-exclusive     raw SQLite as the main peer, exclusive      WAL, synchronous=NORMAL (W1-W6)
+ *   better-sqlite3-no-index      the main peer without the index by version  WAL, synchronous=NORMAL (W1, W2, W6)
  *   lmdb               sqlite  lmdb-js, (key, version) binary keys               durable (sync on commit)
  *   lmdb-nosync        sqlite  the same with noSync                              none (OS buffers)
  *   classic-level      sqlite  LevelDB, (key, version) binary keys               log write, no fsync (default)
@@ -35,7 +38,13 @@
  * and its open options in the store subject's table of variants
  * (subjects/multistore.ts): `multistore-sqlite-full`, the SQLite tier with
  * `sqlite: { synchronous: 'full' }`, measured on the write workloads W1 and
- * W2 beside the default (no target: the price of an fsync per commit).
+ * W2 beside the default (no target: the price of an fsync per commit);
+ * `multistore-sqlite-exclusive`, with `sqlite: { locking: 'exclusive' }`,
+ * measured on W1-W6 beside `better-sqlite3-exclusive`, the main peer with
+ * the same locking (a target of its own: targets.ts). A variant of the main
+ * peer is listed the same way (subjects/sqlite.ts): besides the exclusive
+ * one, `better-sqlite3-no-index`, the peer without the index by version the
+ * change feed needs, on the workloads that write (what the index costs).
  * A variant is left out of the other workloads' groups altogether: it could
  * run them, it is just not measured there, which is not what `n/a` says
  * (Hyperbee's W6: the implementation cannot do it).
@@ -52,6 +61,9 @@ export const IMPLEMENTATIONS = Object.freeze([
   'multistore-sqlite',
   'better-sqlite3',
   'multistore-sqlite-full',
+  'multistore-sqlite-exclusive',
+  'better-sqlite3-exclusive',
+  'better-sqlite3-no-index',
   'lmdb',
   'lmdb-nosync',
   'classic-level',
@@ -75,6 +87,9 @@ export interface Implementation {
   readonly workloads?: readonly WorkloadId[];
 }
 
+/** The workloads measured against a peer (not against ourselves: W7, W9, W10). */
+const PEER_WORKLOADS = Object.freeze(['W1', 'W2', 'W3', 'W4', 'W5', 'W6'] as const);
+
 const CATALOG: Readonly<Record<ImplId, Implementation>> = Object.freeze({
   'multistore-memory': { id: 'multistore-memory', tier: 'memory', storage: 'heap' },
   'sorted-btree': { id: 'sorted-btree', tier: 'memory', storage: 'heap' },
@@ -86,6 +101,25 @@ const CATALOG: Readonly<Record<ImplId, Implementation>> = Object.freeze({
     storage: 'files',
     // synchronous 'full' changes commits only.
     workloads: Object.freeze(['W1', 'W2'] as const),
+  },
+  'multistore-sqlite-exclusive': {
+    id: 'multistore-sqlite-exclusive',
+    tier: 'sqlite',
+    storage: 'files',
+    workloads: PEER_WORKLOADS,
+  },
+  'better-sqlite3-exclusive': {
+    id: 'better-sqlite3-exclusive',
+    tier: 'sqlite',
+    storage: 'files',
+    workloads: PEER_WORKLOADS,
+  },
+  'better-sqlite3-no-index': {
+    id: 'better-sqlite3-no-index',
+    tier: 'sqlite',
+    storage: 'files',
+    // The index by version costs the statements that change rows.
+    workloads: Object.freeze(['W1', 'W2', 'W6'] as const),
   },
   lmdb: { id: 'lmdb', tier: 'sqlite', storage: 'files' },
   'lmdb-nosync': { id: 'lmdb-nosync', tier: 'sqlite', storage: 'files' },
@@ -109,6 +143,9 @@ export const IMPLEMENTATIONS_BY_TIER: Readonly<Record<TierId, readonly ImplId[]>
     'multistore-sqlite',
     'better-sqlite3',
     'multistore-sqlite-full',
+    'multistore-sqlite-exclusive',
+    'better-sqlite3-exclusive',
+    'better-sqlite3-no-index',
     'lmdb',
     'lmdb-nosync',
     'classic-level',

@@ -8,8 +8,11 @@
  * ```
  *   tier     ours                 main peer         other peers (catalog.ts)
  *   memory   multistore-memory    sorted-btree      -
- *   sqlite   multistore-sqlite    better-sqlite3    multistore-sqlite-full (W1, W2 only), lmdb,
- *                                                    lmdb-nosync, classic-level, hyperbee
+ *   sqlite   multistore-sqlite    better-sqlite3    multistore-sqlite-full (W1, W2 only),
+ *                                                    multistore-sqlite-exclusive and
+ *                                                    better-sqlite3-exclusive (W1-W6),
+ *                                                    better-sqlite3-no-index (W1, W2, W6),
+ *                                                    lmdb, lmdb-nosync, classic-level, hyperbee
  *   postgres multistore-postgres  pg                -   (a server the harness starts, or MULTISTORE_PG_URL)
  *
  *   shape    keys x versions per key (sizes.ts)

@@ -27,7 +27,7 @@
  * @module
  */
 
-import { implementation } from './catalog.js';
+import { IMPLEMENTATIONS, implementation } from './catalog.js';
 import type { BenchReport, FootprintFigures, GroupFigures, RunFigures } from './figures.js';
 import { SELF_COMPARED, type ShapeId, type TierId, WORKLOAD_TITLES } from './plan.js';
 import type { TargetResult } from './targets.js';
@@ -46,10 +46,13 @@ export function formatReport(report: BenchReport): string[] {
 }
 
 function formatTier(tier: TierId, groups: readonly GroupFigures[], report: BenchReport): string[] {
-  const template = groups.find((group) => !SELF_COMPARED.includes(group.workload)) ?? groups[0];
-  const peers = template?.runs.slice(1).map((run) => run.label) ?? [];
-  const others = peers.slice(1);
-  const header = ['workload', 'shape', 'multistore', peers[0] ?? 'plain', 'ratio', ...others];
+  const compared = groups.filter((group) => !SELF_COMPARED.includes(group.workload));
+  const peer = (compared[0] ?? groups[0])?.runs[1]?.label;
+  // Every other peer of any group (a variant is measured on some workloads only), in catalog order.
+  const otherRuns = compared.flatMap((group) => group.runs.slice(2));
+  otherRuns.sort((a, b) => IMPLEMENTATIONS.indexOf(a.impl) - IMPLEMENTATIONS.indexOf(b.impl));
+  const others = [...new Set(otherRuns.map((run) => run.label))];
+  const header = ['workload', 'shape', 'multistore', peer ?? 'plain', 'ratio', ...others];
   const rows = groups.map((group) => [
     `${group.workload} ${group.title}`,
     group.shape,

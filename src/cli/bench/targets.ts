@@ -9,6 +9,8 @@
  *   memory tier / sorted-btree        W1-W6       0.8 (W3: 1.0)
  *   SQLite tier / better-sqlite3      W1-W4       0.9
  *                                     W5, W6      0.8
+ *   the same, both with exclusive     W1-W4       0.9   (multistore-sqlite-exclusive /
+ *     locking                         W5, W6      0.8    better-sqlite3-exclusive)
  *   retention / plain (each tier)     W7          0.8   (a retention table costs at most 20%)
  *   SQLite tier / lmdb (durable)      W1, W2      0.5
  *   SQLite tier / Hyperbee            W1-W6       2.0
@@ -57,6 +59,8 @@ export interface TargetResult {
 }
 
 const ours = { role: 'ours' } as const;
+/** The issue's targets for the SQLite tier against raw SQLite on its schema and settings. */
+const SQLITE_THRESHOLDS = Object.freeze({ W1: 0.9, W2: 0.9, W3: 0.9, W4: 0.9, W5: 0.8, W6: 0.8 });
 const plain = { role: 'peer' } as const;
 
 /** The targets of the issue, in report order. */
@@ -73,7 +77,14 @@ export const TARGETS: readonly TargetSpec[] = Object.freeze([
     tier: 'sqlite',
     ours,
     peer: { impl: 'better-sqlite3' },
-    thresholds: { W1: 0.9, W2: 0.9, W3: 0.9, W4: 0.9, W5: 0.8, W6: 0.8 },
+    thresholds: SQLITE_THRESHOLDS,
+  },
+  {
+    comparison: 'sqlite exclusive / better-sqlite3 exclusive',
+    tier: 'sqlite',
+    ours: { impl: 'multistore-sqlite-exclusive' },
+    peer: { impl: 'better-sqlite3-exclusive' },
+    thresholds: SQLITE_THRESHOLDS,
   },
   {
     comparison: 'memory retention / plain',

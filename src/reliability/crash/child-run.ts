@@ -38,6 +38,8 @@ export interface ChildPlan {
   readonly maxCommits: number | undefined;
   readonly warmupMs: number;
   readonly mode: 'event-loop' | 'inline';
+  /** The child store's SQLite locking (the check after it reopens with `normal`). */
+  readonly locking: 'normal' | 'exclusive';
   readonly dropWorker: {
     readonly batchSize: number;
     readonly flushIntervalMs: number;
@@ -88,6 +90,7 @@ function childArgs(plan: ChildPlan): string[] {
     `--run-seed=${plan.runSeed}`,
     `--warmup-ms=${plan.warmupMs}`,
     `--mode=${plan.mode}`,
+    `--locking=${plan.locking}`,
     `--batch-size=${plan.dropWorker.batchSize}`,
     `--flush-interval-ms=${plan.dropWorker.flushIntervalMs}`,
     `--mailbox-capacity=${plan.dropWorker.mailboxCapacity}`,

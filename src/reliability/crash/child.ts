@@ -55,11 +55,13 @@ function options() {
       'flush-interval-ms': { type: 'string', default: '50' },
       'mailbox-capacity': { type: 'string', default: '256' },
       mode: { type: 'string', default: 'event-loop' },
+      locking: { type: 'string', default: 'normal' },
     },
   });
   if (values.path === undefined || values.seed === undefined)
     throw new Error('usage: child --path FILE --seed S [...]');
   const mode = values.mode === 'inline' ? 'inline' : 'event-loop';
+  const locking = values.locking === 'exclusive' ? 'exclusive' : 'normal';
   return {
     path: values.path,
     seed: Number(values.seed),
@@ -67,6 +69,7 @@ function options() {
     maxCommits: Number(values['max-commits']),
     warmupMs: Number(values['warmup-ms']),
     mode,
+    locking,
     dropWorker: {
       batchSize: Number(values['batch-size']),
       flushIntervalMs: Number(values['flush-interval-ms']),
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
     tables: CRASH_TABLE_DECLARATIONS,
     actorMode: config.mode,
     dropWorker: config.dropWorker,
+    sqlite: { locking: config.locking },
   });
   report(`started ${store.latestVersion}`);
   if (config.warmupMs > 0) await sleep(config.warmupMs);

@@ -1,8 +1,9 @@
 /**
  * The crash test harness, run briefly so that `npm run test:unit` covers it
  * (`npm run test:crash` runs it at length). Five iterations with a fixed
- * seed: the plans (kill moments, actor modes, drop-worker tuning) are fixed,
- * where each SIGKILL lands is not, and every landing must pass.
+ * seed: the plans (kill moments, actor modes, drop-worker tuning, SQLite
+ * locking) are fixed, where each SIGKILL lands is not, and every landing
+ * must pass.
  *
  * @module
  */
@@ -38,4 +39,8 @@ it('an iteration plan depends only on the seed and the iteration', () => {
     Array.from({ length: 200 }, (_, i) => planIteration({ seed: SEED }, '/tmp/x.db', i + 1).kill),
   );
   assert.deepEqual([...kills].sort(), ['at-spawn', 'at-start', 'running', 'self-exit']);
+  const lockings = new Set(
+    Array.from({ length: 50 }, (_, i) => planIteration({ seed: SEED }, '/tmp/x.db', i + 1).locking),
+  );
+  assert.deepEqual([...lockings].sort(), ['exclusive', 'normal'], 'children of both lockings');
 });

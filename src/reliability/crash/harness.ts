@@ -4,7 +4,8 @@
  * ```
  *   temp dir / crash.db   (one file for the whole run: state accumulates)
  *   for each iteration:
- *     plan (from seed, iteration): when to kill, actor mode, drop-worker tuning
+ *     plan (from seed, iteration): when to kill, actor mode, drop-worker tuning,
+ *                                  SQLite locking (normal, or exclusive: no shared-memory WAL index)
  *     runChild ─► SIGKILL ─► checkAfterCrash (reopen, compare with the model,
  *                                            flush, commit one more, close)
  *     one line: iteration, acks, kill moment, latest version, outcome
@@ -149,6 +150,8 @@ export function planIteration(
       flushIntervalMs: rng.pick([0, 2, 50]),
       mailboxCapacity: rng.pick([2, 16, 256]),
     },
+    // Drawn last, so the other fields of a seed's plans stay what they were.
+    locking: rng.next() < 0.3 ? 'exclusive' : 'normal',
     timeoutMs: options.childTimeoutMs ?? 30_000,
   };
 }
@@ -197,7 +200,7 @@ function describeIteration(result: IterationResult, total: number): string {
   const acked = life.acked;
   const ackText =
     acked.length === 0 ? 'acked 0' : `acked ${acked.length} (v${acked[0]}-v${acked.at(-1)})`;
-  const tuning = `${plan.mode}, batch ${plan.dropWorker.batchSize}/${plan.dropWorker.flushIntervalMs}ms/mbox ${plan.dropWorker.mailboxCapacity}`;
+  const tuning = `${plan.mode}, ${plan.locking} locking, batch ${plan.dropWorker.batchSize}/${plan.dropWorker.flushIntervalMs}ms/mbox ${plan.dropWorker.mailboxCapacity}`;
   const outcome = problems.length === 0 ? 'ok' : `FAILED (${problems.length} problems)`;
   const inFlight = report.inFlight === 'visible' ? ', in-flight commit visible' : '';
   const recovered = report.recovered > 0 ? `, ${report.recovered} drops recovered` : '';

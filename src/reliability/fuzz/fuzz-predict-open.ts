@@ -119,7 +119,7 @@ function sqliteCheck(spec: SqliteSpec, sqliteTier: boolean): Prediction {
   const tier = () => (sqliteTier ? ACCEPT : invalid('sqlite options without the sqlite tier'));
   if ('value' in spec) {
     if (isAbsent(spec.value)) return ACCEPT;
-    return firstFault(() => junkOptions(spec.value, ['synchronous'], 'sqlite'), tier);
+    return firstFault(() => junkOptions(spec.value, ['synchronous', 'locking'], 'sqlite'), tier);
   }
   const synchronous = spec.synchronous;
   return firstFault(

@@ -1,5 +1,6 @@
 /**
- * One writer per SQLite file; readers are free.
+ * One writer per SQLite file; readers are free unless the writer asked for
+ * exclusive locking.
  *
  * A writing store keeps state beside its file (the latest version, the
  * statistics in memory, the drop worker's queue). Two stores writing one file
@@ -9,9 +10,14 @@
  *
  * ```
  *   writer open:  claim the canonical path in this process   (else STORE_LOCKED, 'this process')
+ *                   exclusive locking: no reader of this process may have it open
+ *                                                            (else STORE_LOCKED 'readers', 'this process')
  *                 lock "<file>-lock" against other processes  (else STORE_LOCKED, 'another process')
- *                 open the database itself                    (normal locking, WAL)
+ *                 open the database itself                    (normal or exclusive locking, WAL)
  *   writer close: close the database, unlock, unclaim
+ *   reader open:  no writer of this process holds it with exclusive locking
+ *                                                            (else STORE_LOCKED 'exclusive writer')
+ *                 count it among the path's readers; uncount it at close
  * ```
  *
  * Within this process a registry of canonical paths (symlinks and relative
@@ -23,14 +29,28 @@
  * that held the database itself in exclusive mode still refuses a second
  * writer: SQLite then reports the database busy (`isBusy`).
  *
+ * A writer with exclusive locking holds the database file's own lock until
+ * it closes (load.ts), so SQLite itself refuses every other connection, a
+ * reader of another process included: that reader's first read finds the
+ * file busy, and once the busy timeout has run out the tier reports it as
+ * `STORE_LOCKED` (`exclusive writer`). Within this process the registry
+ * answers at once, without waiting for a timeout, both ways: a reader is
+ * refused while an exclusive writer of this process holds the file, and an
+ * exclusive writer while readers of this process have it open (a reader
+ * holds SQLite's shared lock from its first read to its close, so the
+ * writer could not take the file's lock anyway).
+ *
  * @module
  */
 
 import { StoreLockedError, TierIoError } from '../../common/errors.js';
-import { type Connection, loadDriver } from './load.js';
+import { type Connection, type Locking, loadDriver } from './load.js';
 import { nodeBuiltin } from './node-builtins.js';
 
-const openFiles = new Set<string>();
+/** The files a writer of this process holds, by canonical path, with its locking mode. */
+const writers = new Map<string, Locking>();
+/** How many read-only tiers of this process have each file open, by canonical path. */
+const readers = new Map<string, number>();
 
 /** The suffix of the companion file a writer locks. */
 export const LOCK_SUFFIX = '-lock';
@@ -50,38 +70,70 @@ export function canonicalPath(path: string): string {
   }
 }
 
-/** The writer's claim on a file: release it once the database is closed. */
-export interface WriterClaim {
+/** A claim on a file: release it once the database is closed. */
+export interface FileClaim {
   readonly canonical: string;
   release(): void;
 }
 
+/** The writer's claim on a file. */
+export type WriterClaim = FileClaim;
+
 /**
  * Claim `path` for writing, in this process and against other processes;
- * throws `STORE_LOCKED` (with the holder) when another writer has it.
+ * throws `STORE_LOCKED` when another writer has it, or, for exclusive
+ * locking, when a reader of this process has it open.
  */
-export function claimWriter(path: string): WriterClaim {
+export function claimWriter(path: string, locking: Locking = 'normal'): WriterClaim {
   const canonical = canonicalPath(path);
-  if (openFiles.has(canonical)) throw new StoreLockedError(path, 'this process');
-  openFiles.add(canonical);
+  if (writers.has(canonical)) throw new StoreLockedError(path, 'this process');
+  if (locking === 'exclusive' && readers.has(canonical)) {
+    throw new StoreLockedError(path, 'this process', { conflict: 'readers' });
+  }
+  writers.set(canonical, locking);
   let lock: Connection | undefined;
   try {
     lock = lockAgainstProcesses(path, canonical);
   } catch (error) {
-    openFiles.delete(canonical);
+    writers.delete(canonical);
     throw error;
   }
+  return once(canonical, () => {
+    try {
+      lock?.close();
+    } finally {
+      writers.delete(canonical);
+    }
+  });
+}
+
+/**
+ * Count a read-only open of `path` among its readers in this process;
+ * throws `STORE_LOCKED` (`exclusive writer`) when a writer of this process
+ * holds it with exclusive locking.
+ */
+export function claimReader(path: string): FileClaim {
+  const canonical = canonicalPath(path);
+  if (writers.get(canonical) === 'exclusive') {
+    throw new StoreLockedError(path, 'this process', { conflict: 'exclusive writer' });
+  }
+  readers.set(canonical, (readers.get(canonical) ?? 0) + 1);
+  return once(canonical, () => {
+    const left = (readers.get(canonical) ?? 1) - 1;
+    if (left > 0) readers.set(canonical, left);
+    else readers.delete(canonical);
+  });
+}
+
+/** A claim whose `release` runs `release` the first time only. */
+function once(canonical: string, release: () => void): FileClaim {
   let released = false;
   return {
     canonical,
     release(): void {
       if (released) return;
       released = true;
-      try {
-        lock?.close();
-      } finally {
-        openFiles.delete(canonical);
-      }
+      release();
     },
   };
 }
@@ -103,9 +155,19 @@ function lockAgainstProcesses(path: string, canonical: string): Connection {
   }
 }
 
-/** The error for a file that another process holds. */
-export function lockedElsewhere(path: string, cause: unknown): StoreLockedError {
-  return new StoreLockedError(path, 'another process', { cause });
+/**
+ * The error for a file that SQLite found busy on opening it: held by a
+ * writer of another process (a second writer), by an exclusive writer (a
+ * reader), or by other connections (a writer asking for exclusive locking).
+ */
+export function lockedElsewhere(
+  path: string,
+  cause: unknown,
+  opener: 'writer' | 'exclusive writer' | 'reader' = 'writer',
+): StoreLockedError {
+  const conflict =
+    opener === 'reader' ? 'exclusive writer' : opener === 'exclusive writer' ? 'readers' : 'writer';
+  return new StoreLockedError(path, 'another process', { cause, conflict });
 }
 
 /** True when `error` is SQLite saying the database is locked by someone else. */

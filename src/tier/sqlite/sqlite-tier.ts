@@ -3,12 +3,13 @@
  *
  * ```
  *   SqliteTier (writer)
- *     connection  SqlConnection (WAL, normal locking, synchronous NORMAL or FULL)
+ *     connection  SqlConnection (WAL, normal or exclusive locking, synchronous NORMAL or FULL)
  *     claim       the one-writer lock of the file (file-lock.ts)
  *     tables      name -> SqlTable     every store table (reads go through table-tier.ts)
  *     latest      mirror of multistore_meta.latest_version
  *   SqliteTier (reader: readOnly)
  *     connection  read-only; every read sees the writer's last commit
+ *     claim       counted among the file's readers in this process (file-lock.ts)
  *     snapshots   connections in read transactions, one per open snapshot (snapshots.ts)
  * ```
  *
@@ -62,8 +63,8 @@ import type {
 } from '../tier.js';
 import { backupDatabase } from './backup.js';
 import { SqlConnection } from './connection.js';
-import { claimWriter, isBusy, lockedElsewhere, type WriterClaim } from './file-lock.js';
-import { connect, MEMORY_PATH, type Synchronous } from './load.js';
+import { claimReader, claimWriter, type FileClaim, isBusy, lockedElsewhere } from './file-lock.js';
+import { connect, LOCKING_MODES, type Locking, MEMORY_PATH, type Synchronous } from './load.js';
 import { checkReadable, migrate, refuseNewerFormat } from './migrations.js';
 import { SnapshotConnections } from './snapshots.js';
 import { SqlTable } from './sql-table.js';
@@ -74,6 +75,12 @@ export interface SqliteOpenOptions {
   readonly readOnly?: boolean | undefined;
   /** The writer's `synchronous` setting (default `normal`). */
   readonly synchronous?: Synchronous | undefined;
+  /**
+   * The writer's locking: `normal` (the default) lets read-only opens read
+   * beside it; `exclusive` holds the file alone, refusing them (load.ts).
+   * A read-only tier takes `normal` only.
+   */
+  readonly locking?: Locking | undefined;
 }
 
 /** What a tier object does with its connection. */
@@ -83,7 +90,8 @@ interface TierInit {
   readonly path: string;
   readonly role: Role;
   readonly connection: SqlConnection;
-  readonly claim?: WriterClaim | undefined;
+  /** The writer's lock, or a reader's place among the file's readers. */
+  readonly claim?: FileClaim | undefined;
   /** A snapshot's: end its read transaction and hand the connection back. */
   readonly giveBack?: ((connection: SqlConnection) => void) | undefined;
 }
@@ -96,7 +104,7 @@ export class SqliteTier extends TableTier<SqlTable> {
   readonly path: string;
   readonly #role: Role;
   readonly #connection: SqlConnection;
-  readonly #claim: WriterClaim | undefined;
+  readonly #claim: FileClaim | undefined;
   readonly #giveBack: ((connection: SqlConnection) => void) | undefined;
   /** A reader's snapshot connections and open snapshot tiers. */
   readonly #snapshotConnections: SnapshotConnections | undefined;
@@ -145,8 +153,11 @@ export class SqliteTier extends TableTier<SqlTable> {
    * Open the database at `path`: for writing (creating it if needed, or a
    * private in-memory one for `:memory:`), or `readOnly` beside its writer.
    * Throws `INVALID_OPTIONS` for a path that is not a non-empty string (or
-   * `:memory:` read-only), `STORE_LOCKED` when another writer has the file,
-   * and `TIER_IO` when SQLite cannot open or read it.
+   * `:memory:` read-only) and for a `locking` other than `normal` or
+   * `exclusive` (or `exclusive` read-only), `STORE_LOCKED` when another
+   * writer has the file (or, with exclusive locking on either side, when a
+   * reader and an exclusive writer would share it), and `TIER_IO` when SQLite
+   * cannot open or read it.
    */
   static open(path: string, options: SqliteOpenOptions = {}): SqliteTier {
     if (typeof path !== 'string' || path.length === 0) {
@@ -155,15 +166,29 @@ export class SqliteTier extends TableTier<SqlTable> {
     if (options.readOnly === true && path === MEMORY_PATH) {
       throw invalidOptions('a read-only SQLite tier needs a file, not :memory:');
     }
-    if (options.readOnly === true) return opening(path, false, () => SqliteTier.#openReader(path));
-    return opening(path, true, () => SqliteTier.#openWriter(path, options));
+    const locking = options.locking ?? 'normal';
+    if (!LOCKING_MODES.includes(locking)) {
+      throw invalidOptions(
+        `SQLite locking must be 'normal' or 'exclusive', got ${describe(locking)}`,
+      );
+    }
+    if (options.readOnly === true) {
+      if (locking === 'exclusive') {
+        throw invalidOptions(
+          "exclusive locking is a writer's: a read-only SQLite tier reads beside the writer",
+        );
+      }
+      return opening(path, 'reader', () => SqliteTier.#openReader(path));
+    }
+    const opener = locking === 'exclusive' ? 'exclusive writer' : 'writer';
+    return opening(path, opener, () => SqliteTier.#openWriter(path, options, locking));
   }
 
-  static #openWriter(path: string, options: SqliteOpenOptions): SqliteTier {
-    const claim = path === MEMORY_PATH ? undefined : claimWriter(path);
+  static #openWriter(path: string, options: SqliteOpenOptions, locking: Locking): SqliteTier {
+    const claim = path === MEMORY_PATH ? undefined : claimWriter(path, locking);
     try {
       const synchronous = options.synchronous ?? 'normal';
-      const db = connect(path, { readOnly: false, synchronous, check: refuseNewerFormat });
+      const db = connect(path, { readOnly: false, synchronous, locking, check: refuseNewerFormat });
       try {
         migrate(db);
         return new SqliteTier({
@@ -183,12 +208,19 @@ export class SqliteTier extends TableTier<SqlTable> {
   }
 
   static #openReader(path: string): SqliteTier {
-    const db = connect(path, { readOnly: true, synchronous: 'normal' });
+    const claim = claimReader(path);
     try {
-      checkReadable(db);
-      return new SqliteTier({ path, role: 'reader', connection: new SqlConnection(db, false) });
+      const db = connect(path, { readOnly: true, synchronous: 'normal' });
+      try {
+        checkReadable(db);
+        const connection = new SqlConnection(db, false);
+        return new SqliteTier({ path, role: 'reader', connection, claim });
+      } catch (error) {
+        db.close();
+        throw error;
+      }
     } catch (error) {
-      db.close();
+      claim.release();
       throw error;
     }
   }
@@ -459,16 +491,22 @@ interface DropOutcome {
 }
 
 /**
- * Run an open, translating what it throws: StoreErrors as they are, a busy
- * database as locked (a writer only: an older multistore holding the file
- * in exclusive mode), anything else as TIER_IO.
+ * Run an open, translating what it throws: StoreErrors as they are; SQLite
+ * finding the file busy (after the busy timeout) as `STORE_LOCKED`, whose
+ * conflict depends on who opens (file-lock.ts: a writer meets an older
+ * multistore holding the file in exclusive mode, a reader an exclusive
+ * writer, an exclusive writer readers); anything else as `TIER_IO`.
  */
-function opening(path: string, writer: boolean, open: () => SqliteTier): SqliteTier {
+function opening(
+  path: string,
+  opener: 'writer' | 'exclusive writer' | 'reader',
+  open: () => SqliteTier,
+): SqliteTier {
   try {
     return open();
   } catch (error) {
     if (isStoreError(error)) throw error;
-    if (writer && isBusy(error)) throw lockedElsewhere(path, error);
+    if (isBusy(error)) throw lockedElsewhere(path, error, opener);
     const reason = error instanceof Error ? error.message : String(error);
     throw new TierIoError(`the sqlite tier failed to open ${path}: ${reason}`, error);
   }

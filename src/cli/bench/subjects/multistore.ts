@@ -15,10 +15,11 @@
  * plain commit of the sets, after a `get` of each key.
  *
  * Each implementation id of the store maps to its open options in
- * {@link STORE_VARIANTS}: the SQLite tier with the store's default
- * durability (WAL, `synchronous=NORMAL`), and with `synchronous: 'full'`
- * (an fsync per commit). A variant with other options is one entry there
- * plus its id in the catalog.
+ * {@link STORE_VARIANTS}: the SQLite tier with the store's defaults (WAL,
+ * `synchronous=NORMAL`, normal locking), with `synchronous: 'full'` (an
+ * fsync per commit), and with `locking: 'exclusive'` (no reader beside the
+ * writer, no shared-memory WAL index). A variant with other options is one
+ * entry there plus its id in the catalog.
  *
  * @module
  */
@@ -36,7 +37,11 @@ import type { BenchSubject, ScanResult, SubjectOptions } from '../subject.js';
 const SCAN_PAGE_SIZE = 1000;
 
 /** The implementation ids of the store. */
-export type MultiStoreImpl = 'multistore-memory' | 'multistore-sqlite' | 'multistore-sqlite-full';
+export type MultiStoreImpl =
+  | 'multistore-memory'
+  | 'multistore-sqlite'
+  | 'multistore-sqlite-full'
+  | 'multistore-sqlite-exclusive';
 
 /** Open options of each implementation id, given the child's directory. */
 const STORE_VARIANTS: Readonly<Record<MultiStoreImpl, (dir: string) => MultiStoreOptions>> =
@@ -46,6 +51,10 @@ const STORE_VARIANTS: Readonly<Record<MultiStoreImpl, (dir: string) => MultiStor
     'multistore-sqlite-full': (dir: string): MultiStoreOptions => ({
       path: join(dir, 'multistore.db'),
       sqlite: { synchronous: 'full' },
+    }),
+    'multistore-sqlite-exclusive': (dir: string): MultiStoreOptions => ({
+      path: join(dir, 'multistore.db'),
+      sqlite: { locking: 'exclusive' },
     }),
   });
 

@@ -19,11 +19,14 @@ export async function openSubject(impl: ImplId, options: SubjectOptions): Promis
     case 'multistore-memory':
     case 'multistore-sqlite':
     case 'multistore-sqlite-full':
+    case 'multistore-sqlite-exclusive':
       return (await import('./multistore.js')).openMultiStore(impl, options);
     case 'sorted-btree':
       return (await import('./btree.js')).openBTree();
     case 'better-sqlite3':
-      return (await import('./sqlite.js')).openRawSqlite(options);
+    case 'better-sqlite3-exclusive':
+    case 'better-sqlite3-no-index':
+      return (await import('./sqlite.js')).openRawSqlite(impl, options);
     case 'lmdb':
       return (await import('./lmdb.js')).openLmdb(options, false);
     case 'lmdb-nosync':

@@ -1,17 +1,32 @@
 /**
  * The SQLite peer: raw better-sqlite3 on the schema of multistore's SQLite
- * tier, with the same settings (exclusive locking, WAL, `synchronous =
- * NORMAL`, a checkpoint every {@link WAL_CHECKPOINT_PAGES} WAL pages, the
- * WAL cut back to {@link WAL_SIZE_LIMIT_BYTES} when it starts over) and
- * the same batch size (one transaction per 100 writes), every statement
- * prepared once.
+ * tier and with its settings, so that the tier's ratio to it is the price of
+ * the store itself (routing, figures, drop requests, horizons), not of a
+ * different schema or configuration:
+ *
+ * - schema: the store table's SQL table and its index by version, from the
+ *   tier's own DDL (tier/sqlite/schema.ts), so the two cannot drift apart;
+ * - settings: WAL, `synchronous = NORMAL`, a checkpoint every
+ *   {@link WAL_CHECKPOINT_PAGES} WAL pages, the WAL cut back to
+ *   {@link WAL_SIZE_LIMIT_BYTES} when it starts over, and the tier's default
+ *   normal locking (the WAL index in shared memory, as readers beside a
+ *   writer need);
+ * - the same batch size (one transaction per 100 writes), every statement
+ *   prepared once.
  *
  * ```
- *   t (key BLOB, version INTEGER, value BLOB, PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID
+ *   t_6d756c7469 (key BLOB, version INTEGER, value BLOB, PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID
+ *   v_6d756c7469 ON t_6d756c7469 (version, key)         the change feed's index
  *   get      key = ? AND version <= ? ORDER BY version DESC LIMIT 1      one seek
  *   scan     key range, version <= ?, GROUP BY key with max(version)     one pass in SQLite
  *   dropOld  DELETE key = ? AND version < (newest version of key)        100 keys per transaction
  * ```
+ *
+ * Two variants change one thing each ({@link RAW_SQLITE_VARIANTS}):
+ * `better-sqlite3-exclusive` takes exclusive locking (the WAL index in the
+ * connection's heap), the peer of the tier opened with `sqlite: { locking:
+ * 'exclusive' }`; `better-sqlite3-no-index` leaves out the index by version,
+ * which shows what that index costs the writes.
  *
  * The scan lets SQLite do the whole job in one statement: with `max()` the
  * bare `value` column comes from the row holding the maximum, which is the
@@ -24,35 +39,64 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from '../../../tier/sqlite/load.js';
+import {
+  createTableSql,
+  createVersionIndexSql,
+  sqlTableName,
+} from '../../../tier/sqlite/schema.js';
+import { DEFAULT_TABLE } from '../../../tier/tier.js';
 import type { WriteBatch } from '../data.js';
 import type { BenchSubject, ScanResult, SubjectOptions } from '../subject.js';
 
-const SCHEMA =
-  'CREATE TABLE t (key BLOB NOT NULL, version INTEGER NOT NULL, value BLOB, ' +
-  'PRIMARY KEY (key, version)) STRICT, WITHOUT ROWID';
+/** The implementation ids of the raw SQLite peer. */
+export type RawSqliteImpl =
+  | 'better-sqlite3'
+  | 'better-sqlite3-exclusive'
+  | 'better-sqlite3-no-index';
+
+/** What a variant of the peer sets up. */
+interface RawSqliteVariant {
+  /** SQLite's locking mode: `normal` (the tier's default) or `exclusive`. */
+  readonly locking: 'normal' | 'exclusive';
+  /** Whether the table has the tier's index by version. */
+  readonly versionIndex: boolean;
+}
+
+/** The peer and its variants. */
+export const RAW_SQLITE_VARIANTS: Readonly<Record<RawSqliteImpl, RawSqliteVariant>> = Object.freeze(
+  {
+    'better-sqlite3': { locking: 'normal', versionIndex: true },
+    'better-sqlite3-exclusive': { locking: 'exclusive', versionIndex: true },
+    'better-sqlite3-no-index': { locking: 'normal', versionIndex: false },
+  },
+);
+
+/** The SQL table every write goes to: the tier's table for its default store table. */
+const TABLE = `"${sqlTableName(DEFAULT_TABLE)}"`;
 
 const SQL = Object.freeze({
-  put: 'INSERT OR REPLACE INTO t (key, version, value) VALUES (?, ?, ?)',
-  newest:
-    'SELECT version, value FROM t WHERE key = ? AND version <= ? ORDER BY version DESC LIMIT 1',
+  put: `INSERT OR REPLACE INTO ${TABLE} (key, version, value) VALUES (?, ?, ?)`,
+  newest: `SELECT version, value FROM ${TABLE} WHERE key = ? AND version <= ? ORDER BY version DESC LIMIT 1`,
   scan:
-    'SELECT key, max(version), value FROM t WHERE key >= ? AND key < ? AND version <= ? ' +
+    `SELECT key, max(version), value FROM ${TABLE} WHERE key >= ? AND key < ? AND version <= ? ` +
     'GROUP BY key ORDER BY key',
-  scanToEnd:
-    'SELECT key, max(version), value FROM t WHERE key >= ? AND version <= ? GROUP BY key ORDER BY key',
-  dropOld: 'DELETE FROM t WHERE key = ? AND version < (SELECT max(version) FROM t WHERE key = ?)',
-  count: 'SELECT count(*) FROM t WHERE key = ?',
+  scanToEnd: `SELECT key, max(version), value FROM ${TABLE} WHERE key >= ? AND version <= ? GROUP BY key ORDER BY key`,
+  dropOld: `DELETE FROM ${TABLE} WHERE key = ? AND version < (SELECT max(version) FROM ${TABLE} WHERE key = ?)`,
+  count: `SELECT count(*) FROM ${TABLE} WHERE key = ?`,
 });
 
-/** Open a raw better-sqlite3 database in `dir`. */
-export function openRawSqlite(options: SubjectOptions): BenchSubject {
+/** Open a raw better-sqlite3 database in `dir`, as `impl` sets it up. */
+export function openRawSqlite(impl: RawSqliteImpl, options: SubjectOptions): BenchSubject {
+  const { locking, versionIndex } = RAW_SQLITE_VARIANTS[impl];
   const db = new Database(join(options.dir, 'raw.db'));
-  db.pragma('locking_mode = EXCLUSIVE');
+  // Before the journal mode, as the tier does: the WAL index goes to the heap.
+  if (locking === 'exclusive') db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-  db.exec(SCHEMA);
+  db.exec(createTableSql(DEFAULT_TABLE));
+  if (versionIndex) db.exec(createVersionIndexSql(DEFAULT_TABLE));
   return new RawSqliteSubject(db);
 }
 
