@@ -430,10 +430,15 @@ describe('the installed multistore bench', () => {
       [
         ['multistore-sqlite', 'measured'],
         ['better-sqlite3', 'measured'],
+        ['multistore-sqlite-exclusive', 'measured'],
+        ['better-sqlite3-exclusive', 'measured'],
         ...optional.map((label) => [label, 'missing']),
       ],
     );
-    assert.match(output, /^W3 get latest +deep +[\d,]+ +[\d,]+ +\d+\.\d\d( +missing){4}$/m);
+    assert.match(
+      output,
+      /^W3 get latest +deep +[\d,]+ +[\d,]+ +\d+\.\d\d +[\d,]+ +[\d,]+( +missing){4}$/m,
+    );
     assert.match(output, /^missing: hyperbee \(Cannot find package 'hyperbee'/m);
   });
 });
