@@ -54,6 +54,11 @@ export interface ScriptTransaction {
 export interface ScriptStore {
   /** The highest version committed through this store. */
   readonly latestVersion: number;
+  /**
+   * Another process writes it (a read-only store): a read without a version
+   * must read the latest in its own snapshot, not a version taken before it.
+   */
+  readonly readOnly?: boolean;
   commit(deltas: readonly Delta[], version?: number): Awaitable<number | undefined>;
   get(key: Uint8Array, version?: number): Awaitable<ScriptEntry | undefined>;
   contains(key: Uint8Array, version?: number): Awaitable<boolean>;

@@ -312,8 +312,13 @@ export class StoreSession {
     if (version > this.#current) this.#current = version;
   }
 
-  #readVersion(args: CommandArgs): number {
-    return args.integer('version') ?? this.#current;
+  /**
+   * A read-only store's writer (another process) may erase the version taken
+   * before the read began; without `version=` it reads the latest of the
+   * snapshot the read takes instead.
+   */
+  #readVersion(args: CommandArgs): number | undefined {
+    return args.integer('version') ?? (this.#store.readOnly === true ? undefined : this.#current);
   }
 
   #error(command: Command, message: string): ScriptError {
