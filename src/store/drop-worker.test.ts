@@ -5,8 +5,10 @@ import { MemoryLogger } from '../common/logger.js';
 import type { StorageStatsRecorded } from '../event/events.js';
 import { MockClock } from '../runtime/clock.js';
 import { forEachStoreSetup, turns } from '../test-support/store-setups.js';
+import { BruteForceTier } from '../test-support/tier-model.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
+import { MemoryTier } from '../tier/memory/memory-tier.js';
 import type { TierDrop } from '../tier/tier.js';
 import { MultiStore } from './multistore.js';
 
@@ -250,4 +252,28 @@ it('flush waits for room in a full mailbox without polling: the drain lets it in
     globalThis.setTimeout = realSetTimeout;
     await store.close();
   }
+});
+
+it('a memory tier, never opened again, is given no log records; a persistent tier gets one per commit', async () => {
+  for (const tier of [new MemoryTier(), new BruteForceTier()]) {
+    const store = MultiStore.fromTier(tier, {
+      clock: new MockClock(),
+      dropWorker: { batchSize: 1000, flushIntervalMs: 1e9 },
+      tables: [{ name: 'sessions', prefix: 's:', retention: { keepLastVersions: 1 } }],
+    });
+    try {
+      for (let version = 1; version <= 3; version++) {
+        store.commit([{ type: 'set', key: 's:a', value: `v${version}` }], version);
+      }
+      // The requests wait for the worker; only a persistent tier holds them.
+      assert.equal(tier.readLog().length, tier.persistent ? 3 : 0, tier.kind);
+      await store.flush();
+      assert.deepEqual(tier.readLog(), [], tier.kind);
+      assert.equal(store.versions('s:a').length, 1, tier.kind);
+      assert.equal(store.dropWorkerStats().entriesDropped, 2, tier.kind);
+    } finally {
+      await store.close();
+    }
+  }
+  assert.equal(new MemoryTier().persistent, false);
 });

@@ -22,6 +22,12 @@
  * version, and is told once the step has committed (`written`) and once its
  * requests are queued (`queued`), both before any listener runs.
  *
+ * A tier that is not `persistent` (memory) is never opened again, so the
+ * writer keeps no log there: its commits encode no record and its flushes
+ * settle none (the requests still carry a `seq`, unused). That is a record
+ * encoded per commit and one settled per flush saved on the hottest path of
+ * a retention table (W7, memory tier: about 14 % more writes per second).
+ *
  * Retention tables need no sweep after a crash (their requests are in the
  * log), only when a table's policy is stricter than what its data was
  * written under: a file of the first format (which kept requests in memory
@@ -84,6 +90,8 @@ export class StoreWriter {
   readonly #system: ActorSystem;
   readonly #tracker: StorageStatsTracker;
   readonly #log: RequestLog;
+  /** False on a tier that is never opened again: no log records (module comment). */
+  readonly #keepsLog: boolean;
   readonly #worker: DropWorker;
   #latestVersion: number;
   /** The retention sweep: running (event-loop) or waiting for flush (inline). */
@@ -96,6 +104,7 @@ export class StoreWriter {
     this.#latestVersion = tier.latestVersion();
     this.#tracker = new StorageStatsTracker(initialFigures(tier, host.tables));
     this.#log = new RequestLog();
+    this.#keepsLog = tier.persistent;
     const recovered = this.#log.recover(tier.readLog(), ({ spec, cursor, seq }) =>
       RangeDrop.of(spec, host.router, seq, cursor),
     );
@@ -106,7 +115,10 @@ export class StoreWriter {
         figuresAfter: (record) => this.#tracker.figuresAfter(record),
         adopt: (figures) => this.#tracker.adopt(figures),
         publish: (record) => host.publish(record),
-        settle: (requests, notApplied, stepped) => this.#log.settle(requests, notApplied, stepped),
+        settle: (requests, notApplied, stepped) =>
+          this.#keepsLog
+            ? this.#log.settle(requests, notApplied, stepped)
+            : { forget: [], log: [], settled: () => {} },
       },
       snapshots: host.snapshots,
       parked: new ParkedDrops(),
@@ -134,7 +146,7 @@ export class StoreWriter {
     const ceiling = Math.max(this.#latestVersion, version);
     const reserve = () => this.#log.reserve();
     const requests = queuedDropsOf(plan, version, ceiling, this.#host.router, reserve);
-    const log = requests.length > 0 ? this.#log.record(requests) : undefined;
+    const log = requests.length > 0 && this.#keepsLog ? this.#log.record(requests) : undefined;
     const record = this.#write(plan, version, log);
     hooks.written();
     // The requests are queued before anything the store does next can end a
@@ -208,6 +220,11 @@ export class StoreWriter {
   /** Log requests (a record of their own) and hand them to the worker: the sweep's way in. */
   #submitLogged(requests: readonly UnloggedRequest[]): void {
     if (requests.length === 0) return;
+    if (!this.#keepsLog) {
+      const seq = this.#log.reserve();
+      this.#worker.submit(requests.map((request) => ({ ...request, seq })));
+      return;
+    }
     const { requests: logged, record } = this.#log.append(requests);
     this.#host.tier.drop(new Map(), undefined, { log: [record] });
     this.#worker.submit(logged);

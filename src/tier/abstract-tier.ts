@@ -150,6 +150,10 @@
  * drop's `erasedTops` raise the tables' erased tops (above) in the same
  * step; `set` refuses them.
  *
+ * A tier whose storage ends with it (`persistent` false: memory) is never
+ * opened again, so nothing would ever read its log: the store hands such a
+ * tier no log records (figures still, which `stats()` and `verify()` read).
+ *
  * ## Read-only tiers and snapshots
  *
  * A tier may be read-only (`readOnly`, e.g. a SQLite file opened beside the
@@ -231,6 +235,13 @@ export abstract class AbstractTier implements TierReader {
 
   /** True for a tier that refuses writes (`READ_ONLY`); false unless a backend says so. */
   readonly readOnly: boolean = false;
+
+  /**
+   * False for a tier whose storage ends when it closes (memory): no later
+   * open reads its log, so the store keeps none there (see "Store state").
+   * True unless a backend says so.
+   */
+  readonly persistent: boolean = true;
 
   /**
    * The newest entry of `key` at or below `version`, or `undefined`. The

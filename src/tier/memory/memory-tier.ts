@@ -43,6 +43,8 @@ import { MemoryTable } from './memory-table.js';
 /** A tier held in process memory. */
 export class MemoryTier extends TableTier<MemoryTable> {
   readonly kind = 'memory';
+  /** Nothing outlives `close()`: the store writes no log records here. */
+  override readonly persistent = false;
   readonly #settings = new Map<string, string>();
   readonly #state = new KeptState();
   #latest = 0;
