@@ -221,7 +221,9 @@ export class SnapshotViolationError extends StoreError {
  * The answer of a read at `version` was erased (a drop or retention erased the
  * history it needs); `readableFrom` is the oldest version that can still be
  * read for the key. Also thrown for an explicit commit writing the key at
- * such a version (`operation` `write`: the value could never be read back).
+ * a version below `readableFrom` (`operation` `write`: inside the erased
+ * history the value could never be read back; below it, it would show above
+ * the versions erased, where a deletion left the key absent).
  */
 export class VersionTooOldError extends StoreError {
   /** The version the read asked for. */

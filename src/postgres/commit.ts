@@ -231,7 +231,11 @@ async function insertDropRequests(
   );
 }
 
-/** An explicit version below a key's horizon: a value written there could never be read. */
+/**
+ * An explicit version below the `readableFrom` of a key's horizon: inside it
+ * a value written could never be read, and below it (a deletion's) it would
+ * bring the key back where the drop left it absent (store/history-reads.ts).
+ */
 async function checkErasedHistory(
   sql: Sql,
   context: CommitContext,
@@ -248,10 +252,10 @@ async function checkErasedHistory(
   for (const [table, keys] of keysByTable) {
     horizons.set(table, await context.rows.horizonsOf(sql, table, keys));
   }
-  // The first write (in the plan's order) into erased history is the one reported.
+  // The first write (in the plan's order) below a horizon is the one reported.
   for (const write of plan.writes) {
     const horizon = horizons.get(write.table.name)?.get(bytesToBinaryString(write.key));
-    if (horizon !== undefined && version >= horizon.erasedFrom && version < horizon.readableFrom) {
+    if (horizon !== undefined && version < horizon.readableFrom) {
       throw new VersionTooOldError(version, horizon.readableFrom, write.key, 'write');
     }
   }

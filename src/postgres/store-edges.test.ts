@@ -138,6 +138,47 @@ describe('the PostgreSQL store at its edges', { skip: !postgresAvailable() }, ()
           error.readableFrom === 6 &&
           error.message.includes('cannot be written at version 3'),
       );
+      await assert.rejects(
+        store.commit([{ type: 'set', key: 'a', value: 'x' }], 1),
+        (error: Error) => error instanceof VersionTooOldError && error.readableFrom === 6,
+        'below the erased versions too',
+      );
+      assert.equal(await store.commit([{ type: 'set', key: 'a', value: 'x' }], 6), 6);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses an explicit commit below a deletion: the key stays absent above it', async () => {
+    const store = await open();
+    const refusedAt = (version: number) => (error: Error) =>
+      error instanceof VersionTooOldError &&
+      error.code === 'VERSION_TOO_OLD' &&
+      error.operation === 'write' &&
+      error.version === version &&
+      error.readableFrom === 3 &&
+      new TextDecoder().decode(error.key) === 'k';
+    try {
+      await store.commit([{ type: 'set', key: 'x', value: '1' }]);
+      await store.commit([{ type: 'set', key: 'k', value: 'old' }]);
+      await store.commit([{ type: 'drop', key: 'k' }]);
+      await store.flush();
+      for (const version of [0, 1]) {
+        await assert.rejects(
+          store.commit([{ type: 'set', key: 'k', value: 'new' }], version),
+          refusedAt(version),
+        );
+      }
+      assert.equal(await store.get('k'), undefined);
+      assert.deepEqual(await store.versions('k'), []);
+      await store.commit([{ type: 'set', key: 'k', value: 'later' }], 6);
+      await assert.rejects(
+        store.commit([{ type: 'set', key: 'k', value: 'new' }], 1),
+        refusedAt(1),
+        'a later write does not open the history below the deletion',
+      );
+      assert.equal(await store.get('k', 4), undefined);
+      assert.equal(await store.commit([{ type: 'set', key: 'k', value: 'between' }], 4), 4);
     } finally {
       await store.close();
     }

@@ -7,8 +7,22 @@
  *                       else V >= the table's floor                    ─► tier.get
  *                       else horizon(key) refuses V ? VERSION_TOO_OLD  : tier.get
  *   range(..., V)       store/range.ts: a table whose floor is above V pages its horizons too
- *   checkWrites(ws, V)  an explicit write into [erasedFrom, readableFrom) ─► VERSION_TOO_OLD
+ *   checkWrites(ws, V)  an explicit write below a horizon's readableFrom   ─► VERSION_TOO_OLD
  * ```
+ *
+ * Writes are refused below `readableFrom`, not only inside the horizon: a
+ * write at V shows from V up to the key's next stored version. Below a
+ * deletion nothing is stored above V, so the write would bring the key back
+ * where the drop left it absent:
+ *
+ * ```
+ *   k:  v2 "a"   drop @3 (deletes k)     horizon [2, 3), nothing stored
+ *   write k @1 "new"  ─► k reads "new" at 1, refused at 2, "new" again from 3 on
+ * ```
+ *
+ * Below what `keepLastVersions` or `upToVersion` kept, the oldest survivor
+ * would mask such a write, but one rule for every horizon keeps a key's
+ * history below `readableFrom` closed: it can no longer be written.
  *
  * `floor` is the highest readable floor of every table, kept here so that a
  * read at or above it costs one comparison; the drop worker raises it as it
@@ -83,8 +97,9 @@ export class HistoryReads {
   }
 
   /**
-   * Throw `VERSION_TOO_OLD` if a write at `version` would land in erased
-   * history (one comparison when `version` is at or above the floor).
+   * Throw `VERSION_TOO_OLD` if a write at `version` is below the
+   * `readableFrom` of a key's horizon, in erased history or under it (one
+   * comparison when `version` is at or above the floor).
    */
   checkWrites(writes: readonly PlannedWrite[], version: number): void {
     if (version >= this.#floor) return;
@@ -104,7 +119,12 @@ export class HistoryReads {
   #check(table: string, key: Uint8Array, version: number, operation: 'read' | 'write'): void {
     if (version >= this.#tier.readableFloor(table)) return;
     const horizon = this.#tier.horizon(table, key);
-    if (horizon !== undefined && version >= horizon.erasedFrom && version < horizon.readableFrom) {
+    if (horizon === undefined || version >= horizon.readableFrom) return;
+    // Below `erasedFrom` a read answers as before the erasure, but a write
+    // there does not only change those versions: it shows up to the key's
+    // next stored version, and after a deletion there is none (step 5 of
+    // the drop rule keeps the key absent from the drop on).
+    if (operation === 'write' || version >= horizon.erasedFrom) {
       throw new VersionTooOldError(version, horizon.readableFrom, key, operation);
     }
   }

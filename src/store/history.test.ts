@@ -92,12 +92,9 @@ forEachStoreSetup((setup) => {
       'the message says what was refused: a write, not a read',
     );
     assert.equal(store.get('other'), undefined);
-    assert.equal(
-      store.commit([set('a', '0')], 0),
-      0,
-      'below the erased versions history is intact',
-    );
-    assert.equal(text(store.get('a', 0)?.value), '0');
+    assert.throws(() => store.commit([set('a', '0')], 0), tooOld(5), 'below them too');
+    assert.equal(store.get('a', 0), undefined);
+    assert.equal(store.commit([set('a', '6')], 5), 5, 'from the oldest readable version on');
   });
 
   it('an open transaction keeps its snapshot: the drop erases only what it does not read, the rest waits', async () => {

@@ -7,7 +7,8 @@
  * written out longhand (no code shared with the store): select by the
  * constraints, erase only the selected versions older than every version
  * kept, and remember the versions whose reads that changed (the key's
- * horizon), which reads must then refuse. A flush may be told the versions
+ * horizon), which reads must then refuse, and explicit writes below its
+ * oldest readable version (README, "The drop rule", step 6). A flush may be told the versions
  * open snapshots read at: it then erases, of each request, the longest
  * prefix that changes no snapshot's read (found by trying them all), and
  * parks the rest of the request, and every later request of its key, until
@@ -186,14 +187,16 @@ export class StoreModel {
   }
 
   /**
-   * The first key a commit at `version` writes where erased history refuses
-   * that version (the store refuses the whole commit), or `undefined`.
+   * The first key a commit at `version` writes below the `readableFrom` of
+   * its horizon, inside it or under it (the store refuses the whole commit),
+   * or `undefined`.
    */
   refusesWrite(deltas: readonly ModelDelta[], version: number): ModelRefusal | undefined {
     for (const delta of deltas) {
       if (delta.type === 'drop' || delta.type === 'drop-range') continue;
-      const refusal = this.refusal(delta.key, version);
-      if (refusal !== undefined) return refusal;
+      const horizon = this.#horizons.get(bytesToBinaryString(delta.key));
+      if (horizon !== undefined && version < horizon.readableFrom)
+        return { key: delta.key, readableFrom: horizon.readableFrom };
     }
     return undefined;
   }

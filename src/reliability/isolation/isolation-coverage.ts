@@ -16,6 +16,8 @@ export interface Coverage {
   writeSkewsCommitted: number;
   parkedSeen: number;
   versionTooOld: number;
+  /** Explicit writes below a deletion of their key, refused (the drop rule, step 6). */
+  writesUnderDeletion: number;
   snapshotViolations: number;
   expired: number;
   reopened: number;
@@ -37,6 +39,7 @@ export function emptyCoverage(): Coverage {
     writeSkewsCommitted: 0,
     parkedSeen: 0,
     versionTooOld: 0,
+    writesUnderDeletion: 0,
     snapshotViolations: 0,
     expired: 0,
     reopened: 0,

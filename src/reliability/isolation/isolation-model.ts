@@ -30,6 +30,12 @@
  * later ones must wait for the snapshot. Together with "a transaction reads
  * the same answer twice", that is what protects a snapshot's history.
  *
+ * An explicit write of k at V (every drop applied) may be refused with
+ * VERSION_TOO_OLD when a drop request of k has its ceiling above V, and must
+ * be when a drop that erased versions of k deleted it above V: a write
+ * there would bring k back above the deletion (README, "The drop rule",
+ * step 6).
+ *
  * @module
  */
 
@@ -118,7 +124,7 @@ export class HistoryModel {
   readonly #truth = new Map<Key, Map<number, string | undefined>>();
   readonly commits: LoggedCommit[] = [];
   readonly requests: Request[] = [];
-  readonly #deletions: { key: Key; version: number; index: number }[] = [];
+  readonly #deletions: { key: Key; version: number; index: number; erased: boolean }[] = [];
   readonly #eventual: StoreModel;
   readonly #used = new Set<number>();
   latest = 0;
@@ -146,9 +152,10 @@ export class HistoryModel {
     const written = new Set(writes.filter((w) => w.type !== 'drop').map((w) => w.key));
     const ranged = new Set(ranges.flatMap((r) => r.keys));
     this.commits.push({ version, keys, written, ranged });
+    const stored = [...keys].filter((k) => this.#eventual.versions(encoder.encode(k)).length > 0);
     this.#eventual.commit([...writes.map(toStoreDelta), ...ranges.map(toRangeDelta)], version);
     this.#eventual.flush();
-    this.#recordRequests(version, [...writes, ...ranges.flatMap(perKey)]);
+    this.#recordRequests(version, [...writes, ...ranges.flatMap(perKey)], new Set(stored));
   }
 
   #write(key: Key, version: number, w: ModelWrite): void {
@@ -157,7 +164,8 @@ export class HistoryModel {
     versions.set(version, w.type === 'set' ? w.value : undefined);
   }
 
-  #recordRequests(version: number, writes: readonly ModelWrite[]): void {
+  /** `stored`: the keys with a stored version before the commit (a drop of the others erases nothing). */
+  #recordRequests(version: number, writes: readonly ModelWrite[], stored: ReadonlySet<Key>): void {
     const written = new Set(writes.filter((w) => w.type !== 'drop').map((w) => w.key));
     for (const w of writes) {
       if (w.type !== 'drop') continue;
@@ -165,7 +173,7 @@ export class HistoryModel {
       this.requests.push({ key: w.key, version, ceiling: this.latest });
       const gone = this.#eventual.versions(encoder.encode(w.key)).length === 0;
       if (gone && !written.has(w.key) && this.#truth.has(w.key)) {
-        this.#deletions.push({ key: w.key, version, index });
+        this.#deletions.push({ key: w.key, version, index, erased: stored.has(w.key) });
       }
     }
     for (const key of written) {
@@ -209,9 +217,15 @@ export class HistoryModel {
     );
   }
 
-  /** True when a drop deleted `key` at a version above `version` (its whole history then erased). */
+  /**
+   * True when a drop that erased versions of `key` deleted it at a version
+   * above `version`: once applied, an explicit write of `key` at `version`
+   * must be refused (README, "The drop rule", step 6: it would bring the key
+   * back above the deletion). A drop of a key with nothing stored erases
+   * nothing and leaves its horizon as it was.
+   */
   deletedAbove(key: Key, version: number): boolean {
-    return this.#deletions.some((d) => d.key === key && d.version > version);
+    return this.#deletions.some((d) => d.key === key && d.erased && d.version > version);
   }
 
   #writtenIn(key: Key, from: number, to: number): boolean {
@@ -219,7 +233,11 @@ export class HistoryModel {
     return false;
   }
 
-  /** True when a drop request of one of `keys` could have erased history at or above `version`. */
+  /**
+   * True when a drop request of one of `keys` could have left it a horizon
+   * whose `readableFrom` (at most the request's ceiling) is above `version`:
+   * an explicit write there may be refused, inside the erased history or under it.
+   */
   mayRefuseWrite(keys: readonly Key[], version: number): boolean {
     return this.requests.some((r) => keys.includes(r.key) && r.ceiling > version);
   }

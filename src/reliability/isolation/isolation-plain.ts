@@ -47,12 +47,7 @@ export class PlainSteps {
     if ('ahead' in at) return this.#commit(writes, ranges, latest + at.ahead);
     const version = latest - at.back;
     if (version < 0) return;
-    // Not under a deletion: the store shows such a write above the deletion
-    // (the key comes back, README "The drop rule" step 5 says it stays absent),
-    // a gap of the store reported apart; range drops delete often.
-    writes = writes.filter(
-      (w) => w.type !== 'drop' && !this.state.model.deletedAbove(w.key, version),
-    );
+    writes = writes.filter((w) => w.type !== 'drop');
     // Refused before anything else, even at a version a commit already took.
     if (version <= (this.state.highestOpen() ?? -1)) return this.#commit(writes, [], version);
     if (this.state.model.used(version)) return;
@@ -69,6 +64,7 @@ export class PlainSteps {
     let expected: string;
     if (explicit === undefined) expected = empty ? 'undefined' : String(model.latest + 1);
     else if (explicit <= (this.state.highestOpen() ?? -1)) expected = 'violation';
+    else if (unique.some((w) => model.deletedAbove(w.key, explicit))) expected = 'too-old';
     else expected = String(explicit);
     const deltas = [...unique.map(toDelta), ...ranges.map(toRangeDropDelta)];
     const actual = attempt(() => String(this.state.store.commit(deltas, explicit)));
@@ -76,6 +72,7 @@ export class PlainSteps {
     if (actual === 'too-old' && explicit !== undefined && explicit < model.latest) {
       assert.ok(model.mayRefuseWrite(keys, explicit), `VERSION_TOO_OLD for a write at ${explicit}`);
       coverage.versionTooOld++;
+      if (expected === 'too-old') coverage.writesUnderDeletion++;
       return;
     }
     assert.equal(actual, expected, `plain commit at ${explicit ?? 'auto'}`);
