@@ -185,7 +185,7 @@ export class CaseRun {
       return reject('SNAPSHOT_VIOLATION', `version ${version} under a snapshot at ${highest}`);
     return this.model.refusesWrite(toModel(raw), version) === undefined
       ? ACCEPT
-      : reject('VERSION_TOO_OLD', 'a write where history was erased');
+      : reject('VERSION_TOO_OLD', "a write below a key's readableFrom");
   }
 
   /** Settle before a read below the latest version while drops are pending: refusals must agree. */

@@ -191,7 +191,7 @@ export class TxModel {
       );
     return history.refusesWrite(deltas, explicit) === undefined
       ? ACCEPT
-      : reject('VERSION_TOO_OLD', 'a write where history was erased');
+      : reject('VERSION_TOO_OLD', "a write below a key's readableFrom");
   }
 
   /** The transaction's commit as deltas: its writes, then its drops. */
