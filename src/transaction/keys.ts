@@ -93,6 +93,8 @@ function beforeEnd(key: KeyId, end: KeyBound): boolean {
 /** True when the range holds no key at all (its end lies before its start). */
 export function isEmptyRange(range: KeyRange): boolean {
   const { start, end } = range;
+  // No key sorts before the empty key: `[.., "")` holds none, whatever its start.
+  if (end.kind === 'excluded' && end.key === '') return true;
   if (start.kind === 'unbounded' || end.kind === 'unbounded') return false;
   if (start.key < end.key) return false;
   if (start.key > end.key) return true;

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   ALL_KEYS,
+  firstKeyOf,
   inRange,
   isEmptyRange,
   type KeyBound,
@@ -58,6 +59,9 @@ describe('key ranges', () => {
     assert.equal(isEmptyRange({ start: included('b'), end: included('b') }), false);
     assert.equal(isEmptyRange({ start: included('c'), end: included('b') }), true);
     assert.equal(isEmptyRange(ALL_KEYS), false);
+    // No key sorts before the empty key.
+    assert.equal(isEmptyRange({ start: OPEN, end: excluded('') }), true);
+    assert.equal(isEmptyRange({ start: OPEN, end: included('') }), false);
   });
 });
 
@@ -107,6 +111,30 @@ describe('ReadSet', () => {
     set.addRange({ start: excluded('b'), end: excluded('c') });
     assert.equal(set.ranges.length, 2);
     assert.equal(set.covers('b'), false);
+  });
+
+  it('meets a written range exactly where it shares a key with a range read, and names a shared key', () => {
+    // Ranges as the API makes them: a start included or unbounded.
+    const start: fc.Arbitrary<KeyBound> = fc.oneof(fc.constant(OPEN), keyId.map(included));
+    const apiRange = fc.oneof(fc.record({ start, end: bound }), keyId.map(prefixRange));
+    const keys = [''];
+    for (let length = 1; length <= 5; length++) {
+      for (const key of keys.filter((k) => k.length === length - 1)) {
+        for (const byte of [0x00, 0x61, 0x62, 0xff]) keys.push(key + String.fromCharCode(byte));
+      }
+    }
+    fc.assert(
+      fc.property(fc.array(apiRange, { maxLength: 6 }), apiRange, (ranges, written) => {
+        const reads = new ReadSet();
+        for (const read of ranges) reads.addRange(read);
+        const shares = (key: string) =>
+          inRange(key, written) && ranges.some((r) => inRange(key, r));
+        const found = reads.firstOverlap(written);
+        assert.equal(found !== undefined, keys.some(shares));
+        if (found !== undefined) assert.ok(shares(firstKeyOf(found)));
+      }),
+      { numRuns: 3_000 },
+    );
   });
 
   it('turns a scan of every key into one flag', () => {
