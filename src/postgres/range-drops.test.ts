@@ -210,6 +210,43 @@ describe('range drops on PostgreSQL', { skip: !postgresAvailable() }, () => {
       }
     }
 
+    it('a range drop whose keys the transaction holds back (held on the row) still conflicts', async () => {
+      const store = await open();
+      try {
+        await store.commit([{ type: 'set', key: 'p:1', value: 'a' }]);
+        const tx = await store.begin({ isolation: 'serializable' });
+        assert.equal((await tx.get('p:1'))?.version, 1);
+        tx.set('z', 'x');
+        const version = await store.commit([{ type: 'drop', prefix: 'p:' }]);
+        await store.flush();
+        assert.equal(store.dropWorkerStats().parked, 1, 'p:1 waits on the row for tx');
+        await assert.rejects(
+          tx.commit(),
+          (error: { reason?: string; committedVersion?: number }) => {
+            assert.deepEqual([error.reason, error.committedVersion], ['read', version]);
+            return true;
+          },
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a queued range drop ending before the empty key meets no range read', async () => {
+      const store = await open();
+      try {
+        await store.commit([{ type: 'set', key: 'p:1', value: 'a' }]);
+        const tx = await store.begin({ isolation: 'serializable' });
+        for await (const entry of tx.range({ end: 'q' })) assert.ok(entry.key);
+        tx.set('z', 'x');
+        await store.commit([{ type: 'drop', end: '' }]);
+        assert.equal((await store.stats()).pendingDrops, 1, 'queued');
+        assert.equal(typeof (await tx.commit()), 'number');
+      } finally {
+        await store.close();
+      }
+    });
+
     for (const mode of ['queued', 'applied'] as const) {
       it(`a serializable read of a key it deletes: conflict, reason read (${mode})`, async () => {
         const found = await outcome(mode, 'serializable', async (tx) => {
