@@ -16,7 +16,6 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { fromUtf8 } from '../../common/bytes.js';
@@ -24,41 +23,15 @@ import { MultiStore } from '../../store/multistore.js';
 import { recoverRanges, recoverRequests } from '../../store/request-log.js';
 import { tempDir } from '../../test-support/store-setups.js';
 import { SqliteTier } from '../../tier/sqlite/sqlite-tier.js';
+import { killWhenReady } from './kill-when-ready.js';
 import { deletedAtThree, PARTWAY_STEPS, RANGE_KEYS, rangeKey } from './range-recovery-fixture.js';
 
 const CHILD = fileURLToPath(new URL('./range-recovery-child.js', import.meta.url));
 
 /** Run the child until it says "ready", SIGKILL it; resolve with the numbers of its line. */
-function crashAfterReady(path: string, mode: 'queued' | 'partway'): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, path, mode], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    let ready: string | undefined;
-    // Only a hang guard: a healthy child is ready in well under a second.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const line = /^ready .*$/m.exec(out)?.[0];
-      if (line !== undefined && ready === undefined) {
-        ready = line;
-        child.kill('SIGKILL');
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      if (ready !== undefined && signal === 'SIGKILL')
-        resolve(ready.split(' ').slice(1).map(Number));
-      else
-        reject(new Error(`range recovery child ended without ready (${code ?? signal}): ${err}`));
-    });
-  });
+async function crashAfterReady(path: string, mode: 'queued' | 'partway'): Promise<number[]> {
+  const ready = await killWhenReady(CHILD, [path, mode], 'range recovery child');
+  return ready.split(' ').slice(1).map(Number);
 }
 
 /** The file as the crash left it: each key's versions, and the log's requests and range drops. */

@@ -28,7 +28,6 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { fromUtf8 } from '../../common/bytes.js';
@@ -36,6 +35,7 @@ import { MultiStore } from '../../store/multistore.js';
 import { recoverRequests } from '../../store/request-log.js';
 import { tempDir, turns } from '../../test-support/store-setups.js';
 import { SqliteTier } from '../../tier/sqlite/sqlite-tier.js';
+import { killWhenReady } from './kill-when-ready.js';
 import {
   isTombstone,
   keptVersions,
@@ -53,32 +53,7 @@ const CHILD = fileURLToPath(new URL('./recovery-child.js', import.meta.url));
 
 /** Run the child until it says "ready", SIGKILL it, resolve with its ready line once it is gone. */
 function crashAfterReady(path: string, mode = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const args = [CHILD, path, ...(mode === '' ? [] : [mode])];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let ready: string | undefined;
-    // Only a hang guard: a healthy child is ready in well under a second.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const line = /^ready .*$/m.exec(out)?.[0];
-      if (line !== undefined && ready === undefined) {
-        ready = line;
-        child.kill('SIGKILL');
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      if (ready !== undefined && signal === 'SIGKILL') resolve(ready);
-      else reject(new Error(`recovery child ended without ready (${code ?? signal}): ${err}`));
-    });
-  });
+  return killWhenReady(CHILD, [path, ...(mode === '' ? [] : [mode])], 'recovery child');
 }
 
 /** Versions of every key and the pending requests, read from the file through a read-only tier. */
