@@ -35,6 +35,9 @@ import { conformancePlan, SHARED_SUITES, sharedDir, sharedRequired } from './sha
 const root = new URL('..', import.meta.url).pathname;
 const SLOW = '.slow.test.js';
 const CRASH_ITERATIONS = '25';
+// Fixes fast-check's seed under CI, draws a new one elsewhere (TEST_SEED
+// overrides): see src/test-support/seed-policy.ts.
+const SEED_POLICY = ['--import', './dist/test-support/fast-check-seed.js'];
 
 function testFiles(dir) {
   const found = [];
@@ -119,7 +122,10 @@ async function crash() {
 async function unit(extra) {
   const files = testFiles(join(root, 'dist')).filter((file) => !file.endsWith(SLOW));
   const reporter = ['--test-reporter=spec', '--test-concurrency=2'];
-  return settle(await node(['--test', ...reporter, ...extra, ...files]), nodeTestCounts);
+  return settle(
+    await node(['--test', ...SEED_POLICY, ...reporter, ...extra, ...files]),
+    nodeTestCounts,
+  );
 }
 
 async function slow(extra) {
@@ -131,7 +137,7 @@ async function slow(extra) {
     const started = Date.now();
     // Run in this file's own process (not under --test), so that the
     // progress it writes on stderr shows up as it happens.
-    const run = await node(['--test-reporter=spec', ...extra, file]);
+    const run = await node([...SEED_POLICY, '--test-reporter=spec', ...extra, file]);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
       `slow test ${index + 1}/${files.length}: ${run.status === 0 ? 'passed' : 'FAILED'} in ${seconds} s`,

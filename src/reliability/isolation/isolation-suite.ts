@@ -59,8 +59,10 @@ export interface SuiteSize {
   readonly numRuns: number;
   /**
    * A fixed seed (the unit run: the same histories every time, so its
-   * coverage assertion cannot flake), or `undefined` for a new random seed
-   * per run (the slow step explores; fast-check prints the seed of a failure).
+   * coverage assertion cannot flake), or `undefined` for the run's seed
+   * policy (`test-support/seed-policy.ts`: fixed under CI, new each run
+   * elsewhere, so local slow runs explore; fast-check prints the seed of a
+   * failure).
    */
   readonly seed?: number;
   readonly maxLength: number;
@@ -111,6 +113,20 @@ export function isolationSuite(size: SuiteSize): void {
         suite(size, tier, actorMode));
     }
   }
+}
+
+/**
+ * Register one history (a case the generator once found) as a test of its
+ * own, run on every tier and actor mode.
+ */
+export function isolationCase(title: string, ops: Parameters<IsolationHarness['run']>[0]): void {
+  it(title, async () => {
+    for (const tier of ['memory', 'sqlite'] as const) {
+      for (const actorMode of ['event-loop', 'inline'] as const) {
+        await runOnce(tier, actorMode, ops, emptyCoverage());
+      }
+    }
+  });
 }
 
 function suite(size: SuiteSize, tier: 'memory' | 'sqlite', actorMode: ActorMode): void {

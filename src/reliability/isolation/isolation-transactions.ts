@@ -165,7 +165,11 @@ export class TransactionSteps {
   move(slot: Slot, back: number, exclusive: boolean): void {
     const version = Math.max(0, this.state.model.latest - back);
     slot.tx.asOf(version, { exclusive });
-    slot.read = exclusive ? (version === 0 ? BEFORE : version - 1) : version;
+    const read = exclusive ? (version === 0 ? BEFORE : version - 1) : version;
+    // A moved snapshot let go of its old version: what drops erased there
+    // meanwhile may now read as too old, so stability starts over.
+    if (read !== slot.read) slot.seen.clear();
+    slot.read = read;
     slot.known = this.state.model.requests.length;
     if (slot.read !== BEFORE) assert.equal(slot.tx.version, slot.read);
   }
