@@ -135,7 +135,10 @@ describe('scripts/tests.mjs in a stand-in repository', () => {
         "console.log(paths.length + ' passed, 0 failed');\n",
     );
     put('dist/reliability/crash/main.js', "console.log('seed 1, 0.1 s\\n25 passed, 0 failed');\n");
-    put('dist/test-support/fast-check-seed.js', '// the seed policy, loaded before each test file\n');
+    put(
+      'dist/test-support/fast-check-seed.js',
+      '// the seed policy, loaded before each test file\n',
+    );
     const testFile = (...cases: string[]) =>
       `import { it } from 'node:test';\n${cases.map((c) => `it('${c}', () => {});\n`).join('')}`;
     put('dist/a.test.js', testFile('one', 'two'));
