@@ -129,6 +129,8 @@ interface Batch {
   readonly held: Set<DropRequest>;
   /** The range drops whose page this flush expanded (their records take the new cursor). */
   readonly stepped: readonly RangeDrop[];
+  /** Queued requests a later one of their key replaced (pending-drops.ts): applied as it is. */
+  readonly superseded: readonly DropRequest[];
 }
 
 /** What the applier needs besides the tier. */
@@ -169,13 +171,18 @@ export class DropApplier {
 
   /**
    * Apply `requests` (in order); emits one event when anything was
-   * requested.
+   * requested. `superseded` requests were replaced in the queue by a later
+   * one of their key: they count as applied (their records settle with it).
    */
-  apply(requests: readonly DropRequest[], stepped: readonly RangeDrop[] = []): FlushOutcome {
-    const batch: Batch = { requests, failed: new Set(), held: new Set(), stepped };
+  apply(
+    requests: readonly DropRequest[],
+    stepped: readonly RangeDrop[] = [],
+    superseded: readonly DropRequest[] = [],
+  ): FlushOutcome {
+    const batch: Batch = { requests, failed: new Set(), held: new Set(), stepped, superseded };
     if (requests.length === 0) {
       // A range page with no key: only its record moves on (or goes).
-      if (stepped.length > 0) this.#settleOnly(batch);
+      if (stepped.length > 0 || superseded.length > 0) this.#settleOnly(batch);
       return { requests: 0, entriesDropped: 0, failures: 0 };
     }
     const plans: KeyPlan[] = [];
@@ -290,13 +297,15 @@ export class DropApplier {
    * flush count as applied.
    */
   #settle(batch: Batch): ReturnType<FlushLedger['settle']> {
-    const superseded = this.#parked.takeSuperseded();
+    const parked = this.#parked.takeSuperseded();
     const notApplied = new Set(batch.failed);
     for (const request of batch.held) notApplied.add(request);
-    for (const request of superseded) notApplied.delete(request);
+    for (const request of parked) notApplied.delete(request);
+    // Replaced in the queue: never part of the batch itself.
+    let requests =
+      batch.superseded.length === 0 ? batch.requests : batch.requests.concat(batch.superseded);
     // A request of this batch can be replaced in it (appended behind its key's parked ones).
-    const requests =
-      superseded.length === 0 ? batch.requests : [...new Set([...batch.requests, ...superseded])];
+    if (parked.length > 0) requests = [...new Set([...requests, ...parked])];
     return this.#ledger.settle(requests, notApplied, batch.stepped);
   }
 

@@ -9,9 +9,10 @@
  * ```
  *   commit ──requests──► pending queue (commit order) ──flush──► tier.drop + 1 stats record
  *          ──'requests'─► mailbox (bounded) ─► actor: flush when batchSize requests
- *            first request pending: arm timer ┐        are pending, or flushIntervalMs
- *   timer ───flush-due (once)─────────────────┘        after the commit that sent the
- *   store.flush() ──flush(done)──► flush now, then done()    first pending request
+ *      (unless one is in it already)               are pending, or flushIntervalMs
+ *            first request pending: arm timer ┐        after the commit that sent the
+ *   timer ───flush-due (once)─────────────────┘        first pending request
+ *   store.flush() ──flush(done)──► flush now, then done()
  *   store.close() ──shutdown────► flush now, then stop
  * ```
  *
@@ -20,18 +21,24 @@
  * request was sent (messages carry their clock time, so a request that waited
  * in the mailbox is not held longer), and every flush, by whatever path,
  * cancels it. An idle store therefore schedules nothing and never wakes up.
+ * One 'requests' message in the mailbox says all there is to say (the actor
+ * looks at the whole queue when it handles it), so a commit sends one only
+ * when none is there.
  *
  * Nothing accepted is lost, and requests are applied in commit order: a
  * request joins the queue when it is submitted, whatever happens to the
- * message that announces it. When the mailbox is full, the sender flushes the
- * queue (everything submitted so far, its own requests last) on its own turn
- * (backpressure, counted); the queue never holds more than the requests
- * announced by the messages in the mailbox plus a batch. Order matters: a
- * request is judged on what the key holds when it is applied, so two requests
- * of one key applied the other way round can erase different versions (the
- * old design let a full mailbox apply newer requests first). `store.flush()`
- * and `store.close()` can wait, so their message waits for room instead: the
- * actor lets it in as it takes a message out, without any polling.
+ * message that announces it. A retention request may replace the queued
+ * request of its key it makes redundant (pending-drops.ts), standing for
+ * both. The queue is bounded: it stands for at most `mailboxCapacity x
+ * batchSize` accepted requests (each a version still to erase). A commit that
+ * finds it over that bound applies the oldest requests beyond it, and a batch
+ * more, on its own turn (backpressure, counted): bounded work per commit,
+ * never the whole backlog. Order matters: a request is judged on what the key
+ * holds when it is applied, so two requests of one key applied the other way
+ * round can erase different versions. `store.flush()` and `store.close()` can
+ * wait, so their message waits for room in a full mailbox instead: the actor
+ * lets it in as it takes a message out, without any polling. (Should a
+ * 'requests' message find the mailbox full, its sender applies the queue.)
  *
  * ## Parked requests
  *
@@ -63,7 +70,8 @@
  *                            step n: RANGE last page          step n+1: r3
  *   timer, batch size, wake  one step, then a 'continue' message to itself while work is
  *                            left: commits and reads run between the pages (event-loop)
- *   flush(), close(), backpressure    every step until the queue is empty
+ *   flush(), close()                  every step until the queue is empty
+ *   backpressure                      one step of the oldest requests (bounded)
  * ```
  *
  * @module
@@ -79,7 +87,8 @@ import type { QueuedDrop } from './commit-requests.js';
 import type { DropApplier, DropRequest } from './drop-batch.js';
 import type { DropWorkerConfig } from './options.js';
 import type { BlockingSnapshots } from './parked-drops.js';
-import { RangeDrop } from './range-drops.js';
+import { PendingDrops } from './pending-drops.js';
+import type { RangeDrop } from './range-drops.js';
 
 /** Messages the drop worker handles. */
 export type DropMessage =
@@ -103,7 +112,7 @@ export interface DropWorkerStats {
   readonly batches: number;
   /** Stored versions erased. */
   readonly entriesDropped: number;
-  /** Times a full mailbox made the sender process the work itself. */
+  /** Times a sender applied requests itself: the queue was over its bound (or the mailbox full). */
   readonly backpressure: number;
   /** Requests that failed (logged) instead of being applied. */
   readonly failures: number;
@@ -128,9 +137,9 @@ const CONTINUE: DropMessage = Object.freeze({ type: 'continue' });
 
 /** The queue and counters shared by the actor and the senders' backpressure path. */
 class DropQueue {
-  pending: QueuedDrop[] = [];
-  /** Range drops in `pending`: none (the common case) means a step takes the whole queue. */
-  ranges = 0;
+  readonly pending = new PendingDrops();
+  /** A requests message is in the mailbox: later commits need not send another. */
+  requestsSent = false;
   /** A continue message is in the mailbox. */
   continueSent = false;
   /** The flush timer, armed by the actor while requests are pending. */
@@ -158,10 +167,7 @@ class DropQueue {
   ) {}
 
   add(requests: readonly QueuedDrop[]): void {
-    for (const request of requests) {
-      this.pending.push(request);
-      if (request instanceof RangeDrop) this.ranges++;
-    }
+    for (const request of requests) this.pending.add(request);
     this.requests += requests.length;
   }
 
@@ -180,7 +186,16 @@ class DropQueue {
     this.#run(false);
   }
 
-  #run(all: boolean): void {
+  /**
+   * One step of the oldest requests, until those taken stand for `weight`
+   * accepted requests (or a range drop comes up): a sender's bounded share
+   * under backpressure.
+   */
+  stepOldest(weight: number): void {
+    this.#run(false, weight);
+  }
+
+  #run(all: boolean, weight = Number.POSITIVE_INFINITY): void {
     if (this.#flushing) {
       this.#again = true;
       if (all) this.#againAll = true;
@@ -189,53 +204,43 @@ class DropQueue {
     this.#flushing = true;
     try {
       let drain = all;
+      let limit = weight;
       do {
         this.#again = false;
-        this.#stepOnce();
+        this.#stepOnce(limit);
+        limit = Number.POSITIVE_INFINITY;
         drain ||= this.#againAll;
         this.#againAll = false;
-      } while (this.#again || (drain && this.pending.length > 0));
+      } while (this.#again || (drain && this.pending.size > 0));
     } finally {
       this.#flushing = false;
     }
   }
 
-  #stepOnce(): void {
+  #stepOnce(weight: number): void {
     this.timer?.cancel();
     this.timer = undefined;
     const released = this.applier.parked.release(this.snapshots);
-    const { taken, stepped } = this.#take();
-    if (taken.length === 0 && released.length === 0 && stepped === undefined) return;
+    const { taken, stepped } = this.#take(weight);
+    const superseded = this.pending.takeSuperseded();
+    const idle = taken.length === 0 && released.length === 0 && superseded.length === 0;
+    if (idle && stepped === undefined) return;
     // Released requests are older than any pending request of their key.
     const batch = released.length === 0 ? taken : released.concat(taken);
-    this.#apply(batch, stepped === undefined ? [] : [stepped]);
+    this.#apply(batch, stepped === undefined ? [] : [stepped], superseded);
   }
 
   /**
    * The requests of one step, taken off the queue: every per-key request up
-   * to the first range drop, then one page of that range drop (`stepped`,
-   * removed from the queue once it is done). Without range drops, the whole
-   * queue.
+   * to the first range drop (at most those standing for `weight` accepted
+   * requests), then one page of that range drop (`stepped`, removed from the
+   * queue once it is done). Without range drops or a limit, the whole queue.
    */
-  #take(): { taken: DropRequest[]; stepped: RangeDrop | undefined } {
-    if (this.ranges === 0) {
-      const all = this.pending as DropRequest[];
-      this.pending = [];
-      return { taken: all, stepped: undefined };
-    }
-    let at = 0;
-    while (at < this.pending.length && !(this.pending[at] instanceof RangeDrop)) at++;
-    const taken = this.pending.slice(0, at) as DropRequest[];
-    const range = this.pending[at] as RangeDrop | undefined;
-    let consumed = at;
-    if (range !== undefined) {
-      for (const request of this.#expand(range)) taken.push(request);
-      if (range.done) {
-        consumed++;
-        this.ranges--;
-      }
-    }
-    this.pending.splice(0, consumed);
+  #take(weight: number): { taken: DropRequest[]; stepped: RangeDrop | undefined } {
+    const { taken, range } = this.pending.take(weight);
+    if (range === undefined) return { taken, stepped: undefined };
+    for (const request of this.#expand(range)) taken.push(request);
+    if (range.done) this.pending.removeHeadRange();
     return { taken, stepped: range };
   }
 
@@ -256,10 +261,14 @@ class DropQueue {
     }
   }
 
-  #apply(batch: readonly DropRequest[], stepped: readonly RangeDrop[]): void {
+  #apply(
+    batch: readonly DropRequest[],
+    stepped: readonly RangeDrop[],
+    superseded: readonly DropRequest[],
+  ): void {
     tracer.startActiveSpan('drop.process_batch', (span) => {
       try {
-        const outcome = this.applier.apply(batch, stepped);
+        const outcome = this.applier.apply(batch, stepped, superseded);
         // A range page with no key settles the log only: no batch applied.
         if (batch.length > 0) this.batches++;
         this.entriesDropped += outcome.entriesDropped;
@@ -296,7 +305,8 @@ class DropWorkerActor implements Actor<DropQueue, DropMessage> {
   handle(queue: DropQueue, message: DropMessage, ctx: ActorContext<DropMessage>): Directive {
     switch (message.type) {
       case 'requests':
-        if (queue.pending.length >= this.#config.batchSize) this.#step(queue, ctx);
+        queue.requestsSent = false;
+        if (queue.pending.size >= this.#config.batchSize) this.#step(queue, ctx);
         else this.#armTimer(queue, message.sentAt, ctx);
         break;
       case 'wake':
@@ -338,7 +348,7 @@ class DropWorkerActor implements Actor<DropQueue, DropMessage> {
    */
   #step(queue: DropQueue, ctx: ActorContext<DropMessage>): void {
     queue.step();
-    if (queue.continueSent || queue.pending.length === 0) return;
+    if (queue.continueSent || queue.pending.size === 0) return;
     if (ctx.self.send(CONTINUE).ok) queue.continueSent = true;
     else this.#armTimer(queue, ctx.clock.nowMillis(), ctx);
   }
@@ -369,7 +379,7 @@ class DropWorkerActor implements Actor<DropQueue, DropMessage> {
    * milliseconds); a fired timer forgets itself first.
    */
   #armTimer(queue: DropQueue, sentAt: number, ctx: ActorContext<DropMessage>): void {
-    if (queue.timer !== undefined || queue.pending.length === 0) return;
+    if (queue.timer !== undefined || queue.pending.size === 0) return;
     const waited = ctx.clock.nowMillis() - sentAt;
     const delay = Math.max(0, this.#config.flushIntervalMs - waited);
     queue.timer = ctx.scheduleOnce(delay, () => {
@@ -385,6 +395,9 @@ export class DropWorker {
   readonly #ref: ActorRef<DropMessage>;
   readonly #logger: Logger;
   readonly #clock: Clock;
+  readonly #batchSize: number;
+  /** The accepted requests the queue may stand for: a full mailbox's worth of batches. */
+  readonly #queueLimit: number;
 
   constructor(
     system: ActorSystem,
@@ -397,6 +410,8 @@ export class DropWorker {
     this.#queue = new DropQueue(applier, snapshots, tier, config.batchSize, logger);
     this.#logger = logger;
     this.#clock = system.clock;
+    this.#batchSize = config.batchSize;
+    this.#queueLimit = config.mailboxCapacity * config.batchSize;
     this.#ref = system.spawn('drop-worker', new DropWorkerActor(this.#queue, config));
   }
 
@@ -416,17 +431,31 @@ export class DropWorker {
     if (requests.length > 0) this.#queue.add(requests);
   }
 
-  /** Tell the worker requests are queued; on a full (or closed) mailbox, apply the queue now. */
+  /**
+   * Tell the worker requests are queued, unless a message saying so is in
+   * its mailbox already. Backpressure: when the queue stands for more than
+   * its bound of accepted requests, apply the oldest ones beyond it, and a
+   * batch more, on this call; on a full (or closed) mailbox, the whole queue.
+   */
   notify(): void {
-    if (this.#queue.pending.length === 0) return;
+    const queue = this.#queue;
+    const excess = queue.pending.weight - this.#queueLimit;
+    if (excess > 0) {
+      queue.backpressure++;
+      queue.stepOldest(excess + this.#batchSize);
+    }
+    if (queue.pending.size === 0 || queue.requestsSent) return;
+    // Set first: in inline mode the worker handles the message inside send.
+    queue.requestsSent = true;
     const sent = this.#ref.send({ type: 'requests', sentAt: this.#clock.nowMillis() });
     if (sent.ok) return;
-    if (sent.reason === 'full') this.#queue.backpressure++;
+    queue.requestsSent = false;
+    if (sent.reason === 'full') queue.backpressure++;
     else
       this.#logger.warn('drop worker is not running; applying drops on the caller', {
-        requests: this.#queue.pending.length,
+        requests: queue.pending.size,
       });
-    this.#queue.flush();
+    queue.flush();
   }
 
   /**
@@ -465,7 +494,7 @@ export class DropWorker {
    * is listed whole, as itself.
    */
   *queued(): Generator<QueuedDrop, void, undefined> {
-    yield* this.#queue.pending;
+    yield* this.#queue.pending.requests();
     yield* this.#queue.applier.parked.requests();
   }
 

@@ -52,7 +52,10 @@ export interface DropWorkerOptions {
   readonly batchSize?: number;
   /** Flush a partial batch this long after its first request arrived (default 50 ms). */
   readonly flushIntervalMs?: number;
-  /** Most messages the worker's mailbox holds before backpressure (default 256). */
+  /**
+   * Most messages the worker's mailbox holds (default 256); the queue stands
+   * for at most `mailboxCapacity x batchSize` requests before backpressure.
+   */
   readonly mailboxCapacity?: number;
 }
 

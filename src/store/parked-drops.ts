@@ -165,8 +165,14 @@ export class ParkedDrops {
   }
 }
 
-/** True when `later` erases everything `earlier` would and leaves the same horizon. */
-function subsumes(later: DropRequest, earlier: DropRequest): boolean {
+/**
+ * True when `later`, applied right after `earlier` (of the same key), erases
+ * everything `earlier` would and leaves the same horizon, so that it can
+ * stand for both: both are `keepLastVersions: N` requests without
+ * `upToVersion` or pending version, and `later` judges at least what
+ * `earlier` does (a ceiling at least as high).
+ */
+export function subsumes(later: DropRequest, earlier: DropRequest): boolean {
   const retention = (r: DropRequest) =>
     r.keepLastVersions !== undefined &&
     r.upToVersion === undefined &&

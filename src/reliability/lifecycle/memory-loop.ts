@@ -4,9 +4,10 @@
  *
  * Run as `node --expose-gc memory-loop.js <commits> <keys> [<leak>]`. In
  * event-loop mode a synchronous loop never yields, so the drop worker never
- * gets a turn: its mailbox fills up, and from then on every commit applies
- * its own drop request (backpressure). Memory stays bounded only if that path
- * keeps nothing behind; nor may the event bus, which a listener makes carry
+ * gets a turn: its queue fills up to its bound (each key's retention request
+ * replacing the one before, each standing for the versions still to erase),
+ * and from then on commits apply the oldest requests (backpressure). Memory
+ * stays bounded only if that path keeps nothing behind; nor may the event bus, which a listener makes carry
  * every commit's event (in one turn it holds at most its capacity and sheds
  * the rest). The loop:
  *
@@ -45,6 +46,8 @@ export interface LoopReport {
   readonly loopMs: number;
   readonly flushMs: number;
   readonly backpressure: number;
+  /** Historical versions at the end of the loop, before the flush: the erasures still waiting. */
+  readonly historicalBeforeFlush: number;
   /** Events a listener received, and events the bus shed (its queue was full). */
   readonly eventsDelivered: number;
   readonly eventsShed: number;
@@ -121,6 +124,7 @@ async function main(commits: number, keyCount: number, leak: InjectedLeak): Prom
   run(commits, leak.bytesPerCommit > 0 ? () => leak.commit() : undefined);
   leak.settle();
   const loopMs = performance.now() - started;
+  const historicalBeforeFlush = store.stats().total.historicalCount;
   await store.flush();
   const flushMs = performance.now() - started - loopMs;
   const after = collect();
@@ -139,6 +143,7 @@ async function main(commits: number, keyCount: number, leak: InjectedLeak): Prom
     loopMs,
     flushMs,
     backpressure: worker.backpressure,
+    historicalBeforeFlush,
     eventsDelivered,
     eventsShed,
     requests: worker.requests,
