@@ -203,11 +203,11 @@ export class DropApplier {
       }
     }
     const version = highestCommit(requests);
-    const applied = this.#erase(plans, version, batch);
+    const { applied, record } = this.#erase(plans, version, batch);
     for (const plan of applied) {
       if (plan.blockedBy !== undefined) this.#parked.park(plan.parked, plan.blockedBy);
     }
-    const entriesDropped = this.#report(version, applied);
+    const entriesDropped = this.#report(record);
     return { requests: requests.length, entriesDropped, failures: batch.failed.size };
   }
 
@@ -230,14 +230,19 @@ export class DropApplier {
   /**
    * Erase every plan, count its statistics and settle the log in one step;
    * on failure, plan by plan (a step each), then the log. Returns the plans
-   * applied; the requests of the others join `batch.failed`.
+   * applied and their statistics record; the requests of the others join
+   * `batch.failed`.
    */
-  #erase(plans: readonly KeyPlan[], version: number, batch: Batch): Set<KeyPlan> {
+  #erase(
+    plans: readonly KeyPlan[],
+    version: number,
+    batch: Batch,
+  ): { applied: readonly KeyPlan[]; record: StorageStatsRecorded } {
     try {
       const log = this.#settle(batch);
-      this.#step(plans, version, log);
+      const record = this.#step(plans, version, log);
       log.settled();
-      return new Set(plans);
+      return { applied: plans, record };
     } catch (error) {
       this.#logger.warn('drop batch failed; retrying key by key', { error });
     }
@@ -259,19 +264,19 @@ export class DropApplier {
       // The records stay: their requests are applied again at the next open.
       this.#logger.error('drop log could not be settled', { error });
     }
-    return applied;
+    return { applied: [...applied], record: recordOf([...applied], version) };
   }
 
   /**
    * One tier step: erase `plans`, widen their horizons and raise their
    * tables' erased tops, keep the figures they leave, settle `log`; then
-   * adopt the figures.
+   * adopt the figures. Returns the statistics record of the step.
    */
   #step(
     plans: readonly KeyPlan[],
     version: number,
     settle: { readonly forget?: number[]; readonly log?: LogRecord[] },
-  ): void {
+  ): StorageStatsRecorded {
     const record = recordOf(plans, version);
     let after: ReadonlyMap<string, StorageFigures> | undefined;
     const figures = () => {
@@ -283,12 +288,13 @@ export class DropApplier {
     const erasedTops = erasedTopsByTable(plans);
     this.#tier.drop(dropsByTable(plans), horizons, { figures, forget, log, erasedTops });
     this.#ledger.adopt(after ?? figures());
-    if (horizons === undefined) return;
+    if (horizons === undefined) return record;
     let highest = 0;
     for (const list of horizons.values()) {
       for (const { horizon } of list) highest = Math.max(highest, horizon.readableFrom);
     }
     this.#horizonsRecorded?.(highest);
+    return record;
   }
 
   /**
@@ -322,8 +328,7 @@ export class DropApplier {
     }
   }
 
-  #report(version: number, applied: Iterable<KeyPlan>): number {
-    const record = recordOf([...applied], version);
+  #report(record: StorageStatsRecorded): number {
     this.#ledger.publish(record);
     return record.drops.length;
   }
@@ -357,7 +362,7 @@ export function planKeyDrops(
   return {
     table,
     group,
-    ...statsOfErasure(table, key, stored, new Set(planned.erase)),
+    ...statsOfErasure(table, key, stored, planned.erase),
     horizon: changed ? { key, horizon: planned.horizon as Horizon } : undefined,
     erasedTop: planned.erasedTop,
     parked: planned.parked,
@@ -416,13 +421,43 @@ export function groupByKey(requests: readonly DropRequest[]): DropRequest[][] {
 }
 
 /**
- * The stats entries of erasing `erase` from a key's `stored` versions (newest
- * first). The newest version, when a value, was counted as current; if it goes,
- * the newest survivor (when a value) becomes current. Each entry of `dropped`
- * names a `(key, version)` pair, so the same objects are the tier's erasures:
- * one object per erased version, not two.
+ * The stats entries of erasing `erase` (ascending) from a key's `stored`
+ * versions (newest first). The newest version, when a value, was counted as
+ * current; if it goes, the newest survivor (when a value) becomes current.
+ * Each entry of `dropped` names a `(key, version)` pair, so the same objects
+ * are the tier's erasures: one object per erased version, not two.
  */
 function statsOfErasure(
+  table: string,
+  key: Uint8Array,
+  stored: readonly VersionSize[],
+  erase: readonly number[],
+): Pick<KeyPlan, 'dropped' | 'moves'> {
+  // The erased versions are the oldest ones (erasure.ts): the tail of `stored`.
+  const from = stored.length - erase.length;
+  if (!isTail(stored, erase)) return statsOfScattered(table, key, stored, new Set(erase));
+  const dropped: StatsEntry[] = [];
+  for (let index = from; index < stored.length; index++) {
+    const { version, valueBytes } = stored[index] as VersionSize;
+    const category = index === 0 && valueBytes !== undefined ? 'current' : 'historical';
+    dropped.push({ table, key, version, valueBytes: valueBytes ?? 0, category });
+  }
+  // The newest goes only with every other version: no survivor becomes current.
+  return { dropped, moves: [] };
+}
+
+/** True when the ascending `erase` is exactly the oldest entries of `stored` (newest first). */
+function isTail(stored: readonly VersionSize[], erase: readonly number[]): boolean {
+  const from = stored.length - erase.length;
+  if (from < 0) return false;
+  for (let at = 0; at < erase.length; at++) {
+    if ((stored[stored.length - 1 - at] as VersionSize).version !== erase[at]) return false;
+  }
+  return true;
+}
+
+/** {@link statsOfErasure} for any set of stored versions (not only the oldest ones). */
+function statsOfScattered(
   table: string,
   key: Uint8Array,
   stored: readonly VersionSize[],

@@ -196,21 +196,59 @@ interface Scope {
  */
 function scopeOf(input: ErasureInput): Scope {
   const { ceiling, pendingVersion, stored } = input;
-  const selected = new Set(input.requested);
   const first = firstAtOrBelow(stored, ceiling);
   const judged: number[] = [];
   for (let index = stored.length - 1; index >= first; index--) judged.push(stored[index] as number);
+  const selected = selectionOf(input.requested, judged);
   const laterFrom = first > 0 ? (stored[first - 1] as number) : Number.POSITIVE_INFINITY;
   let keepFrom =
     pendingVersion !== undefined && pendingVersion <= ceiling
       ? pendingVersion
       : Number.POSITIVE_INFINITY;
-  for (const version of judged) {
-    if (!selected.has(version) && version < keepFrom) keepFrom = version;
+  // Ascending: the first judged version not selected is the lowest one kept.
+  for (let at = 0; at < judged.length; at++) {
+    if (selected[at] === 0) {
+      keepFrom = Math.min(keepFrom, judged[at] as number);
+      break;
+    }
   }
-  const want = judged.filter((version) => version < keepFrom);
-  const kept = judged.filter((version) => version > keepFrom && selected.has(version));
+  let wanted = 0;
+  while (wanted < judged.length && (judged[wanted] as number) < keepFrom) wanted++;
+  const kept: number[] = [];
+  for (let at = wanted; at < judged.length; at++) {
+    const version = judged[at] as number;
+    if (version > keepFrom && selected[at] === 1) kept.push(version);
+  }
+  const want = judged.slice(0, wanted);
   return { judged, want, full: keepFrom === Number.POSITIVE_INFINITY, keepFrom, laterFrom, kept };
+}
+
+/**
+ * Which of the ascending `judged` versions `requested` selects (1) or not
+ * (0); requested versions not judged are ignored. The drop rules list theirs
+ * newest first, a subset of the judged ones: one merge, no set; any other
+ * listing goes through a set.
+ */
+function selectionOf(requested: Iterable<number>, judged: readonly number[]): Uint8Array {
+  const selected = new Uint8Array(judged.length);
+  if (Array.isArray(requested)) {
+    let at = judged.length - 1;
+    let merged = true;
+    for (const version of requested as readonly number[]) {
+      while (at >= 0 && (judged[at] as number) > version) at--;
+      if (at < 0 || judged[at] !== version) {
+        merged = false;
+        break;
+      }
+      selected[at] = 1;
+      at--;
+    }
+    if (merged) return selected;
+    selected.fill(0);
+  }
+  const set = new Set(requested);
+  for (let at = 0; at < judged.length; at++) selected[at] = set.has(judged[at] as number) ? 1 : 0;
+  return selected;
 }
 
 /** The snapshots that cap the request. */

@@ -272,6 +272,8 @@ export class SnapshotRegistry {
 
   /** Release the leases older than their maxAgeMs; returns how many were released. */
   expire(): number {
+    // No lease with a maxAgeMs (the common case): no clock to read.
+    if (this.#deadlines.length === 0) return 0;
     const now = this.#clock.nowMillis();
     let released = 0;
     for (;;) {
