@@ -71,7 +71,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   readonly #order: BTree<string, VersionChain> = new BTree(undefined, compareKeyStrings);
   /** Reused by seeks, which would otherwise allocate a pair per key visited. */
   readonly #pair = [] as unknown as [string, VersionChain];
-  readonly #log = new VersionLog();
+  readonly #log = new VersionLog((id) => this.#chains.get(id));
   /** Created by the first horizon: a table that never erased pays nothing. */
   #horizons: MemoryHorizons | undefined;
   #erasedTop = 0;
@@ -126,10 +126,10 @@ export class MemoryTable implements TierTable<string, VersionChain> {
    * stored are ignored) in one pass over its chain; forget the key once it
    * has no version.
    */
-  removeVersions(id: string, versions: ReadonlySet<number>): void {
+  removeVersions(id: string, versions: readonly number[]): void {
     const chain = this.#chains.get(id);
     if (chain === undefined) return;
-    for (const version of chain.removeAll(versions)) this.#log.delete(version, id);
+    for (const version of chain.removeAll(versions)) this.#log.delete(version);
     if (chain.size > 0) return;
     this.#chains.delete(id);
     this.#order.delete(id);

@@ -118,23 +118,24 @@ export class MemoryTier extends TableTier<MemoryTable> {
 /**
  * The pairs of one table grouped by key (index string), so that each chain is
  * rebuilt once. Pairs of one key usually share one key array (the drop worker
- * passes them so): its index string is then computed once.
+ * passes them so, oldest version first): its index string is then computed
+ * once, and its versions come ascending, which the chain then needs not sort.
  */
-function versionsByKey(list: readonly TierDrop[]): Map<string, Set<number>> {
-  const byKey = new Map<string, Set<number>>();
+function versionsByKey(list: readonly TierDrop[]): Map<string, number[]> {
+  const byKey = new Map<string, number[]>();
   let lastKey: Uint8Array | undefined;
-  let versions: Set<number> | undefined;
+  let versions: number[] | undefined;
   for (const { key, version } of list) {
     if (key !== lastKey || versions === undefined) {
       const id = keyString(key);
       lastKey = key;
       versions = byKey.get(id);
       if (versions === undefined) {
-        versions = new Set();
+        versions = [];
         byKey.set(id, versions);
       }
     }
-    versions.add(version);
+    versions.push(version);
   }
   return byKey;
 }

@@ -46,6 +46,14 @@ export function floorIndex(versions: readonly number[], version: number): number
   return high;
 }
 
+/** True when `list` never goes down (duplicates allowed). */
+function isAscending(list: readonly number[]): boolean {
+  for (let at = 1; at < list.length; at++) {
+    if ((list[at] as number) < (list[at - 1] as number)) return false;
+  }
+  return true;
+}
+
 /** Bytes the caller owns, as a plain Uint8Array (never a Buffer). */
 function ownedBytes(value: string | undefined): Uint8Array | undefined {
   return value === undefined ? undefined : binaryStringToBytes(value);
@@ -99,18 +107,22 @@ export class VersionChain {
   }
 
   /**
-   * Erase every stored version in `erase` (others are ignored), in one pass
-   * that keeps the survivors in order: O(versions of the key). Returns the
-   * versions it erased.
+   * Erase every stored version listed in `erase` (any order; others are
+   * ignored), in one pass that keeps the survivors in order: O(versions of
+   * the key), plus a sort when `erase` is not ascending. Returns the versions
+   * it erased, ascending.
    */
-  removeAll(erase: ReadonlySet<number>): number[] {
+  removeAll(erase: readonly number[]): number[] {
+    const sorted = isAscending(erase) ? erase : erase.slice().sort((a, b) => a - b);
     const versions = this.#versions;
     const values = this.#values;
     const erased: number[] = [];
+    let next = 0; // the next candidate of `sorted`
     let kept = 0;
     for (let at = 0; at < versions.length; at++) {
       const version = versions[at] as number;
-      if (erase.has(version)) {
+      while (next < sorted.length && (sorted[next] as number) < version) next++;
+      if (next < sorted.length && sorted[next] === version) {
         erased.push(version);
         continue;
       }
@@ -141,6 +153,12 @@ export class VersionChain {
     const at = floorIndex(this.#versions, version);
     if (at < 0 || this.#versions[at] !== version) return undefined;
     return { key: this.key, version, value: ownedBytes(this.#values[at]) };
+  }
+
+  /** True when exactly `version` is stored. */
+  has(version: number): boolean {
+    const at = floorIndex(this.#versions, version);
+    return at >= 0 && this.#versions[at] === version;
   }
 
   /** The newest version's size, if any. */

@@ -26,42 +26,51 @@ import type { ChangePage, ChangeQuery, TierEntry } from '../tier.js';
 import { compareKeyStrings, keyString } from './key-string.js';
 import type { VersionChain } from './version-chain.js';
 
+/** Finds the chain of a key by its index string. */
+type ChainOf = (id: string) => VersionChain | undefined;
+
 /**
  * The keys one version wrote: an array, appended to by writes and sorted by
  * the first page that reads it (most commits write their keys in order, and
  * then it is sorted already). Erasures are exact (`delete` is only told of
- * pairs that were stored), but lazy: they count, and the array is compacted
- * once half of it is gone, so a drop of a version's keys one by one costs
- * O(keys) in all, not O(keys^2).
+ * pairs that were stored), but lazy: they are only counted, and once half of
+ * the array is erased it is compacted by asking each key's chain whether it
+ * still stores this version, so a drop of a version's keys one by one costs
+ * O(keys) in all, not O(keys^2), and no set of erased keys is kept. A write
+ * of this version while erasures are pending (rare: a write into history)
+ * compacts first, so that no key is ever listed twice.
  */
 class VersionKeys {
   ids: string[] = [];
   #sorted = true;
-  /** Ids of `ids` erased since the last compaction (created by the first). */
-  #erased: Set<string> | undefined;
+  /** Entries of `ids` erased since the last compaction. */
+  #erased = 0;
+
+  constructor(
+    readonly version: number,
+    readonly chainOf: ChainOf,
+  ) {}
 
   add(id: string): void {
+    // A listing of `id` left by an erasure goes: its chain stores the version again.
+    if (this.#erased > 0) this.#compact(id);
     const ids = this.ids;
     if (this.#sorted && ids.length > 0 && (ids[ids.length - 1] as string) >= id)
       this.#sorted = false;
-    if (this.#erased?.delete(id) === true) return; // erased, then written again: listed once
     ids.push(id);
   }
 
-  /** Forget `id` (stored at this version until now); true when nothing is left. */
-  delete(id: string): boolean {
-    this.#erased ??= new Set();
-    const erased = this.#erased;
-    erased.add(id);
-    if (erased.size * 2 < this.ids.length) return false;
-    this.ids = this.ids.filter((kept) => !erased.has(kept));
-    this.#erased = undefined;
+  /** Forget one key stored at this version until now; true when nothing is left. */
+  delete(): boolean {
+    this.#erased++;
+    if (this.#erased * 2 < this.ids.length) return false;
+    this.#compact();
     return this.ids.length === 0;
   }
 
   /** How many keys this version holds. */
   get size(): number {
-    return this.ids.length - (this.#erased?.size ?? 0);
+    return this.ids.length - this.#erased;
   }
 
   /** The keys in key order (sorted in place when needed); may list erased ones (pages skip them). */
@@ -71,6 +80,13 @@ class VersionKeys {
       this.#sorted = true;
     }
     return this.ids;
+  }
+
+  /** Keep the keys whose chain still stores this version, but `written` (a filter keeps the order). */
+  #compact(written?: string): void {
+    const { version, chainOf } = this;
+    this.ids = this.ids.filter((id) => id !== written && chainOf(id)?.has(version) === true);
+    this.#erased = 0;
   }
 }
 
@@ -113,6 +129,12 @@ export class VersionLog {
   /** The version written last, and its keys: a commit's writes skip the lookup. */
   #lastVersion = -1;
   #lastKeys: VersionKeys | undefined;
+  readonly #chainOf: ChainOf;
+
+  /** `chainOf` finds a key's chain: erasures are checked against it when compacted. */
+  constructor(chainOf: ChainOf) {
+    this.#chainOf = chainOf;
+  }
 
   /** Record that `id` has a new stored version `version` (not a replacement: once per pair). */
   add(version: number, id: string): void {
@@ -124,7 +146,7 @@ export class VersionLog {
   }
 
   #addVersion(version: number): VersionKeys {
-    const keys = new VersionKeys();
+    const keys = new VersionKeys(version, this.#chainOf);
     this.#byVersion.set(version, keys);
     const order = this.#order;
     if (order.length === 0 || (order[order.length - 1] as number) < version) {
@@ -138,10 +160,13 @@ export class VersionLog {
     return keys;
   }
 
-  /** Forget the stored version `version` of `id` (erased; it must have been recorded). */
-  delete(version: number, id: string): void {
+  /**
+   * Forget the stored version `version` of one key (erased from its chain
+   * already; it must have been recorded).
+   */
+  delete(version: number): void {
     const keys = this.#byVersion.get(version);
-    if (keys === undefined || !keys.delete(id)) return;
+    if (keys === undefined || !keys.delete()) return;
     this.#byVersion.delete(version);
     if (version === this.#lastVersion) this.#lastKeys = undefined;
     this.#dead++;
