@@ -28,3 +28,16 @@ export function rejectUnknownProperties(
     }
   }
 }
+
+/**
+ * True for an object literal (or one without a prototype): what an options
+ * argument must be. An array, a `Map`, a `Date` or any other class instance
+ * is an object too, but its content is not its own enumerable properties
+ * (a Map's entries, an array's items), so read as options it would silently
+ * mean every default.
+ */
+export function isPlainObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}

@@ -33,9 +33,24 @@ describe('connect options', () => {
         (error: Error) =>
           isStoreError(error) &&
           error.code === 'INVALID_OPTIONS' &&
-          error.message.includes(`does not take ${name}`),
+          error.message.includes(`does not take ${name}`) &&
+          // The reason fits the option: encodings are about keys and values, the rest is not.
+          /keys and values/.test(error.message) === name.endsWith('Encoding'),
         name,
       );
+    }
+  });
+
+  it('refuses connect and postgres options that are not plain objects (an array, a Map), never reading them as empty', () => {
+    for (const junk of [[], new Map([['schema', 'other']]), new Date(0)]) {
+      for (const options of [junk, { postgres: junk }, { postgres, dropWorker: junk }]) {
+        assert.throws(
+          () => resolveConnect(options),
+          (error: Error) =>
+            isStoreError(error, 'INVALID_OPTIONS') && /must be a plain object/.test(error.message),
+          `${Object.prototype.toString.call(junk)} in ${JSON.stringify(Object.keys(options))}`,
+        );
+      }
     }
   });
 

@@ -19,7 +19,7 @@
 
 import { describe } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
-import { rejectUnknownProperties } from '../common/properties.js';
+import { isPlainObject, rejectUnknownProperties } from '../common/properties.js';
 import {
   type MultiStoreOptions,
   resolveOptions,
@@ -91,23 +91,31 @@ function fail(message: string): never {
   throw new InvalidInputError('INVALID_OPTIONS', message);
 }
 
+/** Why the PostgreSQL store refuses an option of the embedded store. */
+function whyNot(name: EmbeddedOnly): string {
+  if (name === 'keyEncoding' || name === 'valueEncoding')
+    return 'keys and values are bytes or strings there';
+  if (name === 'actorMode') return 'it has no actor modes';
+  return 'its data lives in the PostgreSQL server, not in a file of its own';
+}
+
 /** Validate `connect` options (INVALID_OPTIONS for anything wrong or unknown). */
 export function resolveConnect(options: unknown): ConnectConfig {
-  if (typeof options !== 'object' || options === null) {
-    fail(`connect options must be an object, got ${describe(options)}`);
+  if (!isPlainObject(options)) {
+    fail(`connect options must be a plain object, got ${describe(options)}`);
   }
   for (const name of EMBEDDED_ONLY) {
     if (name in options) {
       fail(
-        `the PostgreSQL store does not take ${name} (keys and values are bytes or strings there); see the README, "PostgreSQL"`,
+        `the PostgreSQL store does not take ${name} (${whyNot(name)}); see the README, "PostgreSQL"`,
       );
     }
   }
   rejectUnknownProperties(options, CONNECT_OPTIONS, 'connect options', 'INVALID_OPTIONS');
   const { postgres, ...rest } = options as ConnectOptions;
-  if (typeof postgres !== 'object' || postgres === null) {
+  if (!isPlainObject(postgres)) {
     fail(
-      `postgres must be an object ({ connectionString, pool, schema }), got ${describe(postgres)}`,
+      `postgres must be a plain object ({ connectionString, pool, schema }), got ${describe(postgres)}`,
     );
   }
   rejectUnknownProperties(postgres, POSTGRES_OPTIONS, 'postgres options', 'INVALID_OPTIONS');

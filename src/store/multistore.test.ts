@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isStoreError } from '../common/errors.js';
@@ -304,6 +305,53 @@ it('rejects bad options with INVALID_OPTIONS', () => {
   ];
   for (const options of bad) {
     throwsCode(() => MultiStore.open(options as never), 'INVALID_OPTIONS');
+  }
+});
+
+it('refuses option objects that are not plain objects (arrays, Maps, Dates), never reading them as empty', async () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir.path, 'never.db');
+    // Each would otherwise open with the defaults: a Map's entries are not
+    // properties, so `sqlite: new Map([['locking', 'exclusive']])` would
+    // silently mean normal locking, and a Map of options a memory store.
+    const notPlain: unknown[] = [[], new Map([['locking', 'exclusive']]), new Date(0), /x/];
+    for (const junk of notPlain) {
+      for (const options of [
+        junk,
+        { path, sqlite: junk },
+        { dropWorker: junk },
+        { tables: [junk] },
+        { tables: [{ name: 'a', prefix: 'a:', retention: junk }] },
+      ]) {
+        assert.throws(
+          () => MultiStore.open(options as never),
+          (e: unknown) =>
+            isStoreError(e, 'INVALID_OPTIONS') && / must be a plain object, got/.test(e.message),
+          String(Object.prototype.toString.call(junk)),
+        );
+      }
+    }
+    for (const junk of notPlain) {
+      const tier = openTier({ kind: 'memory' });
+      assert.throws(
+        () => MultiStore.fromTier(tier, junk as never),
+        (e: unknown) => isStoreError(e, 'INVALID_OPTIONS'),
+        `fromTier: ${Object.prototype.toString.call(junk)}`,
+      );
+      tier.close();
+    }
+    const map = new Map<string, unknown>([['path', path]]);
+    assert.throws(
+      () => MultiStore.open(map as never),
+      (e: unknown) => isStoreError(e, 'INVALID_OPTIONS'),
+    );
+    // Objects without a prototype are plain enough.
+    const bare = Object.assign(Object.create(null), { path, sqlite: Object.create(null) });
+    assert.equal(existsSync(path), false, 'nothing was opened');
+    await MultiStore.open(bare).close();
+  } finally {
+    dir.cleanup();
   }
 });
 

@@ -46,6 +46,7 @@
 import { trace } from '@opentelemetry/api';
 import { describe, toBytes } from '../common/bytes.js';
 import { InvalidInputError, ReadOnlyError, StoreClosedError } from '../common/errors.js';
+import { isPlainObject } from '../common/properties.js';
 import { checkVersion, MAX_VERSION } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
@@ -236,7 +237,9 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       );
     }
     const ignored = { path: undefined, tier: undefined, readOnly: undefined, sqlite: undefined };
-    return MultiStore.#build(resolveOptions({ ...options, ...ignored }), tier);
+    // Not a plain object (a Map of options): refused by resolveOptions, not spread into `{}`.
+    const given = isPlainObject(options) ? { ...options, ...ignored } : (options ?? ignored);
+    return MultiStore.#build(resolveOptions(given), tier);
   }
 
   static #build<S>(config: StoreConfig, tier: AbstractTier): S {

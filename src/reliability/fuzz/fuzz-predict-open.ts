@@ -7,12 +7,12 @@
  * whether the caller's own error may come through. The order:
  *
  * ```
- *   options is an object ─► no unknown name ─► path ─► tier (and tier with path) ─►
- *   readOnly (a boolean; true needs a path) ─► sqlite (an object ─► no unknown name ─►
+ *   options is a plain object ─► no unknown name ─► path ─► tier (and tier with path) ─►
+ *   readOnly (a boolean; true needs a path) ─► sqlite (a plain object ─► no unknown name ─►
  *           the SQLite tier ─► synchronous 'normal' | 'full') ─►
- *   tables: for each declaration in order: an object ─► no unknown name ─► name ─►
+ *   tables: for each declaration in order: a plain object ─► no unknown name ─► name ─►
  *           prefix (bytes, not empty) ─► retention ─► not a name or prefix seen before
- *   ─► clock ─► actorMode ─► dropWorker (an object ─► no unknown name ─► batchSize ─►
+ *   ─► clock ─► actorMode ─► dropWorker (a plain object ─► no unknown name ─► batchSize ─►
  *      flushIntervalMs ─► mailboxCapacity) ─► logger
  *   ─► then the file: a read-only open of a path (always a fresh one here) finds
  *      no file, TIER_IO
@@ -64,7 +64,8 @@ const invalid = (why: string, hostile = false) => reject('INVALID_OPTIONS', why,
 
 /**
  * A junk value where an options object is wanted: absent, not an object,
- * hostile, or an object whose own enumerable names must all be known (its
+ * hostile, not a plain object (an array, a Map: refused, never read as
+ * empty), or a plain object whose own enumerable names must all be known (its
  * known fields are then all `undefined`: no junk object carries one).
  */
 function junkOptions(spec: ValueSpec, known: readonly string[], what: string): Prediction {
@@ -72,6 +73,9 @@ function junkOptions(spec: ValueSpec, known: readonly string[], what: string): P
   if (value === undefined) return ACCEPT;
   if (typeof value !== 'object' || value === null) return invalid(`${what} is not an object`);
   if (isHostile(spec)) return invalid(`${what} is a throwing proxy`, true);
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null)
+    return invalid(`${what} is not a plain object (an array, a Map, a Date...)`);
   const unknown = Object.keys(value).find((name) => !known.includes(name));
   if (unknown !== undefined) return invalid(`${what} has an unknown name ${unknown}`);
   for (const name of known) {
