@@ -11,8 +11,11 @@
  * retention) erase runs of them, and transactions and held range iterators
  * keep versions in the middle of runs from being erased. After every flush
  * both stores must agree on every key's versions, the statistics (also
- * against a recount), the change feed and a diff, and `verify()` finds
- * nothing; any call that is refused on one must be refused with the same
+ * against a recount), the drop worker's counts (`dropWorkerStats()`:
+ * requests, batches, entries dropped, parked; the memory tier keeps no
+ * request log, the SQLite tier does, and that must change none of them),
+ * every `storage-stats` event so far, the change feed and a diff, and
+ * `verify()` finds nothing; any call that is refused on one must be refused with the same
  * code on the other.
  *
  * A drop takes effect when the worker applies it, judged against the
@@ -30,6 +33,7 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import { bytesToBinaryString, utf8 } from '../common/bytes.js';
 import { isStoreError } from '../common/errors.js';
+import type { StatsEntry } from '../event/events.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { MockClock } from '../runtime/clock.js';
 import { versionsOf } from '../test-support/store-checks.js';
@@ -138,7 +142,26 @@ class Side {
   readonly transactions: (Transaction | undefined)[] = [];
   readonly held: (Iterator<unknown> | undefined)[] = [];
 
-  constructor(readonly store: MultiStore) {}
+  readonly events: unknown[] = [];
+
+  constructor(readonly store: MultiStore) {
+    store.events.on('storage-stats', (record) => {
+      const entries = (list: readonly StatsEntry[]) =>
+        list
+          .map(
+            (e) =>
+              `${e.table}/${bytesToBinaryString(e.key)}@${e.version}:${e.valueBytes}:${e.category}`,
+          )
+          .sort();
+      this.events.push({
+        version: record.version,
+        writes: entries(record.writes),
+        deletes: entries(record.deletes),
+        drops: entries(record.drops),
+        moves: entries(record.moves),
+      });
+    });
+  }
 
   apply(step: Op): unknown {
     const store = this.store;
@@ -243,6 +266,8 @@ class Side {
     return {
       latest: store.latestVersion,
       versions,
+      worker: { ...store.dropWorkerStats() },
+      events: this.events,
       total: { ...stats.total },
       tables: stats.tables,
       changes: outcome(() =>
