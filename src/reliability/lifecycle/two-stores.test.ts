@@ -7,10 +7,10 @@
  */
 
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isStoreError } from '../../common/errors.js';
+import { isStoreError, type StoreLockedError } from '../../common/errors.js';
 import { MultiStore } from '../../store/multistore.js';
 import { STORE_SETUPS, tempDir, text } from '../../test-support/store-setups.js';
 
@@ -85,6 +85,35 @@ describe('two stores on the same SQLite file in one process', () => {
       await third.close();
     });
   }
+
+  it('a symlink made before its file exists is followed: the file it creates refuses a second writer and, held exclusively, a reader', async () => {
+    const folder = join(dir.path, 'dangling');
+    mkdirSync(join(folder, 'links'), { recursive: true });
+    const path = join(folder, 'data.db');
+    // Two hops, the second relative to the link's own folder.
+    const link = join(folder, 'links', 'second.db');
+    symlinkSync(join('..', 'data.db'), join(folder, 'links', 'first.db'));
+    symlinkSync('first.db', link);
+    for (const locking of ['normal', 'exclusive'] as const) {
+      const first = MultiStore.open({ path: link, sqlite: { locking } });
+      try {
+        first.commit([{ type: 'set', key: 'a', value: locking }]);
+        assert.ok(existsSync(path), 'SQLite created the file the links lead to');
+        assert.throws(() => MultiStore.open({ path }), isLocked, `${locking}: a second writer`);
+        if (locking === 'exclusive') {
+          assert.throws(
+            () => MultiStore.open({ path, readOnly: true }),
+            (error: unknown) =>
+              isLocked(error) && (error as StoreLockedError).holder === 'this process',
+            'a reader, at once',
+          );
+        }
+      } finally {
+        await first.close();
+      }
+      rmSync(path);
+    }
+  });
 
   it('an open that fails after claiming the file (tables differ from the stored ones) releases it', async () => {
     const path = join(dir.path, 'failed.db');

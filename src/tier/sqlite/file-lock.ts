@@ -55,18 +55,34 @@ const readers = new Map<string, number>();
 /** The suffix of the companion file a writer locks. */
 export const LOCK_SUFFIX = '-lock';
 
-/** The path with symlinks and `..` resolved, also for a file that does not exist yet. */
+/** Symlinks followed before giving up on a path (Linux's own limit). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The path with symlinks and `..` resolved, also for a file that does not
+ * exist yet. Such a path may be a symlink to where the file will be created
+ * (SQLite follows it and creates the file there): it is followed too, so that
+ * opening the link and, later, the file it created claim the same path.
+ */
 export function canonicalPath(path: string): string {
-  const { realpathSync } = nodeBuiltin('node:fs');
+  const { readlinkSync, realpathSync } = nodeBuiltin('node:fs');
   const { basename, dirname, join, resolve } = nodeBuiltin('node:path');
-  try {
-    return realpathSync(path);
-  } catch {
+  let current = resolve(path);
+  for (let hops = 0; hops < MAX_LINK_HOPS; hops++) {
     try {
-      return join(realpathSync(dirname(path)), basename(path));
+      return realpathSync(current);
     } catch {
-      return resolve(path);
+      try {
+        current = resolve(dirname(current), readlinkSync(current));
+      } catch {
+        break; // Not a link: the file does not exist yet.
+      }
     }
+  }
+  try {
+    return join(realpathSync(dirname(current)), basename(current));
+  } catch {
+    return current;
   }
 }
 
