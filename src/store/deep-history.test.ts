@@ -51,6 +51,8 @@ const TABLES = [
 const PREFIXES = ['', 'a', 'd:', 'd:1'].map(utf8);
 const SLOTS = 2;
 const FLUSH_INTERVAL_MS = 50;
+/** How far a `tick` moves the shared clock: past the flush interval. */
+const TICK_MS = FLUSH_INTERVAL_MS;
 
 type Op =
   | { op: 'burst'; keys: number[]; count: number; tombstoneEvery: number; gap: boolean }
@@ -63,7 +65,7 @@ type Op =
       upToBack: number | undefined;
       keep: number | undefined;
     }
-  | { op: 'begin'; slot: number; back: number }
+  | { op: 'begin'; slot: number; back: number; maxAge: boolean }
   | { op: 'hold'; slot: number; back: number }
   | { op: 'end'; slot: number }
   | { op: 'tick' }
@@ -112,6 +114,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       op: fc.constant('begin' as const),
       slot: fc.nat(SLOTS - 1),
       back: fc.nat(30),
+      maxAge: fc.boolean(),
     }),
   },
   {
@@ -220,7 +223,9 @@ class Side {
       case 'begin':
         this.end(step.slot);
         return outcome(() => {
-          const tx = store.begin({ asOf: Math.max(0, latest - step.back) });
+          const asOf = Math.max(0, latest - step.back);
+          // A lease of two ticks: the shared clock expires it at the same step in both stores.
+          const tx = store.begin(step.maxAge ? { asOf, maxAgeMs: 2 * TICK_MS } : { asOf });
           this.transactions[step.slot] = tx;
           return KEYS.map((key) => tx.get(key)?.version);
         });
@@ -247,7 +252,8 @@ class Side {
   }
 
   end(slot: number): void {
-    this.transactions[slot]?.rollback();
+    // A transaction past its maxAgeMs was released already: its rollback is refused.
+    outcome(() => this.transactions[slot]?.rollback());
     this.transactions[slot] = undefined;
     this.held[slot]?.return?.();
     this.held[slot] = undefined;
@@ -311,7 +317,7 @@ async function run(mode: ActorMode, ops: readonly Op[]): Promise<void> {
   const sides = [memory, sqlite];
   try {
     for (const [i, step] of ops.entries()) {
-      if (step.op === 'tick') clock.advanceMillis(FLUSH_INTERVAL_MS);
+      if (step.op === 'tick') clock.advanceMillis(TICK_MS);
       const [a, b] = sides.map((side) => side.apply(step));
       assert.deepEqual(b, a, `step ${i} (${step.op}): the same answer`);
       if (step.op !== 'flush') continue;
