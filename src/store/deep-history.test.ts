@@ -224,8 +224,8 @@ class Side {
         this.end(step.slot);
         return outcome(() => {
           const asOf = Math.max(0, latest - step.back);
-          // A lease of two ticks: the shared clock expires it at the same step in both stores.
-          const tx = store.begin(step.maxAge ? { asOf, maxAgeMs: 2 * TICK_MS } : { asOf });
+          // A lease shorter than a tick: the shared clock expires it at the same step in both stores.
+          const tx = store.begin(step.maxAge ? { asOf, maxAgeMs: TICK_MS / 2 } : { asOf });
           this.transactions[step.slot] = tx;
           return KEYS.map((key) => tx.get(key)?.version);
         });
