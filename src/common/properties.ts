@@ -34,10 +34,11 @@ export function rejectUnknownProperties(
  * argument must be. An array, a `Map`, a `Date` or any other class instance
  * is an object too, but its content is not its own enumerable properties
  * (a Map's entries, an array's items), so read as options it would silently
- * mean every default.
+ * mean every default. A literal's prototype is a root (`Object.prototype`,
+ * of this realm or another: a `vm` context's object is plain too).
  */
 export function isPlainObject(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { runInNewContext } from 'node:vm';
 import { isStoreError } from '../common/errors.js';
 import { type Reopenable, reopenable } from '../test-support/reopen.js';
 import { forEachStoreSetup, tempDir, text } from '../test-support/store-setups.js';
@@ -346,6 +347,8 @@ it('refuses option objects that are not plain objects (arrays, Maps, Dates), nev
       () => MultiStore.open(map as never),
       (e: unknown) => isStoreError(e, 'INVALID_OPTIONS'),
     );
+    // Options made in another realm (a vm context) are plain objects there.
+    await MultiStore.open(runInNewContext("({ actorMode: 'inline', dropWorker: {} })")).close();
     // Objects without a prototype are plain enough.
     const bare = Object.assign(Object.create(null), { path, sqlite: Object.create(null) });
     assert.equal(existsSync(path), false, 'nothing was opened');

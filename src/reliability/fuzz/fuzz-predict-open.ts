@@ -73,8 +73,8 @@ function junkOptions(spec: ValueSpec, known: readonly string[], what: string): P
   if (value === undefined) return ACCEPT;
   if (typeof value !== 'object' || value === null) return invalid(`${what} is not an object`);
   if (isHostile(spec)) return invalid(`${what} is a throwing proxy`, true);
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null)
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== null && Object.getPrototypeOf(prototype) !== null)
     return invalid(`${what} is not a plain object (an array, a Map, a Date...)`);
   const unknown = Object.keys(value).find((name) => !known.includes(name));
   if (unknown !== undefined) return invalid(`${what} has an unknown name ${unknown}`);
