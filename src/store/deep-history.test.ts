@@ -11,7 +11,7 @@
  * retention) erase runs of them, and transactions and held range iterators
  * keep versions in the middle of runs from being erased. After every flush
  * both stores must agree on every key's versions, the statistics (also
- * against a recount), the drop worker's counts (`dropWorkerStats()`:
+ * against a recount, the open snapshots and their watermark), the drop worker's counts (`dropWorkerStats()`:
  * requests, batches, entries dropped, parked; the memory tier keeps no
  * request log, the SQLite tier does, and that must change none of them),
  * every `storage-stats` event so far, the change feed and a diff, and
@@ -276,6 +276,8 @@ class Side {
       events: this.events,
       total: { ...stats.total },
       tables: stats.tables,
+      snapshots: stats.snapshots,
+      eventsShed: stats.eventsShed,
       changes: outcome(() =>
         plain(store.changes({ from: 0, pageSize: 3 })).map(({ version, writes }) => [
           version,
