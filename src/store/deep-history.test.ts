@@ -9,14 +9,15 @@
  * a key at tens of consecutive versions, drops (per key, over ranges and
  * prefixes, with `upToVersion`, `keepLastVersions`, both, and the tables'
  * retention) erase runs of them, and transactions and held range iterators
- * keep versions in the middle of runs from being erased. After every flush
- * both stores must agree on every key's versions, the statistics (also
- * against a recount, the open snapshots and their watermark), the drop worker's counts (`dropWorkerStats()`:
- * requests, batches, entries dropped, parked; the memory tier keeps no
- * request log, the SQLite tier does, and that must change none of them),
- * every `storage-stats` event so far, the change feed and a diff, and
- * `verify()` finds nothing; any call that is refused on one must be refused with the same
- * code on the other.
+ * keep versions in the middle of runs from being erased (until they end,
+ * or their `maxAgeMs` lease expires). After every flush both stores must
+ * agree on every key's versions, the statistics (also against a recount),
+ * the open snapshots and their watermark, the drop worker's counts
+ * (`dropWorkerStats()`: requests, batches, entries dropped, parked; the
+ * memory tier keeps no request log, the SQLite tier does, and that must
+ * change none of them), every `storage-stats` event so far, the change feed
+ * and a diff, and `verify()` finds nothing; any call that is refused on one
+ * must be refused with the same code on the other.
  *
  * A drop takes effect when the worker applies it, judged against the
  * snapshots open then (README, "The drop rule", steps 4 and 7), so both
