@@ -6,6 +6,7 @@
  * @module
  */
 
+import { describe } from './bytes.js';
 import { type InvalidInputCode, InvalidInputError } from './errors.js';
 
 /**
@@ -41,4 +42,14 @@ export function isPlainObject(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === null || Object.getPrototypeOf(prototype) === null;
+}
+
+/**
+ * The message for `value` given as `what` where an options object is wanted:
+ * "must be an object" for a string, a number..., "must be a plain object"
+ * for an array, a Map, a Date.
+ */
+export function objectExpected(what: string, value: unknown): string {
+  const wanted = typeof value === 'object' && value !== null ? 'a plain object' : 'an object';
+  return `${what} must be ${wanted}, got ${describe(value)}`;
 }

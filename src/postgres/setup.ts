@@ -19,7 +19,7 @@
 
 import { describe } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
-import { isPlainObject, rejectUnknownProperties } from '../common/properties.js';
+import { isPlainObject, objectExpected, rejectUnknownProperties } from '../common/properties.js';
 import {
   type MultiStoreOptions,
   resolveOptions,
@@ -102,7 +102,7 @@ function whyNot(name: EmbeddedOnly): string {
 /** Validate `connect` options (INVALID_OPTIONS for anything wrong or unknown). */
 export function resolveConnect(options: unknown): ConnectConfig {
   if (!isPlainObject(options)) {
-    fail(`connect options must be a plain object, got ${describe(options)}`);
+    fail(objectExpected(`connect options`, options));
   }
   for (const name of EMBEDDED_ONLY) {
     if (name in options) {
@@ -114,9 +114,7 @@ export function resolveConnect(options: unknown): ConnectConfig {
   rejectUnknownProperties(options, CONNECT_OPTIONS, 'connect options', 'INVALID_OPTIONS');
   const { postgres, ...rest } = options as ConnectOptions;
   if (!isPlainObject(postgres)) {
-    fail(
-      `postgres must be a plain object ({ connectionString, pool, schema }), got ${describe(postgres)}`,
-    );
+    fail(objectExpected('postgres ({ connectionString, pool, schema })', postgres));
   }
   rejectUnknownProperties(postgres, POSTGRES_OPTIONS, 'postgres options', 'INVALID_OPTIONS');
   const { connectionString, pool, schema = 'multistore', maxConnections = 10 } = postgres;

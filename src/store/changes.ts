@@ -60,15 +60,9 @@
  * @module
  */
 
-import {
-  type BytesLike,
-  bytesToBinaryString,
-  compareBytes,
-  describe,
-  equalBytes,
-} from '../common/bytes.js';
+import { type BytesLike, bytesToBinaryString, compareBytes, equalBytes } from '../common/bytes.js';
 import { InvalidInputError, VersionTooOldError } from '../common/errors.js';
-import { rejectUnknownProperties } from '../common/properties.js';
+import { isPlainObject, objectExpected, rejectUnknownProperties } from '../common/properties.js';
 import { checkVersion } from '../common/version.js';
 import { compareChanges } from '../tier/changes.js';
 import { changePages, horizonPages } from '../tier/paging.js';
@@ -206,11 +200,8 @@ export function resolveDiffOptions(
 
 function optionsObject(options: unknown, what: string): object {
   if (options === undefined) return {};
-  if (typeof options === 'object' && options !== null) return options;
-  throw new InvalidInputError(
-    'INVALID_ARGUMENT',
-    `${what} must be an object, got ${describe(options)}`,
-  );
+  if (isPlainObject(options)) return options;
+  throw new InvalidInputError('INVALID_ARGUMENT', objectExpected(`${what}`, options));
 }
 
 /** One history read: the interval `(from, to]` of a range. */

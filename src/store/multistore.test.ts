@@ -358,6 +358,42 @@ it('refuses option objects that are not plain objects (arrays, Maps, Dates), nev
   }
 });
 
+it('refuses read, transaction and watch arguments that are not plain objects, never reading them as empty', async () => {
+  const store = MultiStore.open({ actorMode: 'inline' });
+  try {
+    store.commit([{ type: 'set', key: 'a', value: '1' }], 1);
+    store.commit([{ type: 'set', key: 'a', value: '2' }], 2);
+    // `range(new Map([['version', 1]]))` would otherwise read the latest,
+    // `begin(new Map([['readOnly', true]]))` open a writing transaction.
+    for (const junk of [[], new Map([['version', 1]]), new Date(0)]) {
+      const refused = (call: () => unknown, code: string, what: string) =>
+        assert.throws(
+          call,
+          (e: unknown) =>
+            isStoreError(e, code as never) && /must be a plain object/.test(e.message),
+          `${what}: ${Object.prototype.toString.call(junk)}`,
+        );
+      const j = junk as never;
+      refused(() => store.range(j), 'INVALID_ARGUMENT', 'range spec');
+      refused(() => store.range(undefined, j), 'INVALID_ARGUMENT', 'range options');
+      refused(() => store.changes(j), 'INVALID_ARGUMENT', 'changes options');
+      refused(() => store.diff(1, 2, j), 'INVALID_ARGUMENT', 'diff options');
+      refused(() => store.watch(undefined, j), 'INVALID_ARGUMENT', 'watch options');
+      refused(() => store.begin(j), 'INVALID_OPTIONS', 'begin options');
+      const tx = store.begin();
+      try {
+        refused(() => tx.range(j), 'INVALID_ARGUMENT', 'transaction range spec');
+        refused(() => tx.drop('a', j), 'INVALID_ARGUMENT', 'drop options');
+        refused(() => tx.asOf(1, j), 'INVALID_ARGUMENT', 'asOf options');
+      } finally {
+        tx.rollback();
+      }
+    }
+  } finally {
+    await store.close();
+  }
+});
+
 it('gives back data, statistics and the latest version after reopening a file', async () => {
   const dir = tempDir();
   try {

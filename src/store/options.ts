@@ -21,7 +21,7 @@
 import { describe, equalBytes, printableBytes, toOwnedBytes } from '../common/bytes.js';
 import { InvalidInputError, StoreError } from '../common/errors.js';
 import { guardedLogger, type Logger, silentLogger } from '../common/logger.js';
-import { isPlainObject, rejectUnknownProperties } from '../common/properties.js';
+import { isPlainObject, objectExpected, rejectUnknownProperties } from '../common/properties.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
 import { DEFAULT_TABLE } from '../tier/tier.js';
@@ -183,7 +183,7 @@ function asOption<T>(check: () => T, where: string): T {
 /** Validate `options` and return the frozen configuration. */
 export function resolveOptions(options: MultiStoreOptions | undefined): StoreConfig {
   if (options === undefined) options = {};
-  if (!isPlainObject(options)) fail(`options must be a plain object, got ${describe(options)}`);
+  if (!isPlainObject(options)) fail(objectExpected(`options`, options));
   rejectUnknown(options, TOP_OPTIONS, 'options');
   const path = resolvePath(options.path);
   const tier = resolveTier(options.tier, path);
@@ -243,7 +243,7 @@ function resolveSqlite(
 ): Pick<StoreConfig, 'synchronous' | 'locking'> {
   const defaults = { synchronous: 'normal', locking: 'normal' } as const;
   if (sqlite === undefined) return defaults;
-  if (!isPlainObject(sqlite)) fail(`sqlite must be a plain object, got ${describe(sqlite)}`);
+  if (!isPlainObject(sqlite)) fail(objectExpected(`sqlite`, sqlite));
   rejectUnknown(sqlite, ['synchronous', 'locking'], 'sqlite');
   if (tier !== 'sqlite') fail("sqlite options need the 'sqlite' tier");
   const { synchronous = defaults.synchronous, locking = defaults.locking } = sqlite as Record<
@@ -300,7 +300,7 @@ function resolveLogger(logger: unknown): Logger {
 
 function resolveDropWorker(options: unknown): DropWorkerConfig {
   if (options === undefined) return DROP_WORKER_DEFAULTS;
-  if (!isPlainObject(options)) fail(`dropWorker must be a plain object, got ${describe(options)}`);
+  if (!isPlainObject(options)) fail(objectExpected(`dropWorker`, options));
   const given = options as Record<string, unknown>;
   rejectUnknown(given, ['batchSize', 'flushIntervalMs', 'mailboxCapacity'], 'dropWorker');
   return Object.freeze({
@@ -363,8 +363,7 @@ function sameName(name: string): string {
 }
 
 function resolveTable(declaration: unknown, index: number): TableConfig {
-  if (!isPlainObject(declaration))
-    fail(`tables[${index}] must be a plain object, got ${describe(declaration)}`);
+  if (!isPlainObject(declaration)) fail(objectExpected(`tables[${index}]`, declaration));
   rejectUnknown(declaration, TABLE_OPTIONS, `tables[${index}]`);
   const { name, prefix, retention } = declaration as Record<string, unknown>;
   const [tableName, bytes] = asOption(
@@ -384,8 +383,7 @@ function resolveTable(declaration: unknown, index: number): TableConfig {
 
 function resolveRetention(retention: unknown, index: number): number | undefined {
   if (retention === undefined) return undefined;
-  if (!isPlainObject(retention))
-    fail(`tables[${index}].retention must be a plain object, got ${describe(retention)}`);
+  if (!isPlainObject(retention)) fail(objectExpected(`tables[${index}].retention`, retention));
   rejectUnknown(retention, ['keepLastVersions'], `tables[${index}].retention`);
   const { keepLastVersions } = retention as Record<string, unknown>;
   if (

@@ -25,7 +25,7 @@
 
 import { type BytesLike, compareBytes, describe, prefixEnd } from '../common/bytes.js';
 import { InvalidInputError, VersionTooOldError } from '../common/errors.js';
-import { rejectUnknownProperties } from '../common/properties.js';
+import { isPlainObject, objectExpected, rejectUnknownProperties } from '../common/properties.js';
 import { checkVersion } from '../common/version.js';
 import { horizonPages, pages } from '../tier/paging.js';
 import {
@@ -90,11 +90,8 @@ export interface ResolvedRangeOptions {
 export function resolveRangeOptions(options: RangeOptions | undefined): ResolvedRangeOptions {
   if (options === undefined)
     return { version: undefined, reverse: false, pageSize: DEFAULT_PAGE_SIZE };
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidInputError(
-      'INVALID_ARGUMENT',
-      `range options must be an object, got ${describe(options)}`,
-    );
+  if (!isPlainObject(options)) {
+    throw new InvalidInputError('INVALID_ARGUMENT', objectExpected(`range options`, options));
   }
   rejectUnknownProperties(options, OPTION_PROPERTIES, 'range options', 'INVALID_ARGUMENT');
   const { version, reverse, pageSize } = options;
@@ -117,11 +114,8 @@ export function resolveRange(
   codecs: Codecs = BINARY_CODECS,
 ): ResolvedRange {
   if (spec === undefined) return { start: UNBOUNDED, end: UNBOUNDED };
-  if (typeof spec !== 'object' || spec === null) {
-    throw new InvalidInputError(
-      'INVALID_ARGUMENT',
-      `a range must be an object, got ${describe(spec)}`,
-    );
+  if (!isPlainObject(spec)) {
+    throw new InvalidInputError('INVALID_ARGUMENT', objectExpected(`a range`, spec));
   }
   rejectUnknownProperties(spec, SPEC_PROPERTIES, 'range', 'INVALID_ARGUMENT');
   if (spec.endInclusive !== undefined && typeof spec.endInclusive !== 'boolean') {

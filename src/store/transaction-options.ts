@@ -17,7 +17,7 @@
 
 import { describe } from '../common/bytes.js';
 import { InvalidInputError } from '../common/errors.js';
-import { rejectUnknownProperties } from '../common/properties.js';
+import { isPlainObject, objectExpected, rejectUnknownProperties } from '../common/properties.js';
 import { checkCount, checkVersion } from '../common/version.js';
 
 /** How a transaction isolates itself from concurrent commits. */
@@ -113,8 +113,8 @@ function checkBegin(options: BeginOptions): ResolvedBegin {
 }
 
 function checkObject(options: unknown, what: string): asserts options is object {
-  if (typeof options !== 'object' || options === null) {
-    throw invalid(`${what} must be an object, got ${describe(options)}`);
+  if (!isPlainObject(options)) {
+    throw invalid(objectExpected(`${what}`, options));
   }
 }
 

@@ -47,7 +47,7 @@ import {
   TransactionClosedError,
   type TransactionEnd,
 } from '../common/errors.js';
-import { rejectUnknownProperties } from '../common/properties.js';
+import { isPlainObject, objectExpected, rejectUnknownProperties } from '../common/properties.js';
 import { checkCount, checkVersion } from '../common/version.js';
 import type { TierEntry } from '../tier/tier.js';
 import {
@@ -457,8 +457,8 @@ export function ownEntry(write: Extract<BufferedWrite, { type: 'set' }>): Transa
 /** Validate a transaction's `drop` options and make the buffered drop of `bytes` (the encoded, owned key). */
 export function bufferedDrop(bytes: Uint8Array, options: DropOptions | undefined): BufferedDrop {
   if (options === undefined) return { key: bytes };
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidInputError('INVALID_ARGUMENT', 'drop options must be an object');
+  if (!isPlainObject(options)) {
+    throw new InvalidInputError('INVALID_ARGUMENT', objectExpected(`drop options`, options));
   }
   rejectUnknownProperties(options, DROP_OPTIONS, 'drop options', 'INVALID_ARGUMENT');
   const { upToVersion, keepLastVersions } = options;
@@ -483,8 +483,8 @@ export function resolveAsOf(
 ): { at: number; beforeAll: boolean } {
   const at = checkVersion(version);
   if (options !== undefined) {
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidInputError('INVALID_ARGUMENT', 'asOf options must be an object');
+    if (!isPlainObject(options)) {
+      throw new InvalidInputError('INVALID_ARGUMENT', objectExpected(`asOf options`, options));
     }
     rejectUnknownProperties(options, ['exclusive'], 'asOf options', 'INVALID_ARGUMENT');
     if (options.exclusive !== undefined && typeof options.exclusive !== 'boolean') {

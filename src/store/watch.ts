@@ -36,6 +36,7 @@
 
 import { bytesToBinaryString, compareBytes, describe } from '../common/bytes.js';
 import { InvalidInputError, WatchOverflowError } from '../common/errors.js';
+import { isPlainObject, objectExpected } from '../common/properties.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { nextTurn } from '../runtime/next-turn.js';
 import { within } from '../tier/horizons.js';
@@ -69,11 +70,8 @@ function resolveWatch(
 ): ResolvedWatch {
   const range = resolveRange(spec, codecs);
   if (options === undefined) return { range, signal: undefined, bufferSize: DEFAULT_WATCH_BUFFER };
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidInputError(
-      'INVALID_ARGUMENT',
-      `watch options must be an object, got ${describe(options)}`,
-    );
+  if (!isPlainObject(options)) {
+    throw new InvalidInputError('INVALID_ARGUMENT', objectExpected(`watch options`, options));
   }
   for (const name of Object.keys(options)) {
     if (name !== 'signal' && name !== 'bufferSize') {

@@ -198,8 +198,9 @@ export type Fields = Readonly<Record<string, ValueSpec | VersionSpec | undefined
 
 /**
  * A junk value passed where an object is wanted: `undefined` (absent), a
- * non-object (rejected with `code`), or an object whose fields are its own
- * properties, inherited ones included (an array's `reverse` is a function).
+ * non-object or an object that is not plain (an array, a Map, a Date: both
+ * rejected with `code`), or a plain object whose fields are its own
+ * properties.
  */
 export function junkObject(
   spec: ValueSpec,
@@ -212,6 +213,9 @@ export function junkObject(
   if (typeof value !== 'object' || value === null)
     return { fault: reject(code, `${what} is not an object`) };
   if (isHostile(spec)) return { fault: reject(code, `${what} is a throwing proxy`, true) };
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== null && Object.getPrototypeOf(prototype) !== null)
+    return { fault: reject(code, `${what} is not a plain object (an array, a Map, a Date...)`) };
   const unknown = Object.keys(value).find((name) => !names.includes(name));
   if (unknown !== undefined) return { fault: reject(code, `${what} has a property ${unknown}`) };
   return { fields: junkFields(value as Record<string, unknown>, names) };
