@@ -94,7 +94,12 @@ describe('bench over everything, deep shape (N = 200, one round, child processes
         if (footprint.status !== 'measured') continue;
         const heap = implementation(footprint.impl).storage === 'heap';
         const bytes = heap ? footprint.heapBytesPerVersion : footprint.diskBytesPerVersion;
-        assert.ok(bytes > 0, `${footprint.impl} ${footprint.shape}: ${bytes} bytes per version`);
+        const what = `${footprint.impl} ${footprint.shape}: ${bytes} bytes per version`;
+        // A file's bytes are exact; a heap's at N = 200 is within the
+        // collector's noise (a loaded run measured -449 for sorted-btree):
+        // there the test asks for a measured figure, the full run for its size.
+        if (heap) assert.ok(Number.isFinite(bytes), what);
+        else assert.ok(bytes > 0, what);
       }
 
       const table = output.lines.join('\n');
