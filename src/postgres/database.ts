@@ -14,6 +14,22 @@
  * unknown to this process; it is reported as `TIER_IO` (the database either
  * applied the whole transaction or none of it).
  *
+ * A failure the driver emits as an `error` event on a client (the server
+ * saying goodbye, `57P01` at a shutdown) must never reach the process as an
+ * uncaught exception. An idle client has the pool's listener; a client we
+ * hold has ours. Between the two, a pool hands a client to `connect()`'s
+ * promise without a listener, and may do so inside the socket read that
+ * also carries the goodbye (a new client's startup, or a client `query`
+ * gave back while a `connect()` waited): the goodbye is emitted before our
+ * code runs. So every client of the pool is guarded from checkout to
+ * release (pg.Pool's `acquire` and `release` events); a guarded failure
+ * leaves the client unusable, and its next statement fails as `TIER_IO`.
+ *
+ * ```
+ *   idle ──acquire──► handed over ──(microtask)──► ours ──release──► idle
+ *   pool's listener   guard only                   guard + ours       pool's listener
+ * ```
+ *
  * @module
  */
 
@@ -61,11 +77,24 @@ export interface PostgresPool extends Sql {
   removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
+/** The checkout events of a node-postgres `Pool` (a pool of your own may not emit them). */
+interface CheckoutEvents {
+  on(event: 'acquire', listener: (client: PostgresClient) => void): unknown;
+  on(event: 'release', listener: (error: unknown, client: PostgresClient) => void): unknown;
+  removeListener?(event: 'acquire' | 'release', listener: (...args: never[]) => void): unknown;
+}
+
+/** A checked-out client's failure with no other listener: its next statement reports it. */
+const ignoreHandedOverError = () => {};
+
 /** A pool with the store's transaction and error rules. */
 export class Database {
   readonly #pool: PostgresPool;
   readonly #owned: boolean;
   readonly #onIdleError: ((error: Error) => void) | undefined;
+  readonly #guard = (client: PostgresClient) => client.on('error', ignoreHandedOverError);
+  readonly #unguard = (_error: unknown, client: PostgresClient) =>
+    client.removeListener('error', ignoreHandedOverError);
 
   /**
    * `owned`: the pool was made here, and `close` ends it. `onIdleError`
@@ -77,6 +106,9 @@ export class Database {
     this.#owned = owned;
     this.#onIdleError = onIdleError;
     if (onIdleError !== undefined) pool.on('error', onIdleError);
+    const checkouts = pool as unknown as CheckoutEvents;
+    checkouts.on('acquire', this.#guard);
+    checkouts.on('release', this.#unguard);
   }
 
   /** Statements on the pool outside any transaction (each on its own); failures are `TIER_IO`. */
@@ -151,9 +183,14 @@ export class Database {
 
   /** End the pool when it was made here; else leave it as it was given. */
   async close(): Promise<void> {
-    if (this.#owned) await this.#pool.end();
-    else if (this.#onIdleError !== undefined)
-      this.#pool.removeListener?.('error', this.#onIdleError);
+    if (this.#owned) {
+      await this.#pool.end();
+      return;
+    }
+    if (this.#onIdleError !== undefined) this.#pool.removeListener?.('error', this.#onIdleError);
+    const checkouts = this.#pool as unknown as CheckoutEvents;
+    checkouts.removeListener?.('acquire', this.#guard);
+    checkouts.removeListener?.('release', this.#unguard);
   }
 }
 
