@@ -166,6 +166,11 @@ class DropQueue {
     readonly logger: Logger,
   ) {}
 
+  /** A flush runs: a step asked for meanwhile runs after it (see {@link flush}). */
+  get flushing(): boolean {
+    return this.#flushing;
+  }
+
   add(requests: readonly QueuedDrop[]): void {
     for (const request of requests) this.pending.add(request);
     this.requests += requests.length;
@@ -348,7 +353,11 @@ class DropWorkerActor implements Actor<DropQueue, DropMessage> {
    */
   #step(queue: DropQueue, ctx: ActorContext<DropMessage>): void {
     queue.step();
-    if (queue.continueSent || queue.pending.size === 0) return;
+    // A sender's flush is on the stack (its event's listener committed, and in
+    // inline mode this message was handled inside that commit): the step waits
+    // for it and it takes the step itself when done. A 'continue' now would be
+    // handled at once, find it still running, and send another, for ever.
+    if (queue.flushing || queue.continueSent || queue.pending.size === 0) return;
     if (ctx.self.send(CONTINUE).ok) queue.continueSent = true;
     else this.#armTimer(queue, ctx.clock.nowMillis(), ctx);
   }
