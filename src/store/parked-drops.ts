@@ -21,7 +21,7 @@
  *
  * Retention requests of one key coalesce while parked: a `keepLastVersions:
  * N` request without `upToVersion` or pending version, queued behind an
- * equal one with a ceiling at most as high, erases everything the earlier
+ * equal one with a ceiling and a commit version at most as high, erases everything the earlier
  * one would and leaves the same horizon, so it replaces it. A key kept back
  * for long therefore holds one retention request, however many commits
  * write it. The replaced requests are handed to the drop applier
@@ -170,7 +170,11 @@ export class ParkedDrops {
  * everything `earlier` would and leaves the same horizon, so that it can
  * stand for both: both are `keepLastVersions: N` requests without
  * `upToVersion` or pending version, and `later` judges at least what
- * `earlier` does (a ceiling at least as high).
+ * `earlier` does (a ceiling at least as high). Its commit version is at
+ * least as high too: the flush event carries the highest commit version of
+ * the requests it applies, and a write into history (below the latest
+ * version, with the same ceiling) standing for a later commit's request
+ * would lower it.
  */
 export function subsumes(later: DropRequest, earlier: DropRequest): boolean {
   const retention = (r: DropRequest) =>
@@ -181,7 +185,8 @@ export function subsumes(later: DropRequest, earlier: DropRequest): boolean {
     retention(later) &&
     retention(earlier) &&
     later.keepLastVersions === earlier.keepLastVersions &&
-    later.ceiling >= earlier.ceiling
+    later.ceiling >= earlier.ceiling &&
+    later.commitVersion >= earlier.commitVersion
   );
 }
 

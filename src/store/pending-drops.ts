@@ -8,7 +8,7 @@
  * under the rule parked requests already follow (parked-drops.ts,
  * `subsumes`): a `keepLastVersions: N` request without `upToVersion` or
  * pending version, queued right behind an equal one of its key with a
- * ceiling at most as high, erases everything the earlier one would and
+ * ceiling and a commit version at most as high, erases everything the earlier one would and
  * leaves the same horizon. "Right behind" means no other request of the key
  * and no range drop was queued in between, so the order of a key's requests
  * never changes; the later request keeps its own place, so the queue stays in

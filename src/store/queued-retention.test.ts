@@ -153,6 +153,30 @@ forEachStoreSetup((setup) => {
     assert.equal(store.stats().tables.single?.historicalCount, 0);
     assert.equal(store.dropWorkerStats().parked, 0);
   });
+
+  it("a write into history queued behind its key's request leaves the flush event at the highest commit version", async () => {
+    store = setup.open({ clock: new MockClock(), tables: TABLES, dropWorker: WAITING });
+    store.commit([{ type: 'set', key: 's:a', value: '10' }], 10);
+    await store.flush();
+    const events: StorageStatsRecorded[] = [];
+    store.events.on('storage-stats', (event) => {
+      if (event.drops.length > 0) events.push(event);
+    });
+    store.commit([{ type: 'set', key: 's:a', value: '12' }], 12);
+    // Back-filled below the latest version: its request has the same ceiling (12), a lower commit.
+    store.commit([{ type: 'set', key: 's:a', value: '11' }], 11);
+    await store.flush();
+    assert.deepEqual(dropsOf(events), ['s:a@10:historical:2', 's:a@11:historical:2']);
+    assert.deepEqual(
+      events.map((event) => event.version),
+      [12],
+      'one flush, of the requests of commits 12 and 11: the event carries 12',
+    );
+    assert.deepEqual(
+      store.versions('s:a').map((e) => e.version),
+      [12],
+    );
+  });
 });
 
 it('on a persistent tier, the records of replaced requests leave the log with the request that replaced them', async () => {
