@@ -5,16 +5,11 @@
  */
 
 import assert from 'node:assert/strict';
-import { after, afterEach, before, it } from 'node:test';
-import { trace } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { afterEach, it } from 'node:test';
 import { bytesToBinaryString } from '../common/bytes.js';
 import type { StorageStatsRecorded } from '../event/events.js';
 import { MockClock } from '../runtime/clock.js';
+import { recordSpans } from '../test-support/span-recorder.js';
 import { forEachStoreSetup, turns } from '../test-support/store-setups.js';
 import { BruteForceTier } from '../test-support/tier-model.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
@@ -27,15 +22,7 @@ const TABLES = [
 const WAITING = { batchSize: 1000, flushIntervalMs: 1e9 };
 
 // The drop batches' spans say how many requests each flush applied.
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-before(() => {
-  trace.setGlobalTracerProvider(provider);
-});
-after(async () => {
-  await provider.shutdown();
-  trace.disable();
-});
+const exporter = recordSpans();
 
 /** Requests the drop batches applied since the last call. */
 function requestsApplied(): number {

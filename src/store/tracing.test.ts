@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import { trace } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { it } from 'node:test';
+import { recordSpans } from '../test-support/span-recorder.js';
 import { MultiStore } from './multistore.js';
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-
-before(() => {
-  trace.setGlobalTracerProvider(provider);
-});
-after(async () => {
-  await provider.shutdown();
-  trace.disable();
-});
+const exporter = recordSpans();
 
 it('traces commits and drop batches through @opentelemetry/api', async () => {
   const store = MultiStore.open();
