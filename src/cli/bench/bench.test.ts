@@ -19,6 +19,27 @@ import { formatReport } from './report.js';
 import { sizesFor } from './sizes.js';
 import { evaluateTargets } from './targets.js';
 
+/** A report of the SQLite tier on the deep shape at N = 100, with the given figures. */
+function sqliteDeepReport(
+  figures: Pick<BenchReport, 'workloads' | 'missing' | 'groups' | 'footprints' | 'targets'>,
+): BenchReport {
+  return {
+    date: '',
+    node: 'v20',
+    platform: 'linux x64',
+    cpus: { count: 2, model: '' },
+    n: 100,
+    rounds: 1,
+    otherPeerRounds: 1,
+    seed: 1,
+    tiers: ['sqlite'],
+    shapes: ['deep'],
+    sizes: { deep: sizesFor(100, 'deep') },
+    wallTimeMs: 1000,
+    ...figures,
+  };
+}
+
 function captured(): BenchOutput & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
   const errors: string[] = [];
@@ -324,25 +345,13 @@ describe('bench targets and report', () => {
   });
 
   it('prints a missing peer as missing in its column and lists why', () => {
-    const report: BenchReport = {
-      date: '',
-      node: 'v20',
-      platform: 'linux x64',
-      cpus: { count: 2, model: '' },
-      n: 100,
-      rounds: 1,
-      otherPeerRounds: 1,
-      seed: 1,
-      tiers: ['sqlite'],
-      shapes: ['deep'],
+    const report = sqliteDeepReport({
       workloads: ['W1', 'W3'],
-      sizes: { deep: sizesFor(100, 'deep') },
       missing: [{ impl: 'hyperbee', reason: "Cannot find package 'hyperbee'" }],
       groups,
       footprints: [{ impl: 'hyperbee', shape: 'deep', status: 'missing', reason: 'not installed' }],
       targets: evaluateTargets(groups, selection),
-      wallTimeMs: 1000,
-    };
+    });
     const text = formatReport(report).join('\n');
     assert.match(text, /^W1 insert +deep +90 +100 +- +200 +missing$/m);
     assert.match(text, /^sqlite \/ lmdb \(durable\) +W1 insert +>= 0\.5 +0\.45 miss$/m);
@@ -385,25 +394,13 @@ describe('bench targets and report', () => {
         ['W6', 0.75, 'miss'],
       ],
     );
-    const report: BenchReport = {
-      date: '',
-      node: 'v20',
-      platform: 'linux x64',
-      cpus: { count: 2, model: '' },
-      n: 100,
-      rounds: 1,
-      otherPeerRounds: 1,
-      seed: 1,
-      tiers: ['sqlite'],
-      shapes: ['deep'],
+    const report = sqliteDeepReport({
       workloads: ['W3', 'W6'],
-      sizes: { deep: sizesFor(100, 'deep') },
       missing: [],
       groups: variantGroups,
       footprints: [],
       targets,
-      wallTimeMs: 1000,
-    };
+    });
     const lines = formatReport(report);
     assert.match(
       lines[1] ?? '',
