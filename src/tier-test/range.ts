@@ -1,7 +1,9 @@
 /**
  * The range cases of the tier contract: one entry per key at the read
  * version, every bound kind in both directions, cursor resumption and the
- * page/cursor rule, and bytewise key order (empty key, prefixes, 0x00, 0xff).
+ * page/cursor rule, bytewise key order (empty key, prefixes, 0x00, 0xff),
+ * and, against a model, every version of a history with shallow and deep
+ * keys, erased versions and horizons, at every page size.
  *
  * @module
  */
@@ -48,6 +50,90 @@ function seedRange(tier: AbstractTier): void {
       ['a', 'a3'],
       ['e', 'e3'],
     ]),
+  );
+}
+
+/** A key's stored versions (ascending) and what each holds (`undefined`: a tombstone). */
+type ModelHistory = Map<string, Map<number, string | undefined>>;
+
+/**
+ * A history with keys of one and of many versions, written a version at a
+ * time (each `set` writes the keys stored at that version), then erased in
+ * part with horizons as the drop worker records them:
+ *
+ * ```
+ *   deep   2, 4, ..., 40 (a tombstone at 22)   every even version
+ *   dense  1..45                               every version (one run)
+ *   late   30, 45                              nothing at or below 29
+ *   one    10                                  a single version
+ *   trim   3, 6, 9, 12; 3 and 6 erased          horizon [3, 9)
+ *   gone   5; erased                           no version left, horizon [5, 46)
+ * ```
+ */
+function seedModel(tier: AbstractTier): ModelHistory {
+  const model: ModelHistory = new Map();
+  const put = (key: string, version: number, value: string | undefined) => {
+    const versions = model.get(key) ?? new Map<number, string | undefined>();
+    model.set(key, versions.set(version, value));
+  };
+  for (let v = 2; v <= 40; v += 2) put('deep', v, v === 22 ? undefined : `deep${v}`);
+  for (let v = 1; v <= 45; v++) put('dense', v, `dense${v}`);
+  for (const v of [30, 45]) put('late', v, `late${v}`);
+  put('one', 10, 'one10');
+  for (const v of [3, 6, 9, 12]) put('trim', v, `trim${v}`);
+  put('gone', 5, 'gone5');
+  for (let v = 1; v <= 45; v++) {
+    const pairs: [string, string | undefined][] = [];
+    for (const [key, versions] of model) if (versions.has(v)) pairs.push([key, versions.get(v)]);
+    tier.set(v, writes('t', pairs));
+  }
+  const erase: [string, number][] = [
+    ['trim', 3],
+    ['trim', 6],
+    ['gone', 5],
+  ];
+  tier.drop(
+    new Map([['t', erase.map(([key, version]) => ({ key: b(key), version }))]]),
+    new Map([
+      [
+        't',
+        [
+          { key: b('trim'), horizon: { erasedFrom: 3, readableFrom: 9 } },
+          { key: b('gone'), horizon: { erasedFrom: 5, readableFrom: 46 } },
+        ],
+      ],
+    ]),
+  );
+  for (const [key, version] of erase) model.get(key)?.delete(version);
+  return model;
+}
+
+/** What a range of the model answers at `version`: each key's newest stored entry at or below it. */
+function modelScan(model: ModelHistory, version: number, keep: (key: string) => boolean): string[] {
+  const entries: string[] = [];
+  for (const key of [...model.keys()].sort()) {
+    if (!keep(key)) continue;
+    const versions = model.get(key) ?? new Map<number, string | undefined>();
+    const visible = [...versions.keys()].filter((v) => v <= version);
+    if (visible.length === 0) continue;
+    const newest = Math.max(...visible);
+    entries.push(`${key}@${newest}=${versions.get(newest) ?? '~'}`);
+  }
+  return entries;
+}
+
+/** Whether `key` lies within `start`..`end`. */
+function within(key: string, start: Bound, end: Bound): boolean {
+  const order = (bound: Bound) =>
+    bound.kind === 'unbounded' ? 0 : compareBytes(b(key), bound.key);
+  if (
+    start.kind !== 'unbounded' &&
+    (order(start) < 0 || (order(start) === 0 && start.kind === 'excluded'))
+  )
+    return false;
+  return !(
+    end.kind !== 'unbounded' &&
+    (order(end) > 0 || (order(end) === 0 && end.kind === 'excluded'))
   );
 }
 
@@ -215,6 +301,43 @@ export function describeRangeContract(open: OpenTier): void {
       assert.deepEqual(prefixed, ['a@1=a', '0x6100@1=0x6100', 'ab@1=ab']);
       const tail = scan(tier, 't', { start: excluded(bytes(0xff)) });
       assert.deepEqual(tail, ['0xffff@1=0xffff']);
+    }),
+  );
+
+  it(
+    "at every version, a range answers each key's newest entry at or below it, at every page size",
+    withTier(open, (tier) => {
+      const model = seedModel(tier);
+      const ranges: [Bound, Bound][] = [
+        [UNBOUNDED, UNBOUNDED],
+        [included('dense'), excluded('one')],
+        [excluded('deep'), included('one')],
+        [excluded('late'), UNBOUNDED],
+        [UNBOUNDED, excluded('deep')],
+        [included('p'), excluded('t')],
+        [included('z'), UNBOUNDED],
+      ];
+      for (let version = 0; version <= 46; version++) {
+        for (const [start, end] of ranges) {
+          const expected = modelScan(model, version, (key) => within(key, start, end));
+          for (const reverse of [false, true]) {
+            const want = reverse ? [...expected].reverse() : expected;
+            for (const limit of [1, 2, 3, 1000]) {
+              const label = `v${version} ${JSON.stringify([start, end])} reverse ${reverse} limit ${limit}`;
+              const pages = allPages(tier, 't', { start, end, version, reverse, limit });
+              for (const page of pages) {
+                assert.ok(page.entries.length <= limit, label);
+                assert.equal(page.cursor !== undefined, page.entries.length === limit, label);
+              }
+              assert.deepEqual(
+                pages.flatMap((page) => page.entries.map(show)),
+                want,
+                label,
+              );
+            }
+          }
+        }
+      }
     }),
   );
 }

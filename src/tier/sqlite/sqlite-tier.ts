@@ -35,7 +35,7 @@
  *
  * A page read costs two index seeks per key visited (sql-table.ts,
  * range-walk.ts): O((limit + skipped keys) * log rows), whatever the number
- * of versions per key.
+ * of versions per key, all in one read transaction.
  *
  * @module
  */
@@ -48,18 +48,21 @@ import {
   TierIoError,
 } from '../../common/errors.js';
 import { TableTier } from '../table-tier.js';
-import type {
-  CompactResult,
-  LogRecord,
-  StateChange,
-  TableFigures,
-  TierDrop,
-  TierDrops,
-  TierErasedTops,
-  TierHorizons,
-  TierSnapshot,
-  TierWrites,
-  WriteObserver,
+import {
+  type CompactResult,
+  EMPTY_PAGE,
+  type LogRecord,
+  type PageQuery,
+  type RangePage,
+  type StateChange,
+  type TableFigures,
+  type TierDrop,
+  type TierDrops,
+  type TierErasedTops,
+  type TierHorizons,
+  type TierSnapshot,
+  type TierWrites,
+  type WriteObserver,
 } from '../tier.js';
 import { backupDatabase } from './backup.js';
 import { SqlConnection } from './connection.js';
@@ -235,6 +238,11 @@ export class SqliteTier extends TableTier<SqlTable> {
   protected override _ensureTable(table: string): void {
     this.#refuseWrites('create a table');
     super._ensureTable(table);
+  }
+
+  /** A page's seeks share one read transaction (sql-table.ts). */
+  protected override _page(table: string, query: PageQuery): RangePage {
+    return this.held(table)?.page(query) ?? EMPTY_PAGE;
   }
 
   /** A reader looks a table it does not know for again: the writer may have created it since. */
