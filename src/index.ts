@@ -38,6 +38,7 @@ export {
   SnapshotViolationError,
   StoreClosedError,
   StoreError,
+  StoreFailedError,
   StoreLockedError,
   TierIoError,
   TransactionClosedError,

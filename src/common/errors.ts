@@ -41,6 +41,7 @@ export const ERROR_CODES = [
   'INVALID_OPTIONS',
   'STORE_CLOSED',
   'STORE_LOCKED',
+  'STORE_FAILED',
   'READ_ONLY',
   'TIER_IO',
   'SCRIPT_ERROR',
@@ -154,6 +155,22 @@ export class ReadOnlyError extends StoreError {
 export class TierIoError extends StoreError {
   constructor(message: string, cause: unknown) {
     super('TIER_IO', message, { cause });
+  }
+}
+
+/**
+ * The store stopped: a write group failed to commit (see `commitAsync`), so
+ * what it had acknowledged as written is not in the file. It refuses every
+ * call but `close`; opening the file again gives its last durable state.
+ * The failure of the group's commit is the `cause`.
+ */
+export class StoreFailedError extends StoreError {
+  constructor(cause: unknown) {
+    super(
+      'STORE_FAILED',
+      'the store stopped after a group commit failed (its commits are not in the file): close it and open the file again',
+      { cause },
+    );
   }
 }
 

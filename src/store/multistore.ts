@@ -45,7 +45,12 @@
 
 import { trace } from '@opentelemetry/api';
 import { describe, toBytes } from '../common/bytes.js';
-import { InvalidInputError, ReadOnlyError, StoreClosedError } from '../common/errors.js';
+import {
+  InvalidInputError,
+  ReadOnlyError,
+  StoreClosedError,
+  StoreFailedError,
+} from '../common/errors.js';
 import { isPlainObject } from '../common/properties.js';
 import { checkVersion, MAX_VERSION } from '../common/version.js';
 import { EventBus } from '../event/bus.js';
@@ -203,6 +208,8 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
   readonly #writer: StoreWriter | undefined;
   readonly #backups = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
+  /** Set when a write group failed to commit: the store refuses every call but `close`. */
+  #failure: StoreFailedError | undefined;
 
   /** Open a store (memory by default, SQLite with `path` or `tier: 'sqlite'`). */
   static open<const O extends MultiStoreOptions = NoEncodings>(options?: O): StoreFor<O> {
@@ -294,6 +301,9 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       publish: (record) => this.#emit(record),
       horizonsRecorded: (readableFrom) => this.#reads.raiseFloor(readableFrom),
       isOpen: () => this.#closing === undefined,
+      failed: (error) => {
+        this.#failure ??= new StoreFailedError(error);
+      },
     });
     this.#writer = writer;
     this.#history = storedHistory(tier, this.#router, () => writer.queued());
@@ -344,6 +354,43 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
     if (this.#writer === undefined) throw new ReadOnlyError('store', 'commit');
     const explicit = version === undefined ? undefined : checkVersion(version);
     return this.#commit(planCommit(deltas, this.#router, this.#codecs), explicit, undefined);
+  }
+
+  /**
+   * Commit as `commit` does, acknowledged asynchronously (group commit):
+   * resolves to the version used once the commit is durable. On a SQLite
+   * file the grouped commits of one turn share one SQLite transaction (each
+   * still all or nothing: one that fails rejects alone), committed at the
+   * end of the turn (a microtask in inline mode) or once the group holds
+   * 10,000 writes, so one sync serves them all: with `synchronous: 'full'`
+   * a resolved commit survives a power loss. Reads through this store see
+   * the commit as soon as the call returns; watches, `storage-stats`
+   * listeners and read-only stores beside it hear of it once it is durable.
+   * Anything that needs the file settled (a `commit`, `tx.commit()`,
+   * `flush`, `compact`, `backup`, `close`, the drop worker's next flush)
+   * commits the open group first. On the memory tier it resolves right
+   * after the commit. Every error is a rejection, with the codes `commit`
+   * throws; if the group's COMMIT fails, its commits reject with `TIER_IO`
+   * and the store stops (`STORE_FAILED`): open the file again for its last
+   * durable state.
+   */
+  commitAsync(
+    deltas: readonly Delta<Input<K>, Input<V>>[],
+    version?: number,
+  ): Promise<number | undefined> {
+    try {
+      this.#assertOpen();
+      if (this.#writer === undefined) throw new ReadOnlyError('store', 'commit');
+      const explicit = version === undefined ? undefined : checkVersion(version);
+      let durable: Promise<void> | undefined;
+      const plan = planCommit(deltas, this.#router, this.#codecs);
+      const used = this.#commit(plan, explicit, undefined, (grouped) => {
+        durable = grouped;
+      });
+      return durable === undefined ? Promise.resolve(used) : durable.then(() => used);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -681,7 +728,13 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
   }
 
   async #shutdown(): Promise<void> {
-    // Before anything else: open snapshots no longer hold back any drop.
+    try {
+      // Grouped commits become durable (and heard of) before the watches end.
+      this.#writer?.endGroup();
+    } catch {
+      // Its commits were rejected and the store stopped: close all the same.
+    }
+    // Then: open snapshots no longer hold back any drop.
     this.#snapshots.closeAll();
     this.#watches.endAll();
     try {
@@ -699,7 +752,12 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * the version, the write, then what follows it (conflict records, drop
    * requests, the event). Returns the version used.
    */
-  #commit(plan: CommitPlan, explicit: number | undefined, tx: TransactionWork | undefined) {
+  #commit(
+    plan: CommitPlan,
+    explicit: number | undefined,
+    tx: TransactionWork | undefined,
+    grouped?: (durable: Promise<void>) => void,
+  ) {
     const writer = this.#writer;
     if (writer === undefined) throw new ReadOnlyError('store', 'commit');
     // Asking the registry releases expired snapshots, which (inline) may apply
@@ -722,14 +780,16 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       // are queued before the conflict records (which may release an expired
       // snapshot, see above) and before any listener can run (and commit).
       // Watches hear of the commit once its tier step has committed.
-      writer.commit(plan, version, {
+      const hooks = {
         written: () => {
           this.#oracle.record(version);
           tx?.written();
-          this.#watches.publish(version, plan.writes);
         },
         queued: () => this.#recordConflicts(plan, version, tx?.writes),
-      });
+        durable: () => this.#watches.publish(version, plan.writes),
+      };
+      if (grouped === undefined) writer.commit(plan, version, hooks);
+      else grouped(writer.commitGrouped(plan, version, hooks));
     } finally {
       span.end();
     }
@@ -816,6 +876,7 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
 
   #assertOpen(): void {
     if (this.#closing !== undefined) throw new StoreClosedError();
+    if (this.#failure !== undefined) throw this.#failure;
   }
 
   /** A key for a read: validated and encoded (binary keys: not copied, the store does not keep it). */

@@ -38,6 +38,7 @@
  * @module
  */
 
+import type { StoreError } from '../common/errors.js';
 import type { StorageStatsRecorded } from '../event/events.js';
 import { ActorSystem } from '../runtime/system.js';
 import type { StorageFigures, StorageStats } from '../stats/figures.js';
@@ -45,6 +46,7 @@ import { StorageStatsTracker } from '../stats/tracker.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import type { TierWrite } from '../tier/tier.js';
 import type { SnapshotRegistry } from '../transaction/index.js';
+import { CommitGroup } from './commit-group.js';
 import { type QueuedDrop, queuedDropsOf } from './commit-requests.js';
 import { StatsEventBuilder, statsObserver } from './commit-stats.js';
 import type { CommitPlan } from './deltas.js';
@@ -74,14 +76,22 @@ export interface WriterHost {
   horizonsRecorded(readableFrom: number): void;
   /** False once the store is closing. */
   isOpen(): boolean;
+  /** A write group failed to commit: the store stops (commit-group.ts). */
+  failed(error: StoreError): void;
 }
 
-/** What the store does at two points of a commit, before any listener runs. */
+/** What the store does at three points of a commit. */
 export interface CommitHooks {
-  /** The tier step committed (raise the latest version, tell the transaction). */
+  /** The tier step is written (raise the latest version, tell the transaction). */
   written(): void;
   /** The commit's drop requests are queued (record the commit for conflict checks). */
   queued(): void;
+  /**
+   * The commit is durable (a plain commit: right after `queued`; a grouped
+   * one: once its group committed): tell the watches, just before its
+   * event is published.
+   */
+  durable(): void;
 }
 
 /** The write side of one store. */
@@ -93,6 +103,7 @@ export class StoreWriter {
   /** False on a tier that is never opened again: no log records (module comment). */
   readonly #keepsLog: boolean;
   readonly #worker: DropWorker;
+  readonly #group: CommitGroup;
   #latestVersion: number;
   /** The retention sweep: running (event-loop) or waiting for flush (inline). */
   #sweep: Promise<void> | SweepTarget | undefined;
@@ -127,6 +138,7 @@ export class StoreWriter {
     const worker = config.dropWorker;
     this.#worker = new DropWorker(this.#system, applier, tier, host.snapshots, worker, logger);
     this.#worker.submit(recovered);
+    this.#group = new CommitGroup({ tier, mode, failed: (error) => host.failed(error) });
     this.#sweep = this.#startSweep();
   }
 
@@ -138,9 +150,51 @@ export class StoreWriter {
   /**
    * Write a planned commit with its drop requests (one tier step), tell
    * `hooks.written` (before anything else can run), queue the requests, tell
-   * `hooks.queued`, publish the commit's record.
+   * `hooks.queued`, then `hooks.durable` and publish the commit's record. An
+   * open write group is committed first: this commit is durable on return.
    */
   commit(plan: CommitPlan, version: number, hooks: CommitHooks): void {
+    this.#group.end();
+    const record = this.#commitStep(plan, version, hooks, true);
+    if (record !== undefined) this.#host.publish(record);
+    this.#afterCommit();
+  }
+
+  /**
+   * The same commit in the open write group (commit-group.ts), opening one
+   * if needed: written and queued now (reads see it), durable, announced
+   * and resolved once the group commits. A tier without groups (memory)
+   * writes it as `commit` does and resolves right away. Throws what the
+   * step throws (nothing written then; the group goes on without it).
+   */
+  commitGrouped(plan: CommitPlan, version: number, hooks: CommitHooks): Promise<void> {
+    if (!this.#group.join()) {
+      this.commit(plan, version, hooks);
+      return Promise.resolve();
+    }
+    const record = this.#commitStep(plan, version, hooks, false);
+    const { promise, resolve, reject } = withResolvers();
+    const announce = () => {
+      hooks.durable();
+      if (record !== undefined) this.#host.publish(record);
+    };
+    this.#group.add({ announce, resolve, reject }, plan.writes.length + plan.drops.length);
+    this.#afterCommit();
+    return promise;
+  }
+
+  /** Commit the open write group, if any (`flush`, `close`); throws `TIER_IO` if it fails. */
+  endGroup(): void {
+    this.#group.end();
+  }
+
+  /** The tier step of a commit and what follows it at once; returns the record to publish. */
+  #commitStep(
+    plan: CommitPlan,
+    version: number,
+    hooks: CommitHooks,
+    durable: boolean,
+  ): StorageStatsRecorded | undefined {
     // The ceiling is the latest version once this commit is written, before
     // any listener can commit a later write.
     const ceiling = Math.max(this.#latestVersion, version);
@@ -149,12 +203,17 @@ export class StoreWriter {
     const log = requests.length > 0 && this.#keepsLog ? this.#log.record(requests) : undefined;
     const record = this.#write(plan, version, log);
     hooks.written();
+    // Watches hear of a durable commit before anything below can run a listener (that commits).
+    if (durable) hooks.durable();
     // The requests are queued before anything the store does next can end a
     // snapshot or run a listener, so that the queue keeps commit order even
     // when a listener commits.
     if (requests.length > 0) this.#worker.enqueue(requests);
     hooks.queued();
-    if (record !== undefined) this.#host.publish(record);
+    return record;
+  }
+
+  #afterCommit(): void {
     this.#worker.notify();
     if (this.#host.config.actorMode === 'inline') this.#system.runTimers();
   }
@@ -178,8 +237,9 @@ export class StoreWriter {
     this.#worker.wake();
   }
 
-  /** Resolves once every drop sent before the call is applied. */
+  /** Resolves once every drop sent before the call is applied (an open write group committed first). */
   async flush(): Promise<void> {
+    this.#group.end();
     await this.#finishSweep();
     await this.#worker.flush();
   }
@@ -295,6 +355,21 @@ function writesByTable(plan: CommitPlan): Map<string, TierWrite[]> {
     else writes.push(write);
   }
   return byTable;
+}
+
+/** `Promise.withResolvers`, which Node 20 lacks. */
+function withResolvers(): {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+} {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
 }
 
 export type { DropRequest, DropWorkerStats };

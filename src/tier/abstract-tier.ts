@@ -54,6 +54,23 @@
  * owns and may change: fresh ones, never an array the caller passed in (the
  * key of a `get` entry included).
  *
+ * ## Write groups
+ *
+ * A tier may let many `set`s share one storage transaction (group commit):
+ * `beginGroup(ended)` opens a group, the `set`s that follow each stay all or
+ * nothing (a failing one leaves no trace, the others stand) but become
+ * durable together, when the group ends. `endGroup()` ends it; so does,
+ * first thing, every other call that writes or needs the storage settled
+ * (`drop`, `ensureTable`, `clearTable`, `writeSetting`, `compact`,
+ * `snapshot`, `backup`, `close`). `ended` hears every end: `undefined` once
+ * committed, or the `TIER_IO` error of an end that failed, after which the
+ * tier refuses every call but `close` with that error (what it had
+ * acknowledged of the group is not in storage: nothing may go on as if it
+ * were). A backend opts in by overriding `_beginGroup` (start the storage
+ * transaction, return true) and `_endGroup` (commit it, or undo it and
+ * throw); by default `beginGroup` answers false and each `set` is durable on
+ * its own.
+ *
  * ## Ranges
  *
  * `page` returns at most `limit` entries, one per key (the key's newest entry
@@ -180,6 +197,7 @@ import {
   InvalidInputError,
   isStoreError,
   StoreClosedError,
+  type StoreError,
   TierIoError,
 } from '../common/errors.js';
 import { checkVersion } from '../common/version.js';
@@ -232,6 +250,10 @@ export abstract class AbstractTier implements TierReader {
   /** Which backend this is (`memory`, `sqlite`, or a custom tier's own name). */
   abstract readonly kind: string;
   #closed = false;
+  /** The open write group's listener (see "Write groups"). */
+  #group: ((error: StoreError | undefined) => void) | undefined;
+  /** A group end that failed: every later call but `close` throws it. */
+  #broken: StoreError | undefined;
 
   /** True for a tier that refuses writes (`READ_ONLY`); false unless a backend says so. */
   readonly readOnly: boolean = false;
@@ -315,6 +337,7 @@ export abstract class AbstractTier implements TierReader {
     checkDrops(drops);
     const checkedHorizons = checkHorizons(horizons);
     const checked = checkChange(change);
+    this.#settleGroup();
     this.#io('drop', () => this._drop(drops, checkedHorizons, checked));
   }
 
@@ -379,6 +402,7 @@ export abstract class AbstractTier implements TierReader {
   /** Create the table if it does not exist. */
   ensureTable(table: string): void {
     this.#checkTable(table);
+    this.#settleGroup();
     this.#io('create a table', () => this._ensureTable(table));
   }
 
@@ -388,6 +412,7 @@ export abstract class AbstractTier implements TierReader {
    */
   clearTable(table: string): void {
     this.#checkTable(table);
+    this.#settleGroup();
     this.#io('clear a table', () => this._clearTable(table));
   }
 
@@ -421,6 +446,7 @@ export abstract class AbstractTier implements TierReader {
   writeSetting(name: string, value: string): void {
     this.#assertOpen();
     checkSettingWrite(name, value);
+    this.#settleGroup();
     this.#io('write a setting', () => this._writeSetting(name, value));
   }
 
@@ -431,6 +457,7 @@ export abstract class AbstractTier implements TierReader {
    */
   compact(): CompactResult {
     this.#assertOpen();
+    this.#settleGroup();
     return this.#io('compact', () => checkCompactResult(this._compact()));
   }
 
@@ -453,6 +480,7 @@ export abstract class AbstractTier implements TierReader {
    */
   snapshot(): TierSnapshot {
     this.#assertOpen();
+    this.#settleGroup();
     return this.#io('take a snapshot', () => this._snapshot());
   }
 
@@ -464,6 +492,7 @@ export abstract class AbstractTier implements TierReader {
   async backup(path: string): Promise<void> {
     this.#assertOpen();
     const target = checkBackupPath(path);
+    this.#settleGroup();
     try {
       await this._backup(target);
     } catch (error) {
@@ -474,8 +503,51 @@ export abstract class AbstractTier implements TierReader {
   /** Release resources; every later call throws `STORE_CLOSED`. Closing twice is harmless. */
   close(): void {
     if (this.#closed) return;
-    this.#closed = true;
-    this.#io('close', () => this._close());
+    try {
+      if (this.#broken === undefined) this.#settleGroup();
+    } finally {
+      this.#closed = true;
+      this.#io('close', () => this._close());
+    }
+  }
+
+  /**
+   * Open a write group (see "Write groups"): the `set`s until it ends share
+   * one storage transaction and become durable together. `ended` hears the
+   * end: `undefined` once committed, or the `TIER_IO` error of a failed
+   * commit. Returns false, opening nothing, on a tier whose `set`s are each
+   * durable on their own (the default: memory) or that is read-only.
+   * `INVALID_ARGUMENT` when `ended` is not a function or a group is open.
+   */
+  beginGroup(ended: (error: StoreError | undefined) => void): boolean {
+    this.#assertOpen();
+    if (typeof ended !== 'function') {
+      throw new InvalidInputError(
+        'INVALID_ARGUMENT',
+        `ended must be a function, got ${describe(ended)}`,
+      );
+    }
+    if (this.#group !== undefined) {
+      throw new InvalidInputError('INVALID_ARGUMENT', 'a write group is open already');
+    }
+    if (this.readOnly || !this.#io('begin a write group', () => this._beginGroup())) return false;
+    this.#group = ended;
+    return true;
+  }
+
+  /** True while a write group is open. */
+  get inGroup(): boolean {
+    return this.#group !== undefined;
+  }
+
+  /**
+   * End the open write group (nothing when none is open): commit it, tell
+   * its listener, and throw its `TIER_IO` error if the commit failed (the
+   * tier then refuses every call but `close`).
+   */
+  endGroup(): void {
+    this.#assertOpen();
+    this.#settleGroup();
   }
 
   /** Raw `get`: `undefined` for an unknown table or key; the entry's key a fresh array, never `key`. */
@@ -586,6 +658,37 @@ export abstract class AbstractTier implements TierReader {
   /** Raw `close`, called once; by default nothing to release. */
   protected _close(): void {}
 
+  /**
+   * Raw `beginGroup`: start the storage transaction the next `set`s share
+   * (each then all or nothing inside it) and return true; by default false,
+   * no groups.
+   */
+  protected _beginGroup(): boolean {
+    return false;
+  }
+
+  /** Raw `endGroup`: commit the group's transaction, durably; if that fails, undo it and throw. */
+  protected _endGroup(): void {}
+
+  /** End the open group, if any: commit, tell its listener; a failure breaks the tier. */
+  #settleGroup(): void {
+    const ended = this.#group;
+    if (ended === undefined) return;
+    this.#group = undefined;
+    let failure: StoreError | undefined;
+    try {
+      this._endGroup();
+    } catch (error) {
+      failure = new TierIoError(
+        `the ${this.kind} tier failed to commit a write group: ${error instanceof Error ? error.message : describe(error)}`,
+        error,
+      );
+      this.#broken = failure;
+    }
+    ended(failure);
+    if (failure !== undefined) throw failure;
+  }
+
   #checkTable(table: string): void {
     this.#assertOpen();
     checkTableName(table);
@@ -593,6 +696,7 @@ export abstract class AbstractTier implements TierReader {
 
   #assertOpen(): void {
     if (this.#closed) throw new StoreClosedError('tier');
+    if (this.#broken !== undefined) throw this.#broken;
   }
 
   #io<T>(what: string, action: () => T): T {

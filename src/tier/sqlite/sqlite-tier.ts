@@ -382,6 +382,33 @@ export class SqliteTier extends TableTier<SqlTable> {
     return backupDatabase(this.#connection.db, path, this.#role !== 'writer');
   }
 
+  /**
+   * A write group is one SQLite transaction: inside it each `set`'s
+   * transaction function runs as a savepoint (better-sqlite3 nests them so),
+   * released when it succeeds and rolled back alone when it fails.
+   */
+  protected override _beginGroup(): boolean {
+    this.#refuseWrites('write');
+    this.#connection.db.exec('BEGIN');
+    return true;
+  }
+
+  /**
+   * COMMIT, synced under `synchronous: 'full'`. A COMMIT that fails (an I/O
+   * error, a full disk) may leave the transaction open: it is rolled back,
+   * so the file keeps its last committed state (the base class then refuses
+   * every call, this tier's mirrors no longer matching the file).
+   */
+  protected override _endGroup(): void {
+    const db = this.#connection.db;
+    try {
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
   protected override _close(): void {
     this.forgetTables();
     for (const snapshot of [...this.#openSnapshots]) snapshot.close();
