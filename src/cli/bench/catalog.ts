@@ -13,6 +13,7 @@
  *   multistore-sqlite  sqlite  the store, SQLite tier (normal locking)           WAL, synchronous=NORMAL
  *   better-sqlite3     sqlite  raw SQLite, the tier's schema and settings        WAL, synchronous=NORMAL
  *   multistore-sqlite-full  the store, SQLite tier, synchronous 'full'       WAL, fsync per commit (W1, W2 only)
+ *   multistore-sqlite-group  the same, commits through commitAsync            WAL, fsync per group of commits (W1, W2 only)
  *   multistore-sqlite-exclusive  the store, SQLite tier, locking 'exclusive' WAL, synchronous=NORMAL (W1-W6)
  *   better-sqlite3-exclusive     raw SQLite as the main peer, exclusive      WAL, synchronous=NORMAL (W1-W6)
  *   better-sqlite3-no-index      the main peer without the index by version  WAL, synchronous=NORMAL (W1, W2, W6)
@@ -39,6 +40,10 @@
  * (subjects/multistore.ts): `multistore-sqlite-full`, the SQLite tier with
  * `sqlite: { synchronous: 'full' }`, measured on the write workloads W1 and
  * W2 beside the default (no target: the price of an fsync per commit);
+ * `multistore-sqlite-group`, the same settings with every commit made
+ * through `commitAsync` (group commit: one fsync per group), on W1 and W2,
+ * compared with `lmdb` (durable, its commits queued and synced together) by
+ * the durable target of targets.ts;
  * `multistore-sqlite-exclusive`, with `sqlite: { locking: 'exclusive' }`,
  * measured on W1-W6 beside `better-sqlite3-exclusive`, the main peer with
  * the same locking (a target of its own: targets.ts). A variant of the main
@@ -61,6 +66,7 @@ export const IMPLEMENTATIONS = Object.freeze([
   'multistore-sqlite',
   'better-sqlite3',
   'multistore-sqlite-full',
+  'multistore-sqlite-group',
   'multistore-sqlite-exclusive',
   'better-sqlite3-exclusive',
   'better-sqlite3-no-index',
@@ -100,6 +106,13 @@ const CATALOG: Readonly<Record<ImplId, Implementation>> = Object.freeze({
     tier: 'sqlite',
     storage: 'files',
     // synchronous 'full' changes commits only.
+    workloads: Object.freeze(['W1', 'W2'] as const),
+  },
+  'multistore-sqlite-group': {
+    id: 'multistore-sqlite-group',
+    tier: 'sqlite',
+    storage: 'files',
+    // Grouped commits change commits only.
     workloads: Object.freeze(['W1', 'W2'] as const),
   },
   'multistore-sqlite-exclusive': {
@@ -143,6 +156,7 @@ export const IMPLEMENTATIONS_BY_TIER: Readonly<Record<TierId, readonly ImplId[]>
     'multistore-sqlite',
     'better-sqlite3',
     'multistore-sqlite-full',
+    'multistore-sqlite-group',
     'multistore-sqlite-exclusive',
     'better-sqlite3-exclusive',
     'better-sqlite3-no-index',

@@ -8,7 +8,8 @@
  * ```
  *   tier     ours                 main peer         other peers (catalog.ts)
  *   memory   multistore-memory    sorted-btree      -
- *   sqlite   multistore-sqlite    better-sqlite3    multistore-sqlite-full (W1, W2 only),
+ *   sqlite   multistore-sqlite    better-sqlite3    multistore-sqlite-full and
+ *                                                    multistore-sqlite-group (W1, W2 only),
  *                                                    multistore-sqlite-exclusive and
  *                                                    better-sqlite3-exclusive (W1-W6),
  *                                                    better-sqlite3-no-index (W1, W2, W6),

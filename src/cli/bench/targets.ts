@@ -12,7 +12,8 @@
  *   the same, both with exclusive     W1-W4       0.9   (multistore-sqlite-exclusive /
  *     locking                         W5, W6      0.8    better-sqlite3-exclusive)
  *   retention / plain (each tier)     W7          0.8   (a retention table costs at most 20%)
- *   SQLite tier / lmdb (durable)      W1, W2      0.5
+ *   SQLite tier / lmdb (durable)      W1, W2      0.5   (multistore-sqlite-group: synchronous
+ *                                                         'full', commitAsync / lmdb: synced)
  *   SQLite tier / Hyperbee            W1-W6       2.0
  * ```
  *
@@ -101,9 +102,10 @@ export const TARGETS: readonly TargetSpec[] = Object.freeze([
     thresholds: { W7: 0.8 },
   },
   {
-    comparison: 'sqlite / lmdb (durable)',
+    comparison: 'sqlite grouped durable / lmdb (durable)',
     tier: 'sqlite',
-    ours,
+    // Both durable: ours synced at each group's COMMIT, lmdb at each of its (queued) commits.
+    ours: { impl: 'multistore-sqlite-group' },
     peer: { impl: 'lmdb' },
     thresholds: { W1: 0.5, W2: 0.5 },
   },

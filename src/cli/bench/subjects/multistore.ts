@@ -19,7 +19,10 @@
  * `synchronous=NORMAL`, normal locking), with `synchronous: 'full'` (an
  * fsync per commit), and with `locking: 'exclusive'` (no reader beside the
  * writer, no shared-memory WAL index). A variant with other options is one
- * entry there plus its id in the catalog.
+ * entry there plus its id in the catalog. `multistore-sqlite-group` opens
+ * as `multistore-sqlite-full` and commits through `commitAsync`: `write`
+ * starts the commit and keeps its promise, `settle` awaits them all (each
+ * resolves once its group is synced) and then `flush`es.
  *
  * @module
  */
@@ -41,6 +44,7 @@ export type MultiStoreImpl =
   | 'multistore-memory'
   | 'multistore-sqlite'
   | 'multistore-sqlite-full'
+  | 'multistore-sqlite-group'
   | 'multistore-sqlite-exclusive';
 
 /** Open options of each implementation id, given the child's directory. */
@@ -49,6 +53,10 @@ const STORE_VARIANTS: Readonly<Record<MultiStoreImpl, (dir: string) => MultiStor
     'multistore-memory': (): MultiStoreOptions => ({ tier: 'memory' }),
     'multistore-sqlite': (dir: string): MultiStoreOptions => ({ path: join(dir, 'multistore.db') }),
     'multistore-sqlite-full': (dir: string): MultiStoreOptions => ({
+      path: join(dir, 'multistore.db'),
+      sqlite: { synchronous: 'full' },
+    }),
+    'multistore-sqlite-group': (dir: string): MultiStoreOptions => ({
       path: join(dir, 'multistore.db'),
       sqlite: { synchronous: 'full' },
     }),
@@ -67,7 +75,8 @@ export function openMultiStore(impl: MultiStoreImpl, options: SubjectOptions): B
     tables.push({ name: 'bench', prefix: Uint8Array.of(prefix), ...(retention && { retention }) });
   }
   const store = MultiStore.open({ ...STORE_VARIANTS[impl](options.dir), tables });
-  return new MultiStoreSubject(store, options.transactional === true);
+  const grouped = impl === 'multistore-sqlite-group';
+  return new MultiStoreSubject(store, options.transactional === true, grouped);
 }
 
 type Keys = readonly Uint8Array[];
@@ -75,10 +84,19 @@ type Keys = readonly Uint8Array[];
 class MultiStoreSubject implements BenchSubject {
   readonly #store: MultiStore;
   readonly #transactional: boolean;
+  /** Commits through `commitAsync`: the promises not awaited yet (`undefined`: plain commits). */
+  readonly #pending: Promise<unknown>[] | undefined;
 
-  constructor(store: MultiStore, transactional: boolean) {
+  constructor(store: MultiStore, transactional: boolean, grouped: boolean) {
     this.#store = store;
     this.#transactional = transactional;
+    this.#pending = grouped ? [] : undefined;
+  }
+
+  /** Commit as the variant does: at once, or grouped (its promise kept for `settle`). */
+  #commit(deltas: Delta[], version: number): void {
+    if (this.#pending === undefined) this.#store.commit(deltas, version);
+    else this.#pending.push(this.#store.commitAsync(deltas, version));
   }
 
   write(batch: WriteBatch): void {
@@ -87,7 +105,7 @@ class MultiStoreSubject implements BenchSubject {
     for (let i = 0; i < keys.length; i++) {
       deltas[i] = { type: 'set', key: keys[i] as Uint8Array, value: values[i] as Uint8Array };
     }
-    this.#store.commit(deltas, batch.version);
+    this.#commit(deltas, batch.version);
   }
 
   get(key: Uint8Array, version: number): number {
@@ -108,11 +126,13 @@ class MultiStoreSubject implements BenchSubject {
 
   dropOld(keys: readonly Uint8Array[], version: number): void {
     const deltas = keys.map((key): Delta => ({ type: 'drop', key, keepLastVersions: 1 }));
-    this.#store.commit(deltas, version);
+    this.#commit(deltas, version);
   }
 
-  settle(): Promise<void> {
-    return this.#store.flush();
+  async settle(): Promise<void> {
+    const pending = this.#pending?.splice(0) ?? [];
+    await Promise.all(pending);
+    await this.#store.flush();
   }
 
   versionCount(key: Uint8Array): number {

@@ -19,6 +19,7 @@ export async function openSubject(impl: ImplId, options: SubjectOptions): Promis
     case 'multistore-memory':
     case 'multistore-sqlite':
     case 'multistore-sqlite-full':
+    case 'multistore-sqlite-group':
     case 'multistore-sqlite-exclusive':
       return (await import('./multistore.js')).openMultiStore(impl, options);
     case 'sorted-btree':
