@@ -83,6 +83,33 @@ describe('crash checker', () => {
     assert.equal(inFlight.inFlight, 'visible');
   });
 
+  it('grouped commits: a burst written but not acknowledged passes, beyond the bound it is reported', async () => {
+    await commitRange(path, 62, 66);
+    const grouped = await checkAfterCrash(path, model, lifeOf(61, [62]), 24);
+    assert.deepEqual(grouped.problems, []);
+    assert.equal(grouped.latest, 66);
+    assert.equal(grouped.inFlight, 'visible');
+    await commitRange(path, 68, 70);
+    const plain = await checkAfterCrash(path, model, lifeOf(67, [68]), 1);
+    assert.ok(
+      plain.problems.some((p) => p.includes('more than 1 commit(s) after the last ack 68')),
+      plain.problems.join('\n'),
+    );
+  });
+
+  it('grouped commits: one in flight partly visible is reported', async () => {
+    await commitRange(path, 62, 63);
+    const writes = new Map<string, TierWrite[]>([
+      ['latest', [{ key: utf8('r1/marker'), value: utf8('partial') }]],
+    ]);
+    withTier(path, (tier) => tier.set(64, writes));
+    const report = await checkAfterCrash(path, model, lifeOf(61, [62]), 24);
+    assert.ok(
+      report.problems.some((p) => p.startsWith('commit 64 is partly visible')),
+      report.problems.join('\n'),
+    );
+  });
+
   it('reports an acknowledged write that is gone', async () => {
     withTier(path, (tier) =>
       tier.drop(new Map([['history', [{ key: utf8('h/marker'), version: 61 }]]])),

@@ -40,6 +40,8 @@ export interface ChildPlan {
   readonly mode: 'event-loop' | 'inline';
   /** The child store's SQLite locking (the check after it reopens with `normal`). */
   readonly locking: 'normal' | 'exclusive';
+  /** How the child commits: `commit`, or `commitAsync` grouped per burst, acked once durable. */
+  readonly commits: 'sync' | 'grouped';
   readonly dropWorker: {
     readonly batchSize: number;
     readonly flushIntervalMs: number;
@@ -91,6 +93,7 @@ function childArgs(plan: ChildPlan): string[] {
     `--warmup-ms=${plan.warmupMs}`,
     `--mode=${plan.mode}`,
     `--locking=${plan.locking}`,
+    `--commits=${plan.commits}`,
     `--batch-size=${plan.dropWorker.batchSize}`,
     `--flush-interval-ms=${plan.dropWorker.flushIntervalMs}`,
     `--mailbox-capacity=${plan.dropWorker.mailboxCapacity}`,

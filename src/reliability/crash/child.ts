@@ -8,6 +8,12 @@
  *                                                      (and a snapshot begun or ended)
  * ```
  *
+ * With `--commits grouped` each commit is a `commitAsync` not awaited: a
+ * burst's commits share one write group (one SQLite transaction), and
+ * `ack <v>` is written when its promise resolves, after the group's COMMIT.
+ * A kill may then find a whole burst written and not acknowledged, never an
+ * acknowledged commit missing.
+ *
  * Between bursts the child sometimes begins a read-only transaction and
  * keeps it open for a few bursts: the drops that would erase what it reads
  * are parked behind it, so a kill often lands with parked requests as well
@@ -16,7 +22,7 @@
  * Protocol on stdout (a file the parent polls), one line each, written with
  * a synchronous `write(2)` on fd 1 so that a line is in the file before the
  * next commit starts: the parent can then count on at most one commit being
- * unacknowledged when the SIGKILL lands. `started <v>` after open (v = the latest version found),
+ * unacknowledged when the SIGKILL lands (grouped: one burst). `started <v>` after open (v = the latest version found),
  * `ack <v>` after `commit` returned, `parked <n>` after a burst (requests
  * parked behind the open snapshot), `done <v>` after a clean close when
  * `--max-commits` ran out. Any error goes to stderr with exit code 1.
@@ -28,7 +34,13 @@ import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MultiStore } from '../../store/multistore.js';
 import type { Transaction } from '../../store/transaction.js';
-import { CRASH_TABLE_DECLARATIONS, commitDeltas, Rng, workloadCommit } from './workload.js';
+import {
+  CRASH_TABLE_DECLARATIONS,
+  commitDeltas,
+  MAX_BURST,
+  Rng,
+  workloadCommit,
+} from './workload.js';
 
 /** Write one protocol line now (retrying while a non-blocking pipe is full). */
 function report(line: string): void {
@@ -56,13 +68,16 @@ function options() {
       'mailbox-capacity': { type: 'string', default: '256' },
       mode: { type: 'string', default: 'event-loop' },
       locking: { type: 'string', default: 'normal' },
+      commits: { type: 'string', default: 'sync' },
     },
   });
   if (values.path === undefined || values.seed === undefined)
     throw new Error('usage: child --path FILE --seed S [...]');
   const mode = values.mode === 'inline' ? 'inline' : 'event-loop';
   const locking = values.locking === 'exclusive' ? 'exclusive' : 'normal';
+  const grouped = values.commits === 'grouped';
   return {
+    grouped,
     path: values.path,
     seed: Number(values.seed),
     runSeed: Number(values['run-seed']),
@@ -93,14 +108,20 @@ async function main(): Promise<void> {
   report(`started ${store.latestVersion}`);
   if (config.warmupMs > 0) await sleep(config.warmupMs);
   const rng = new Rng(config.runSeed, 0x5eed);
-  let burst = rng.between(1, 24);
+  let burst = rng.between(1, MAX_BURST);
   let snapshot: Transaction | undefined;
+  const pending: Promise<void>[] = [];
   for (let done = 0; done < config.maxCommits; done++) {
     const version = store.latestVersion + 1;
-    store.commit(commitDeltas(config.seed, workloadCommit(config.seed, version)), version);
-    report(`ack ${version}`);
+    const deltas = commitDeltas(config.seed, workloadCommit(config.seed, version));
+    if (config.grouped) {
+      pending.push(store.commitAsync(deltas, version).then(() => report(`ack ${version}`)));
+    } else {
+      store.commit(deltas, version);
+      report(`ack ${version}`);
+    }
     if (--burst > 0) continue;
-    burst = rng.between(1, 24);
+    burst = rng.between(1, MAX_BURST);
     // A snapshot open for about three bursts out of five.
     if (snapshot === undefined && rng.next() < 0.4) snapshot = store.begin({ readOnly: true });
     else if (snapshot !== undefined && rng.next() < 0.3) {
@@ -109,7 +130,10 @@ async function main(): Promise<void> {
     }
     report(`parked ${store.dropWorkerStats().parked}`);
     await (rng.next() < 0.2 ? sleep(rng.below(4)) : nextTurn());
+    // The burst's group committed at the end of its turn: every ack is out.
+    await Promise.all(pending.splice(0));
   }
+  await Promise.all(pending);
   const latest = store.latestVersion;
   await store.close();
   report(`done ${latest}`);

@@ -5,7 +5,8 @@
  *   temp dir / crash.db   (one file for the whole run: state accumulates)
  *   for each iteration:
  *     plan (from seed, iteration): when to kill, actor mode, drop-worker tuning,
- *                                  SQLite locking (normal, or exclusive: no shared-memory WAL index)
+ *                                  SQLite locking (normal, or exclusive: no shared-memory WAL index),
+ *                                  commits (plain, or grouped: commitAsync, acked once durable)
  *     runChild ─► SIGKILL ─► checkAfterCrash (reopen, compare with the model,
  *                                            flush, commit one more, close)
  *     one line: iteration, acks, kill moment, latest version, outcome
@@ -31,7 +32,7 @@ import { dirname, join } from 'node:path';
 import { type CheckReport, checkAfterCrash } from './check.js';
 import { type ChildLife, type ChildPlan, type KillMode, runChild } from './child-run.js';
 import { CrashModel } from './model.js';
-import { Rng } from './workload.js';
+import { MAX_BURST, Rng } from './workload.js';
 
 /** Options of {@link runCrashTest}. */
 export interface CrashTestOptions {
@@ -120,7 +121,12 @@ async function runIteration(
   const plan = planIteration(options, path, iteration);
   const life = await runChild(plan);
   rmSync(plan.outputPath, { force: true });
-  const report = await checkAfterCrash(path, model, life);
+  const report = await checkAfterCrash(
+    path,
+    model,
+    life,
+    plan.commits === 'grouped' ? MAX_BURST : 1,
+  );
   const problems = [...lifeProblems(plan, life), ...report.problems];
   return { iteration, plan, life, report, problems };
 }
@@ -152,6 +158,8 @@ export function planIteration(
     },
     // Drawn last, so the other fields of a seed's plans stay what they were.
     locking: rng.next() < 0.3 ? 'exclusive' : 'normal',
+    // Drawn after locking, for the same reason.
+    commits: rng.next() < 0.4 ? 'grouped' : 'sync',
     timeoutMs: options.childTimeoutMs ?? 30_000,
   };
 }
@@ -200,9 +208,9 @@ function describeIteration(result: IterationResult, total: number): string {
   const acked = life.acked;
   const ackText =
     acked.length === 0 ? 'acked 0' : `acked ${acked.length} (v${acked[0]}-v${acked.at(-1)})`;
-  const tuning = `${plan.mode}, ${plan.locking} locking, batch ${plan.dropWorker.batchSize}/${plan.dropWorker.flushIntervalMs}ms/mbox ${plan.dropWorker.mailboxCapacity}`;
+  const tuning = `${plan.mode}, ${plan.commits} commits, ${plan.locking} locking, batch ${plan.dropWorker.batchSize}/${plan.dropWorker.flushIntervalMs}ms/mbox ${plan.dropWorker.mailboxCapacity}`;
   const outcome = problems.length === 0 ? 'ok' : `FAILED (${problems.length} problems)`;
-  const inFlight = report.inFlight === 'visible' ? ', in-flight commit visible' : '';
+  const inFlight = report.inFlight === 'visible' ? ', in-flight commits visible' : '';
   const recovered = report.recovered > 0 ? `, ${report.recovered} drops recovered` : '';
   const parked = life.parked > 0 ? ` (${life.parked} parked behind a snapshot)` : '';
   return `iteration ${iteration}/${total}: ${killText(plan, life)} [${tuning}], ${ackText}, latest ${report.latest ?? '?'}${inFlight}${recovered}${parked}: ${outcome}`;

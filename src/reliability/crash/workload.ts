@@ -68,6 +68,12 @@ export const CRASH_TABLE_DECLARATIONS: readonly TableDeclaration[] = Object.free
 /** Random keys per table (the marker key comes on top). */
 export const KEYS_PER_TABLE = 16;
 
+/**
+ * The most commits a child makes in one burst (one turn): in the grouped
+ * mode, the most a kill can find written but not acknowledged.
+ */
+export const MAX_BURST = 24;
+
 /** Versions of a marker key the drops of the tables without retention leave. */
 export const MARKER_WINDOW = 32;
 
