@@ -64,6 +64,8 @@ export class CommitGroup {
   #members: GroupMember[] = [];
   #writes = 0;
   #scheduled = false;
+  /** A group is open (the tier's; mirrored here so a plain commit asks the tier nothing). */
+  #open = false;
   /** The failure of a group's COMMIT: the store stopped. */
   #failure: StoreError | undefined;
 
@@ -76,16 +78,16 @@ export class CommitGroup {
    * no groups (each `set` durable on its own: memory).
    */
   join(): boolean {
-    const tier = this.#host.tier;
-    if (tier.inGroup) return true;
-    if (!tier.beginGroup((error) => this.#ended(error))) return false;
+    if (this.#open) return true;
+    if (!this.#host.tier.beginGroup((error) => this.#ended(error))) return false;
+    this.#open = true;
     this.#schedule();
     return true;
   }
 
   /** A member whose `set` succeeded in the group; ends the group once it is big enough. */
   add(member: GroupMember, writes: number): void {
-    if (!this.#host.tier.inGroup) {
+    if (!this.#open) {
       // Its group ended while it was written (a listener run by its step
       // made a plain commit, which commits the group first): settled already.
       if (this.#failure !== undefined) member.reject(this.#failure);
@@ -102,8 +104,7 @@ export class CommitGroup {
 
   /** Commit the open group now (nothing when none is open); throws `TIER_IO` if the COMMIT fails. */
   end(): void {
-    const tier = this.#host.tier;
-    if (tier.inGroup) tier.endGroup();
+    if (this.#open) this.#host.tier.endGroup();
   }
 
   #schedule(): void {
@@ -123,6 +124,7 @@ export class CommitGroup {
 
   /** The tier ended the group (here, or first thing in another call). */
   #ended(error: StoreError | undefined): void {
+    this.#open = false;
     const members = this.#members;
     this.#members = [];
     this.#writes = 0;
