@@ -13,7 +13,9 @@ import Database from 'better-sqlite3';
 import { isStoreError } from '../common/errors.js';
 import { MockClock } from '../runtime/clock.js';
 import { tempDir, text } from '../test-support/store-setups.js';
+import { MemoryTier } from '../tier/memory/memory-tier.js';
 import { sqlTableName } from '../tier/sqlite/schema.js';
+import { SqliteTier } from '../tier/sqlite/sqlite-tier.js';
 import { GROUP_WRITES } from './commit-group.js';
 import { MultiStore } from './multistore.js';
 
@@ -274,5 +276,53 @@ describe('commitAsync elsewhere', () => {
       isStoreError(error, 'READ_ONLY'),
     );
     await reader.close();
+  });
+});
+
+describe('write groups of a tier', () => {
+  const utf8 = (text: string) => new TextEncoder().encode(text);
+  const writes = (key: string) => new Map([['t', [{ key: utf8(key), value: utf8(key) }]]]);
+
+  it('a drop, a setting or a snapshot ends the open group first, and its listener hears it', () => {
+    const tier = SqliteTier.open(freshPath());
+    const ends: unknown[] = [];
+    for (const settle of [
+      () => tier.drop(new Map()),
+      () => tier.writeSetting('s', 'v'),
+      () => tier.snapshot().release(),
+      () => tier.endGroup(),
+    ]) {
+      assert.equal(
+        tier.beginGroup((error) => ends.push(error)),
+        true,
+      );
+      tier.set(tier.latestVersion() + 1, writes(`k${ends.length}`));
+      assert.equal(tier.inGroup, true);
+      settle();
+      assert.equal(tier.inGroup, false);
+    }
+    assert.deepEqual(ends, [undefined, undefined, undefined, undefined]);
+    tier.close();
+  });
+
+  it('refuses a second group and a listener that is not a function; memory has no groups', () => {
+    const tier = SqliteTier.open(freshPath());
+    assert.throws(
+      () => tier.beginGroup('no' as never),
+      (error) => isStoreError(error, 'INVALID_ARGUMENT'),
+    );
+    tier.beginGroup(() => {});
+    assert.throws(
+      () => tier.beginGroup(() => {}),
+      (error) => isStoreError(error, 'INVALID_ARGUMENT'),
+    );
+    tier.close();
+    const memory = new MemoryTier();
+    assert.equal(
+      memory.beginGroup(() => {}),
+      false,
+    );
+    assert.equal(memory.inGroup, false);
+    memory.close();
   });
 });
