@@ -118,7 +118,13 @@ const REJECTING: Method[] = [
  * store, and WATCH_OVERFLOW, which no call causes either (a watch's consumer
  * falls behind over time; the watch tests provoke it).
  */
-const NOT_FROM_INPUT = ['STORE_LOCKED', 'TIER_IO', 'SCRIPT_ERROR', 'WATCH_OVERFLOW'];
+const NOT_FROM_INPUT = [
+  'STORE_LOCKED',
+  'TIER_IO',
+  'STORE_FAILED',
+  'SCRIPT_ERROR',
+  'WATCH_OVERFLOW',
+];
 const CODES = ERROR_CODES.filter((code) => !NOT_FROM_INPUT.includes(code));
 /** READ_ONLY needs a file (a read-only store beside the writer, in the SQLite file cases). */
 const CODES_OF: Record<'memory' | 'sqlite', readonly string[]> = {
