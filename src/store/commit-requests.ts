@@ -44,6 +44,7 @@ export function dropRequestsOf(
   version: number,
   ceiling: number,
   reserve: () => number,
+  retention = true,
 ): DropRequest[] {
   const requests: DropRequest[] = [];
   let reserved: number | undefined;
@@ -69,7 +70,9 @@ export function dropRequestsOf(
     }
   }
   // Retention keeps the N highest versions, whichever commit wrote them: no
-  // pending version, so an out-of-order write below them goes too.
+  // pending version, so an out-of-order write below them goes too. (None
+  // when the tier trims them in the commit's own step: store-writer.ts.)
+  if (!retention) return requests;
   for (const write of plan.writes) {
     const keepLastVersions = write.table.keepLastVersions;
     if (keepLastVersions === undefined) continue;
@@ -112,7 +115,8 @@ export function rangeDropsOf(
 
 /**
  * Everything a commit queues, in order: per-key drops, range drops,
- * retention; all in one log record, reserved only when there is any.
+ * retention (unless `retention` is false: the commit trims in its tier
+ * step); all in one log record, reserved only when there is any.
  */
 export function queuedDropsOf(
   plan: CommitPlan,
@@ -120,13 +124,14 @@ export function queuedDropsOf(
   ceiling: number,
   router: TableRouter,
   reserve: () => number,
+  retention = true,
 ): QueuedDrop[] {
   let reserved: number | undefined;
   const seqOf = () => {
     reserved ??= reserve();
     return reserved;
   };
-  const requests = dropRequestsOf(plan, version, ceiling, seqOf);
+  const requests = dropRequestsOf(plan, version, ceiling, seqOf, retention);
   if (plan.rangeDrops.length === 0) return requests;
   const explicit = plan.drops.length;
   const ranges = rangeDropsOf(plan, version, ceiling, router, seqOf());

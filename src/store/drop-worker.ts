@@ -110,8 +110,13 @@ export interface DropWorkerStats {
   readonly requests: number;
   /** Flushes that applied at least one request. */
   readonly batches: number;
-  /** Stored versions erased. */
+  /** Stored versions erased (those trimmed in their commit's own step included). */
   readonly entriesDropped: number;
+  /**
+   * Retention writes trimmed in their commit's own tier step instead of
+   * queued as requests (README, "Drops, retention and statistics").
+   */
+  readonly trimmedInCommit: number;
   /** Times a sender applied requests itself: the queue was over its bound (or the mailbox full). */
   readonly backpressure: number;
   /** Requests that failed (logged) instead of being applied. */
@@ -151,6 +156,7 @@ class DropQueue {
   requests = 0;
   batches = 0;
   entriesDropped = 0;
+  trimmedInCommit = 0;
   backpressure = 0;
   failures = 0;
   #flushing = false;
@@ -509,9 +515,32 @@ export class DropWorker {
 
   /** The worker's counters. */
   stats(): DropWorkerStats {
-    const { requests, batches, entriesDropped, backpressure, failures } = this.#queue;
+    const { requests, batches, entriesDropped, trimmedInCommit, backpressure, failures } =
+      this.#queue;
     const parked = this.#queue.applier.parked.size;
-    return Object.freeze({ requests, batches, entriesDropped, backpressure, failures, parked });
+    return Object.freeze({
+      requests,
+      batches,
+      entriesDropped,
+      trimmedInCommit,
+      backpressure,
+      failures,
+      parked,
+    });
+  }
+
+  /**
+   * True when no request waits, queued or parked: a commit may then trim in
+   * its own step (store-writer.ts), as a flush of its requests alone would.
+   */
+  get idle(): boolean {
+    return this.#queue.pending.size === 0 && this.#queue.applier.parked.size === 0;
+  }
+
+  /** A commit trimmed `writes` retention writes in its tier step, erasing `entries` versions. */
+  countTrimmed(writes: number, entries: number): void {
+    this.#queue.trimmedInCommit += writes;
+    this.#queue.entriesDropped += entries;
   }
 
   /** Send a flush/shutdown message, waiting (without polling) for room in a full mailbox. */

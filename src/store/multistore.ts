@@ -173,6 +173,7 @@ const NO_WORKER: DropWorkerStats = Object.freeze({
   requests: 0,
   batches: 0,
   entriesDropped: 0,
+  trimmedInCommit: 0,
   backpressure: 0,
   failures: 0,
   parked: 0,

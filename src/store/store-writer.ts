@@ -4,9 +4,12 @@
  *
  * ```
  *   commit(plan, v):
- *     requests = drop deltas + one keepLastVersions per retention write (ceiling: latest after v)
+ *     trim? = the tier trims on set, the worker holds no request, and no open
+ *             snapshot reads below the ceiling (latest after v)
+ *     requests = drop deltas + (unless trim?) one keepLastVersions per retention write
  *     tier.set(v, writes, observe, { figures: () => tracker.figuresAfter(record),
- *                                    log: [the requests' record] })        one atomic step
+ *                                    log: [the requests' record] },
+ *              trim? { keep: N per retention table, trimmed: drops join the record })  one atomic step
  *     tracker.adopt(figures) ─► queue the requests ─► publish the record ─► tell the worker
  *   open:
  *     tracker  ◄─ tier.readFigures()                 no data read
@@ -21,6 +24,15 @@
  * picks versions and checks conflicts; it hands the writer a plan and a
  * version, and is told once the step has committed (`written`) and once its
  * requests are queued (`queued`), both before any listener runs.
+ *
+ * Trimming brings the worker's outcome forward: with nothing queued before
+ * the commit's requests and no snapshot in the way, a flush right after
+ * the commit would plan its retention requests into exactly what the tier
+ * trims (every version below the key's N highest, horizon `[oldest erased,
+ * oldest kept)`); the commit's other requests erase only a key's oldest
+ * versions and delete no key it writes, so their order does not matter
+ * (docs/architecture.md, "Trimming"). The erased versions are historical
+ * drops of the commit's own record; `dropWorkerStats()` counts them.
  *
  * A tier that is not `persistent` (memory) is never opened again, so the
  * writer keeps no log there: its commits encode no record and its flushes
@@ -44,7 +56,7 @@ import { ActorSystem } from '../runtime/system.js';
 import type { StorageFigures, StorageStats } from '../stats/figures.js';
 import { StorageStatsTracker } from '../stats/tracker.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import type { TierWrite } from '../tier/tier.js';
+import type { TierWrite, TrimObserver } from '../tier/tier.js';
 import type { SnapshotRegistry } from '../transaction/index.js';
 import { CommitGroup } from './commit-group.js';
 import { type QueuedDrop, queuedDropsOf } from './commit-requests.js';
@@ -105,6 +117,11 @@ export class StoreWriter {
   readonly #worker: DropWorker;
   readonly #group: CommitGroup;
   #latestVersion: number;
+  /**
+   * Per retention table its `keepLastVersions`, when the tier trims on set
+   * (`undefined` otherwise, or with no retention table).
+   */
+  readonly #keep: ReadonlyMap<string, number> | undefined;
   /** The retention sweep: running (event-loop) or waiting for flush (inline). */
   #sweep: Promise<void> | SweepTarget | undefined;
 
@@ -116,6 +133,7 @@ export class StoreWriter {
     this.#tracker = new StorageStatsTracker(initialFigures(tier, host.tables));
     this.#log = new RequestLog();
     this.#keepsLog = tier.persistent;
+    this.#keep = trimmedTables(tier, host.tables);
     const recovered = this.#log.recover(tier.readLog(), ({ spec, cursor, seq }) =>
       RangeDrop.of(spec, host.router, seq, cursor),
     );
@@ -198,10 +216,12 @@ export class StoreWriter {
     // The ceiling is the latest version once this commit is written, before
     // any listener can commit a later write.
     const ceiling = Math.max(this.#latestVersion, version);
+    const keep = this.#trimming(ceiling);
     const reserve = () => this.#log.reserve();
-    const requests = queuedDropsOf(plan, version, ceiling, this.#host.router, reserve);
+    const router = this.#host.router;
+    const requests = queuedDropsOf(plan, version, ceiling, router, reserve, keep === undefined);
     const log = requests.length > 0 && this.#keepsLog ? this.#log.record(requests) : undefined;
-    const record = this.#write(plan, version, log);
+    const record = this.#write(plan, version, log, keep);
     hooks.written();
     // Watches hear of a durable commit before anything below can run a listener (that commits).
     if (durable) hooks.durable();
@@ -252,13 +272,31 @@ export class StoreWriter {
   }
 
   /**
-   * Write the commit and its state change in one tier step; then take the
-   * figures and the latest version. Returns the commit's record, if any.
+   * Per retention table its `keepLastVersions`, when this commit may trim
+   * in its tier step (module comment): the tier trims on set, the drop
+   * worker holds no request (none queued or parked, which the trim would
+   * otherwise overtake), and no open snapshot reads below the ceiling (so
+   * none reads a version a trim erases). `undefined`: the commit queues its
+   * retention requests.
+   */
+  #trimming(ceiling: number): ReadonlyMap<string, number> | undefined {
+    if (this.#keep === undefined || !this.#worker.idle) return undefined;
+    // Without releasing expired leases: that may run listeners (multistore.ts).
+    const watermark = this.#host.snapshots.heldWatermark();
+    return watermark === undefined || watermark >= ceiling ? this.#keep : undefined;
+  }
+
+  /**
+   * Write the commit and its state change in one tier step (trimming the
+   * retention tables in `keep`, if given); then take the figures, the
+   * latest version and the horizons the trims recorded. Returns the
+   * commit's record, if any.
    */
   #write(
     plan: CommitPlan,
     version: number,
     log: { seq: number; bytes: Uint8Array } | undefined,
+    keep: ReadonlyMap<string, number> | undefined,
   ): StorageStatsRecorded | undefined {
     const stats = new StatsEventBuilder();
     let record: StorageStatsRecorded | undefined;
@@ -269,11 +307,26 @@ export class StoreWriter {
       return after;
     };
     const change = { figures, log: log === undefined ? undefined : [log] };
-    this.#host.tier.set(version, writesByTable(plan), statsObserver(stats, version), change);
+    const trims = keep === undefined ? undefined : new CommitTrims(stats);
+    const retention =
+      trims === undefined
+        ? undefined
+        : { keep: keep as ReadonlyMap<string, number>, trimmed: trims.observer };
+    this.#host.tier.set(
+      version,
+      writesByTable(plan),
+      statsObserver(stats, version),
+      change,
+      retention,
+    );
     if (version > this.#latestVersion) this.#latestVersion = version;
     // A tier that broke the contract and never asked for the figures still
     // leaves the tracker right (only its own copy is missing).
     this.#tracker.adopt(after ?? figures());
+    if (trims !== undefined) {
+      this.#worker.countTrimmed(retentionWrites(plan), trims.entries);
+      if (trims.readableFrom > 0) this.#host.horizonsRecorded(trims.readableFrom);
+    }
     return record;
   }
 
@@ -323,6 +376,19 @@ export class StoreWriter {
   }
 }
 
+/** Per retention table its `keepLastVersions`, if the tier trims on set and there is any. */
+function trimmedTables(
+  tier: AbstractTier,
+  tables: readonly TableConfig[],
+): ReadonlyMap<string, number> | undefined {
+  if (!tier.trimsOnSet) return undefined;
+  const keep = new Map<string, number>();
+  for (const { name, keepLastVersions } of tables) {
+    if (keepLastVersions !== undefined) keep.set(name, keepLastVersions);
+  }
+  return keep.size === 0 ? undefined : keep;
+}
+
 /**
  * The figures a store opens with: those the tier keeps, and zero for every
  * other table it holds or the store declares (so each is listed).
@@ -346,6 +412,41 @@ const ZERO: StorageFigures = Object.freeze({
   historicalKeyBytes: 0,
   historicalValueBytes: 0,
 });
+
+/**
+ * What the tier trims in one commit's step: each erased version joins the
+ * commit's record as a drop (counted where a flush counts it: historical,
+ * since the newest version of a key always stays), and the highest
+ * `readableFrom` of the horizons goes to the store's reads.
+ */
+class CommitTrims {
+  entries = 0;
+  readableFrom = 0;
+  readonly observer: TrimObserver;
+
+  constructor(stats: StatsEventBuilder) {
+    this.observer = (table, key, erased, horizon) => {
+      for (const { version, valueBytes } of erased) {
+        stats.drops.push({
+          table,
+          key,
+          version,
+          valueBytes: valueBytes ?? 0,
+          category: 'historical',
+        });
+      }
+      this.entries += erased.length;
+      if (horizon.readableFrom > this.readableFrom) this.readableFrom = horizon.readableFrom;
+    };
+  }
+}
+
+/** How many writes of `plan` go to a retention table. */
+function retentionWrites(plan: CommitPlan): number {
+  let count = 0;
+  for (const write of plan.writes) if (write.table.keepLastVersions !== undefined) count++;
+  return count;
+}
 
 function writesByTable(plan: CommitPlan): Map<string, TierWrite[]> {
   const byTable = new Map<string, TierWrite[]>();

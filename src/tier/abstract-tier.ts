@@ -122,6 +122,29 @@
  * in the same transaction as the erasure, so that a crash never leaves
  * erased versions without their horizon.
  *
+ * ## Trimming on set
+ *
+ * A table with a retention policy keeps at most N versions per key. A tier
+ * whose `trimsOnSet` is true applies it inside `set`: given a `retention`
+ * (per table, its N; and a `trimmed` observer), after each write of such a
+ * table the tier erases every version of the key but its N highest, in the
+ * same atomic step as the writes, exactly as a `drop` of those pairs with
+ * their horizon and erased top would:
+ *
+ * ```
+ *   key "s" holds v3 v7; set(9, { t: [s="x"] }, observe, change, { keep: {t: 1}, trimmed })
+ *     write s@9 (observe told first)   ─► s: v3 v7 v9
+ *     erase v3 v7                      ─► s: v9
+ *     widen horizon [3, 9), raise erased top to 7
+ *     trimmed("t", s, [v3, v7 sizes], [3, 9))   then change.figures()
+ * ```
+ *
+ * The horizon is `[oldest erased, oldest kept)` and the erased top the
+ * highest erased version. The store only asks for it when no open snapshot
+ * could read an erased version; a tier that leaves `trimsOnSet` false never
+ * sees a `retention` (the store queues drop requests instead), so trimming
+ * is optional for a backend.
+ *
  * ## Changes
  *
  * `changePage` lists the stored writes (tombstones included) of a key range
@@ -220,6 +243,7 @@ import type {
   TierEntry,
   TierHorizons,
   TierReader,
+  TierRetention,
   TierSnapshot,
   TierWrites,
   VersionEntry,
@@ -235,6 +259,7 @@ import {
   checkKey,
   checkObserver,
   checkPage,
+  checkRetention,
   checkSetting,
   checkSettingWrite,
   checkTableName,
@@ -266,6 +291,13 @@ export abstract class AbstractTier implements TierReader {
   readonly persistent: boolean = true;
 
   /**
+   * True for a tier whose `set` trims retention tables in its own step (a
+   * `retention` argument; see "Trimming on set"). False unless a backend
+   * says so: the store then queues a drop request per retention write.
+   */
+  readonly trimsOnSet: boolean = false;
+
+  /**
    * The newest entry of `key` at or below `version`, or `undefined`. The
    * entry's key and value are fresh arrays the caller owns (never `key` itself).
    */
@@ -287,9 +319,17 @@ export abstract class AbstractTier implements TierReader {
    * when `writes` is empty. With an `observe` callback, tells it what each
    * write finds (see {@link WriteObserver}); if `set` throws, nothing was
    * written and what the observer heard is void. `change` is applied in the
-   * same atomic step (see "Store state").
+   * same atomic step (see "Store state"), and so is the trimming a
+   * `retention` asks for (see "Trimming on set"; `INVALID_ARGUMENT` on a
+   * tier whose `trimsOnSet` is false).
    */
-  set(version: number, writes: TierWrites, observe?: WriteObserver, change?: StateChange): void {
+  set(
+    version: number,
+    writes: TierWrites,
+    observe?: WriteObserver,
+    change?: StateChange,
+    retention?: TierRetention,
+  ): void {
     this.#assertOpen();
     const at = checkVersion(version);
     checkWrites(writes);
@@ -298,7 +338,11 @@ export abstract class AbstractTier implements TierReader {
     if (checked?.erasedTops !== undefined) {
       throw new InvalidInputError('INVALID_ARGUMENT', 'erasedTops belong to drop, not set');
     }
-    this.#io('write', () => this._set(at, writes, observe, checked));
+    const trim = checkRetention(retention);
+    if (trim !== undefined && !this.trimsOnSet) {
+      throw new InvalidInputError('INVALID_ARGUMENT', `the ${this.kind} tier does not trim on set`);
+    }
+    this.#io('write', () => this._set(at, writes, observe, checked, trim));
   }
 
   /**
@@ -554,14 +598,17 @@ export abstract class AbstractTier implements TierReader {
   protected abstract _get(table: string, key: Uint8Array, version: number): TierEntry | undefined;
 
   /**
-   * Raw `set`: all or nothing, `change` included; tell `observe` (if given)
-   * about each write before applying it, and call `change.figures` after.
+   * Raw `set`: all or nothing, `change` and `retention` included; tell
+   * `observe` (if given) about each write before applying it, trim after
+   * it (a backend whose `trimsOnSet` is true; see "Trimming on set"), and
+   * call `change.figures` after all of them.
    */
   protected abstract _set(
     version: number,
     writes: TierWrites,
     observe?: WriteObserver,
     change?: StateChange,
+    retention?: TierRetention,
   ): void;
 
   /** Raw `page`: an empty page for an unknown table. */

@@ -56,6 +56,31 @@ export interface TierWrite {
   readonly value: Uint8Array | undefined;
 }
 
+/**
+ * What `set` trims in its own step (see "Trimming on set" in
+ * abstract-tier.ts): per table, how many versions each key written there
+ * keeps. A tier that does not trim (`trimsOnSet` false) is never given one.
+ */
+export interface TierRetention {
+  /** Per table name, a positive safe integer N: each key written there keeps its N highest versions. */
+  readonly keep: ReadonlyMap<string, number>;
+  /**
+   * Told, inside the step, once per key a write left with more than N
+   * versions, after that write and before `change.figures` is called: the
+   * erased versions (ascending, with their sizes) and the horizon recorded
+   * for them (`erasedFrom` the oldest erased, `readableFrom` the oldest kept).
+   */
+  readonly trimmed: TrimObserver;
+}
+
+/** See {@link TierRetention.trimmed}. */
+export type TrimObserver = (
+  table: string,
+  key: Uint8Array,
+  erased: readonly VersionSize[],
+  horizon: Horizon,
+) => void;
+
 /** One `(key, version)` pair for `drop` to erase. */
 export interface TierDrop {
   readonly key: Uint8Array;

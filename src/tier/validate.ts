@@ -52,6 +52,7 @@ import type {
   TierDrops,
   TierErasedTops,
   TierHorizons,
+  TierRetention,
   TierWrites,
 } from './tier.js';
 import { FIGURE_FIELDS, UNBOUNDED } from './tier.js';
@@ -331,6 +332,32 @@ export function checkObserver(observe: unknown): void {
   if (observe !== undefined && typeof observe !== 'function') {
     throw invalidArgument(`the observer of set must be a function, got ${describe(observe)}`);
   }
+}
+
+/**
+ * Check the retention of `set`: a `keep` Map of table name to a positive
+ * safe integer, and a `trimmed` function.
+ */
+export function checkRetention(retention: unknown): TierRetention | undefined {
+  if (retention === undefined) return undefined;
+  if (!isObject(retention))
+    throw invalidArgument(`a retention must be an object, got ${describe(retention)}`);
+  const { keep, trimmed } = retention;
+  if (!(keep instanceof Map))
+    throw invalidArgument(
+      `retention keep must be a Map of table name to count, got ${describe(keep)}`,
+    );
+  for (const [table, count] of keep) {
+    checkTableName(table);
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
+      throw invalidArgument(
+        `retention keep of table ${String(table)} must be a positive safe integer, got ${describe(count)}`,
+      );
+    }
+  }
+  if (typeof trimmed !== 'function')
+    throw invalidArgument(`retention trimmed must be a function, got ${describe(trimmed)}`);
+  return retention as unknown as TierRetention;
 }
 
 const CHANGE_KEYS: ReadonlySet<string> = new Set(['figures', 'log', 'forget', 'erasedTops']);

@@ -293,6 +293,15 @@ export class SnapshotRegistry {
     return first === undefined ? undefined : deadlineOf(first);
   }
 
+  /**
+   * The watermark without releasing the expired leases first (one not yet
+   * released still counts): for the commit path, which must not run what a
+   * release sets off (parked drops, listeners) midway through a commit.
+   */
+  heldWatermark(): number | undefined {
+    return this.#reads.lowest();
+  }
+
   /** The oldest version an open lease reads at (the drop watermark), or `undefined`. */
   watermark(): number | undefined {
     this.expire();

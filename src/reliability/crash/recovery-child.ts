@@ -3,7 +3,8 @@
  * never flushes, say "ready", and wait to be killed.
  *
  * `batchSize` 100000 and `flushIntervalMs` 1e9 keep every drop request (the
- * retention tables' and the explicit ones) pending, and a turn of the event
+ * retention tables' and the explicit ones; a reader at version 0 keeps the
+ * retention writes from trimming in their commits) pending, and a turn of the event
  * loop after each commit lets the worker take its message (so a full mailbox
  * never makes a commit apply drops itself). The SIGKILL then lands with all
  * of them acknowledged and none applied. The line is
@@ -36,6 +37,10 @@ async function main(): Promise<void> {
     tables: RECOVERY_DECLARATIONS,
     dropWorker: parked ? {} : { batchSize: 100_000, flushIntervalMs: 1e9 },
   });
+  // A reader at version 0 reads nothing a request erases, but keeps every
+  // commit from trimming its retention tables in its own step: their
+  // requests stay pending too.
+  if (!parked) held.push(store.begin({ asOf: 0, readOnly: true }));
   for (let version = 1; version <= RECOVERY_COMMITS; version++) {
     store.commit(recoveryCommit(version), version);
     if (parked && version === 1) held.push(store.begin({ readOnly: true }));

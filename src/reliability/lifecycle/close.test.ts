@@ -41,8 +41,14 @@ const HOLD_DROPS = {
   dropWorker: { batchSize: 10_000, flushIntervalMs: 1_000 },
 } as const;
 
-/** 50 commits over 5 keys of a keep-1 table (10 versions each) and an explicit drop. */
+/**
+ * 50 commits over 5 keys of a keep-1 table (10 versions each) and an
+ * explicit drop. A reader at version 0, open until close, keeps the commits
+ * from trimming in their own step (it reads nothing they erase, so it holds
+ * no drop back): their retention requests wait in the queue.
+ */
 function fillPending(store: MultiStore): void {
+  store.begin({ asOf: 0, readOnly: true });
   for (let v = 1; v <= 50; v++)
     store.commit([{ type: 'set', key: `s:${v % 5}`, value: `value ${v}` }], v);
   store.commit([{ type: 'set', key: 'x', value: '1' }], 51);

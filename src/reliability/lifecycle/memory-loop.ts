@@ -2,7 +2,9 @@
  * Child process of memory-bound.test.ts: a tight synchronous loop of commits
  * to a retention table, measuring the heap.
  *
- * Run as `node --expose-gc memory-loop.js <commits> <keys> [<leak>]`. In
+ * Run as `node --expose-gc memory-loop.js <commits> <keys> [<leak>]`. A
+ * reader held at version 0 keeps the commits on the queued path (without
+ * it they would trim in their own step and queue nothing). In
  * event-loop mode a synchronous loop never yields, so the drop worker never
  * gets a turn: its queue fills up to its bound (each key's retention request
  * replacing the one before, each standing for the versions still to erase),
@@ -102,6 +104,10 @@ async function main(commits: number, keyCount: number, leak: InjectedLeak): Prom
   const store = MultiStore.open({
     tables: [{ name: 'sessions', prefix: 's:', retention: { keepLastVersions: 1 } }],
   });
+  // A reader at version 0, open throughout: it reads nothing a request
+  // erases, but keeps the commits from trimming in their own step, so that
+  // every retention write goes through the queue and its bound.
+  store.begin({ asOf: 0, readOnly: true });
   // A listener, so that every commit's event goes through the bus and its bound.
   let eventsDelivered = 0;
   store.events.on('storage-stats', () => {

@@ -31,6 +31,7 @@ import {
   type PageQuery,
   type TierEntry,
   type TierWrite,
+  type TrimObserver,
   type VersionEntry,
   type VersionSize,
   type WriteObserver,
@@ -105,15 +106,40 @@ export class MemoryTable implements TierTable<string, VersionChain> {
 
   /**
    * Store `write` at `version`; with `observe`, first tell it what the key
-   * holds (see `WriteObserver`).
+   * holds (see `WriteObserver`). Returns the key's chain.
    */
-  put(write: TierWrite, version: number, observe?: WriteObserver): void {
+  put(write: TierWrite, version: number, observe?: WriteObserver): VersionChain {
     const id = keyString(write.key);
     const chain = this.#chains.get(id);
     observe?.(this.name, write, chain?.newestSize(), chain?.sizeOf(version));
-    if (chain === undefined) this.#add(new VersionChain(id, version, write.value));
-    else if (!chain.put(version, write.value)) return; // a replacement: the log has the pair
-    this.#log.add(version, id);
+    if (chain === undefined) {
+      const created = new VersionChain(id, version, write.value);
+      this.#add(created);
+      this.#log.add(version, id);
+      return created;
+    }
+    // A replacement leaves the log as it is: it has the pair.
+    if (chain.put(version, write.value)) this.#log.add(version, id);
+    return chain;
+  }
+
+  /**
+   * Keep only the `keep` highest versions of `chain` (the chain of `key`),
+   * as a drop of the others with their horizon and erased top would
+   * (abstract-tier.ts, "Trimming on set"); tell `trimmed` what went. A
+   * chain is trimmed right after its write, so it keeps at least one version.
+   */
+  trim(chain: VersionChain, key: Uint8Array, keep: number, trimmed: TrimObserver): void {
+    if (chain.size <= keep) return;
+    const erased = chain.trimOldest(keep);
+    for (const { version } of erased) this.#log.delete(version);
+    const horizon = {
+      erasedFrom: (erased[0] as VersionSize).version,
+      readableFrom: chain.oldest,
+    };
+    this.widenHorizon(key, horizon);
+    this.raiseErasedTop((erased[erased.length - 1] as VersionSize).version);
+    trimmed(this.name, key, erased, horizon);
   }
 
   #add(chain: VersionChain): void {

@@ -34,6 +34,7 @@ import type {
   TierDrop,
   TierDrops,
   TierHorizons,
+  TierRetention,
   TierWrites,
   WriteObserver,
 } from '../tier.js';
@@ -45,6 +46,8 @@ export class MemoryTier extends TableTier<MemoryTable> {
   readonly kind = 'memory';
   /** Nothing outlives `close()`: the store writes no log records here. */
   override readonly persistent = false;
+  /** `set` trims retention tables in its own step (memory-table.ts, `trim`). */
+  override readonly trimsOnSet = true;
   readonly #settings = new Map<string, string>();
   readonly #state = new KeptState();
   #latest = 0;
@@ -58,10 +61,18 @@ export class MemoryTier extends TableTier<MemoryTable> {
     writes: TierWrites,
     observe?: WriteObserver,
     change?: StateChange,
+    retention?: TierRetention,
   ): void {
     for (const [name, list] of writes) {
       const table = this.holdTable(name);
-      for (const write of list) table.put(write, version, observe);
+      const keep = retention?.keep.get(name);
+      if (retention === undefined || keep === undefined) {
+        for (const write of list) table.put(write, version, observe);
+        continue;
+      }
+      for (const write of list) {
+        table.trim(table.put(write, version, observe), write.key, keep, retention.trimmed);
+      }
     }
     if (version > this.#latest) this.#latest = version;
     this.#state.apply(change);

@@ -136,6 +136,26 @@ export class VersionChain {
   }
 
   /**
+   * Erase every version but the `keep` highest (the oldest ones, the head of
+   * the arrays), in one splice each; returns their sizes, ascending. Nothing
+   * when the chain holds `keep` versions or fewer.
+   */
+  trimOldest(keep: number): VersionSize[] {
+    const count = this.#versions.length - keep;
+    if (count <= 0) return [];
+    const erased: VersionSize[] = [];
+    for (let at = 0; at < count; at++) erased.push(this.#sizeAt(at));
+    this.#versions.splice(0, count);
+    this.#values.splice(0, count);
+    return erased;
+  }
+
+  /** The oldest stored version (a chain is never empty). */
+  get oldest(): number {
+    return this.#versions[0] as number;
+  }
+
+  /**
    * The newest entry at or below `version`, key and value copied for the
    * caller. A point read passes the key it looked the chain up with (the
    * same bytes): copying that array is cheaper than decoding `id`.

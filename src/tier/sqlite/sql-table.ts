@@ -354,6 +354,30 @@ export class SqlTable implements TierTable<Uint8Array, Uint8Array> {
     }
   }
 
+  /**
+   * Erase every version of `key` below its `keep` highest (trimming on set;
+   * `highest`, when known, is the key's highest version, which spares a
+   * query when `keep` is 1). Returns the erased sizes, ascending, and the
+   * oldest version kept; `undefined` when nothing went.
+   */
+  trim(
+    key: Uint8Array,
+    keep: number,
+    highest: number | undefined,
+  ): { erased: VersionSize[]; keptFrom: number } | undefined {
+    const keptFrom =
+      keep === 1 && highest !== undefined
+        ? highest
+        : (this.#statements.get('keptFrom').get(key, keep - 1) as number | undefined);
+    if (keptFrom === undefined) return undefined;
+    const rows = this.#statements.get('trimBelow').all(key, keptFrom) as SizeRow[];
+    if (rows.length === 0) return undefined;
+    const erased = rows.map(([version, length]) => ({ version, valueBytes: length ?? undefined }));
+    // RETURNING promises no order.
+    if (erased.length > 1) erased.sort((a, b) => a.version - b.version);
+    return { erased, keptFrom };
+  }
+
   /** Erase every row, horizon and the erased top, atomically. */
   clear(): void {
     this.#db.transaction(() => {

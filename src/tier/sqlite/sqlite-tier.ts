@@ -51,6 +51,7 @@ import { TableTier } from '../table-tier.js';
 import {
   type CompactResult,
   EMPTY_PAGE,
+  type HorizonEntry,
   type LogRecord,
   type PageQuery,
   type RangePage,
@@ -60,8 +61,10 @@ import {
   type TierDrops,
   type TierErasedTops,
   type TierHorizons,
+  type TierRetention,
   type TierSnapshot,
   type TierWrites,
+  type VersionSize,
   type WriteObserver,
 } from '../tier.js';
 import { backupDatabase } from './backup.js';
@@ -103,6 +106,8 @@ interface TierInit {
 export class SqliteTier extends TableTier<SqlTable> {
   readonly kind = 'sqlite';
   override readonly readOnly: boolean;
+  /** `set` trims retention tables in its own step (`TableTrims`). */
+  override readonly trimsOnSet = true;
   /** The database path (`:memory:` for a private in-memory database). */
   readonly path: string;
   readonly #role: Role;
@@ -117,7 +122,8 @@ export class SqliteTier extends TableTier<SqlTable> {
     writes: TierWrites,
     observe: WriteObserver | undefined,
     change: StateChange | undefined,
-  ) => SqlTable[];
+    retention: TierRetention | undefined,
+  ) => DropOutcome;
   readonly #dropTransaction: (
     drops: TierDrops,
     horizons: TierHorizons | undefined,
@@ -140,8 +146,13 @@ export class SqliteTier extends TableTier<SqlTable> {
     this.#latest = init.role === 'writer' ? connection.latestVersion() : 0;
     const db = connection.db;
     this.#writeTransaction = db.transaction(
-      (version: number, writes: TierWrites, observe: WriteObserver | undefined, change) =>
-        this.#write(version, writes, observe, change),
+      (
+        version: number,
+        writes: TierWrites,
+        observe: WriteObserver | undefined,
+        change: StateChange | undefined,
+        retention: TierRetention | undefined,
+      ) => this.#write(version, writes, observe, change, retention),
     );
     this.#dropTransaction = db.transaction(
       (drops: TierDrops, horizons: TierHorizons | undefined, change: StateChange | undefined) => {
@@ -267,10 +278,11 @@ export class SqliteTier extends TableTier<SqlTable> {
     writes: TierWrites,
     observe?: WriteObserver,
     change?: StateChange,
+    retention?: TierRetention,
   ): void {
     this.#refuseWrites('write');
-    const created = this.#writeTransaction(version, writes, observe, change);
-    for (const table of created) this.adopt(table);
+    const outcome = this.#writeTransaction(version, writes, observe, change, retention);
+    this.#committed(outcome);
     if (version > this.#latest) this.#latest = version;
   }
 
@@ -280,7 +292,11 @@ export class SqliteTier extends TableTier<SqlTable> {
     change?: StateChange,
   ): void {
     this.#refuseWrites('drop');
-    const { created, widened, raised } = this.#dropTransaction(drops, horizons, change);
+    this.#committed(this.#dropTransaction(drops, horizons, change));
+  }
+
+  /** A write or drop transaction committed: adopt its tables, the mirrors follow the file. */
+  #committed({ created, widened, raised }: DropOutcome): void {
     for (const table of created) this.adopt(table);
     for (const [table, floor] of widened) table.horizonsCommitted(floor);
     for (const [table, top] of raised) table.erasedTopCommitted(top);
@@ -445,23 +461,31 @@ export class SqliteTier extends TableTier<SqlTable> {
     if (this.#role !== 'writer') throw new ReadOnlyError('sqlite tier', action);
   }
 
-  /** The body of the `set` transaction; returns the tables it created. */
+  /**
+   * The body of the `set` transaction: the writes, each trimmed after it
+   * when its table has a `retention` count, then one horizon and erased-top
+   * update per trimmed table; returns what it changed (for the mirrors).
+   */
   #write(
     version: number,
     writes: TierWrites,
     observe: WriteObserver | undefined,
     change: StateChange | undefined,
-  ): SqlTable[] {
-    const created: SqlTable[] = [];
+    retention: TierRetention | undefined,
+  ): DropOutcome {
+    const outcome: DropOutcome = { created: [], widened: [], raised: [] };
     for (const [name, list] of writes) {
       let table = super.held(name);
       if (table === undefined) {
         table = this._createTable(name);
-        created.push(table);
+        outcome.created.push(table);
       }
+      const keep = retention?.keep.get(name);
+      const trims = keep === undefined ? undefined : new TableTrims(table, keep);
       for (const write of list) {
         if (observe === undefined) {
           table.put(write.key, version, write.value);
+          trims?.trim(write.key, undefined, retention as TierRetention);
           continue;
         }
         // The observer's lookup already tells whether the version is taken.
@@ -469,11 +493,16 @@ export class SqliteTier extends TableTier<SqlTable> {
         observe(name, write, newest, replaced);
         if (replaced === undefined) table.insert(write.key, version, write.value);
         else table.put(write.key, version, write.value);
+        // A key with no version before this write holds one now: nothing to trim.
+        if (newest !== undefined) {
+          trims?.trim(write.key, Math.max(newest.version, version), retention as TierRetention);
+        }
       }
+      trims?.record(outcome);
     }
     if (version > this.#latest) this.#connection.statement('raiseLatest').run(version);
     this.#connection.applyChange(change);
-    return created;
+    return outcome;
   }
 
   /**
@@ -512,6 +541,38 @@ export class SqliteTier extends TableTier<SqlTable> {
       raised.push([table, table.raiseErasedTop(top)]);
     }
     return { created, widened, raised };
+  }
+}
+
+/** The trimming of one table in one `set`: horizons and erased top gathered, then written once. */
+class TableTrims {
+  readonly #table: SqlTable;
+  readonly #keep: number;
+  readonly #horizons: HorizonEntry[] = [];
+  #top = 0;
+
+  constructor(table: SqlTable, keep: number) {
+    this.#table = table;
+    this.#keep = keep;
+  }
+
+  /** Trim `key` right after its write (`highest`: its highest version, when known). */
+  trim(key: Uint8Array, highest: number | undefined, retention: TierRetention): void {
+    const trimmed = this.#table.trim(key, this.#keep, highest);
+    if (trimmed === undefined) return;
+    const { erased, keptFrom } = trimmed;
+    const horizon = { erasedFrom: (erased[0] as VersionSize).version, readableFrom: keptFrom };
+    this.#horizons.push({ key, horizon });
+    const top = (erased[erased.length - 1] as VersionSize).version;
+    if (top > this.#top) this.#top = top;
+    retention.trimmed(this.#table.name, key, erased, horizon);
+  }
+
+  /** Widen the gathered horizons and raise the erased top, in the transaction. */
+  record(outcome: DropOutcome): void {
+    if (this.#horizons.length === 0) return;
+    outcome.widened.push([this.#table, this.#table.widenHorizons(this.#horizons)]);
+    outcome.raised.push([this.#table, this.#table.raiseErasedTop(this.#top)]);
   }
 }
 

@@ -37,6 +37,10 @@ const TEMPLATES = {
   remove: 'DELETE FROM $t WHERE key = ? AND version = ?',
   removeVersions: 'DELETE FROM $t WHERE key = ? AND version IN (SELECT value FROM json_each(?))',
   removeRange: 'DELETE FROM $t WHERE key = ? AND version BETWEEN ? AND ?',
+  // Trimming on set: the oldest version a key keeps (its N-th highest), then
+  // everything below it, with the sizes the statistics need.
+  keptFrom: 'SELECT version FROM $t WHERE key = ? ORDER BY version DESC LIMIT 1 OFFSET ?',
+  trimBelow: 'DELETE FROM $t WHERE key = ? AND version < ? RETURNING version, length(value)',
   clear: 'DELETE FROM $t',
   firstKey: 'SELECT key FROM $t ORDER BY key LIMIT 1',
   lastKey: 'SELECT key FROM $t ORDER BY key DESC LIMIT 1',
@@ -74,6 +78,7 @@ export const STATEMENT_NAMES = Object.freeze(Object.keys(TEMPLATES) as Statement
 
 /** Statements that return a single value (a key, a floor), prepared in `pluck` mode. */
 const KEY_STATEMENTS: ReadonlySet<StatementName> = new Set([
+  'keptFrom',
   'readFloor',
   'readErasedTop',
   'firstKey',
@@ -86,6 +91,7 @@ const KEY_STATEMENTS: ReadonlySet<StatementName> = new Set([
 
 /** Statements that return rows as arrays, prepared in `raw` mode. */
 const ROW_STATEMENTS: ReadonlySet<StatementName> = new Set([
+  'trimBelow',
   'newest',
   'allVersions',
   'versionSizes',

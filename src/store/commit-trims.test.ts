@@ -1,0 +1,305 @@
+/**
+ * Retention trimmed in the commit's own tier step (store-writer.ts): with no
+ * open snapshot reading below the commit, a write to a `keepLastVersions: N`
+ * table erases what it makes redundant at once, with exact statistics, the
+ * horizon and the drop entries the drop worker would have produced; with
+ * one, the write queues its request as before.
+ *
+ * The randomized differential test runs the same operations on a store
+ * whose tier trims and on one whose tier does not (the queued path), the
+ * latter's drop worker flushed after every step: both must show the same
+ * versions, reads (refusals included), figures, erased-entry counts, parked
+ * requests and statistics entries (regrouped: a trimmed commit reports its
+ * erasures in its own event, a flush in a later one).
+ */
+
+import assert from 'node:assert/strict';
+import { afterEach, it } from 'node:test';
+import fc from 'fast-check';
+import { bytesToBinaryString, utf8 } from '../common/bytes.js';
+import { isStoreError, VersionTooOldError } from '../common/errors.js';
+import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
+import { versionsOf } from '../test-support/store-checks.js';
+import { figuresOf } from '../test-support/store-model.js';
+import { forEachStoreSetup, STORE_SETUPS, turns } from '../test-support/store-setups.js';
+import type { AbstractTier } from '../tier/abstract-tier.js';
+import { openTier } from '../tier/factory.js';
+import { MultiStore } from './multistore.js';
+
+const TABLES = [
+  { name: 'single', prefix: 's:', retention: { keepLastVersions: 1 } },
+  { name: 'recent', prefix: 'r:', retention: { keepLastVersions: 2 } },
+];
+
+const entryText = (e: StatsEntry) =>
+  `${bytesToBinaryString(e.key)}@${e.version}:${e.category}:${e.valueBytes}`;
+
+forEachStoreSetup((setup) => {
+  let store: MultiStore;
+  afterEach(() => store.close());
+
+  it('a write to a keep-1 table erases the older version in its own commit: reads, figures, horizon and event exact before any flush', async () => {
+    store = setup.open({ tables: TABLES, dropWorker: { flushIntervalMs: 1e9, batchSize: 1000 } });
+    const events: StorageStatsRecorded[] = [];
+    store.events.on('storage-stats', (event) => events.push(event));
+    store.commit([{ type: 'set', key: 's:a', value: '1' }], 1);
+    store.commit([{ type: 'set', key: 's:a', value: '22' }], 2);
+    assert.deepEqual(
+      store.versions('s:a').map((v) => v.version),
+      [2],
+    );
+    const single = store.stats().tables.single;
+    assert.deepEqual(
+      [single?.currentCount, single?.currentValueBytes, single?.historicalCount],
+      [1, 2, 0],
+    );
+    assert.throws(
+      () => store.get('s:a', 1),
+      (error) => error instanceof VersionTooOldError && error.readableFrom === 2,
+    );
+    assert.equal(store.get('s:a', 0), undefined, 'below the erased interval: absent, as before');
+    await turns(); // event-loop mode: listeners hear of a commit on a later turn
+    const second = events[1] as StorageStatsRecorded;
+    assert.equal(second.version, 2);
+    assert.deepEqual(second.writes.map(entryText), ['s:a@2:current:2']);
+    assert.deepEqual(second.moves.map(entryText), ['s:a@1:historical:1']);
+    assert.deepEqual(second.drops.map(entryText), ['s:a@1:historical:1']);
+    const worker = store.dropWorkerStats();
+    assert.deepEqual(
+      [worker.requests, worker.trimmedInCommit, worker.entriesDropped, worker.batches],
+      [0, 2, 1, 0],
+    );
+    assert.deepEqual(store.verify(), []);
+  });
+
+  it('a keep-2 table keeps the two highest versions in each commit, an out-of-order write and tombstones included', () => {
+    store = setup.open({ tables: TABLES });
+    store.commit([{ type: 'set', key: 'r:a', value: '5' }], 5);
+    store.commit([{ type: 'remove', key: 'r:a' }], 7);
+    store.commit([{ type: 'set', key: 'r:a', value: '6' }], 6);
+    assert.deepEqual(
+      store.versions('r:a').map((v) => [v.version, v.value?.length]),
+      [
+        [7, undefined],
+        [6, 1],
+      ],
+    );
+    assert.throws(() => store.get('r:a', 5), VersionTooOldError);
+    store.commit([{ type: 'set', key: 'r:a', value: '8' }], 8);
+    assert.deepEqual(
+      store.versions('r:a').map((v) => v.version),
+      [8, 7],
+    );
+    const recent = store.stats().tables.recent;
+    assert.deepEqual(
+      [recent?.currentCount, recent?.historicalCount, recent?.historicalValueBytes],
+      [1, 1, 0],
+    );
+    assert.deepEqual(store.verify(), []);
+  });
+
+  it('an open snapshot below the commit keeps its retention on the queued path until it ends', async () => {
+    store = setup.open({ tables: TABLES });
+    store.commit([{ type: 'set', key: 's:a', value: '1' }], 1);
+    const reader = store.begin({ readOnly: true });
+    store.commit([{ type: 'set', key: 's:a', value: '2' }], 2);
+    await store.flush();
+    assert.deepEqual(
+      store.versions('s:a').map((v) => v.version),
+      [2, 1],
+      'the snapshot at 1 still reads version 1',
+    );
+    assert.equal(reader.get('s:a')?.version, 1);
+    assert.deepEqual(
+      [store.dropWorkerStats().requests, store.dropWorkerStats().trimmedInCommit],
+      [1, 1],
+      'commit 1 trimmed (nothing to erase), commit 2 queued its request',
+    );
+    reader.rollback();
+    await turns();
+    await store.flush();
+    assert.deepEqual(
+      store.versions('s:a').map((v) => v.version),
+      [2],
+    );
+    assert.equal(store.stats().tables.single?.historicalCount, 0);
+    assert.equal(store.dropWorkerStats().entriesDropped, 1);
+  });
+});
+
+/** A tier that says it cannot trim: its store queues every retention request. */
+function queuing(tier: AbstractTier): AbstractTier {
+  return new Proxy(tier, {
+    get(target, property, receiver) {
+      if (property === 'trimsOnSet') return false;
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+const KEYS = ['s:a', 's:b', 'r:a', 'r:b', 'p:a'];
+
+type Op =
+  | { op: 'set'; key: string; value: number; back: number }
+  | { op: 'remove'; key: string }
+  | { op: 'drop'; key: string; keepLast: number | undefined; upTo: number | undefined }
+  | { op: 'begin'; slot: number; back: number }
+  | { op: 'end'; slot: number };
+
+const key = fc.constantFrom(...KEYS);
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('set' as const),
+      key,
+      value: fc.nat(40),
+      back: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, fc.nat(3)),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), key }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('drop' as const),
+      key,
+      keepLast: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+      upTo: fc.option(fc.nat(30), { nil: undefined }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('begin' as const), slot: fc.nat(1), back: fc.nat(3) }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('end' as const), slot: fc.nat(1) }) },
+);
+
+/** What a call gives: its answer as plain data, or the code it was refused with. */
+function outcome(call: () => unknown): unknown {
+  try {
+    return { ok: call() };
+  } catch (error) {
+    if (isStoreError(error)) return { refused: error.code };
+    throw error;
+  }
+}
+
+/** One store of the differential test, with its open snapshots and events. */
+class Side {
+  readonly store: MultiStore;
+  readonly readers: (ReturnType<MultiStore['begin']> | undefined)[] = [undefined, undefined];
+  readonly entries: string[] = [];
+
+  constructor(store: MultiStore) {
+    this.store = store;
+    store.events.on('storage-stats', (event) => {
+      for (const kind of ['writes', 'deletes', 'drops', 'moves'] as const) {
+        for (const entry of event[kind]) this.entries.push(`${kind} ${entryText(entry)}`);
+      }
+    });
+  }
+
+  apply(step: Op): unknown {
+    const store = this.store;
+    switch (step.op) {
+      case 'set': {
+        const version = step.back === 0 ? undefined : Math.max(0, store.latestVersion - step.back);
+        const delta = { type: 'set' as const, key: step.key, value: 'v'.repeat(step.value) };
+        return outcome(() => store.commit([delta], version));
+      }
+      case 'remove':
+        return outcome(() => store.commit([{ type: 'remove', key: step.key }]));
+      case 'drop': {
+        const { keepLast, upTo } = step;
+        const drop = {
+          type: 'drop' as const,
+          key: step.key,
+          ...(keepLast === undefined ? {} : { keepLastVersions: keepLast }),
+          ...(upTo === undefined ? {} : { upToVersion: upTo }),
+        };
+        return outcome(() => store.commit([drop]));
+      }
+      case 'begin': {
+        this.end(step.slot);
+        const asOf = Math.max(0, store.latestVersion - step.back);
+        return outcome(() => {
+          const reader = store.begin({ readOnly: true, asOf });
+          this.readers[step.slot] = reader;
+          return KEYS.map((k) => reader.get(k)?.version);
+        });
+      }
+      case 'end':
+        this.end(step.slot);
+        return undefined;
+    }
+  }
+
+  end(slot: number): void {
+    this.readers[slot]?.rollback();
+    this.readers[slot] = undefined;
+  }
+
+  endAll(): void {
+    for (let slot = 0; slot < this.readers.length; slot++) this.end(slot);
+  }
+
+  /** Everything compared once both drop workers caught up. */
+  contents(): unknown {
+    const store = this.store;
+    const reads: unknown[] = [];
+    for (const k of KEYS) {
+      for (let version = 0; version <= store.latestVersion; version++) {
+        reads.push(outcome(() => store.get(k, version)?.version));
+      }
+    }
+    const { entriesDropped, parked } = store.dropWorkerStats();
+    return {
+      latest: store.latestVersion,
+      versions: KEYS.map((k) => versionsOf(store.versions(k))),
+      reads,
+      tables: store.stats().tables,
+      worker: { entriesDropped, parked },
+      entries: [...this.entries].sort(),
+      changes: outcome(() => [...store.changes({ from: 0 })].length),
+    };
+  }
+}
+
+async function differential(index: number, ops: readonly Op[]): Promise<void> {
+  const setup = STORE_SETUPS[index] as (typeof STORE_SETUPS)[number];
+  const options = { tables: TABLES, actorMode: setup.actorMode };
+  const trimming = new Side(MultiStore.open({ ...options, tier: setup.tier }));
+  const queued = new Side(MultiStore.fromTier(queuing(openTier({ kind: setup.tier })), options));
+  const sides = [trimming, queued];
+  try {
+    for (const [i, step] of ops.entries()) {
+      const [a, b] = sides.map((side) => side.apply(step));
+      assert.deepEqual(b, a, `step ${i} (${step.op}): the same answer`);
+      await Promise.all(sides.map((side) => side.store.flush()));
+      assert.deepEqual(queued.contents(), trimming.contents(), `after step ${i}`);
+    }
+    for (const side of sides) side.endAll();
+    await turns();
+    await Promise.all(sides.map((side) => side.store.flush()));
+    assert.deepEqual(queued.contents(), trimming.contents(), 'at the end');
+    const store = trimming.store;
+    assert.deepEqual(store.verify(), []);
+    const recount = figuresOf(KEYS.map((k) => [utf8(k), store.versions(k)]));
+    assert.deepEqual({ ...store.stats().total }, recount, 'figures equal a recount');
+  } finally {
+    for (const side of sides) side.endAll();
+    await Promise.all(sides.map((side) => side.store.close()));
+  }
+}
+
+for (const [index, setup] of STORE_SETUPS.entries()) {
+  it(`retention trimmed in the commit ends as the queued requests do (${setup.tier} tier, ${setup.actorMode} mode)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 3, maxLength: 30 }), (ops) =>
+        differential(index, ops),
+      ),
+      { numRuns: 40 },
+    );
+  });
+}
