@@ -56,9 +56,8 @@ export class MemoryHorizons implements KeyIndex<string, HorizonRow> {
     return row === undefined ? undefined : { ...row.horizon };
   }
 
-  /** Widen the horizon of `key` to cover `horizon` too. */
-  widen(key: Uint8Array, horizon: Horizon): void {
-    const id = keyString(key);
+  /** Widen the horizon of `key` (index string `id`, when the caller has it) to cover `horizon` too. */
+  widen(key: Uint8Array, horizon: Horizon, id = keyString(key)): void {
     const row = this.#byKey.get(id);
     if (row === undefined) {
       const added = { id, horizon: { ...horizon } };

@@ -137,7 +137,8 @@ export class MemoryTable implements TierTable<string, VersionChain> {
       erasedFrom: (erased[0] as VersionSize).version,
       readableFrom: chain.oldest,
     };
-    this.widenHorizon(key, horizon);
+    this.#horizons ??= new MemoryHorizons();
+    this.#horizons.widen(key, horizon, chain.id);
     this.raiseErasedTop((erased[erased.length - 1] as VersionSize).version);
     trimmed(this.name, key, erased, horizon);
   }

@@ -137,7 +137,7 @@ export class VersionChain {
 
   /**
    * Erase every version but the `keep` highest (the oldest ones, the head of
-   * the arrays), in one splice each; returns their sizes, ascending. Nothing
+   * the arrays), moving the kept ones down; returns their sizes, ascending. Nothing
    * when the chain holds `keep` versions or fewer.
    */
   trimOldest(keep: number): VersionSize[] {
@@ -145,8 +145,15 @@ export class VersionChain {
     if (count <= 0) return [];
     const erased: VersionSize[] = [];
     for (let at = 0; at < count; at++) erased.push(this.#sizeAt(at));
-    this.#versions.splice(0, count);
-    this.#values.splice(0, count);
+    // Move the kept ones down in place: no splice, no new array.
+    const versions = this.#versions;
+    const values = this.#values;
+    for (let at = 0; at < keep; at++) {
+      versions[at] = versions[count + at] as number;
+      values[at] = values[count + at];
+    }
+    versions.length = keep;
+    values.length = keep;
     return erased;
   }
 
