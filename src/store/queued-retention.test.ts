@@ -57,6 +57,9 @@ function countingPlans(tier: AbstractTier): { tier: AbstractTier; plans: string[
   return { tier: proxy, plans };
 }
 
+/** Readers kept reachable (a collected transaction releases its snapshot). */
+const held: unknown[] = [];
+
 forEachStoreSetup((setup) => {
   let store: MultiStore;
   afterEach(() => store.close());
@@ -68,7 +71,7 @@ forEachStoreSetup((setup) => {
    */
   const openQueuing = (options: Parameters<typeof setup.open>[0]): MultiStore => {
     const opened = setup.open(options);
-    opened.begin({ asOf: 0, readOnly: true });
+    held.push(opened.begin({ asOf: 0, readOnly: true })); // reachable: a collected one ends
     return opened;
   };
 

@@ -29,6 +29,8 @@ before(() => {
 });
 after(() => dir.cleanup());
 
+/** Transactions kept reachable (a collected one releases its snapshot). */
+const held: unknown[] = [];
 const text = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : '-');
 const keys = (store: MultiStore) =>
   [...store.range()].map((e) => `${text(e.key)}=${text(e.value)}`);
@@ -54,7 +56,10 @@ describe('a read-only store beside its writer', () => {
       assert.equal(reader.latestVersion, 2);
       assert.equal(text(reader.get('s:1')?.value), 'two');
       // The retention table trimmed version 1 in commit 2's own transaction.
-      assert.throws(() => reader.get('s:1', 1), (e) => isStoreError(e, 'VERSION_TOO_OLD'));
+      assert.throws(
+        () => reader.get('s:1', 1),
+        (e) => isStoreError(e, 'VERSION_TOO_OLD'),
+      );
       assert.deepEqual(keys(reader), ['m=x', 's:1=two']);
       assert.deepEqual(
         reader.stats().tables,
@@ -158,7 +163,7 @@ describe('a read-only store beside its writer', () => {
     const writer = MultiStore.open({ path, tables });
     // A snapshot at 0 (it reads nothing erased) keeps the commits from
     // trimming in their own step: the drop worker erases later.
-    writer.begin({ asOf: 0, readOnly: true });
+    held.push(writer.begin({ asOf: 0, readOnly: true })); // reachable: a collected one ends
     for (let v = 1; v <= 3; v++) writer.commit([{ type: 'set', key: 's:1', value: `v${v}` }], v);
     const reader = MultiStore.open({ path, readOnly: true });
     const tooOld = (e: unknown) => isStoreError(e, 'VERSION_TOO_OLD');
@@ -186,7 +191,7 @@ describe('a read-only store beside its writer', () => {
     const writer = MultiStore.open({ path, tables, actorMode: 'inline', clock, dropWorker });
     // A snapshot at 0 (it reads nothing erased) keeps the commits from
     // trimming in their own step: the drop worker erases at the flush.
-    writer.begin({ asOf: 0, readOnly: true });
+    held.push(writer.begin({ asOf: 0, readOnly: true })); // reachable: a collected one ends
     for (let v = 1; v <= 3; v++) writer.commit([{ type: 'set', key: 's:1', value: `v${v}` }], v);
     const tier = SqliteTier.open(path, { readOnly: true });
     let erased = false;

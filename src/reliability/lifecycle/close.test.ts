@@ -41,6 +41,9 @@ const HOLD_DROPS = {
   dropWorker: { batchSize: 10_000, flushIntervalMs: 1_000 },
 } as const;
 
+/** Readers kept reachable (a collected transaction releases its snapshot). */
+const held: unknown[] = [];
+
 /**
  * 50 commits over 5 keys of a keep-1 table (10 versions each) and an
  * explicit drop. A reader at version 0, open until close, keeps the commits
@@ -48,7 +51,7 @@ const HOLD_DROPS = {
  * no drop back): their retention requests wait in the queue.
  */
 function fillPending(store: MultiStore): void {
-  store.begin({ asOf: 0, readOnly: true });
+  held.push(store.begin({ asOf: 0, readOnly: true }));
   for (let v = 1; v <= 50; v++)
     store.commit([{ type: 'set', key: `s:${v % 5}`, value: `value ${v}` }], v);
   store.commit([{ type: 'set', key: 'x', value: '1' }], 51);

@@ -107,7 +107,8 @@ async function main(commits: number, keyCount: number, leak: InjectedLeak): Prom
   // A reader at version 0, open throughout: it reads nothing a request
   // erases, but keeps the commits from trimming in their own step, so that
   // every retention write goes through the queue and its bound.
-  store.begin({ asOf: 0, readOnly: true });
+  // (Kept reachable: a collected transaction releases its snapshot.)
+  const reader = store.begin({ asOf: 0, readOnly: true });
   // A listener, so that every commit's event goes through the bus and its bound.
   let eventsDelivered = 0;
   store.events.on('storage-stats', () => {
@@ -138,6 +139,7 @@ async function main(commits: number, keyCount: number, leak: InjectedLeak): Prom
   const { total, eventsShed } = store.stats();
   const { currentCount, historicalCount } = total;
   const keysWithOneVersion = keys.filter((key) => store.versions(key).length === 1).length;
+  reader.rollback();
   await store.close();
   return {
     commits,

@@ -152,8 +152,11 @@ export class VersionChain {
       versions[at] = versions[count + at] as number;
       values[at] = values[count + at];
     }
-    versions.length = keep;
-    values.length = keep;
+    // `pop` rather than setting `length`, which V8 handles far slower.
+    for (let at = 0; at < count; at++) {
+      versions.pop();
+      values.pop();
+    }
     return erased;
   }
 
