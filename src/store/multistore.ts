@@ -466,9 +466,10 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
       decodedEntries(codecs, entries);
     if (this.#writer === undefined) {
       const read = { router: this.#router, range, reverse, pageSize };
-      return decode(readRangeInSnapshot(this.#tier, { ...read, version })) as IterableIterator<
-        StoreEntry<K, V>
-      >;
+      const entries = readRangeInSnapshot(this.#tier, { ...read, version }, () =>
+        this.#assertOpen(),
+      );
+      return decode(entries) as IterableIterator<StoreEntry<K, V>>;
     }
     const at = version ?? this.#oracle.latest;
     return this.#snapshotRange(range, at, reverse, pageSize, undefined, decode);
@@ -850,9 +851,13 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * A read-only store's history read in one snapshot of the file: `read` gets
    * history-checked reads through the snapshot and its latest version.
    */
-  #inFileSnapshot<T>(read: (reads: HistoryReads, latest: number) => Iterator<T>): Generator<T> {
-    return readInSnapshot(this.#tier, (tier: TierReader) =>
-      read(new HistoryReads(tier, this.#router, true), tier.latestVersion()),
+  #inFileSnapshot<T>(
+    read: (reads: HistoryReads, latest: number) => Iterator<T>,
+  ): IterableIterator<T> {
+    return readInSnapshot(
+      this.#tier,
+      (tier: TierReader) => read(new HistoryReads(tier, this.#router, true), tier.latestVersion()),
+      () => this.#assertOpen(),
     );
   }
 

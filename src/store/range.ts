@@ -284,14 +284,32 @@ const abandoned = new FinalizationRegistry<{ snapshot?: TierSnapshot | undefined
  * read-only store beside a writer): the snapshot is taken at the first
  * `next()`, so everything `read` reads through the tier it is given shows
  * one committed state, and released when the read ends, on `return()` /
- * `throw()`, or once an abandoned iterator is garbage-collected.
+ * `throw()`, or once an abandoned iterator is garbage-collected. Every
+ * `next()` first runs `assertOpen`: once the store is being closed, each
+ * refuses (as a writer's snapshot ranges do) instead of reading on until
+ * its tier closes.
  */
 export function readInSnapshot<T>(
   snapshots: { snapshot(): TierSnapshot },
   read: (tier: TierReader) => Iterator<T>,
-): Generator<T, void, undefined> {
+  assertOpen: () => void,
+): IterableIterator<T> {
   const held: { snapshot?: TierSnapshot | undefined } = {};
-  const iterator = inSnapshot(snapshots, read, held);
+  const generator = inSnapshot(snapshots, read, held);
+  const iterator: IterableIterator<T> = {
+    next: () => {
+      try {
+        assertOpen();
+      } catch (error) {
+        generator.return();
+        throw error;
+      }
+      return generator.next();
+    },
+    return: (value?: unknown) => generator.return(value as undefined),
+    throw: (error?: unknown) => generator.throw(error),
+    [Symbol.iterator]: () => iterator,
+  };
   abandoned.register(iterator, held);
   return iterator;
 }
@@ -318,8 +336,11 @@ function* inSnapshot<T>(
 export function readRangeInSnapshot(
   snapshots: { snapshot(): TierSnapshot },
   read: Omit<RangeRead, 'tier' | 'version'> & { readonly version: number | undefined },
-): Generator<StoreEntry, void, undefined> {
-  return readInSnapshot(snapshots, (tier) =>
-    readRange({ ...read, tier, version: read.version ?? tier.latestVersion() }),
+  assertOpen: () => void,
+): IterableIterator<StoreEntry> {
+  return readInSnapshot(
+    snapshots,
+    (tier) => readRange({ ...read, tier, version: read.version ?? tier.latestVersion() }),
+    assertOpen,
   );
 }

@@ -418,6 +418,49 @@ describe('a read-only store beside its writer', () => {
       await store.close();
     }
   });
+
+  it('its range, changes and diff iterators refuse with STORE_CLOSED from the close() call on, as a writer store does', async () => {
+    const path = freshPath();
+    const writer = MultiStore.open({ path });
+    for (let v = 1; v <= 3; v++) {
+      writer.commit([
+        { type: 'set', key: 'a', value: `a${v}` },
+        { type: 'set', key: 'b', value: `b${v}` },
+      ]);
+    }
+    const reader = MultiStore.open({ path, readOnly: true });
+    try {
+      for (const store of [writer, reader]) {
+        const label = store.readOnly ? 'read-only store' : 'writer store';
+        const reads = {
+          range: store.range(undefined, { pageSize: 1 }),
+          changes: store.changes({ pageSize: 1 }),
+          diff: store.diff(0, 3, { pageSize: 1 }),
+          'range, not started': store.range(),
+        };
+        reads.range.next();
+        reads.changes.next();
+        reads.diff.next();
+        const closing = store.close();
+        const refused = (when: string) => {
+          for (const [name, iterator] of Object.entries(reads)) {
+            assert.throws(
+              () => iterator.next(),
+              (e: unknown) => isStoreError(e, 'STORE_CLOSED'),
+              `${label}: ${name}, ${when}`,
+            );
+          }
+        };
+        refused('closing');
+        refused('closing, asked again');
+        await closing;
+        refused('closed');
+      }
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
 });
 
 describe('opening reads no data', () => {
