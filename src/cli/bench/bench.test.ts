@@ -17,11 +17,12 @@ import { type BenchReport, type GroupFigures, median, type RunFigures } from './
 import { parseWorkloads, planGroups, SHAPES, TIERS, WORKLOADS } from './plan.js';
 import { formatReport } from './report.js';
 import { sizesFor } from './sizes.js';
-import { evaluateTargets } from './targets.js';
+import { evaluateReferences, evaluateTargets } from './targets.js';
 
 /** A report of the SQLite tier on the deep shape at N = 100, with the given figures. */
 function sqliteDeepReport(
-  figures: Pick<BenchReport, 'workloads' | 'missing' | 'groups' | 'footprints' | 'targets'>,
+  figures: Pick<BenchReport, 'workloads' | 'missing' | 'groups' | 'footprints' | 'targets'> &
+    Partial<Pick<BenchReport, 'references'>>,
 ): BenchReport {
   return {
     date: '',
@@ -36,6 +37,7 @@ function sqliteDeepReport(
     shapes: ['deep'],
     sizes: { deep: sizesFor(100, 'deep') },
     wallTimeMs: 1000,
+    references: [],
     ...figures,
   };
 }
@@ -261,6 +263,7 @@ describe('bench sizes, data and plan', () => {
       'multistore-sqlite-exclusive': ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'],
       'better-sqlite3-exclusive': ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'],
       'better-sqlite3-no-index': ['W1', 'W2', 'W6'],
+      'better-sqlite3-group': ['W1', 'W2'],
     };
     for (const group of planGroups({ ...everything, tiers: ['sqlite'] })) {
       const labels = group.runs.map((run) => run.label);
@@ -319,6 +322,7 @@ describe('bench targets and report', () => {
       measured('multistore-sqlite', 'ours', 90),
       measured('better-sqlite3', 'peer', 100),
       measured('multistore-sqlite-group', 'other', 90),
+      measured('better-sqlite3-group', 'other', 120),
       measured('lmdb', 'other', 200),
       missingHyperbee,
     ]),
@@ -357,13 +361,60 @@ describe('bench targets and report', () => {
       targets: evaluateTargets(groups, selection),
     });
     const text = formatReport(report).join('\n');
-    assert.match(text, /^W1 insert +deep +90 +100 +- +90 +200 +missing$/m);
+    assert.match(text, /^W1 insert +deep +90 +100 +- +90 +120 +200 +missing$/m);
     assert.match(
       text,
       /^sqlite grouped durable \/ lmdb \(durable\) +W1 insert +>= 0\.5 +0\.45 miss$/m,
     );
     assert.match(text, /^hyperbee +disk +missing$/m);
     assert.match(text, /^missing: hyperbee \(Cannot find package 'hyperbee'\)$/m);
+  });
+
+  it('prints the reference ratios under the durable target, with no verdict, counted among no targets', () => {
+    const references = evaluateReferences(groups, selection);
+    assert.deepEqual(
+      references.map((r) => [r.comparison, r.workload, r.ratio]),
+      [
+        ["SQLite's ceiling: better-sqlite3-group / lmdb", 'W1', 0.6],
+        ["the store's cost: sqlite grouped / better-sqlite3-group", 'W1', 0.75],
+      ],
+      'W1 only: W3 is not among their workloads, W4 outside the groups',
+    );
+    const targets = evaluateTargets(groups, selection);
+    const report = sqliteDeepReport({
+      workloads: ['W1', 'W3'],
+      missing: [],
+      groups,
+      footprints: [],
+      targets,
+      references,
+    });
+    const lines = formatReport(report);
+    const durable = lines.findIndex((line) => line.startsWith('sqlite grouped durable / lmdb'));
+    assert.match(
+      lines[durable + 1] ?? '',
+      /^ {2}SQLite's ceiling: better-sqlite3-group \/ lmdb +W1 insert +none +0\.60$/,
+    );
+    assert.match(
+      lines[durable + 2] ?? '',
+      /^ {2}the store's cost: sqlite grouped \/ better-sqlite3-group +W1 insert +none +0\.75$/,
+    );
+    // sqlite / better-sqlite3 W1 and W3 pass, the durable target's W1 misses; the rest are n/a.
+    assert.match(lines.join('\n'), /^targets: .*; 2 of 3 met$/m);
+    assert.match(lines.join('\n'), /^target none: /m);
+  });
+
+  it('says why a reference ratio is missing: its peer not run', () => {
+    const withoutRaw = [
+      group('W1', [
+        measured('multistore-sqlite', 'ours', 90),
+        measured('better-sqlite3', 'peer', 100),
+        measured('multistore-sqlite-group', 'other', 90),
+        measured('lmdb', 'other', 200),
+      ]),
+    ];
+    const [ceiling] = evaluateReferences(withoutRaw, selection);
+    assert.deepEqual([ceiling?.ratio, ceiling?.reason], [null, 'not run']);
   });
 
   it('gives a variant measured on a later workload only its column, and its own target', () => {

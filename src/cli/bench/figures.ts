@@ -9,6 +9,7 @@
  *     groups       per (tier, workload, shape): every run's rounds, medians, the ratio ours / peer
  *     footprints   per (implementation, shape): heap and disk bytes per stored version
  *     targets      per (target, workload, shape): ratio, pass / miss / n/a (targets.ts)
+ *     references   per (reference, workload, shape): a ratio shown beside a target, no threshold
  * ```
  *
  * A run that was not measured keeps its slot, with `status` `missing` (the
@@ -25,7 +26,7 @@ import type { Group, RunSpec, ShapeId, TierId, WorkloadId } from './plan.js';
 import { WORKLOAD_TITLES } from './plan.js';
 import type { RunResult } from './protocol.js';
 import type { Sizes } from './sizes.js';
-import type { TargetResult } from './targets.js';
+import type { ReferenceResult, TargetResult } from './targets.js';
 
 /** What identifies a run in its group. */
 interface RunIdentity {
@@ -104,6 +105,8 @@ export interface BenchReport {
   readonly groups: readonly GroupFigures[];
   readonly footprints: readonly FootprintFigures[];
   readonly targets: readonly TargetResult[];
+  /** Ratios printed beside the targets they explain, judged by none. */
+  readonly references: readonly ReferenceResult[];
   readonly wallTimeMs: number;
 }
 

@@ -7,7 +7,7 @@
  *   probe        one child opens and closes every implementation the run needs
  *   groups       per tier, workload and shape: the rounds, interleaved
  *   footprints   per implementation and shape: one child
- *   targets      ratios against the issue's targets (targets.ts)
+ *   targets      ratios against the issue's targets, and the reference ratios beside them (targets.ts)
  * ```
  *
  * Rounds of a group are interleaved, so that a burst of machine noise hits
@@ -47,7 +47,7 @@ import type { Footprint } from './footprint.js';
 import { type Group, planGroups, type RunSpec, type Selection, type ShapeId } from './plan.js';
 import type { ChildParams, ProbeResult, RunResult } from './protocol.js';
 import { SCAN_KEYS, type Sizes, sizesFor } from './sizes.js';
-import { evaluateTargets } from './targets.js';
+import { evaluateReferences, evaluateTargets } from './targets.js';
 
 /** How to run the benchmark. */
 export interface BenchOptions extends Selection {
@@ -135,6 +135,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       groups: figures,
       footprints,
       targets: evaluateTargets(figures, options),
+      references: evaluateReferences(figures, options),
       wallTimeMs: Date.now() - started,
     };
   } finally {

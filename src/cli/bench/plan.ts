@@ -13,6 +13,7 @@
  *                                                    multistore-sqlite-exclusive and
  *                                                    better-sqlite3-exclusive (W1-W6),
  *                                                    better-sqlite3-no-index (W1, W2, W6),
+ *                                                    better-sqlite3-group (W1, W2 only),
  *                                                    lmdb, lmdb-nosync, classic-level, hyperbee
  *   postgres multistore-postgres  pg                -   (a server the harness starts, or MULTISTORE_PG_URL)
  *

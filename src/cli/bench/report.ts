@@ -11,6 +11,8 @@
  *   targets: ratio of medians (ours / peer), higher is better
  *   comparison               workload    target  shallow    deep
  *   sqlite / better-sqlite3  W1 insert   >= 0.9  0.92 pass  0.88 miss
+ *   sqlite grouped durable / lmdb (durable)   W1 insert  >= 0.5  0.09 miss  0.08 miss
+ *     SQLite's ceiling: better-sqlite3-group / lmdb  W1 insert  none  0.21  0.19
  *
  *   bytes per stored version (each shape's history, N versions)
  *   implementation     measure  shallow  deep
@@ -21,7 +23,9 @@
  * column is a `keepLastVersions: 1` table (W7) or transactions (W9, W10),
  * the second a plain table or plain commits. A run that was not
  * measured shows `missing` (not loaded) or `n/a` (cannot do the workload),
- * with the reasons listed under the tables. The JSON file (`--json`) holds
+ * with the reasons listed under the tables. A reference ratio (targets.ts)
+ * is printed indented under the target it explains, its target `none`:
+ * it is not counted among the targets met. The JSON file (`--json`) holds
  * the full {@link BenchReport}: every round, not only medians.
  *
  * @module
@@ -86,12 +90,39 @@ function formatTargets(report: BenchReport): string[] {
     }
     row[3 + report.shapes.indexOf(result.shape)] = targetCell(result);
   }
+  placeReferences(rows, report);
   const met = report.targets.filter((t) => t.status === 'pass').length;
   const judged = report.targets.filter((t) => t.status !== 'n/a').length;
   return [
     `targets: ratio of medians (ours / peer), higher is better; ${met} of ${judged} met`,
     ...alignColumns([header, ...rows], 3),
   ];
+}
+
+/**
+ * The reference ratios as rows right after the rows of the target each
+ * explains (at the end when that target is not in the run), indented under
+ * it, with no threshold and no verdict.
+ */
+function placeReferences(rows: string[][], report: BenchReport): void {
+  const referenceRows: { readonly beside: string; readonly row: string[] }[] = [];
+  for (const result of report.references) {
+    const key = [
+      `  ${result.comparison}`,
+      `${result.workload} ${WORKLOAD_TITLES[result.workload]}`,
+    ];
+    let entry = referenceRows.find(({ row }) => row[0] === key[0] && row[1] === key[1]);
+    if (entry === undefined) {
+      entry = { beside: result.beside, row: [...key, 'none', ...report.shapes.map(() => '')] };
+      referenceRows.push(entry);
+    }
+    entry.row[3 + report.shapes.indexOf(result.shape)] = result.ratio?.toFixed(2) ?? 'n/a';
+  }
+  for (const beside of new Set(referenceRows.map((entry) => entry.beside))) {
+    const mine = referenceRows.filter((entry) => entry.beside === beside).map(({ row }) => row);
+    const last = rows.findLastIndex((row) => row[0] === beside);
+    rows.splice(last === -1 ? rows.length : last + 1, 0, ...mine);
+  }
 }
 
 function targetCell(result: TargetResult): string {
@@ -130,6 +161,11 @@ function legend(report: BenchReport): string[] {
     `shapes: ${report.shapes.map((shape) => shapeText(report, shape)).join('; ')}.`,
     "heap: V8 heap and array buffers retained; disk: allocated file bytes after close; server: the tables and indexes of the subject's schema (pg_total_relation_size).",
   ];
+  if (report.references.length > 0) {
+    lines.push(
+      'target none: a ratio shown under the target it explains, judged by no threshold and not counted among the targets met.',
+    );
+  }
   for (const { impl, reason } of report.missing) lines.push(`missing: ${impl} (${reason})`);
   for (const note of notApplicable(report)) lines.push(`n/a: ${note}`);
   lines.push(

@@ -22,6 +22,18 @@
  * installed), or a workload the peer cannot do (Hyperbee cannot erase
  * versions). Targets outside the run's selection are left out.
  *
+ * Beside a target the report can show reference ratios
+ * ({@link REFERENCES}): no threshold, no pass or miss, just what explains
+ * the target's figure. Beside the durable target:
+ *
+ * ```
+ *   ratio                                          W1, W2   what it says
+ *   better-sqlite3-group / lmdb                    ceiling  raw SQLite, the tier's schema, synchronous
+ *                                                           FULL, grouped as commitAsync: the most the
+ *                                                           tier could reach against lmdb on this engine
+ *   multistore-sqlite-group / better-sqlite3-group the store's share of the durable target's ratio
+ * ```
+ *
  * @module
  */
 
@@ -146,17 +158,29 @@ function evaluate(
   group: GroupFigures | undefined,
 ): TargetResult {
   const base = { comparison: spec.comparison, tier: spec.tier, workload, shape, target };
-  if (group === undefined) return { ...base, ratio: null, status: 'n/a', reason: 'not run' };
-  const mine = select(group, spec.ours);
-  const theirs = select(group, spec.peer);
-  for (const run of [mine, theirs]) {
-    if (run === undefined) return { ...base, ratio: null, status: 'n/a', reason: 'not run' };
-    if (run.status !== 'measured') {
-      return { ...base, ratio: null, status: 'n/a', reason: `${run.label}: ${run.reason}` };
-    }
-  }
-  const ratio = medianOf(mine) / medianOf(theirs);
+  const divided = divide(group, spec.ours, spec.peer);
+  if (divided.ratio === null)
+    return { ...base, ratio: null, status: 'n/a', reason: divided.reason };
+  const { ratio } = divided;
   return { ...base, ratio, status: ratio >= target ? 'pass' : 'miss' };
+}
+
+/** The median of `ours` over the median of `peer` in `group`, or why there is none. */
+function divide(
+  group: GroupFigures | undefined,
+  ours: RunSelector,
+  peer: RunSelector,
+):
+  | { readonly ratio: number; readonly reason?: undefined }
+  | { readonly ratio: null; readonly reason: string } {
+  if (group === undefined) return { ratio: null, reason: 'not run' };
+  const mine = select(group, ours);
+  const theirs = select(group, peer);
+  for (const run of [mine, theirs]) {
+    if (run === undefined) return { ratio: null, reason: 'not run' };
+    if (run.status !== 'measured') return { ratio: null, reason: `${run.label}: ${run.reason}` };
+  }
+  return { ratio: medianOf(mine) / medianOf(theirs) };
 }
 
 function select(group: GroupFigures, selector: RunSelector): RunFigures | undefined {
@@ -167,4 +191,80 @@ function select(group: GroupFigures, selector: RunSelector): RunFigures | undefi
 
 function medianOf(run: RunFigures | undefined): number {
   return run?.status === 'measured' ? run.medianOpsPerSec : Number.NaN;
+}
+
+/** A ratio shown beside a target, for what it explains: no threshold of its own. */
+export interface ReferenceSpec {
+  /** What is compared, as the report prints it. */
+  readonly comparison: string;
+  /** The target (its `comparison`) the report prints this ratio under. */
+  readonly beside: string;
+  readonly tier: TierId;
+  readonly ours: { readonly impl: ImplId };
+  readonly peer: { readonly impl: ImplId };
+  readonly workloads: readonly WorkloadId[];
+}
+
+/** One reference ratio of a run. */
+export interface ReferenceResult {
+  readonly comparison: string;
+  readonly beside: string;
+  readonly tier: TierId;
+  readonly workload: WorkloadId;
+  readonly shape: ShapeId;
+  /** Median ops/s of `ours` over `peer`'s, or null when one is not measured. */
+  readonly ratio: number | null;
+  /** Why the ratio is null. */
+  readonly reason?: string;
+}
+
+const DURABLE = 'sqlite grouped durable / lmdb (durable)';
+
+/** The reference ratios, in report order. */
+export const REFERENCES: readonly ReferenceSpec[] = Object.freeze([
+  {
+    comparison: "SQLite's ceiling: better-sqlite3-group / lmdb",
+    beside: DURABLE,
+    tier: 'sqlite',
+    ours: { impl: 'better-sqlite3-group' },
+    peer: { impl: 'lmdb' },
+    workloads: ['W1', 'W2'],
+  },
+  {
+    comparison: "the store's cost: sqlite grouped / better-sqlite3-group",
+    beside: DURABLE,
+    tier: 'sqlite',
+    ours: { impl: 'multistore-sqlite-group' },
+    peer: { impl: 'better-sqlite3-group' },
+    workloads: ['W1', 'W2'],
+  },
+]);
+
+/** Every reference ratio of `REFERENCES` within a run's selection. */
+export function evaluateReferences(
+  groups: readonly GroupFigures[],
+  selection: Pick<Selection, 'tiers' | 'shapes' | 'workloads'>,
+): ReferenceResult[] {
+  const results: ReferenceResult[] = [];
+  for (const spec of REFERENCES.filter((ref) => selection.tiers.includes(ref.tier))) {
+    for (const workload of spec.workloads.filter((w) => selection.workloads.includes(w))) {
+      for (const shape of selection.shapes) {
+        const group = groups.find(
+          (g) => g.tier === spec.tier && g.workload === workload && g.shape === shape,
+        );
+        const { ratio, reason } = divide(group, spec.ours, spec.peer);
+        const { comparison, beside, tier } = spec;
+        results.push({
+          comparison,
+          beside,
+          tier,
+          workload,
+          shape,
+          ratio,
+          ...(reason && { reason }),
+        });
+      }
+    }
+  }
+  return results;
 }

@@ -27,6 +27,7 @@ export async function openSubject(impl: ImplId, options: SubjectOptions): Promis
     case 'better-sqlite3':
     case 'better-sqlite3-exclusive':
     case 'better-sqlite3-no-index':
+    case 'better-sqlite3-group':
       return (await import('./sqlite.js')).openRawSqlite(impl, options);
     case 'lmdb':
       return (await import('./lmdb.js')).openLmdb(options, false);

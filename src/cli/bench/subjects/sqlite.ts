@@ -22,11 +22,27 @@
  *   dropOld  DELETE key = ? AND version < (newest version of key)        100 keys per transaction
  * ```
  *
- * Two variants change one thing each ({@link RAW_SQLITE_VARIANTS}):
- * `better-sqlite3-exclusive` takes exclusive locking (the WAL index in the
- * connection's heap), the peer of the tier opened with `sqlite: { locking:
- * 'exclusive' }`; `better-sqlite3-no-index` leaves out the index by version,
- * which shows what that index costs the writes.
+ * The variants ({@link RAW_SQLITE_VARIANTS}) change one thing each, or one
+ * pair: `better-sqlite3-exclusive` takes exclusive locking (the WAL index
+ * in the connection's heap), the peer of the tier opened with `sqlite: {
+ * locking: 'exclusive' }`; `better-sqlite3-no-index` leaves out the index
+ * by version, which shows what that index costs the writes;
+ * `better-sqlite3-group` is durable and grouped as the tier's group commit
+ * (`synchronous = FULL`, and the commits of one turn in one transaction),
+ * the peer of `multistore-sqlite-group`: what SQLite itself reaches on
+ * durable writes, the ceiling of the tier against lmdb.
+ *
+ * ```
+ *   write   no group open? BEGIN, and end the group at the next turn (setImmediate)
+ *           the batch's INSERTs, straight into the open transaction
+ *           writes >= GROUP_WRITES (10,000, the store's bound)? COMMIT now
+ *   end     COMMIT (synced: FULL), then whoever waits in settle() resumes
+ *   dropOld, close   end the open group first, as the tier does
+ * ```
+ *
+ * A grouped batch has no savepoint of its own: the raw peer cannot fail one
+ * commit alone, which the store's groups can (a savepoint per commit), so
+ * the two differ by that too, and it is part of the store's price.
  *
  * The scan is one statement that hops from key to key (a "skip scan"
  * written as a recursive common table expression, since SQLite only skips
@@ -54,6 +70,7 @@
 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { GROUP_WRITES } from '../../../store/commit-group.js';
 import { WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from '../../../tier/sqlite/load.js';
 import {
   createTableSql,
@@ -68,7 +85,8 @@ import type { BenchSubject, ScanResult, SubjectOptions } from '../subject.js';
 export type RawSqliteImpl =
   | 'better-sqlite3'
   | 'better-sqlite3-exclusive'
-  | 'better-sqlite3-no-index';
+  | 'better-sqlite3-no-index'
+  | 'better-sqlite3-group';
 
 /** What a variant of the peer sets up. */
 interface RawSqliteVariant {
@@ -76,14 +94,26 @@ interface RawSqliteVariant {
   readonly locking: 'normal' | 'exclusive';
   /** Whether the table has the tier's index by version. */
   readonly versionIndex: boolean;
+  /** `FULL`: the WAL synced at every COMMIT (durable); `NORMAL`: at checkpoints only. */
+  readonly synchronous: 'NORMAL' | 'FULL';
+  /** The commits of one turn share one transaction (else one transaction per commit). */
+  readonly grouped: boolean;
 }
+
+const MAIN: RawSqliteVariant = Object.freeze({
+  locking: 'normal',
+  versionIndex: true,
+  synchronous: 'NORMAL',
+  grouped: false,
+});
 
 /** The peer and its variants. */
 export const RAW_SQLITE_VARIANTS: Readonly<Record<RawSqliteImpl, RawSqliteVariant>> = Object.freeze(
   {
-    'better-sqlite3': { locking: 'normal', versionIndex: true },
-    'better-sqlite3-exclusive': { locking: 'exclusive', versionIndex: true },
-    'better-sqlite3-no-index': { locking: 'normal', versionIndex: false },
+    'better-sqlite3': MAIN,
+    'better-sqlite3-exclusive': { ...MAIN, locking: 'exclusive' },
+    'better-sqlite3-no-index': { ...MAIN, versionIndex: false },
+    'better-sqlite3-group': { ...MAIN, synchronous: 'FULL', grouped: true },
   },
 );
 
@@ -122,17 +152,17 @@ const SQL = Object.freeze({
 
 /** Open a raw better-sqlite3 database in `dir`, as `impl` sets it up. */
 export function openRawSqlite(impl: RawSqliteImpl, options: SubjectOptions): BenchSubject {
-  const { locking, versionIndex } = RAW_SQLITE_VARIANTS[impl];
+  const { locking, versionIndex, synchronous, grouped } = RAW_SQLITE_VARIANTS[impl];
   const db = new Database(join(options.dir, 'raw.db'));
   // Before the journal mode, as the tier does: the WAL index goes to the heap.
   if (locking === 'exclusive') db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.pragma(`synchronous = ${synchronous}`);
   db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   db.exec(createTableSql(DEFAULT_TABLE));
   if (versionIndex) db.exec(createVersionIndexSql(DEFAULT_TABLE));
-  return new RawSqliteSubject(db);
+  return new RawSqliteSubject(db, grouped);
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -147,17 +177,26 @@ class RawSqliteSubject implements BenchSubject {
   readonly #writeBatch: (batch: WriteBatch) => void;
   readonly #dropOld: (keys: readonly Uint8Array[]) => void;
 
-  constructor(db: Database.Database) {
+  /** `better-sqlite3-group`: the open transaction the writes join (else a transaction per batch). */
+  readonly #group: WriteGroup | undefined;
+
+  constructor(db: Database.Database, grouped: boolean) {
     this.#db = db;
+    this.#group = grouped ? new WriteGroup(db) : undefined;
     this.#newest = db.prepare(SQL.newest).raw(true);
     this.#scan = db.prepare(SQL.scan).raw(true);
     this.#scanToEnd = db.prepare(SQL.scanToEnd).raw(true);
     this.#count = db.prepare(SQL.count).pluck(true);
     const put = db.prepare(SQL.put);
-    this.#writeBatch = db.transaction((batch: WriteBatch) => {
+    const insert = (batch: WriteBatch): void => {
       const { keys, values, version } = batch;
       for (let i = 0; i < keys.length; i++) put.run(keys[i], version, values[i]);
-    });
+    };
+    const group = this.#group;
+    this.#writeBatch =
+      group === undefined
+        ? db.transaction(insert)
+        : (batch) => group.add(batch.keys.length, () => insert(batch));
     const dropOld = db.prepare(SQL.dropOld);
     this.#dropOld = db.transaction((keys: readonly Uint8Array[]) => {
       for (const key of keys) dropOld.run(key, key);
@@ -190,11 +229,12 @@ class RawSqliteSubject implements BenchSubject {
   }
 
   dropOld(keys: readonly Uint8Array[]): void {
+    this.#group?.end();
     this.#dropOld(keys);
   }
 
   settle(): Promise<void> {
-    return Promise.resolve();
+    return this.#group?.ended() ?? Promise.resolve();
   }
 
   versionCount(key: Uint8Array): number {
@@ -202,7 +242,77 @@ class RawSqliteSubject implements BenchSubject {
   }
 
   close(): Promise<void> {
+    this.#group?.end();
     this.#db.close();
     return Promise.resolve();
+  }
+}
+
+/**
+ * The open transaction of `better-sqlite3-group`: the writes of one turn,
+ * committed together at the next turn or once it holds
+ * {@link GROUP_WRITES} writes, as the store's commit group does.
+ */
+class WriteGroup {
+  readonly #begin: Statement;
+  readonly #commit: Statement;
+  #writes = 0;
+  /** The open group's end, for `ended()` (`undefined`: no group open). */
+  #open: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  /** A COMMIT that failed at a turn's end, for the next `ended()`. */
+  #failure: unknown;
+
+  constructor(db: Database.Database) {
+    this.#begin = db.prepare('BEGIN');
+    this.#commit = db.prepare('COMMIT');
+  }
+
+  /** Run `apply` (`writes` writes) in the open group, opening one first if none is. */
+  add(writes: number, apply: () => void): void {
+    if (this.#open === undefined) this.#start();
+    apply();
+    this.#writes += writes;
+    if (this.#writes >= GROUP_WRITES) this.end();
+  }
+
+  /** COMMIT the open group now (nothing when none is open). */
+  end(): void {
+    const open = this.#open;
+    if (open === undefined) return;
+    this.#open = undefined;
+    this.#writes = 0;
+    try {
+      this.#commit.run();
+    } catch (error) {
+      open.reject(error);
+      throw error;
+    }
+    open.resolve();
+  }
+
+  /** Resolves once every write so far is committed (durably: FULL). */
+  ended(): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    return this.#open?.promise ?? Promise.resolve();
+  }
+
+  #start(): void {
+    this.#begin.run();
+    let resolve = (): void => {};
+    let reject = (_: unknown): void => {};
+    const promise = new Promise<void>((yes, no) => {
+      resolve = yes;
+      reject = no;
+    });
+    // Nobody may wait on this group: its failure is kept for the next `ended()` too.
+    promise.catch(() => {});
+    this.#open = { promise, resolve, reject };
+    setImmediate(() => {
+      try {
+        this.end();
+      } catch (error) {
+        this.#failure = error;
+      }
+    });
   }
 }
