@@ -29,6 +29,7 @@ import { MultiStore } from './multistore.js';
 const TABLES = [
   { name: 'single', prefix: 's:', retention: { keepLastVersions: 1 } },
   { name: 'recent', prefix: 'r:', retention: { keepLastVersions: 2 } },
+  { name: 'triple', prefix: 't:', retention: { keepLastVersions: 3 } },
 ];
 
 const entryText = (e: StatsEntry) =>
@@ -98,6 +99,32 @@ forEachStoreSetup((setup) => {
     assert.deepEqual(store.verify(), []);
   });
 
+  it('a commit writing a key twice below its newest version erases the written version once, as the queued path does', async () => {
+    store = MultiStore.open({ tier: setup.tier, actorMode: setup.actorMode, tables: TABLES });
+    const drops: string[] = [];
+    store.events.on('storage-stats', (event) => {
+      for (const entry of event.drops) drops.push(entryText(entry));
+    });
+    store.commit([{ type: 'set', key: 's:b', value: 'x' }], 2);
+    store.commit(
+      [
+        { type: 'set', key: 's:b', value: 'yy' },
+        { type: 'remove', key: 's:b' },
+      ],
+      1,
+    );
+    await store.flush();
+    assert.deepEqual(
+      store.versions('s:b').map((v) => v.version),
+      [2],
+    );
+    // The set is replaced by the remove (a drop of the commit), the tombstone trimmed: one erasure.
+    assert.deepEqual(drops, ['s:b@1:historical:2', 's:b@1:historical:0']);
+    assert.equal(store.dropWorkerStats().entriesDropped, 1);
+    assert.equal(store.dropWorkerStats().trimmedInCommit, 3);
+    assert.equal(store.stats().total.historicalCount, 0);
+  });
+
   it('an open snapshot below the commit keeps its retention on the queued path until it ends', async () => {
     store = setup.open({ tables: TABLES });
     store.commit([{ type: 'set', key: 's:a', value: '1' }], 1);
@@ -138,16 +165,39 @@ function queuing(tier: AbstractTier): AbstractTier {
   });
 }
 
-const KEYS = ['s:a', 's:b', 'r:a', 'r:b', 'p:a'];
+const KEYS = ['s:a', 's:b', 'r:a', 'r:b', 't:a', 'p:a'];
 
 type Op =
   | { op: 'set'; key: string; value: number; back: number }
   | { op: 'remove'; key: string }
   | { op: 'drop'; key: string; keepLast: number | undefined; upTo: number | undefined }
   | { op: 'begin'; slot: number; back: number }
-  | { op: 'end'; slot: number };
+  | { op: 'end'; slot: number }
+  | { op: 'batch'; deltas: BatchDelta[]; back: number; next: BatchDelta[] | undefined };
+
+/** A delta of a multi-delta commit (a key may come twice, a write beside a drop). */
+type BatchDelta =
+  | { type: 'set'; key: string; value: number }
+  | { type: 'remove'; key: string }
+  | { type: 'drop'; key: string; keepLastVersions: number };
 
 const key = fc.constantFrom(...KEYS);
+const batchDeltas = fc.array(
+  fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({ type: fc.constant('set' as const), key, value: fc.nat(40) }),
+    },
+    fc.record({ type: fc.constant('remove' as const), key }),
+    fc.record({
+      type: fc.constant('drop' as const),
+      key,
+      keepLastVersions: fc.integer({ min: 0, max: 3 }),
+    }),
+  ),
+  { minLength: 1, maxLength: 4 },
+);
+
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
@@ -173,7 +223,26 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ op: fc.constant('begin' as const), slot: fc.nat(1), back: fc.nat(3) }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('end' as const), slot: fc.nat(1) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('batch' as const),
+      deltas: batchDeltas,
+      back: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.nat(4)),
+      // A second commit before any flush: the first one's drop requests are still queued.
+      next: fc.option(batchDeltas, { nil: undefined }),
+    }),
+  },
 );
+
+/** The store deltas of a batch step. */
+function deltasOf(deltas: readonly BatchDelta[]) {
+  return deltas.map((d) => {
+    if (d.type === 'set') return { type: 'set' as const, key: d.key, value: 'v'.repeat(d.value) };
+    if (d.type === 'remove') return { type: 'remove' as const, key: d.key };
+    return { type: 'drop' as const, key: d.key, keepLastVersions: d.keepLastVersions };
+  });
+}
 
 /** What a call gives: its answer as plain data, or the code it was refused with. */
 function outcome(call: () => unknown): unknown {
@@ -232,6 +301,12 @@ class Side {
       case 'end':
         this.end(step.slot);
         return undefined;
+      case 'batch': {
+        const version = step.back === 0 ? undefined : Math.max(0, store.latestVersion - step.back);
+        const first = outcome(() => store.commit(deltasOf(step.deltas), version));
+        const next = step.next;
+        return next === undefined ? first : [first, outcome(() => store.commit(deltasOf(next)))];
+      }
     }
   }
 
@@ -261,7 +336,19 @@ class Side {
       tables: store.stats().tables,
       worker: { entriesDropped, parked },
       entries: [...this.entries].sort(),
-      changes: outcome(() => [...store.changes({ from: 0 })].length),
+      changes: outcome(() =>
+        [...store.changes({ from: 0 })].map(({ version, writes }) => [
+          version,
+          writes.map((w) => `${bytesToBinaryString(w.key)}=${w.value?.length}`),
+        ]),
+      ),
+      diffs: Array.from({ length: store.latestVersion + 1 }, (_, from) =>
+        outcome(() =>
+          [...store.diff(from, store.latestVersion)].map(
+            (d) => `${bytesToBinaryString(d.key)}:${d.before?.length}>${d.after?.length}`,
+          ),
+        ),
+      ),
     };
   }
 }

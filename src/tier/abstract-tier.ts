@@ -126,10 +126,11 @@
  *
  * A table with a retention policy keeps at most N versions per key. A tier
  * whose `trimsOnSet` is true applies it inside `set`: given a `retention`
- * (per table, its N; and a `trimmed` observer), after each write of such a
- * table the tier erases every version of the key but its N highest, in the
- * same atomic step as the writes, exactly as a `drop` of those pairs with
- * their horizon and erased top would:
+ * (per table, its N; and a `trimmed` observer), once the writes of such a
+ * table are done the tier erases, for each key they wrote (once, however
+ * many writes it had), every version but its N highest, in the same atomic
+ * step as the writes, exactly as a `drop` of those pairs with their
+ * horizon and erased top would:
  *
  * ```
  *   key "s" holds v3 v7; set(9, { t: [s="x"] }, observe, change, { keep: {t: 1}, trimmed })

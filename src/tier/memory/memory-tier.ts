@@ -40,6 +40,7 @@ import type {
 } from '../tier.js';
 import { keyString } from './key-string.js';
 import { MemoryTable } from './memory-table.js';
+import type { VersionChain } from './version-chain.js';
 
 /** A tier held in process memory. */
 export class MemoryTier extends TableTier<MemoryTable> {
@@ -70,9 +71,10 @@ export class MemoryTier extends TableTier<MemoryTable> {
         for (const write of list) table.put(write, version, observe);
         continue;
       }
-      for (const write of list) {
-        table.trim(table.put(write, version, observe), write.key, keep, retention.trimmed);
-      }
+      // Each key trimmed once, after its last write: a commit may write a key twice.
+      const written = new Map<VersionChain, Uint8Array>();
+      for (const write of list) written.set(table.put(write, version, observe), write.key);
+      for (const [chain, key] of written) table.trim(chain, key, keep, retention.trimmed);
     }
     if (version > this.#latest) this.#latest = version;
     this.#state.apply(change);

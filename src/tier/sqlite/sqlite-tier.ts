@@ -40,7 +40,7 @@
  * @module
  */
 
-import { describe, equalBytes } from '../../common/bytes.js';
+import { bytesToBinaryString, describe, equalBytes } from '../../common/bytes.js';
 import {
   InvalidInputError,
   isStoreError,
@@ -485,7 +485,7 @@ export class SqliteTier extends TableTier<SqlTable> {
       for (const write of list) {
         if (observe === undefined) {
           table.put(write.key, version, write.value);
-          trims?.trim(write.key, undefined, retention as TierRetention);
+          trims?.written(write.key, undefined);
           continue;
         }
         // The observer's lookup already tells whether the version is taken.
@@ -495,9 +495,10 @@ export class SqliteTier extends TableTier<SqlTable> {
         else table.put(write.key, version, write.value);
         // A key with no version before this write holds one now: nothing to trim.
         if (newest !== undefined) {
-          trims?.trim(write.key, Math.max(newest.version, version), retention as TierRetention);
+          trims?.written(write.key, Math.max(newest.version, version));
         }
       }
+      trims?.trimAll(retention as TierRetention);
       trims?.record(outcome);
     }
     if (version > this.#latest) this.#connection.statement('raiseLatest').run(version);
@@ -556,8 +557,31 @@ class TableTrims {
     this.#keep = keep;
   }
 
-  /** Trim `key` right after its write (`highest`: its highest version, when known). */
-  trim(key: Uint8Array, highest: number | undefined, retention: TierRetention): void {
+  /** Keys to trim once the table's writes are done, each with its highest version when known. */
+  readonly #written = new Map<string, { key: Uint8Array; highest: number | undefined }>();
+
+  /**
+   * `key` was written and may hold versions to trim (`highest`: its highest
+   * version, when known). A commit may write a key twice: it is trimmed
+   * once, after its last write, as the queued path trims after the commit.
+   */
+  written(key: Uint8Array, highest: number | undefined): void {
+    const id = bytesToBinaryString(key);
+    // All of a set's writes know their key's highest version, or none does (no observer).
+    const seen = this.#written.get(id)?.highest;
+    this.#written.set(id, {
+      key,
+      highest: highest === undefined ? undefined : Math.max(highest, seen ?? highest),
+    });
+  }
+
+  /** Trim every written key. */
+  trimAll(retention: TierRetention): void {
+    for (const { key, highest } of this.#written.values()) this.#trim(key, highest, retention);
+  }
+
+  /** Trim `key` (`highest`: its highest version, when known). */
+  #trim(key: Uint8Array, highest: number | undefined, retention: TierRetention): void {
     const trimmed = this.#table.trim(key, this.#keep, highest);
     if (trimmed === undefined) return;
     const { erased, keptFrom } = trimmed;
