@@ -121,6 +121,51 @@ describe('commitAsync on a SQLite file', () => {
     await again.close();
   });
 
+  it('a failed write that rolls back the whole group transaction stops the store at once', async () => {
+    // SQLite rolls back the whole transaction, not only the savepoint, on some
+    // errors (a full disk, an I/O error, RAISE(ROLLBACK)): the group's earlier
+    // commits are gone, and a later one must not land in the file on its own
+    // (with figures that count the commits taken back).
+    const path = await seededFile();
+    const db = new Database(path);
+    db.exec(
+      `CREATE TRIGGER lose_group BEFORE INSERT ON "${sqlTableName('multi')}" WHEN NEW.key = CAST('boom' AS BLOB) BEGIN SELECT RAISE(ROLLBACK, 'injected'); END`,
+    );
+    db.close();
+    const store = MultiStore.open({ path });
+    const first = store.commitAsync([set('a')], 2);
+    const failing = store.commitAsync([set('boom')], 3);
+    const later = store.commitAsync([set('c')], 4);
+    for (const promise of [first, failing, later]) {
+      await assert.rejects(
+        promise,
+        (error) => isStoreError(error, 'TIER_IO') || isStoreError(error, 'STORE_FAILED'),
+      );
+    }
+    assert.throws(
+      () => store.get('a'),
+      (error) => isStoreError(error, 'STORE_FAILED'),
+    );
+    await store.close();
+    const again = MultiStore.open({ path });
+    assert.equal(again.latestVersion, 1, 'only the seed is durable');
+    assert.equal(again.get('c'), undefined);
+    assert.deepEqual(again.verify(), []);
+    await again.close();
+  });
+
+  it('a watch opened while a group is open hears only the commits made after it', async () => {
+    const store = MultiStore.open({ path: freshPath() });
+    const grouped = store.commitAsync([set('a')], 1);
+    const watch = store.watch();
+    assert.equal(await grouped, 1);
+    store.commit([set('b')], 2);
+    await store.close();
+    const seen: number[] = [];
+    for await (const change of watch) seen.push(change.version);
+    assert.deepEqual(seen, [2], 'the grouped commit was made before the watch began');
+  });
+
   it('a plain commit in the same turn commits the group first, and keeps the order', async () => {
     const path = freshPath();
     const store = MultiStore.open({ path });

@@ -368,7 +368,7 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
    * the commit as soon as the call returns; watches, `storage-stats`
    * listeners and read-only stores beside it hear of it once it is durable.
    * Anything that needs the file settled (a `commit`, `tx.commit()`,
-   * `flush`, `compact`, `backup`, `close`, the drop worker's next flush)
+   * `flush`, `compact`, `backup`, `close`, `watch`, the drop worker's next flush)
    * commits the open group first. On the memory tier it resolves right
    * after the commit. Every error is a rejection, with the codes `commit`
    * throws; if the group's COMMIT fails, its commits reject with `TIER_IO`
@@ -610,6 +610,9 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
         'watch commits (they are made by its writer): read changes({ from }) from the last version seen instead',
       );
     }
+    // The commits of an open group were made before this call: announced
+    // once durable, they must not reach a watch that began after them.
+    this.#writer.endGroup();
     return this.#watches.open<K, V>(spec, options, this.#oracle.latest, this.#codecs);
   }
 

@@ -69,7 +69,8 @@
  * were). A backend opts in by overriding `_beginGroup` (start the storage
  * transaction, return true) and `_endGroup` (commit it, or undo it and
  * throw); by default `beginGroup` answers false and each `set` is durable on
- * its own.
+ * its own. A failing `set` that undid the whole group (`_groupLost`) ends
+ * the group failed at once.
  *
  * ## Ranges
  *
@@ -343,7 +344,15 @@ export abstract class AbstractTier implements TierReader {
     if (trim !== undefined && !this.trimsOnSet) {
       throw new InvalidInputError('INVALID_ARGUMENT', `the ${this.kind} tier does not trim on set`);
     }
-    this.#io('write', () => this._set(at, writes, observe, checked, trim));
+    try {
+      this.#io('write', () => this._set(at, writes, observe, checked, trim));
+    } catch (error) {
+      // The failure took the group's whole transaction with it: its earlier
+      // sets are gone, so the group ends failed now (and nothing is written
+      // outside it before its end).
+      if (this.#group !== undefined && this._groupLost()) this.#settleGroup(error);
+      throw error;
+    }
   }
 
   /**
@@ -718,13 +727,26 @@ export abstract class AbstractTier implements TierReader {
   /** Raw `endGroup`: commit the group's transaction, durably; if that fails, undo it and throw. */
   protected _endGroup(): void {}
 
-  /** End the open group, if any: commit, tell its listener; a failure breaks the tier. */
-  #settleGroup(): void {
+  /**
+   * After a `_set` of the open group failed: true when the failure undid the
+   * group's whole transaction, not only that set (SQLite does so on a full
+   * disk or an I/O error); by default false.
+   */
+  protected _groupLost(): boolean {
+    return false;
+  }
+
+  /**
+   * End the open group, if any: commit, tell its listener; a failure breaks
+   * the tier. `lost`: the error that already undid the group (no commit).
+   */
+  #settleGroup(lost?: unknown): void {
     const ended = this.#group;
     if (ended === undefined) return;
     this.#group = undefined;
     let failure: StoreError | undefined;
     try {
+      if (lost !== undefined) throw lost;
       this._endGroup();
     } catch (error) {
       failure = new TierIoError(

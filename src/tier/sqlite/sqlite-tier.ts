@@ -425,6 +425,11 @@ export class SqliteTier extends TableTier<SqlTable> {
     }
   }
 
+  /** SQLite rolls back the whole transaction on some errors (SQLITE_FULL, SQLITE_IOERR, ...). */
+  protected override _groupLost(): boolean {
+    return !this.#connection.db.inTransaction;
+  }
+
   protected override _close(): void {
     this.forgetTables();
     for (const snapshot of [...this.#openSnapshots]) snapshot.close();
