@@ -66,31 +66,40 @@ export class CommitGroup {
   #scheduled = false;
   /** A group is open (the tier's; mirrored here so a plain commit asks the tier nothing). */
   #open = false;
-  /** The failure of a group's COMMIT: the store stopped. */
+  /** Counts the groups opened: which one a member was written in. */
+  #generation = 0;
+  /** The failure of a group's COMMIT (the store stopped), and which group it was. */
   #failure: StoreError | undefined;
+  #failedGroup: number | undefined;
 
   constructor(host: GroupHost) {
     this.#host = host;
   }
 
   /**
-   * Make sure a group is open for the next `set`; false when the tier has
-   * no groups (each `set` durable on its own: memory).
+   * Make sure a group is open for the next `set`; returns that group (a
+   * number to hand to `add`), or `undefined` when the tier has no groups
+   * (each `set` durable on its own: memory).
    */
-  join(): boolean {
-    if (this.#open) return true;
-    if (!this.#host.tier.beginGroup((error) => this.#ended(error))) return false;
+  join(): number | undefined {
+    if (this.#open) return this.#generation;
+    if (!this.#host.tier.beginGroup((error) => this.#ended(error))) return undefined;
     this.#open = true;
+    this.#generation++;
     this.#schedule();
-    return true;
+    return this.#generation;
   }
 
-  /** A member whose `set` succeeded in the group; ends the group once it is big enough. */
-  add(member: GroupMember, writes: number): void {
-    if (!this.#open) {
-      // Its group ended while it was written (a listener run by its step
-      // made a plain commit, which commits the group first): settled already.
-      if (this.#failure !== undefined) member.reject(this.#failure);
+  /**
+   * A member whose `set` succeeded in group `joined` (what `join` returned);
+   * ends the group once it is big enough.
+   */
+  add(member: GroupMember, writes: number, joined: number): void {
+    if (!this.#open || joined !== this.#generation) {
+      // Its group ended while it was written (its step ran a listener that
+      // made a plain commit, or a drop flush): settled already, whatever
+      // becomes of a group a listener opened since.
+      if (this.#failure !== undefined && this.#failedGroup === joined) member.reject(this.#failure);
       else {
         member.announce();
         member.resolve();
@@ -130,6 +139,7 @@ export class CommitGroup {
     this.#writes = 0;
     if (error !== undefined) {
       this.#failure = error;
+      this.#failedGroup = this.#generation;
       this.#host.failed(error);
       for (const member of members) member.reject(error);
       return;

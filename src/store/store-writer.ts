@@ -186,7 +186,8 @@ export class StoreWriter {
    * step throws (nothing written then; the group goes on without it).
    */
   commitGrouped(plan: CommitPlan, version: number, hooks: CommitHooks): Promise<void> {
-    if (!this.#group.join()) {
+    const joined = this.#group.join();
+    if (joined === undefined) {
       this.commit(plan, version, hooks);
       return Promise.resolve();
     }
@@ -196,7 +197,8 @@ export class StoreWriter {
       hooks.durable();
       if (record !== undefined) this.#host.publish(record);
     };
-    this.#group.add({ announce, resolve, reject }, plan.writes.length + plan.drops.length);
+    const writes = plan.writes.length + plan.drops.length;
+    this.#group.add({ announce, resolve, reject }, writes, joined);
     this.#afterCommit();
     return promise;
   }
