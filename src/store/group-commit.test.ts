@@ -279,6 +279,26 @@ describe('commitAsync on a SQLite file', () => {
     await again.close();
   });
 
+  it('a failed group: its drop requests make no storage-stats event, in either actor mode', async () => {
+    for (const actorMode of ['event-loop', 'inline'] as const) {
+      const path = await seededFile();
+      armFailure(path, 'boom', 'commit');
+      const clock = actorMode === 'inline' ? { clock: new MockClock() } : {};
+      const store = MultiStore.open({ path, actorMode, ...clock });
+      const heard: number[] = [];
+      store.events.on('storage-stats', (event) => heard.push(event.version));
+      const doomed = store.commitAsync([set('boom'), { type: 'drop', key: 'seed' }], 2);
+      await assert.rejects(doomed, (error) => isStoreError(error, 'TIER_IO'));
+      await new Promise((resolve) => setImmediate(resolve));
+      await store.close();
+      assert.deepEqual(heard, [], `${actorMode}: nothing of version 2 is in the file`);
+      const again = MultiStore.open({ path });
+      assert.equal(again.latestVersion, 1);
+      assert.equal(again.dropWorkerStats().requests, 0);
+      await again.close();
+    }
+  });
+
   it('inline mode: the group ends with the synchronous stretch of code that made it', async () => {
     const path = freshPath();
     const store = MultiStore.open({ path, actorMode: 'inline', clock: new MockClock() });

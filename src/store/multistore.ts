@@ -874,6 +874,9 @@ export class MultiStore<K = Uint8Array, V = Uint8Array> {
 
   /** Hand a frozen copy of a record to whoever listens; the figures have counted it already. */
   #emit(record: StorageStatsRecorded): void {
+    // A stopped store (a failed group) tells nothing more: the drop worker
+    // may still report the requests of commits the failure took back.
+    if (this.#failure !== undefined) return;
     if (this.#bus.hasListeners(record.type)) this.#bus.emit(frozen(record, this.#codecs));
   }
 
