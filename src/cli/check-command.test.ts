@@ -7,23 +7,17 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import { MultiStore } from '../store/multistore.js';
 import { assertOneLineError, nonEmptyLines, runMultistore } from '../test-support/cli-process.js';
-import { tempDir } from '../test-support/store-setups.js';
+import { tempFiles } from '../test-support/store-setups.js';
 
 const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 const STORE_MODULE = new URL('../store/multistore.js', import.meta.url).href;
 
-let dir: ReturnType<typeof tempDir>;
-let counter = 0;
-const freshPath = () => join(dir.path, `check-${++counter}.db`);
-
-before(() => {
-  dir = tempDir('multistore-check-');
-});
-after(() => dir.cleanup());
+const files = tempFiles('multistore-check-', 'check');
+const freshPath = files.fresh;
 
 async function makeFile(path: string): Promise<void> {
   const store = MultiStore.open({
@@ -135,7 +129,7 @@ describe('multistore check', () => {
   });
 
   it('exits 2 with one line for a file it cannot open', () => {
-    const result = runMultistore(['check', join(dir.path, 'missing.db')]);
+    const result = runMultistore(['check', join(files.path, 'missing.db')]);
     assert.equal(result.status, 2);
     assertOneLineError(result, /^multistore check: .*missing\.db/);
   });

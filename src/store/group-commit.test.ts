@@ -7,26 +7,19 @@
  */
 
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { isStoreError } from '../common/errors.js';
 import { MockClock } from '../runtime/clock.js';
-import { tempDir, text } from '../test-support/store-setups.js';
+import { tempFiles, text } from '../test-support/store-setups.js';
 import { MemoryTier } from '../tier/memory/memory-tier.js';
 import { sqlTableName } from '../tier/sqlite/schema.js';
 import { SqliteTier } from '../tier/sqlite/sqlite-tier.js';
 import { GROUP_WRITES } from './commit-group.js';
 import { MultiStore } from './multistore.js';
 
-let dir: ReturnType<typeof tempDir>;
-let counter = 0;
-const freshPath = () => join(dir.path, `group-${++counter}.db`);
-
-before(() => {
-  dir = tempDir('multistore-group-');
-});
-after(() => dir.cleanup());
+const files = tempFiles('multistore-group-', 'group');
+const freshPath = files.fresh;
 
 const set = (key: string, value = key) => ({ type: 'set' as const, key, value });
 
@@ -192,7 +185,7 @@ describe('commitAsync on a SQLite file', () => {
     tx.commit();
     assert.equal(fileLatest(path), 3, 'tx.commit');
     void store.commitAsync([set('d')], 4);
-    const copy = join(dir.path, `copy-${++counter}.db`);
+    const copy = files.fresh();
     await store.backup(copy);
     const backup = MultiStore.open({ path: copy, readOnly: true });
     assert.equal(backup.latestVersion, 4, 'backup');

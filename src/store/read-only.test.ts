@@ -10,24 +10,18 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type ErrorCode, isStoreError } from '../common/errors.js';
 import { MockClock } from '../runtime/clock.js';
-import { tempDir } from '../test-support/store-setups.js';
+import { tempFiles } from '../test-support/store-setups.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { MemoryTier } from '../tier/memory/memory-tier.js';
 import { SqliteTier } from '../tier/sqlite/sqlite-tier.js';
 import { DEFAULT_TABLE } from '../tier/tier.js';
 import { MultiStore } from './multistore.js';
 
-let dir: ReturnType<typeof tempDir>;
-let counter = 0;
-const freshPath = () => join(dir.path, `ro-${++counter}.db`);
-
-before(() => {
-  dir = tempDir('multistore-read-only-');
-});
-after(() => dir.cleanup());
+const files = tempFiles('multistore-read-only-', 'ro');
+const freshPath = files.fresh;
 
 /** Transactions kept reachable (a collected one releases its snapshot). */
 const held: unknown[] = [];
@@ -140,7 +134,7 @@ describe('a read-only store beside its writer', () => {
       refused({ readOnly: true, tier: 'memory' }, 'INVALID_OPTIONS');
       refused({ readOnly: 'yes', path }, 'INVALID_OPTIONS');
       refused({ path, readOnly: true, tables: [{ name: 'u', prefix: 'u:' }] }, 'INVALID_OPTIONS');
-      refused({ path: join(dir.path, 'missing.db'), readOnly: true }, 'TIER_IO');
+      refused({ path: join(files.path, 'missing.db'), readOnly: true }, 'TIER_IO');
       refused({ sqlite: { synchronous: 'full' } }, 'INVALID_OPTIONS');
       refused({ path, sqlite: { synchronous: 'off' } }, 'INVALID_OPTIONS');
       refused({ path, sqlite: { synchronus: 'full' } }, 'INVALID_OPTIONS');

@@ -9,20 +9,13 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isStoreError, type LockConflict, StoreLockedError } from '../common/errors.js';
-import { tempDir } from '../test-support/store-setups.js';
+import { tempFiles } from '../test-support/store-setups.js';
 import { MultiStore } from './multistore.js';
 
-let dir: ReturnType<typeof tempDir>;
-let counter = 0;
-const freshPath = () => join(dir.path, `locking-${++counter}.db`);
-
-before(() => {
-  dir = tempDir('multistore-locking-');
-});
-after(() => dir.cleanup());
+const files = tempFiles('multistore-locking-', 'locking');
+const freshPath = files.fresh;
 
 const text = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : '-');
 const entries = (store: MultiStore) =>

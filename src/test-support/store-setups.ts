@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'node:test';
+import { after, before, describe } from 'node:test';
 import type { ActorMode } from '../runtime/actor.js';
 import { MultiStore, type StoreFor } from '../store/multistore.js';
 import type { MultiStoreOptions } from '../store/options.js';
@@ -53,6 +53,38 @@ export async function turns(count = 10): Promise<void> {
 export function tempDir(prefix = 'multistore-'): { readonly path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A test file's temporary folder of store files (see {@link tempFiles}). */
+export interface TempFiles {
+  /** The folder (made before the file's tests, removed after them). */
+  readonly path: string;
+  /** A path in the folder no earlier call returned. */
+  fresh(): string;
+}
+
+/**
+ * A temporary folder for the files of one test file's stores: registers the
+ * `before` that makes it and the `after` that removes it, so each test file
+ * need not repeat them; `fresh()` names `<stem>-<n>.db` files in it.
+ */
+export function tempFiles(prefix: string, stem: string): TempFiles {
+  let dir: ReturnType<typeof tempDir> | undefined;
+  let counter = 0;
+  before(() => {
+    dir = tempDir(prefix);
+  });
+  after(() => dir?.cleanup());
+  const folder = (): string => {
+    if (dir === undefined) throw new Error('tempFiles: its folder exists only while the tests run');
+    return dir.path;
+  };
+  return {
+    get path() {
+      return folder();
+    },
+    fresh: () => join(folder(), `${stem}-${++counter}.db`),
+  };
 }
 
 /** UTF-8 text of bytes, for assertions. */

@@ -8,23 +8,16 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isStoreError } from '../../common/errors.js';
-import { tempDir } from '../../test-support/store-setups.js';
+import { tempFiles } from '../../test-support/store-setups.js';
 import { b, writes } from '../../tier-test/helpers.js';
 import { connect } from './load.js';
 import { SqliteTier } from './sqlite-tier.js';
 
-let dir: ReturnType<typeof tempDir>;
-let counter = 0;
-const freshPath = () => join(dir.path, `locking-${++counter}.db`);
+const files = tempFiles('multistore-locking-', 'locking');
+const freshPath = files.fresh;
 const TIER_MODULE = new URL('./sqlite-tier.js', import.meta.url).href;
-
-before(() => {
-  dir = tempDir('multistore-locking-');
-});
-after(() => dir.cleanup());
 
 /** A Node process running `code` (an ES module body with `SqliteTier` imported). */
 function child(code: string): ChildProcess {

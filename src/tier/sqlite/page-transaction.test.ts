@@ -10,11 +10,10 @@
 
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import { isStoreError } from '../../common/errors.js';
-import { tempDir } from '../../test-support/store-setups.js';
+import { tempFiles } from '../../test-support/store-setups.js';
 import { b, included, scan, show, writes } from '../../tier-test/helpers.js';
 import { type PageQuery, UNBOUNDED } from '../tier.js';
 import { connect } from './load.js';
@@ -23,14 +22,8 @@ import { SqliteTier } from './sqlite-tier.js';
 
 const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
-let dir: ReturnType<typeof tempDir>;
-let counter = 0;
-const freshPath = () => join(dir.path, `pages-${++counter}.db`);
-
-before(() => {
-  dir = tempDir('multistore-page-transaction-');
-});
-after(() => dir.cleanup());
+const files = tempFiles('multistore-page-transaction-', 'pages');
+const freshPath = files.fresh;
 
 /** One statement run: its SQL, and whether its connection was in a transaction. */
 interface Seen {

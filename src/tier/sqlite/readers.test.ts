@@ -7,29 +7,22 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isStoreError } from '../../common/errors.js';
 import { MAX_VERSION } from '../../common/version.js';
-import { tempDir } from '../../test-support/store-setups.js';
+import { tempFiles } from '../../test-support/store-setups.js';
 import { assertCode, b, scan, show, writes } from '../../tier-test/helpers.js';
 import { connect } from './load.js';
 import { FORMAT_VERSION } from './migrations.js';
 import { SqliteTier } from './sqlite-tier.js';
 
-let dir: ReturnType<typeof tempDir>;
-let counter = 0;
-const freshPath = () => join(dir.path, `reader-${++counter}.db`);
+const files = tempFiles('multistore-readers-', 'reader');
+const freshPath = files.fresh;
 const TIER_MODULE = new URL('./sqlite-tier.js', import.meta.url).href;
 const FIXTURE = fileURLToPath(
   new URL('../../../src/tier/sqlite/fixtures/format-1.db', import.meta.url),
 );
-
-before(() => {
-  dir = tempDir('multistore-readers-');
-});
-after(() => dir.cleanup());
 
 const figures = (count: number) => ({
   currentCount: count,

@@ -15,21 +15,14 @@
 
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { MAX_VERSION } from '../../common/version.js';
-import { tempDir } from '../../test-support/store-setups.js';
+import { tempFiles } from '../../test-support/store-setups.js';
 import { b, show, writes } from '../../tier-test/helpers.js';
 import { SqliteTier } from './sqlite-tier.js';
 
-let dir: ReturnType<typeof tempDir>;
-let counter = 0;
-const freshPath = () => join(dir.path, `wal-${++counter}.db`);
-
-before(() => {
-  dir = tempDir('multistore-wal-');
-});
-after(() => dir.cleanup());
+const files = tempFiles('multistore-wal-', 'wal');
+const freshPath = files.fresh;
 
 /** The latest version and the value of `key` in the database file at `path` alone (its WAL left out). */
 function fileAlone(path: string, key: string): [number, string] {
