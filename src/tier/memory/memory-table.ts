@@ -72,7 +72,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   readonly #order: BTree<string, VersionChain> = new BTree(undefined, compareKeyStrings);
   /** Reused by seeks, which would otherwise allocate a pair per key visited. */
   readonly #pair = [] as unknown as [string, VersionChain];
-  readonly #log = new VersionLog((id) => this.#chains.get(id));
+  readonly #log = new VersionLog();
   /** Created by the first horizon: a table that never erased pays nothing. */
   #horizons: MemoryHorizons | undefined;
   #erasedTop = 0;
@@ -114,12 +114,13 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     observe?.(this.name, write, chain?.newestSize(), chain?.sizeOf(version));
     if (chain === undefined) {
       const created = new VersionChain(id, version, write.value);
-      this.#add(created);
-      this.#log.add(version, id);
+      this.#chains.set(id, created);
+      this.#order.set(id, created);
+      this.#log.add(version, created);
       return created;
     }
     // A replacement leaves the log as it is: it has the pair.
-    if (chain.put(version, write.value)) this.#log.add(version, id);
+    if (chain.put(version, write.value)) this.#log.add(version, chain);
     return chain;
   }
 
@@ -141,11 +142,6 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     this.#horizons.widen(key, horizon, chain.id);
     this.raiseErasedTop((erased[erased.length - 1] as VersionSize).version);
     trimmed(this.name, key, erased, horizon);
-  }
-
-  #add(chain: VersionChain): void {
-    this.#chains.set(chain.id, chain);
-    this.#order.set(chain.id, chain);
   }
 
   /**
@@ -177,7 +173,7 @@ export class MemoryTable implements TierTable<string, VersionChain> {
   }
 
   changePage(query: ChangeQuery): ChangePage {
-    return this.#log.page(query, (id) => this.#chains.get(id));
+    return this.#log.page(query);
   }
 
   horizon(key: Uint8Array): Horizon | undefined {

@@ -8,6 +8,13 @@
  *   values    [ "x",  (ts),  "y" ]     (ts) = tombstone = undefined
  * ```
  *
+ * except for a key written once (every key of an insert), which holds its
+ * one version and value in two fields and no array: two one-slot arrays
+ * cost two objects (about 110 bytes) per key and a third of the
+ * allocations of a new key. Its second version moves both into arrays, for
+ * good (a chain trimmed back to one version keeps them: a retention table
+ * would otherwise allocate them again at every write).
+ *
  * Values are kept as binary strings (one char per byte, see
  * `bytesToBinaryString`): copying bytes into a one-byte string is a cheap
  * allocation on the JavaScript heap, where a `Uint8Array` copy costs an
@@ -18,7 +25,8 @@
  * only an out-of-order version pays a binary search plus a splice. Erasing
  * versions is one compacting pass, O(versions of the key) however many go
  * (a splice per erased version would be O(erased x versions): 100,000 of
- * 200,000 versions took tens of seconds). Reads at
+ * 200,000 versions took tens of seconds); the usual erasure, the oldest
+ * versions, is one splice of each array. Reads at
  * the newest version (the common case) check the last slot first; any other
  * read is a binary search, O(log versions), so a key with 100,000 versions
  * answers in ~17 probes.
@@ -59,20 +67,29 @@ function ownedBytes(value: string | undefined): Uint8Array | undefined {
   return value === undefined ? undefined : binaryStringToBytes(value);
 }
 
+/** The stored value of `bytes`: its binary string, or undefined for a tombstone. */
+function storedValue(bytes: Uint8Array | undefined): string | undefined {
+  return bytes === undefined ? undefined : bytesToBinaryString(bytes);
+}
+
 /** The versions of one key. */
 export class VersionChain {
   /** The key's index string (see key-string.ts); it holds the key's bytes too. */
   readonly id: string;
-  // Created with their first element, so a key written once holds two
-  // one-slot arrays rather than two default-sized ones.
-  readonly #versions: number[];
-  readonly #values: (string | undefined)[];
+  // A key written once holds its version inline (`#versions` undefined): the
+  // second version moves both into the two arrays, for good.
+  #single: number;
+  #singleValue: string | undefined;
+  #versions: number[] | undefined;
+  #values: (string | undefined)[] | undefined;
 
-  /** A chain holding one version (a chain is never empty). */
+  /** A chain holding one version (a chain is never empty while its table holds it). */
   constructor(id: string, version: number, value: Uint8Array | undefined) {
     this.id = id;
-    this.#versions = [version];
-    this.#values = [value === undefined ? undefined : bytesToBinaryString(value)];
+    this.#single = version;
+    this.#singleValue = storedValue(value);
+    this.#versions = undefined;
+    this.#values = undefined;
   }
 
   /** The key's bytes, as a new array the caller owns. */
@@ -82,7 +99,7 @@ export class VersionChain {
 
   /** Number of stored versions. */
   get size(): number {
-    return this.#versions.length;
+    return this.#versions === undefined ? 1 : this.#versions.length;
   }
 
   /**
@@ -90,36 +107,73 @@ export class VersionChain {
    * if present; true when the version is new to the chain.
    */
   put(version: number, bytes: Uint8Array | undefined): boolean {
-    const value = bytes === undefined ? undefined : bytesToBinaryString(bytes);
-    const at = floorIndex(this.#versions, version);
-    if (at >= 0 && this.#versions[at] === version) {
-      this.#values[at] = value;
+    const value = storedValue(bytes);
+    if (this.#versions === undefined && this.#single === version) {
+      this.#singleValue = value;
       return false;
     }
-    if (at === this.#versions.length - 1) {
-      this.#versions.push(version);
-      this.#values.push(value);
+    const versions = this.#arrays();
+    const values = this.#values as (string | undefined)[];
+    const at = floorIndex(versions, version);
+    if (at >= 0 && versions[at] === version) {
+      values[at] = value;
+      return false;
+    }
+    if (at === versions.length - 1) {
+      versions.push(version);
+      values.push(value);
     } else {
-      this.#versions.splice(at + 1, 0, version);
-      this.#values.splice(at + 1, 0, value);
+      versions.splice(at + 1, 0, version);
+      values.splice(at + 1, 0, value);
     }
     return true;
   }
 
+  /** The versions as an array, moving an inline version into the two arrays first. */
+  #arrays(): number[] {
+    if (this.#versions !== undefined) return this.#versions;
+    this.#versions = [this.#single];
+    this.#values = [this.#singleValue];
+    this.#singleValue = undefined;
+    return this.#versions;
+  }
+
   /**
    * Erase every stored version listed in `erase` (any order; others are
-   * ignored), in one pass that keeps the survivors in order: O(versions of
-   * the key), plus a sort when `erase` is not ascending. Returns the versions
-   * it erased, ascending.
+   * ignored), keeping the survivors in order: O(versions of the key), plus a
+   * sort when `erase` is not ascending. The usual erasure takes the oldest
+   * versions (a drop never erases anything else): those go in one splice of
+   * each array. Returns the versions it erased, ascending.
    */
   removeAll(erase: readonly number[]): number[] {
     const sorted = isAscending(erase) ? erase : erase.slice().sort((a, b) => a - b);
-    const versions = this.#versions;
-    const values = this.#values;
-    const erased: number[] = [];
+    const versions = this.#arrays();
+    const values = this.#values as (string | undefined)[];
+    // The erased run at the start of the chain.
     let next = 0; // the next candidate of `sorted`
+    let at = 0;
+    for (; at < versions.length; at++) {
+      const version = versions[at] as number;
+      while (next < sorted.length && (sorted[next] as number) < version) next++;
+      if (next >= sorted.length || sorted[next] !== version) break;
+    }
+    if (next >= sorted.length || at === versions.length) {
+      values.splice(0, at);
+      return versions.splice(0, at);
+    }
+    return this.#removeScattered(sorted, next, at);
+  }
+
+  /**
+   * `removeAll` past an erased run of `run` versions: one compacting pass
+   * from `run` on, `sorted[next]` the first candidate not yet passed.
+   */
+  #removeScattered(sorted: readonly number[], next: number, run: number): number[] {
+    const versions = this.#versions as number[];
+    const values = this.#values as (string | undefined)[];
+    const erased = versions.slice(0, run);
     let kept = 0;
-    for (let at = 0; at < versions.length; at++) {
+    for (let at = run; at < versions.length; at++) {
       const version = versions[at] as number;
       while (next < sorted.length && (sorted[next] as number) < version) next++;
       if (next < sorted.length && sorted[next] === version) {
@@ -135,19 +189,42 @@ export class VersionChain {
     return erased;
   }
 
+  /** Index of the newest version at or below `version`, or -1 (see `floorIndex`). */
+  #floor(version: number): number {
+    if (this.#versions === undefined) return this.#single <= version ? 0 : -1;
+    return floorIndex(this.#versions, version);
+  }
+
+  /** Index of exactly `version`, or -1. */
+  #indexOf(version: number): number {
+    const at = this.#floor(version);
+    return at >= 0 && this.#versionAt(at) === version ? at : -1;
+  }
+
+  #versionAt(at: number): number {
+    return this.#versions === undefined ? this.#single : (this.#versions[at] as number);
+  }
+
+  #valueAt(at: number): string | undefined {
+    return this.#values === undefined ? this.#singleValue : this.#values[at];
+  }
+
   /**
    * Erase every version but the `keep` highest (the oldest ones, the head of
-   * the arrays), moving the kept ones down; returns their sizes, ascending. Nothing
-   * when the chain holds `keep` versions or fewer.
+   * the arrays), moving the kept ones down; returns their sizes, ascending.
+   * Nothing when the chain holds `keep` versions or fewer, which is always
+   * the case of an inline version (`keep` is at least 1 for a trim; a `keep`
+   * of 0 empties the chain as `removeAll` would). A chain trimmed to one
+   * version keeps its arrays, as after `removeAll`.
    */
   trimOldest(keep: number): VersionSize[] {
-    const count = this.#versions.length - keep;
+    const count = this.size - keep;
     if (count <= 0) return [];
+    const versions = this.#arrays();
+    const values = this.#values as (string | undefined)[];
     const erased: VersionSize[] = [];
     for (let at = 0; at < count; at++) erased.push(this.#sizeAt(at));
     // Move the kept ones down in place: no splice, no new array.
-    const versions = this.#versions;
-    const values = this.#values;
     for (let at = 0; at < keep; at++) {
       versions[at] = versions[count + at] as number;
       values[at] = values[count + at];
@@ -160,9 +237,9 @@ export class VersionChain {
     return erased;
   }
 
-  /** The oldest stored version (a chain is never empty). */
+  /** The oldest stored version (a chain is never empty while its table holds it). */
   get oldest(): number {
-    return this.#versions[0] as number;
+    return this.#versionAt(0);
   }
 
   /**
@@ -171,54 +248,53 @@ export class VersionChain {
    * same bytes): copying that array is cheaper than decoding `id`.
    */
   visible(version: number, key?: Uint8Array): TierEntry | undefined {
-    const at = floorIndex(this.#versions, version);
+    const at = this.#floor(version);
     if (at < 0) return undefined;
-    const value = ownedBytes(this.#values[at]);
+    const value = ownedBytes(this.#valueAt(at));
     const copy = key === undefined ? this.key : new Uint8Array(key);
-    return { key: copy, version: this.#versions[at] as number, value };
+    return { key: copy, version: this.#versionAt(at), value };
   }
 
   /** The entry stored at exactly `version`, key and value copied for the caller, if any. */
   at(version: number): TierEntry | undefined {
-    const at = floorIndex(this.#versions, version);
-    if (at < 0 || this.#versions[at] !== version) return undefined;
-    return { key: this.key, version, value: ownedBytes(this.#values[at]) };
+    const at = this.#indexOf(version);
+    if (at < 0) return undefined;
+    return { key: this.key, version, value: ownedBytes(this.#valueAt(at)) };
   }
 
   /** True when exactly `version` is stored. */
   has(version: number): boolean {
-    const at = floorIndex(this.#versions, version);
-    return at >= 0 && this.#versions[at] === version;
+    return this.#indexOf(version) >= 0;
   }
 
   /** The newest version's size, if any. */
   newestSize(): VersionSize | undefined {
-    const at = this.#versions.length - 1;
+    const at = this.size - 1;
     return at < 0 ? undefined : this.#sizeAt(at);
   }
 
   /** The size of exactly `version`, if stored. */
   sizeOf(version: number): VersionSize | undefined {
-    const at = floorIndex(this.#versions, version);
-    return at >= 0 && this.#versions[at] === version ? this.#sizeAt(at) : undefined;
+    const at = this.#indexOf(version);
+    return at < 0 ? undefined : this.#sizeAt(at);
   }
 
   /** Every version's size, newest first (nothing copied). */
   sizes(): VersionSize[] {
     const list: VersionSize[] = [];
-    for (let at = this.#versions.length - 1; at >= 0; at--) list.push(this.#sizeAt(at));
+    for (let at = this.size - 1; at >= 0; at--) list.push(this.#sizeAt(at));
     return list;
   }
 
   #sizeAt(at: number): VersionSize {
-    return { version: this.#versions[at] as number, valueBytes: this.#values[at]?.length };
+    return { version: this.#versionAt(at), valueBytes: this.#valueAt(at)?.length };
   }
 
   /** Every version, newest first, copied for the caller. */
   allVersions(): VersionEntry[] {
     const list: VersionEntry[] = [];
-    for (let at = this.#versions.length - 1; at >= 0; at--) {
-      list.push({ version: this.#versions[at] as number, value: ownedBytes(this.#values[at]) });
+    for (let at = this.size - 1; at >= 0; at--) {
+      list.push({ version: this.#versionAt(at), value: ownedBytes(this.#valueAt(at)) });
     }
     return list;
   }

@@ -3,9 +3,9 @@
  *
  * ```
  *   byVersion  Map<version, VersionKeys>, with the versions in order beside it
- *     3 ──> { a, c }        a Set of index strings, sorted on demand
- *     5 ──> { b }
- *     9 ──> { a, d, x }
+ *     3 ──> [ a, c ]        the keys' chains, sorted by key on demand
+ *     5 ──> [ b ]
+ *     9 ──> [ a, d, x ]
  * ```
  *
  * A change page (tier/changes.ts) walks it from its `from` version upward and,
@@ -16,87 +16,98 @@
  * and a write of the same version skips the tree: a write costs one array
  * push (a replacement of a stored version none). An erased key may linger
  * in its version's array until it is compacted; a page skips it, since it
- * reads every entry from its key's chain.
+ * reads every entry from its key's chain. The log holds the chains
+ * themselves, not their keys' index strings: a page and a compaction ask
+ * the chain directly, with no lookup of the table's Map per entry (that
+ * lookup was most of the cost of erasing a version). A chain the table has
+ * let go (its last version erased) stores nothing, so its listings lapse
+ * with it, even if its key is written again (that is a new chain).
  *
  * @module
  */
 
 import { changeCursorOf } from '../changes.js';
 import type { ChangePage, ChangeQuery, TierEntry } from '../tier.js';
-import { compareKeyStrings, keyString } from './key-string.js';
+import { keyString } from './key-string.js';
 import type { VersionChain } from './version-chain.js';
 
-/** Finds the chain of a key by its index string. */
-type ChainOf = (id: string) => VersionChain | undefined;
+/** Chains in key order. */
+function byKey(a: VersionChain, b: VersionChain): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
 
 /**
  * The keys one version wrote: an array, appended to by writes and sorted by
  * the first page that reads it (most commits write their keys in order, and
  * then it is sorted already). Erasures are exact (`delete` is only told of
  * pairs that were stored), but lazy: they are only counted, and once half of
- * the array is erased it is compacted by asking each key's chain whether it
+ * the array is erased it is compacted by asking each chain whether it
  * still stores this version, so a drop of a version's keys one by one costs
  * O(keys) in all, not O(keys^2), and no set of erased keys is kept. A write
  * of this version while erasures are pending (rare: a write into history)
  * compacts first, so that no key is ever listed twice.
  */
 class VersionKeys {
-  ids: string[] = [];
+  chains: VersionChain[] = [];
   #sorted = true;
-  /** Entries of `ids` erased since the last compaction. */
+  /** Entries of `chains` erased since the last compaction. */
   #erased = 0;
 
-  constructor(
-    readonly version: number,
-    readonly chainOf: ChainOf,
-  ) {}
+  constructor(readonly version: number) {}
 
-  add(id: string): void {
-    // A listing of `id` left by an erasure goes: its chain stores the version again.
-    if (this.#erased > 0) this.#compact(id);
-    const ids = this.ids;
-    if (this.#sorted && ids.length > 0 && (ids[ids.length - 1] as string) >= id)
-      this.#sorted = false;
-    ids.push(id);
+  add(chain: VersionChain): void {
+    // A listing of this key left by an erasure goes: its chain stores the version again.
+    if (this.#erased > 0) this.#compact(chain.id);
+    const chains = this.chains;
+    const last = chains[chains.length - 1];
+    if (this.#sorted && last !== undefined && last.id >= chain.id) this.#sorted = false;
+    chains.push(chain);
   }
 
   /** Forget one key stored at this version until now; true when nothing is left. */
   delete(): boolean {
     this.#erased++;
-    if (this.#erased * 2 < this.ids.length) return false;
+    const listed = this.chains.length;
+    if (this.#erased === listed) {
+      // Every listing erased: nothing to ask the chains.
+      this.chains = [];
+      this.#erased = 0;
+      return true;
+    }
+    if (this.#erased * 2 < listed) return false;
     this.#compact();
-    return this.ids.length === 0;
+    return false;
   }
 
   /** How many keys this version holds. */
   get size(): number {
-    return this.ids.length - this.#erased;
+    return this.chains.length - this.#erased;
   }
 
-  /** The keys in key order (sorted in place when needed); may list erased ones (pages skip them). */
-  sorted(): readonly string[] {
+  /** The chains in key order (sorted in place when needed); may list erased ones (pages skip them). */
+  sorted(): readonly VersionChain[] {
     if (!this.#sorted) {
-      this.ids.sort(compareKeyStrings);
+      this.chains.sort(byKey);
       this.#sorted = true;
     }
-    return this.ids;
+    return this.chains;
   }
 
-  /** Keep the keys whose chain still stores this version, but `written` (a filter keeps the order). */
+  /** Keep the chains that still store this version, but that of `written` (a filter keeps the order). */
   #compact(written?: string): void {
-    const { version, chainOf } = this;
-    this.ids = this.ids.filter((id) => id !== written && chainOf(id)?.has(version) === true);
+    const version = this.version;
+    this.chains = this.chains.filter((chain) => chain.id !== written && chain.has(version));
     this.#erased = 0;
   }
 }
 
-/** Index of the first id of `sorted` after `from` (at or after it when `inclusive`). */
-function firstIndex(sorted: readonly string[], from: string, inclusive: boolean): number {
+/** Index of the first chain of `sorted` after `from` (at or after it when `inclusive`). */
+function firstIndex(sorted: readonly VersionChain[], from: string, inclusive: boolean): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    const id = sorted[middle] as string;
+    const id = (sorted[middle] as VersionChain).id;
     if (id < from || (!inclusive && id === from)) low = middle + 1;
     else high = middle;
   }
@@ -129,24 +140,18 @@ export class VersionLog {
   /** The version written last, and its keys: a commit's writes skip the lookup. */
   #lastVersion = -1;
   #lastKeys: VersionKeys | undefined;
-  readonly #chainOf: ChainOf;
 
-  /** `chainOf` finds a key's chain: erasures are checked against it when compacted. */
-  constructor(chainOf: ChainOf) {
-    this.#chainOf = chainOf;
-  }
-
-  /** Record that `id` has a new stored version `version` (not a replacement: once per pair). */
-  add(version: number, id: string): void {
+  /** Record that `chain` has a new stored version `version` (not a replacement: once per pair). */
+  add(version: number, chain: VersionChain): void {
     if (version !== this.#lastVersion || this.#lastKeys === undefined) {
       this.#lastKeys = this.#byVersion.get(version) ?? this.#addVersion(version);
       this.#lastVersion = version;
     }
-    this.#lastKeys.add(id);
+    this.#lastKeys.add(chain);
   }
 
   #addVersion(version: number): VersionKeys {
-    const keys = new VersionKeys(version, this.#chainOf);
+    const keys = new VersionKeys(version);
     this.#byVersion.set(version, keys);
     const order = this.#order;
     if (order.length === 0 || (order[order.length - 1] as number) < version) {
@@ -190,7 +195,7 @@ export class VersionLog {
   }
 
   /** One change page, reading each entry from its key's chain. */
-  page(query: ChangeQuery, chainOf: (id: string) => VersionChain | undefined): ChangePage {
+  page(query: ChangeQuery): ChangePage {
     const entries: TierEntry[] = [];
     const { cursor, limit } = query;
     const startId = query.start.kind === 'unbounded' ? undefined : keyString(query.start.key);
@@ -211,9 +216,10 @@ export class VersionLog {
         at = Math.max(at, firstIndex(sorted, cursorId, false));
       }
       for (; at < sorted.length && entries.length < limit; at++) {
-        const id = sorted[at] as string;
+        const chain = sorted[at] as VersionChain;
+        const id = chain.id;
         if (endId !== undefined && (id > endId || (id === endId && !endIncluded))) break;
-        const entry = chainOf(id)?.at(version);
+        const entry = chain.at(version);
         if (entry !== undefined) entries.push(entry);
       }
       if (entries.length === limit) break;
