@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { compareBytes } from '../../common/bytes.js';
 import { isStoreError } from '../../common/errors.js';
 import { UNBOUNDED } from '../tier.js';
@@ -14,6 +15,8 @@ import { MemoryTier } from './memory-tier.js';
 import { floorIndex, VersionChain } from './version-chain.js';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
+/** The versions 0..n-1: the oldest n, the usual erasure. */
+const range = (n: number) => Array.from({ length: n }, (_, v) => v);
 
 describe('keyString', () => {
   it('maps every byte value to the code unit of the same value, at every length', () => {
@@ -102,6 +105,80 @@ describe('VersionChain', () => {
     );
     chain.removeAll(expected.map(([v]) => v as number));
     assert.equal(chain.size, 0);
+  });
+
+  it('a key written once holds one version, replaced in place, until a second one arrives', () => {
+    const chain = new VersionChain('k', 5, bytes(1));
+    assert.equal(chain.put(5, bytes(2)), false, 'a replacement');
+    assert.equal(chain.size, 1);
+    assert.deepEqual(chain.visible(9)?.value, bytes(2));
+    assert.equal(chain.visible(4), undefined);
+    assert.deepEqual(chain.sizes(), [{ version: 5, valueBytes: 1 }]);
+    assert.equal(chain.sizeOf(4), undefined);
+    assert.deepEqual(chain.removeAll([4, 6]), [], 'versions it does not store');
+    assert.equal(chain.put(3, undefined), true, 'a second version, older');
+    assert.deepEqual(
+      chain.allVersions().map((e) => [e.version, e.value?.[0]]),
+      [
+        [5, 2],
+        [3, undefined],
+      ],
+    );
+    assert.deepEqual(chain.removeAll([5, 3]), [3, 5]);
+    assert.equal(chain.size, 0);
+    assert.equal(chain.newestSize(), undefined);
+  });
+
+  it('answers like a plain sorted list under any sequence of writes and erasures', () => {
+    type Step = { erase: number[] } | { version: number; value: number | undefined };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.record({ version: fc.nat(30), value: fc.option(fc.nat(255), { nil: undefined }) }),
+      fc.record({
+        erase: fc.oneof(
+          fc.array(fc.nat(31)),
+          fc.nat(31).map((n) => range(n)),
+        ),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.nat(30), fc.array(step, { maxLength: 40 }), (first, steps) => {
+        const chain = new VersionChain('k', first, bytes(first % 256));
+        const model = new Map<number, number | undefined>([[first, first % 256]]);
+        for (const next of steps) {
+          if ('erase' in next) {
+            const stored = [...new Set(next.erase)].filter((v) => model.has(v));
+            assert.deepEqual(
+              chain.removeAll(next.erase),
+              stored.sort((x, y) => x - y),
+            );
+            for (const version of stored) model.delete(version);
+          } else {
+            const value = next.value === undefined ? undefined : bytes(next.value);
+            assert.equal(chain.put(next.version, value), !model.has(next.version));
+            model.set(next.version, next.value);
+          }
+          const newestFirst = [...model].sort(([x], [y]) => y - x);
+          assert.equal(chain.size, model.size);
+          assert.deepEqual(
+            chain.allVersions().map((e) => [e.version, e.value?.[0]]),
+            newestFirst,
+          );
+          assert.deepEqual(
+            chain.sizes(),
+            newestFirst.map(([version, v]) => ({
+              version,
+              valueBytes: v === undefined ? undefined : 1,
+            })),
+          );
+          for (let at = 0; at <= 31; at++) {
+            const expected = newestFirst.find(([version]) => version <= at)?.[0];
+            assert.equal(chain.visible(at)?.version, expected, `visible at ${at}`);
+            assert.equal(chain.has(at), model.has(at));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('floorIndex finds the highest version at or below', () => {
