@@ -286,7 +286,8 @@ export class DropApplier {
     const { forget, log } = settle;
     const horizons = horizonsByTable(plans);
     const erasedTops = erasedTopsByTable(plans);
-    this.#tier.drop(dropsByTable(plans), horizons, { figures, forget, log, erasedTops });
+    const drops = dropsByTable(plans, record.drops);
+    this.#tier.drop(drops, horizons, { figures, forget, log, erasedTops });
     this.#ledger.adopt(after ?? figures());
     if (horizons === undefined) return record;
     let highest = 0;
@@ -511,7 +512,18 @@ export function erasedTopsByTable(plans: readonly KeyPlan[]): Map<string, number
   return tops;
 }
 
-function dropsByTable(plans: readonly KeyPlan[]): Map<string, TierDrop[]> {
+/**
+ * The erasures of `plans` by table. `all` is every plan's `dropped`, in plan
+ * order (the record's drops): when one table has them all, it is that list
+ * itself, not a copy (neither the tier nor the record changes it).
+ */
+function dropsByTable(
+  plans: readonly KeyPlan[],
+  all: readonly TierDrop[],
+): Map<string, readonly TierDrop[]> {
+  const tables = new Set<string>();
+  for (const plan of plans) if (plan.dropped.length > 0) tables.add(plan.table);
+  if (tables.size === 1) return new Map([[tables.values().next().value as string, all]]);
   const byTable = new Map<string, TierDrop[]>();
   for (const plan of plans) {
     if (plan.dropped.length === 0) continue;
