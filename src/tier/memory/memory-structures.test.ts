@@ -129,8 +129,41 @@ describe('VersionChain', () => {
     assert.equal(chain.newestSize(), undefined);
   });
 
+  it('trimOldest keeps the N highest: an inline version stays, an array chain keeps its arrays', () => {
+    const single = new VersionChain('k', 5, bytes(1));
+    assert.deepEqual(single.trimOldest(1), [], 'one version, keep 1: nothing goes');
+    assert.deepEqual(single.trimOldest(3), []);
+    assert.equal(single.size, 1);
+    assert.equal(single.oldest, 5);
+    assert.deepEqual(single.visible(9)?.value, bytes(1));
+    const chain = new VersionChain('k', 1, bytes(1));
+    for (const version of [2, 3, 4]) chain.put(version, version === 3 ? undefined : bytes(version));
+    assert.deepEqual(chain.trimOldest(2), [
+      { version: 1, valueBytes: 1 },
+      { version: 2, valueBytes: 1 },
+    ]);
+    assert.deepEqual(
+      chain.allVersions().map((e) => e.version),
+      [4, 3],
+    );
+    assert.deepEqual(chain.trimOldest(1), [{ version: 3, valueBytes: undefined }]);
+    assert.equal(chain.oldest, 4);
+    assert.equal(chain.size, 1);
+    assert.equal(chain.put(6, bytes(6)), true, 'a write after a trim to one version appends');
+    assert.equal(chain.put(5, bytes(5)), true, 'and one below it is placed in order');
+    assert.deepEqual(chain.trimOldest(1), [
+      { version: 4, valueBytes: 1 },
+      { version: 5, valueBytes: 1 },
+    ]);
+    assert.deepEqual(chain.visible(9)?.value, bytes(6));
+    assert.equal(chain.visible(5), undefined);
+  });
+
   it('answers like a plain sorted list under any sequence of writes and erasures', () => {
-    type Step = { erase: number[] } | { version: number; value: number | undefined };
+    type Step =
+      | { erase: number[] }
+      | { trim: number }
+      | { version: number; value: number | undefined };
     const step: fc.Arbitrary<Step> = fc.oneof(
       fc.record({ version: fc.nat(30), value: fc.option(fc.nat(255), { nil: undefined }) }),
       fc.record({
@@ -139,13 +172,26 @@ describe('VersionChain', () => {
           fc.nat(31).map((n) => range(n)),
         ),
       }),
+      // Keep the N highest: an inline chain (one version) and an array chain alike.
+      fc.record({ trim: fc.nat(4) }),
     );
     fc.assert(
       fc.property(fc.nat(30), fc.array(step, { maxLength: 40 }), (first, steps) => {
         const chain = new VersionChain('k', first, bytes(first % 256));
         const model = new Map<number, number | undefined>([[first, first % 256]]);
         for (const next of steps) {
-          if ('erase' in next) {
+          if ('trim' in next) {
+            const ascending = [...model].sort(([x], [y]) => x - y);
+            const gone = ascending.slice(0, Math.max(0, ascending.length - next.trim));
+            assert.deepEqual(
+              chain.trimOldest(next.trim),
+              gone.map(([version, v]) => ({
+                version,
+                valueBytes: v === undefined ? undefined : 1,
+              })),
+            );
+            for (const [version] of gone) model.delete(version);
+          } else if ('erase' in next) {
             const stored = [...new Set(next.erase)].filter((v) => model.has(v));
             assert.deepEqual(
               chain.removeAll(next.erase),
@@ -159,6 +205,7 @@ describe('VersionChain', () => {
           }
           const newestFirst = [...model].sort(([x], [y]) => y - x);
           assert.equal(chain.size, model.size);
+          if (model.size > 0) assert.equal(chain.oldest, Math.min(...model.keys()));
           assert.deepEqual(
             chain.allVersions().map((e) => [e.version, e.value?.[0]]),
             newestFirst,

@@ -9,7 +9,8 @@
  * ```
  *
  * A third index, the version log (version-log.ts), lists the chains each
- * version wrote, for change pages; `put` and `removeVersions` keep it in step.
+ * version wrote, for change pages; `put`, `trim` and `removeVersions` keep it
+ * in step.
  *
  * Keys are index strings (key-string.ts), whose string order is bytewise key
  * order. Both indexes hold the same chain objects; a key is in both or in

@@ -28,7 +28,9 @@
  * 200,000 versions took tens of seconds). It moves the survivors down and
  * shortens the arrays rather than splicing the oldest versions off their
  * front: V8 trims such a splice in place, and a retention table's chains
- * (keep 1, 150,000 commits) kept about three times the heap. Reads at
+ * (keep 1, 150,000 commits) kept about three times the heap. A trim in
+ * the commit (`trimOldest`, keep the N highest) is the same move with no
+ * search: an inline version is never trimmed (N is at least 1). Reads at
  * the newest version (the common case) check the last slot first; any other
  * read is a binary search, O(log versions), so a key with 100,000 versions
  * answers in ~17 probes.
