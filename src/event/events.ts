@@ -15,7 +15,22 @@
  *
  *   drop worker: erase a@3
  *     drops:  [a@3  1 byte   historical]    <- taken out of where it was counted
+ *
+ *   commit v=8: set r=xyz, r in a keepLastVersions: 1 table, r was "q"@3,
+ *   trimmed in the commit's own step (no snapshot reads below it)
+ *     writes: [r@8  3 bytes  current]
+ *     drops:  [r@3  1 byte   current]       <- one entry: no move to historical first
  * ```
+ *
+ * A drop's category always says where the version was counted before the
+ * record. A commit that erases a version its own write made historical (a
+ * retention table trimmed in the commit, see the store's architecture
+ * notes) reports it as one drop `current`, not a move to historical and a
+ * drop from there: the same figures, one entry fewer. Listeners that follow
+ * the figures need nothing special; listeners that follow versions see the
+ * drop either way. When the commit queues its retention instead (the drop
+ * worker busy, or a snapshot reading below it), it reports the move and a
+ * later flush the historical drop, as above.
  *
  * A version is `current` when it is the newest stored version of its key and a
  * value (not a tombstone); every other stored version is `historical`. The key

@@ -13,34 +13,121 @@
  *   v3 tombstone      v7 tombstone   deletes v7 historical
  *   v9 "q"            v7 "abc"       writes  v7 historical          (out of order)
  *   v7 "q"            v7 "abc"       drops   v7 current (replaced), writes v7 current
+ *   v3 "q" (value)    v7 "abc",      writes  v7 current,  drops v3 current
+ *                     v3 trimmed     (one entry: no move to historical, then a drop from it)
  * ```
  *
  * Only what the tier holds is used, so the figures stay exact whatever was
  * dropped or written before, and two writes of one key in a commit (the last
  * wins) account as a write then its replacement.
  *
+ * A commit that trims its retention tables in its own step (store-writer.ts)
+ * also reports what the trim erased ({@link StatsEventBuilder.trimmed}): each
+ * erased version as a drop where it was counted. The version a write of the
+ * same commit made historical was counted current before the commit and is
+ * gone after it, so its move is taken back and it is reported as ONE drop,
+ * `current` (the last row above), instead of a move to historical and a drop
+ * from there: the same figures, one entry fewer per trimmed write. A trimmed
+ * version the commit did not move (older ones, a tombstone) drops as
+ * historical. A commit that queues its retention requests instead keeps the
+ * move, and the flush reports the drop.
+ *
+ * To find a trimmed key's move the builder of a trimming commit remembers
+ * where each move lies, by the key array the write carried (the tier reports
+ * a trim with a key array of one of the key's writes, nearly always the very
+ * same one), with a lookup by the key's bytes as the fallback, built only by
+ * a commit that needs it. A key has at most one move per commit: only its
+ * first write at the commit's version finds an older newest version.
+ *
  * @module
  */
 
-import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
+import { bytesToBinaryString } from '../common/bytes.js';
+import type { StatsCategory, StatsEntry, StorageStatsRecorded } from '../event/events.js';
 import type { VersionSize, WriteObserver } from '../tier/tier.js';
+
+/** A stats entry the builder may still reclassify (a move taken back as a drop). */
+type BuiltEntry = { -readonly [P in keyof StatsEntry]: StatsEntry[P] };
 
 /** Collects the entries of one `storage-stats` event. */
 export class StatsEventBuilder {
   readonly writes: StatsEntry[] = [];
   readonly deletes: StatsEntry[] = [];
   readonly drops: StatsEntry[] = [];
-  readonly moves: StatsEntry[] = [];
+  /** The moves, with a hole where a trim took one back (compacted by `build`). */
+  readonly #moves: (BuiltEntry | undefined)[] = [];
+  #taken = 0;
+  /** A trimming commit's moves by the key array of their write: index in `#moves`. */
+  readonly #movedByArray: Map<Uint8Array, number> | undefined;
+  /** The same by table and key bytes, built on the first lookup the arrays miss. */
+  #movedByBytes: Map<string, number> | undefined;
+
+  /** `trimming`: the commit trims in its own step and will report it through {@link trimmed}. */
+  constructor(trimming = false) {
+    this.#movedByArray = trimming ? new Map() : undefined;
+  }
 
   /** True when nothing was recorded. */
   get empty(): boolean {
-    return this.writes.length + this.deletes.length + this.drops.length + this.moves.length === 0;
+    const moves = this.#moves.length - this.#taken;
+    return this.writes.length + this.deletes.length + this.drops.length + moves === 0;
+  }
+
+  /** Record that `size` of `key` becomes `category` (a move; see the module table). */
+  move(table: string, key: Uint8Array, size: VersionSize, category: StatsCategory): void {
+    const at = this.#moves.length;
+    this.#movedByArray?.set(key, at);
+    this.#movedByBytes?.set(`${table}\0${bytesToBinaryString(key)}`, at);
+    this.#moves.push(entryOf(table, key, size, category === 'current'));
+  }
+
+  /**
+   * A trim of the commit's step erased `erased` (ascending) of `key` in
+   * `table`: each joins the drops, counted historical, but the version this
+   * commit's write moved to historical, whose move is taken back and which
+   * drops as current (module comment).
+   */
+  trimmed(table: string, key: Uint8Array, erased: readonly VersionSize[]): void {
+    const at = this.#moveOf(table, key);
+    const moved = at === undefined ? undefined : this.#moves[at];
+    for (const size of erased) {
+      if (moved !== undefined && size.version === moved.version) {
+        this.#moves[at as number] = undefined;
+        this.#taken++;
+        moved.category = 'current';
+        this.drops.push(moved);
+      } else {
+        this.drops.push(entryOf(table, key, size, false));
+      }
+    }
   }
 
   /** The event, for `version`. */
   build(version: number): StorageStatsRecorded {
-    const { writes, deletes, drops, moves } = this;
+    const { writes, deletes, drops } = this;
+    const moves = (
+      this.#taken === 0 ? this.#moves : this.#moves.filter((entry) => entry !== undefined)
+    ) as StatsEntry[];
     return { type: 'storage-stats', version, writes, deletes, drops, moves };
+  }
+
+  /** Where the move of `key` in `table` lies in `#moves`, if this commit made one and it stands. */
+  #moveOf(table: string, key: Uint8Array): number | undefined {
+    const byArray = this.#movedByArray;
+    if (byArray === undefined || byArray.size === 0) return undefined;
+    const at = byArray.get(key);
+    if (at !== undefined && this.#moves[at]?.table === table) return at;
+    // Another array of the same bytes (a key written twice), or no move at all.
+    this.#movedByBytes ??= this.#indexByBytes();
+    return this.#movedByBytes.get(`${table}\0${bytesToBinaryString(key)}`);
+  }
+
+  #indexByBytes(): Map<string, number> {
+    const index = new Map<string, number>();
+    this.#moves.forEach((entry, at) => {
+      if (entry !== undefined) index.set(`${entry.table}\0${bytesToBinaryString(entry.key)}`, at);
+    });
+    return index;
   }
 }
 
@@ -56,7 +143,7 @@ export function statsObserver(out: StatsEventBuilder, version: number): WriteObs
       out.drops.push(entryOf(table, write.key, replaced, wasCurrent));
     }
     if (newest !== undefined && newest.version < version && newest.valueBytes !== undefined) {
-      out.moves.push(entryOf(table, write.key, newest, false));
+      out.move(table, write.key, newest, 'historical');
     }
     const { key, value } = write;
     if (value === undefined) {
@@ -68,7 +155,7 @@ export function statsObserver(out: StatsEventBuilder, version: number): WriteObs
   };
 }
 
-function entryOf(table: string, key: Uint8Array, size: VersionSize, current: boolean): StatsEntry {
+function entryOf(table: string, key: Uint8Array, size: VersionSize, current: boolean): BuiltEntry {
   const valueBytes = size.valueBytes ?? 0;
   return {
     table,

@@ -31,8 +31,10 @@
  * trims (every version below the key's N highest, horizon `[oldest erased,
  * oldest kept)`); the commit's other requests erase only a key's oldest
  * versions and delete no key it writes, so their order does not matter
- * (docs/architecture.md, "Trimming"). The erased versions are historical
- * drops of the commit's own record; `dropWorkerStats()` counts them.
+ * (docs/architecture.md, "Trimming"). The erased versions are drops of the
+ * commit's own record (historical, but the version the commit's write made
+ * historical: one drop `current` instead of a move and a drop, commit-stats.ts);
+ * `dropWorkerStats()` counts them.
  *
  * A tier that is not `persistent` (memory) is never opened again, so the
  * writer keeps no log there: its commits encode no record and its flushes
@@ -300,7 +302,7 @@ export class StoreWriter {
     log: { seq: number; bytes: Uint8Array } | undefined,
     keep: ReadonlyMap<string, number> | undefined,
   ): StorageStatsRecorded | undefined {
-    const stats = new StatsEventBuilder();
+    const stats = new StatsEventBuilder(keep !== undefined);
     let record: StorageStatsRecorded | undefined;
     let after: ReadonlyMap<string, StorageFigures> | undefined;
     const figures = () => {
@@ -417,9 +419,10 @@ const ZERO: StorageFigures = Object.freeze({
 
 /**
  * What the tier trims in one commit's step: each erased version joins the
- * commit's record as a drop (counted where a flush counts it: historical,
- * since the newest version of a key always stays), and the highest
- * `readableFrom` of the horizons goes to the store's reads.
+ * commit's record as a drop (commit-stats.ts: historical, as a flush counts
+ * it, but for the version the commit's own write made historical, one drop
+ * `current` in place of its move), and the highest `readableFrom` of the
+ * horizons goes to the store's reads.
  */
 class CommitTrims {
   entries = 0;
@@ -428,15 +431,7 @@ class CommitTrims {
 
   constructor(stats: StatsEventBuilder) {
     this.observer = (table, key, erased, horizon) => {
-      for (const { version, valueBytes } of erased) {
-        stats.drops.push({
-          table,
-          key,
-          version,
-          valueBytes: valueBytes ?? 0,
-          category: 'historical',
-        });
-      }
+      stats.trimmed(table, key, erased);
       this.entries += erased.length;
       if (horizon.readableFrom > this.readableFrom) this.readableFrom = horizon.readableFrom;
     };
