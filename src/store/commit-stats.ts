@@ -32,17 +32,17 @@
  * historical. A commit that queues its retention requests instead keeps the
  * move, and the flush reports the drop.
  *
- * To find a trimmed key's move the builder of a trimming commit remembers
- * where each move lies, by the key array the write carried (the tier reports
- * a trim with a key array of one of the key's writes, nearly always the very
- * same one), with a lookup by the key's bytes as the fallback, built only by
- * a commit that needs it. A key has at most one move per commit: only its
- * first write at the commit's version finds an older newest version.
+ * A trimmed key's move is found without an index per write: the tiers trim
+ * a table's keys in the order of their first writes, the order of their
+ * moves, so the move after the last one found is checked first; a lookup
+ * by the key's bytes, built only by a commit whose order differs, answers
+ * otherwise. A key has at most one move per commit: only its first write at
+ * the commit's version finds an older newest version.
  *
  * @module
  */
 
-import { bytesToBinaryString } from '../common/bytes.js';
+import { bytesToBinaryString, equalBytes } from '../common/bytes.js';
 import type { StatsCategory, StatsEntry, StorageStatsRecorded } from '../event/events.js';
 import type { VersionSize, WriteObserver } from '../tier/tier.js';
 
@@ -57,15 +57,10 @@ export class StatsEventBuilder {
   /** The moves, with a hole where a trim took one back (compacted by `build`). */
   readonly #moves: (BuiltEntry | undefined)[] = [];
   #taken = 0;
-  /** A trimming commit's moves by the key array of their write: index in `#moves`. */
-  readonly #movedByArray: Map<Uint8Array, number> | undefined;
-  /** The same by table and key bytes, built on the first lookup the arrays miss. */
+  /** Where the next trimmed key's move most likely lies: after the last one found. */
+  #hint = 0;
+  /** The moves by table and key bytes, built on the first lookup the hint misses. */
   #movedByBytes: Map<string, number> | undefined;
-
-  /** `trimming`: the commit trims in its own step and will report it through {@link trimmed}. */
-  constructor(trimming = false) {
-    this.#movedByArray = trimming ? new Map() : undefined;
-  }
 
   /** True when nothing was recorded. */
   get empty(): boolean {
@@ -75,9 +70,7 @@ export class StatsEventBuilder {
 
   /** Record that `size` of `key` becomes `category` (a move; see the module table). */
   move(table: string, key: Uint8Array, size: VersionSize, category: StatsCategory): void {
-    const at = this.#moves.length;
-    this.#movedByArray?.set(key, at);
-    this.#movedByBytes?.set(`${table}\0${bytesToBinaryString(key)}`, at);
+    this.#movedByBytes?.set(movedId(table, key), this.#moves.length);
     this.#moves.push(entryOf(table, key, size, category === 'current'));
   }
 
@@ -105,30 +98,54 @@ export class StatsEventBuilder {
   /** The event, for `version`. */
   build(version: number): StorageStatsRecorded {
     const { writes, deletes, drops } = this;
-    const moves = (
-      this.#taken === 0 ? this.#moves : this.#moves.filter((entry) => entry !== undefined)
-    ) as StatsEntry[];
-    return { type: 'storage-stats', version, writes, deletes, drops, moves };
+    return { type: 'storage-stats', version, writes, deletes, drops, moves: this.#compacted() };
   }
 
-  /** Where the move of `key` in `table` lies in `#moves`, if this commit made one and it stands. */
+  /** The moves without the holes of those taken back. */
+  #compacted(): StatsEntry[] {
+    const moves = this.#moves;
+    if (this.#taken === 0) return moves as StatsEntry[];
+    if (this.#taken === moves.length) return [];
+    return moves.filter((entry) => entry !== undefined);
+  }
+
+  /**
+   * Where the move of `key` in `table` lies in `#moves`, if this commit made
+   * one and it stands. The tiers trim a table's keys in the order of their
+   * first writes, which is the order of their moves: the entry after the
+   * last one found is nearly always it (compared by bytes: the tier may
+   * report another array of them). Otherwise (no move, or another order) a
+   * lookup by bytes answers.
+   */
   #moveOf(table: string, key: Uint8Array): number | undefined {
-    const byArray = this.#movedByArray;
-    if (byArray === undefined || byArray.size === 0) return undefined;
-    const at = byArray.get(key);
-    if (at !== undefined && this.#moves[at]?.table === table) return at;
-    // Another array of the same bytes (a key written twice), or no move at all.
+    const moves = this.#moves;
+    if (moves.length === this.#taken) return undefined;
+    const hinted = moves[this.#hint];
+    if (
+      hinted !== undefined &&
+      hinted.table === table &&
+      (hinted.key === key || equalBytes(hinted.key, key))
+    ) {
+      return this.#hint++;
+    }
     this.#movedByBytes ??= this.#indexByBytes();
-    return this.#movedByBytes.get(`${table}\0${bytesToBinaryString(key)}`);
+    const at = this.#movedByBytes.get(movedId(table, key));
+    if (at !== undefined) this.#hint = at + 1;
+    return at;
   }
 
   #indexByBytes(): Map<string, number> {
     const index = new Map<string, number>();
     this.#moves.forEach((entry, at) => {
-      if (entry !== undefined) index.set(`${entry.table}\0${bytesToBinaryString(entry.key)}`, at);
+      if (entry !== undefined) index.set(movedId(entry.table, entry.key), at);
     });
     return index;
   }
+}
+
+/** A move's key in {@link StatsEventBuilder}'s lookup by bytes. */
+function movedId(table: string, key: Uint8Array): string {
+  return `${table}\0${bytesToBinaryString(key)}`;
 }
 
 /**

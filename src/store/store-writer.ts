@@ -302,7 +302,7 @@ export class StoreWriter {
     log: { seq: number; bytes: Uint8Array } | undefined,
     keep: ReadonlyMap<string, number> | undefined,
   ): StorageStatsRecorded | undefined {
-    const stats = new StatsEventBuilder(keep !== undefined);
+    const stats = new StatsEventBuilder();
     let record: StorageStatsRecorded | undefined;
     let after: ReadonlyMap<string, StorageFigures> | undefined;
     const figures = () => {
