@@ -23,7 +23,6 @@
 
 import BTreeModule from 'sorted-btree';
 import { binaryStringToBytes } from '../../common/bytes.js';
-import { widen } from '../horizons.js';
 import { type KeyIndex, walkPage } from '../range-walk.js';
 import type { Horizon, HorizonEntry, HorizonPage, PageQuery } from '../tier.js';
 import { compareKeyStrings, keyString } from './key-string.js';
@@ -32,10 +31,15 @@ import { seekPair } from './memory-table.js';
 const BTree = BTreeModule.default;
 type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
 
-/** One key's horizon, with the key's index string. */
+/**
+ * One key's horizon, with the key's index string. Widened in place (readers
+ * get copies): a retention table widens a key's horizon at every trim, and a
+ * new horizon object each time was a good part of that trim's garbage.
+ */
 interface HorizonRow {
   readonly id: string;
-  horizon: Horizon;
+  erasedFrom: number;
+  readableFrom: number;
 }
 
 /** The horizons of one table. */
@@ -53,18 +57,20 @@ export class MemoryHorizons implements KeyIndex<string, HorizonRow> {
   /** The horizon of `key`, if any (a copy). */
   get(key: Uint8Array): Horizon | undefined {
     const row = this.#byKey.get(keyString(key));
-    return row === undefined ? undefined : { ...row.horizon };
+    return row === undefined ? undefined : horizonOf(row);
   }
 
   /** Widen the horizon of `key` (index string `id`, when the caller has it) to cover `horizon` too. */
   widen(key: Uint8Array, horizon: Horizon, id = keyString(key)): void {
     const row = this.#byKey.get(id);
     if (row === undefined) {
-      const added = { id, horizon: { ...horizon } };
+      const added = { id, erasedFrom: horizon.erasedFrom, readableFrom: horizon.readableFrom };
       this.#byKey.set(id, added);
       this.#rows.set(id, added);
     } else {
-      row.horizon = widen(row.horizon, horizon);
+      // A horizon only widens (tier/horizons.ts, `widen`).
+      if (horizon.erasedFrom < row.erasedFrom) row.erasedFrom = horizon.erasedFrom;
+      if (horizon.readableFrom > row.readableFrom) row.readableFrom = horizon.readableFrom;
     }
     if (horizon.readableFrom > this.#floor) this.#floor = horizon.readableFrom;
   }
@@ -72,8 +78,8 @@ export class MemoryHorizons implements KeyIndex<string, HorizonRow> {
   /** The keys of a range whose horizon reaches above `query.version`. */
   page(query: PageQuery): HorizonPage {
     return walkPage(this, query, (row): HorizonEntry | undefined =>
-      row.horizon.readableFrom > query.version
-        ? { key: binaryStringToBytes(row.id), horizon: { ...row.horizon } }
+      row.readableFrom > query.version
+        ? { key: binaryStringToBytes(row.id), horizon: horizonOf(row) }
         : undefined,
     );
   }
@@ -93,4 +99,9 @@ export class MemoryHorizons implements KeyIndex<string, HorizonRow> {
   keyOf(row: HorizonRow): string {
     return row.id;
   }
+}
+
+/** A copy of a row's horizon, for a reader to own. */
+function horizonOf(row: HorizonRow): Horizon {
+  return { erasedFrom: row.erasedFrom, readableFrom: row.readableFrom };
 }

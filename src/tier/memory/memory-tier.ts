@@ -71,10 +71,15 @@ export class MemoryTier extends TableTier<MemoryTable> {
         for (const write of list) table.put(write, version, observe);
         continue;
       }
-      // Each key trimmed once, after its last write: a commit may write a key twice.
-      const written = new Map<VersionChain, Uint8Array>();
-      for (const write of list) written.set(table.put(write, version, observe), write.key);
-      for (const [chain, key] of written) table.trim(chain, key, keep, retention.trimmed);
+      // Each key trimmed once, after its last write: a commit may write a key
+      // twice, and the chain's second trim finds N versions or fewer and does
+      // nothing (cheaper than a Map of the chains written).
+      const chains: VersionChain[] = [];
+      for (const write of list) chains.push(table.put(write, version, observe));
+      for (let at = 0; at < chains.length; at++) {
+        const key = (list[at] as (typeof list)[number]).key;
+        table.trim(chains[at] as VersionChain, key, keep, retention.trimmed);
+      }
     }
     if (version > this.#latest) this.#latest = version;
     this.#state.apply(change);
