@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { utf8 } from '../common/bytes.js';
 import type { DropRequest } from './drop-batch.js';
+import { MockClock } from '../runtime/clock.js';
+import { forEachStoreSetup } from '../test-support/store-setups.js';
 import { ParkedDrops } from './parked-drops.js';
 
 const request = (key: string, commitVersion: number, extra: Partial<DropRequest> = {}) =>
@@ -38,11 +40,44 @@ describe('ParkedDrops', () => {
     assert.deepEqual(versionsOf(parked.release(undefined)), [7, 8, 9, 10]);
   });
 
+  it('a parked request keeping no version is never replaced: a later one would delete the key at its own, higher, commit version', () => {
+    const parked = new ParkedDrops();
+    parked.park([request('a', 1, { keepLastVersions: 0 })], 0);
+    parked.append([request('a', 2, { keepLastVersions: 0 })]);
+    assert.equal(parked.size, 2);
+    assert.deepEqual(versionsOf(parked.release(undefined)), [1, 2]);
+    assert.deepEqual(parked.takeSuperseded(), []);
+  });
+
   it('a key parked again moves to its new blocking snapshot', () => {
     const parked = new ParkedDrops();
     parked.park([request('a', 5)], 3);
     parked.park([request('a', 6)], 8);
     assert.deepEqual(parked.release(snapshotsAt(8)), [], 'held by 8 now, not by 3');
     assert.deepEqual(versionsOf(parked.release(snapshotsAt())), [5, 6]);
+  });
+});
+
+forEachStoreSetup((setup) => {
+  it("two keep-0 drops of a key parked behind a snapshot delete it at the first one's commit, as applied unparked", async () => {
+    const store = setup.open({
+      clock: new MockClock(),
+      dropWorker: { batchSize: 1000, flushIntervalMs: 1e9 },
+    });
+    try {
+      store.commit([{ type: 'set', key: 'a', value: 'x' }], 1);
+      const pinned = store.begin({ asOf: 1 });
+      store.commit([{ type: 'drop', key: 'a', keepLastVersions: 0 }], 2); // deletes a at 2
+      store.commit([{ type: 'drop', key: 'a', keepLastVersions: 0 }], 3); // nothing left to judge
+      await store.flush();
+      assert.equal(store.dropWorkerStats().parked, 2);
+      pinned.rollback();
+      await store.flush();
+      assert.deepEqual(store.versions('a'), []);
+      assert.throws(() => store.get('a', 1), { code: 'VERSION_TOO_OLD', readableFrom: 2 });
+      assert.equal(store.get('a', 2), undefined, 'absent from the first deletion on, not refused');
+    } finally {
+      await store.close();
+    }
   });
 });

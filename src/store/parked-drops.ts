@@ -20,7 +20,8 @@
  * versions); releasing looks at each distinct blocking version once.
  *
  * Retention requests of one key coalesce while parked: a `keepLastVersions:
- * N` request without `upToVersion` or pending version, queued behind an
+ * N` request (N >= 1: keeping none deletes the key, with a horizon up to its
+ * own commit version) without `upToVersion` or pending version, queued behind an
  * equal one with a ceiling and a commit version at most as high, erases everything the earlier
  * one would and leaves the same horizon, so it replaces it. A key kept back
  * for long therefore holds one retention request, however many commits
@@ -168,7 +169,7 @@ export class ParkedDrops {
 /**
  * True when `later`, applied right after `earlier` (of the same key), erases
  * everything `earlier` would and leaves the same horizon, so that it can
- * stand for both: both are `keepLastVersions: N` requests without
+ * stand for both: both are `keepLastVersions: N` requests (N >= 1) without
  * `upToVersion` or pending version, and `later` judges at least what
  * `earlier` does (a ceiling at least as high). Its commit version is at
  * least as high too: the flush event carries the highest commit version of
@@ -177,8 +178,11 @@ export class ParkedDrops {
  * would lower it.
  */
 export function subsumes(later: DropRequest, earlier: DropRequest): boolean {
+  // Keeping none deletes the key, and a deletion's horizon ends at its own
+  // commit version: a later one would widen it, so it stands for nothing.
   const retention = (r: DropRequest) =>
     r.keepLastVersions !== undefined &&
+    r.keepLastVersions >= 1 &&
     r.upToVersion === undefined &&
     r.pendingVersion === undefined;
   return (
