@@ -14,7 +14,17 @@
  * its `readableFrom`); a full range at every version equals the model's;
  * `changes` over random intervals, bounds and page sizes either lists
  * exactly the model's stored writes of the interval or is refused, the
- * same way on both tiers; `diff` agrees between the tiers.
+ * same way on both tiers; `diff` agrees between the tiers. A second run
+ * writes up to 12 of 32 keys per commit, so that many keys share a version
+ * and the memory tier's version log erases some of a version's keys and
+ * takes others written into it later.
+ *
+ * A pin is a transaction begun at a past version. Pins are taken after a
+ * flush (with no snapshot open a retention write trims in its commit, where
+ * the model trims at its next flush) and ended before one (the inline mode
+ * applies a released snapshot's parked requests in the call that released
+ * it). `CHAIN_SHAPES_RUNS` raises the runs, `SEED` replays one, and
+ * `CHAIN_SHAPES_DEBUG` prints the assertion each failing run stopped at.
  */
 
 import assert from 'node:assert/strict';
