@@ -385,8 +385,8 @@ async function agree(
 
 for (const mode of ['inline', 'event-loop'] as const) {
   it(`memory chains through every shape agree with the model and SQLite (${mode} mode)`, () =>
-    agree(mode, FEW, opsOver(FEW, 4), 80));
+    agree(mode, FEW, opsOver(FEW, 4), 60));
 
   it(`many keys sharing versions, erased in part and written into, agree with the model and SQLite (${mode} mode)`, () =>
-    agree(mode, MANY, opsOver(MANY, 12), 30));
+    agree(mode, MANY, opsOver(MANY, 12), 20));
 }
