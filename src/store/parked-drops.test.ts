@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { utf8 } from '../common/bytes.js';
-import type { DropRequest } from './drop-batch.js';
 import { MockClock } from '../runtime/clock.js';
 import { forEachStoreSetup } from '../test-support/store-setups.js';
+import type { DropRequest } from './drop-batch.js';
 import { ParkedDrops } from './parked-drops.js';
 
 const request = (key: string, commitVersion: number, extra: Partial<DropRequest> = {}) =>
