@@ -61,9 +61,22 @@ import type { Logger } from '../common/logger.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
 import type { StorageFigures } from '../stats/figures.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
-import type { Horizon, HorizonEntry, LogRecord, TierDrop, VersionSize } from '../tier/tier.js';
-import { type OpenSnapshots, planKeyErasures } from '../transaction/index.js';
-import { type DropConstraints, versionsToDrop } from './drop-rules.js';
+import type {
+  Horizon,
+  HorizonEntry,
+  LogRecord,
+  PrefixObserver,
+  TierDrop,
+  TierPrefixDrops,
+  VersionSize,
+} from '../tier/tier.js';
+import {
+  type OpenSnapshots,
+  type PrefixErasures,
+  planKeyErasures,
+  planKeyPrefix,
+} from '../transaction/index.js';
+import { type DropConstraints, oldestToDrop, versionsToDrop } from './drop-rules.js';
 import type { ParkedDrops } from './parked-drops.js';
 import type { RangeDrop } from './range-drops.js';
 
@@ -106,10 +119,22 @@ export interface FlushOutcome {
 /** Work out and apply the erasures of one key; what the event should say of it. */
 export interface KeyPlan {
   readonly table: string;
+  readonly key: Uint8Array;
   /** The key's requests. */
   readonly group: readonly DropRequest[];
-  /** The erased versions, as stats entries; each names its `(key, version)`, a tier erasure too. */
+  /**
+   * The erased versions, as stats entries; each names its `(key, version)`,
+   * a tier erasure too. Empty until the step for a prefix plan (`below`).
+   */
   readonly dropped: StatsEntry[];
+  /**
+   * A prefix plan: the tier erases every version below this one and tells
+   * the applier of each (which fills `dropped`); `undefined`: `dropped`
+   * lists the pairs to erase.
+   */
+  readonly below?: number | undefined;
+  /** A prefix plan: the key's newest version (counted as current when a value). */
+  readonly newest?: number | undefined;
   readonly moves: StatsEntry[];
   /** The key's new horizon, when the erasure changed it. */
   readonly horizon: HorizonEntry | undefined;
@@ -119,6 +144,9 @@ export interface KeyPlan {
   readonly parked: readonly DropRequest[];
   readonly blockedBy: number | undefined;
 }
+
+/** A plan the tier erases by a bound (see {@link KeyPlan.below}). */
+type PrefixPlan = KeyPlan & { readonly below: number };
 
 /** The requests of one flush and what became of them. */
 interface Batch {
@@ -220,12 +248,35 @@ export class DropApplier {
    * versions each judges), not O(requests x versions).
    */
   #planKey(group: readonly DropRequest[]): KeyPlan {
+    if (this.#tier.erasesPrefixes) {
+      const plan = this.#planPrefix(group);
+      if (plan !== undefined) return plan;
+    }
     const { table, key } = group[0] as DropRequest;
     const stored = this.#tier.getVersionSizes(table, key);
     // A table that never erased has no horizon to look up.
     const before = this.#tier.readableFloor(table) > 0 ? this.#tier.horizon(table, key) : undefined;
     return planKeyDrops(group, stored, before, this.#snapshots);
   }
+
+  /**
+   * {@link #planKey} for a tier that erases prefixes, in the common case
+   * ({@link planKeyPrefix}): the key's versions only (no sizes), O(requests)
+   * planning, one bound for the tier. `undefined` when it does not apply.
+   */
+  #planPrefix(group: readonly DropRequest[]): KeyPlan | undefined {
+    const { table, key } = group[0] as DropRequest;
+    const versions = this.#tier.getVersions(table, key);
+    const before = this.#tier.readableFloor(table) > 0 ? this.#tier.horizon(table, key) : undefined;
+    const planned = planKeyPrefix(versions, group, selectOldest, before, this.#snapshots);
+    return planned === undefined ? undefined : prefixPlan(group, versions, before, planned);
+  }
+
+  /** Told by the tier of each version a prefix plan erased: its stats entry. */
+  readonly #erased: PrefixObserver<PrefixPlan> = (table, plan, version, valueBytes) => {
+    const category = version === plan.newest && valueBytes !== undefined ? 'current' : 'historical';
+    plan.dropped.push({ table, key: plan.key, version, valueBytes: valueBytes ?? 0, category });
+  };
 
   /**
    * Erase every plan, count its statistics and settle the log in one step;
@@ -277,18 +328,23 @@ export class DropApplier {
     version: number,
     settle: { readonly forget?: number[]; readonly log?: LogRecord[] },
   ): StorageStatsRecorded {
-    const record = recordOf(plans, version);
+    // A prefix plan's entries come from the tier during the step, before it calls figures.
+    const prefixes = prefixesByTable(plans, this.#erased);
+    // Without one the record is complete now, and its list of drops can be the tier's pairs.
+    let record = prefixes === undefined ? recordOf(plans, version) : undefined;
     let after: ReadonlyMap<string, StorageFigures> | undefined;
     const figures = () => {
+      record ??= recordOf(plans, version);
       after = this.#ledger.figuresAfter(record);
       return after;
     };
     const { forget, log } = settle;
     const horizons = horizonsByTable(plans);
     const erasedTops = erasedTopsByTable(plans);
-    const drops = dropsByTable(plans, record.drops);
-    this.#tier.drop(drops, horizons, { figures, forget, log, erasedTops });
+    const change = { figures, forget, log, erasedTops };
+    this.#tier.drop(dropsByTable(plans, record?.drops), horizons, change, prefixes);
     this.#ledger.adopt(after ?? figures());
+    record ??= recordOf(plans, version);
     if (horizons === undefined) return record;
     let highest = 0;
     for (const list of horizons.values()) {
@@ -362,6 +418,7 @@ export function planKeyDrops(
   const changed = planned.horizon !== undefined && !sameHorizon(before, planned.horizon);
   return {
     table,
+    key,
     group,
     ...statsOfErasure(table, key, stored, planned.erase),
     horizon: changed ? { key, horizon: planned.horizon as Horizon } : undefined,
@@ -369,6 +426,70 @@ export function planKeyDrops(
     parked: planned.parked,
     blockedBy: planned.blockedBy,
   };
+}
+
+/** {@link oldestToDrop} in the argument order of {@link planKeyPrefix}. */
+function selectOldest(request: DropRequest, stored: readonly number[], length: number): number {
+  return oldestToDrop(stored, length, request);
+}
+
+/**
+ * The plan of a key whose requests erase its `planned.count` oldest
+ * `versions` (newest first): the tier erases every version below the
+ * oldest survivor (above the newest when none survives), and its
+ * observer fills `dropped`. A prefix erasure never leaves a survivor
+ * that becomes current, so it moves nothing.
+ */
+function prefixPlan(
+  group: readonly DropRequest[],
+  versions: readonly number[],
+  before: Horizon | undefined,
+  planned: PrefixErasures,
+): KeyPlan | undefined {
+  const { table, key } = group[0] as DropRequest;
+  const { count, horizon, erasedTop } = planned;
+  const newest = versions[0];
+  let below: number | undefined;
+  if (count > 0) {
+    below =
+      count < versions.length ? versions[versions.length - 1 - count] : (newest as number) + 1;
+    // A bound past the safe versions: the general plan, pair by pair.
+    if (!Number.isSafeInteger(below)) return undefined;
+  }
+  const changed = horizon !== undefined && !sameHorizon(before, horizon);
+  return {
+    table,
+    key,
+    group,
+    dropped: [],
+    moves: [],
+    below,
+    newest,
+    horizon: changed ? { key, horizon } : undefined,
+    erasedTop,
+    parked: [],
+    blockedBy: undefined,
+  };
+}
+
+/**
+ * The prefix plans of `plans` by table, each with its entries emptied (a
+ * step that failed may have filled them), or `undefined` when there are none.
+ */
+function prefixesByTable(
+  plans: readonly KeyPlan[],
+  erased: PrefixObserver<PrefixPlan>,
+): TierPrefixDrops<PrefixPlan> | undefined {
+  let keys: Map<string, PrefixPlan[]> | undefined;
+  for (const plan of plans) {
+    if (plan.below === undefined) continue;
+    plan.dropped.length = 0;
+    keys ??= new Map();
+    const list = keys.get(plan.table);
+    if (list === undefined) keys.set(plan.table, [plan as PrefixPlan]);
+    else list.push(plan as PrefixPlan);
+  }
+  return keys === undefined ? undefined : { keys, erased };
 }
 
 /** The statistics record of a flush of `requests`: what the applied plans erased and moved. */
@@ -519,14 +640,16 @@ export function erasedTopsByTable(plans: readonly KeyPlan[]): Map<string, number
  */
 function dropsByTable(
   plans: readonly KeyPlan[],
-  all: readonly TierDrop[],
+  all: readonly TierDrop[] | undefined,
 ): Map<string, readonly TierDrop[]> {
   const tables = new Set<string>();
   for (const plan of plans) if (plan.dropped.length > 0) tables.add(plan.table);
-  if (tables.size === 1) return new Map([[tables.values().next().value as string, all]]);
+  // `all` is given only when no plan is a prefix plan (those the tier erases by bound).
+  if (all !== undefined && tables.size === 1)
+    return new Map([[tables.values().next().value as string, all]]);
   const byTable = new Map<string, TierDrop[]>();
   for (const plan of plans) {
-    if (plan.dropped.length === 0) continue;
+    if (plan.dropped.length === 0 || plan.below !== undefined) continue;
     const list = byTable.get(plan.table);
     if (list === undefined) byTable.set(plan.table, plan.dropped.slice());
     else for (const drop of plan.dropped) list.push(drop);

@@ -87,3 +87,30 @@ export function firstAtOrBelow(stored: readonly number[], version: number): numb
   }
   return low;
 }
+
+/**
+ * How many of the oldest of the first `length` versions of `stored` (newest
+ * first) `request` drops, when it judges all of them (its ceiling at or
+ * above `stored[0]`) and has no pending version: those it drops are then
+ * always the oldest ones (both constraints select from the old end), so a
+ * count says it, in O(log versions) without a copy. Equal to the length of
+ * {@link versionsToDrop} on those versions.
+ */
+export function oldestToDrop(
+  stored: readonly number[],
+  length: number,
+  request: DropConstraints,
+): number {
+  const { upToVersion, keepLastVersions } = request;
+  let count = keepLastVersions === undefined ? length : Math.max(0, length - keepLastVersions);
+  if (upToVersion === undefined || count === 0) return count;
+  // The first of the versions below upToVersion (descending: they come last).
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((stored[middle] as number) >= upToVersion) low = middle + 1;
+    else high = middle;
+  }
+  return Math.min(count, length - low);
+}

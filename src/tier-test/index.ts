@@ -17,7 +17,8 @@
  * settings, the latest version, ownership of returned bytes, closing, ranges
  * in both directions with every bound kind, cursor resumption and byte order
  * (range.ts), horizons (horizons.ts), the figures and log records kept for
- * the store and the snapshot (state.ts), trimming on set (trims.ts), and rejection of bad input leaving the tier unchanged
+ * the store and the snapshot (state.ts), trimming on set (trims.ts), erasing oldest versions per
+ * key (prefixes.ts), and rejection of bad input leaving the tier unchanged
  * (input.ts). Each case opens a fresh tier with `open` and closes it
  * afterwards. It needs nothing but Node (`node:test`, `node:assert`) and
  * this package.
@@ -31,6 +32,7 @@ import { describePointContract, describeTableContract } from './contract.js';
 import type { OpenTier } from './helpers.js';
 import { describeHorizonContract } from './horizons.js';
 import { describeInputContract } from './input.js';
+import { describePrefixContract } from './prefixes.js';
 import { describeRangeContract } from './range.js';
 import { describeStateContract } from './state.js';
 import { describeTrimContract } from './trims.js';
@@ -47,6 +49,7 @@ export function describeTierContract(name: string, open: OpenTier): void {
     describeChangeContract(open);
     describeStateContract(open);
     describeTrimContract(open);
+    describePrefixContract(open);
     describeInputContract(open);
   });
 }

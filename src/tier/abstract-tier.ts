@@ -147,6 +147,29 @@
  * sees a `retention` (the store queues drop requests instead), so trimming
  * is optional for a backend.
  *
+ * ## Erasing oldest versions
+ *
+ * Erasures only ever take a key's oldest versions (the store's rule), so
+ * `drop` may also be given them key by key, as a bound instead of a list
+ * of pairs: per table, `{ key, below }` erases every stored version of
+ * `key` below `below`, in the same step as the pairs, horizons and state
+ * change. The tier tells the `erased` observer of each version it erased
+ * (with its value size, ascending within a key) before `change.figures`
+ * is called, so the store counts what actually went without reading the
+ * key's sizes first:
+ *
+ * ```
+ *   key "k" holds v2 v5 v8; drop(pairs, horizons, change, { keys: {t: [{k, below: 8}]}, erased })
+ *     erase v2 v5                 ─► k: v8
+ *     erased(t, {k, below: 8}, 2, size), erased(t, ..., 5, size)   then change.figures()
+ * ```
+ *
+ * A backend that sets `erasesPrefixes` does it in its own pass over the
+ * key; for the others the base reads each key's sizes and erases the
+ * versions below the bound as pairs (telling the observer first). A bound
+ * above every version erases the key. `getVersions` lists a key's versions
+ * without their sizes, for planning such an erasure.
+ *
  * ## Changes
  *
  * `changePage` lists the stored writes (tombstones included) of a key range
@@ -241,9 +264,12 @@ import type {
   RangePage,
   StateChange,
   TableFigures,
+  TierDrop,
   TierDrops,
   TierEntry,
   TierHorizons,
+  TierPrefixDrops,
+  TierPrefixErasure,
   TierReader,
   TierRetention,
   TierSnapshot,
@@ -261,6 +287,7 @@ import {
   checkKey,
   checkObserver,
   checkPage,
+  checkPrefixes,
   checkRetention,
   checkSetting,
   checkSettingWrite,
@@ -298,6 +325,13 @@ export abstract class AbstractTier implements TierReader {
    * says so: the store then queues a drop request per retention write.
    */
   readonly trimsOnSet: boolean = false;
+
+  /**
+   * True for a tier whose `_drop` erases the prefixes of a `drop` itself
+   * (see "Erasing oldest versions"). False unless a backend says so: the
+   * base then reads each such key's versions and erases them as pairs.
+   */
+  readonly erasesPrefixes: boolean = false;
 
   /**
    * The newest entry of `key` at or below `version`, or `undefined`. The
@@ -381,18 +415,72 @@ export abstract class AbstractTier implements TierReader {
   }
 
   /**
-   * Physically erase the given `(key, version)` pairs and widen the given
-   * horizons, atomically, with `change` in the same step (see "Store
-   * state"; its `erasedTops` raise the tables' erased tops). Missing pairs
-   * are ignored.
+   * Physically erase the given `(key, version)` pairs and, per key of
+   * `prefixes`, every version below its bound (see "Erasing oldest
+   * versions"), and widen the given horizons, atomically, with `change` in
+   * the same step (see "Store state"; its `erasedTops` raise the tables'
+   * erased tops). Missing pairs are ignored.
    */
-  drop(drops: TierDrops, horizons?: TierHorizons, change?: StateChange): void {
+  drop<E extends TierPrefixErasure>(
+    drops: TierDrops,
+    horizons?: TierHorizons,
+    change?: StateChange,
+    prefixes?: TierPrefixDrops<E>,
+  ): void {
     this.#assertOpen();
     checkDrops(drops);
     const checkedHorizons = checkHorizons(horizons);
     const checked = checkChange(change);
+    const checkedPrefixes = checkPrefixes(prefixes);
     this.#settleGroup();
-    this.#io('drop', () => this._drop(drops, checkedHorizons, checked));
+    if (checkedPrefixes === undefined || this.erasesPrefixes) {
+      this.#io('drop', () => this._drop(drops, checkedHorizons, checked, checkedPrefixes));
+      return;
+    }
+    this.#io('drop', () => {
+      const pairs = this.#prefixPairs(drops, checkedPrefixes);
+      this._drop(pairs, checkedHorizons, checked);
+    });
+  }
+
+  /**
+   * The versions of `key`, newest first, tombstones included (what
+   * `getVersionSizes` lists, without the sizes): a fresh array.
+   */
+  getVersions(table: string, key: Uint8Array): number[] {
+    this.#checkTable(table);
+    checkKey(key);
+    return this.#io('read', () => this._getVersions(table, key));
+  }
+
+  /**
+   * `drops` plus, for a backend that does not erase prefixes itself, the
+   * pairs of `prefixes`, each told to the observer (ascending per key)
+   * before the step runs: a step that then fails voids what it heard.
+   */
+  #prefixPairs<E extends TierPrefixErasure>(
+    drops: TierDrops,
+    prefixes: TierPrefixDrops<E>,
+  ): TierDrops {
+    const pairs = new Map<string, TierDrop[]>();
+    for (const [table, list] of drops) pairs.set(table, list.slice());
+    for (const [table, erasures] of prefixes.keys) {
+      let list = pairs.get(table);
+      if (list === undefined) {
+        list = [];
+        pairs.set(table, list);
+      }
+      for (const erasure of erasures) {
+        const sizes = this._getVersionSizes(table, erasure.key);
+        for (let at = sizes.length - 1; at >= 0; at--) {
+          const { version, valueBytes } = sizes[at] as VersionSize;
+          if (version >= erasure.below) break;
+          list.push({ key: erasure.key, version });
+          prefixes.erased(table, erasure, version, valueBytes);
+        }
+      }
+    }
+    return pairs;
   }
 
   /**
@@ -635,16 +723,24 @@ export abstract class AbstractTier implements TierReader {
     }));
   }
 
+  /** Raw `getVersions`; by default derived from `_getVersionSizes`. */
+  protected _getVersions(table: string, key: Uint8Array): number[] {
+    return this._getVersionSizes(table, key).map((entry) => entry.version);
+  }
+
   /**
    * Raw `drop`: ignore unknown tables and missing pairs; forget a key's
    * entries once it has no version; widen the given horizons (keeping them
    * for keys with no version left); apply `change` in the same step; all or
-   * nothing.
+   * nothing. A backend whose `erasesPrefixes` is true is given `prefixes`
+   * too (erase them after the pairs, telling their observer, before
+   * `change.figures`); the others never are.
    */
-  protected abstract _drop(
+  protected abstract _drop<E extends TierPrefixErasure>(
     drops: TierDrops,
     horizons: TierHorizons | undefined,
     change?: StateChange,
+    prefixes?: TierPrefixDrops<E>,
   ): void;
 
   /**

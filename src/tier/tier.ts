@@ -88,6 +88,35 @@ export interface TierDrop {
 }
 
 /**
+ * One key whose oldest versions `drop` erases (see "Erasing oldest versions"
+ * in abstract-tier.ts): every stored version below `below`.
+ */
+export interface TierPrefixErasure {
+  readonly key: Uint8Array;
+  /** Erase every stored version strictly below this one (a safe integer). */
+  readonly below: number;
+}
+
+/**
+ * Told, inside a `drop` step, of each version a {@link TierPrefixErasure}
+ * erased, key by key and ascending within a key, before `change.figures` is
+ * called: the erasure it was asked in (the same object), the version and
+ * its value size (`undefined`: a tombstone).
+ */
+export type PrefixObserver<E extends TierPrefixErasure = TierPrefixErasure> = (
+  table: string,
+  erasure: E,
+  version: number,
+  valueBytes: number | undefined,
+) => void;
+
+/** What `drop` erases key by key: per table, the keys and their bounds; and who hears what went. */
+export interface TierPrefixDrops<E extends TierPrefixErasure = TierPrefixErasure> {
+  readonly keys: ReadonlyMap<string, readonly E[]>;
+  readonly erased: PrefixObserver<E>;
+}
+
+/**
  * The versions of one key whose reads an erasure changed: reads at versions
  * in `[erasedFrom, readableFrom)` must be refused (`VERSION_TOO_OLD`), reads
  * below `erasedFrom` or from `readableFrom` on answer from the stored

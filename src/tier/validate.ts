@@ -52,6 +52,8 @@ import type {
   TierDrops,
   TierErasedTops,
   TierHorizons,
+  TierPrefixDrops,
+  TierPrefixErasure,
   TierRetention,
   TierWrites,
 } from './tier.js';
@@ -242,6 +244,31 @@ export function checkDrops(drops: unknown): TierDrops {
     }
   }
   return map as TierDrops;
+}
+
+/**
+ * Check the prefixes of `drop` (optional): a `keys` Map of table name to
+ * an array of `{ key, below }` (a version), and an `erased` function.
+ */
+export function checkPrefixes<E extends TierPrefixErasure>(
+  prefixes: TierPrefixDrops<E> | undefined,
+): TierPrefixDrops<E> | undefined {
+  if (prefixes === undefined) return undefined;
+  if (!isObject(prefixes))
+    throw invalidArgument(`prefixes must be an object, got ${describe(prefixes)}`);
+  const map = checkTableMap(prefixes.keys, 'prefixes keys');
+  for (const [table, list] of map) {
+    checkTableName(table);
+    for (const erasure of checkList(list, `prefixes of table ${table}`)) {
+      if (!isObject(erasure))
+        throw invalidArgument(`a prefix erasure must be { key, below }, got ${describe(erasure)}`);
+      checkKey(erasure.key);
+      checkVersion(erasure.below, 'prefix bound');
+    }
+  }
+  if (typeof prefixes.erased !== 'function')
+    throw invalidArgument(`prefixes erased must be a function, got ${describe(prefixes.erased)}`);
+  return prefixes;
 }
 
 /**

@@ -34,6 +34,8 @@ export {
   type OpenSnapshots,
   planErasure,
   planKeyErasures,
+  planKeyPrefix,
+  type PrefixErasures,
   refusedAt,
   snapshotsAt,
 } from './erasure.js';
