@@ -9,7 +9,6 @@ import { BruteForceTier } from '../test-support/tier-model.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
 import { MemoryTier } from '../tier/memory/memory-tier.js';
-import type { TierDrop } from '../tier/tier.js';
 import { MultiStore } from './multistore.js';
 
 /** Write two versions of each key, so that a `keepLastVersions: 1` drop erases one. */
@@ -204,17 +203,23 @@ function failingTier(inner: AbstractTier, bad: string): AbstractTier {
   const isKey = (key: Uint8Array, name: string) => bytesToBinaryString(key) === name;
   return new Proxy(inner, {
     get(target, property, receiver) {
-      if (property === 'getVersionSizes') {
+      // Reading the bad key fails, by either read the applier plans with.
+      if (property === 'getVersionSizes' || property === 'getVersions') {
         return (table: string, key: Uint8Array) => {
           if (isKey(key, bad)) throw new Error('disk on fire');
-          return target.getVersionSizes(table, key);
+          return property === 'getVersions'
+            ? target.getVersions(table, key)
+            : target.getVersionSizes(table, key);
         };
       }
+      // Erasing "worse" fails, as a pair or as a prefix.
       if (property === 'drop') {
-        return (drops: ReadonlyMap<string, readonly TierDrop[]>) => {
-          if ([...drops.values()].flat().some((d) => isKey(d.key, 'worse')))
+        return (...args: Parameters<AbstractTier['drop']>) => {
+          const [drops, , , prefixes] = args;
+          const keys = [...drops.values(), ...(prefixes?.keys.values() ?? [])].flat();
+          if (keys.some((d: { key: Uint8Array }) => isKey(d.key, 'worse')))
             throw new Error('sector gone');
-          target.drop(drops);
+          target.drop(...args);
         };
       }
       const value = Reflect.get(target, property, receiver);

@@ -44,10 +44,13 @@ function countingPlans(tier: AbstractTier): { tier: AbstractTier; plans: string[
   const plans: string[] = [];
   const proxy = new Proxy(tier, {
     get(target, property, receiver) {
-      if (property === 'getVersionSizes') {
+      // A key's plan starts with one of these reads (getVersions on a tier that erases prefixes).
+      if (property === 'getVersionSizes' || property === 'getVersions') {
         return (table: string, key: Uint8Array) => {
           plans.push(bytesToBinaryString(key));
-          return target.getVersionSizes(table, key);
+          return property === 'getVersions'
+            ? target.getVersions(table, key)
+            : target.getVersionSizes(table, key);
         };
       }
       const value = Reflect.get(target, property, receiver);

@@ -21,7 +21,13 @@ import {
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
 import { SqliteTier } from '../tier/sqlite/sqlite-tier.js';
-import type { PageRequest, TierDrops } from '../tier/tier.js';
+import type {
+  PageRequest,
+  StateChange,
+  TierDrops,
+  TierHorizons,
+  TierPrefixDrops,
+} from '../tier/tier.js';
 import type { Delta } from './deltas.js';
 import { MultiStore } from './multistore.js';
 
@@ -73,15 +79,32 @@ function countingTier(kind: 'memory' | 'sqlite') {
       calls.pages.push(request.limit);
       return page(table, request);
     },
-    drop: (drops: TierDrops, ...rest: unknown[]) => {
-      let versions = 0;
+    drop: (
+      drops: TierDrops,
+      horizons?: TierHorizons,
+      change?: StateChange,
+      prefixes?: TierPrefixDrops,
+    ) => {
+      const call = { keys: 0, versions: 0 };
       const keys = new Set<string>();
       for (const list of drops.values()) {
-        versions += list.length;
+        call.versions += list.length;
         for (const entry of list) keys.add(bytesToBinaryString(entry.key));
       }
-      calls.drops.push({ keys: keys.size, versions });
-      return (drop as (...args: unknown[]) => void)(drops, ...rest);
+      // Keys erased by a bound count too, and so does each version the tier says went.
+      for (const list of prefixes?.keys.values() ?? []) {
+        for (const entry of list) keys.add(bytesToBinaryString(entry.key));
+      }
+      call.keys = keys.size;
+      calls.drops.push(call);
+      const counted: TierPrefixDrops | undefined = prefixes && {
+        keys: prefixes.keys,
+        erased: (...args) => {
+          call.versions++;
+          prefixes.erased(...args);
+        },
+      };
+      return drop(drops, horizons, change, counted);
     },
   });
   return { tier, calls };
