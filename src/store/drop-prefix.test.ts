@@ -82,7 +82,13 @@ describe('planKeyPrefix', () => {
           const snapshots = snapshotsAt(open);
           const fast = planKeyPrefix(stored, requests, select, before, snapshots);
           if (fast === undefined) return;
-          const general = planKeyErasures(stored, requests, (r, s) => versionsToDrop(s, r), before, snapshots);
+          const general = planKeyErasures(
+            stored,
+            requests,
+            (r, s) => versionsToDrop(s, r),
+            before,
+            snapshots,
+          );
           const oldest = stored.slice(stored.length - fast.count).reverse();
           assert.deepEqual(general.erase, oldest);
           assert.deepEqual(fast.horizon, general.horizon);

@@ -102,7 +102,7 @@ export function oldestToDrop(
   request: DropConstraints,
 ): number {
   const { upToVersion, keepLastVersions } = request;
-  let count = keepLastVersions === undefined ? length : Math.max(0, length - keepLastVersions);
+  const count = keepLastVersions === undefined ? length : Math.max(0, length - keepLastVersions);
   if (upToVersion === undefined || count === 0) return count;
   // The first of the versions below upToVersion (descending: they come last).
   let low = 0;

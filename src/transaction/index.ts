@@ -32,10 +32,10 @@ export {
   type KeyErasures,
   NO_SNAPSHOTS,
   type OpenSnapshots,
+  type PrefixErasures,
   planErasure,
   planKeyErasures,
   planKeyPrefix,
-  type PrefixErasures,
   refusedAt,
   snapshotsAt,
 } from './erasure.js';
