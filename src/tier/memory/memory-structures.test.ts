@@ -163,6 +163,7 @@ describe('VersionChain', () => {
     type Step =
       | { erase: number[] }
       | { trim: number }
+      | { below: number }
       | { version: number; value: number | undefined };
     const step: fc.Arbitrary<Step> = fc.oneof(
       fc.record({ version: fc.nat(30), value: fc.option(fc.nat(255), { nil: undefined }) }),
@@ -174,13 +175,32 @@ describe('VersionChain', () => {
       }),
       // Keep the N highest: an inline chain (one version) and an array chain alike.
       fc.record({ trim: fc.nat(4) }),
+      // Erase the oldest versions, below a bound (a drop's prefix erasure).
+      fc.record({ below: fc.nat(32) }),
     );
     fc.assert(
       fc.property(fc.nat(30), fc.array(step, { maxLength: 40 }), (first, steps) => {
         const chain = new VersionChain('k', first, bytes(first % 256));
         const model = new Map<number, number | undefined>([[first, first % 256]]);
         for (const next of steps) {
-          if ('trim' in next) {
+          if ('below' in next) {
+            const gone = [...model].filter(([v]) => v < next.below).sort(([x], [y]) => x - y);
+            const count = chain.countBelow(next.below);
+            assert.equal(count, gone.length);
+            const read = Array.from({ length: count }, (_, at) => [
+              chain.versionAt(at),
+              chain.valueBytesAt(at),
+            ]);
+            assert.deepEqual(
+              read,
+              gone.map(([version, v]) => [version, v === undefined ? undefined : 1]),
+            );
+            assert.deepEqual(
+              chain.removeOldest(count),
+              gone.map(([version]) => version),
+            );
+            for (const [version] of gone) model.delete(version);
+          } else if ('trim' in next) {
             const ascending = [...model].sort(([x], [y]) => x - y);
             const gone = ascending.slice(0, Math.max(0, ascending.length - next.trim));
             assert.deepEqual(
@@ -205,6 +225,10 @@ describe('VersionChain', () => {
           }
           const newestFirst = [...model].sort(([x], [y]) => y - x);
           assert.equal(chain.size, model.size);
+          assert.deepEqual(
+            chain.versionsNewestFirst(),
+            newestFirst.map(([version]) => version),
+          );
           if (model.size > 0) assert.equal(chain.oldest, Math.min(...model.keys()));
           assert.deepEqual(
             chain.allVersions().map((e) => [e.version, e.value?.[0]]),
@@ -303,6 +327,32 @@ describe('MemoryTable version log', () => {
     assert.equal(table.indexedVersions, 3);
     table.clear();
     assert.equal(table.indexedVersions, 0);
+  });
+
+  it('an erasure below a bound tells each erased version in order, keeps the log exact, and forgets an emptied key', () => {
+    const table = new MemoryTable('t');
+    for (let version = 1; version <= 10; version++) {
+      for (let key = 0; key < 3; key++) {
+        const value = version % 4 === 0 ? undefined : bytes(version, version);
+        table.put({ key: bytes(key), value }, version);
+      }
+    }
+    const heard: string[] = [];
+    const tell = (name: string, erasure: { key: Uint8Array }, version: number, size?: number) =>
+      heard.push(`${name} ${erasure.key[0]}@${version}:${size ?? '~'}`);
+    table.removeBelow({ key: bytes(0), below: 5 }, tell);
+    assert.deepEqual(heard, ['t 0@1:2', 't 0@2:2', 't 0@3:2', 't 0@4:~']);
+    assert.deepEqual(table.versions(bytes(0)), [10, 9, 8, 7, 6, 5]);
+    for (let key = 0; key < 3; key++) table.removeBelow({ key: bytes(key), below: 10 }, tell);
+    assert.equal(table.indexedVersions, 3, 'only the newest version of each key is indexed');
+    table.removeBelow({ key: bytes(1), below: 11 }, tell);
+    assert.equal(table.indexedVersions, 2);
+    assert.equal(table.chain(bytes(1)), undefined, 'a key with no version left is forgotten');
+    assert.equal(table.keyCount, 2);
+    const count = heard.length;
+    table.removeBelow({ key: bytes(7), below: 11 }, tell);
+    table.removeBelow({ key: bytes(2), below: 10 }, tell);
+    assert.equal(heard.length, count, 'nothing to erase, nothing told');
   });
 });
 

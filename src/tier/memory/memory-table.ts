@@ -35,7 +35,9 @@ import {
   type Horizon,
   type HorizonPage,
   type PageQuery,
+  type PrefixObserver,
   type TierEntry,
+  type TierPrefixErasure,
   type TierWrite,
   type TrimObserver,
   type VersionEntry,
@@ -102,6 +104,11 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     return this.chain(key)?.visible(version, key);
   }
 
+  /** The versions of `key`, newest first (a fresh array). */
+  versions(key: Uint8Array): number[] {
+    return this.chain(key)?.versionsNewestFirst() ?? [];
+  }
+
   allVersions(key: Uint8Array): VersionEntry[] {
     return this.chain(key)?.allVersions() ?? [];
   }
@@ -159,6 +166,26 @@ export class MemoryTable implements TierTable<string, VersionChain> {
     const chain = this.#chains.get(id);
     if (chain === undefined) return;
     for (const version of chain.removeAll(versions)) this.#log.delete(version);
+    if (chain.size > 0) return;
+    this.#chains.delete(id);
+    this.#order.delete(id);
+  }
+
+  /**
+   * Erase every version of `erasure.key` below `erasure.below` (abstract-tier.ts,
+   * "Erasing oldest versions"), telling `erased` of each, ascending, first;
+   * forget the key once it has no version. O(log versions + versions of the key).
+   */
+  removeBelow<E extends TierPrefixErasure>(erasure: E, erased: PrefixObserver<E>): void {
+    const id = keyString(erasure.key);
+    const chain = this.#chains.get(id);
+    if (chain === undefined) return;
+    const count = chain.countBelow(erasure.below);
+    if (count === 0) return;
+    for (let at = 0; at < count; at++) {
+      erased(this.name, erasure, chain.versionAt(at), chain.valueBytesAt(at));
+    }
+    for (const version of chain.removeOldest(count)) this.#log.delete(version);
     if (chain.size > 0) return;
     this.#chains.delete(id);
     this.#order.delete(id);

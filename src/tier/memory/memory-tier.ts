@@ -15,7 +15,9 @@
  * nothing after that can fail, so a `set` or `drop` across several tables is
  * atomic simply by running to completion. A `drop` groups its pairs by key
  * and rebuilds each key's chain once: O(pairs + versions of the keys named),
- * however many versions of a key go. Values are copied as they are
+ * however many versions of a key go. Its prefixes (`erasesPrefixes`) cost
+ * a binary search in the key's chain and a move of the survivors down, the
+ * erased versions read from the chain for the observer as they go. Values are copied as they are
  * stored (into binary strings, version-chain.ts), and reads hand out fresh
  * plain arrays, keys included, so neither side can change the other's bytes.
  *
@@ -34,6 +36,8 @@ import type {
   TierDrop,
   TierDrops,
   TierHorizons,
+  TierPrefixDrops,
+  TierPrefixErasure,
   TierRetention,
   TierWrites,
   WriteObserver,
@@ -49,6 +53,8 @@ export class MemoryTier extends TableTier<MemoryTable> {
   override readonly persistent = false;
   /** `set` trims retention tables in its own step (memory-table.ts, `trim`). */
   override readonly trimsOnSet = true;
+  /** `drop` erases prefixes in one pass over each key's chain (memory-table.ts, `removeBelow`). */
+  override readonly erasesPrefixes = true;
   readonly #settings = new Map<string, string>();
   readonly #state = new KeptState();
   #latest = 0;
@@ -85,15 +91,22 @@ export class MemoryTier extends TableTier<MemoryTable> {
     this.#state.apply(change);
   }
 
-  protected _drop(
+  protected _drop<E extends TierPrefixErasure>(
     drops: TierDrops,
     horizons: TierHorizons | undefined,
     change?: StateChange,
+    prefixes?: TierPrefixDrops<E>,
   ): void {
     for (const [name, list] of drops) {
       const table = this.held(name);
       if (table === undefined) continue;
       for (const [id, versions] of versionsByKey(list)) table.removeVersions(id, versions);
+    }
+    for (const [name, list] of prefixes?.keys ?? []) {
+      const table = this.held(name);
+      if (table === undefined) continue;
+      const erased = (prefixes as TierPrefixDrops<E>).erased;
+      for (const erasure of list) table.removeBelow(erasure, erased);
     }
     for (const [name, list] of horizons ?? []) {
       const table = this.holdTable(name);
@@ -106,6 +119,10 @@ export class MemoryTier extends TableTier<MemoryTable> {
   protected override _clearTable(table: string): void {
     super._clearTable(table);
     this.#state.clearTable(table);
+  }
+
+  protected override _getVersions(table: string, key: Uint8Array): number[] {
+    return this.held(table)?.versions(key) ?? [];
   }
 
   protected _readFigures(): Map<string, TableFigures> {

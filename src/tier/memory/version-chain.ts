@@ -236,6 +236,50 @@ export class VersionChain {
     return erased;
   }
 
+  /** How many stored versions are below `below` (the oldest ones): O(log versions). */
+  countBelow(below: number): number {
+    return this.#floor(below - 1) + 1;
+  }
+
+  /** The version at index `at` (0: the oldest). */
+  versionAt(at: number): number {
+    return this.#versionAt(at);
+  }
+
+  /** The value size of the version at index `at` (`undefined`: a tombstone). */
+  valueBytesAt(at: number): number | undefined {
+    return this.#valueAt(at)?.length;
+  }
+
+  /**
+   * Erase the `count` oldest versions (at most `size`), moving the others
+   * down as `trimOldest` does; returns the erased versions, ascending.
+   */
+  removeOldest(count: number): number[] {
+    const versions = this.#arrays();
+    const values = this.#values as (string | undefined)[];
+    const erased = versions.slice(0, count);
+    const keep = versions.length - count;
+    for (let at = 0; at < keep; at++) {
+      versions[at] = versions[count + at] as number;
+      values[at] = values[count + at];
+    }
+    // `pop` rather than setting `length`, which V8 handles far slower.
+    for (let at = 0; at < count; at++) {
+      versions.pop();
+      values.pop();
+    }
+    return erased;
+  }
+
+  /** Every stored version, newest first, in a fresh array. */
+  versionsNewestFirst(): number[] {
+    const size = this.size;
+    const list = new Array<number>(size);
+    for (let at = 0; at < size; at++) list[at] = this.#versionAt(size - 1 - at);
+    return list;
+  }
+
   /** The oldest stored version (a chain is never empty while its table holds it). */
   get oldest(): number {
     return this.#versionAt(0);
