@@ -133,6 +133,37 @@ export function describePrefixContract(open: OpenTier): void {
   );
 
   it(
+    'a version is told once: a key named twice, or a version a pair of the same step erases first, is erased and heard once',
+    withTier(open, (tier) => {
+      fourVersions(tier, 'a');
+      fourVersions(tier, 'b');
+      const keys = new Map([
+        [
+          't',
+          [
+            { key: b('a'), below: 5 },
+            { key: b('a'), below: 8 },
+            { key: b('b'), below: 5 },
+          ],
+        ],
+      ]);
+      const { prefixes, heard } = recording(keys);
+      let counted = 0;
+      const figures = () => {
+        counted = heard.length;
+        return new Map();
+      };
+      // The pairs go first ("Erasing oldest versions"): b@1 is theirs, not the prefix's.
+      const pairs = new Map([['t', [{ key: b('b'), version: 1 }]]]);
+      tier.drop(pairs, undefined, { figures }, prefixes);
+      assert.deepEqual(heard, ['t a 1:1', 't a 3:~', 't a 5:2', 't b 3:~']);
+      assert.equal(counted, 4, 'all heard before the figures');
+      assert.deepEqual(versions(tier, 'a'), [8]);
+      assert.deepEqual(versions(tier, 'b'), [8, 5]);
+    }),
+  );
+
+  it(
     'prefixes of bad shape are INVALID_ARGUMENT (a bad key INVALID_KEY), and nothing is erased',
     withTier(open, (tier) => {
       fourVersions(tier);

@@ -164,7 +164,9 @@
  *     erased(t, {k, below: 8}, 2, size), erased(t, ..., 5, size)   then change.figures()
  * ```
  *
- * A backend that sets `erasesPrefixes` does it in its own pass over the
+ * The pairs go first, then the bounds in order: each erased version is
+ * told once, never one a pair of the step or an earlier bound of the same
+ * key took. A backend that sets `erasesPrefixes` does it in its own pass over the
  * key; for the others the base reads each key's sizes and erases the
  * versions below the bound as pairs (telling the observer first). A bound
  * above every version erases the key. `getVersions` lists a key's versions
@@ -240,7 +242,7 @@
  * @module
  */
 
-import { compareBytes, describe, isReadableBytes } from '../common/bytes.js';
+import { bytesToBinaryString, compareBytes, describe, isReadableBytes } from '../common/bytes.js';
 import {
   InvalidInputError,
   isStoreError,
@@ -470,11 +472,18 @@ export abstract class AbstractTier implements TierReader {
         list = [];
         pairs.set(table, list);
       }
+      // What the step erases already (its pairs go first, and a key may be named
+      // twice): the sizes are read before any of it goes, so skip those, as a
+      // tier erasing them in turn would not find them.
+      const taken = new Set(list.map((pair) => pairId(pair.key, pair.version)));
       for (const erasure of erasures) {
         const sizes = this._getVersionSizes(table, erasure.key);
         for (let at = sizes.length - 1; at >= 0; at--) {
           const { version, valueBytes } = sizes[at] as VersionSize;
           if (version >= erasure.below) break;
+          const id = pairId(erasure.key, version);
+          if (taken.has(id)) continue;
+          taken.add(id);
           list.push({ key: erasure.key, version });
           prefixes.erased(table, erasure, version, valueBytes);
         }
@@ -968,4 +977,9 @@ function checkChangePageRules(page: ChangePage, query: ChangeQuery): ChangePage 
     );
   }
   return page;
+}
+
+/** A `(key, version)` pair as one string, for a set of pairs. */
+function pairId(key: Uint8Array, version: number): string {
+  return `${version}:${bytesToBinaryString(key)}`;
 }
