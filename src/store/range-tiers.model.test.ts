@@ -160,6 +160,16 @@ function outcome(
   }
 }
 
+/** What a `diff` or `changes` answers, as text (bytes in hex): its items, or the error it threw. */
+function historyOutcome(read: () => unknown[]): string {
+  try {
+    return JSON.stringify(read(), (_, value) => (value instanceof Uint8Array ? hex(value) : value));
+  } catch (error) {
+    if (!isStoreError(error)) throw error;
+    return `error ${error.code}`;
+  }
+}
+
 /** The plain model: every write of every key, in version order. */
 class History {
   readonly #writes = new Map<string, { version: number; value: Uint8Array | undefined }[]>();
@@ -276,6 +286,17 @@ it('ranges answer the same on the SQLite tier, the memory tier and the model', a
               }),
             );
             assert.deepEqual(sqliteTx, memoryTx, `snapshot: ${label}`);
+            const other = Math.max(0, latest - read.back);
+            const [memoryHistory, sqliteHistory] = stores.map((store) =>
+              historyOutcome(() => {
+                const spec = specOf(read);
+                const options = { ...spec, pageSize: read.pageSize };
+                const diff = store.diff(other, version, { ...options, reverse: read.reverse });
+                const changes = store.changes({ ...options, from: other, to: version });
+                return [...diff, ...changes];
+              }),
+            );
+            assert.deepEqual(sqliteHistory, memoryHistory, `diff and changes: ${label}`);
           }
         } finally {
           for (const store of stores) await store.close();
