@@ -9,7 +9,9 @@
  * end), both directions, at every version from 0 to above the latest, with
  * random page sizes; refusals (VERSION_TOO_OLD and its `readableFrom`)
  * compared too. A second property reads ranges lazily, committing and
- * dropping between pages.
+ * dropping between pages, and a third a read-only store's range beside a
+ * writer that commits, drops and compacts while the reader's iterator is
+ * open.
  */
 
 import assert from 'node:assert/strict';
@@ -17,6 +19,7 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import { bytesToBinaryString, compareBytes } from '../common/bytes.js';
 import { isStoreError } from '../common/errors.js';
+import { tempFiles } from '../test-support/store-setups.js';
 import { MultiStore } from './multistore.js';
 import type { RangeSpec } from './range.js';
 
@@ -351,5 +354,64 @@ it('lazy ranges answer the same on both tiers with commits and drops between pag
       },
     ),
     { numRuns: 100 },
+  );
+});
+
+const files = tempFiles('multistore-range-tiers-', 'ranges');
+
+it("a read-only store's lazy range reads one state while the writer commits, drops and compacts", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(opArb, { minLength: 1, maxLength: 30 }),
+      readArb,
+      fc.array(fc.tuple(fc.nat(3), opArb), { maxLength: 6 }),
+      async (ops, read, between) => {
+        const path = files.fresh();
+        const writer = MultiStore.open({
+          tier: 'sqlite',
+          path,
+          actorMode: 'inline',
+          tables: TABLES,
+        });
+        const memory = open('memory');
+        const reader = MultiStore.open({ path, readOnly: true, tables: TABLES });
+        const stores = [memory, writer];
+        const history = new History();
+        try {
+          for (const op of ops) await step(stores, history, op);
+          for (const store of stores) await store.flush();
+          const options = { reverse: read.reverse, pageSize: read.pageSize };
+          const expected = outcome(() => memory.range(specOf(read), options));
+          assert.deepEqual(
+            outcome(() => reader.range(specOf(read), options)),
+            expected,
+            'reader',
+          );
+          const iterator = reader.range(specOf(read), options);
+          const seen: string[] = [];
+          const take = (n: number) => {
+            for (let j = 0; j < n; j++) {
+              const next = iterator.next();
+              if (next.done) return;
+              const { key, value, version } = next.value;
+              seen.push(`${hex(key)}@${version}=${hex(value)}`);
+            }
+          };
+          // A read-only store's range takes its snapshot of the file at the first `next()`.
+          take(1);
+          for (const [n, op] of between) {
+            take(n);
+            await step(stores, history, op);
+            for (const store of stores) await store.flush();
+          }
+          take(Number.MAX_SAFE_INTEGER);
+          assert.deepEqual(seen, expected, 'one state, whatever the writer did meanwhile');
+        } finally {
+          await reader.close();
+          for (const store of stores) await store.close();
+        }
+      },
+    ),
+    { numRuns: 30 },
   );
 });
