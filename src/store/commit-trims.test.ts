@@ -21,10 +21,10 @@ import fc from 'fast-check';
 import { bytesToBinaryString, utf8 } from '../common/bytes.js';
 import { isStoreError, VersionTooOldError } from '../common/errors.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
+import { tierWithout } from '../test-support/faulty-tiers.js';
 import { versionsOf } from '../test-support/store-checks.js';
 import { figuresOf } from '../test-support/store-model.js';
 import { forEachStoreSetup, STORE_SETUPS, turns } from '../test-support/store-setups.js';
-import type { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
 import { MultiStore } from './multistore.js';
 
@@ -233,17 +233,6 @@ forEachStoreSetup((setup) => {
     assert.equal(store.dropWorkerStats().entriesDropped, 1);
   });
 });
-
-/** A tier that says it cannot trim: its store queues every retention request. */
-function queuing(tier: AbstractTier): AbstractTier {
-  return new Proxy(tier, {
-    get(target, property, receiver) {
-      if (property === 'trimsOnSet') return false;
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 const KEYS = ['s:a', 's:b', 'r:a', 'r:b', 't:a', 'p:a'];
 
@@ -476,7 +465,9 @@ async function differential(index: number, ops: readonly Op[]): Promise<void> {
   const setup = STORE_SETUPS[index] as (typeof STORE_SETUPS)[number];
   const options = { tables: TABLES, actorMode: setup.actorMode };
   const trimming = new Side(MultiStore.open({ ...options, tier: setup.tier }));
-  const queued = new Side(MultiStore.fromTier(queuing(openTier({ kind: setup.tier })), options));
+  const queued = new Side(
+    MultiStore.fromTier(tierWithout(openTier({ kind: setup.tier }), 'trimsOnSet'), options),
+  );
   const sides = [trimming, queued];
   try {
     for (const [i, step] of ops.entries()) {

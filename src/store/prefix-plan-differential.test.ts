@@ -19,6 +19,7 @@ import { isStoreError } from '../common/errors.js';
 import type { StatsEntry } from '../event/events.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { MockClock } from '../runtime/clock.js';
+import { tierWithout } from '../test-support/faulty-tiers.js';
 import { versionsOf } from '../test-support/store-checks.js';
 import { turns } from '../test-support/store-setups.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
@@ -30,17 +31,6 @@ const TABLES = [
   { name: 'three', prefix: 't:', retention: { keepLastVersions: 3 } },
 ];
 const KEYS = ['a', 'b', 'ab', 's:a', 't:a', 't:b'];
-
-/** The same tier, saying it cannot erase prefixes: the applier plans pairs. */
-function pairwise(tier: AbstractTier): AbstractTier {
-  return new Proxy(tier, {
-    get(target, property, receiver) {
-      if (property === 'erasesPrefixes') return false;
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 type Op =
   | { op: 'set'; keys: string[]; back: number; remove: boolean }
@@ -182,7 +172,7 @@ class Side {
 
 async function differential(actorMode: ActorMode, ops: readonly Op[]): Promise<void> {
   const prefixes = new Side(openTier({ kind: 'memory' }), actorMode);
-  const pairs = new Side(pairwise(openTier({ kind: 'memory' })), actorMode);
+  const pairs = new Side(tierWithout(openTier({ kind: 'memory' }), 'erasesPrefixes'), actorMode);
   assert.equal(prefixes.store.stats().total.currentCount, 0);
   try {
     for (const [i, step] of ops.entries()) {

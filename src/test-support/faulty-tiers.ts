@@ -306,3 +306,21 @@ class FaultyTier extends AbstractTier {
     this.#settings.set(name, value);
   }
 }
+
+/**
+ * `tier` as a view that answers `flag` with `false` (everything else is the
+ * tier's own): a store over it takes the path a tier without that ability
+ * takes, on the same data, so the two paths can be compared.
+ */
+export function tierWithout(
+  tier: AbstractTier,
+  flag: 'trimsOnSet' | 'erasesPrefixes',
+): AbstractTier {
+  return new Proxy(tier, {
+    get(target, property, receiver) {
+      if (property === flag) return false;
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
