@@ -19,10 +19,10 @@ import assert from 'node:assert/strict';
 import { afterEach, it } from 'node:test';
 import fc from 'fast-check';
 import { bytesToBinaryString, utf8 } from '../common/bytes.js';
-import { isStoreError, VersionTooOldError } from '../common/errors.js';
+import { VersionTooOldError } from '../common/errors.js';
 import type { StatsEntry, StorageStatsRecorded } from '../event/events.js';
 import { tierWithout } from '../test-support/faulty-tiers.js';
-import { versionsOf } from '../test-support/store-checks.js';
+import { outcome, versionsOf } from '../test-support/store-checks.js';
 import { figuresOf } from '../test-support/store-model.js';
 import { forEachStoreSetup, STORE_SETUPS, turns } from '../test-support/store-setups.js';
 import { openTier } from '../tier/factory.js';
@@ -311,16 +311,6 @@ function deltasOf(deltas: readonly BatchDelta[]) {
     if (d.type === 'remove') return { type: 'remove' as const, key: d.key };
     return { type: 'drop' as const, key: d.key, keepLastVersions: d.keepLastVersions };
   });
-}
-
-/** What a call gives: its answer as plain data, or the code it was refused with. */
-function outcome(call: () => unknown): unknown {
-  try {
-    return { ok: call() };
-  } catch (error) {
-    if (isStoreError(error)) return { refused: error.code };
-    throw error;
-  }
 }
 
 /** One store of the differential test, with its open snapshots and events. */

@@ -33,11 +33,10 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { bytesToBinaryString, utf8 } from '../common/bytes.js';
-import { isStoreError } from '../common/errors.js';
 import type { StatsEntry } from '../event/events.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { MockClock } from '../runtime/clock.js';
-import { versionsOf } from '../test-support/store-checks.js';
+import { outcome, versionsOf } from '../test-support/store-checks.js';
 import { figuresOf } from '../test-support/store-model.js';
 import { STORE_SETUPS, type StoreSetup } from '../test-support/store-setups.js';
 import type { MultiStore } from './multistore.js';
@@ -130,16 +129,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('flush' as const) }) },
 );
-
-/** What a call answered, or the code it was refused with. */
-function outcome(call: () => unknown): unknown {
-  try {
-    return { value: call() };
-  } catch (error) {
-    if (isStoreError(error)) return { refused: error.code };
-    throw error;
-  }
-}
 
 /** One store and what it holds open. */
 class Side {

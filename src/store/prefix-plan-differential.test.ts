@@ -15,12 +15,11 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { bytesToBinaryString } from '../common/bytes.js';
-import { isStoreError } from '../common/errors.js';
 import type { StatsEntry } from '../event/events.js';
 import type { ActorMode } from '../runtime/actor.js';
 import { MockClock } from '../runtime/clock.js';
 import { tierWithout } from '../test-support/faulty-tiers.js';
-import { versionsOf } from '../test-support/store-checks.js';
+import { outcome, versionsOf } from '../test-support/store-checks.js';
 import { turns } from '../test-support/store-setups.js';
 import type { AbstractTier } from '../tier/abstract-tier.js';
 import { openTier } from '../tier/factory.js';
@@ -69,15 +68,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('flush' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const) }) },
 );
-
-function outcome(call: () => unknown): unknown {
-  try {
-    return { ok: call() };
-  } catch (error) {
-    if (isStoreError(error)) return { refused: error.code };
-    throw error;
-  }
-}
 
 const entryText = (e: StatsEntry) =>
   `${e.table} ${bytesToBinaryString(e.key)}@${e.version}:${e.category}:${e.valueBytes}`;

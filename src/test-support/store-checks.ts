@@ -10,6 +10,7 @@
 
 import assert from 'node:assert/strict';
 import { bytesToBinaryString } from '../common/bytes.js';
+import { isStoreError } from '../common/errors.js';
 import type { MultiStore, StoredVersion } from '../store/multistore.js';
 import type { StoreModel } from './store-model.js';
 
@@ -56,4 +57,18 @@ export function expectSameContents(
   for (const figures of Object.values(stats.tables))
     for (const [name, n] of Object.entries(figures)) summed[name] = (summed[name] ?? 0) + n;
   assert.deepEqual(summed, { ...stats.total }, 'per-table figures sum to the total');
+}
+
+/**
+ * What a call answered, as plain data (`{ ok }`), or the stable code a store
+ * error refused it with (`{ refused }`), so two stores' answers compare with
+ * `deepEqual`; any other throw is a test failure and propagates.
+ */
+export function outcome(call: () => unknown): unknown {
+  try {
+    return { ok: call() };
+  } catch (error) {
+    if (isStoreError(error)) return { refused: error.code };
+    throw error;
+  }
 }
